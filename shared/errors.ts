@@ -1,0 +1,45 @@
+/** Errors a caller can act on carry a status (4xx shown to the caller, 5xx hidden). */
+export class BillingError extends Error {
+	readonly statusCode: number;
+	constructor(message: string, statusCode = 500, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = "BillingError";
+		this.statusCode = statusCode;
+	}
+}
+
+export class ValidationError extends BillingError {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, 400, options);
+		this.name = "ValidationError";
+	}
+}
+
+export class SignatureError extends BillingError {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, 401, options);
+		this.name = "SignatureError";
+	}
+}
+
+export class PayloadTooLargeError extends BillingError {
+	constructor(message: string) {
+		super(message, 413);
+		this.name = "PayloadTooLargeError";
+	}
+}
+
+export class ConfigError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = "ConfigError";
+	}
+}
+
+/** Thrown for faults worth retrying; the state machine's Retry names it. */
+export class TransientError extends Error {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = "TransientError";
+	}
+}

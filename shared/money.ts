@@ -1,0 +1,94 @@
+import { z } from "zod";
+
+/**
+ * Money is an integer count of the currency's minor units plus its ISO 4217 code.
+ * Floats never hold an amount; every division goes through a named rounding.
+ */
+export const MINOR_UNIT_DIGITS: Readonly<Record<string, number>> = {
+	USD: 2,
+	EUR: 2,
+	GBP: 2,
+	CHF: 2,
+	CAD: 2,
+	AUD: 2,
+	SEK: 2,
+	JPY: 0,
+	KRW: 0,
+	KWD: 3,
+	BHD: 3,
+};
+
+export const currencySchema = z
+	.string()
+	.transform((c) => c.toUpperCase())
+	.refine((c) => c in MINOR_UNIT_DIGITS, {
+		message: `currency must be one of ${Object.keys(MINOR_UNIT_DIGITS).join(", ")}`,
+	});
+
+export const minorUnitsSchema = z.number().int().safe();
+
+export const moneySchema = z.object({
+	amount: minorUnitsSchema,
+	currency: currencySchema,
+});
+export type Money = z.infer<typeof moneySchema>;
+
+export function money(amount: number, currency: string): Money {
+	return moneySchema.parse({ amount, currency });
+}
+
+export function minorUnitDigits(currency: string): number {
+	const digits = MINOR_UNIT_DIGITS[currency.toUpperCase()];
+	if (digits === undefined) throw new Error(`unsupported currency ${currency}`);
+	return digits;
+}
+
+function sameCurrency(a: Money, b: Money): void {
+	if (a.currency !== b.currency) {
+		throw new Error(`currency mismatch: ${a.currency} and ${b.currency}`);
+	}
+}
+
+export function add(a: Money, b: Money): Money {
+	sameCurrency(a, b);
+	return { amount: a.amount + b.amount, currency: a.currency };
+}
+
+export function subtract(a: Money, b: Money): Money {
+	sameCurrency(a, b);
+	return { amount: a.amount - b.amount, currency: a.currency };
+}
+
+export function sum(currency: string, items: readonly Money[]): Money {
+	return items.reduce((acc, m) => add(acc, m), { amount: 0, currency });
+}
+
+/** Integer division of numerator/denominator rounded half away from zero (commercial rounding). */
+export function divideRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
+	if (denominator <= 0n) throw new Error("denominator must be positive");
+	const negative = numerator < 0n;
+	const abs = negative ? -numerator : numerator;
+	const q = (abs * 2n + denominator) / (2n * denominator);
+	return negative ? -q : q;
+}
+
+/** quantity (in thousandths) × unit price, rounded half-up to the minor unit. */
+export function extendLine(unitAmount: number, quantityMilli: number): number {
+	return Number(divideRoundHalfUp(BigInt(unitAmount) * BigInt(quantityMilli), 1000n));
+}
+
+/** Tax on a line: amount × rate in basis points, rounded half-up per line. */
+export function taxPerLineHalfUp(amount: number, rateBasisPoints: number): number {
+	return Number(divideRoundHalfUp(BigInt(amount) * BigInt(rateBasisPoints), 10_000n));
+}
+
+/** Formats for people (PDF, email): "USD 1,234.50", "JPY 12,000", "KWD 1.250". */
+export function formatMoney(m: Money): string {
+	const digits = minorUnitDigits(m.currency);
+	const negative = m.amount < 0;
+	const abs = BigInt(Math.abs(m.amount));
+	const scale = 10n ** BigInt(digits);
+	const whole = (abs / scale).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+	const fraction = digits > 0 ? `.${(abs % scale).toString().padStart(digits, "0")}` : "";
+	return `${negative ? "-" : ""}${m.currency} ${whole}${fraction}`;
+}

@@ -1,0 +1,55 @@
+/**
+ * Single-table key design. Every access path the product needs is one Query or GetItem:
+ * - pk/sk: an entity and what belongs to it (account → charges, ledger; invoice → deliveries, dunning)
+ * - gsi1: listings (all accounts, invoices of a period, payments by time)
+ * - gsi2: work queues (open invoices by due date, unapplied payments)
+ */
+export const GSI1 = "gsi1";
+export const GSI2 = "gsi2";
+
+export const keys = {
+	account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: "ACCOUNT" }),
+	accountListing: (accountId: string) => ({ gsi1pk: "ACCOUNTS", gsi1sk: accountId }),
+	charge: (accountId: string, period: string, chargeId: string) => ({
+		pk: `ACCOUNT#${accountId}`,
+		sk: `CHARGE#${period}#${chargeId}`,
+	}),
+	chargesPrefix: (period: string) => `CHARGE#${period}#`,
+	invoiceForPeriod: (accountId: string, period: string) => ({
+		pk: `ACCOUNT#${accountId}`,
+		sk: `INVOICE_FOR#${period}`,
+	}),
+	invoice: (number: string) => ({ pk: `INVOICE#${number}`, sk: "INVOICE" }),
+	invoiceListing: (period: string, number: string) => ({ gsi1pk: `INVOICES#${period}`, gsi1sk: number }),
+	openInvoice: (dueDate: string, number: string) => ({ gsi2pk: "OPEN_INVOICES", gsi2sk: `${dueDate}#${number}` }),
+	invoiceSeries: (series: string) => ({ pk: `SERIES#${series}`, sk: "SERIES" }),
+	delivery: (number: string, channel: string) => ({ pk: `INVOICE#${number}`, sk: `DELIVERY#${channel}` }),
+	dunning: (number: string, stage: string) => ({ pk: `INVOICE#${number}`, sk: `DUNNING#${stage}` }),
+	ledgerEntry: (accountId: string, at: string, entryId: string) => ({
+		pk: `ACCOUNT#${accountId}`,
+		sk: `LEDGER#${at}#${entryId}`,
+	}),
+	ledgerPrefix: "LEDGER#",
+	payment: (provider: string, paymentId: string) => ({ pk: `PAYMENT#${provider}#${paymentId}`, sk: "PAYMENT" }),
+	paymentListing: (receivedAt: string, provider: string, paymentId: string) => ({
+		gsi1pk: "PAYMENTS",
+		gsi1sk: `${receivedAt}#${provider}#${paymentId}`,
+	}),
+	unappliedPayment: (receivedAt: string, provider: string, paymentId: string) => ({
+		gsi2pk: "UNAPPLIED_PAYMENTS",
+		gsi2sk: `${receivedAt}#${provider}#${paymentId}`,
+	}),
+	webhookEvent: (provider: string, eventId: string) => ({ pk: `EVENT#${provider}#${eventId}`, sk: "EVENT" }),
+	runFailure: (period: string, accountId: string, stage: string) => ({
+		pk: `RUN#${period}`,
+		sk: `FAILURE#${accountId}#${stage}`,
+	}),
+	runFailurePrefix: "FAILURE#",
+	run: (period: string) => `RUN#${period}`,
+} as const;
+
+/** Strips key attributes so records read back match their schemas. */
+export function withoutKeys<T extends Record<string, unknown>>(item: T): Omit<T, "pk" | "sk" | "gsi1pk" | "gsi1sk" | "gsi2pk" | "gsi2sk"> {
+	const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...rest } = item;
+	return rest;
+}
