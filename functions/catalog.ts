@@ -1,0 +1,47 @@
+/**
+ * Every Lambda of the product, in one place: CDK builds one function per entry and the
+ * embedded runtime maps the same ids to the same handler modules. `id` is also the
+ * DefinitionSubstitutions key prefix in statemachines/*.asl.json (`${<id>FunctionArn}`).
+ */
+export interface FunctionSpec {
+	readonly id: string;
+	/** Folder under functions/ holding handler.ts (export `handler`). */
+	readonly dir: string;
+	readonly description: string;
+	readonly table: "read" | "readWrite";
+	readonly bucket: "none" | "read" | "readWrite";
+	readonly sendsEmail: boolean;
+	readonly readsStripeSecret: boolean;
+	readonly startsBillingCycle: boolean;
+	readonly timeoutSeconds: number;
+	readonly memoryMb: number;
+}
+
+const defaults = {
+	table: "readWrite",
+	bucket: "readWrite",
+	sendsEmail: false,
+	readsStripeSecret: false,
+	startsBillingCycle: false,
+	timeoutSeconds: 60,
+	memoryMb: 512,
+} as const;
+
+export const functionCatalog: readonly FunctionSpec[] = [
+	{ ...defaults, id: "StartBillingCycle", dir: "start-billing-cycle", description: "Scheduler target: starts the billing cycle for the previous month under an execution name derived from the period", table: "read", bucket: "none", startsBillingCycle: true, timeoutSeconds: 30 },
+	{ ...defaults, id: "ResolveBillingPeriod", dir: "resolve-billing-period", description: "Validates or defaults the billing period", table: "read", bucket: "none", timeoutSeconds: 10 },
+	{ ...defaults, id: "IdentifyOutstandingAccounts", dir: "identify-outstanding-accounts", description: "Writes the manifest of accounts to invoice", table: "read", timeoutSeconds: 300 },
+	{ ...defaults, id: "GenerateInvoices", dir: "generate-invoices", description: "Prices, numbers and renders a batch of invoices", timeoutSeconds: 300, memoryMb: 1024 },
+	{ ...defaults, id: "DeliverInvoices", dir: "deliver-invoices", description: "Emails a batch of invoices with their PDFs", sendsEmail: true, timeoutSeconds: 300 },
+	{ ...defaults, id: "RecordRunFailure", dir: "record-run-failure", description: "Records a failed batch or run for the run summary", bucket: "none", timeoutSeconds: 30 },
+	{ ...defaults, id: "SummarizeInvoicing", dir: "summarize-invoicing", description: "Counts the period's invoices, totals, emails and failures", table: "read", bucket: "none", timeoutSeconds: 120 },
+	{ ...defaults, id: "ReconcilePayments", dir: "reconcile-payments", description: "Applies matchable unapplied payments and verifies ledger invariants", timeoutSeconds: 300 },
+	{ ...defaults, id: "EscalateOverdueAccounts", dir: "escalate-overdue-accounts", description: "Runs the dunning ladder and flags collections", sendsEmail: true, timeoutSeconds: 300 },
+	{ ...defaults, id: "PublishReports", dir: "publish-reports", description: "Writes the monthly billing report to S3", timeoutSeconds: 300 },
+	{ ...defaults, id: "PaymentWebhook", dir: "payment-webhook", description: "Verifies, stores and applies payment processor webhooks", bucket: "none", readsStripeSecret: true, timeoutSeconds: 15 },
+];
+
+/** Functions the billing-cycle state machine invokes (everything but the scheduler target and the webhook). */
+export const billingCycleFunctionIds = functionCatalog
+	.map((f) => f.id)
+	.filter((id) => id !== "StartBillingCycle" && id !== "PaymentWebhook");
