@@ -7,6 +7,16 @@
 export const GSI1 = "gsi1";
 export const GSI2 = "gsi2";
 
+/** The table's key schema; CDK (infra/) and the embedded runtime (local/) both build the table from it. */
+export const tableKeySchema = {
+	partitionKey: "pk",
+	sortKey: "sk",
+	globalSecondaryIndexes: [
+		{ indexName: GSI1, partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+		{ indexName: GSI2, partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+	],
+} as const;
+
 export const keys = {
 	account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: "ACCOUNT" }),
 	accountListing: (accountId: string) => ({ gsi1pk: "ACCOUNTS", gsi1sk: accountId }),
@@ -19,6 +29,7 @@ export const keys = {
 		pk: `ACCOUNT#${accountId}`,
 		sk: `INVOICE_FOR#${period}`,
 	}),
+	invoiceForPeriodPrefix: "INVOICE_FOR#",
 	invoice: (number: string) => ({ pk: `INVOICE#${number}`, sk: "INVOICE" }),
 	invoiceListing: (period: string, number: string) => ({ gsi1pk: `INVOICES#${period}`, gsi1sk: number }),
 	openInvoice: (dueDate: string, number: string) => ({ gsi2pk: "OPEN_INVOICES", gsi2sk: `${dueDate}#${number}` }),

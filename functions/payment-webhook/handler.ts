@@ -1,0 +1,19 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import httpErrorHandler from "@middy/http-error-handler";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { createClients } from "../../shared/clients.js";
+import { getRequiredEnv, stripeWebhookSecret } from "../../shared/config.js";
+import { logger } from "../../shared/lambda.js";
+import { receivePaymentWebhook } from "../../shared/webhook.js";
+
+const { ddb } = createClients();
+const tableName = getRequiredEnv("TABLE_NAME");
+
+export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+	const outcome = await receivePaymentWebhook({ ddb, tableName, stripeSecret: () => stripeWebhookSecret() }, event);
+	logger.info("webhook handled", { outcome });
+	return { statusCode: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ received: true, ...outcome }) };
+})
+	.use(injectLambdaContext(logger, { resetKeys: true }))
+	.use(httpErrorHandler({ logger: (err: unknown) => logger.warn("webhook rejected", { error: String(err) }) }));

@@ -1,0 +1,28 @@
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { z } from "zod";
+import { getRequiredEnv } from "../../shared/config.js";
+import { logger, stepHandler } from "../../shared/lambda.js";
+import { executionNameFor, resolveBillingPeriod } from "../../shared/period.js";
+
+const sfn = new SFNClient({});
+const stateMachineArn = getRequiredEnv("STATE_MACHINE_ARN");
+
+/** The scheduler sends {} (bill the previous month); an operator may send {"period": "YYYY-MM"}. */
+const inputSchema = z.object({ period: z.string().optional(), asOf: z.string().optional() }).loose();
+
+export const handler = stepHandler("Start Billing Cycle", inputSchema, async (input) => {
+	const billing = resolveBillingPeriod(input, new Date());
+	const name = executionNameFor(billing.period);
+	try {
+		const out = await sfn.send(
+			new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ period: billing.period, ...(input.asOf ? { asOf: billing.asOf } : {}) }) }),
+		);
+		return { started: true, executionArn: out.executionArn, period: billing.period };
+	} catch (err) {
+		if (err instanceof ExecutionAlreadyExists) {
+			logger.warn("period already billed; not starting again", { period: billing.period, name });
+			return { started: false, period: billing.period, reason: `execution ${name} already exists` };
+		}
+		throw err;
+	}
+});

@@ -1,0 +1,26 @@
+import { App, type AppProps } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { Validations } from "aws-cdk-lib";
+import { BillingStack } from "./billing-stack.js";
+
+export const STACK_NAME = "BillingStack";
+
+export interface BillingApp {
+	readonly app: App;
+	readonly stack: BillingStack;
+	readonly nag: AwsSolutionsChecks;
+}
+
+/**
+ * The CDK app: the billing stack plus cdk-nag's AWS Solutions checks. cdk-nag 3.x is a
+ * CDK policy-validation plugin, so synthesis fails on any unacknowledged finding.
+ */
+export function buildBillingApp(props: AppProps = {}): BillingApp {
+	const app = new App(props);
+	const stack = new BillingStack(app, STACK_NAME, {
+		env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+	});
+	const nag = new AwsSolutionsChecks(app);
+	Validations.of(app).addPlugins(nag);
+	return { app, stack, nag };
+}

@@ -1,0 +1,93 @@
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { billingCycleFunctionIds, functionCatalog } from "../functions/catalog.js";
+import { type BillingConfig, readBillingConfig } from "./config.js";
+import { BillingCycleWorkflow } from "./constructs/billing-cycle-workflow.js";
+import { BillingData } from "./constructs/billing-data.js";
+import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/billing-function.js";
+import { MonthlySchedule } from "./constructs/monthly-schedule.js";
+import { Monitoring } from "./constructs/monitoring.js";
+import { PaymentWebhookApi } from "./constructs/payment-webhook-api.js";
+import { SenderIdentity } from "./constructs/sender-identity.js";
+import { StripeWebhookSecret } from "./constructs/stripe-webhook-secret.js";
+
+export interface BillingStackProps extends StackProps {
+	/** @default read from CDK context (infra/config.ts) */
+	readonly config?: BillingConfig;
+}
+
+/** The deployed billing system (DESIGN.md section 1): one construct per concern. */
+export class BillingStack extends Stack {
+	readonly config: BillingConfig;
+	readonly data: BillingData;
+	readonly sender: SenderIdentity;
+	readonly stripeWebhookSecret: StripeWebhookSecret;
+	/** Every function of functions/catalog.ts, by catalog id. */
+	readonly functions: Readonly<Record<string, BillingFunction>>;
+	readonly workflow: BillingCycleWorkflow;
+	readonly schedule: MonthlySchedule;
+	readonly webhookApi: PaymentWebhookApi;
+	readonly monitoring: Monitoring;
+
+	constructor(scope: Construct, id: string, props: BillingStackProps = {}) {
+		super(scope, id, {
+			description: "Automated monthly billing cycle: invoices, delivery, payment webhooks, reconciliation, dunning and reports",
+			...props,
+		});
+		this.config = props.config ?? readBillingConfig(this);
+
+		this.data = new BillingData(this, "Data");
+		this.sender = new SenderIdentity(this, "Sender", { email: this.config.senderEmail });
+		this.stripeWebhookSecret = new StripeWebhookSecret(this, "StripeWebhookSecret");
+
+		const environment: BillingFunctionEnvironment = {
+			config: this.config,
+			table: this.data.table,
+			bucket: this.data.bucket,
+			sender: this.sender,
+			stripeWebhookSecret: this.stripeWebhookSecret.secret,
+			billingCycleStateMachineArn: BillingCycleWorkflow.arnFor(this),
+		};
+		const functions: Record<string, BillingFunction> = {};
+		for (const spec of functionCatalog) {
+			functions[spec.id] = new BillingFunction(this, spec.id, { spec, environment });
+		}
+		this.functions = functions;
+		const fn = (functionId: string) => {
+			const found = functions[functionId];
+			if (!found) throw new Error(`functions/catalog.ts has no function "${functionId}"`);
+			return found.function;
+		};
+
+		this.workflow = new BillingCycleWorkflow(this, "BillingCycle", {
+			functions: Object.fromEntries(billingCycleFunctionIds.map((functionId) => [functionId, fn(functionId)])),
+			bucket: this.data.bucket,
+		});
+		this.schedule = new MonthlySchedule(this, "MonthlySchedule", { target: fn("StartBillingCycle") });
+		this.webhookApi = new PaymentWebhookApi(this, "PaymentWebhookApi", {
+			handler: fn("PaymentWebhook"),
+			rateLimit: this.config.webhookRateLimit,
+			burstLimit: this.config.webhookBurstLimit,
+		});
+		this.monitoring = new Monitoring(this, "Monitoring", {
+			stateMachine: this.workflow.stateMachine,
+			webhookFunction: fn("PaymentWebhook"),
+			startBillingCycleFunction: fn("StartBillingCycle"),
+			scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
+			alarmEmail: this.config.alarmEmail,
+		});
+
+		new CfnOutput(this, "StripeWebhookUrl", {
+			description: "Register this URL as the Stripe webhook endpoint",
+			value: this.webhookApi.stripeWebhookUrl,
+		});
+		new CfnOutput(this, "StripeWebhookSecretArn", {
+			description: "Put the endpoint's whsec_... signing secret here",
+			value: this.stripeWebhookSecret.secret.secretArn,
+		});
+		new CfnOutput(this, "StateMachineArn", { value: this.workflow.stateMachine.stateMachineArn });
+		new CfnOutput(this, "TableName", { value: this.data.table.tableName });
+		new CfnOutput(this, "BucketName", { value: this.data.bucket.bucketName });
+		new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
+	}
+}

@@ -1,0 +1,100 @@
+import type { Construct } from "constructs";
+import { dunningConfig } from "../shared/config.js";
+
+/**
+ * Deployment configuration, read once from CDK context (`cdk.json` "context" or
+ * `npx cdk deploy -c key=value`) and validated at synth time so a bad value fails the
+ * synth, not the first billing run.
+ */
+export interface BillingConfig {
+	/** SES sender (From) address; an SES email identity is created for it. */
+	readonly senderEmail: string;
+	readonly sellerName: string;
+	/** Address lines joined with "|" (SELLER_ADDRESS). */
+	readonly sellerAddress: string;
+	readonly paymentInstructions: string;
+	readonly invoiceSeriesPrefix: string;
+	/** "stage:daysOverdue,..." including a "collections" stage (DUNNING_STAGES). */
+	readonly dunningStages: string;
+	readonly paymentTermsDays: number;
+	/** Optional address subscribed to the alarm topic. */
+	readonly alarmEmail: string | undefined;
+	/** Steady-state requests per second allowed on the webhook API's default stage. */
+	readonly webhookRateLimit: number;
+	/** Burst of requests allowed on the webhook API's default stage. */
+	readonly webhookBurstLimit: number;
+}
+
+/** Context keys and their defaults (documented in the README and the final report). */
+export const configDefaults = {
+	senderEmail: "billing@example.com",
+	sellerName: "Example Billing Co.",
+	sellerAddress: "1 Ledger Lane|Springfield 01101|United States",
+	paymentInstructions:
+		"Pay by card at pay.example.com or by bank transfer to IBAN GB33 BUKB 2020 1555 5555 55, quoting the invoice number.",
+	invoiceSeriesPrefix: "INV",
+	dunningStages: "reminder:1,second_reminder:7,final_notice:14,collections:30",
+	paymentTermsDays: 30,
+	alarmEmail: undefined,
+	webhookRateLimit: 50,
+	webhookBurstLimit: 100,
+} as const satisfies BillingConfig;
+
+export class BillingConfigError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = "BillingConfigError";
+	}
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function text(scope: Construct, key: keyof BillingConfig, fallback: string): string {
+	const raw: unknown = scope.node.tryGetContext(key);
+	if (raw === undefined || raw === null) return fallback;
+	if (typeof raw !== "string" || raw.trim() === "") {
+		throw new BillingConfigError(`context value "${key}" must be a non-empty string, got ${JSON.stringify(raw)}`);
+	}
+	return raw.trim();
+}
+
+function positiveInt(scope: Construct, key: keyof BillingConfig, fallback: number): number {
+	const raw: unknown = scope.node.tryGetContext(key);
+	if (raw === undefined || raw === null) return fallback;
+	const value = typeof raw === "string" ? Number(raw) : raw;
+	if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+		throw new BillingConfigError(`context value "${key}" must be a positive integer, got ${JSON.stringify(raw)}`);
+	}
+	return value;
+}
+
+function email(key: keyof BillingConfig, value: string): string {
+	if (!EMAIL.test(value)) throw new BillingConfigError(`context value "${key}" must be an email address, got "${value}"`);
+	return value;
+}
+
+export function readBillingConfig(scope: Construct): BillingConfig {
+	const dunningStages = text(scope, "dunningStages", configDefaults.dunningStages);
+	try {
+		// The same parser the functions use, so a value that synthesizes also runs.
+		dunningConfig({ DUNNING_STAGES: dunningStages });
+	} catch (err) {
+		throw new BillingConfigError(`context value "dunningStages" is invalid: ${(err as Error).message}`);
+	}
+	const alarmEmail: unknown = scope.node.tryGetContext("alarmEmail");
+	return {
+		senderEmail: email("senderEmail", text(scope, "senderEmail", configDefaults.senderEmail)),
+		sellerName: text(scope, "sellerName", configDefaults.sellerName),
+		sellerAddress: text(scope, "sellerAddress", configDefaults.sellerAddress),
+		paymentInstructions: text(scope, "paymentInstructions", configDefaults.paymentInstructions),
+		invoiceSeriesPrefix: text(scope, "invoiceSeriesPrefix", configDefaults.invoiceSeriesPrefix),
+		dunningStages,
+		paymentTermsDays: positiveInt(scope, "paymentTermsDays", configDefaults.paymentTermsDays),
+		alarmEmail:
+			alarmEmail === undefined || alarmEmail === null || alarmEmail === ""
+				? undefined
+				: email("alarmEmail", String(alarmEmail)),
+		webhookRateLimit: positiveInt(scope, "webhookRateLimit", configDefaults.webhookRateLimit),
+		webhookBurstLimit: positiveInt(scope, "webhookBurstLimit", configDefaults.webhookBurstLimit),
+	};
+}

@@ -1,0 +1,72 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import { GSI1, GSI2 } from "../../shared/table.js";
+import { acknowledge } from "../nag.js";
+
+export interface BillingDataProps {
+	/** Days to keep the invoice bucket's server access logs. @default 365 */
+	readonly accessLogRetentionDays?: number;
+}
+
+/**
+ * The product's state: one DynamoDB table (single-table design, shared/table.ts) and
+ * one bucket for invoice PDFs, manifests and reports. Both outlive the stack.
+ */
+export class BillingData extends Construct {
+	readonly table: dynamodb.Table;
+	readonly bucket: s3.Bucket;
+	readonly accessLogsBucket: s3.Bucket;
+
+	constructor(scope: Construct, id: string, props: BillingDataProps = {}) {
+		super(scope, id);
+
+		this.table = new dynamodb.Table(this, "Table", {
+			partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
+			sortKey: { name: "sk", type: dynamodb.AttributeType.STRING },
+			billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+			encryption: dynamodb.TableEncryption.AWS_MANAGED,
+			pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+			deletionProtection: true,
+			removalPolicy: RemovalPolicy.RETAIN,
+		});
+		for (const [indexName, prefix] of [
+			[GSI1, "gsi1"],
+			[GSI2, "gsi2"],
+		] as const) {
+			this.table.addGlobalSecondaryIndex({
+				indexName,
+				partitionKey: { name: `${prefix}pk`, type: dynamodb.AttributeType.STRING },
+				sortKey: { name: `${prefix}sk`, type: dynamodb.AttributeType.STRING },
+				projectionType: dynamodb.ProjectionType.ALL,
+			});
+		}
+
+		this.accessLogsBucket = new s3.Bucket(this, "AccessLogsBucket", {
+			encryption: s3.BucketEncryption.S3_MANAGED,
+			enforceSSL: true,
+			blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+			objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+			removalPolicy: RemovalPolicy.RETAIN,
+			lifecycleRules: [{ expiration: Duration.days(props.accessLogRetentionDays ?? 365) }],
+		});
+		acknowledge(this.accessLogsBucket, {
+			id: "AwsSolutions-S1",
+			reason:
+				"This bucket is the destination of the invoice bucket's server access logs; logging it to itself would loop and logging it elsewhere adds a third bucket with no audit value.",
+		});
+
+		this.bucket = new s3.Bucket(this, "Bucket", {
+			encryption: s3.BucketEncryption.S3_MANAGED,
+			enforceSSL: true,
+			blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+			objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+			versioned: true,
+			removalPolicy: RemovalPolicy.RETAIN,
+			serverAccessLogsBucket: this.accessLogsBucket,
+			serverAccessLogsPrefix: "billing-bucket/",
+			lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+		});
+	}
+}

@@ -1,0 +1,79 @@
+import * as apigwv1 from "aws-cdk-lib/aws-apigateway";
+import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { acknowledge } from "../nag.js";
+
+export interface PaymentWebhookApiProps {
+	/** The PaymentWebhook function: verifies the signature on the raw body and applies the payment. */
+	readonly handler: lambda.IFunction;
+	/** Steady-state requests per second on the default stage. */
+	readonly rateLimit: number;
+	/** Burst of requests on the default stage. */
+	readonly burstLimit: number;
+}
+
+/** The HTTP API payment processors post webhooks to: `POST /webhooks/stripe`. */
+export class PaymentWebhookApi extends Construct {
+	static readonly STRIPE_ROUTE_PATH = "/webhooks/stripe";
+
+	readonly api: apigw.HttpApi;
+	readonly stage: apigw.HttpStage;
+	readonly accessLogGroup: logs.LogGroup;
+	/** https://<api-id>.execute-api.<region>.amazonaws.com/webhooks/stripe */
+	readonly stripeWebhookUrl: string;
+
+	constructor(scope: Construct, id: string, props: PaymentWebhookApiProps) {
+		super(scope, id);
+
+		this.api = new apigw.HttpApi(this, "Api", {
+			description: "Payment processor webhooks for the billing system",
+			createDefaultStage: false,
+		});
+
+		this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", { retention: logs.RetentionDays.THREE_MONTHS });
+		this.stage = this.api.addStage("DefaultStage", {
+			stageName: "$default",
+			autoDeploy: true,
+			throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+			accessLogSettings: {
+				destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+				format: apigwv1.AccessLogFormat.custom(
+					JSON.stringify({
+						requestId: "$context.requestId",
+						ip: "$context.identity.sourceIp",
+						userAgent: "$context.identity.userAgent",
+						requestTime: "$context.requestTime",
+						routeKey: "$context.routeKey",
+						status: "$context.status",
+						protocol: "$context.protocol",
+						responseLength: "$context.responseLength",
+						responseLatency: "$context.responseLatency",
+						integrationStatus: "$context.integrationStatus",
+						integrationLatency: "$context.integrationLatency",
+						integrationError: "$context.integrationErrorMessage",
+					}),
+				),
+			},
+		});
+
+		const [route] = this.api.addRoutes({
+			path: PaymentWebhookApi.STRIPE_ROUTE_PATH,
+			methods: [apigw.HttpMethod.POST],
+			integration: new HttpLambdaIntegration("StripeWebhook", props.handler, {
+				payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+			}),
+		});
+		if (route) {
+			acknowledge(route, {
+				id: "AwsSolutions-APIG4",
+				reason:
+					"Stripe cannot authenticate to an API authorizer; each request is authenticated by its Stripe-Signature header (HMAC of the raw body with the signing secret), verified by the PaymentWebhook function before anything is stored.",
+			});
+		}
+
+		this.stripeWebhookUrl = `${this.api.apiEndpoint}${PaymentWebhookApi.STRIPE_ROUTE_PATH}`;
+	}
+}

@@ -1,0 +1,198 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { listInvoicesOfPeriod, listPayments } from "../shared/db.js";
+import type { Invoice } from "../shared/model.js";
+import { formatMoney } from "../shared/money.js";
+import { addDays, resolveBillingPeriod } from "../shared/period.js";
+import type { EscalationResult } from "../shared/dunning.js";
+import type { InvoicingSummary } from "../shared/run-records.js";
+import { invokeLocalFunction, localFunctionArn } from "./lambda-runtime.js";
+import { type ExecutionResult, postStripeEvent, runBillingCycle } from "./operations.js";
+import { freePort } from "./ports.js";
+import { buildSeedData, randomGenerator, seedDemoData } from "./seed.js";
+import { progress, runningServe } from "./session.js";
+import { listSentMail } from "./servers.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET, startEmbeddedStack } from "./stack.js";
+import { exportArtifacts } from "./artifacts.js";
+
+const DEMO_MARKER = "demo.json";
+
+export interface DemoOptions {
+	readonly dataDir: string;
+	readonly accounts: number;
+	readonly seed: number;
+	readonly period: string;
+}
+
+export interface WebhookDelivery {
+	readonly kind: string;
+	readonly invoiceNumber?: string;
+	readonly status: number;
+	readonly result: string;
+}
+
+export interface DemoSummary {
+	readonly period: string;
+	readonly execution: Pick<ExecutionResult, "name" | "status">;
+	readonly accountsSeeded: number;
+	readonly invoicing: InvoicingSummary;
+	readonly emailsSent: { readonly invoices: number; readonly dunning: number };
+	readonly webhooks: readonly WebhookDelivery[];
+	readonly payments: { readonly applied: number; readonly partiallyApplied: number; readonly unapplied: number; readonly receivedByCurrency: Record<string, number> };
+	readonly collections: EscalationResult;
+	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
+}
+
+/** The demo owns its data dir: it starts clean, but never deletes a directory it did not create. */
+function prepareDataDir(dataDir: string): void {
+	if (runningServe(dataDir)) throw new Error(`billing serve is running on ${dataDir}; stop it or pass --data-dir to run the demo elsewhere`);
+	if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+		if (!existsSync(join(dataDir, DEMO_MARKER))) {
+			throw new Error(`${dataDir} holds data that the demo did not create; pass --data-dir with an empty or demo directory`);
+		}
+		rmSync(dataDir, { recursive: true, force: true });
+	}
+	mkdirSync(dataDir, { recursive: true });
+}
+
+function stripeEvent(id: string, type: string, object: Record<string, unknown>): Record<string, unknown> {
+	return { id, object: "event", type, api_version: "2025-09-30.clover", created: Math.floor(Date.now() / 1000), livemode: false, data: { object } };
+}
+
+function paymentIntent(id: string, invoice: Pick<Invoice, "number" | "accountId" | "currency">, amount: number): Record<string, unknown> {
+	return {
+		id,
+		object: "payment_intent",
+		amount,
+		amount_received: amount,
+		currency: invoice.currency.toLowerCase(),
+		status: "succeeded",
+		metadata: { invoice_number: invoice.number, account_id: invoice.accountId },
+	};
+}
+
+/**
+ * The month on one machine: seed, run the cycle, receive a realistic mix of Stripe
+ * webhooks, chase what is overdue 35 days past the usual due date, report.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+	prepareDataDir(options.dataDir);
+	writeFileSync(join(options.dataDir, DEMO_MARKER), `${JSON.stringify({ createdAt: new Date().toISOString(), ...options }, null, 2)}\n`);
+	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions, webhook front)...");
+	const stack = await startEmbeddedStack({ dataDir: options.dataDir, httpPort: await freePort() });
+	try {
+		const { createClients } = await import("../shared/clients.js");
+		const { ddb, s3 } = createClients();
+		const deps = { ddb, tableName: stack.tableName };
+		const billing = resolveBillingPeriod({ period: options.period }, new Date());
+		const issueDate = addDays(billing.periodEnd, 1);
+
+		progress(`seeding ${options.accounts} demo accounts...`);
+		const data = buildSeedData(options.accounts, options.seed, options.period);
+		await seedDemoData(deps, data);
+
+		progress(`running the billing cycle for ${options.period}...`);
+		const execution = await runBillingCycle(stack.sfn, stack.stateMachineArn, { period: options.period, asOf: issueDate }, progress);
+		if (execution.status !== "SUCCEEDED") {
+			throw new Error(`billing cycle ${execution.name} ${execution.status}: ${execution.error ?? ""} ${execution.cause ?? ""}`);
+		}
+		const invoicing = (execution.output as { invoicing: InvoicingSummary }).invoicing;
+
+		progress("receiving payment webhooks...");
+		const webhooks = await postDemoWebhooks(stack.endpoints.http as string, await listInvoicesOfPeriod(deps, options.period), options.seed);
+
+		const collectionsAsOf = addDays(issueDate, 30 + 35);
+		progress(`escalating overdue accounts as of ${collectionsAsOf}...`);
+		const collections = (await invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), { asOf: collectionsAsOf })) as EscalationResult;
+
+		const payments = await listPayments(deps);
+		const receivedByCurrency: Record<string, number> = {};
+		for (const p of payments) receivedByCurrency[p.currency] = (receivedByCurrency[p.currency] ?? 0) + p.amount;
+		const mail = await listSentMail(stack.endpoints.ses);
+		const dunningMail = mail.filter((m) => !m.subject.startsWith("Invoice ")).length;
+		const artifacts = await exportArtifacts(s3, stack.bucketName, options.dataDir, options.period);
+		return {
+			period: options.period,
+			execution: { name: execution.name, status: execution.status },
+			accountsSeeded: data.accounts.length,
+			invoicing,
+			emailsSent: { invoices: mail.length - dunningMail, dunning: dunningMail },
+			webhooks,
+			payments: {
+				applied: payments.filter((p) => p.status === "applied").length,
+				partiallyApplied: payments.filter((p) => p.status === "partially_applied").length,
+				unapplied: payments.filter((p) => p.status === "unapplied").length,
+				receivedByCurrency,
+			},
+			collections,
+			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
+		};
+	} finally {
+		await stack.stop();
+	}
+}
+
+async function postDemoWebhooks(httpUrl: string, invoices: readonly Invoice[], seed: number): Promise<WebhookDelivery[]> {
+	const random = randomGenerator(seed + 1);
+	const deliveries: WebhookDelivery[] = [];
+	const post = async (kind: string, event: Record<string, unknown>, invoiceNumber?: string, secret = LOCAL_STRIPE_WEBHOOK_SECRET) => {
+		const res = await postStripeEvent(httpUrl, event, secret);
+		const result = res.status === 200 ? String((JSON.parse(res.body) as { result: string }).result) : res.body;
+		deliveries.push({ kind, ...(invoiceNumber ? { invoiceNumber } : {}), status: res.status, result });
+	};
+	const sorted = [...invoices].sort((a, b) => a.number.localeCompare(b.number));
+	for (const [i, invoice] of sorted.entries()) {
+		const roll = random();
+		const pi = `pi_demo_${invoice.number.replaceAll("-", "_")}`;
+		if (roll < 0.5) {
+			const event = stripeEvent(`evt_full_${i}`, "payment_intent.succeeded", paymentIntent(pi, invoice, invoice.amountDue));
+			await post("full payment", event, invoice.number);
+			if (i % 5 === 0) await post("duplicate delivery", event, invoice.number);
+			if (i % 7 === 0) {
+				const charge = { id: `ch_demo_${i}`, object: "charge", amount: invoice.amountDue, amount_captured: invoice.amountDue, currency: invoice.currency.toLowerCase(), payment_intent: pi, metadata: { invoice_number: invoice.number } };
+				await post("charge for the same payment", stripeEvent(`evt_charge_${i}`, "charge.succeeded", charge), invoice.number);
+			}
+		} else if (roll < 0.65) {
+			const partial = Math.floor(invoice.amountDue / 2);
+			await post("partial payment", stripeEvent(`evt_partial_${i}`, "payment_intent.succeeded", paymentIntent(pi, invoice, partial)), invoice.number);
+		}
+	}
+	const first = sorted[0];
+	if (first) {
+		await post("unknown invoice reference", stripeEvent("evt_unknown_ref", "payment_intent.succeeded", paymentIntent("pi_demo_unknown", { ...first, number: "INV-1999-999999", accountId: "ACC-UNKNOWN" }, 12345)));
+		await post("wrong signature (rejected)", stripeEvent("evt_forged", "payment_intent.succeeded", paymentIntent("pi_forged", first, first.amountDue)), first.number, "whsec_not_the_secret");
+	}
+	return deliveries;
+}
+
+export function formatDemoSummary(s: DemoSummary): string {
+	const lines: string[] = [];
+	const money = (amounts: Record<string, number>) =>
+		Object.entries(amounts)
+			.sort(([a], [b]) => a.localeCompare(b))
+			.map(([currency, amount]) => formatMoney({ amount, currency }))
+			.join(", ") || "none";
+	const totals = Object.fromEntries(Object.entries(s.invoicing.totalsByCurrency).map(([c, t]) => [c, t.total]));
+	const byKind = new Map<string, number>();
+	for (const w of s.webhooks) byKind.set(`${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`, (byKind.get(`${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`) ?? 0) + 1);
+	lines.push(`Billing month ${s.period} (execution ${s.execution.name}: ${s.execution.status})`);
+	lines.push(`  accounts seeded:          ${s.accountsSeeded}`);
+	lines.push(`  invoices issued:          ${s.invoicing.invoicesIssued}`);
+	lines.push(`  invoiced per currency:    ${money(totals)}`);
+	lines.push(`  invoice emails sent:      ${s.emailsSent.invoices} (postal: ${s.invoicing.postalInvoices})`);
+	lines.push(`  accounts that failed:     ${s.invoicing.failedAccountCount}`);
+	for (const f of s.invoicing.failedAccounts) lines.push(`    - ${f.accountId} (${f.stage}): ${f.reason}`);
+	lines.push("  payment webhooks:");
+	for (const [kind, count] of byKind) lines.push(`    ${String(count).padStart(3)} x ${kind}`);
+	lines.push(`  payments applied:         ${s.payments.applied} in full, ${s.payments.partiallyApplied} partly; unapplied: ${s.payments.unapplied}`);
+	lines.push(`  payments received:        ${money(s.payments.receivedByCurrency)}`);
+	lines.push(`  escalation as of ${s.collections.asOf}: ${s.collections.overdueInvoices} overdue invoices; notices: ${Object.entries(s.collections.noticesSent).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+	lines.push(`  sent to collections:      ${s.collections.accountsSentToCollections.join(", ") || "none"}`);
+	lines.push(`  dunning emails sent:      ${s.emailsSent.dunning}`);
+	lines.push("Artifacts:");
+	lines.push(`  invoice PDFs:             ${s.artifacts.invoicesDir}`);
+	lines.push(`  monthly report:           ${s.artifacts.report}`);
+	lines.push(`  emails (.eml):            ${s.artifacts.mailDir}`);
+	lines.push(`  executions:               ${s.artifacts.executions} (npx billing executions list)`);
+	return lines.join("\n");
+}

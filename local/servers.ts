@@ -1,0 +1,98 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startDynamoDbLocal } from "./dynamodb-local.js";
+import { freePort, waitFor } from "./ports.js";
+
+export interface ServerEndpoints {
+	readonly dynamodb: string;
+	readonly s3: string;
+	readonly ses: string;
+}
+
+export interface LocalServers {
+	readonly endpoints: ServerEndpoints;
+	stop(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+interface S3rverInstance {
+	run(): Promise<{ port: number }>;
+	close(): Promise<void>;
+}
+
+/**
+ * The API-compatible servers the embedded mode runs on: DynamoDB Local (java), s3rver and
+ * aws-ses-v2-local (in-process). With a dataDir, tables and objects persist there and the
+ * mail sent is saved as .eml files when the servers stop; without one, all is in memory.
+ */
+export async function startLocalServers(options: { dataDir?: string } = {}): Promise<LocalServers> {
+	const { dataDir } = options;
+	const startedAt = Math.floor(Date.now() / 1000);
+	const s3Dir = dataDir ? join(dataDir, "s3") : undefined;
+	if (s3Dir) mkdirSync(s3Dir, { recursive: true });
+
+	const [dynamo, s3Port, sesPort] = await Promise.all([
+		startDynamoDbLocal({ dbPath: dataDir ? join(dataDir, "dynamodb") : undefined }),
+		freePort(),
+		freePort(),
+	]);
+
+	const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
+	const s3rver = new S3rver({
+		address: "127.0.0.1",
+		port: s3Port,
+		silent: true,
+		directory: s3Dir ?? join(tmpdir(), `billing-s3-${process.pid}-${s3Port}`),
+		resetOnClose: !s3Dir,
+	});
+	await s3rver.run();
+
+	const sesModule = require("aws-ses-v2-local") as { default?: (c: { host: string; port: number }) => Promise<Server> };
+	const startSes = sesModule.default ?? (sesModule as unknown as (c: { host: string; port: number }) => Promise<Server>);
+	const ses = await startSes({ host: "127.0.0.1", port: sesPort });
+	const sesEndpoint = `http://127.0.0.1:${sesPort}`;
+	await waitFor("SES server", async () => (await fetch(`${sesEndpoint}/health-check`)).ok);
+
+	return {
+		endpoints: { dynamodb: dynamo.endpoint, s3: `http://127.0.0.1:${s3Port}`, ses: sesEndpoint },
+		async stop() {
+			if (dataDir) await saveMail(sesEndpoint, join(dataDir, "mail"), startedAt).catch(() => undefined);
+			await new Promise<void>((resolve) => {
+				ses.close(() => resolve());
+				ses.closeAllConnections?.();
+			});
+			await s3rver.close();
+			await dynamo.stop();
+		},
+	};
+}
+
+interface StoredEmail {
+	messageId: string;
+	from: string;
+	destination: { to: string[] };
+	subject: string;
+	attachments: { filename?: string; size: number }[];
+	at: number;
+}
+
+export async function listSentMail(sesEndpoint: string, since = 0): Promise<StoredEmail[]> {
+	const res = await fetch(`${sesEndpoint}/store?since=${since}`);
+	const body = (await res.json()) as { emails: StoredEmail[] };
+	return body.emails;
+}
+
+/** SES keeps mail in memory: the embedded stack writes it out so the demo's emails stay readable. */
+async function saveMail(sesEndpoint: string, dir: string, since: number): Promise<void> {
+	const emails = await listSentMail(sesEndpoint, since);
+	if (emails.length === 0) return;
+	mkdirSync(dir, { recursive: true });
+	for (const email of emails) {
+		const res = await fetch(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(email.messageId)}`);
+		if (res.ok) writeFileSync(join(dir, `${email.messageId}.eml`), await res.text());
+	}
+}

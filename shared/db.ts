@@ -1,0 +1,133 @@
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type Account, accountSchema, type Charge, chargeSchema, type Invoice, invoiceSchema, type Payment, paymentSchema } from "./model.js";
+import { GSI1, GSI2, keys, withoutKeys } from "./table.js";
+
+/** Table access shared by the domain modules; every function takes the client and table explicitly. */
+export interface TableDeps {
+	readonly ddb: DynamoDBDocumentClient;
+	readonly tableName: string;
+}
+
+export async function queryAll(deps: TableDeps, input: Omit<QueryCommandInput, "TableName">): Promise<Record<string, unknown>[]> {
+	const items: Record<string, unknown>[] = [];
+	let ExclusiveStartKey: Record<string, unknown> | undefined;
+	do {
+		const page = await deps.ddb.send(new QueryCommand({ ...input, TableName: deps.tableName, ExclusiveStartKey }));
+		items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+		ExclusiveStartKey = page.LastEvaluatedKey;
+	} while (ExclusiveStartKey);
+	return items;
+}
+
+async function getItem(deps: TableDeps, key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+	const out = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true }));
+	return out.Item as Record<string, unknown> | undefined;
+}
+
+export async function getAccount(deps: TableDeps, accountId: string): Promise<Account | undefined> {
+	const item = await getItem(deps, keys.account(accountId));
+	return item ? accountSchema.parse(withoutKeys(item)) : undefined;
+}
+
+export async function putAccount(deps: TableDeps, account: Account): Promise<void> {
+	const parsed = accountSchema.parse(account);
+	await deps.ddb.send(
+		new PutCommand({
+			TableName: deps.tableName,
+			Item: { ...keys.account(parsed.accountId), ...keys.accountListing(parsed.accountId), ...parsed },
+		}),
+	);
+}
+
+export async function putCharge(deps: TableDeps, charge: Charge): Promise<void> {
+	const parsed = chargeSchema.parse(charge);
+	await deps.ddb.send(
+		new PutCommand({
+			TableName: deps.tableName,
+			Item: { ...keys.charge(parsed.accountId, parsed.period, parsed.chargeId), ...parsed },
+		}),
+	);
+}
+
+export async function listAccounts(deps: TableDeps): Promise<Account[]> {
+	const items = await queryAll(deps, {
+		IndexName: GSI1,
+		KeyConditionExpression: "gsi1pk = :pk",
+		ExpressionAttributeValues: { ":pk": "ACCOUNTS" },
+	});
+	return items.map((item) => accountSchema.parse(withoutKeys(item)));
+}
+
+export async function listCharges(deps: TableDeps, accountId: string, period: string): Promise<Charge[]> {
+	const items = await queryAll(deps, {
+		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.chargesPrefix(period) },
+		ConsistentRead: true,
+	});
+	return items.map((item) => chargeSchema.parse(withoutKeys(item)));
+}
+
+export async function getInvoice(deps: TableDeps, number: string): Promise<Invoice | undefined> {
+	const item = await getItem(deps, keys.invoice(number));
+	return item ? invoiceSchema.parse(withoutKeys(item)) : undefined;
+}
+
+export async function getInvoiceNumberForPeriod(deps: TableDeps, accountId: string, period: string): Promise<string | undefined> {
+	const item = await getItem(deps, keys.invoiceForPeriod(accountId, period));
+	return item ? String(item.invoiceNumber) : undefined;
+}
+
+export async function listInvoicesOfAccount(deps: TableDeps, accountId: string): Promise<Invoice[]> {
+	const guards = await queryAll(deps, {
+		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.invoiceForPeriodPrefix },
+		ConsistentRead: true,
+	});
+	const invoices = await Promise.all(guards.map((g) => getInvoice(deps, String(g.invoiceNumber))));
+	return invoices.filter((i): i is Invoice => i !== undefined);
+}
+
+export async function listInvoicesOfPeriod(deps: TableDeps, period: string): Promise<Invoice[]> {
+	const items = await queryAll(deps, {
+		IndexName: GSI1,
+		KeyConditionExpression: "gsi1pk = :pk",
+		ExpressionAttributeValues: { ":pk": keys.invoiceListing(period, "").gsi1pk },
+	});
+	return items.map((item) => invoiceSchema.parse(withoutKeys(item)));
+}
+
+/** Open invoices (amount due > 0) with a due date on or before `dueOnOrBefore`, oldest first. */
+export async function listOpenInvoicesDueBy(deps: TableDeps, dueOnOrBefore: string): Promise<Invoice[]> {
+	const items = await queryAll(deps, {
+		IndexName: GSI2,
+		KeyConditionExpression: "gsi2pk = :pk AND gsi2sk <= :upTo",
+		ExpressionAttributeValues: { ":pk": "OPEN_INVOICES", ":upTo": `${dueOnOrBefore}#\uffff` },
+	});
+	return items.map((item) => invoiceSchema.parse(withoutKeys(item)));
+}
+
+export async function listPayments(deps: TableDeps): Promise<Payment[]> {
+	const items = await queryAll(deps, {
+		IndexName: GSI1,
+		KeyConditionExpression: "gsi1pk = :pk",
+		ExpressionAttributeValues: { ":pk": "PAYMENTS" },
+	});
+	return items.map((item) => paymentSchema.parse(withoutKeys(item)));
+}
+
+export async function listUnappliedPayments(deps: TableDeps): Promise<Payment[]> {
+	const items = await queryAll(deps, {
+		IndexName: GSI2,
+		KeyConditionExpression: "gsi2pk = :pk",
+		ExpressionAttributeValues: { ":pk": "UNAPPLIED_PAYMENTS" },
+	});
+	return items.map((item) => paymentSchema.parse(withoutKeys(item)));
+}
+
+export async function listLedgerEntries(deps: TableDeps, accountId: string): Promise<Record<string, unknown>[]> {
+	return queryAll(deps, {
+		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.ledgerPrefix },
+		ConsistentRead: true,
+	});
+}

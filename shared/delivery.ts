@@ -1,0 +1,149 @@
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { SendRawEmailCommand, type SESClient } from "@aws-sdk/client-ses";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { SellerConfig } from "./config.js";
+import { getAccount, getInvoice, type TableDeps } from "./db.js";
+import { isDeliverableEmailAddress } from "./documents/email-address.js";
+import { composeInvoiceEmail } from "./documents/invoice-email.js";
+import { TransientError } from "./errors.js";
+import { keys } from "./table.js";
+
+export interface DeliveryDeps extends TableDeps {
+	readonly s3: S3Client;
+	readonly ses: SESClient;
+	readonly bucketName: string;
+	readonly seller: SellerConfig;
+}
+
+export type DeliveryOutcome = "emailed" | "already_delivered" | "queued_for_print" | "failed";
+
+export interface BatchDeliveryResult {
+	readonly emailed: number;
+	readonly alreadyDelivered: number;
+	readonly queuedForPrint: number;
+	readonly failed: number;
+}
+
+/** SES answers these for a bad recipient or sender: the address is at fault, retrying will not help. */
+const PERMANENT_SES_ERRORS = new Set(["MessageRejected", "MailFromDomainNotVerifiedException", "InvalidParameterValue"]);
+
+export async function readObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+	const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+	if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+	return out.Body.transformToByteArray();
+}
+
+/**
+ * Delivers an invoice at most once per channel: the delivery record is claimed with a
+ * conditional write before SES is called, so a retried batch never emails twice.
+ */
+export async function deliverInvoice(
+	deps: DeliveryDeps,
+	invoiceNumber: string,
+	recordFailure: (accountId: string, reason: string) => Promise<void>,
+): Promise<DeliveryOutcome> {
+	const invoice = await getInvoice(deps, invoiceNumber);
+	if (!invoice) throw new Error(`invoice ${invoiceNumber} does not exist`);
+	const account = await getAccount(deps, invoice.accountId);
+	const channel = account?.delivery ?? "email";
+
+	const deliveryKey = keys.delivery(invoiceNumber, channel);
+	const existing = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: deliveryKey, ConsistentRead: true }));
+	if (existing.Item) return existing.Item.status === "failed" ? "failed" : "already_delivered";
+
+	if (channel === "postal") {
+		await deps.ddb.send(
+			new PutCommand({
+				TableName: deps.tableName,
+				Item: { ...deliveryKey, channel, status: "queued_for_print", period: invoice.period, at: new Date().toISOString() },
+				ConditionExpression: "attribute_not_exists(pk)",
+			}),
+		);
+		return "queued_for_print";
+	}
+
+	const recipient = invoice.billTo.email;
+	if (!isDeliverableEmailAddress(recipient)) {
+		const reason = `invalid email address ${JSON.stringify(recipient)}`;
+		await markDeliveryFailed(deps, deliveryKey, reason, true);
+		await recordFailure(invoice.accountId, `invoice ${invoiceNumber} not delivered: ${reason}`);
+		return "failed";
+	}
+
+	try {
+		await deps.ddb.send(
+			new PutCommand({
+				TableName: deps.tableName,
+				Item: { ...deliveryKey, channel, status: "sending", recipient, at: new Date().toISOString() },
+				ConditionExpression: "attribute_not_exists(pk)",
+			}),
+		);
+	} catch (err) {
+		if ((err as { name?: string }).name === "ConditionalCheckFailedException") return "already_delivered";
+		throw err;
+	}
+
+	const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
+	const email = await composeInvoiceEmail({ invoice, seller: deps.seller, pdf });
+	try {
+		const sent = await deps.ses.send(
+			new SendRawEmailCommand({
+				Source: deps.seller.email,
+				Destinations: [email.to],
+				RawMessage: { Data: email.raw },
+			}),
+		);
+		await deps.ddb.send(
+			new UpdateCommand({
+				TableName: deps.tableName,
+				Key: deliveryKey,
+				UpdateExpression: "SET #status = :sent, messageId = :id, sentAt = :at",
+				ExpressionAttributeNames: { "#status": "status" },
+				ExpressionAttributeValues: { ":sent": "sent", ":id": sent.MessageId ?? "", ":at": new Date().toISOString() },
+			}),
+		);
+		return "emailed";
+	} catch (err) {
+		const name = (err as { name?: string }).name ?? "Error";
+		if (PERMANENT_SES_ERRORS.has(name)) {
+			const reason = `SES rejected ${recipient}: ${(err as Error).message}`;
+			await markDeliveryFailed(deps, deliveryKey, reason, false);
+			await recordFailure(invoice.accountId, `invoice ${invoiceNumber} not delivered: ${reason}`);
+			return "failed";
+		}
+		// Nothing was sent: release the claim so the state machine's retry can send it.
+		await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: deliveryKey }));
+		throw new TransientError(`sending invoice ${invoiceNumber} failed: ${(err as Error).message}`, { cause: err });
+	}
+}
+
+async function markDeliveryFailed(
+	deps: DeliveryDeps,
+	key: { pk: string; sk: string },
+	reason: string,
+	isNew: boolean,
+): Promise<void> {
+	await deps.ddb.send(
+		new PutCommand({
+			TableName: deps.tableName,
+			Item: { ...key, channel: "email", status: "failed", reason, at: new Date().toISOString() },
+			...(isNew ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+		}),
+	);
+}
+
+export async function deliverInvoicesForBatch(
+	deps: DeliveryDeps,
+	invoiceNumbers: readonly string[],
+	recordFailure: (accountId: string, reason: string) => Promise<void>,
+): Promise<BatchDeliveryResult> {
+	const result = { emailed: 0, alreadyDelivered: 0, queuedForPrint: 0, failed: 0 };
+	for (const number of invoiceNumbers) {
+		const outcome = await deliverInvoice(deps, number, recordFailure);
+		if (outcome === "emailed") result.emailed += 1;
+		else if (outcome === "already_delivered") result.alreadyDelivered += 1;
+		else if (outcome === "queued_for_print") result.queuedForPrint += 1;
+		else result.failed += 1;
+	}
+	return result;
+}

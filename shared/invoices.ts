@@ -1,0 +1,248 @@
+import { randomUUID } from "node:crypto";
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { SellerConfig } from "./config.js";
+import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "./db.js";
+import { renderInvoicePdf } from "./documents/invoice-pdf.js";
+import { TransientError } from "./errors.js";
+import type { Account, Charge, Invoice, InvoiceLine } from "./model.js";
+import { extendLine, taxPerLineHalfUp } from "./money.js";
+import { addDays, type BillingPeriod } from "./period.js";
+import { keys } from "./table.js";
+
+export interface InvoiceTotals {
+	readonly subtotal: number;
+	readonly tax: number;
+	readonly total: number;
+}
+
+/**
+ * The period's lines: the recurring plan, then each usage or one-time charge.
+ * Rounding: line amount = quantity × unit price (exact in minor units);
+ * tax is computed per line, half-up, and the invoice's tax is the sum of line taxes.
+ */
+export function priceInvoiceLines(account: Account, charges: readonly Charge[], period: BillingPeriod): InvoiceLine[] {
+	const lines: Omit<InvoiceLine, "tax" | "taxRateBasisPoints">[] = [];
+	if (account.plan) {
+		lines.push({
+			description: `${account.plan.description} (${period.periodStart} to ${period.periodEnd})`,
+			quantity: account.plan.quantity,
+			unitAmount: account.plan.unitAmount,
+			amount: extendLine(account.plan.unitAmount, account.plan.quantity * 1000),
+		});
+	}
+	for (const charge of [...charges].sort((a, b) => a.chargeId.localeCompare(b.chargeId))) {
+		lines.push({
+			description: charge.description,
+			quantity: charge.quantity,
+			unitAmount: charge.unitAmount,
+			amount: extendLine(charge.unitAmount, charge.quantity * 1000),
+		});
+	}
+	return lines.map((line) => ({
+		...line,
+		taxRateBasisPoints: account.taxRateBasisPoints,
+		tax: taxPerLineHalfUp(line.amount, account.taxRateBasisPoints),
+	}));
+}
+
+export function invoiceTotals(lines: readonly InvoiceLine[]): InvoiceTotals {
+	const subtotal = lines.reduce((acc, l) => acc + l.amount, 0);
+	const tax = lines.reduce((acc, l) => acc + l.tax, 0);
+	return { subtotal, tax, total: subtotal + tax };
+}
+
+export function formatInvoiceNumber(series: string, sequence: number): string {
+	return `${series}-${String(sequence).padStart(6, "0")}`;
+}
+
+export interface InvoicingDeps extends TableDeps {
+	readonly s3: S3Client;
+	readonly bucketName: string;
+	readonly seller: SellerConfig;
+	readonly now?: () => Date;
+}
+
+export type InvoiceOutcome =
+	| { readonly accountId: string; readonly outcome: "issued" | "already_issued"; readonly invoiceNumber: string }
+	| { readonly accountId: string; readonly outcome: "nothing_to_bill" };
+
+const MAX_NUMBERING_ATTEMPTS = 25;
+
+/**
+ * Issues the account's invoice for the period, once. The invoice number is taken from
+ * its series in the same transaction that stores the invoice, its period guard and its
+ * ledger entry, so numbers are gapless and unique and a retry never issues twice.
+ */
+export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: string, period: BillingPeriod): Promise<InvoiceOutcome> {
+	const existing = await getInvoiceNumberForPeriod(deps, accountId, period.period);
+	if (existing) {
+		await ensureInvoicePdf(deps, existing);
+		return { accountId, outcome: "already_issued", invoiceNumber: existing };
+	}
+	const account = await getAccount(deps, accountId);
+	if (!account) throw new Error(`account ${accountId} does not exist`);
+	const charges = await listCharges(deps, accountId, period.period);
+	const lines = priceInvoiceLines(account, charges, period);
+	const totals = invoiceTotals(lines);
+	if (lines.length === 0 || totals.total <= 0) return { accountId, outcome: "nothing_to_bill" };
+
+	const series = `${deps.seller.invoiceSeriesPrefix}-${period.asOf.slice(0, 4)}`;
+	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
+		const counter = await deps.ddb.send(
+			new GetCommand({ TableName: deps.tableName, Key: keys.invoiceSeries(series), ConsistentRead: true }),
+		);
+		const last = counter.Item ? Number(counter.Item.last) : 0;
+		const number = formatInvoiceNumber(series, last + 1);
+		const createdAt = (deps.now?.() ?? new Date()).toISOString();
+		const invoice: Invoice = {
+			number,
+			accountId,
+			period: period.period,
+			currency: account.currency,
+			status: "open",
+			issueDate: period.asOf,
+			dueDate: addDays(period.asOf, account.paymentTermsDays),
+			billTo: { name: account.name, email: account.email, addressLines: account.addressLines },
+			lines,
+			...totals,
+			amountPaid: 0,
+			amountDue: totals.total,
+			pdfKey: `invoices/${period.period}/${number}.pdf`,
+			createdAt,
+		};
+		try {
+			await deps.ddb.send(
+				new TransactWriteCommand({
+					TransactItems: [
+						{
+							Update: {
+								TableName: deps.tableName,
+								Key: keys.invoiceSeries(series),
+								UpdateExpression: "SET #last = :next",
+								ConditionExpression: counter.Item ? "#last = :last" : "attribute_not_exists(pk)",
+								ExpressionAttributeNames: { "#last": "last" },
+								ExpressionAttributeValues: counter.Item ? { ":next": last + 1, ":last": last } : { ":next": last + 1 },
+							},
+						},
+						{
+							Put: {
+								TableName: deps.tableName,
+								Item: { ...keys.invoiceForPeriod(accountId, period.period), invoiceNumber: number },
+								ConditionExpression: "attribute_not_exists(pk)",
+							},
+						},
+						{
+							Put: {
+								TableName: deps.tableName,
+								Item: {
+									...keys.invoice(number),
+									...keys.invoiceListing(period.period, number),
+									...keys.openInvoice(invoice.dueDate, number),
+									...invoice,
+								},
+								ConditionExpression: "attribute_not_exists(pk)",
+							},
+						},
+						{
+							Put: {
+								TableName: deps.tableName,
+								Item: {
+									...keys.ledgerEntry(accountId, createdAt, randomUUID()),
+									accountId,
+									type: "invoice_issued",
+									amount: invoice.total,
+									currency: invoice.currency,
+									reference: number,
+									at: createdAt,
+								},
+							},
+						},
+						{
+							Update: {
+								TableName: deps.tableName,
+								Key: keys.account(accountId),
+								UpdateExpression: "SET balance = balance + :total",
+								ConditionExpression: "attribute_exists(pk)",
+								ExpressionAttributeValues: { ":total": invoice.total },
+							},
+						},
+					],
+				}),
+			);
+			await ensureInvoicePdf(deps, number);
+			return { accountId, outcome: "issued", invoiceNumber: number };
+		} catch (err) {
+			if (!(err instanceof TransactionCanceledException)) throw err;
+			const reasons = err.CancellationReasons ?? [];
+			if (reasons[1]?.Code === "ConditionalCheckFailed") {
+				return issueInvoiceForAccount(deps, accountId, period);
+			}
+			// The series moved on under a concurrent finalization: read it again and retry.
+			await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+		}
+	}
+	throw new TransientError(`could not assign an invoice number in series ${series} after ${MAX_NUMBERING_ATTEMPTS} attempts`);
+}
+
+/** Renders and stores the invoice's PDF unless it is already in S3 (a retry after a crash). */
+export async function ensureInvoicePdf(deps: InvoicingDeps, number: string): Promise<void> {
+	const invoice = await getInvoice(deps, number);
+	if (!invoice) throw new Error(`invoice ${number} does not exist`);
+	try {
+		await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucketName, Key: invoice.pdfKey }));
+		return;
+	} catch (err) {
+		if ((err as { name?: string }).name !== "NotFound") throw err;
+	}
+	const pdf = await renderInvoicePdf(invoice, deps.seller);
+	await deps.s3.send(
+		new PutObjectCommand({
+			Bucket: deps.bucketName,
+			Key: invoice.pdfKey,
+			Body: pdf,
+			ContentType: "application/pdf",
+			Metadata: { "invoice-number": number, "account-id": invoice.accountId },
+		}),
+	);
+}
+
+export interface BatchInvoicingResult {
+	/** Numbers of the batch's invoices for the period, new or issued by an earlier attempt. */
+	readonly invoiceNumbers: string[];
+	readonly issued: number;
+	readonly alreadyIssued: number;
+	readonly nothingToBill: number;
+	readonly failed: number;
+}
+
+/**
+ * One account's failure is recorded and the batch goes on; transient faults propagate so
+ * the state machine retries the batch, which is safe because issuing is idempotent.
+ */
+export async function issueInvoicesForBatch(
+	deps: InvoicingDeps,
+	accountIds: readonly string[],
+	period: BillingPeriod,
+	recordFailure: (accountId: string, reason: string) => Promise<void>,
+): Promise<BatchInvoicingResult> {
+	const result = { invoiceNumbers: [] as string[], issued: 0, alreadyIssued: 0, nothingToBill: 0, failed: 0 };
+	for (const accountId of accountIds) {
+		try {
+			const outcome = await issueInvoiceForAccount(deps, accountId, period);
+			if (outcome.outcome === "nothing_to_bill") {
+				result.nothingToBill += 1;
+				continue;
+			}
+			result.invoiceNumbers.push(outcome.invoiceNumber);
+			if (outcome.outcome === "issued") result.issued += 1;
+			else result.alreadyIssued += 1;
+		} catch (err) {
+			if (err instanceof TransientError) throw err;
+			result.failed += 1;
+			await recordFailure(accountId, err instanceof Error ? err.message : String(err));
+		}
+	}
+	return result;
+}

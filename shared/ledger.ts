@@ -1,0 +1,60 @@
+import { listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, type TableDeps } from "./db.js";
+
+export interface InvariantViolation {
+	readonly rule: string;
+	readonly subject: string;
+	readonly detail: string;
+}
+
+export interface InvariantReport {
+	readonly accountsChecked: number;
+	readonly paymentsChecked: number;
+	readonly invariantsHold: boolean;
+	readonly violationCount: number;
+	/** At most 50, so the state's output stays small. */
+	readonly violations: readonly InvariantViolation[];
+}
+
+/**
+ * DESIGN.md section 5: an account's balance equals the sum of its ledger entries and the
+ * amounts still due on its invoices; every payment's amount equals applied plus unapplied.
+ */
+export async function verifyLedgerInvariants(deps: TableDeps): Promise<InvariantReport> {
+	const violations: InvariantViolation[] = [];
+	const accounts = await listAccounts(deps);
+	for (const account of accounts) {
+		const entries = await listLedgerEntries(deps, account.accountId);
+		const ledgerSum = entries.reduce((acc, e) => acc + Number(e.amount), 0);
+		if (ledgerSum !== account.balance) {
+			violations.push({ rule: "balance equals ledger", subject: account.accountId, detail: `balance ${account.balance}, ledger sum ${ledgerSum}` });
+		}
+		const invoices = await listInvoicesOfAccount(deps, account.accountId);
+		const due = invoices.reduce((acc, i) => acc + i.amountDue, 0);
+		if (due !== account.balance) {
+			violations.push({ rule: "balance equals amounts due", subject: account.accountId, detail: `balance ${account.balance}, invoices due ${due}` });
+		}
+		for (const invoice of invoices) {
+			if (invoice.total - invoice.amountPaid !== invoice.amountDue) {
+				violations.push({ rule: "due equals total minus paid", subject: invoice.number, detail: `${invoice.total} - ${invoice.amountPaid} != ${invoice.amountDue}` });
+			}
+		}
+	}
+	const payments = await listPayments(deps);
+	for (const payment of payments) {
+		const applications = payment.applications.reduce((acc, a) => acc + a.amount, 0);
+		if (payment.appliedAmount + payment.unappliedAmount !== payment.amount || applications !== payment.appliedAmount) {
+			violations.push({
+				rule: "received equals applied plus unapplied",
+				subject: `${payment.provider}:${payment.paymentId}`,
+				detail: `amount ${payment.amount}, applied ${payment.appliedAmount} (applications ${applications}), unapplied ${payment.unappliedAmount}`,
+			});
+		}
+	}
+	return {
+		accountsChecked: accounts.length,
+		paymentsChecked: payments.length,
+		invariantsHold: violations.length === 0,
+		violationCount: violations.length,
+		violations: violations.slice(0, 50),
+	};
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { isoDateSchema, periodSchema } from "./model.js";
+
+/** Payloads between the billing cycle's states (statemachines/billing-cycle.asl.json). */
+export const billingPeriodSchema = z.object({
+	period: periodSchema,
+	periodStart: isoDateSchema,
+	periodEnd: isoDateSchema,
+	asOf: isoDateSchema,
+});
+
+export const withBillingSchema = z.object({ billing: billingPeriodSchema });
+
+export const invoiceBatchSchema = z.object({
+	billing: billingPeriodSchema,
+	items: z.array(z.object({ accountId: z.string().min(1) })).max(1000),
+});
+
+export const deliveryBatchSchema = z.object({
+	billing: billingPeriodSchema,
+	invoiceNumbers: z.array(z.string().min(1)),
+});
+
+export const escalationSchema = z.object({ asOf: isoDateSchema });
+
+export const runFailureInputSchema = z.discriminatedUnion("scope", [
+	z.object({
+		scope: z.literal("batch"),
+		billing: billingPeriodSchema,
+		items: z.array(z.object({ accountId: z.string() })),
+		failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
+	}),
+	z.object({
+		scope: z.literal("run"),
+		execution: z.string(),
+		state: z.object({
+			billing: billingPeriodSchema.optional(),
+			failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+		}).loose(),
+	}),
+]);

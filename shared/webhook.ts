@@ -1,0 +1,44 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import type { TableDeps } from "./db.js";
+import { BillingError, PayloadTooLargeError, ValidationError } from "./errors.js";
+import { recordIgnoredEvent, recordPayment, type WebhookOutcome } from "./payments.js";
+import { verifyStripeWebhook } from "./stripe-webhook.js";
+
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+export interface WebhookDeps extends TableDeps {
+	readonly stripeSecret: () => Promise<string>;
+}
+
+function rawBodyOf(event: APIGatewayProxyEventV2): string {
+	const body = event.body ?? "";
+	const bytes = event.isBase64Encoded ? Buffer.from(body, "base64") : Buffer.from(body, "utf8");
+	if (bytes.length > MAX_WEBHOOK_BODY_BYTES) {
+		throw new PayloadTooLargeError(`request body is ${bytes.length} bytes; the limit is ${MAX_WEBHOOK_BODY_BYTES}`);
+	}
+	if (bytes.length === 0) throw new ValidationError("request body is empty");
+	return bytes.toString("utf8");
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+	const wanted = name.toLowerCase();
+	for (const [key, value] of Object.entries(event.headers ?? {})) {
+		if (key.toLowerCase() === wanted) return value;
+	}
+	return undefined;
+}
+
+/**
+ * POST /webhooks/<provider>: size check, signature over the raw body, then the event is
+ * stored once and its payment applied. Every rejection happens before anything is written.
+ */
+export async function receivePaymentWebhook(deps: WebhookDeps, event: APIGatewayProxyEventV2): Promise<WebhookOutcome> {
+	const provider = event.rawPath.replace(/^\/webhooks\//, "").replace(/\/$/, "");
+	if (provider !== "stripe") throw new BillingError(`no webhook endpoint for provider ${JSON.stringify(provider)}`, 404);
+	const rawBody = rawBodyOf(event);
+	const verified = verifyStripeWebhook(rawBody, header(event, "stripe-signature"), await deps.stripeSecret());
+	if (verified.kind === "ignored") {
+		return recordIgnoredEvent(deps, "stripe", verified.eventId, verified.eventType, rawBody);
+	}
+	return recordPayment(deps, verified.payment, verified.eventType, rawBody);
+}

@@ -1,0 +1,354 @@
+import { readFileSync } from "node:fs";
+import { App, type CfnElement, Stack, Validations } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import validator from "asl-validator";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { describe, expect, it } from "vitest";
+import { billingCycleFunctionIds, functionCatalog } from "../../functions/catalog.js";
+import { buildBillingApp } from "../../infra/billing-app.js";
+import { definitionPlaceholders } from "../../infra/constructs/billing-cycle-workflow.js";
+import { billingCycleDefinitionFile } from "../../infra/paths.js";
+
+type Json = Record<string, unknown>;
+
+// The same feature flags `npx cdk synth` uses (cdk.json), minus bundling: the template is
+// synthesized once for the whole file, without running esbuild.
+const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Json };
+const { app, stack, nag } = buildBillingApp({
+	context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [] },
+});
+// Synthesizes the app, which runs the cdk-nag validation plugin: unacknowledged findings throw here.
+const template = Template.fromStack(stack);
+
+function logicalId(construct: IConstruct): string {
+	return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+function resourcesOf(type: string, props: Json = {}): [string, Json][] {
+	return Object.entries(template.findResources(type, props)) as [string, Json][];
+}
+
+function onlyResource(type: string, props: Json = {}): [string, Json] {
+	const found = resourcesOf(type, props);
+	expect(found, `exactly one ${type}`).toHaveLength(1);
+	return found[0] as [string, Json];
+}
+
+describe("BillingData", () => {
+	it("has one on-demand table with PITR, AWS-managed encryption, deletion protection and both GSIs", () => {
+		const [, table] = onlyResource("AWS::DynamoDB::Table");
+		expect(table.DeletionPolicy).toBe("Retain");
+		expect(table.UpdateReplacePolicy).toBe("Retain");
+		template.hasResourceProperties("AWS::DynamoDB::Table", {
+			BillingMode: "PAY_PER_REQUEST",
+			PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+			SSESpecification: { SSEEnabled: true },
+			DeletionProtectionEnabled: true,
+			KeySchema: [
+				{ AttributeName: "pk", KeyType: "HASH" },
+				{ AttributeName: "sk", KeyType: "RANGE" },
+			],
+			GlobalSecondaryIndexes: Match.arrayWith(
+				["gsi1", "gsi2"].map((index) =>
+					Match.objectLike({
+						IndexName: index,
+						KeySchema: [
+							{ AttributeName: `${index}pk`, KeyType: "HASH" },
+							{ AttributeName: `${index}sk`, KeyType: "RANGE" },
+						],
+						Projection: { ProjectionType: "ALL" },
+					}),
+				),
+			),
+		});
+	});
+
+	it("keeps invoices in an encrypted, versioned, private, logged bucket that refuses plain HTTP", () => {
+		const bucketId = logicalId(stack.data.bucket);
+		const bucket = template.toJSON().Resources[bucketId] as Json;
+		expect(bucket.DeletionPolicy).toBe("Retain");
+		expect(bucket.Properties).toMatchObject({
+			BucketEncryption: {
+				ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+			},
+			VersioningConfiguration: { Status: "Enabled" },
+			PublicAccessBlockConfiguration: {
+				BlockPublicAcls: true,
+				BlockPublicPolicy: true,
+				IgnorePublicAcls: true,
+				RestrictPublicBuckets: true,
+			},
+			LoggingConfiguration: { DestinationBucketName: { Ref: logicalId(stack.data.accessLogsBucket) } },
+		});
+		template.hasResourceProperties("AWS::S3::BucketPolicy", {
+			Bucket: { Ref: bucketId },
+			PolicyDocument: {
+				Statement: Match.arrayWith([
+					Match.objectLike({
+						Effect: "Deny",
+						Action: "s3:*",
+						Principal: { AWS: "*" },
+						Condition: { Bool: { "aws:SecureTransport": "false" } },
+					}),
+				]),
+			},
+		});
+	});
+});
+
+describe("BillingFunction", () => {
+	const functions = resourcesOf("AWS::Lambda::Function");
+
+	it("builds one function per catalog entry", () => {
+		expect(functions).toHaveLength(functionCatalog.length);
+		expect(Object.keys(stack.functions).sort()).toEqual(functionCatalog.map((f) => f.id).sort());
+	});
+
+	it("runs every function on Node.js 22 / ARM64 with active tracing, its own log group and the common environment", () => {
+		for (const [id, fn] of functions) {
+			expect(fn.Properties, id).toMatchObject({
+				Runtime: "nodejs22.x",
+				Architectures: ["arm64"],
+				TracingConfig: { Mode: "Active" },
+				Handler: "index.handler",
+				LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+				Environment: {
+					Variables: expect.objectContaining({
+						TABLE_NAME: { Ref: logicalId(stack.data.table) },
+						BUCKET_NAME: { Ref: logicalId(stack.data.bucket) },
+						SENDER_EMAIL: "billing@example.com",
+						SELLER_NAME: expect.any(String),
+						SELLER_ADDRESS: expect.any(String),
+						PAYMENT_INSTRUCTIONS: expect.any(String),
+						INVOICE_SERIES_PREFIX: "INV",
+						DUNNING_STAGES: expect.stringContaining("collections:"),
+						POWERTOOLS_SERVICE_NAME: "billing",
+						NODE_OPTIONS: "--enable-source-maps",
+					}),
+				},
+			});
+		}
+		const logGroups = resourcesOf("AWS::Logs::LogGroup", { Properties: { RetentionInDays: 30 } });
+		expect(logGroups.length).toBeGreaterThanOrEqual(functionCatalog.length);
+	});
+
+	it("binds the secret, the state machine and SES only to the functions whose spec asks for them", () => {
+		for (const spec of functionCatalog) {
+			const fn = template.toJSON().Resources[logicalId(stack.functions[spec.id]?.function as IConstruct)] as {
+				Properties: { Environment: { Variables: Json } };
+			};
+			const variables = fn.Properties.Environment.Variables;
+			expect("STRIPE_WEBHOOK_SECRET_ARN" in variables, spec.id).toBe(spec.readsStripeSecret);
+			expect("STATE_MACHINE_ARN" in variables, spec.id).toBe(spec.startsBillingCycle);
+		}
+		const sesStatements = resourcesOf("AWS::IAM::Policy").filter(([, policy]) =>
+			JSON.stringify(policy).includes("ses:SendRawEmail"),
+		);
+		expect(sesStatements.map(([id]) => id.replace(/FunctionRoleDefaultPolicy.*|RoleDefaultPolicy.*/, "")).sort()).toEqual(
+			functionCatalog
+				.filter((f) => f.sendsEmail)
+				.map((f) => f.id)
+				.sort(),
+		);
+		template.hasResourceProperties("AWS::IAM::Policy", {
+			PolicyDocument: {
+				Statement: Match.arrayWith([
+					Match.objectLike({
+						Action: ["ses:SendEmail", "ses:SendRawEmail"],
+						Resource: Match.objectLike({ "Fn::Join": Match.anyValue() }),
+					}),
+				]),
+			},
+		});
+	});
+});
+
+describe("BillingCycleWorkflow", () => {
+	const definitionText = readFileSync(billingCycleDefinitionFile, "utf8");
+	const [, machine] = onlyResource("AWS::StepFunctions::StateMachine");
+	const props = machine.Properties as {
+		DefinitionString: string;
+		DefinitionSubstitutions: Record<string, unknown>;
+		[key: string]: unknown;
+	};
+
+	it("validates as Amazon States Language", () => {
+		const result = validator(JSON.parse(definitionText));
+		expect(result.errorsText("\n")).toBe("");
+		expect(result.isValid).toBe(true);
+	});
+
+	it("has a substitution in the stack for every ${...} placeholder of statemachines/billing-cycle.asl.json", () => {
+		const placeholders = definitionPlaceholders(definitionText);
+		expect(placeholders.length).toBeGreaterThan(0);
+		for (const placeholder of placeholders) {
+			expect(props.DefinitionSubstitutions, placeholder).toHaveProperty([placeholder]);
+		}
+	});
+
+	it("inlines the ASL file and resolves every placeholder to the right function ARN", () => {
+		expect(typeof props.DefinitionString).toBe("string");
+		expect(JSON.parse(props.DefinitionString)).toEqual(JSON.parse(definitionText));
+		for (const id of billingCycleFunctionIds) {
+			expect(props.DefinitionSubstitutions[`${id}FunctionArn`], id).toEqual({
+				"Fn::GetAtt": [logicalId(stack.functions[id]?.function as IConstruct), "Arn"],
+			});
+		}
+		expect(props.DefinitionSubstitutions.BillingBucketName).toEqual({ Ref: logicalId(stack.data.bucket) });
+		// What CloudFormation will do with DefinitionSubstitutions: nothing may stay unresolved.
+		const substituted = props.DefinitionString.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, key: string) =>
+			key in props.DefinitionSubstitutions ? `resolved:${key}` : whole,
+		);
+		expect(substituted).not.toContain("${");
+	});
+
+	it("is a Standard workflow with tracing and ALL-level logging including execution data", () => {
+		expect(props).toMatchObject({
+			StateMachineName: "billing-cycle",
+			StateMachineType: "STANDARD",
+			TracingConfiguration: { Enabled: true },
+			LoggingConfiguration: {
+				Level: "ALL",
+				IncludeExecutionData: true,
+				Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: expect.anything() } }],
+			},
+		});
+	});
+
+	it("may invoke exactly the functions it calls, read manifests and run its Distributed Map children", () => {
+		const policies = JSON.stringify(
+			resourcesOf("AWS::IAM::Policy").filter(([id]) => id.startsWith("BillingCycle")),
+		);
+		expect(policies).toContain("lambda:InvokeFunction");
+		for (const id of billingCycleFunctionIds) {
+			expect(policies).toContain(logicalId(stack.functions[id]?.function as IConstruct));
+		}
+		expect(policies).not.toContain(logicalId(stack.functions.PaymentWebhook?.function as IConstruct));
+		expect(policies).toContain("s3:GetObject");
+		expect(policies).toContain(":stateMachine:billing-cycle");
+		expect(policies).toContain("states:DescribeExecution");
+	});
+});
+
+describe("MonthlySchedule", () => {
+	it("starts the cycle at 02:00 UTC on the 1st of every month through StartBillingCycle", () => {
+		template.hasResourceProperties("AWS::Scheduler::Schedule", {
+			ScheduleExpression: "cron(0 2 1 * ? *)",
+			ScheduleExpressionTimezone: "Etc/UTC",
+			FlexibleTimeWindow: { Mode: "OFF" },
+			State: "ENABLED",
+			Target: Match.objectLike({
+				Arn: { "Fn::GetAtt": [logicalId(stack.functions.StartBillingCycle?.function as IConstruct), "Arn"] },
+				DeadLetterConfig: { Arn: Match.anyValue() },
+			}),
+		});
+	});
+});
+
+describe("PaymentWebhookApi", () => {
+	it("routes POST /webhooks/stripe to the PaymentWebhook function", () => {
+		const [integrationId] = onlyResource("AWS::ApiGatewayV2::Integration", {
+			Properties: {
+				IntegrationUri: {
+					"Fn::GetAtt": [logicalId(stack.functions.PaymentWebhook?.function as IConstruct), "Arn"],
+				},
+			},
+		});
+		template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+			RouteKey: "POST /webhooks/stripe",
+			Target: { "Fn::Join": ["", ["integrations/", { Ref: integrationId }]] },
+		});
+	});
+
+	it("logs access and throttles the default stage", () => {
+		template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+			StageName: "$default",
+			AutoDeploy: true,
+			AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
+			DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+		});
+	});
+
+	it("keeps the Stripe signing secret in Secrets Manager with a placeholder to replace", () => {
+		template.hasResourceProperties("AWS::SecretsManager::Secret", {
+			Description: Match.stringLikeRegexp("whsec_"),
+			GenerateSecretString: Match.anyValue(),
+		});
+	});
+});
+
+describe("Monitoring", () => {
+	it("alarms on failed and timed-out billing runs and on webhook errors", () => {
+		const machineId = logicalId(stack.workflow.stateMachine);
+		for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut"]) {
+			template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+				Namespace: "AWS/States",
+				MetricName: metric,
+				Dimensions: [{ Name: "StateMachineArn", Value: { Ref: machineId } }],
+				Statistic: "Sum",
+				Period: 300,
+				Threshold: 1,
+				ComparisonOperator: "GreaterThanOrEqualToThreshold",
+				AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
+			});
+		}
+		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			Namespace: "AWS/Lambda",
+			MetricName: "Errors",
+			Dimensions: [{ Name: "FunctionName", Value: { Ref: logicalId(stack.functions.PaymentWebhook?.function as IConstruct) } }],
+			Threshold: 1,
+		});
+	});
+
+	it("notifies an encrypted topic that requires TLS", () => {
+		template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+		template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+			PolicyDocument: {
+				Statement: Match.arrayWith([
+					Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+				]),
+			},
+		});
+	});
+});
+
+describe("outputs", () => {
+	it("exports the webhook URL, state machine ARN, table and bucket names", () => {
+		const outputs = template.toJSON().Outputs as Record<string, unknown>;
+		expect(Object.keys(outputs)).toEqual(
+			expect.arrayContaining(["StripeWebhookUrl", "StateMachineArn", "TableName", "BucketName"]),
+		);
+	});
+});
+
+describe("cdk-nag (AwsSolutions)", () => {
+	it("reports no unacknowledged errors or warnings", () => {
+		const report = nag.validateScope(app);
+		const findings = report.violations.map(
+			(v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(", ")}`,
+		);
+		expect(findings).toEqual([]);
+		expect(report.success).toBe(true);
+	});
+
+	it("gives every acknowledgement a written reason", () => {
+		const acknowledgements = app.node
+			.findAll()
+			.flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+			.flatMap((m) => Object.entries(m.data as Record<string, unknown>));
+		expect(acknowledgements.length).toBeGreaterThan(0);
+		for (const [id, reason] of acknowledgements) {
+			expect(typeof reason === "string" && reason.trim().length >= 40, id).toBe(true);
+		}
+	});
+
+	it("does flag what it should (the check is live, not a no-op)", () => {
+		const control = new App();
+		const controlStack = new Stack(control, "Control");
+		new s3.Bucket(controlStack, "Unlogged", { enforceSSL: true });
+		const rules = new AwsSolutionsChecks(control).validateScope(control).violations.map((v) => v.ruleName);
+		expect(rules).toContain("AwsSolutions-S1");
+	});
+});
