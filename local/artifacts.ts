@@ -7,7 +7,12 @@ import { readObjectBytes } from "../shared/delivery.js";
  * The S3 server stores objects under its own file names; the period's PDFs and reports
  * are copied out as plain files so a person can open them.
  */
-export async function exportArtifacts(s3: S3Client, bucket: string, dataDir: string, period: string): Promise<{ invoicesDir: string; report: string }> {
+export async function exportArtifacts(
+	s3: S3Client,
+	bucket: string,
+	dataDir: string,
+	period: string,
+): Promise<{ invoicesDir: string; report: string }> {
 	const outDir = join(dataDir, "artifacts", period);
 	const invoicesDir = join(outDir, "invoices");
 	mkdirSync(invoicesDir, { recursive: true });

@@ -1,3 +1,4 @@
+import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { getAccount, getInvoice, listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, queryAll } from "../shared/db.js";
 import { BillingError } from "../shared/errors.js";
@@ -11,7 +12,6 @@ import { executionArnFor, executionHistory, listExecutions, runBillingCycle, sta
 import { buildSeedData, seedDemoData } from "./seed.js";
 import { openSession, progress, removeServeRecord, resolveDataDir, runningServe, writeServeRecord } from "./session.js";
 import { DEFAULT_HTTP_PORT, startEmbeddedStack } from "./stack.js";
-import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 
 function positiveInt(value: string): number {
 	const n = Number(value);
@@ -44,7 +44,11 @@ function printJson(value: unknown): void {
 
 function table(rows: readonly Record<string, string | number>[], columns: readonly string[]): string {
 	const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length)));
-	const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+	const line = (cells: readonly string[]) =>
+		cells
+			.map((cell, i) => cell.padEnd(widths[i] ?? 0))
+			.join("  ")
+			.trimEnd();
 	return [line(columns), ...rows.map((r) => line(columns.map((c) => String(r[c] ?? ""))))].join("\n");
 }
 
@@ -65,7 +69,9 @@ async function withSession<T>(dataDir: string, work: (s: Awaited<ReturnType<type
 
 async function allInvoices(s: Awaited<ReturnType<typeof openSession>>): Promise<Invoice[]> {
 	const accounts = await listAccounts({ ddb: s.clients.ddb, tableName: s.tableName });
-	const invoices = (await Promise.all(accounts.map((a) => listInvoicesOfAccount({ ddb: s.clients.ddb, tableName: s.tableName }, a.accountId)))).flat();
+	const invoices = (
+		await Promise.all(accounts.map((a) => listInvoicesOfAccount({ ddb: s.clients.ddb, tableName: s.tableName }, a.accountId)))
+	).flat();
 	return invoices.sort((a, b) => a.number.localeCompare(b.number));
 }
 
@@ -83,7 +89,12 @@ program
 	.addOption(dataDirOption())
 	.addOption(jsonOption())
 	.action(async (opts: { accounts: number; seed: number; period?: string; dataDir: string; json?: boolean }) => {
-		const summary = await runDemo({ dataDir: resolveDataDir(opts.dataDir), accounts: opts.accounts, seed: opts.seed, period: opts.period ?? previousPeriod(new Date()) });
+		const summary = await runDemo({
+			dataDir: resolveDataDir(opts.dataDir),
+			accounts: opts.accounts,
+			seed: opts.seed,
+			period: opts.period ?? previousPeriod(new Date()),
+		});
 		if (opts.json) printJson(summary);
 		else process.stdout.write(`${formatDemoSummary(summary)}\n`);
 	});
@@ -146,7 +157,9 @@ program
 	.requiredOption("--as-of <YYYY-MM-DD>", "the date the ladder treats as today", dateOption)
 	.addOption(dataDirOption())
 	.action(async (opts: { asOf: string; dataDir: string }) => {
-		const result = await withSession(opts.dataDir, () => invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), { asOf: opts.asOf }));
+		const result = await withSession(opts.dataDir, () =>
+			invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), { asOf: opts.asOf }),
+		);
 		printJson(result);
 	});
 
@@ -159,7 +172,12 @@ executions
 	.action(async (opts: { dataDir: string; json?: boolean }) => {
 		const list = await withSession(opts.dataDir, (s) => listExecutions(s.sfn, s.stateMachineArn));
 		if (opts.json) return printJson(list);
-		const rows = list.map((e) => ({ name: e.name ?? "", status: e.status ?? "", started: e.startDate?.toISOString() ?? "", stopped: e.stopDate?.toISOString() ?? "" }));
+		const rows = list.map((e) => ({
+			name: e.name ?? "",
+			status: e.status ?? "",
+			started: e.startDate?.toISOString() ?? "",
+			stopped: e.stopDate?.toISOString() ?? "",
+		}));
 		process.stdout.write(`${rows.length ? table(rows, ["name", "status", "started", "stopped"]) : "no executions"}\n`);
 	});
 executions
@@ -186,9 +204,16 @@ executions
 			};
 		});
 		if (opts.json) return printJson(detail);
-		process.stdout.write(`${name}: ${detail.status} (${detail.startDate?.toISOString()} -> ${detail.stopDate?.toISOString() ?? "running"})\n`);
+		process.stdout.write(
+			`${name}: ${detail.status} (${detail.startDate?.toISOString()} -> ${detail.stopDate?.toISOString() ?? "running"})\n`,
+		);
 		if (detail.error) process.stdout.write(`error: ${detail.error}: ${detail.cause ?? ""}\n`);
-		process.stdout.write(`${table(detail.states.map((st) => ({ state: st.name, type: st.type, status: st.status, ms: st.durationMs ?? "", error: st.error ?? "" })), ["state", "type", "status", "ms", "error"])}\n`);
+		process.stdout.write(
+			`${table(
+				detail.states.map((st) => ({ state: st.name, type: st.type, status: st.status, ms: st.durationMs ?? "", error: st.error ?? "" })),
+				["state", "type", "status", "ms", "error"],
+			)}\n`,
+		);
 		process.stdout.write(`output:\n${JSON.stringify(detail.output ?? null, null, 2)}\n`);
 	});
 
@@ -200,7 +225,18 @@ accounts
 	.action(async (opts: { dataDir: string; json?: boolean }) => {
 		const list = await withSession(opts.dataDir, (s) => listAccounts({ ddb: s.clients.ddb, tableName: s.tableName }));
 		if (opts.json) return printJson(list);
-		process.stdout.write(`${table(list.map((a) => ({ id: a.accountId, name: a.name, status: a.status, balance: formatMoney({ amount: a.balance, currency: a.currency }), email: a.email })), ["id", "name", "status", "balance", "email"])}\n`);
+		process.stdout.write(
+			`${table(
+				list.map((a) => ({
+					id: a.accountId,
+					name: a.name,
+					status: a.status,
+					balance: formatMoney({ amount: a.balance, currency: a.currency }),
+					email: a.email,
+				})),
+				["id", "name", "status", "balance", "email"],
+			)}\n`,
+		);
 	});
 accounts
 	.command("show")
@@ -228,11 +264,26 @@ invoices
 	.action(async (opts: { dataDir: string; json?: boolean; period?: string }) => {
 		const list = await withSession(opts.dataDir, async (s) => {
 			if (!opts.period) return allInvoices(s);
-			const items = await queryAll({ ddb: s.clients.ddb, tableName: s.tableName }, { IndexName: GSI1, KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": `INVOICES#${opts.period}` } });
+			const items = await queryAll(
+				{ ddb: s.clients.ddb, tableName: s.tableName },
+				{ IndexName: GSI1, KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": `INVOICES#${opts.period}` } },
+			);
 			return items.map((i) => invoiceSchema.parse(withoutKeys(i)));
 		});
 		if (opts.json) return printJson(list.map((i) => invoiceJson(i, false)));
-		process.stdout.write(`${table(list.map((i) => ({ number: i.number, account: i.accountId, status: i.status, total: formatMoney({ amount: i.total, currency: i.currency }), due: formatMoney({ amount: i.amountDue, currency: i.currency }), dueDate: i.dueDate })), ["number", "account", "status", "total", "due", "dueDate"])}\n`);
+		process.stdout.write(
+			`${table(
+				list.map((i) => ({
+					number: i.number,
+					account: i.accountId,
+					status: i.status,
+					total: formatMoney({ amount: i.total, currency: i.currency }),
+					due: formatMoney({ amount: i.amountDue, currency: i.currency }),
+					dueDate: i.dueDate,
+				})),
+				["number", "account", "status", "total", "due", "dueDate"],
+			)}\n`,
+		);
 	});
 invoices
 	.command("show")
@@ -253,7 +304,18 @@ payments
 	.action(async (opts: { dataDir: string; json?: boolean }) => {
 		const list = await withSession(opts.dataDir, (s) => listPayments({ ddb: s.clients.ddb, tableName: s.tableName }));
 		if (opts.json) return printJson(list);
-		process.stdout.write(`${table(list.map((p) => ({ payment: `${p.provider}:${p.paymentId}`, amount: formatMoney({ amount: p.amount, currency: p.currency }), status: p.status, invoice: p.invoiceNumber ?? "", reason: p.unappliedReason ?? "" })), ["payment", "amount", "status", "invoice", "reason"])}\n`);
+		process.stdout.write(
+			`${table(
+				list.map((p) => ({
+					payment: `${p.provider}:${p.paymentId}`,
+					amount: formatMoney({ amount: p.amount, currency: p.currency }),
+					status: p.status,
+					invoice: p.invoiceNumber ?? "",
+					reason: p.unappliedReason ?? "",
+				})),
+				["payment", "amount", "status", "invoice", "reason"],
+			)}\n`,
+		);
 	});
 
 try {

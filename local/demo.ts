@@ -1,19 +1,19 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listInvoicesOfPeriod, listPayments } from "../shared/db.js";
+import type { EscalationResult } from "../shared/dunning.js";
 import type { Invoice } from "../shared/model.js";
 import { formatMoney } from "../shared/money.js";
 import { addDays, resolveBillingPeriod } from "../shared/period.js";
-import type { EscalationResult } from "../shared/dunning.js";
 import type { InvoicingSummary } from "../shared/run-records.js";
+import { exportArtifacts } from "./artifacts.js";
 import { invokeLocalFunction, localFunctionArn } from "./lambda-runtime.js";
 import { type ExecutionResult, postStripeEvent, runBillingCycle } from "./operations.js";
 import { freePort } from "./ports.js";
 import { buildSeedData, randomGenerator, seedDemoData } from "./seed.js";
-import { progress, runningServe } from "./session.js";
 import { listSentMail } from "./servers.js";
+import { progress, runningServe } from "./session.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET, startEmbeddedStack } from "./stack.js";
-import { exportArtifacts } from "./artifacts.js";
 
 const DEMO_MARKER = "demo.json";
 
@@ -38,14 +38,20 @@ export interface DemoSummary {
 	readonly invoicing: InvoicingSummary;
 	readonly emailsSent: { readonly invoices: number; readonly dunning: number };
 	readonly webhooks: readonly WebhookDelivery[];
-	readonly payments: { readonly applied: number; readonly partiallyApplied: number; readonly unapplied: number; readonly receivedByCurrency: Record<string, number> };
+	readonly payments: {
+		readonly applied: number;
+		readonly partiallyApplied: number;
+		readonly unapplied: number;
+		readonly receivedByCurrency: Record<string, number>;
+	};
 	readonly collections: EscalationResult;
 	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
 }
 
 /** The demo owns its data dir: it starts clean, but never deletes a directory it did not create. */
 function prepareDataDir(dataDir: string): void {
-	if (runningServe(dataDir)) throw new Error(`billing serve is running on ${dataDir}; stop it or pass --data-dir to run the demo elsewhere`);
+	if (runningServe(dataDir))
+		throw new Error(`billing serve is running on ${dataDir}; stop it or pass --data-dir to run the demo elsewhere`);
 	if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
 		if (!existsSync(join(dataDir, DEMO_MARKER))) {
 			throw new Error(`${dataDir} holds data that the demo did not create; pass --data-dir with an empty or demo directory`);
@@ -56,7 +62,15 @@ function prepareDataDir(dataDir: string): void {
 }
 
 function stripeEvent(id: string, type: string, object: Record<string, unknown>): Record<string, unknown> {
-	return { id, object: "event", type, api_version: "2025-09-30.clover", created: Math.floor(Date.now() / 1000), livemode: false, data: { object } };
+	return {
+		id,
+		object: "event",
+		type,
+		api_version: "2025-09-30.clover",
+		created: Math.floor(Date.now() / 1000),
+		livemode: false,
+		data: { object },
+	};
 }
 
 function paymentIntent(id: string, invoice: Pick<Invoice, "number" | "accountId" | "currency">, amount: number): Record<string, unknown> {
@@ -103,7 +117,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
 		const collectionsAsOf = addDays(issueDate, 30 + 35);
 		progress(`escalating overdue accounts as of ${collectionsAsOf}...`);
-		const collections = (await invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), { asOf: collectionsAsOf })) as EscalationResult;
+		const collections = (await invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), {
+			asOf: collectionsAsOf,
+		})) as EscalationResult;
 
 		const payments = await listPayments(deps);
 		const receivedByCurrency: Record<string, number> = {};
@@ -149,18 +165,42 @@ async function postDemoWebhooks(httpUrl: string, invoices: readonly Invoice[], s
 			await post("full payment", event, invoice.number);
 			if (i % 5 === 0) await post("duplicate delivery", event, invoice.number);
 			if (i % 7 === 0) {
-				const charge = { id: `ch_demo_${i}`, object: "charge", amount: invoice.amountDue, amount_captured: invoice.amountDue, currency: invoice.currency.toLowerCase(), payment_intent: pi, metadata: { invoice_number: invoice.number } };
+				const charge = {
+					id: `ch_demo_${i}`,
+					object: "charge",
+					amount: invoice.amountDue,
+					amount_captured: invoice.amountDue,
+					currency: invoice.currency.toLowerCase(),
+					payment_intent: pi,
+					metadata: { invoice_number: invoice.number },
+				};
 				await post("charge for the same payment", stripeEvent(`evt_charge_${i}`, "charge.succeeded", charge), invoice.number);
 			}
 		} else if (roll < 0.65) {
 			const partial = Math.floor(invoice.amountDue / 2);
-			await post("partial payment", stripeEvent(`evt_partial_${i}`, "payment_intent.succeeded", paymentIntent(pi, invoice, partial)), invoice.number);
+			await post(
+				"partial payment",
+				stripeEvent(`evt_partial_${i}`, "payment_intent.succeeded", paymentIntent(pi, invoice, partial)),
+				invoice.number,
+			);
 		}
 	}
 	const first = sorted[0];
 	if (first) {
-		await post("unknown invoice reference", stripeEvent("evt_unknown_ref", "payment_intent.succeeded", paymentIntent("pi_demo_unknown", { ...first, number: "INV-1999-999999", accountId: "ACC-UNKNOWN" }, 12345)));
-		await post("wrong signature (rejected)", stripeEvent("evt_forged", "payment_intent.succeeded", paymentIntent("pi_forged", first, first.amountDue)), first.number, "whsec_not_the_secret");
+		await post(
+			"unknown invoice reference",
+			stripeEvent(
+				"evt_unknown_ref",
+				"payment_intent.succeeded",
+				paymentIntent("pi_demo_unknown", { ...first, number: "INV-1999-999999", accountId: "ACC-UNKNOWN" }, 12345),
+			),
+		);
+		await post(
+			"wrong signature (rejected)",
+			stripeEvent("evt_forged", "payment_intent.succeeded", paymentIntent("pi_forged", first, first.amountDue)),
+			first.number,
+			"whsec_not_the_secret",
+		);
 	}
 	return deliveries;
 }
@@ -174,7 +214,11 @@ export function formatDemoSummary(s: DemoSummary): string {
 			.join(", ") || "none";
 	const totals = Object.fromEntries(Object.entries(s.invoicing.totalsByCurrency).map(([c, t]) => [c, t.total]));
 	const byKind = new Map<string, number>();
-	for (const w of s.webhooks) byKind.set(`${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`, (byKind.get(`${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`) ?? 0) + 1);
+	for (const w of s.webhooks)
+		byKind.set(
+			`${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`,
+			(byKind.get(`${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`) ?? 0) + 1,
+		);
 	lines.push(`Billing month ${s.period} (execution ${s.execution.name}: ${s.execution.status})`);
 	lines.push(`  accounts seeded:          ${s.accountsSeeded}`);
 	lines.push(`  invoices issued:          ${s.invoicing.invoicesIssued}`);
@@ -184,9 +228,17 @@ export function formatDemoSummary(s: DemoSummary): string {
 	for (const f of s.invoicing.failedAccounts) lines.push(`    - ${f.accountId} (${f.stage}): ${f.reason}`);
 	lines.push("  payment webhooks:");
 	for (const [kind, count] of byKind) lines.push(`    ${String(count).padStart(3)} x ${kind}`);
-	lines.push(`  payments applied:         ${s.payments.applied} in full, ${s.payments.partiallyApplied} partly; unapplied: ${s.payments.unapplied}`);
+	lines.push(
+		`  payments applied:         ${s.payments.applied} in full, ${s.payments.partiallyApplied} partly; unapplied: ${s.payments.unapplied}`,
+	);
 	lines.push(`  payments received:        ${money(s.payments.receivedByCurrency)}`);
-	lines.push(`  escalation as of ${s.collections.asOf}: ${s.collections.overdueInvoices} overdue invoices; notices: ${Object.entries(s.collections.noticesSent).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+	lines.push(
+		`  escalation as of ${s.collections.asOf}: ${s.collections.overdueInvoices} overdue invoices; notices: ${
+			Object.entries(s.collections.noticesSent)
+				.map(([k, v]) => `${k} ${v}`)
+				.join(", ") || "none"
+		}`,
+	);
 	lines.push(`  sent to collections:      ${s.collections.accountsSentToCollections.join(", ") || "none"}`);
 	lines.push(`  dunning emails sent:      ${s.emailsSent.dunning}`);
 	lines.push("Artifacts:");

@@ -41,7 +41,13 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewa
 			apiId: "local",
 			domainName: headers.host ?? "localhost",
 			domainPrefix: "local",
-			http: { method: req.method ?? "GET", path: url.pathname, protocol: "HTTP/1.1", sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "" },
+			http: {
+				method: req.method ?? "GET",
+				path: url.pathname,
+				protocol: "HTTP/1.1",
+				sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+				userAgent: headers["user-agent"] ?? "",
+			},
 			requestId: crypto.randomUUID(),
 			routeKey: `${req.method} ${url.pathname}`,
 			stage: "$default",
@@ -71,7 +77,10 @@ export async function startHttpFront(options: {
 					if (req.method !== "POST") return send(res, 405, JSON.stringify({ message: "use POST" }));
 					const body = await readBody(req);
 					if (!body) return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
-					const result = (await invokeLocalFunction(localFunctionArn("PaymentWebhook"), toApiGatewayEvent(req, body))) as APIGatewayProxyStructuredResultV2;
+					const result = (await invokeLocalFunction(
+						localFunctionArn("PaymentWebhook"),
+						toApiGatewayEvent(req, body),
+					)) as APIGatewayProxyStructuredResultV2;
 					res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
 					res.end(result.body ?? "");
 					return;
@@ -92,9 +101,10 @@ export async function startHttpFront(options: {
 	const port = typeof address === "object" && address ? address.port : options.port;
 	return {
 		url: `http://${options.host ?? "127.0.0.1"}:${port}`,
-		close: () => new Promise<void>((resolve) => {
-			server.close(() => resolve());
-			server.closeAllConnections();
-		}),
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			}),
 	};
 }

@@ -1,8 +1,8 @@
 import {
 	DescribeExecutionCommand,
 	ExecutionAlreadyExists,
-	type HistoryEvent,
 	GetExecutionHistoryCommand,
+	type HistoryEvent,
 	ListExecutionsCommand,
 	type SFNClient,
 	StartExecutionCommand,
@@ -22,7 +22,9 @@ export interface ExecutionResult {
 
 export class PeriodAlreadyRunError extends ValidationError {
 	constructor(period: string, name: string) {
-		super(`period ${period} has already been run (execution ${name}); a period is never billed twice. Use --rerun to re-drive it: nothing already issued or delivered is repeated.`);
+		super(
+			`period ${period} has already been run (execution ${name}); a period is never billed twice. Use --rerun to re-drive it: nothing already issued or delivered is repeated.`,
+		);
 		this.name = "PeriodAlreadyRunError";
 	}
 }
@@ -55,7 +57,11 @@ export async function runBillingCycle(
 	return waitForExecution(sfn, executionArn, onProgress);
 }
 
-export async function waitForExecution(sfn: SFNClient, executionArn: string, onProgress: (message: string) => void = () => undefined): Promise<ExecutionResult> {
+export async function waitForExecution(
+	sfn: SFNClient,
+	executionArn: string,
+	onProgress: (message: string) => void = () => undefined,
+): Promise<ExecutionResult> {
 	let lastState = "";
 	for (;;) {
 		const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -136,7 +142,10 @@ export function statesFromHistory(events: readonly HistoryEvent[]): StateRecord[
 			}
 		} else if (type.endsWith("Failed")) {
 			const details =
-				event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails ?? event.executionFailedEventDetails ?? event.mapRunFailedEventDetails;
+				event.taskFailedEventDetails ??
+				event.lambdaFunctionFailedEventDetails ??
+				event.executionFailedEventDetails ??
+				event.mapRunFailedEventDetails;
 			const record = open.at(-1);
 			if (record && details) {
 				record.error = details.error;

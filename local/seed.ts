@@ -14,7 +14,28 @@ export function randomGenerator(seed: number): () => number {
 	};
 }
 
-const COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Hooli", "Vandelay", "Oscorp", "Aperture", "Gringotts", "Monarch", "Dunder", "Prestige", "Massive", "Nakatomi"];
+const COMPANIES = [
+	"Acme",
+	"Globex",
+	"Initech",
+	"Umbrella",
+	"Stark",
+	"Wayne",
+	"Wonka",
+	"Tyrell",
+	"Cyberdyne",
+	"Soylent",
+	"Hooli",
+	"Vandelay",
+	"Oscorp",
+	"Aperture",
+	"Gringotts",
+	"Monarch",
+	"Dunder",
+	"Prestige",
+	"Massive",
+	"Nakatomi",
+];
 const SUFFIXES = ["Ltd", "GmbH", "Inc.", "KK", "LLC", "SA"];
 
 /** Currency, tax rate (basis points) and plan price in that currency's minor units. */
@@ -35,7 +56,9 @@ export interface SeedResult {
  * four currencies (JPY with no minor digits), one postal-only account, one account whose
  * email address is invalid (its delivery failure shows in the run), one closed account.
  */
-export function buildSeedData(count: number, seed: number, period: string, now = new Date()): SeedResult {
+export function buildSeedData(count: number, seed: number, period: string, options: { emailTag?: string; now?: Date } = {}): SeedResult {
+	const now = options.now ?? new Date();
+	const tag = options.emailTag ? `${options.emailTag}-` : "";
 	const random = randomGenerator(seed);
 	const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 	const accounts: Account[] = [];
@@ -49,7 +72,7 @@ export function buildSeedData(count: number, seed: number, period: string, now =
 		accounts.push({
 			accountId,
 			name: `${company} (${accountId})`,
-			email: i === 7 ? "accounts-payable@@invalid" : `ap+${accountId.toLowerCase()}@${slug}.example.com`,
+			email: i === 7 ? "accounts-payable@@invalid" : `ap+${tag}${accountId.toLowerCase()}@${slug}.example.com`,
 			currency: market.currency,
 			status: i === 11 ? "closed" : "active",
 			taxRateBasisPoints: market.taxRateBasisPoints,
@@ -71,7 +94,14 @@ export function buildSeedData(count: number, seed: number, period: string, now =
 			});
 		}
 		if (i % 10 === 4) {
-			charges.push({ accountId, period, chargeId: "onboarding", description: "Onboarding workshop (one-time)", quantity: 1, unitAmount: market.planAmount * 5 });
+			charges.push({
+				accountId,
+				period,
+				chargeId: "onboarding",
+				description: "Onboarding workshop (one-time)",
+				quantity: 1,
+				unitAmount: market.planAmount * 5,
+			});
 		}
 	}
 	return { accounts, charges };

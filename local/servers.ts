@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -32,8 +32,8 @@ interface S3rverInstance {
 export async function startLocalServers(options: { dataDir?: string } = {}): Promise<LocalServers> {
 	const { dataDir } = options;
 	const startedAt = Math.floor(Date.now() / 1000);
-	const s3Dir = dataDir ? join(dataDir, "s3") : undefined;
-	if (s3Dir) mkdirSync(s3Dir, { recursive: true });
+	const s3Dir = dataDir ? join(dataDir, "s3") : mkdtempSync(join(tmpdir(), "billing-s3-"));
+	mkdirSync(s3Dir, { recursive: true });
 
 	const [dynamo, s3Port, sesPort] = await Promise.all([
 		startDynamoDbLocal({ dbPath: dataDir ? join(dataDir, "dynamodb") : undefined }),
@@ -46,8 +46,8 @@ export async function startLocalServers(options: { dataDir?: string } = {}): Pro
 		address: "127.0.0.1",
 		port: s3Port,
 		silent: true,
-		directory: s3Dir ?? join(tmpdir(), `billing-s3-${process.pid}-${s3Port}`),
-		resetOnClose: !s3Dir,
+		directory: s3Dir,
+		resetOnClose: !dataDir,
 	});
 	await s3rver.run();
 
@@ -66,6 +66,7 @@ export async function startLocalServers(options: { dataDir?: string } = {}): Pro
 				ses.closeAllConnections?.();
 			});
 			await s3rver.close();
+			if (!dataDir) rmSync(s3Dir, { recursive: true, force: true });
 			await dynamo.stop();
 		},
 	};

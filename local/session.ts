@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { createClients, type AwsClients } from "../shared/clients.js";
+import { type AwsClients, createClients } from "../shared/clients.js";
 import { LOCAL_REGION } from "./lambda-runtime.js";
 import { type EmbeddedStack, embeddedEnvironment, type StackEndpoints, startEmbeddedStack } from "./stack.js";
 
@@ -34,7 +34,13 @@ function serveRecordPath(dataDir: string): string {
 }
 
 export function writeServeRecord(dataDir: string, stack: EmbeddedStack): void {
-	const record: ServeRecord = { pid: process.pid, endpoints: stack.endpoints, stateMachineArn: stack.stateMachineArn, tableName: stack.tableName, bucketName: stack.bucketName };
+	const record: ServeRecord = {
+		pid: process.pid,
+		endpoints: stack.endpoints,
+		stateMachineArn: stack.stateMachineArn,
+		tableName: stack.tableName,
+		bucketName: stack.bucketName,
+	};
 	writeFileSync(serveRecordPath(dataDir), `${JSON.stringify(record, null, 2)}\n`);
 }
 

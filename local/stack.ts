@@ -67,7 +67,11 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
 	const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION });
-	const attributes = [tableKeySchema.partitionKey, tableKeySchema.sortKey, ...tableKeySchema.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+	const attributes = [
+		tableKeySchema.partitionKey,
+		tableKeySchema.sortKey,
+		...tableKeySchema.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+	];
 	try {
 		await ddb.send(
 			new CreateTableCommand({
@@ -146,4 +150,3 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 		},
 	};
 }
-

@@ -1,5 +1,14 @@
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { type Account, accountSchema, type Charge, chargeSchema, type Invoice, invoiceSchema, type Payment, paymentSchema } from "./model.js";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import {
+	type Account,
+	accountSchema,
+	type Charge,
+	chargeSchema,
+	type Invoice,
+	invoiceSchema,
+	type Payment,
+	paymentSchema,
+} from "./model.js";
 import { GSI1, GSI2, keys, withoutKeys } from "./table.js";
 
 /** Table access shared by the domain modules; every function takes the client and table explicitly. */

@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { SendRawEmailCommand, type SESClient } from "@aws-sdk/client-ses";
+import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, type TableDeps } from "./db.js";
@@ -117,12 +117,7 @@ export async function deliverInvoice(
 	}
 }
 
-async function markDeliveryFailed(
-	deps: DeliveryDeps,
-	key: { pk: string; sk: string },
-	reason: string,
-	isNew: boolean,
-): Promise<void> {
+async function markDeliveryFailed(deps: DeliveryDeps, key: { pk: string; sk: string }, reason: string, isNew: boolean): Promise<void> {
 	await deps.ddb.send(
 		new PutCommand({
 			TableName: deps.tableName,

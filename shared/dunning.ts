@@ -1,5 +1,5 @@
-import { type S3Client } from "@aws-sdk/client-s3";
-import { SendRawEmailCommand, type SESClient } from "@aws-sdk/client-ses";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DunningStageConfig, SellerConfig } from "./config.js";
 import { listOpenInvoicesDueBy, type TableDeps } from "./db.js";
@@ -72,7 +72,16 @@ async function claimStage(
 		await deps.ddb.send(
 			new PutCommand({
 				TableName: deps.tableName,
-				Item: { ...keys.dunning(invoice.number, stage), invoiceNumber: invoice.number, accountId: invoice.accountId, stage, status, daysOverdue, asOf, at: new Date().toISOString() },
+				Item: {
+					...keys.dunning(invoice.number, stage),
+					invoiceNumber: invoice.number,
+					accountId: invoice.accountId,
+					stage,
+					status,
+					daysOverdue,
+					asOf,
+					at: new Date().toISOString(),
+				},
 				ConditionExpression: "attribute_not_exists(pk)",
 			}),
 		);
@@ -90,7 +99,9 @@ async function sendNotice(deps: DunningDeps, invoice: Invoice, stage: string, da
 			new UpdateCommand({
 				TableName: deps.tableName,
 				Key: key,
-				UpdateExpression: `SET #status = :status${Object.keys(extra).map((k) => `, ${k} = :${k}`).join("")}`,
+				UpdateExpression: `SET #status = :status${Object.keys(extra)
+					.map((k) => `, ${k} = :${k}`)
+					.join("")}`,
 				ExpressionAttributeNames: { "#status": "status" },
 				ExpressionAttributeValues: { ":status": status, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])) },
 			}),
@@ -128,7 +139,11 @@ async function setAccountStatus(deps: DunningDeps, accountId: string, status: "p
 	);
 }
 
-export async function dunningHistory(deps: TableDeps, invoiceNumber: string, stages: readonly DunningStageConfig[]): Promise<Record<string, string>> {
+export async function dunningHistory(
+	deps: TableDeps,
+	invoiceNumber: string,
+	stages: readonly DunningStageConfig[],
+): Promise<Record<string, string>> {
 	const history: Record<string, string> = {};
 	for (const { stage } of stages) {
 		const item = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.dunning(invoiceNumber, stage) }));

@@ -26,16 +26,28 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 		const entries = await listLedgerEntries(deps, account.accountId);
 		const ledgerSum = entries.reduce((acc, e) => acc + Number(e.amount), 0);
 		if (ledgerSum !== account.balance) {
-			violations.push({ rule: "balance equals ledger", subject: account.accountId, detail: `balance ${account.balance}, ledger sum ${ledgerSum}` });
+			violations.push({
+				rule: "balance equals ledger",
+				subject: account.accountId,
+				detail: `balance ${account.balance}, ledger sum ${ledgerSum}`,
+			});
 		}
 		const invoices = await listInvoicesOfAccount(deps, account.accountId);
 		const due = invoices.reduce((acc, i) => acc + i.amountDue, 0);
 		if (due !== account.balance) {
-			violations.push({ rule: "balance equals amounts due", subject: account.accountId, detail: `balance ${account.balance}, invoices due ${due}` });
+			violations.push({
+				rule: "balance equals amounts due",
+				subject: account.accountId,
+				detail: `balance ${account.balance}, invoices due ${due}`,
+			});
 		}
 		for (const invoice of invoices) {
 			if (invoice.total - invoice.amountPaid !== invoice.amountDue) {
-				violations.push({ rule: "due equals total minus paid", subject: invoice.number, detail: `${invoice.total} - ${invoice.amountPaid} != ${invoice.amountDue}` });
+				violations.push({
+					rule: "due equals total minus paid",
+					subject: invoice.number,
+					detail: `${invoice.total} - ${invoice.amountPaid} != ${invoice.amountDue}`,
+				});
 			}
 		}
 	}

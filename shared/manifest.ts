@@ -30,5 +30,9 @@ export async function identifyOutstandingAccounts(deps: ManifestDeps, period: Bi
 			ContentType: "application/json",
 		}),
 	);
-	return { manifest: { bucket: deps.bucketName, key }, accountCount: billable.length, skippedClosedAccounts: accounts.length - billable.length };
+	return {
+		manifest: { bucket: deps.bucketName, key },
+		accountCount: billable.length,
+		skippedClosedAccounts: accounts.length - billable.length,
+	};
 }

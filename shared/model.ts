@@ -3,15 +3,11 @@ import { currencySchema, minorUnitsSchema } from "./money.js";
 
 /** Records as stored in DynamoDB and passed between steps; one schema each. */
 
-export const periodSchema = z
-	.string()
-	.regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: "period must be in YYYY-MM form, e.g. 2026-10" });
+export const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: "period must be in YYYY-MM form, e.g. 2026-10" });
 
 export const isoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: "date must be YYYY-MM-DD" });
 
-export const accountIdSchema = z
-	.string()
-	.regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "account id: 1-64 letters, digits, - or _" });
+export const accountIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "account id: 1-64 letters, digits, - or _" });
 
 export const accountStatusSchema = z.enum(["active", "past_due", "in_collections", "closed"]);
 
@@ -81,13 +77,7 @@ export const invoiceSchema = z.object({
 });
 export type Invoice = z.infer<typeof invoiceSchema>;
 
-export const ledgerEntryTypeSchema = z.enum([
-	"invoice_issued",
-	"payment_applied",
-	"credit_memo",
-	"refund",
-	"write_off",
-]);
+export const ledgerEntryTypeSchema = z.enum(["invoice_issued", "payment_applied", "credit_memo", "refund", "write_off"]);
 
 export const ledgerEntrySchema = z.object({
 	accountId: accountIdSchema,

@@ -99,15 +99,36 @@ export type WebhookOutcome =
 	| { readonly result: "duplicate_event"; readonly eventId: string }
 	| { readonly result: "duplicate_payment"; readonly eventId: string; readonly paymentId: string }
 	| { readonly result: "ignored"; readonly eventId: string; readonly eventType: string }
-	| { readonly result: Payment["status"]; readonly eventId: string; readonly paymentId: string; readonly invoiceNumber?: string; readonly unappliedReason?: string };
+	| {
+			readonly result: Payment["status"];
+			readonly eventId: string;
+			readonly paymentId: string;
+			readonly invoiceNumber?: string;
+			readonly unappliedReason?: string;
+	  };
 
 const MAX_ATTEMPTS = 10;
 
-function eventItem(deps: TableDeps, provider: string, eventId: string, eventType: string, rawBody: string, extra: Record<string, unknown>): TransactItem {
+function eventItem(
+	deps: TableDeps,
+	provider: string,
+	eventId: string,
+	eventType: string,
+	rawBody: string,
+	extra: Record<string, unknown>,
+): TransactItem {
 	return {
 		Put: {
 			TableName: deps.tableName,
-			Item: { ...keys.webhookEvent(provider, eventId), provider, eventId, eventType, rawBody, storedAt: new Date().toISOString(), ...extra },
+			Item: {
+				...keys.webhookEvent(provider, eventId),
+				provider,
+				eventId,
+				eventType,
+				rawBody,
+				storedAt: new Date().toISOString(),
+				...extra,
+			},
 			ConditionExpression: "attribute_not_exists(pk)",
 		},
 	};
@@ -118,9 +139,19 @@ function isConditionFailure(err: unknown, index: number): boolean {
 }
 
 /** Stores an event that carries no payment (kept for audit) exactly once. */
-export async function recordIgnoredEvent(deps: TableDeps, provider: string, eventId: string, eventType: string, rawBody: string): Promise<WebhookOutcome> {
+export async function recordIgnoredEvent(
+	deps: TableDeps,
+	provider: string,
+	eventId: string,
+	eventType: string,
+	rawBody: string,
+): Promise<WebhookOutcome> {
 	try {
-		await deps.ddb.send(new PutCommand({ ...(eventItem(deps, provider, eventId, eventType, rawBody, { handling: "ignored" }).Put as NonNullable<TransactItem["Put"]>) }));
+		await deps.ddb.send(
+			new PutCommand({
+				...(eventItem(deps, provider, eventId, eventType, rawBody, { handling: "ignored" }).Put as NonNullable<TransactItem["Put"]>),
+			}),
+		);
 		return { result: "ignored", eventId, eventType };
 	} catch (err) {
 		if ((err as { name?: string }).name === "ConditionalCheckFailedException") return { result: "duplicate_event", eventId };
@@ -133,7 +164,12 @@ export async function recordIgnoredEvent(deps: TableDeps, provider: string, even
  * id makes a redelivery change nothing, the payment's id makes a second event for the same
  * payment (payment_intent.succeeded and charge.succeeded) apply it only once.
  */
-export async function recordPayment(deps: TableDeps, payment: PaymentReceived, eventType: string, rawBody: string): Promise<WebhookOutcome> {
+export async function recordPayment(
+	deps: TableDeps,
+	payment: PaymentReceived,
+	eventType: string,
+	rawBody: string,
+): Promise<WebhookOutcome> {
 	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 		const invoice = payment.invoiceNumber ? await getInvoice(deps, payment.invoiceNumber) : undefined;
 		const decision = decidePaymentApplication(payment, invoice);

@@ -39,7 +39,9 @@ export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod)
 		add(issuedTax, invoice.currency, invoice.tax);
 	}
 	const windowEnd = `${period.asOf}T23:59:59.999Z`;
-	const payments = (await listPayments(deps)).filter((p) => p.receivedAt >= `${period.periodStart}T00:00:00.000Z` && p.receivedAt <= windowEnd);
+	const payments = (await listPayments(deps)).filter(
+		(p) => p.receivedAt >= `${period.periodStart}T00:00:00.000Z` && p.receivedAt <= windowEnd,
+	);
 	const received = new Map<string, number>();
 	const applied = new Map<string, number>();
 	const unapplied = new Map<string, number>();
@@ -57,7 +59,8 @@ export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod)
 	}
 	const rows: MonthlyReportRow[] = [];
 	const emit = (section: string, metric: string, map: Map<string, number>) => {
-		for (const [currency, value] of [...map.entries()].sort(([a], [b]) => a.localeCompare(b))) rows.push({ section, metric, currency, value });
+		for (const [currency, value] of [...map.entries()].sort(([a], [b]) => a.localeCompare(b)))
+			rows.push({ section, metric, currency, value });
 	};
 	emit("invoicing", "invoices_issued", issuedCount);
 	emit("invoicing", "invoiced_total_minor", issuedTotal);
@@ -71,12 +74,12 @@ export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod)
 }
 
 export function toCsv(rows: readonly MonthlyReportRow[]): string {
-	const escape = (v: string | number) => {
+	const csvField = (v: string | number) => {
 		const s = String(v);
 		return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 	};
 	return [["section", "metric", "currency", "value"], ...rows.map((r) => [r.section, r.metric, r.currency, r.value])]
-		.map((cols) => cols.map(escape).join(","))
+		.map((cols) => cols.map(csvField).join(","))
 		.join("\n")
 		.concat("\n");
 }

@@ -40,9 +40,10 @@ export async function summarizeInvoicing(deps: TableDeps, period: string): Promi
 	const invoices = await listInvoicesOfPeriod(deps, period);
 	const totalsByCurrency: Record<string, { invoices: number; total: number }> = {};
 	for (const invoice of invoices) {
-		const bucket = (totalsByCurrency[invoice.currency] ??= { invoices: 0, total: 0 });
+		const bucket = totalsByCurrency[invoice.currency] ?? { invoices: 0, total: 0 };
 		bucket.invoices += 1;
 		bucket.total += invoice.total;
+		totalsByCurrency[invoice.currency] = bucket;
 	}
 	let emailsSent = 0;
 	let postalInvoices = 0;
@@ -63,8 +64,6 @@ export async function summarizeInvoicing(deps: TableDeps, period: string): Promi
 		emailsSent,
 		postalInvoices,
 		failedAccountCount: failures.length,
-		failedAccounts: failures
-			.slice(0, MAX_LISTED_FAILURES)
-			.map(({ accountId, stage, reason }) => ({ accountId, stage, reason })),
+		failedAccounts: failures.slice(0, MAX_LISTED_FAILURES).map(({ accountId, stage, reason }) => ({ accountId, stage, reason })),
 	};
 }

@@ -33,9 +33,11 @@ export const runFailureInputSchema = z.discriminatedUnion("scope", [
 	z.object({
 		scope: z.literal("run"),
 		execution: z.string(),
-		state: z.object({
-			billing: billingPeriodSchema.optional(),
-			failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-		}).loose(),
+		state: z
+			.object({
+				billing: billingPeriodSchema.optional(),
+				failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+			})
+			.loose(),
 	}),
 ]);

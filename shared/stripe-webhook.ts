@@ -61,14 +61,7 @@ export function verifyStripeWebhook(
 ): StripeEventResult {
 	if (!signatureHeader) throw new SignatureError("missing Stripe-Signature header");
 	try {
-		Stripe.webhooks.signature?.verifyHeader(
-			rawBody,
-			signatureHeader,
-			secret,
-			STRIPE_SIGNATURE_TOLERANCE_SECONDS,
-			undefined,
-			nowSeconds,
-		);
+		Stripe.webhooks.signature?.verifyHeader(rawBody, signatureHeader, secret, STRIPE_SIGNATURE_TOLERANCE_SECONDS, undefined, nowSeconds);
 	} catch (err) {
 		throw new SignatureError(`invalid Stripe signature: ${(err as Error).message}`, { cause: err });
 	}

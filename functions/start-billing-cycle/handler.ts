@@ -15,7 +15,11 @@ export const handler = stepHandler("Start Billing Cycle", inputSchema, async (in
 	const name = executionNameFor(billing.period);
 	try {
 		const out = await sfn.send(
-			new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ period: billing.period, ...(input.asOf ? { asOf: billing.asOf } : {}) }) }),
+			new StartExecutionCommand({
+				stateMachineArn,
+				name,
+				input: JSON.stringify({ period: billing.period, ...(input.asOf ? { asOf: billing.asOf } : {}) }),
+			}),
 		);
 		return { started: true, executionArn: out.executionArn, period: billing.period };
 	} catch (err) {

@@ -3,7 +3,6 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { GSI1, GSI2 } from "../../shared/table.js";
-import { acknowledge } from "../nag.js";
 
 export interface BillingDataProps {
 	/** Days to keep the invoice bucket's server access logs. @default 365 */
@@ -43,6 +42,7 @@ export class BillingData extends Construct {
 			});
 		}
 
+		// Destination of the invoice bucket's server access logs (cdk-nag S1).
 		this.accessLogsBucket = new s3.Bucket(this, "AccessLogsBucket", {
 			encryption: s3.BucketEncryption.S3_MANAGED,
 			enforceSSL: true,
@@ -50,11 +50,6 @@ export class BillingData extends Construct {
 			objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
 			removalPolicy: RemovalPolicy.RETAIN,
 			lifecycleRules: [{ expiration: Duration.days(props.accessLogRetentionDays ?? 365) }],
-		});
-		acknowledge(this.accessLogsBucket, {
-			id: "AwsSolutions-S1",
-			reason:
-				"This bucket is the destination of the invoice bucket's server access logs; logging it to itself would loop and logging it elsewhere adds a third bucket with no audit value.",
 		});
 
 		this.bucket = new s3.Bucket(this, "Bucket", {

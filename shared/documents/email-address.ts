@@ -22,12 +22,7 @@ const MAX_ADDRESS = 254;
  * name, no angle brackets and no surrounding whitespace.
  */
 export function isDeliverableEmailAddress(value: string): boolean {
-	if (
-		typeof value !== "string" ||
-		value.length === 0 ||
-		value.length > MAX_ADDRESS
-	)
-		return false;
+	if (typeof value !== "string" || value.length === 0 || value.length > MAX_ADDRESS) return false;
 	const at = value.lastIndexOf("@");
 	if (at < 1 || at > MAX_LOCAL_PART) return false;
 	return emailSchema.safeParse(value).success;

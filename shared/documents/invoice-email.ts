@@ -1,16 +1,9 @@
-import MailComposer, {
-	type MailComposerOptions,
-} from "nodemailer/lib/mail-composer";
+import MailComposer, { type MailComposerOptions } from "nodemailer/lib/mail-composer";
 import type { SellerConfig } from "../config.js";
 import { ConfigError, ValidationError } from "../errors.js";
 import type { Invoice } from "../model.js";
 import { isDeliverableEmailAddress } from "./email-address.js";
-import {
-	formatBillingPeriod,
-	invoiceMoney,
-	pluralDays,
-	quoteLine,
-} from "./format.js";
+import { formatBillingPeriod, invoiceMoney, pluralDays, quoteLine } from "./format.js";
 
 /**
  * MIME messages for SES SendRawEmail: the invoice itself and the dunning reminders. Pure:
@@ -32,11 +25,7 @@ export interface InvoiceEmailInput {
 }
 
 /** The stage names of DUNNING_STAGES' defaults (shared/config.ts); other names get neutral wording. */
-export type DunningStage =
-	| "reminder"
-	| "second_reminder"
-	| "final_notice"
-	| "collections";
+export type DunningStage = "reminder" | "second_reminder" | "final_notice" | "collections";
 
 export interface DunningEmailInput {
 	readonly invoice: Invoice;
@@ -46,11 +35,7 @@ export interface DunningEmailInput {
 	readonly pdf?: Uint8Array | undefined;
 }
 
-export async function composeInvoiceEmail({
-	invoice,
-	seller,
-	pdf,
-}: InvoiceEmailInput): Promise<ComposedEmail> {
+export async function composeInvoiceEmail({ invoice, seller, pdf }: InvoiceEmailInput): Promise<ComposedEmail> {
 	const to = recipientOf(invoice);
 	assertSender(seller);
 	const due = invoiceMoney(invoice, invoice.amountDue);
@@ -88,13 +73,7 @@ interface StageWording {
 	readonly afterFacts: readonly string[];
 }
 
-function dunningWording(
-	stage: string,
-	invoice: Invoice,
-	seller: SellerConfig,
-	due: string,
-	daysOverdue: number,
-): StageWording {
+function dunningWording(stage: string, invoice: Invoice, seller: SellerConfig, due: string, daysOverdue: number): StageWording {
 	const n = invoice.number;
 	const overdue = pluralDays(daysOverdue);
 	switch (stage) {
@@ -136,36 +115,22 @@ function dunningWording(
 					`Invoice ${n} was due on ${invoice.dueDate} and is now ${overdue} overdue. Despite our earlier reminders we have not received payment, so your account has been referred to collections.`,
 					`The outstanding amount of ${due} remains payable.`,
 				],
-				afterFacts: [
-					`To settle the account, pay as described below or contact us at ${seller.email}.`,
-				],
+				afterFacts: [`To settle the account, pay as described below or contact us at ${seller.email}.`],
 			};
 		default:
 			return {
 				subject: `Payment overdue: invoice ${n} \u2014 ${due} due`,
-				paragraphs: [
-					`Invoice ${n} was due on ${invoice.dueDate} and is now ${overdue} overdue. The amount due is ${due}.`,
-				],
-				afterFacts: [
-					"Please arrange payment as soon as possible. If you have already paid, thank you.",
-				],
+				paragraphs: [`Invoice ${n} was due on ${invoice.dueDate} and is now ${overdue} overdue. The amount due is ${due}.`],
+				afterFacts: ["Please arrange payment as soon as possible. If you have already paid, thank you."],
 			};
 	}
 }
 
-export async function composeDunningEmail({
-	invoice,
-	seller,
-	stage,
-	daysOverdue,
-	pdf,
-}: DunningEmailInput): Promise<ComposedEmail> {
+export async function composeDunningEmail({ invoice, seller, stage, daysOverdue, pdf }: DunningEmailInput): Promise<ComposedEmail> {
 	const to = recipientOf(invoice);
 	assertSender(seller);
 	if (!Number.isInteger(daysOverdue) || daysOverdue < 0) {
-		throw new ValidationError(
-			`daysOverdue must be a non-negative integer, got ${daysOverdue}`,
-		);
+		throw new ValidationError(`daysOverdue must be a non-negative integer, got ${daysOverdue}`);
 	}
 	const due = invoiceMoney(invoice, invoice.amountDue);
 	const wording = dunningWording(stage, invoice, seller, due, daysOverdue);
@@ -175,10 +140,7 @@ export async function composeDunningEmail({
 		greeting: greeting(invoice),
 		paragraphs: wording.paragraphs,
 		facts,
-		afterFacts: [
-			...wording.afterFacts,
-			...(pdf ? [`A copy of invoice ${invoice.number} is attached.`] : []),
-		],
+		afterFacts: [...wording.afterFacts, ...(pdf ? [`A copy of invoice ${invoice.number} is attached.`] : [])],
 		howToPay: howToPay(invoice, seller),
 		signOff: signOff(seller),
 	};
@@ -198,9 +160,7 @@ interface MessageBody {
 	readonly paragraphs: readonly string[];
 	readonly facts: readonly (readonly [string, string])[];
 	readonly afterFacts: readonly string[];
-	readonly howToPay:
-		| { readonly instructions: string; readonly quote: string }
-		| undefined;
+	readonly howToPay: { readonly instructions: string; readonly quote: string } | undefined;
 	readonly signOff: readonly string[];
 }
 
@@ -216,9 +176,7 @@ async function compose(args: {
 	const { invoice, seller, to, subject, body, pdf, headers } = args;
 	const options: MailComposerOptions = {
 		from: { name: singleLine(seller.name), address: seller.email },
-		to: invoice.billTo.name.trim()
-			? { name: singleLine(invoice.billTo.name), address: to }
-			: to,
+		to: invoice.billTo.name.trim() ? { name: singleLine(invoice.billTo.name), address: to } : to,
 		subject: singleLine(subject),
 		text: renderText(body),
 		html: renderHtml(subject, body),
@@ -242,18 +200,14 @@ async function compose(args: {
 function recipientOf(invoice: Invoice): string {
 	const to = invoice.billTo.email;
 	if (!isDeliverableEmailAddress(to)) {
-		throw new ValidationError(
-			`invoice ${invoice.number} has no deliverable email address: ${JSON.stringify(to)}`,
-		);
+		throw new ValidationError(`invoice ${invoice.number} has no deliverable email address: ${JSON.stringify(to)}`);
 	}
 	return to;
 }
 
 function assertSender(seller: SellerConfig): void {
 	if (!isDeliverableEmailAddress(seller.email)) {
-		throw new ConfigError(
-			`seller email (SENDER_EMAIL) ${JSON.stringify(seller.email)} is not a valid address`,
-		);
+		throw new ConfigError(`seller email (SENDER_EMAIL) ${JSON.stringify(seller.email)} is not a valid address`);
 	}
 }
 
@@ -274,10 +228,7 @@ function greeting(invoice: Invoice): string {
 	return name ? `Dear ${name},` : "Dear customer,";
 }
 
-function howToPay(
-	invoice: Invoice,
-	seller: SellerConfig,
-): MessageBody["howToPay"] {
+function howToPay(invoice: Invoice, seller: SellerConfig): MessageBody["howToPay"] {
 	return {
 		instructions: seller.paymentInstructions,
 		quote: quoteLine(invoice),
@@ -298,32 +249,22 @@ function renderText(body: MessageBody): string {
 	const labelWidth = Math.max(...body.facts.map(([label]) => label.length)) + 2;
 	const lines: string[] = [body.greeting, ""];
 	for (const paragraph of body.paragraphs) lines.push(paragraph, "");
-	for (const [label, value] of body.facts)
-		lines.push(`  ${`${label}:`.padEnd(labelWidth)}${value}`);
+	for (const [label, value] of body.facts) lines.push(`  ${`${label}:`.padEnd(labelWidth)}${value}`);
 	lines.push("");
 	for (const paragraph of body.afterFacts) lines.push(paragraph, "");
 	if (body.howToPay) {
-		lines.push(
-			"How to pay",
-			"",
-			body.howToPay.instructions,
-			body.howToPay.quote,
-			"",
-		);
+		lines.push("How to pay", "", body.howToPay.instructions, body.howToPay.quote, "");
 	}
 	lines.push(...body.signOff);
 	return `${lines.join("\n")}\n`;
 }
 
 function renderHtml(title: string, body: MessageBody): string {
-	const p = (text: string) =>
-		`<p style="margin:0 0 14px">${escapeHtml(text)}</p>`;
+	const p = (text: string) => `<p style="margin:0 0 14px">${escapeHtml(text)}</p>`;
 	const rows = body.facts
 		.map(([label, value]) => {
 			const strong = label === "Amount due";
-			const cell = strong
-				? `<strong>${escapeHtml(value)}</strong>`
-				: escapeHtml(value);
+			const cell = strong ? `<strong>${escapeHtml(value)}</strong>` : escapeHtml(value);
 			return `<tr><td style="padding:3px 16px 3px 0;color:#555">${escapeHtml(label)}</td><td style="padding:3px 0;text-align:right">${cell}</td></tr>`;
 		})
 		.join("\n");
@@ -346,20 +287,12 @@ function renderHtml(title: string, body: MessageBody): string {
 	}
 	const [question, , ...closing] = body.signOff;
 	if (question) parts.push(p(question));
-	parts.push(
-		`<p style="margin:0 0 14px">${closing.map(escapeHtml).join("<br>")}</p>`,
-		"</body></html>",
-	);
+	parts.push(`<p style="margin:0 0 14px">${closing.map(escapeHtml).join("<br>")}</p>`, "</body></html>");
 	return `${parts.join("\n")}\n`;
 }
 
 function escapeHtml(value: string): string {
-	return value
-		.replace(/&/g, "&amp;")
-		.replace(/</g, "&lt;")
-		.replace(/>/g, "&gt;")
-		.replace(/"/g, "&quot;")
-		.replace(/'/g, "&#39;");
+	return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
 /** Header values must not carry line breaks (header injection). */

@@ -1,20 +1,7 @@
-import {
-	PDFDocument,
-	type PDFFont,
-	type PDFPage,
-	type RGB,
-	rgb,
-	StandardFonts,
-} from "pdf-lib";
+import { PDFDocument, type PDFFont, type PDFPage, type RGB, rgb, StandardFonts } from "pdf-lib";
 import type { SellerConfig } from "../config.js";
 import type { Invoice, InvoiceLine } from "../model.js";
-import {
-	formatBillingPeriod,
-	formatQuantity,
-	formatTaxRate,
-	invoiceMoney,
-	quoteLine,
-} from "./format.js";
+import { formatBillingPeriod, formatQuantity, formatTaxRate, invoiceMoney, quoteLine } from "./format.js";
 
 /**
  * Renders an invoice as an A4 PDF with pdf-lib's built-in Helvetica (no font files, so it
@@ -71,10 +58,7 @@ interface TableRow {
 	readonly height: number;
 }
 
-export async function renderInvoicePdf(
-	invoice: Invoice,
-	seller: SellerConfig,
-): Promise<Uint8Array> {
+export async function renderInvoicePdf(invoice: Invoice, seller: SellerConfig): Promise<Uint8Array> {
 	const doc = await PDFDocument.create({ updateMetadata: false });
 	const regular = await doc.embedFont(StandardFonts.Helvetica);
 	const bold = await doc.embedFont(StandardFonts.HelveticaBold);
@@ -88,15 +72,8 @@ export async function renderInvoicePdf(
 	const issued = dateAtUtcMidnight(invoice.issueDate);
 	doc.setTitle(invoice.number, { showInWindowTitleBar: true });
 	doc.setAuthor(seller.name);
-	doc.setSubject(
-		`Invoice ${invoice.number} to ${invoice.billTo.name} for ${invoice.period}`,
-	);
-	doc.setKeywords([
-		"invoice",
-		invoice.number,
-		invoice.period,
-		invoice.accountId,
-	]);
+	doc.setSubject(`Invoice ${invoice.number} to ${invoice.billTo.name} for ${invoice.period}`);
+	doc.setKeywords(["invoice", invoice.number, invoice.period, invoice.accountId]);
 	doc.setCreator(seller.name);
 	doc.setProducer("pdf-lib");
 	doc.setLanguage("en");
@@ -155,19 +132,11 @@ class PageWriter {
 			["Due date", invoice.dueDate],
 			["Billing period", formatBillingPeriod(invoice.period)],
 		];
-		if (invoice.status !== "open")
-			facts.push(["Status", statusLabel(invoice.status)]);
+		if (invoice.status !== "open") facts.push(["Status", statusLabel(invoice.status)]);
 		const labelX = 330;
 		for (const [label, value] of facts) {
 			this.textFit(label, labelX, rightY, fonts.bold, 9.5, 75);
-			this.textRight(
-				value,
-				RIGHT,
-				rightY,
-				fonts.regular,
-				9.5,
-				RIGHT - labelX - 80,
-			);
+			this.textRight(value, RIGHT, rightY, fonts.regular, 9.5, RIGHT - labelX - 80);
 			rightY -= 14;
 		}
 
@@ -175,14 +144,7 @@ class PageWriter {
 		let y = Math.min(leftY, rightY) - 16;
 		this.textFit("BILL TO", LEFT, y, fonts.bold, 8.5, 200, GREY);
 		y -= 15;
-		this.textFit(
-			invoice.billTo.name,
-			LEFT,
-			y,
-			fonts.bold,
-			11,
-			CONTENT_WIDTH / 2,
-		);
+		this.textFit(invoice.billTo.name, LEFT, y, fonts.bold, 11, CONTENT_WIDTH / 2);
 		y -= 14;
 		for (const line of [...invoice.billTo.addressLines, invoice.billTo.email]) {
 			if (line.trim() === "") continue;
@@ -200,15 +162,7 @@ class PageWriter {
 			for (const row of rows) this.drawRow(row);
 		});
 		if (this.rows.length === 0) {
-			this.textFit(
-				"No charges for this period.",
-				COLUMNS.description.x,
-				this.y - 13,
-				this.fonts.regular,
-				9,
-				300,
-				GREY,
-			);
+			this.textFit("No charges for this period.", COLUMNS.description.x, this.y - 13, this.fonts.regular, 9, 300, GREY);
 			this.y -= 20;
 		}
 	}
@@ -221,54 +175,24 @@ class PageWriter {
 		let y = this.y - 20;
 		// The label gets what the value leaves over (at least 70pt), so the two never overlap.
 		const row = (label: string, value: string, font: PDFFont, size: number) => {
-			const valueWidth = Math.min(
-				valueRight - labelX - 78,
-				font.widthOfTextAtSize(this.clean(value), size),
-			);
+			const valueWidth = Math.min(valueRight - labelX - 78, font.widthOfTextAtSize(this.clean(value), size));
 			this.textRight(value, valueRight, y, font, size, valueWidth);
-			this.textFit(
-				label,
-				labelX,
-				y,
-				font,
-				size,
-				valueRight - labelX - valueWidth - 8,
-			);
+			this.textFit(label, labelX, y, font, size, valueRight - labelX - valueWidth - 8);
 			y -= TOTAL_ROW_HEIGHT;
 		};
-		row(
-			"Subtotal",
-			invoiceMoney(invoice, invoice.subtotal),
-			fonts.regular,
-			BODY_SIZE,
-		);
+		row("Subtotal", invoiceMoney(invoice, invoice.subtotal), fonts.regular, BODY_SIZE);
 		const rates = this.taxRates();
 		if (rates.length === 1 && rates[0] !== undefined) {
-			row(
-				`Tax (${formatTaxRate(rates[0].rate)})`,
-				invoiceMoney(invoice, invoice.tax),
-				fonts.regular,
-				BODY_SIZE,
-			);
+			row(`Tax (${formatTaxRate(rates[0].rate)})`, invoiceMoney(invoice, invoice.tax), fonts.regular, BODY_SIZE);
 		} else {
 			for (const { rate, taxable, tax } of rates) {
-				row(
-					`Tax ${formatTaxRate(rate)} on ${invoiceMoney(invoice, taxable)}`,
-					invoiceMoney(invoice, tax),
-					fonts.regular,
-					9,
-				);
+				row(`Tax ${formatTaxRate(rate)} on ${invoiceMoney(invoice, taxable)}`, invoiceMoney(invoice, tax), fonts.regular, 9);
 			}
 			row("Tax", invoiceMoney(invoice, invoice.tax), fonts.regular, BODY_SIZE);
 		}
 		this.rule(labelX, RIGHT, y + 11);
 		row("Total", invoiceMoney(invoice, invoice.total), fonts.bold, BODY_SIZE);
-		row(
-			"Amount paid",
-			invoiceMoney(invoice, invoice.amountPaid),
-			fonts.regular,
-			BODY_SIZE,
-		);
+		row("Amount paid", invoiceMoney(invoice, invoice.amountPaid), fonts.regular, BODY_SIZE);
 		y -= 3;
 		this.page.drawRectangle({
 			x: labelX - 6,
@@ -277,26 +201,14 @@ class PageWriter {
 			height: 21,
 			color: DUE_FILL,
 		});
-		row(
-			"Amount due",
-			invoiceMoney(invoice, invoice.amountDue),
-			fonts.bold,
-			11.5,
-		);
+		row("Amount due", invoiceMoney(invoice, invoice.amountDue), fonts.bold, 11.5);
 		this.y = y - 10;
 	}
 
 	drawHowToPay(): void {
 		const { fonts, seller, invoice } = this;
-		const instructions = this.wrap(
-			seller.paymentInstructions,
-			fonts.regular,
-			BODY_SIZE,
-			CONTENT_WIDTH,
-		);
-		this.ensureSpace(
-			24 + BODY_LINE_HEIGHT * Math.min(2, instructions.length + 1),
-		);
+		const instructions = this.wrap(seller.paymentInstructions, fonts.regular, BODY_SIZE, CONTENT_WIDTH);
+		this.ensureSpace(24 + BODY_LINE_HEIGHT * Math.min(2, instructions.length + 1));
 		this.y -= 18;
 		this.textFit("How to pay", LEFT, this.y, fonts.bold, 11.5, CONTENT_WIDTH);
 		this.y -= 6;
@@ -306,12 +218,7 @@ class PageWriter {
 			this.textFit(line, LEFT, this.y, fonts.regular, BODY_SIZE, CONTENT_WIDTH);
 		}
 		this.y -= 5;
-		for (const line of this.wrap(
-			quoteLine(invoice),
-			fonts.bold,
-			BODY_SIZE,
-			CONTENT_WIDTH,
-		)) {
+		for (const line of this.wrap(quoteLine(invoice), fonts.bold, BODY_SIZE, CONTENT_WIDTH)) {
 			this.ensureSpace(BODY_LINE_HEIGHT);
 			this.y -= BODY_LINE_HEIGHT;
 			this.textFit(line, LEFT, this.y, fonts.bold, BODY_SIZE, CONTENT_WIDTH);
@@ -328,26 +235,8 @@ class PageWriter {
 				thickness: 0.5,
 				color: RULE,
 			});
-			this.textFit(
-				left,
-				LEFT,
-				FOOTER_Y,
-				this.fonts.regular,
-				8,
-				CONTENT_WIDTH - 90,
-				GREY,
-				page,
-			);
-			this.textRight(
-				`Page ${index + 1} of ${total}`,
-				RIGHT,
-				FOOTER_Y,
-				this.fonts.regular,
-				8,
-				85,
-				GREY,
-				page,
-			);
+			this.textFit(left, LEFT, FOOTER_Y, this.fonts.regular, 8, CONTENT_WIDTH - 90, GREY, page);
+			this.textRight(`Page ${index + 1} of ${total}`, RIGHT, FOOTER_Y, this.fonts.regular, 8, 85, GREY, page);
 		});
 	}
 
@@ -358,8 +247,7 @@ class PageWriter {
 	private paginateRows(): TableRow[][] {
 		const pages: TableRow[][] = [[]];
 		let available = this.y - TABLE_HEADER_HEIGHT - BOTTOM;
-		const freshPage =
-			TOP - this.continuationHeaderHeight() - TABLE_HEADER_HEIGHT - BOTTOM;
+		const freshPage = TOP - this.continuationHeaderHeight() - TABLE_HEADER_HEIGHT - BOTTOM;
 		for (const row of this.rows) {
 			const current = pages[pages.length - 1] as TableRow[];
 			if (row.height > available && current.length > 0) {
@@ -373,12 +261,7 @@ class PageWriter {
 		const tail = this.totalsHeight() + this.howToPayHeight();
 		const last = pages[pages.length - 1] as TableRow[];
 		const lastRow = last[last.length - 1];
-		if (
-			tail > available &&
-			lastRow &&
-			last.length > 1 &&
-			lastRow.height + tail <= freshPage
-		) {
+		if (tail > available && lastRow && last.length > 1 && lastRow.height + tail <= freshPage) {
 			last.pop();
 			pages.push([lastRow]);
 		}
@@ -397,46 +280,11 @@ class PageWriter {
 		});
 		const baseline = top - 12.5;
 		const size = TABLE_FONT_SIZE;
-		this.textFit(
-			"Description",
-			COLUMNS.description.x,
-			baseline,
-			fonts.bold,
-			size,
-			COLUMNS.description.width,
-		);
-		this.textRight(
-			"Qty",
-			COLUMNS.quantity.right,
-			baseline,
-			fonts.bold,
-			size,
-			COLUMNS.quantity.width,
-		);
-		this.textRight(
-			"Unit price",
-			COLUMNS.unitPrice.right,
-			baseline,
-			fonts.bold,
-			size,
-			COLUMNS.unitPrice.width,
-		);
-		this.textRight(
-			"Tax rate",
-			COLUMNS.taxRate.right,
-			baseline,
-			fonts.bold,
-			size,
-			COLUMNS.taxRate.width,
-		);
-		this.textRight(
-			"Amount",
-			COLUMNS.amount.right,
-			baseline,
-			fonts.bold,
-			size,
-			COLUMNS.amount.width,
-		);
+		this.textFit("Description", COLUMNS.description.x, baseline, fonts.bold, size, COLUMNS.description.width);
+		this.textRight("Qty", COLUMNS.quantity.right, baseline, fonts.bold, size, COLUMNS.quantity.width);
+		this.textRight("Unit price", COLUMNS.unitPrice.right, baseline, fonts.bold, size, COLUMNS.unitPrice.width);
+		this.textRight("Tax rate", COLUMNS.taxRate.right, baseline, fonts.bold, size, COLUMNS.taxRate.width);
+		this.textRight("Amount", COLUMNS.amount.right, baseline, fonts.bold, size, COLUMNS.amount.width);
 		this.y = top - TABLE_HEADER_HEIGHT;
 	}
 
@@ -454,49 +302,16 @@ class PageWriter {
 			});
 		});
 		const { line } = row;
-		this.textRight(
-			formatQuantity(line.quantity),
-			COLUMNS.quantity.right,
-			baseline,
-			fonts.regular,
-			size,
-			COLUMNS.quantity.width,
-		);
-		this.textRight(
-			invoiceMoney(invoice, line.unitAmount),
-			COLUMNS.unitPrice.right,
-			baseline,
-			fonts.regular,
-			size,
-			COLUMNS.unitPrice.width,
-		);
-		this.textRight(
-			formatTaxRate(line.taxRateBasisPoints),
-			COLUMNS.taxRate.right,
-			baseline,
-			fonts.regular,
-			size,
-			COLUMNS.taxRate.width,
-		);
-		this.textRight(
-			invoiceMoney(invoice, line.amount),
-			COLUMNS.amount.right,
-			baseline,
-			fonts.regular,
-			size,
-			COLUMNS.amount.width,
-		);
+		this.textRight(formatQuantity(line.quantity), COLUMNS.quantity.right, baseline, fonts.regular, size, COLUMNS.quantity.width);
+		this.textRight(invoiceMoney(invoice, line.unitAmount), COLUMNS.unitPrice.right, baseline, fonts.regular, size, COLUMNS.unitPrice.width);
+		this.textRight(formatTaxRate(line.taxRateBasisPoints), COLUMNS.taxRate.right, baseline, fonts.regular, size, COLUMNS.taxRate.width);
+		this.textRight(invoiceMoney(invoice, line.amount), COLUMNS.amount.right, baseline, fonts.regular, size, COLUMNS.amount.width);
 		this.y -= row.height;
 		this.rule(LEFT, RIGHT, this.y);
 	}
 
 	private tableRow(line: InvoiceLine): TableRow {
-		const wrapped = this.wrap(
-			line.description,
-			this.fonts.regular,
-			TABLE_FONT_SIZE,
-			COLUMNS.description.width,
-		);
+		const wrapped = this.wrap(line.description, this.fonts.regular, TABLE_FONT_SIZE, COLUMNS.description.width);
 		let descriptionLines = wrapped.length === 0 ? [""] : wrapped;
 		if (descriptionLines.length > MAX_DESCRIPTION_LINES) {
 			const kept = descriptionLines.slice(0, MAX_DESCRIPTION_LINES);
@@ -510,16 +325,12 @@ class PageWriter {
 			);
 			descriptionLines = kept;
 		}
-		const height =
-			12.5 + (descriptionLines.length - 1) * TABLE_LINE_HEIGHT + ROW_PADDING;
+		const height = 12.5 + (descriptionLines.length - 1) * TABLE_LINE_HEIGHT + ROW_PADDING;
 		return { line, descriptionLines, height };
 	}
 
 	private taxRates(): { rate: number; taxable: number; tax: number }[] {
-		const byRate = new Map<
-			number,
-			{ rate: number; taxable: number; tax: number }
-		>();
+		const byRate = new Map<number, { rate: number; taxable: number; tax: number }>();
 		for (const line of this.invoice.lines) {
 			const entry = byRate.get(line.taxRateBasisPoints) ?? {
 				rate: line.taxRateBasisPoints,
@@ -540,18 +351,8 @@ class PageWriter {
 	}
 
 	private howToPayHeight(): number {
-		const instructions = this.wrap(
-			this.seller.paymentInstructions,
-			this.fonts.regular,
-			BODY_SIZE,
-			CONTENT_WIDTH,
-		);
-		const quote = this.wrap(
-			quoteLine(this.invoice),
-			this.fonts.bold,
-			BODY_SIZE,
-			CONTENT_WIDTH,
-		);
+		const instructions = this.wrap(this.seller.paymentInstructions, this.fonts.regular, BODY_SIZE, CONTENT_WIDTH);
+		const quote = this.wrap(quoteLine(this.invoice), this.fonts.bold, BODY_SIZE, CONTENT_WIDTH);
 		return 29 + (instructions.length + quote.length) * BODY_LINE_HEIGHT;
 	}
 
@@ -563,23 +364,8 @@ class PageWriter {
 		this.page = this.doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
 		this.pages.push(this.page);
 		const baseline = TOP - 10;
-		this.textFit(
-			`Invoice ${this.invoice.number} (continued)`,
-			LEFT,
-			baseline,
-			this.fonts.bold,
-			10,
-			CONTENT_WIDTH / 2,
-		);
-		this.textRight(
-			this.seller.name,
-			RIGHT,
-			baseline,
-			this.fonts.regular,
-			9,
-			CONTENT_WIDTH / 2 - 10,
-			GREY,
-		);
+		this.textFit(`Invoice ${this.invoice.number} (continued)`, LEFT, baseline, this.fonts.bold, 10, CONTENT_WIDTH / 2);
+		this.textRight(this.seller.name, RIGHT, baseline, this.fonts.regular, 9, CONTENT_WIDTH / 2 - 10, GREY);
 		this.y = TOP - this.continuationHeaderHeight();
 	}
 
@@ -637,59 +423,32 @@ class PageWriter {
 		return toWinAnsi(value, this.fonts.charset);
 	}
 
-	private fit(
-		value: string,
-		font: PDFFont,
-		size: number,
-		maxWidth: number,
-	): { text: string; size: number } {
+	private fit(value: string, font: PDFFont, size: number, maxWidth: number): { text: string; size: number } {
 		const clean = toWinAnsi(value, this.fonts.charset);
 		const width = font.widthOfTextAtSize(clean, size);
 		if (width <= maxWidth) return { text: clean, size };
-		const shrunk = Math.max(
-			MIN_FIT_SIZE,
-			Math.floor(((size * maxWidth) / width) * 10) / 10,
-		);
-		if (font.widthOfTextAtSize(clean, shrunk) <= maxWidth)
-			return { text: clean, size: shrunk };
+		const shrunk = Math.max(MIN_FIT_SIZE, Math.floor(((size * maxWidth) / width) * 10) / 10);
+		if (font.widthOfTextAtSize(clean, shrunk) <= maxWidth) return { text: clean, size: shrunk };
 		return { text: this.truncate(clean, font, shrunk, maxWidth), size: shrunk };
 	}
 
-	private truncate(
-		value: string,
-		font: PDFFont,
-		size: number,
-		maxWidth: number,
-		endsWithEllipsis = false,
-	): string {
+	private truncate(value: string, font: PDFFont, size: number, maxWidth: number, endsWithEllipsis = false): string {
 		let base = endsWithEllipsis ? value.slice(0, -1) : value;
 		const clean = toWinAnsi(base, this.fonts.charset);
-		if (!endsWithEllipsis && font.widthOfTextAtSize(clean, size) <= maxWidth)
-			return clean;
+		if (!endsWithEllipsis && font.widthOfTextAtSize(clean, size) <= maxWidth) return clean;
 		base = clean;
-		while (
-			base.length > 0 &&
-			font.widthOfTextAtSize(`${base}${ELLIPSIS}`, size) > maxWidth
-		) {
+		while (base.length > 0 && font.widthOfTextAtSize(`${base}${ELLIPSIS}`, size) > maxWidth) {
 			base = base.slice(0, -1);
 		}
 		return `${base.trimEnd()}${ELLIPSIS}`;
 	}
 
 	/** Greedy word wrap; a word wider than the line is broken between characters. */
-	private wrap(
-		value: string,
-		font: PDFFont,
-		size: number,
-		maxWidth: number,
-	): string[] {
-		const words = toWinAnsi(value, this.fonts.charset)
-			.split(" ")
-			.filter(Boolean);
+	private wrap(value: string, font: PDFFont, size: number, maxWidth: number): string[] {
+		const words = toWinAnsi(value, this.fonts.charset).split(" ").filter(Boolean);
 		const lines: string[] = [];
 		let current = "";
-		const fits = (candidate: string) =>
-			font.widthOfTextAtSize(candidate, size) <= maxWidth;
+		const fits = (candidate: string) => font.widthOfTextAtSize(candidate, size) <= maxWidth;
 		for (const word of words) {
 			const candidate = current === "" ? word : `${current} ${word}`;
 			if (fits(candidate)) {
@@ -766,11 +525,7 @@ function toWinAnsi(value: string, charset: ReadonlySet<number>): string {
 			continue;
 		}
 		const stripped = char.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
-		const encodable =
-			stripped.length > 0 &&
-			[...stripped].every((c) => charset.has(c.codePointAt(0) ?? 0))
-				? stripped
-				: "?";
+		const encodable = stripped.length > 0 && [...stripped].every((c) => charset.has(c.codePointAt(0) ?? 0)) ? stripped : "?";
 		out += encodable;
 	}
 	return out;

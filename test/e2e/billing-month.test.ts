@@ -1,0 +1,233 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { PDFParse } from "pdf-parse";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
+import {
+	executionArnFor,
+	executionHistory,
+	PeriodAlreadyRunError,
+	postStripeEvent,
+	runBillingCycle,
+	statesFromHistory,
+} from "../../local/operations.js";
+import { buildSeedData, seedDemoData } from "../../local/seed.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/stack.js";
+import { createClients } from "../../shared/clients.js";
+import { getAccount, getInvoice, listInvoicesOfPeriod, listPayments } from "../../shared/db.js";
+import type { EscalationResult } from "../../shared/dunning.js";
+import { verifyLedgerInvariants } from "../../shared/ledger.js";
+import type { Invoice } from "../../shared/model.js";
+import { formatMoney } from "../../shared/money.js";
+import { addDays } from "../../shared/period.js";
+import type { InvoicingSummary } from "../../shared/run-records.js";
+import { sentMail, startTestStack } from "../support/embedded.js";
+
+const PERIOD = "2026-10";
+const AS_OF = "2026-11-01";
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+let deps: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
+let s3: ReturnType<typeof createClients>["s3"];
+let invoices: Invoice[];
+let seed: ReturnType<typeof buildSeedData>;
+let runOutput: { invoicing: InvoicingSummary };
+
+const mailOfThisTest = () => sentMail((m) => m.destination.to.some((to) => to.includes(stack.tag)));
+
+function paymentEvent(id: string, piId: string, invoice: Pick<Invoice, "number" | "currency">, amount: number) {
+	return {
+		id,
+		object: "event",
+		type: "payment_intent.succeeded",
+		created: Math.floor(Date.now() / 1000),
+		data: {
+			object: {
+				id: piId,
+				object: "payment_intent",
+				amount_received: amount,
+				currency: invoice.currency.toLowerCase(),
+				metadata: { invoice_number: invoice.number },
+			},
+		},
+	};
+}
+
+beforeAll(async () => {
+	stack = await startTestStack("e2e", { http: true });
+	({ s3 } = createClients());
+	deps = { ddb: createClients().ddb, tableName: stack.tableName };
+	seed = buildSeedData(20, 7, PERIOD, { emailTag: stack.tag });
+	await seedDemoData(deps, seed);
+	const result = await runBillingCycle(stack.sfn, stack.stateMachineArn, { period: PERIOD, asOf: AS_OF });
+	expect(result.status).toBe("SUCCEEDED");
+	runOutput = result.output as typeof runOutput;
+	invoices = (await listInvoicesOfPeriod(deps, PERIOD)).sort((a, b) => a.number.localeCompare(b.number));
+});
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+describe("a billing month on the embedded stack", () => {
+	it("issues one invoice per billable account, numbered gapless from 1", () => {
+		const billable = seed.accounts.filter((a) => a.status !== "closed");
+		expect(invoices.map((i) => i.accountId).sort()).toEqual(billable.map((a) => a.accountId).sort());
+		expect(invoices.map((i) => i.number)).toEqual(billable.map((_, i) => `INV-2026-${String(i + 1).padStart(6, "0")}`));
+		for (const invoice of invoices) {
+			expect(invoice.total).toBe(invoice.lines.reduce((a, l) => a + l.amount + l.tax, 0));
+			expect(invoice.amountDue).toBe(invoice.total);
+			expect(invoice.issueDate).toBe(AS_OF);
+		}
+	});
+
+	it("stores each invoice's PDF in S3 with its number and total in its text", async () => {
+		for (const invoice of invoices) {
+			const object = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: invoice.pdfKey }));
+			const bytes = await object.Body?.transformToByteArray();
+			expect(bytes && Buffer.from(bytes.slice(0, 5)).toString()).toBe("%PDF-");
+			const parser = new PDFParse({ data: bytes as Uint8Array });
+			const { text } = await parser.getText();
+			await parser.destroy();
+			expect(text).toContain(invoice.number);
+			expect(text).toContain(formatMoney({ amount: invoice.total, currency: invoice.currency }));
+		}
+	});
+
+	it("emails each email-delivery invoice once with its PDF attached; postal goes to print", async () => {
+		const mail = await mailOfThisTest();
+		const emailed = invoices.filter((i) => i.accountId !== "ACC-0005" && i.accountId !== "ACC-0007");
+		expect(mail).toHaveLength(emailed.length);
+		for (const invoice of emailed) {
+			const messages = mail.filter((m) => m.subject.includes(invoice.number));
+			expect(messages).toHaveLength(1);
+			const message = messages[0] as (typeof messages)[number];
+			expect(message.destination.to.join()).toContain(invoice.billTo.email);
+			expect(message.attachments).toHaveLength(1);
+			expect(message.attachments[0]?.filename).toBe(`${invoice.number}.pdf`);
+			const object = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: invoice.pdfKey }));
+			const pdf = Buffer.from((await object.Body?.transformToByteArray()) as Uint8Array);
+			expect(Buffer.from(message.attachments[0]?.content ?? "", "base64").equals(pdf)).toBe(true);
+		}
+		expect(runOutput.invoicing.postalInvoices).toBe(1);
+		expect(runOutput.invoicing.emailsSent).toBe(emailed.length);
+	});
+
+	it("records the account with an invalid email in the run's output without stopping the run", () => {
+		expect(runOutput.invoicing.failedAccountCount).toBe(1);
+		expect(runOutput.invoicing.failedAccounts[0]).toMatchObject({ accountId: "ACC-0007", stage: "deliver" });
+		expect(runOutput.invoicing.failedAccounts[0]?.reason).toMatch(/invalid email address/);
+	});
+
+	it("shows every state of the execution with its output, as an operator reads it", async () => {
+		const states = statesFromHistory(await executionHistory(stack.sfn, executionArnFor(stack.stateMachineArn, "billing-2026-10")));
+		const names = states.map((s) => s.name);
+		for (const name of [
+			"Resolve Billing Period",
+			"Identify Outstanding Accounts",
+			"Invoice Accounts",
+			"Generate Invoices",
+			"Deliver Invoices",
+			"Summarize Invoicing",
+			"Reconcile Payments",
+			"Escalate Overdue Accounts",
+			"Publish Monthly Report",
+		]) {
+			expect(names).toContain(name);
+		}
+		expect(states.find((s) => s.name === "Identify Outstanding Accounts")?.output).toMatchObject({ outstanding: { accountCount: 19 } });
+		expect(states.every((s) => s.status === "SUCCEEDED")).toBe(true);
+	});
+
+	it("marks invoices paid from signed Stripe webhooks, once, and keeps unknown payments unapplied", async () => {
+		const http = stack.endpoints.http as string;
+		const [full, partial] = invoices;
+		if (!full || !partial) throw new Error("need two invoices");
+		const fullEvent = paymentEvent("evt_e2e_full", "pi_e2e_full", full, full.total);
+		const first = await postStripeEvent(http, fullEvent, LOCAL_STRIPE_WEBHOOK_SECRET);
+		expect(first.status).toBe(200);
+		expect(JSON.parse(first.body)).toMatchObject({ result: "applied", invoiceNumber: full.number });
+		const again = await postStripeEvent(http, fullEvent, LOCAL_STRIPE_WEBHOOK_SECRET);
+		expect(again.status).toBe(200);
+		expect(JSON.parse(again.body)).toMatchObject({ result: "duplicate_event" });
+		expect(await getInvoice(deps, full.number)).toMatchObject({ status: "paid", amountPaid: full.total, amountDue: 0 });
+		expect((await getAccount(deps, full.accountId))?.balance).toBe(0);
+
+		const half = Math.floor(partial.total / 2);
+		const partialRes = await postStripeEvent(
+			http,
+			paymentEvent("evt_e2e_partial", "pi_e2e_partial", partial, half),
+			LOCAL_STRIPE_WEBHOOK_SECRET,
+		);
+		expect(JSON.parse(partialRes.body)).toMatchObject({ result: "applied" });
+		expect(await getInvoice(deps, partial.number)).toMatchObject({
+			status: "partially_paid",
+			amountPaid: half,
+			amountDue: partial.total - half,
+		});
+
+		const unknown = await postStripeEvent(
+			http,
+			paymentEvent("evt_e2e_unknown", "pi_e2e_unknown", { number: "INV-1999-000999", currency: "USD" }, 777),
+			LOCAL_STRIPE_WEBHOOK_SECRET,
+		);
+		expect(unknown.status).toBe(200);
+		const payments = await listPayments(deps);
+		expect(payments.find((p) => p.paymentId === "pi_e2e_unknown")).toMatchObject({
+			status: "unapplied",
+			amount: 777,
+			unappliedAmount: 777,
+			unappliedReason: "invoice INV-1999-000999 does not exist",
+		});
+
+		const forged = await postStripeEvent(http, paymentEvent("evt_e2e_forged", "pi_e2e_forged", partial, partial.total), "whsec_wrong");
+		expect(forged.status).toBe(401);
+		expect((await listPayments(deps)).some((p) => p.paymentId === "pi_e2e_forged")).toBe(false);
+		expect(payments).toHaveLength(3);
+	});
+
+	it("escalates an overdue account to collections 35 days after its due date, never twice", async () => {
+		const unpaid = invoices.filter((i) => i.accountId !== invoices[0]?.accountId);
+		const latestDue = unpaid
+			.map((i) => i.dueDate)
+			.sort()
+			.at(-1) as string;
+		const asOf = addDays(latestDue, 35);
+		const first = (await invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), { asOf })) as EscalationResult;
+		// ACC-0007's address is invalid: its notice is recorded as failed, not sent.
+		expect(first.noticesSent.collections).toBe(unpaid.length - 1);
+		expect(first.failed).toBe(1);
+		expect(first.accountsSentToCollections).toContain(unpaid[0]?.accountId);
+		expect((await getAccount(deps, unpaid[0]?.accountId as string))?.status).toBe("in_collections");
+		const paidAccount = await getAccount(deps, invoices[0]?.accountId as string);
+		expect(paidAccount?.status).toBe("active");
+		const dunningMail = (await mailOfThisTest()).filter((m) => /collections/i.test(m.subject));
+		expect(dunningMail.length).toBe(unpaid.filter((i) => i.accountId !== "ACC-0007").length);
+
+		const second = (await invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), { asOf })) as EscalationResult;
+		expect(second.noticesSent).toEqual({});
+		expect((await mailOfThisTest()).filter((m) => /collections/i.test(m.subject))).toHaveLength(dunningMail.length);
+	});
+
+	it("refuses a second run of the period, and a forced re-run issues and sends nothing new", async () => {
+		const mailBefore = (await mailOfThisTest()).length;
+		await expect(runBillingCycle(stack.sfn, stack.stateMachineArn, { period: PERIOD, asOf: AS_OF })).rejects.toBeInstanceOf(
+			PeriodAlreadyRunError,
+		);
+		const rerun = await runBillingCycle(stack.sfn, stack.stateMachineArn, { period: PERIOD, asOf: AS_OF, rerun: true });
+		expect(rerun.status).toBe("SUCCEEDED");
+		expect(await listInvoicesOfPeriod(deps, PERIOD)).toHaveLength(invoices.length);
+		expect((await mailOfThisTest()).length).toBe(mailBefore);
+	});
+
+	it("keeps the ledger invariants after everything", async () => {
+		const report = await verifyLedgerInvariants(deps);
+		expect(report.violations).toEqual([]);
+		expect(report.invariantsHold).toBe(true);
+		expect(report.accountsChecked).toBe(20);
+	});
+
+	it("refuses a period in the wrong form before anything starts", async () => {
+		await expect(runBillingCycle(stack.sfn, stack.stateMachineArn, { period: "2026-13" })).rejects.toThrow(/YYYY-MM/);
+	});
+});

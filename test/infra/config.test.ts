@@ -1,0 +1,42 @@
+import { App } from "aws-cdk-lib";
+import { describe, expect, it } from "vitest";
+import { BillingConfigError, configDefaults, readBillingConfig } from "../../infra/config.js";
+
+const configFrom = (context: Record<string, unknown>) => readBillingConfig(new App({ context }));
+
+describe("readBillingConfig (CDK context)", () => {
+	it("uses the documented defaults when no context is given", () => {
+		expect(configFrom({})).toEqual(configDefaults);
+	});
+
+	it("takes values from context, including the strings `cdk -c key=value` passes", () => {
+		const config = configFrom({
+			senderEmail: "invoices@acme.test",
+			sellerName: "Acme Ltd",
+			paymentTermsDays: "14",
+			webhookRateLimit: 5,
+			alarmEmail: "ops@acme.test",
+			dunningStages: "reminder:3,collections:45",
+		});
+		expect(config).toMatchObject({
+			senderEmail: "invoices@acme.test",
+			sellerName: "Acme Ltd",
+			paymentTermsDays: 14,
+			webhookRateLimit: 5,
+			alarmEmail: "ops@acme.test",
+			dunningStages: "reminder:3,collections:45",
+		});
+	});
+
+	it.each([
+		[{ senderEmail: "not-an-email" }, /senderEmail/],
+		[{ alarmEmail: "ops" }, /alarmEmail/],
+		[{ paymentTermsDays: "thirty" }, /paymentTermsDays/],
+		[{ webhookBurstLimit: 0 }, /webhookBurstLimit/],
+		[{ dunningStages: "reminder:1,final_notice:14" }, /dunningStages.*collections/],
+		[{ sellerName: "  " }, /sellerName/],
+	])("refuses %j at synth time", (context, message) => {
+		expect(() => configFrom(context)).toThrow(BillingConfigError);
+		expect(() => configFrom(context)).toThrow(message);
+	});
+});

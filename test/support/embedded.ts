@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+import { type EmbeddedStack, startEmbeddedStack } from "../../local/stack.js";
+
+/**
+ * An embedded stack on the servers the test run started once (test/global-setup.ts), with
+ * its own table, bucket and data dir so test files never see each other's data.
+ */
+export async function startTestStack(
+	name: string,
+	options: { http?: boolean } = {},
+): Promise<EmbeddedStack & { dataDir: string; tag: string }> {
+	const tag = `${name}-${Math.random().toString(36).slice(2, 8)}`;
+	const dataDir = mkdtempSync(join(tmpdir(), `billing-${name}-`));
+	const stack = await startEmbeddedStack({
+		dataDir,
+		servers: inject("servers"),
+		httpPort: options.http ? 0 : false,
+		tableName: `billing-${tag}`,
+		bucketName: `billing-${tag}`.toLowerCase(),
+	});
+	return {
+		...stack,
+		dataDir,
+		tag,
+		async stop() {
+			await stack.stop();
+			rmSync(dataDir, { recursive: true, force: true });
+		},
+	};
+}
+
+export interface StoredMail {
+	messageId: string;
+	from: string;
+	destination: { to: string[] };
+	subject: string;
+	body: { text?: string; html?: string };
+	attachments: { filename?: string; contentType: string; content: string; size: number }[];
+	headers?: { name: string; value: string }[];
+}
+
+export async function sentMail(filter: (m: StoredMail) => boolean): Promise<StoredMail[]> {
+	const res = await fetch(`${inject("servers").ses}/store`);
+	const { emails } = (await res.json()) as { emails: StoredMail[] };
+	return emails.filter(filter);
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+	test: {
+		include: ["test/**/*.test.ts"],
+		// DynamoDB Local, the S3 server and the SES server start once per test run.
+		globalSetup: ["test/global-setup.ts"],
+		testTimeout: 60_000,
+		hookTimeout: 120_000,
+		allowOnly: false,
+	},
+});
