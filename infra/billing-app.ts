@@ -1,6 +1,5 @@
-import { App, type AppProps } from "aws-cdk-lib";
+import { App, type AppProps, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { Validations } from "aws-cdk-lib";
 import { BillingStack } from "./billing-stack.js";
 
 export const STACK_NAME = "BillingStack";

@@ -90,10 +90,7 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		invoiceSeriesPrefix: text(scope, "invoiceSeriesPrefix", configDefaults.invoiceSeriesPrefix),
 		dunningStages,
 		paymentTermsDays: positiveInt(scope, "paymentTermsDays", configDefaults.paymentTermsDays),
-		alarmEmail:
-			alarmEmail === undefined || alarmEmail === null || alarmEmail === ""
-				? undefined
-				: email("alarmEmail", String(alarmEmail)),
+		alarmEmail: alarmEmail === undefined || alarmEmail === null || alarmEmail === "" ? undefined : email("alarmEmail", String(alarmEmail)),
 		webhookRateLimit: positiveInt(scope, "webhookRateLimit", configDefaults.webhookRateLimit),
 		webhookBurstLimit: positiveInt(scope, "webhookBurstLimit", configDefaults.webhookBurstLimit),
 	};

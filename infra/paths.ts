@@ -4,6 +4,4 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 /** The single source of truth for the billing cycle's orchestration (DESIGN.md section 2). */
-export const billingCycleDefinitionFile = fileURLToPath(
-	new URL("../statemachines/billing-cycle.asl.json", import.meta.url),
-);
+export const billingCycleDefinitionFile = fileURLToPath(new URL("../statemachines/billing-cycle.asl.json", import.meta.url));

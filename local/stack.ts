@@ -5,6 +5,7 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { billingCycleFunctionIds } from "../functions/catalog.js";
 import { tableKeySchema } from "../shared/table.js";
+import { executionsConsole } from "./console.js";
 import { startHttpFront } from "./http-front.js";
 import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
 import { type ServerEndpoints, startLocalServers } from "./servers.js";
@@ -133,8 +134,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 	process.env.STATE_MACHINE_ARN = stateMachineArn;
 	process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.url;
 
-	const http = options.httpPort === false ? undefined : await startHttpFront({ port: options.httpPort ?? DEFAULT_HTTP_PORT });
 	const sfn = new SFNClient({ endpoint: stepFunctions.url, region: LOCAL_REGION });
+	const http =
+		options.httpPort === false
+			? undefined
+			: await startHttpFront({ port: options.httpPort ?? DEFAULT_HTTP_PORT, console: executionsConsole(sfn, stateMachineArn) });
 	return {
 		endpoints: { ...servers, stepfunctions: stepFunctions.url, ...(http ? { http: http.url } : {}) },
 		stateMachineArn,

@@ -7,11 +7,14 @@ import { executionNameFor, resolveBillingPeriod } from "../../shared/period.js";
 const sfn = new SFNClient({});
 const stateMachineArn = getRequiredEnv("STATE_MACHINE_ARN");
 
-/** The scheduler sends {} (bill the previous month); an operator may send {"period": "YYYY-MM"}. */
-const inputSchema = z.object({ period: z.string().optional(), asOf: z.string().optional() }).loose();
+/**
+ * The schedule sends its scheduled time (bill the month before it, also when Scheduler retries
+ * later); an operator may send {"period": "YYYY-MM"} instead.
+ */
+const inputSchema = z.object({ period: z.string().optional(), asOf: z.string().optional(), scheduledTime: z.iso.datetime().optional() }).loose();
 
 export const handler = stepHandler("Start Billing Cycle", inputSchema, async (input) => {
-	const billing = resolveBillingPeriod(input, new Date());
+	const billing = resolveBillingPeriod(input, input.scheduledTime ? new Date(input.scheduledTime) : new Date());
 	const name = executionNameFor(billing.period);
 	try {
 		const out = await sfn.send(

@@ -96,9 +96,7 @@ export class BillingCycleWorkflow extends Construct {
 			}),
 		);
 		// The Distributed Map's ItemReader reads the manifest object.
-		this.stateMachine.addToRolePolicy(
-			new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [props.bucket.arnForObjects("*")] }),
-		);
+		this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [props.bucket.arnForObjects("*")] }));
 
 		// A Distributed Map runs its batches as child executions of this state machine. A
 		// separate policy with ARNs built from the fixed name avoids a dependency cycle

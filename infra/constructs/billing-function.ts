@@ -130,7 +130,11 @@ export class BillingFunction extends Construct {
 			else env.bucket.grantRead(this.function);
 			const objects = `Objects of the billing bucket only (invoice PDFs, manifests, reports) via the CDK bucket ${spec.bucket === "readWrite" ? "read/write" : "read"} grant`;
 			acknowledgements.push(
-				wildcardResource(this, env.bucket.arnForObjects("*"), `${objects}; object keys are per account and period, so they cannot be listed up front.`),
+				wildcardResource(
+					this,
+					env.bucket.arnForObjects("*"),
+					`${objects}; object keys are per account and period, so they cannot be listed up front.`,
+				),
 				...["s3:GetObject*", "s3:GetBucket*", "s3:List*"].map((action) =>
 					wildcardAction(action, `${objects}: read actions (object body, metadata, versions and listing) on this bucket only.`),
 				),

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
+import validator from "asl-validator";
 import { App, type CfnElement, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as s3 from "aws-cdk-lib/aws-s3";
-import validator from "asl-validator";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
@@ -143,9 +143,7 @@ describe("BillingFunction", () => {
 			expect("STRIPE_WEBHOOK_SECRET_ARN" in variables, spec.id).toBe(spec.readsStripeSecret);
 			expect("STATE_MACHINE_ARN" in variables, spec.id).toBe(spec.startsBillingCycle);
 		}
-		const sesStatements = resourcesOf("AWS::IAM::Policy").filter(([, policy]) =>
-			JSON.stringify(policy).includes("ses:SendRawEmail"),
-		);
+		const sesStatements = resourcesOf("AWS::IAM::Policy").filter(([, policy]) => JSON.stringify(policy).includes("ses:SendRawEmail"));
 		expect(sesStatements.map(([id]) => id.replace(/FunctionRoleDefaultPolicy.*|RoleDefaultPolicy.*/, "")).sort()).toEqual(
 			functionCatalog
 				.filter((f) => f.sendsEmail)
@@ -180,7 +178,7 @@ describe("BillingCycleWorkflow", () => {
 		expect(result.isValid).toBe(true);
 	});
 
-	it("has a substitution in the stack for every ${...} placeholder of statemachines/billing-cycle.asl.json", () => {
+	it("has a substitution in the stack for every placeholder of statemachines/billing-cycle.asl.json", () => {
 		const placeholders = definitionPlaceholders(definitionText);
 		expect(placeholders.length).toBeGreaterThan(0);
 		for (const placeholder of placeholders) {
@@ -218,9 +216,7 @@ describe("BillingCycleWorkflow", () => {
 	});
 
 	it("may invoke exactly the functions it calls, read manifests and run its Distributed Map children", () => {
-		const policies = JSON.stringify(
-			resourcesOf("AWS::IAM::Policy").filter(([id]) => id.startsWith("BillingCycle")),
-		);
+		const policies = JSON.stringify(resourcesOf("AWS::IAM::Policy").filter(([id]) => id.startsWith("BillingCycle")));
 		expect(policies).toContain("lambda:InvokeFunction");
 		for (const id of billingCycleFunctionIds) {
 			expect(policies).toContain(logicalId(stack.functions[id]?.function as IConstruct));
@@ -306,9 +302,7 @@ describe("Monitoring", () => {
 		template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
 		template.hasResourceProperties("AWS::SNS::TopicPolicy", {
 			PolicyDocument: {
-				Statement: Match.arrayWith([
-					Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-				]),
+				Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]),
 			},
 		});
 	});
@@ -317,9 +311,7 @@ describe("Monitoring", () => {
 describe("outputs", () => {
 	it("exports the webhook URL, state machine ARN, table and bucket names", () => {
 		const outputs = template.toJSON().Outputs as Record<string, unknown>;
-		expect(Object.keys(outputs)).toEqual(
-			expect.arrayContaining(["StripeWebhookUrl", "StateMachineArn", "TableName", "BucketName"]),
-		);
+		expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["StripeWebhookUrl", "StateMachineArn", "TableName", "BucketName"]));
 	});
 });
 
