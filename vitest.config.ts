@@ -8,5 +8,6 @@ export default defineConfig({
 		testTimeout: 60_000,
 		hookTimeout: 120_000,
 		allowOnly: false,
+		env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
 	},
 });

@@ -33,7 +33,12 @@ export function executionsConsole(sfn: SFNClient, stateMachineArn: string) {
 				)
 				.join("");
 			res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-			res.end(page("Billing cycle executions", `<table><tr><th>Execution</th><th>Status</th><th>Started</th><th>Stopped</th></tr>${rows}</table>`));
+			res.end(
+				page(
+					"Billing cycle executions",
+					`<table><tr><th>Execution</th><th>Status</th><th>Started</th><th>Stopped</th></tr>${rows}</table>`,
+				),
+			);
 			return true;
 		}
 		const match = /^\/executions\/([^/]+)$/.exec(path);

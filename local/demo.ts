@@ -39,11 +39,12 @@ export interface DemoSummary {
 	readonly emailsSent: { readonly invoices: number; readonly dunning: number };
 	readonly webhooks: readonly WebhookDelivery[];
 	readonly payments: {
-		readonly applied: number;
-		readonly partiallyApplied: number;
+		readonly recorded: number;
 		readonly unapplied: number;
 		readonly receivedByCurrency: Record<string, number>;
+		readonly unappliedByCurrency: Record<string, number>;
 	};
+	readonly invoiceStatus: Record<string, number>;
 	readonly collections: EscalationResult;
 	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
 }
@@ -123,7 +124,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
 		const payments = await listPayments(deps);
 		const receivedByCurrency: Record<string, number> = {};
-		for (const p of payments) receivedByCurrency[p.currency] = (receivedByCurrency[p.currency] ?? 0) + p.amount;
+		const unappliedByCurrency: Record<string, number> = {};
+		for (const p of payments) {
+			receivedByCurrency[p.currency] = (receivedByCurrency[p.currency] ?? 0) + p.amount;
+			if (p.unappliedAmount > 0) unappliedByCurrency[p.currency] = (unappliedByCurrency[p.currency] ?? 0) + p.unappliedAmount;
+		}
+		const invoiceStatus: Record<string, number> = {};
+		for (const invoice of await listInvoicesOfPeriod(deps, options.period))
+			invoiceStatus[invoice.status] = (invoiceStatus[invoice.status] ?? 0) + 1;
 		const mail = await listSentMail(stack.endpoints.ses);
 		const dunningMail = mail.filter((m) => !m.subject.startsWith("Invoice ")).length;
 		const artifacts = await exportArtifacts(s3, stack.bucketName, options.dataDir, options.period);
@@ -135,11 +143,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			emailsSent: { invoices: mail.length - dunningMail, dunning: dunningMail },
 			webhooks,
 			payments: {
-				applied: payments.filter((p) => p.status === "applied").length,
-				partiallyApplied: payments.filter((p) => p.status === "partially_applied").length,
-				unapplied: payments.filter((p) => p.status === "unapplied").length,
+				recorded: payments.length,
+				unapplied: payments.filter((p) => p.unappliedAmount > 0).length,
 				receivedByCurrency,
+				unappliedByCurrency,
 			},
+			invoiceStatus,
 			collections,
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
 		};
@@ -156,7 +165,7 @@ async function postDemoWebhooks(httpUrl: string, invoices: readonly Invoice[], s
 		const result = res.status === 200 ? String((JSON.parse(res.body) as { result: string }).result) : res.body;
 		deliveries.push({ kind, ...(invoiceNumber ? { invoiceNumber } : {}), status: res.status, result });
 	};
-	const sorted = [...invoices].sort((a, b) => a.number.localeCompare(b.number));
+	const sorted = [...invoices].sort((a, b) => a.accountId.localeCompare(b.accountId));
 	for (const [i, invoice] of sorted.entries()) {
 		const roll = random();
 		const pi = `pi_demo_${invoice.number.replaceAll("-", "_")}`;
@@ -214,11 +223,14 @@ export function formatDemoSummary(s: DemoSummary): string {
 			.join(", ") || "none";
 	const totals = Object.fromEntries(Object.entries(s.invoicing.totalsByCurrency).map(([c, t]) => [c, t.total]));
 	const byKind = new Map<string, number>();
-	for (const w of s.webhooks)
-		byKind.set(
-			`${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`,
-			(byKind.get(`${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`) ?? 0) + 1,
-		);
+	for (const w of s.webhooks) {
+		const key = `${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`;
+		byKind.set(key, (byKind.get(key) ?? 0) + 1);
+	}
+	const notices =
+		Object.entries(s.collections.noticesSent)
+			.map(([k, v]) => `${k} ${v}`)
+			.join(", ") || "none";
 	lines.push(`Billing month ${s.period} (execution ${s.execution.name}: ${s.execution.status})`);
 	lines.push(`  accounts seeded:          ${s.accountsSeeded}`);
 	lines.push(`  invoices issued:          ${s.invoicing.invoicesIssued}`);
@@ -228,17 +240,13 @@ export function formatDemoSummary(s: DemoSummary): string {
 	for (const f of s.invoicing.failedAccounts) lines.push(`    - ${f.accountId} (${f.stage}): ${f.reason}`);
 	lines.push("  payment webhooks:");
 	for (const [kind, count] of byKind) lines.push(`    ${String(count).padStart(3)} x ${kind}`);
+	lines.push(`  payments recorded:        ${s.payments.recorded} (${money(s.payments.receivedByCurrency)})`);
+	lines.push(`  unapplied cash:           ${s.payments.unapplied} payments (${money(s.payments.unappliedByCurrency)})`);
 	lines.push(
-		`  payments applied:         ${s.payments.applied} in full, ${s.payments.partiallyApplied} partly; unapplied: ${s.payments.unapplied}`,
+		`  invoices now:             ${s.invoiceStatus.paid ?? 0} paid, ${s.invoiceStatus.partially_paid ?? 0} partially paid, ${s.invoiceStatus.open ?? 0} open`,
 	);
-	lines.push(`  payments received:        ${money(s.payments.receivedByCurrency)}`);
-	lines.push(
-		`  escalation as of ${s.collections.asOf}: ${s.collections.overdueInvoices} overdue invoices; notices: ${
-			Object.entries(s.collections.noticesSent)
-				.map(([k, v]) => `${k} ${v}`)
-				.join(", ") || "none"
-		}`,
-	);
+	lines.push(`  escalation as of ${s.collections.asOf}: ${s.collections.overdueInvoices} overdue invoices`);
+	lines.push(`  notices sent:             ${notices}; failed: ${s.collections.failed}`);
 	lines.push(`  sent to collections:      ${s.collections.accountsSentToCollections.join(", ") || "none"}`);
 	lines.push(`  dunning emails sent:      ${s.emailsSent.dunning}`);
 	lines.push("Artifacts:");

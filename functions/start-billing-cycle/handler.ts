@@ -11,7 +11,9 @@ const stateMachineArn = getRequiredEnv("STATE_MACHINE_ARN");
  * The schedule sends its scheduled time (bill the month before it, also when Scheduler retries
  * later); an operator may send {"period": "YYYY-MM"} instead.
  */
-const inputSchema = z.object({ period: z.string().optional(), asOf: z.string().optional(), scheduledTime: z.iso.datetime().optional() }).loose();
+const inputSchema = z
+	.object({ period: z.string().optional(), asOf: z.string().optional(), scheduledTime: z.iso.datetime().optional() })
+	.loose();
 
 export const handler = stepHandler("Start Billing Cycle", inputSchema, async (input) => {
 	const billing = resolveBillingPeriod(input, input.scheduledTime ? new Date(input.scheduledTime) : new Date());

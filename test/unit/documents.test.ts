@@ -3,10 +3,7 @@ import { PDFParse } from "pdf-parse";
 import { describe, expect, it } from "vitest";
 import type { SellerConfig } from "../../shared/config.js";
 import { isDeliverableEmailAddress } from "../../shared/documents/email-address.js";
-import {
-	composeDunningEmail,
-	composeInvoiceEmail,
-} from "../../shared/documents/invoice-email.js";
+import { composeDunningEmail, composeInvoiceEmail } from "../../shared/documents/invoice-email.js";
 import { renderInvoicePdf } from "../../shared/documents/invoice-pdf.js";
 import { ValidationError } from "../../shared/errors.js";
 import { type Invoice, invoiceSchema } from "../../shared/model.js";
@@ -61,11 +58,7 @@ function buildInvoice(options: {
 		billTo: {
 			name: "Acme Widgets Ltd",
 			email: "accounts@acme-widgets.example",
-			addressLines: [
-				"42 Sprocket Street",
-				"Gearford GF1 2AB",
-				"United Kingdom",
-			],
+			addressLines: ["42 Sprocket Street", "Gearford GF1 2AB", "United Kingdom"],
 			...options.billTo,
 		},
 		lines,
@@ -137,9 +130,7 @@ const kwdInvoice = buildInvoice({
 	],
 });
 
-async function pdfText(
-	pdf: Uint8Array,
-): Promise<{ text: string; pages: string[]; info: Record<string, unknown> }> {
+async function pdfText(pdf: Uint8Array): Promise<{ text: string; pages: string[]; info: Record<string, unknown> }> {
 	// pdf.js may transfer the buffer it is given, so it gets a copy.
 	const parser = new PDFParse({ data: new Uint8Array(pdf) });
 	try {
@@ -155,13 +146,9 @@ async function pdfText(
 	}
 }
 
-function addresses(
-	value: AddressObject | AddressObject[] | undefined,
-): { name: string; address?: string }[] {
+function addresses(value: AddressObject | AddressObject[] | undefined): { name: string; address?: string }[] {
 	if (!value) return [];
-	return (Array.isArray(value) ? value : [value]).flatMap(
-		(object) => object.value,
-	);
+	return (Array.isArray(value) ? value : [value]).flatMap((object) => object.value);
 }
 
 describe("renderInvoicePdf", () => {
@@ -216,10 +203,7 @@ describe("renderInvoicePdf", () => {
 	});
 
 	it("is deterministic: the same invoice renders to the same bytes", async () => {
-		const [first, second] = await Promise.all([
-			renderInvoicePdf(usdInvoice, seller),
-			renderInvoicePdf(usdInvoice, seller),
-		]);
+		const [first, second] = await Promise.all([renderInvoicePdf(usdInvoice, seller), renderInvoicePdf(usdInvoice, seller)]);
 		expect(Buffer.from(first).equals(Buffer.from(second))).toBe(true);
 	});
 
@@ -244,14 +228,7 @@ describe("renderInvoicePdf", () => {
 
 	it("formats KWD with three decimals", async () => {
 		const { text } = await pdfText(await renderInvoicePdf(kwdInvoice, seller));
-		for (const expected of [
-			"INV-2026-000125",
-			"Support hours",
-			"KWD 0.250",
-			"KWD 1.250",
-			"0%",
-			"2026-12-01",
-		]) {
+		for (const expected of ["INV-2026-000125", "Support hours", "KWD 0.250", "KWD 1.250", "0%", "2026-12-01"]) {
 			expect(text).toContain(expected);
 		}
 	});
@@ -297,13 +274,7 @@ describe("renderInvoicePdf", () => {
 		const { text, pages } = await pdfText(await renderInvoicePdf(many, seller));
 		expect(pages.length).toBeGreaterThanOrEqual(2);
 		pages.forEach((page, index) => {
-			for (const header of [
-				"Description",
-				"Qty",
-				"Unit price",
-				"Tax rate",
-				"Amount",
-			]) {
+			for (const header of ["Description", "Qty", "Unit price", "Tax rate", "Amount"]) {
 				expect(page).toContain(header);
 			}
 			expect(page).toContain(`Page ${index + 1} of ${pages.length}`);
@@ -364,19 +335,14 @@ describe("composeInvoiceEmail", () => {
 			seller,
 			pdf,
 		});
-		const expectedSubject =
-			"Invoice INV-2026-000123 from Example Billing Co. \u2014 USD 1,234.50 due 2026-12-01";
+		const expectedSubject = "Invoice INV-2026-000123 from Example Billing Co. \u2014 USD 1,234.50 due 2026-12-01";
 		expect(email.subject).toBe(expectedSubject);
 		expect(email.to).toBe("accounts@acme-widgets.example");
 
 		const parsed = await simpleParser(Buffer.from(email.raw));
 		expect(parsed.subject).toBe(expectedSubject);
-		expect(addresses(parsed.from)).toEqual([
-			{ name: "Example Billing Co.", address: "billing@example.com" },
-		]);
-		expect(addresses(parsed.to)).toEqual([
-			{ name: "Acme Widgets Ltd", address: "accounts@acme-widgets.example" },
-		]);
+		expect(addresses(parsed.from)).toEqual([{ name: "Example Billing Co.", address: "billing@example.com" }]);
+		expect(addresses(parsed.to)).toEqual([{ name: "Acme Widgets Ltd", address: "accounts@acme-widgets.example" }]);
 		expect(parsed.headers.get("x-invoice-number")).toBe("INV-2026-000123");
 
 		const text = parsed.text ?? "";
@@ -401,9 +367,7 @@ describe("composeInvoiceEmail", () => {
 		const [attachment] = parsed.attachments;
 		expect(attachment?.filename).toBe("INV-2026-000123.pdf");
 		expect(attachment?.contentType).toBe("application/pdf");
-		expect(
-			attachment && Buffer.from(attachment.content).equals(Buffer.from(pdf)),
-		).toBe(true);
+		expect(attachment && Buffer.from(attachment.content).equals(Buffer.from(pdf))).toBe(true);
 	});
 
 	it("escapes the customer's name in the HTML body", async () => {
@@ -427,9 +391,7 @@ describe("composeInvoiceEmail", () => {
 			...usdInvoice,
 			billTo: { ...usdInvoice.billTo, email: "accounts@acme" },
 		};
-		await expect(
-			composeInvoiceEmail({ invoice, seller, pdf: new Uint8Array() }),
-		).rejects.toBeInstanceOf(ValidationError);
+		await expect(composeInvoiceEmail({ invoice, seller, pdf: new Uint8Array() })).rejects.toBeInstanceOf(ValidationError);
 	});
 });
 
@@ -438,77 +400,60 @@ describe("composeDunningEmail", () => {
 		{
 			stage: "reminder",
 			daysOverdue: 1,
-			subject:
-				"Payment reminder: invoice INV-2026-000123 \u2014 USD 1,234.50 was due 2026-12-01",
+			subject: "Payment reminder: invoice INV-2026-000123 \u2014 USD 1,234.50 was due 2026-12-01",
 			wording: "friendly reminder",
 		},
 		{
 			stage: "second_reminder",
 			daysOverdue: 7,
-			subject:
-				"Second reminder: invoice INV-2026-000123 is 7 days overdue \u2014 USD 1,234.50 due",
+			subject: "Second reminder: invoice INV-2026-000123 is 7 days overdue \u2014 USD 1,234.50 due",
 			wording: "not yet received payment",
 		},
 		{
 			stage: "final_notice",
 			daysOverdue: 14,
-			subject:
-				"Final notice: invoice INV-2026-000123 is 14 days overdue \u2014 USD 1,234.50 due",
+			subject: "Final notice: invoice INV-2026-000123 is 14 days overdue \u2014 USD 1,234.50 due",
 			wording: "will be referred to collections",
 		},
 		{
 			stage: "collections",
 			daysOverdue: 30,
-			subject:
-				"Account referred to collections: invoice INV-2026-000123 \u2014 USD 1,234.50 outstanding",
+			subject: "Account referred to collections: invoice INV-2026-000123 \u2014 USD 1,234.50 outstanding",
 			wording: "has been referred to collections",
 		},
 	] as const;
 
-	it.each(cases)(
-		"writes the $stage message",
-		async ({ stage, daysOverdue, subject, wording }) => {
-			const pdf = await renderInvoicePdf(usdInvoice, seller);
-			const email = await composeDunningEmail({
-				invoice: usdInvoice,
-				seller,
-				stage,
-				daysOverdue,
-				pdf,
-			});
-			expect(email.subject).toBe(subject);
-			expect(email.to).toBe("accounts@acme-widgets.example");
+	it.each(cases)("writes the $stage message", async ({ stage, daysOverdue, subject, wording }) => {
+		const pdf = await renderInvoicePdf(usdInvoice, seller);
+		const email = await composeDunningEmail({
+			invoice: usdInvoice,
+			seller,
+			stage,
+			daysOverdue,
+			pdf,
+		});
+		expect(email.subject).toBe(subject);
+		expect(email.to).toBe("accounts@acme-widgets.example");
 
-			const parsed = await simpleParser(Buffer.from(email.raw));
-			expect(parsed.subject).toBe(subject);
-			expect(addresses(parsed.from)[0]?.address).toBe("billing@example.com");
-			expect(addresses(parsed.to)[0]?.address).toBe(
-				"accounts@acme-widgets.example",
-			);
-			expect(parsed.headers.get("x-dunning-stage")).toBe(stage);
-			const text = parsed.text ?? "";
-			const html = typeof parsed.html === "string" ? parsed.html : "";
-			for (const body of [text, html]) {
-				expect(body).toContain(wording);
-				expect(body).toContain("USD 1,234.50");
-				expect(body).toContain(
-					`${daysOverdue} ${daysOverdue === 1 ? "day" : "days"} overdue`,
-				);
-				expect(body).toContain("IBAN GB33 BUKB 2020 1555 5555 55");
-				expect(body).toContain(
-					"Please quote INV-2026-000123 with your payment.",
-				);
-			}
-			expect(text).toMatch(new RegExp(`Days overdue:\\s+${daysOverdue}\\b`));
-			expect(parsed.attachments).toHaveLength(1);
-			expect(parsed.attachments[0]?.filename).toBe("INV-2026-000123.pdf");
-			expect(
-				Buffer.from(parsed.attachments[0]?.content ?? []).equals(
-					Buffer.from(pdf),
-				),
-			).toBe(true);
-		},
-	);
+		const parsed = await simpleParser(Buffer.from(email.raw));
+		expect(parsed.subject).toBe(subject);
+		expect(addresses(parsed.from)[0]?.address).toBe("billing@example.com");
+		expect(addresses(parsed.to)[0]?.address).toBe("accounts@acme-widgets.example");
+		expect(parsed.headers.get("x-dunning-stage")).toBe(stage);
+		const text = parsed.text ?? "";
+		const html = typeof parsed.html === "string" ? parsed.html : "";
+		for (const body of [text, html]) {
+			expect(body).toContain(wording);
+			expect(body).toContain("USD 1,234.50");
+			expect(body).toContain(`${daysOverdue} ${daysOverdue === 1 ? "day" : "days"} overdue`);
+			expect(body).toContain("IBAN GB33 BUKB 2020 1555 5555 55");
+			expect(body).toContain("Please quote INV-2026-000123 with your payment.");
+		}
+		expect(text).toMatch(new RegExp(`Days overdue:\\s+${daysOverdue}\\b`));
+		expect(parsed.attachments).toHaveLength(1);
+		expect(parsed.attachments[0]?.filename).toBe("INV-2026-000123.pdf");
+		expect(Buffer.from(parsed.attachments[0]?.content ?? []).equals(Buffer.from(pdf))).toBe(true);
+	});
 
 	it("escalates: only the reminder is friendly, only collections says the account was referred", async () => {
 		const subjects = await Promise.all(
@@ -522,14 +467,8 @@ describe("composeDunningEmail", () => {
 				return (await simpleParser(Buffer.from(email.raw))).text ?? "";
 			}),
 		);
-		expect(subjects.filter((text) => text.includes("friendly"))).toHaveLength(
-			1,
-		);
-		expect(
-			subjects.filter((text) =>
-				text.includes("has been referred to collections"),
-			),
-		).toHaveLength(1);
+		expect(subjects.filter((text) => text.includes("friendly"))).toHaveLength(1);
+		expect(subjects.filter((text) => text.includes("has been referred to collections"))).toHaveLength(1);
 	});
 
 	it("sends no attachment when no PDF is given", async () => {
@@ -541,9 +480,7 @@ describe("composeDunningEmail", () => {
 		});
 		const parsed = await simpleParser(Buffer.from(email.raw));
 		expect(parsed.attachments).toHaveLength(0);
-		expect(parsed.subject).toBe(
-			"Payment reminder: invoice INV-2026-000124 \u2014 JPY 10,000 was due 2026-12-01",
-		);
+		expect(parsed.subject).toBe("Payment reminder: invoice INV-2026-000124 \u2014 JPY 10,000 was due 2026-12-01");
 		expect(parsed.text).toContain("1 day overdue");
 	});
 });
@@ -590,10 +527,7 @@ describe("isDeliverableEmailAddress", () => {
 		["comma", "a@example.com,b@example.com"],
 		["local part over 64", `${"a".repeat(65)}@example.com`],
 		["domain label over 63", `billing@${"a".repeat(64)}.com`],
-		[
-			"address over 254",
-			`billing@${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.com`,
-		],
+		["address over 254", `billing@${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.com`],
 	])("rejects %s", (_kind, address) => {
 		expect(isDeliverableEmailAddress(address)).toBe(false);
 	});

@@ -97,15 +97,13 @@ describe("payment-webhook handler", () => {
 
 	it("answers a redelivered event 200 and changes nothing", async () => {
 		ddbMock.on(GetCommand).resolves({ Item: invoice });
-		ddbMock
-			.on(TransactWriteCommand)
-			.rejects(
-				new TransactionCanceledException({
-					message: "cancelled",
-					$metadata: {},
-					CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }],
-				}),
-			);
+		ddbMock.on(TransactWriteCommand).rejects(
+			new TransactionCanceledException({
+				message: "cancelled",
+				$metadata: {},
+				CancellationReasons: [{ Code: "ConditionalCheckFailed" }, { Code: "None" }],
+			}),
+		);
 		const res = await handler(request(paymentEvent, { "stripe-signature": signStripePayload(paymentEvent, secret) }), context);
 		expect(res.statusCode).toBe(200);
 		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "duplicate_event" });
