@@ -42,6 +42,9 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
 		],
 		{ stdio: ["ignore", "ignore", "pipe"] },
 	);
+	// If this process dies without stopping it, the java child must not outlive it.
+	const killOnExit = () => child.kill("SIGKILL");
+	process.once("exit", killOnExit);
 	let stderr = "";
 	child.stderr?.on("data", (d: Buffer) => {
 		stderr = (stderr + d.toString()).slice(-4000);
@@ -70,6 +73,7 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
 	return {
 		endpoint,
 		async stop() {
+			process.removeListener("exit", killOnExit);
 			if (child.exitCode !== null) return;
 			child.kill("SIGTERM");
 			const timer = setTimeout(() => child.kill("SIGKILL"), 5000);

@@ -61,13 +61,19 @@ export async function startLocalServers(options: { dataDir?: string } = {}): Pro
 		endpoints: { dynamodb: dynamo.endpoint, s3: `http://127.0.0.1:${s3Port}`, ses: sesEndpoint },
 		async stop() {
 			if (dataDir) await saveMail(sesEndpoint, join(dataDir, "mail"), startedAt).catch(() => undefined);
-			await new Promise<void>((resolve) => {
-				ses.close(() => resolve());
-				ses.closeAllConnections?.();
-			});
-			await s3rver.close();
-			if (!dataDir) rmSync(s3Dir, { recursive: true, force: true });
-			await dynamo.stop();
+			// Every server is stopped even when another one fails to stop cleanly.
+			const results = await Promise.allSettled([
+				new Promise<void>((resolve) => {
+					ses.close(() => resolve());
+					ses.closeAllConnections?.();
+				}),
+				s3rver.close().finally(() => {
+					if (!dataDir) rmSync(s3Dir, { recursive: true, force: true });
+				}),
+				dynamo.stop(),
+			]);
+			const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+			if (failure) throw failure.reason;
 		},
 	};
 }

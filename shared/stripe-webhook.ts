@@ -63,7 +63,9 @@ export function verifyStripeWebhook(
 	try {
 		Stripe.webhooks.signature?.verifyHeader(rawBody, signatureHeader, secret, STRIPE_SIGNATURE_TOLERANCE_SECONDS, undefined, nowSeconds);
 	} catch (err) {
-		throw new SignatureError(`invalid Stripe signature: ${(err as Error).message}`, { cause: err });
+		// Stripe's message goes on with integration advice; the first line is the reason.
+		const reason = ((err as Error).message.split("\n")[0] ?? "").trim().replace(/\.\s.*$/, "");
+		throw new SignatureError(`invalid Stripe signature: ${reason}`, { cause: err });
 	}
 	let json: unknown;
 	try {

@@ -16,4 +16,13 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
 	return { statusCode: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ received: true, ...outcome }) };
 })
 	.use(injectLambdaContext(logger, { resetKeys: true }))
-	.use(httpErrorHandler({ logger: (err: unknown) => logger.warn("webhook rejected", { error: String(err) }) }));
+	.use(
+		httpErrorHandler({
+			// A rejected request is the sender's problem (info); anything else is ours (error, alarmed).
+			logger: (err: unknown) => {
+				const status = (err as { statusCode?: number }).statusCode ?? 500;
+				if (status < 500) logger.info("webhook rejected", { status, error: String(err) });
+				else logger.error("webhook failed", { error: err as Error });
+			},
+		}),
+	);
