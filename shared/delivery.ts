@@ -70,6 +70,9 @@ export async function deliverInvoice(
 		return "failed";
 	}
 
+	// Everything that can fail before sending happens before the claim, so a failure here leaves the invoice deliverable.
+	const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
+	const email = await composeInvoiceEmail({ invoice, seller: deps.seller, pdf });
 	try {
 		await deps.ddb.send(
 			new PutCommand({
@@ -83,8 +86,6 @@ export async function deliverInvoice(
 		throw err;
 	}
 
-	const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
-	const email = await composeInvoiceEmail({ invoice, seller: deps.seller, pdf });
 	try {
 		const sent = await deps.ses.send(
 			new SendRawEmailCommand({
@@ -134,7 +135,13 @@ export async function deliverInvoicesForBatch(
 ): Promise<BatchDeliveryResult> {
 	const result = { emailed: 0, alreadyDelivered: 0, queuedForPrint: 0, failed: 0 };
 	for (const number of invoiceNumbers) {
-		const outcome = await deliverInvoice(deps, number, recordFailure);
+		const outcome = await deliverInvoice(deps, number, recordFailure).catch(async (err: unknown): Promise<DeliveryOutcome> => {
+			// One invoice that cannot be delivered is recorded; the batch goes on. Transient faults retry the batch.
+			if (err instanceof TransientError) throw err;
+			const invoice = await getInvoice(deps, number);
+			await recordFailure(invoice?.accountId ?? "(unknown)", `invoice ${number} not delivered: ${(err as Error).message}`);
+			return "failed";
+		});
 		if (outcome === "emailed") result.emailed += 1;
 		else if (outcome === "already_delivered") result.alreadyDelivered += 1;
 		else if (outcome === "queued_for_print") result.queuedForPrint += 1;

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { GSI1, GSI2 } from "../../shared/table.js";
+import { tableKeySchema } from "../../shared/table.js";
 
 export interface BillingDataProps {
 	/** Days to keep the invoice bucket's server access logs. @default 365 */
@@ -22,22 +22,19 @@ export class BillingData extends Construct {
 		super(scope, id);
 
 		this.table = new dynamodb.Table(this, "Table", {
-			partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
-			sortKey: { name: "sk", type: dynamodb.AttributeType.STRING },
+			partitionKey: { name: tableKeySchema.partitionKey, type: dynamodb.AttributeType.STRING },
+			sortKey: { name: tableKeySchema.sortKey, type: dynamodb.AttributeType.STRING },
 			billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
 			encryption: dynamodb.TableEncryption.AWS_MANAGED,
 			pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
 			deletionProtection: true,
 			removalPolicy: RemovalPolicy.RETAIN,
 		});
-		for (const [indexName, prefix] of [
-			[GSI1, "gsi1"],
-			[GSI2, "gsi2"],
-		] as const) {
+		for (const index of tableKeySchema.globalSecondaryIndexes) {
 			this.table.addGlobalSecondaryIndex({
-				indexName,
-				partitionKey: { name: `${prefix}pk`, type: dynamodb.AttributeType.STRING },
-				sortKey: { name: `${prefix}sk`, type: dynamodb.AttributeType.STRING },
+				indexName: index.indexName,
+				partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+				sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
 				projectionType: dynamodb.ProjectionType.ALL,
 			});
 		}
