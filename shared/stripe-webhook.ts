@@ -81,14 +81,27 @@ function invalid(what: string, error: z.ZodError): ValidationError {
 	return new ValidationError(`malformed ${what}: ${details}`);
 }
 
+/** The two event types that report a succeeded payment, each read into the same fields. */
+const paymentEvents = {
+	"payment_intent.succeeded": (object: unknown) => {
+		const pi = paymentIntentSchema.safeParse(object);
+		if (!pi.success) throw invalid("payment_intent", pi.error);
+		return { paymentId: pi.data.id, amount: pi.data.amount_received, currency: pi.data.currency, metadata: pi.data.metadata };
+	},
+	"charge.succeeded": (object: unknown) => {
+		const charge = chargeSchema.safeParse(object);
+		if (!charge.success) throw invalid("charge", charge.error);
+		const { payment_intent, id, amount_captured, currency, metadata } = charge.data;
+		return { paymentId: payment_intent ?? id, amount: amount_captured, currency, metadata };
+	},
+} as const;
+
 export function parseStripeEvent(json: unknown): StripeEventResult {
 	const envelope = eventEnvelopeSchema.safeParse(json);
 	if (!envelope.success) throw invalid("Stripe event", envelope.error);
 	const { id: eventId, type: eventType, created, data } = envelope.data;
-	const receivedAt = new Date(created * 1000).toISOString();
-	if (eventType === "payment_intent.succeeded") {
-		const pi = paymentIntentSchema.safeParse(data.object);
-		if (!pi.success) throw invalid("payment_intent", pi.error);
+	if (eventType === "payment_intent.succeeded" || eventType === "charge.succeeded") {
+		const { paymentId, amount, currency, metadata } = paymentEvents[eventType](data.object);
 		return {
 			kind: "payment",
 			eventId,
@@ -96,31 +109,12 @@ export function parseStripeEvent(json: unknown): StripeEventResult {
 			payment: {
 				provider: "stripe",
 				eventId,
-				paymentId: pi.data.id,
-				amount: pi.data.amount_received,
-				currency: pi.data.currency,
-				invoiceNumber: pi.data.metadata.invoice_number,
-				accountId: pi.data.metadata.account_id,
-				receivedAt,
-			},
-		};
-	}
-	if (eventType === "charge.succeeded") {
-		const charge = chargeSchema.safeParse(data.object);
-		if (!charge.success) throw invalid("charge", charge.error);
-		return {
-			kind: "payment",
-			eventId,
-			eventType,
-			payment: {
-				provider: "stripe",
-				eventId,
-				paymentId: charge.data.payment_intent ?? charge.data.id,
-				amount: charge.data.amount_captured,
-				currency: charge.data.currency,
-				invoiceNumber: charge.data.metadata.invoice_number,
-				accountId: charge.data.metadata.account_id,
-				receivedAt,
+				paymentId,
+				amount,
+				currency,
+				invoiceNumber: metadata.invoice_number,
+				accountId: metadata.account_id,
+				receivedAt: new Date(created * 1000).toISOString(),
 			},
 		};
 	}
