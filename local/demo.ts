@@ -162,7 +162,7 @@ async function postDemoWebhooks(httpUrl: string, invoices: readonly Invoice[], s
 	const deliveries: WebhookDelivery[] = [];
 	const post = async (kind: string, event: Record<string, unknown>, invoiceNumber?: string, secret = LOCAL_STRIPE_WEBHOOK_SECRET) => {
 		const res = await postStripeEvent(httpUrl, event, secret);
-		const result = res.status === 200 ? String((JSON.parse(res.body) as { result: string }).result) : res.body;
+		const result = res.status === 200 ? String((JSON.parse(res.body) as { result: string }).result) : "rejected";
 		deliveries.push({ kind, ...(invoiceNumber ? { invoiceNumber } : {}), status: res.status, result });
 	};
 	const sorted = [...invoices].sort((a, b) => a.accountId.localeCompare(b.accountId));
@@ -224,7 +224,7 @@ export function formatDemoSummary(s: DemoSummary): string {
 	const totals = Object.fromEntries(Object.entries(s.invoicing.totalsByCurrency).map(([c, t]) => [c, t.total]));
 	const byKind = new Map<string, number>();
 	for (const w of s.webhooks) {
-		const key = `${w.kind} -> ${w.status} ${w.result.slice(0, 40)}`;
+		const key = `${w.kind} -> ${w.status} ${w.result}`;
 		byKind.set(key, (byKind.get(key) ?? 0) + 1);
 	}
 	const notices =

@@ -58,9 +58,11 @@ export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod)
 		if (invoice.dueDate < period.asOf) add(overdue, invoice.currency, invoice.amountDue);
 	}
 	const rows: MonthlyReportRow[] = [];
+	const maps = [issuedCount, issuedTotal, issuedTax, received, applied, unapplied, receivable, overdue];
+	// Every currency the month touched gets every metric, zero included, so the report reads as a full table.
+	const currencies = [...new Set(maps.flatMap((m) => [...m.keys()]))].sort();
 	const emit = (section: string, metric: string, map: Map<string, number>) => {
-		for (const [currency, value] of [...map.entries()].sort(([a], [b]) => a.localeCompare(b)))
-			rows.push({ section, metric, currency, value });
+		for (const currency of currencies) rows.push({ section, metric, currency, value: map.get(currency) ?? 0 });
 	};
 	emit("invoicing", "invoices_issued", issuedCount);
 	emit("invoicing", "invoiced_total_minor", issuedTotal);

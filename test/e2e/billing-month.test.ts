@@ -119,6 +119,24 @@ describe("a billing month on the embedded stack", () => {
 		expect(runOutput.invoicing.failedAccounts[0]?.reason).toMatch(/invalid email address/);
 	});
 
+	it("publishes the monthly report to S3 with the month's figures per currency, in minor units", async () => {
+		const object = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: "reports/2026-10/monthly-billing-report.csv" }));
+		const csv = (await object.Body?.transformToString()) ?? "";
+		const rows = csv
+			.trim()
+			.split("\n")
+			.slice(1)
+			.map((line) => line.split(","));
+		const value = (metric: string, currency: string) => Number(rows.find((r) => r[1] === metric && r[2] === currency)?.[3]);
+		for (const currency of ["USD", "EUR", "GBP", "JPY"]) {
+			const ofCurrency = invoices.filter((i) => i.currency === currency);
+			expect(value("invoices_issued", currency)).toBe(ofCurrency.length);
+			expect(value("invoiced_total_minor", currency)).toBe(ofCurrency.reduce((a, i) => a + i.total, 0));
+			expect(value("open_receivables_minor", currency)).toBe(ofCurrency.reduce((a, i) => a + i.amountDue, 0));
+			expect(value("payments_received_minor", currency)).toBe(0);
+		}
+	});
+
 	it("shows every state of the execution with its output, as an operator reads it", async () => {
 		const states = statesFromHistory(await executionHistory(stack.sfn, executionArnFor(stack.stateMachineArn, "billing-2026-10")));
 		const names = states.map((s) => s.name);
