@@ -81,6 +81,7 @@ export function buildSeedData(count: number, seed: number, period: string, optio
 			addressLines: [`${i} Market Street`, market.city, market.country],
 			plan: { code: "team", description: "Team plan, per seat", unitAmount: market.planAmount, quantity: seats },
 			balance: 0,
+			creditBalance: 0,
 			createdAt: now.toISOString(),
 		});
 		if (i % 3 !== 0) {

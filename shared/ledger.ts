@@ -34,11 +34,11 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 		}
 		const invoices = await listInvoicesOfAccount(deps, account.accountId);
 		const due = invoices.reduce((acc, i) => acc + i.amountDue, 0);
-		if (due !== account.balance) {
+		if (due - account.creditBalance !== account.balance) {
 			violations.push({
-				rule: "balance equals amounts due",
+				rule: "balance equals amounts due minus credit",
 				subject: account.accountId,
-				detail: `balance ${account.balance}, invoices due ${due}`,
+				detail: `balance ${account.balance}, invoices due ${due}, credit ${account.creditBalance}`,
 			});
 		}
 		for (const invoice of invoices) {

@@ -29,7 +29,13 @@ export const accountSchema = z.object({
 	delivery: z.enum(["email", "postal"]),
 	addressLines: z.array(z.string()),
 	plan: planSchema.optional(),
+	/**
+	 * Receivable balance: always the sum of the account's ledger entries, and always the
+	 * amounts due on its invoices minus its credit (DESIGN.md section 5).
+	 */
 	balance: minorUnitsSchema,
+	/** Money the customer has with us (overpayments, credit memos on paid invoices), consumed by the next invoice. */
+	creditBalance: minorUnitsSchema.nonnegative().default(0),
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;

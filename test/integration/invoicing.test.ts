@@ -33,6 +33,7 @@ beforeAll(async () => {
 			addressLines: ["Kuwait City"],
 			plan: { code: "p", description: "Plan", unitAmount: 12_345 + i, quantity: 1 },
 			balance: 0,
+			creditBalance: 0,
 			createdAt: new Date().toISOString(),
 		});
 	}

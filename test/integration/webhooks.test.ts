@@ -63,6 +63,7 @@ beforeAll(async () => {
 		addressLines: ["1 Test Road"],
 		plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 },
 		balance: 0,
+		creditBalance: 0,
 		createdAt: new Date().toISOString(),
 	});
 });

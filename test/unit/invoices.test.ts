@@ -20,6 +20,7 @@ function account(overrides: Partial<Account> = {}): Account {
 		addressLines: ["1 Main St"],
 		plan: { code: "team", description: "Team plan, per seat", unitAmount: 4900, quantity: 3 },
 		balance: 0,
+		creditBalance: 0,
 		createdAt: "2026-01-01T00:00:00.000Z",
 		...overrides,
 	};
