@@ -60,7 +60,7 @@ export const invoiceLineSchema = z.object({
 });
 export type InvoiceLine = z.infer<typeof invoiceLineSchema>;
 
-export const invoiceStatusSchema = z.enum(["open", "partially_paid", "paid", "void"]);
+export const invoiceStatusSchema = z.enum(["open", "partially_paid", "paid", "void", "uncollectible"]);
 export type InvoiceStatus = z.infer<typeof invoiceStatusSchema>;
 
 export const invoiceSchema = z.object({
@@ -79,6 +79,8 @@ export const invoiceSchema = z.object({
 	amountPaid: minorUnitsSchema,
 	amountDue: minorUnitsSchema,
 	pdfKey: z.string(),
+	/** Set while the invoice must not be dunned (a dispute, a payment awaiting its match). */
+	hold: z.object({ reason: z.string(), since: z.string() }).optional(),
 	createdAt: z.string(),
 });
 export type Invoice = z.infer<typeof invoiceSchema>;
