@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createClients } from "../shared/clients.js";
 import { listInvoicesOfPeriod, listPayments } from "../shared/db.js";
 import type { EscalationResult } from "../shared/dunning.js";
 import type { Invoice } from "../shared/model.js";
@@ -96,7 +97,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions, webhook front)...");
 	const stack = await startEmbeddedStack({ dataDir: options.dataDir, httpPort: await freePort() });
 	try {
-		const { createClients } = await import("../shared/clients.js");
 		const { ddb, s3 } = createClients();
 		const deps = { ddb, tableName: stack.tableName };
 		const billing = resolveBillingPeriod({ period: options.period }, new Date());

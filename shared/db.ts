@@ -1,4 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { z } from "zod";
+import { CorruptRecordError } from "./errors.js";
 import {
 	type Account,
 	accountSchema,
@@ -28,6 +30,14 @@ export async function queryAll(deps: TableDeps, input: Omit<QueryCommandInput, "
 	return items;
 }
 
+/** Reads a stored record through its schema; a record that fails says which one and why. */
+export function parseRecord<S extends z.ZodType>(schema: S, item: Record<string, unknown>): z.infer<S> {
+	const result = schema.safeParse(withoutKeys(item));
+	if (result.success) return result.data;
+	const details = result.error.issues.map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`).join("; ");
+	throw new CorruptRecordError(`stored record ${String(item.pk)} / ${String(item.sk)} is unreadable: ${details}`);
+}
+
 async function getItem(deps: TableDeps, key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
 	const out = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true }));
 	return out.Item as Record<string, unknown> | undefined;
@@ -35,7 +45,7 @@ async function getItem(deps: TableDeps, key: { pk: string; sk: string }): Promis
 
 export async function getAccount(deps: TableDeps, accountId: string): Promise<Account | undefined> {
 	const item = await getItem(deps, keys.account(accountId));
-	return item ? accountSchema.parse(withoutKeys(item)) : undefined;
+	return item ? parseRecord(accountSchema, item) : undefined;
 }
 
 export async function putAccount(deps: TableDeps, account: Account): Promise<void> {
@@ -64,7 +74,7 @@ export async function listAccounts(deps: TableDeps): Promise<Account[]> {
 		KeyConditionExpression: "gsi1pk = :pk",
 		ExpressionAttributeValues: { ":pk": "ACCOUNTS" },
 	});
-	return items.map((item) => accountSchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(accountSchema, item));
 }
 
 export async function listCharges(deps: TableDeps, accountId: string, period: string): Promise<Charge[]> {
@@ -73,12 +83,12 @@ export async function listCharges(deps: TableDeps, accountId: string, period: st
 		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.chargesPrefix(period) },
 		ConsistentRead: true,
 	});
-	return items.map((item) => chargeSchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(chargeSchema, item));
 }
 
 export async function getInvoice(deps: TableDeps, number: string): Promise<Invoice | undefined> {
 	const item = await getItem(deps, keys.invoice(number));
-	return item ? invoiceSchema.parse(withoutKeys(item)) : undefined;
+	return item ? parseRecord(invoiceSchema, item) : undefined;
 }
 
 export async function getInvoiceNumberForPeriod(deps: TableDeps, accountId: string, period: string): Promise<string | undefined> {
@@ -102,7 +112,7 @@ export async function listInvoicesOfPeriod(deps: TableDeps, period: string): Pro
 		KeyConditionExpression: "gsi1pk = :pk",
 		ExpressionAttributeValues: { ":pk": keys.invoiceListing(period, "").gsi1pk },
 	});
-	return items.map((item) => invoiceSchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(invoiceSchema, item));
 }
 
 /** Open invoices (amount due > 0) with a due date on or before `dueOnOrBefore`, oldest first. */
@@ -112,7 +122,7 @@ export async function listOpenInvoicesDueBy(deps: TableDeps, dueOnOrBefore: stri
 		KeyConditionExpression: "gsi2pk = :pk AND gsi2sk <= :upTo",
 		ExpressionAttributeValues: { ":pk": "OPEN_INVOICES", ":upTo": `${dueOnOrBefore}#\uffff` },
 	});
-	return items.map((item) => invoiceSchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(invoiceSchema, item));
 }
 
 export async function listPayments(deps: TableDeps): Promise<Payment[]> {
@@ -121,7 +131,7 @@ export async function listPayments(deps: TableDeps): Promise<Payment[]> {
 		KeyConditionExpression: "gsi1pk = :pk",
 		ExpressionAttributeValues: { ":pk": "PAYMENTS" },
 	});
-	return items.map((item) => paymentSchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(paymentSchema, item));
 }
 
 export async function listUnappliedPayments(deps: TableDeps): Promise<Payment[]> {
@@ -130,7 +140,7 @@ export async function listUnappliedPayments(deps: TableDeps): Promise<Payment[]>
 		KeyConditionExpression: "gsi2pk = :pk",
 		ExpressionAttributeValues: { ":pk": "UNAPPLIED_PAYMENTS" },
 	});
-	return items.map((item) => paymentSchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(paymentSchema, item));
 }
 
 export async function listLedgerEntries(deps: TableDeps, accountId: string): Promise<Record<string, unknown>[]> {

@@ -43,3 +43,11 @@ export class TransientError extends Error {
 		this.name = "TransientError";
 	}
 }
+
+/** A stored record that no longer matches its schema: named, so an operator can find and fix it. */
+export class CorruptRecordError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = "CorruptRecordError";
+	}
+}

@@ -124,7 +124,7 @@ export type Payment = z.infer<typeof paymentSchema>;
 export const runFailureSchema = z.object({
 	period: periodSchema,
 	accountId: z.string(),
-	stage: z.enum(["invoice", "deliver", "batch"]),
+	stage: z.enum(["invoice", "deliver", "batch", "run"]),
 	reason: z.string(),
 	at: z.string(),
 });

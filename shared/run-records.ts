@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { listInvoicesOfPeriod, queryAll, type TableDeps } from "./db.js";
+import { listInvoicesOfPeriod, parseRecord, queryAll, type TableDeps } from "./db.js";
 import { type RunFailure, runFailureSchema } from "./model.js";
-import { keys, withoutKeys } from "./table.js";
+import { keys } from "./table.js";
 
 /** Failures of single accounts are kept per period so the run's output can name them. */
 export async function recordRunFailure(deps: TableDeps, failure: Omit<RunFailure, "at"> & { at?: string }): Promise<void> {
@@ -20,7 +20,7 @@ export async function listRunFailures(deps: TableDeps, period: string): Promise<
 		ExpressionAttributeValues: { ":pk": keys.run(period), ":prefix": keys.runFailurePrefix },
 		ConsistentRead: true,
 	});
-	return items.map((item) => runFailureSchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(runFailureSchema, item));
 }
 
 export interface InvoicingSummary {

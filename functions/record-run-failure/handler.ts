@@ -7,8 +7,16 @@ import { runFailureInputSchema } from "../../shared/steps.js";
 const { ddb } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");
 
+/** A Lambda error's Cause is the runtime's JSON ({errorType, errorMessage, trace}); people need the message. */
 function describe(failure: { Error?: string; Cause?: string } | undefined): string {
-	return [failure?.Error ?? "UnknownError", failure?.Cause].filter(Boolean).join(": ").slice(0, 1000);
+	let cause = failure?.Cause;
+	try {
+		const parsed = JSON.parse(cause ?? "") as { errorMessage?: unknown };
+		if (typeof parsed.errorMessage === "string") cause = parsed.errorMessage;
+	} catch {
+		// Not JSON: a States.* error's cause is plain text already.
+	}
+	return [failure?.Error ?? "UnknownError", cause].filter(Boolean).join(": ").slice(0, 1000);
 }
 
 export const handler = stepHandler("Record Run Failure", runFailureInputSchema, async (input) => {
@@ -22,7 +30,7 @@ export const handler = stepHandler("Record Run Failure", runFailureInputSchema, 
 	const reason = describe(input.state.failure);
 	logger.error("billing run failed", { execution: input.execution, reason });
 	if (input.state.billing) {
-		await recordRunFailure({ ddb, tableName }, { period: input.state.billing.period, accountId: "(run)", stage: "batch", reason });
+		await recordRunFailure({ ddb, tableName }, { period: input.state.billing.period, accountId: "(run)", stage: "run", reason });
 	}
 	return { recorded: 1, execution: input.execution, reason };
 });

@@ -1,9 +1,16 @@
 import type { Command } from "commander";
-import { getAccount, getInvoice, listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, queryAll } from "../../shared/db.js";
+import {
+	getAccount,
+	getInvoice,
+	listAccounts,
+	listInvoicesOfAccount,
+	listInvoicesOfPeriod,
+	listLedgerEntries,
+	listPayments,
+} from "../../shared/db.js";
 import { BillingError } from "../../shared/errors.js";
-import { invoiceSchema } from "../../shared/model.js";
 import { formatMoney } from "../../shared/money.js";
-import { GSI1, withoutKeys } from "../../shared/table.js";
+import { withoutKeys } from "../../shared/table.js";
 import { allInvoices, dataDirOption, invoiceJson, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
 
 /** Reading the billing data: accounts, invoices, payments. */
@@ -55,11 +62,8 @@ export function registerLedgerCommands(program: Command): void {
 		.action(async (opts: { dataDir: string; json?: boolean; period?: string }) => {
 			const list = await withSession(opts.dataDir, async (s) => {
 				if (!opts.period) return allInvoices(s);
-				const items = await queryAll(
-					{ ddb: s.clients.ddb, tableName: s.tableName },
-					{ IndexName: GSI1, KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": `INVOICES#${opts.period}` } },
-				);
-				return items.map((i) => invoiceSchema.parse(withoutKeys(i)));
+				const invoices = await listInvoicesOfPeriod({ ddb: s.clients.ddb, tableName: s.tableName }, opts.period);
+				return invoices.sort((a, b) => a.number.localeCompare(b.number));
 			});
 			if (opts.json) return printJson(list.map((i) => invoiceJson(i, false)));
 			process.stdout.write(

@@ -84,7 +84,8 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
 		case "DeliverInvoices":
 			return { emailed: (p.invoiceNumbers as string[]).length, printed: 0 };
 		case "RecordRunFailure":
-			return { recorded: true };
+			// Like the real handler: a run-level record says why, and the Fail state's CausePath reads it.
+			return { recorded: true, reason: `${(p.state as { failure?: { Error?: string } } | undefined)?.failure?.Error ?? "batch"} recorded` };
 		case "SummarizeInvoicing":
 			return { invoices: 60, failedAccounts: 0 };
 		case "ReconcilePayments":
@@ -299,7 +300,11 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 	it("fails the run through Record Run Failure when too many batches fail", async () => {
 		calls.length = 0;
 		const described = await runToEnd("billing-2026-12", { period: "2026-12" });
-		expect(described).toMatchObject({ status: "FAILED", error: "BillingRunFailed" });
+		expect(described).toMatchObject({
+			status: "FAILED",
+			error: "BillingRunFailed",
+			cause: "States.ExceedToleratedFailureThreshold recorded",
+		});
 		const runFailure = calls.find((c) => c.fn === "RecordRunFailure" && c.payload.scope === "run");
 		expect(runFailure?.payload).toMatchObject({
 			execution: "billing-2026-12",
