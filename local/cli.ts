@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { BillingError } from "../shared/errors.js";
+import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 
@@ -10,6 +11,7 @@ const program = new Command()
 
 registerCycleCommands(program);
 registerLedgerCommands(program);
+registerCollectionsCommands(program);
 
 try {
 	await program.parseAsync(process.argv);

@@ -80,6 +80,11 @@ export function dunningConfig(env: Env = process.env): readonly DunningStageConf
 	return stages.sort((a, b) => a.daysOverdue - b.daysOverdue);
 }
 
+/** Where collections notices go: COLLECTIONS_EMAIL, the collections team's address. */
+export function collectionsEmail(env: Env = process.env): string {
+	return getOptionalEnv("COLLECTIONS_EMAIL", "collections@example.com", env);
+}
+
 let cachedSecret: Promise<string> | undefined;
 
 /**
