@@ -3,6 +3,7 @@ import { BillingError } from "../shared/errors.js";
 import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
+import { registerReportCommands } from "./commands/reports.js";
 
 const program = new Command()
 	.name("billing")
@@ -12,6 +13,7 @@ const program = new Command()
 registerCycleCommands(program);
 registerLedgerCommands(program);
 registerCollectionsCommands(program);
+registerReportCommands(program);
 
 try {
 	await program.parseAsync(process.argv);

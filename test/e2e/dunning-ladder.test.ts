@@ -2,6 +2,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
+import { runBillingCycle } from "../../local/operations.js";
 import { createClients } from "../../shared/clients.js";
 import { listOpenCases, writeOffInvoice } from "../../shared/collections.js";
 import { sellerConfig } from "../../shared/config.js";
@@ -12,6 +13,7 @@ import { verifyLedgerInvariants } from "../../shared/ledger.js";
 import type { Account } from "../../shared/model.js";
 import { recordPayment } from "../../shared/payments.js";
 import { addDays, resolveBillingPeriod } from "../../shared/period.js";
+import type { BillingReport, PublishedReport, PublishedReportFiles } from "../../shared/reports.js";
 import { keys } from "../../shared/table.js";
 import { type StoredMail, sentMail, startTestStack } from "../support/embedded.js";
 
@@ -299,5 +301,28 @@ describe("the dunning ladder, walked through 45 days", () => {
 	it("keeps the ledger invariants", async () => {
 		const report = await verifyLedgerInvariants(deps);
 		expect(report.violations).toEqual([]);
+	});
+
+	it("publishes the quarterly report, month by month, when the cycle bills a quarter's last month", async () => {
+		const run = await runBillingCycle(stack.sfn, stack.stateMachineArn, { period: "2026-12", asOf: "2027-01-16" });
+		expect(run.status).toBe("SUCCEEDED");
+		const out = run.output as { reports: PublishedReport; quarterlyReport: PublishedReportFiles };
+		expect(out.reports).toMatchObject({ quarter: "2026-Q4", quarterEnd: true, htmlKey: "reports/2026-12/monthly-billing-report.html" });
+		expect(out.quarterlyReport).toEqual({
+			csvKey: "reports/2026-Q4/quarterly-billing-report.csv",
+			jsonKey: "reports/2026-Q4/quarterly-billing-report.json",
+			htmlKey: "reports/2026-Q4/quarterly-billing-report.html",
+		});
+		const read = async (key: string) =>
+			(await (await deps.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }))).Body?.transformToString()) ?? "";
+		const report = JSON.parse(await read(out.quarterlyReport.jsonKey)) as BillingReport;
+		expect(report.months.map((m) => m.period)).toEqual(["2026-10", "2026-11", "2026-12"]);
+		// October: the seven accounts' invoices of 11,000 each; September's is outside the quarter.
+		expect(report.months[0]?.byCurrency.USD).toMatchObject({ invoicesIssued: 7, invoicedAmount: 77_000 });
+		expect(report.months.map((m) => m.byCurrency.USD?.paymentsReceived ?? 0)).toEqual([0, 16_000, 11_000]);
+		// 46 days past the 1 December due date: the two disputed-then-released invoices and TWO-INVOICES' pair.
+		expect(report.agingByCurrency.USD?.["31-60"]).toBe(11_000 + 11_000 + 16_500 + 11_000);
+		expect(report.topOverdueAccounts[0]?.accountId).toBe("TWO-INVOICES");
+		expect(await read(out.quarterlyReport.htmlKey)).toContain("<svg ");
 	});
 });
