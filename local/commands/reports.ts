@@ -37,12 +37,23 @@ export function registerReportCommands(program: Command): void {
 				const dir = join(s.dataDir, "artifacts", "reports", opts.period.label);
 				mkdirSync(dir, { recursive: true });
 				const local: Record<string, string> = {};
-				for (const [kind, key] of Object.entries(files)) {
+				for (const [format, key] of [
+					["csv", files.csvKey],
+					["json", files.jsonKey],
+					["html", files.htmlKey],
+				] as const) {
 					const target = join(dir, basename(key));
 					writeFileSync(target, await readObjectBytes(s.clients.s3, s.bucketName, key));
-					local[kind] = target;
+					local[format] = target;
 				}
-				return { period: opts.period.label, kind: opts.period.kind, asOf, bucket: s.bucketName, s3: files, files: local };
+				return {
+					period: opts.period.label,
+					kind: opts.period.kind,
+					asOf,
+					bucket: s.bucketName,
+					s3: { csv: files.csvKey, json: files.jsonKey, html: files.htmlKey },
+					files: local,
+				};
 			});
 			printJson(result);
 		});
