@@ -1,13 +1,17 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { listOpenCases } from "../shared/collections.js";
+import { sellerName } from "../shared/config.js";
 import { listInvoicesOfPeriod, listPayments, type TableDeps } from "../shared/db.js";
+import { readObjectBytes } from "../shared/delivery.js";
 import { isDeliverableEmailAddress } from "../shared/documents/email-address.js";
 import type { EscalationResult } from "../shared/dunning.js";
 import type { Invoice } from "../shared/model.js";
 import { formatMoney } from "../shared/money.js";
 import { addDays, resolveBillingPeriod } from "../shared/period.js";
+import { parseReportPeriod, publishReportFiles, quarterOf } from "../shared/reports.js";
 import type { InvoicingSummary } from "../shared/run-records.js";
 import { keys } from "../shared/table.js";
 import { exportArtifacts } from "./artifacts.js";
@@ -51,6 +55,8 @@ export interface DemoSummary {
 	readonly invoiceStatus: Record<string, number>;
 	readonly collections: EscalationResult;
 	readonly ladder: LadderWalk;
+	/** Local copy of the quarter's HTML report, written as of the last escalation date. */
+	readonly quarterlyReport: string;
 	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
 }
 
@@ -130,6 +136,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			asOf: collectionsAsOf,
 		})) as EscalationResult;
 
+		progress(`writing the quarterly report ${quarterOf(options.period)} as of ${collectionsAsOf}...`);
+		const quarterly = await publishReportFiles(
+			{ ...deps, s3, bucketName: stack.bucketName, sellerName: sellerName() },
+			parseReportPeriod(quarterOf(options.period)),
+			collectionsAsOf,
+		);
+
 		const payments = await listPayments(deps);
 		const receivedByCurrency: Record<string, number> = {};
 		const unappliedByCurrency: Record<string, number> = {};
@@ -158,6 +171,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			},
 			invoiceStatus,
 			collections,
+			quarterlyReport: await copyOut(s3, stack.bucketName, quarterly.htmlKey, join(options.dataDir, "artifacts")),
 			ladder: { ...ladder, openCases: (await listOpenCases(deps)).length, disputed: disputed ?? "none" },
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
 		};
@@ -174,6 +188,13 @@ export interface LadderWalk {
 	readonly openCases: number;
 	/** The invoice a customer disputes in the demo: on hold, never dunned. */
 	readonly disputed: string;
+}
+
+async function copyOut(s3: S3Client, bucket: string, key: string, dir: string): Promise<string> {
+	const target = join(dir, key);
+	mkdirSync(dirname(target), { recursive: true });
+	writeFileSync(target, await readObjectBytes(s3, bucket, key));
+	return target;
 }
 
 /** A customer disputes one unpaid invoice: it is put on hold, so the ladder passes it by. */
@@ -319,6 +340,7 @@ export function formatDemoSummary(s: DemoSummary): string {
 	lines.push("Artifacts:");
 	lines.push(`  invoice PDFs:             ${s.artifacts.invoicesDir}`);
 	lines.push(`  monthly report:           ${s.artifacts.report}`);
+	lines.push(`  quarterly report:         ${s.quarterlyReport} (npx billing report --period YYYY-Qn)`);
 	lines.push(`  emails (.eml):            ${s.artifacts.mailDir}`);
 	lines.push(`  executions:               ${s.artifacts.executions} (npx billing executions list)`);
 	return lines.join("\n");

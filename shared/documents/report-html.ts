@@ -80,7 +80,7 @@ function agingChart(bars: readonly (readonly [string, number])[], currency: stri
 			const h = Math.round((v / max) * (height - 50));
 			const x = Math.round(i * slot + 10);
 			const y = height - 30 - h;
-			return `<rect x="${x}" y="${y}" width="${Math.round(slot - 20)}" height="${h}" fill="${i === 0 ? "#4a8" : "#d64"}"><title>${escapeHtml(label)}: ${escapeHtml(formatMoney({ amount: v, currency }))}</title></rect><text x="${x}" y="${height - 12}" font-size="11">${escapeHtml(label)}</text>`;
+			return `<rect x="${x}" y="${y}" width="${Math.round(slot - 20)}" height="${h}" fill="${i === 0 ? "#4a8" : "#d64"}"><title>${escapeHtml(label)}: ${escapeHtml(formatMoney({ amount: v, currency }))}</title></rect><text x="${x}" y="${height - 12}" font-size="11">${escapeHtml(label)}</text><text x="${x}" y="${Math.max(12, y - 4)}" font-size="10">${escapeHtml(formatMoney({ amount: v, currency }))}</text>`;
 		})
 		.join("");
 	return `<svg role="img" aria-label="Aging buckets, ${escapeHtml(currency)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${rects}</svg>`;

@@ -277,7 +277,7 @@ describe("the dunning ladder, walked through 45 days", () => {
 
 	it("writes off an uncollectible invoice with its ledger entry; the account leaves collections", async () => {
 		const number = numbers.UNPAID?.[0] as string;
-		const result = await writeOffInvoice(deps, number, "customer insolvent");
+		const result = await writeOffInvoice(deps, number, "customer insolvent", new Date(`${addDays(DUE, 45)}T12:00:00.000Z`));
 		expect(result).toMatchObject({ amount: 11_000, currency: "USD", accountId: "UNPAID" });
 		const invoice = await getInvoice(deps, number);
 		expect(invoice).toMatchObject({
@@ -288,7 +288,7 @@ describe("the dunning ladder, walked through 45 days", () => {
 		});
 		expect((await listOpenInvoicesDueBy(deps, "9999-12-31")).map((i) => i.number)).not.toContain(number);
 		const ledger = await listLedgerEntries(deps, "UNPAID");
-		expect(ledger.filter((e) => e.type === "write_off").map((e) => e.amount)).toEqual([-11_000]);
+		expect(ledger.filter((e) => e.type === "write_off").map((e) => [e.amount, e.at])).toEqual([[-11_000, "2027-01-15T12:00:00.000Z"]]);
 		expect((await getAccount(deps, "UNPAID"))?.balance).toBe(0);
 		await expect(writeOffInvoice(deps, number, "again")).rejects.toThrow(/nothing to write off/);
 
