@@ -97,9 +97,9 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
 		if (collect) {
 			inCollections.push(account.accountId);
 			const snapshot = await caseSnapshot(deps, account, asOf, open);
-			await putCase(deps, snapshot, open === undefined);
+			const written = await putCase(deps, snapshot, open === undefined);
 			touchedMonths.add(snapshot.openedOn.slice(0, 7));
-			if (!open) opened.push(snapshot);
+			if (!open && written) opened.push(snapshot);
 		} else if (open) {
 			await putCase(deps, { ...open, status: "closed", updatedOn: asOf, closedOn: asOf, closedReason: "nothing overdue any more" }, false);
 			closed.push(open.caseId);
@@ -166,20 +166,33 @@ async function caseSnapshot(deps: TableDeps, account: Account, asOf: string, ope
 	};
 }
 
-async function putCase(deps: TableDeps, c: CollectionsCase, isNew: boolean): Promise<void> {
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: {
-				...keys.collectionsCase(c.accountId, c.openedOn),
-				...keys.collectionsCaseListing(c.openedOn.slice(0, 7), c.accountId),
-				...(c.status === "open" ? keys.openCollectionsCase(c.openedOn, c.accountId) : {}),
-				...c,
-			},
-			// Two runs racing on the same day open one case, not two.
-			...(isNew ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
-		}),
-	);
+/** False when a new case lost the race to another run's identical one. */
+async function putCase(deps: TableDeps, c: CollectionsCase, isNew: boolean): Promise<boolean> {
+	try {
+		await deps.ddb.send(
+			new PutCommand({
+				TableName: deps.tableName,
+				Item: {
+					...keys.collectionsCase(c.accountId, c.openedOn),
+					...keys.collectionsCaseListing(c.openedOn.slice(0, 7), c.accountId),
+					...(c.status === "open" ? keys.openCollectionsCase(c.openedOn, c.accountId) : {}),
+					...c,
+				},
+				// Two runs racing on the same day open one case, not two; a case closed earlier that day is reopened.
+				...(isNew
+					? {
+							ConditionExpression: "attribute_not_exists(pk) OR #status = :closed",
+							ExpressionAttributeNames: { "#status": "status" },
+							ExpressionAttributeValues: { ":closed": "closed" },
+						}
+					: {}),
+			}),
+		);
+		return true;
+	} catch (err) {
+		if (isNew && (err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+		throw err;
+	}
 }
 
 async function openCaseOf(deps: TableDeps, accountId: string): Promise<CollectionsCase | undefined> {

@@ -48,11 +48,6 @@ export interface DunningRecord {
 	readonly asOf: string;
 }
 
-/** The highest stage an invoice has reached on `asOf`, or undefined when not yet due for one. */
-export function stageReached(stages: readonly DunningStageConfig[], daysOverdue: number): DunningStageConfig | undefined {
-	return [...stages].filter((s) => daysOverdue >= s.daysOverdue).sort((a, b) => b.daysOverdue - a.daysOverdue)[0];
-}
-
 /**
  * The ladder, run as of a date (time travel: tests and the demo walk it day by day).
  * - One notice per invoice per stage, ever: the stage record is claimed with a
@@ -66,6 +61,7 @@ export function stageReached(stages: readonly DunningStageConfig[], daysOverdue:
  * Invoices are taken oldest due date first, so the cap favours the most overdue.
  */
 export async function escalateOverdueAccounts(deps: DunningDeps, asOf: string): Promise<EscalationResult> {
+	const stages = [...deps.stages].sort((a, b) => a.daysOverdue - b.daysOverdue);
 	const overdue = await listOpenInvoicesDueBy(deps, addDays(asOf, -1));
 	const noticesSent: Record<string, number> = {};
 	let failed = 0;
@@ -78,7 +74,7 @@ export async function escalateOverdueAccounts(deps: DunningDeps, asOf: string): 
 		}
 		const daysOverdue = daysBetween(invoice.dueDate, asOf);
 		const history = await dunningRecords(deps, invoice.number);
-		const pending = deps.stages.filter((s) => daysOverdue >= s.daysOverdue && !history.some((h) => h.stage === s.stage));
+		const pending = stages.filter((s) => daysOverdue >= s.daysOverdue && !history.some((h) => h.stage === s.stage));
 		const stage = pending.at(-1);
 		if (!stage) continue;
 		if ((await emailsInWindow(deps, invoice.accountId, asOf)) >= DUNNING_CAP.emails) {
