@@ -17,6 +17,8 @@ export interface BillingConfig {
 	/** "stage:daysOverdue,..." including a "collections" stage (DUNNING_STAGES). */
 	readonly dunningStages: string;
 	readonly paymentTermsDays: number;
+	/** Where the collections team gets notice of new collections cases (COLLECTIONS_EMAIL). */
+	readonly collectionsEmail: string;
 	/** Optional address subscribed to the alarm topic. */
 	readonly alarmEmail: string | undefined;
 	/** Steady-state requests per second allowed on the webhook API's default stage. */
@@ -35,6 +37,7 @@ export const configDefaults = {
 	invoiceSeriesPrefix: "INV",
 	dunningStages: "reminder:1,second_reminder:7,final_notice:14,collections:30",
 	paymentTermsDays: 30,
+	collectionsEmail: "collections@example.com",
 	alarmEmail: undefined,
 	webhookRateLimit: 50,
 	webhookBurstLimit: 100,
@@ -90,6 +93,7 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		invoiceSeriesPrefix: text(scope, "invoiceSeriesPrefix", configDefaults.invoiceSeriesPrefix),
 		dunningStages,
 		paymentTermsDays: positiveInt(scope, "paymentTermsDays", configDefaults.paymentTermsDays),
+		collectionsEmail: email("collectionsEmail", text(scope, "collectionsEmail", configDefaults.collectionsEmail)),
 		alarmEmail: alarmEmail === undefined || alarmEmail === null || alarmEmail === "" ? undefined : email("alarmEmail", String(alarmEmail)),
 		webhookRateLimit: positiveInt(scope, "webhookRateLimit", configDefaults.webhookRateLimit),
 		webhookBurstLimit: positiveInt(scope, "webhookBurstLimit", configDefaults.webhookBurstLimit),

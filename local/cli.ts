@@ -1,7 +1,9 @@
 import { Command } from "commander";
 import { BillingError } from "../shared/errors.js";
+import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
+import { registerReportCommands } from "./commands/reports.js";
 
 const program = new Command()
 	.name("billing")
@@ -10,6 +12,8 @@ const program = new Command()
 
 registerCycleCommands(program);
 registerLedgerCommands(program);
+registerCollectionsCommands(program);
+registerReportCommands(program);
 
 try {
 	await program.parseAsync(process.argv);

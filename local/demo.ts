@@ -1,12 +1,20 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { createClients } from "../shared/clients.js";
-import { listInvoicesOfPeriod, listPayments } from "../shared/db.js";
+import { listOpenCases } from "../shared/collections.js";
+import { sellerName } from "../shared/config.js";
+import { listInvoicesOfPeriod, listPayments, type TableDeps } from "../shared/db.js";
+import { readObjectBytes } from "../shared/delivery.js";
+import { isDeliverableEmailAddress } from "../shared/documents/email-address.js";
 import type { EscalationResult } from "../shared/dunning.js";
 import type { Invoice } from "../shared/model.js";
 import { formatMoney } from "../shared/money.js";
 import { addDays, resolveBillingPeriod } from "../shared/period.js";
+import { parseReportPeriod, publishReportFiles, quarterOf } from "../shared/reports.js";
 import type { InvoicingSummary } from "../shared/run-records.js";
+import { keys } from "../shared/table.js";
 import { exportArtifacts } from "./artifacts.js";
 import { invokeLocalFunction, localFunctionArn } from "./lambda-runtime.js";
 import { type ExecutionResult, postStripeEvent, runBillingCycle } from "./operations.js";
@@ -47,6 +55,9 @@ export interface DemoSummary {
 	};
 	readonly invoiceStatus: Record<string, number>;
 	readonly collections: EscalationResult;
+	readonly ladder: LadderWalk;
+	/** Local copy of the quarter's HTML report, written as of the last escalation date. */
+	readonly quarterlyReport: string;
 	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
 }
 
@@ -116,11 +127,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 		progress("receiving payment webhooks...");
 		const webhooks = await postDemoWebhooks(stack.endpoints.http as string, await listInvoicesOfPeriod(deps, options.period), options.seed);
 
+		const disputed = await disputeOneInvoice(deps, options.period);
+		const ladder = await walkDunningLadder(issueDate);
+
 		const collectionsAsOf = addDays(issueDate, 30 + 35);
 		progress(`escalating overdue accounts as of ${collectionsAsOf}...`);
 		const collections = (await invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), {
 			asOf: collectionsAsOf,
 		})) as EscalationResult;
+
+		progress(`writing the quarterly report ${quarterOf(options.period)} as of ${collectionsAsOf}...`);
+		const quarterly = await publishReportFiles(
+			{ ...deps, s3, bucketName: stack.bucketName, sellerName: sellerName() },
+			parseReportPeriod(quarterOf(options.period)),
+			collectionsAsOf,
+		);
 
 		const payments = await listPayments(deps);
 		const receivedByCurrency: Record<string, number> = {};
@@ -150,11 +171,67 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			},
 			invoiceStatus,
 			collections,
+			quarterlyReport: await copyOut(s3, stack.bucketName, quarterly.htmlKey, join(options.dataDir, "artifacts")),
+			ladder: { ...ladder, openCases: (await listOpenCases(deps)).length, disputed: disputed ?? "none" },
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
 		};
 	} finally {
 		await stack.stop();
 	}
+}
+
+export interface LadderWalk {
+	/** One escalation run per date: what each sent, and what the cap held back. */
+	readonly runs: readonly Pick<EscalationResult, "asOf" | "noticesSent" | "deferredByCap" | "held">[];
+	readonly casesOpened: number;
+	readonly casesCsvKeys: readonly string[];
+	readonly openCases: number;
+	/** The invoice a customer disputes in the demo: on hold, never dunned. */
+	readonly disputed: string;
+}
+
+async function copyOut(s3: S3Client, bucket: string, key: string, dir: string): Promise<string> {
+	const target = join(dir, key);
+	mkdirSync(dirname(target), { recursive: true });
+	writeFileSync(target, await readObjectBytes(s3, bucket, key));
+	return target;
+}
+
+/** A customer disputes one unpaid invoice: it is put on hold, so the ladder passes it by. */
+async function disputeOneInvoice(deps: TableDeps, period: string): Promise<string | undefined> {
+	const invoice = (await listInvoicesOfPeriod(deps, period))
+		.filter((i) => i.status === "open" && isDeliverableEmailAddress(i.billTo.email))
+		.sort((a, b) => a.number.localeCompare(b.number))[0];
+	if (!invoice) return undefined;
+	await deps.ddb.send(
+		new UpdateCommand({
+			TableName: deps.tableName,
+			Key: keys.invoice(invoice.number),
+			UpdateExpression: "SET #hold = :hold",
+			ExpressionAttributeNames: { "#hold": "hold" },
+			ExpressionAttributeValues: { ":hold": { reason: "disputed by the customer", since: new Date().toISOString() } },
+		}),
+	);
+	return invoice.number;
+}
+
+/**
+ * Time travel: the escalation step run as of a few dates after the invoices fall due
+ * (terms of 15, 30 and 60 days), so reminders, final notices and collections all show.
+ */
+async function walkDunningLadder(issueDate: string): Promise<Omit<LadderWalk, "openCases" | "disputed">> {
+	const runs: LadderWalk["runs"][number][] = [];
+	let casesOpened = 0;
+	const keys = new Set<string>();
+	for (const days of [16, 22, 31, 38, 45, 50, 61]) {
+		const asOf = addDays(issueDate, days);
+		progress(`dunning ladder as of ${asOf}...`);
+		const result = (await invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), { asOf })) as EscalationResult;
+		runs.push({ asOf, noticesSent: result.noticesSent, deferredByCap: result.deferredByCap, held: result.held });
+		casesOpened += result.collections.casesOpened.length;
+		for (const key of result.collections.casesCsvKeys) keys.add(key);
+	}
+	return { runs, casesOpened, casesCsvKeys: [...keys].sort() };
 }
 
 async function postDemoWebhooks(httpUrl: string, invoices: readonly Invoice[], seed: number): Promise<WebhookDelivery[]> {
@@ -249,9 +326,21 @@ export function formatDemoSummary(s: DemoSummary): string {
 	lines.push(`  notices sent:             ${notices}; failed: ${s.collections.failed}`);
 	lines.push(`  sent to collections:      ${s.collections.accountsSentToCollections.join(", ") || "none"}`);
 	lines.push(`  dunning emails sent:      ${s.emailsSent.dunning}`);
+	lines.push("Dunning ladder, walked day by day (time travel):");
+	for (const run of s.ladder.runs) {
+		const sent =
+			Object.entries(run.noticesSent)
+				.map(([stage, n]) => `${n} ${stage.replaceAll("_", " ")}`)
+				.join(", ") || "nothing new";
+		lines.push(`  as of ${run.asOf}: ${sent}; held back by the weekly cap ${run.deferredByCap}; on hold ${run.held}`);
+	}
+	lines.push(`  disputed (on hold):       ${s.ladder.disputed}, no dunning`);
+	lines.push(`  collections cases:        ${s.ladder.casesOpened} opened, ${s.ladder.openCases} open now (npx billing collections list)`);
+	lines.push(`  cases for the agency:     ${s.ladder.casesCsvKeys.map((k) => `s3://.../${k}`).join(", ") || "none"}`);
 	lines.push("Artifacts:");
 	lines.push(`  invoice PDFs:             ${s.artifacts.invoicesDir}`);
 	lines.push(`  monthly report:           ${s.artifacts.report}`);
+	lines.push(`  quarterly report:         ${s.quarterlyReport} (npx billing report --period YYYY-Qn)`);
 	lines.push(`  emails (.eml):            ${s.artifacts.mailDir}`);
 	lines.push(`  executions:               ${s.artifacts.executions} (npx billing executions list)`);
 	return lines.join("\n");

@@ -43,9 +43,14 @@ export interface SellerConfig {
 	readonly defaultPaymentTermsDays: number;
 }
 
+/** The seller's name alone, for functions that print it but send no email (no SENDER_EMAIL needed). */
+export function sellerName(env: Env = process.env): string {
+	return getOptionalEnv("SELLER_NAME", "Example Billing Co.", env);
+}
+
 export function sellerConfig(env: Env = process.env): SellerConfig {
 	return {
-		name: getOptionalEnv("SELLER_NAME", "Example Billing Co.", env),
+		name: sellerName(env),
 		addressLines: getOptionalEnv("SELLER_ADDRESS", "1 Ledger Lane|Springfield 01101|United States", env).split("|"),
 		email: getRequiredEnv("SENDER_EMAIL", env),
 		paymentInstructions: getOptionalEnv(
@@ -78,6 +83,11 @@ export function dunningConfig(env: Env = process.env): readonly DunningStageConf
 		throw new ConfigError('DUNNING_STAGES must include a "collections" stage');
 	}
 	return stages.sort((a, b) => a.daysOverdue - b.daysOverdue);
+}
+
+/** Where collections notices go: COLLECTIONS_EMAIL, the collections team's address. */
+export function collectionsEmail(env: Env = process.env): string {
+	return getOptionalEnv("COLLECTIONS_EMAIL", "collections@example.com", env);
 }
 
 let cachedSecret: Promise<string> | undefined;

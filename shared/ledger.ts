@@ -42,11 +42,12 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 			});
 		}
 		for (const invoice of invoices) {
-			if (invoice.total - invoice.amountPaid !== invoice.amountDue) {
+			const writtenOff = invoice.amountWrittenOff ?? 0;
+			if (invoice.total - invoice.amountPaid - writtenOff !== invoice.amountDue) {
 				violations.push({
-					rule: "due equals total minus paid",
+					rule: "due equals total minus paid minus written off",
 					subject: invoice.number,
-					detail: `${invoice.total} - ${invoice.amountPaid} != ${invoice.amountDue}`,
+					detail: `${invoice.total} - ${invoice.amountPaid} - ${writtenOff} != ${invoice.amountDue}`,
 				});
 			}
 		}

@@ -78,6 +78,9 @@ export const invoiceSchema = z.object({
 	total: minorUnitsSchema,
 	amountPaid: minorUnitsSchema,
 	amountDue: minorUnitsSchema,
+	/** What a write-off took off the invoice (shared/collections.ts): total = paid + written off + due. */
+	amountWrittenOff: minorUnitsSchema.nonnegative().optional(),
+	writeOff: z.object({ reason: z.string(), at: z.string() }).optional(),
 	pdfKey: z.string(),
 	/** Set while the invoice must not be dunned (a dispute, a payment awaiting its match). */
 	hold: z.object({ reason: z.string(), since: z.string() }).optional(),

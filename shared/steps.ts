@@ -21,6 +21,14 @@ export const deliveryBatchSchema = z.object({
 	invoiceNumbers: z.array(z.string().min(1)),
 });
 
+export const publishReportsSchema = z.object({
+	billing: billingPeriodSchema,
+	quarter: z
+		.string()
+		.regex(/^\d{4}-Q[1-4]$/, { message: "quarter must look like 2026-Q4" })
+		.optional(),
+});
+
 export const escalationSchema = z.object({ asOf: isoDateSchema });
 
 export const runFailureInputSchema = z.discriminatedUnion("scope", [

@@ -36,6 +36,18 @@ export const keys = {
 	invoiceSeries: (series: string) => ({ pk: `SERIES#${series}`, sk: "SERIES" }),
 	delivery: (number: string, channel: string) => ({ pk: `INVOICE#${number}`, sk: `DELIVERY#${channel}` }),
 	dunning: (number: string, stage: string) => ({ pk: `INVOICE#${number}`, sk: `DUNNING#${stage}` }),
+	/** One per dunning email sent to the account, by date: the rolling-week cap counts these. */
+	dunningSent: (accountId: string, asOf: string, number: string, stage: string) => ({
+		pk: `ACCOUNT#${accountId}`,
+		sk: `DUNNING_SENT#${asOf}#${number}#${stage}`,
+	}),
+	dunningSentPrefix: "DUNNING_SENT#",
+	collectionsCase: (accountId: string, openedOn: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `COLLECTIONS_CASE#${openedOn}` }),
+	collectionsCasePrefix: "COLLECTIONS_CASE#",
+	/** Cases by the month they were opened in: the agency's CSV of that month. */
+	collectionsCaseListing: (month: string, accountId: string) => ({ gsi1pk: `COLLECTIONS_CASES#${month}`, gsi1sk: accountId }),
+	/** Present while the case is open: `billing collections list`. */
+	openCollectionsCase: (openedOn: string, accountId: string) => ({ gsi2pk: "OPEN_COLLECTIONS_CASES", gsi2sk: `${openedOn}#${accountId}` }),
 	ledgerEntry: (accountId: string, at: string, entryId: string) => ({
 		pk: `ACCOUNT#${accountId}`,
 		sk: `LEDGER#${at}#${entryId}`,

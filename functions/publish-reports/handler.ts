@@ -1,12 +1,15 @@
 import { createClients } from "../../shared/clients.js";
-import { storageConfig } from "../../shared/config.js";
+import { sellerName as configuredSellerName, storageConfig } from "../../shared/config.js";
 import { stepHandler } from "../../shared/lambda.js";
-import { publishMonthlyReport } from "../../shared/reports.js";
-import { withBillingSchema } from "../../shared/steps.js";
+import { parseReportPeriod, publishMonthlyReport, publishReportFiles } from "../../shared/reports.js";
+import { publishReportsSchema } from "../../shared/steps.js";
 
 const { ddb, s3 } = createClients();
 const { tableName, bucketName } = storageConfig();
+const sellerName = configuredSellerName();
 
-export const handler = stepHandler("Publish Monthly Report", withBillingSchema, ({ billing }) =>
-	publishMonthlyReport({ ddb, s3, tableName, bucketName }, billing),
-);
+/** One function, two states: the monthly report, and with `quarter` set, the quarterly one. */
+export const handler = stepHandler("Publish Reports", publishReportsSchema, ({ billing, quarter }) => {
+	const deps = { ddb, s3, tableName, bucketName, sellerName };
+	return quarter ? publishReportFiles(deps, parseReportPeriod(quarter), billing.asOf) : publishMonthlyReport(deps, billing);
+});

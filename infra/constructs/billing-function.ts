@@ -70,6 +70,7 @@ export class BillingFunction extends Construct {
 			INVOICE_SERIES_PREFIX: config.invoiceSeriesPrefix,
 			DUNNING_STAGES: config.dunningStages,
 			DEFAULT_PAYMENT_TERMS_DAYS: String(config.paymentTermsDays),
+			COLLECTIONS_EMAIL: config.collectionsEmail,
 			POWERTOOLS_SERVICE_NAME: "billing",
 			NODE_OPTIONS: "--enable-source-maps",
 		};
