@@ -6,45 +6,15 @@ import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "./db.js";
 import { renderInvoicePdf } from "./documents/invoice-pdf.js";
 import { TransientError } from "./errors.js";
-import type { Account, Charge, Invoice, InvoiceLine } from "./model.js";
-import { extendLine, taxPerLineHalfUp } from "./money.js";
+import type { Invoice, InvoiceLine } from "./model.js";
 import { addDays, type BillingPeriod } from "./period.js";
+import { paymentTermsFor, priceInvoiceLines, taxNoteFor } from "./pricing.js";
 import { keys } from "./table.js";
 
 export interface InvoiceTotals {
 	readonly subtotal: number;
 	readonly tax: number;
 	readonly total: number;
-}
-
-/**
- * The period's lines: the recurring plan, then each usage or one-time charge.
- * Rounding: line amount = quantity × unit price (exact in minor units);
- * tax is computed per line, half-up, and the invoice's tax is the sum of line taxes.
- */
-export function priceInvoiceLines(account: Account, charges: readonly Charge[], period: BillingPeriod): InvoiceLine[] {
-	const lines: Omit<InvoiceLine, "tax" | "taxRateBasisPoints">[] = [];
-	if (account.plan) {
-		lines.push({
-			description: `${account.plan.description} (${period.periodStart} to ${period.periodEnd})`,
-			quantity: account.plan.quantity,
-			unitAmount: account.plan.unitAmount,
-			amount: extendLine(account.plan.unitAmount, account.plan.quantity * 1000),
-		});
-	}
-	for (const charge of [...charges].sort((a, b) => a.chargeId.localeCompare(b.chargeId))) {
-		lines.push({
-			description: charge.description,
-			quantity: charge.quantity,
-			unitAmount: charge.unitAmount,
-			amount: extendLine(charge.unitAmount, charge.quantity * 1000),
-		});
-	}
-	return lines.map((line) => ({
-		...line,
-		taxRateBasisPoints: account.taxRateBasisPoints,
-		tax: taxPerLineHalfUp(line.amount, account.taxRateBasisPoints),
-	}));
 }
 
 export function invoiceTotals(lines: readonly InvoiceLine[]): InvoiceTotals {
@@ -96,19 +66,27 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 		const last = counter.Item ? Number(counter.Item.last) : 0;
 		const number = formatInvoiceNumber(series, last + 1);
 		const createdAt = (deps.now?.() ?? new Date()).toISOString();
+		const terms = paymentTermsFor(account);
+		const taxNote = taxNoteFor(account);
+		// Account credit (overpayments, credit memos on paid invoices) pays what it can of the new invoice.
+		const creditApplied = Math.min(account.creditBalance, totals.total);
+		const amountDue = totals.total - creditApplied;
 		const invoice: Invoice = {
 			number,
 			accountId,
 			period: period.period,
 			currency: account.currency,
-			status: "open",
+			status: amountDue === 0 ? "paid" : "open",
 			issueDate: period.asOf,
-			dueDate: addDays(period.asOf, account.paymentTermsDays),
+			dueDate: addDays(period.asOf, terms.days),
+			paymentTerms: terms.label,
+			...(taxNote ? { taxNote } : {}),
 			billTo: { name: account.name, email: account.email, addressLines: account.addressLines },
 			lines,
 			...totals,
 			amountPaid: 0,
-			amountDue: totals.total,
+			...(creditApplied > 0 ? { creditApplied } : {}),
+			amountDue,
 			pdfKey: `invoices/${period.period}/${number}.pdf`,
 			createdAt,
 		};
@@ -139,7 +117,7 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 								Item: {
 									...keys.invoice(number),
 									...keys.invoiceListing(period.period, number),
-									...keys.openInvoice(invoice.dueDate, number),
+									...(amountDue > 0 ? keys.openInvoice(invoice.dueDate, number) : {}),
 									...invoice,
 								},
 								ConditionExpression: "attribute_not_exists(pk)",
@@ -163,9 +141,14 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 							Update: {
 								TableName: deps.tableName,
 								Key: keys.account(accountId),
-								UpdateExpression: "SET balance = balance + :total",
-								ConditionExpression: "attribute_exists(pk)",
-								ExpressionAttributeValues: { ":total": invoice.total },
+								// Consuming credit moves no balance: the balance is amounts due minus credit, and both drop by it.
+								UpdateExpression: "SET balance = balance + :total, creditBalance = :creditLeft",
+								ConditionExpression: "attribute_exists(pk) AND (creditBalance = :creditRead OR attribute_not_exists(creditBalance))",
+								ExpressionAttributeValues: {
+									":total": invoice.total,
+									":creditRead": account.creditBalance,
+									":creditLeft": account.creditBalance - creditApplied,
+								},
 							},
 						},
 					],
@@ -176,7 +159,8 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 		} catch (err) {
 			if (!(err instanceof TransactionCanceledException)) throw err;
 			const reasons = err.CancellationReasons ?? [];
-			if (reasons[1]?.Code === "ConditionalCheckFailed") {
+			// Issued by a concurrent attempt, or the account's credit changed since it was read: start over.
+			if (reasons[1]?.Code === "ConditionalCheckFailed" || reasons[4]?.Code === "ConditionalCheckFailed") {
 				return issueInvoiceForAccount(deps, accountId, period);
 			}
 			// The series moved on under a concurrent finalization: read it again and retry.

@@ -42,11 +42,13 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 			});
 		}
 		for (const invoice of invoices) {
-			if (invoice.total - invoice.amountPaid !== invoice.amountDue) {
+			const creditApplied = invoice.creditApplied ?? 0;
+			const credited = invoice.credited ?? 0;
+			if (invoice.total - invoice.amountPaid - creditApplied - credited !== invoice.amountDue) {
 				violations.push({
-					rule: "due equals total minus paid",
+					rule: "due equals total minus paid, credit applied and credit memos",
 					subject: invoice.number,
-					detail: `${invoice.total} - ${invoice.amountPaid} != ${invoice.amountDue}`,
+					detail: `${invoice.total} - ${invoice.amountPaid} - ${creditApplied} - ${credited} != ${invoice.amountDue}`,
 				});
 			}
 		}

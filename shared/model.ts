@@ -18,6 +18,34 @@ export const planSchema = z.object({
 	quantity: z.number().int().positive(),
 });
 
+/** A recurring plan line; dates (inclusive) make a mid-period start, change or cancellation prorate by day. */
+export const subscriptionSchema = planSchema.extend({
+	startDate: isoDateSchema.optional(),
+	endDate: isoDateSchema.optional(),
+});
+
+/** A coupon: percent (basis points) or fixed (minor units), from `firstPeriod` for `periods` periods (absent: every period). */
+export const discountSchema = z.discriminatedUnion("kind", [
+	z.object({
+		kind: z.literal("percent"),
+		code: z.string().min(1),
+		description: z.string().min(1),
+		basisPoints: z.number().int().min(1).max(10_000),
+		firstPeriod: periodSchema,
+		periods: z.number().int().positive().optional(),
+	}),
+	z.object({
+		kind: z.literal("fixed"),
+		code: z.string().min(1),
+		description: z.string().min(1),
+		amount: minorUnitsSchema.positive(),
+		firstPeriod: periodSchema,
+		periods: z.number().int().positive().optional(),
+	}),
+]);
+
+export const paymentTermsSchema = z.enum(["due_on_receipt", "net_15", "net_30", "net_60"]);
+
 export const accountSchema = z.object({
 	accountId: accountIdSchema,
 	name: z.string().min(1),
@@ -29,6 +57,15 @@ export const accountSchema = z.object({
 	delivery: z.enum(["email", "postal"]),
 	addressLines: z.array(z.string()),
 	plan: planSchema.optional(),
+	/** Further recurring lines (plan changes, add-ons), each with its own dates. */
+	subscriptions: z.array(subscriptionSchema).optional(),
+	discounts: z.array(discountSchema).optional(),
+	/** Exempt accounts are invoiced at 0% whatever their jurisdiction. */
+	taxExempt: z.boolean().optional(),
+	/** Tax jurisdiction (e.g. "US-TX", "DE"); its rate (shared/pricing.ts) replaces taxRateBasisPoints. */
+	jurisdiction: z.string().optional(),
+	/** Named payment terms; they replace paymentTermsDays. */
+	paymentTerms: paymentTermsSchema.optional(),
 	/**
 	 * Receivable balance: always the sum of the account's ledger entries, and always the
 	 * amounts due on its invoices minus its credit (DESIGN.md section 5).
@@ -39,6 +76,9 @@ export const accountSchema = z.object({
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;
+export type Subscription = z.infer<typeof subscriptionSchema>;
+export type Discount = z.infer<typeof discountSchema>;
+export type PaymentTerms = z.infer<typeof paymentTermsSchema>;
 
 export const chargeSchema = z.object({
 	accountId: accountIdSchema,
@@ -47,6 +87,10 @@ export const chargeSchema = z.object({
 	description: z.string(),
 	quantity: z.number().int().positive(),
 	unitAmount: minorUnitsSchema.nonnegative(),
+	/** Metered usage (the default) or a one-time charge. */
+	kind: z.enum(["usage", "one_time"]).optional(),
+	/** Graduated tiers for usage: each unit is priced by the tier it falls in; the last tier has no upTo. */
+	tiers: z.array(z.object({ upTo: z.number().int().positive().optional(), unitAmount: minorUnitsSchema.nonnegative() })).optional(),
 });
 export type Charge = z.infer<typeof chargeSchema>;
 
@@ -57,6 +101,7 @@ export const invoiceLineSchema = z.object({
 	amount: minorUnitsSchema,
 	taxRateBasisPoints: z.number().int(),
 	tax: minorUnitsSchema,
+	kind: z.enum(["plan", "usage", "one_time", "discount"]).optional(),
 });
 export type InvoiceLine = z.infer<typeof invoiceLineSchema>;
 
@@ -77,7 +122,15 @@ export const invoiceSchema = z.object({
 	tax: minorUnitsSchema,
 	total: minorUnitsSchema,
 	amountPaid: minorUnitsSchema,
+	/** Account credit consumed when the invoice was issued (not cash): amountDue = total − amountPaid − creditApplied − credited. */
+	creditApplied: minorUnitsSchema.nonnegative().optional(),
+	/** Sum of the credit memos that reduced what is due. */
+	credited: minorUnitsSchema.nonnegative().optional(),
 	amountDue: minorUnitsSchema,
+	/** Payment terms as printed, e.g. "Net 30". */
+	paymentTerms: z.string().optional(),
+	/** Why no tax is charged, printed on the invoice (e.g. tax-exempt customer). */
+	taxNote: z.string().optional(),
 	pdfKey: z.string(),
 	/** Set while the invoice must not be dunned (a dispute, a payment awaiting its match). */
 	hold: z.object({ reason: z.string(), since: z.string() }).optional(),
