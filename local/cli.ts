@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { BillingError } from "../shared/errors.js";
 import { registerCycleCommands } from "./commands/cycle.js";
+import { registerInvoicingCommands } from "./commands/invoicing.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 
 const program = new Command()
@@ -10,6 +11,7 @@ const program = new Command()
 
 registerCycleCommands(program);
 registerLedgerCommands(program);
+registerInvoicingCommands(program);
 
 try {
 	await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { auditPut } from "./audit.js";
 import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "./db.js";
 import { renderInvoicePdf } from "./documents/invoice-pdf.js";
@@ -32,6 +33,8 @@ export interface InvoicingDeps extends TableDeps {
 	readonly bucketName: string;
 	readonly seller: SellerConfig;
 	readonly now?: () => Date;
+	/** Who or what the audit trail names for the change; the billing cycle when absent. */
+	readonly actor?: string;
 }
 
 export type InvoiceOutcome =
@@ -143,14 +146,35 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 								Key: keys.account(accountId),
 								// Consuming credit moves no balance: the balance is amounts due minus credit, and both drop by it.
 								UpdateExpression: "SET balance = balance + :total, creditBalance = :creditLeft",
-								ConditionExpression: "attribute_exists(pk) AND (creditBalance = :creditRead OR attribute_not_exists(creditBalance))",
+								// Balance and credit as read, so the audit entry's before and after are the truth.
+								ConditionExpression: "balance = :balanceRead AND (creditBalance = :creditRead OR attribute_not_exists(creditBalance))",
 								ExpressionAttributeValues: {
 									":total": invoice.total,
+									":balanceRead": account.balance,
 									":creditRead": account.creditBalance,
 									":creditLeft": account.creditBalance - creditApplied,
 								},
 							},
 						},
+						auditPut(deps.tableName, {
+							subject: "invoice",
+							subjectId: number,
+							action: "finalized",
+							actor: deps.actor ?? "billing-cycle",
+							at: createdAt,
+							before: null,
+							after: { status: invoice.status, total: invoice.total, creditApplied, amountDue, dueDate: invoice.dueDate },
+						}),
+						auditPut(deps.tableName, {
+							subject: "account",
+							subjectId: accountId,
+							action: "invoice_issued",
+							actor: deps.actor ?? "billing-cycle",
+							at: createdAt,
+							reason: number,
+							before: { balance: account.balance, creditBalance: account.creditBalance },
+							after: { balance: account.balance + invoice.total, creditBalance: account.creditBalance - creditApplied },
+						}),
 					],
 				}),
 			);
@@ -159,7 +183,7 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 		} catch (err) {
 			if (!(err instanceof TransactionCanceledException)) throw err;
 			const reasons = err.CancellationReasons ?? [];
-			// Issued by a concurrent attempt, or the account's credit changed since it was read: start over.
+			// Issued by a concurrent attempt, or the account changed since it was read: start over.
 			if (reasons[1]?.Code === "ConditionalCheckFailed" || reasons[4]?.Code === "ConditionalCheckFailed") {
 				return issueInvoiceForAccount(deps, accountId, period);
 			}

@@ -44,9 +44,11 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 		for (const invoice of invoices) {
 			const creditApplied = invoice.creditApplied ?? 0;
 			const credited = invoice.credited ?? 0;
-			if (invoice.total - invoice.amountPaid - creditApplied - credited !== invoice.amountDue) {
+			// A void invoice owes nothing; its totals stay as issued.
+			const expectedDue = invoice.status === "void" ? 0 : invoice.total - invoice.amountPaid - creditApplied - credited;
+			if (expectedDue !== invoice.amountDue) {
 				violations.push({
-					rule: "due equals total minus paid, credit applied and credit memos",
+					rule: "due equals total minus paid, credit applied and credit memos (zero when void)",
 					subject: invoice.number,
 					detail: `${invoice.total} - ${invoice.amountPaid} - ${creditApplied} - ${credited} != ${invoice.amountDue}`,
 				});

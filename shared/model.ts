@@ -132,13 +132,17 @@ export const invoiceSchema = z.object({
 	/** Why no tax is charged, printed on the invoice (e.g. tax-exempt customer). */
 	taxNote: z.string().optional(),
 	pdfKey: z.string(),
+	/** Sum of every credit memo against the invoice, the part that became account credit included. */
+	creditMemoTotal: minorUnitsSchema.nonnegative().optional(),
+	/** Why the invoice was voided; its number stays used. */
+	voidReason: z.string().optional(),
 	/** Set while the invoice must not be dunned (a dispute, a payment awaiting its match). */
 	hold: z.object({ reason: z.string(), since: z.string() }).optional(),
 	createdAt: z.string(),
 });
 export type Invoice = z.infer<typeof invoiceSchema>;
 
-export const ledgerEntryTypeSchema = z.enum(["invoice_issued", "payment_applied", "credit_memo", "refund", "write_off"]);
+export const ledgerEntryTypeSchema = z.enum(["invoice_issued", "payment_applied", "credit_memo", "refund", "write_off", "invoice_voided"]);
 
 export const ledgerEntrySchema = z.object({
 	accountId: accountIdSchema,
@@ -182,3 +186,34 @@ export const runFailureSchema = z.object({
 	at: z.string(),
 });
 export type RunFailure = z.infer<typeof runFailureSchema>;
+
+export const creditMemoSchema = z.object({
+	number: z.string(),
+	invoiceNumber: z.string(),
+	accountId: accountIdSchema,
+	currency: currencySchema,
+	amount: minorUnitsSchema.positive(),
+	/** The part that reduced the invoice's amount due; the rest became account credit. */
+	appliedToInvoice: minorUnitsSchema.nonnegative(),
+	addedToAccountCredit: minorUnitsSchema.nonnegative(),
+	reason: z.string().min(1),
+	issueDate: isoDateSchema,
+	billTo: z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) }),
+	pdfKey: z.string(),
+	createdBy: z.string(),
+	createdAt: z.string(),
+});
+export type CreditMemo = z.infer<typeof creditMemoSchema>;
+
+/** Who or what changed an invoice or account, when, and the fields before and after. */
+export const auditEntrySchema = z.object({
+	subject: z.enum(["invoice", "account", "credit_memo"]),
+	subjectId: z.string(),
+	action: z.string(),
+	actor: z.string(),
+	at: z.string(),
+	reason: z.string().optional(),
+	before: z.record(z.string(), z.unknown()).nullable(),
+	after: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
