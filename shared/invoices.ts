@@ -7,7 +7,7 @@ import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "./db.js";
 import { renderInvoicePdf } from "./documents/invoice-pdf.js";
 import { TransientError } from "./errors.js";
-import type { Invoice, InvoiceLine } from "./model.js";
+import type { Account, Invoice, InvoiceLine } from "./model.js";
 import { addDays, type BillingPeriod } from "./period.js";
 import { paymentTermsFor, priceInvoiceLines, taxNoteFor } from "./pricing.js";
 import { keys } from "./table.js";
@@ -62,6 +62,41 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 	if (lines.length === 0 || totals.total <= 0) return { accountId, outcome: "nothing_to_bill" };
 
 	const series = `${deps.seller.invoiceSeriesPrefix}-${period.asOf.slice(0, 4)}`;
+	const finalized = await inSeriesOrder(series, () => finalizeInvoice(deps, account, period, series, lines, totals));
+	// Issued by a concurrent attempt, or the account changed since it was read: start over.
+	if (finalized === "restart") return issueInvoiceForAccount(deps, accountId, period);
+	await ensureInvoicePdf(deps, finalized);
+	return { accountId, outcome: "issued", invoiceNumber: finalized };
+}
+
+/**
+ * Finalizations in one process (the embedded engine runs a Map's batches side by side)
+ * take their series' next number one after another instead of racing for it; across
+ * processes the conditional transaction below keeps numbers gapless and unique.
+ */
+const seriesQueues = new Map<string, Promise<unknown>>();
+
+async function inSeriesOrder<T>(series: string, work: () => Promise<T>): Promise<T> {
+	const run = (seriesQueues.get(series) ?? Promise.resolve()).then(work, work);
+	const tail = run.catch(() => undefined);
+	seriesQueues.set(series, tail);
+	try {
+		return await run;
+	} finally {
+		if (seriesQueues.get(series) === tail) seriesQueues.delete(series);
+	}
+}
+
+/** Stores the invoice under the series' next number; "restart" when the invoice or account changed under it. */
+async function finalizeInvoice(
+	deps: InvoicingDeps,
+	account: Account,
+	period: BillingPeriod,
+	series: string,
+	lines: InvoiceLine[],
+	totals: InvoiceTotals,
+): Promise<string | "restart"> {
+	const accountId = account.accountId;
 	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
 		const counter = await deps.ddb.send(
 			new GetCommand({ TableName: deps.tableName, Key: keys.invoiceSeries(series), ConsistentRead: true }),
@@ -178,17 +213,14 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 					],
 				}),
 			);
-			await ensureInvoicePdf(deps, number);
-			return { accountId, outcome: "issued", invoiceNumber: number };
+			return number;
 		} catch (err) {
 			if (!(err instanceof TransactionCanceledException)) throw err;
 			const reasons = err.CancellationReasons ?? [];
-			// Issued by a concurrent attempt, or the account changed since it was read: start over.
-			if (reasons[1]?.Code === "ConditionalCheckFailed" || reasons[4]?.Code === "ConditionalCheckFailed") {
-				return issueInvoiceForAccount(deps, accountId, period);
-			}
-			// The series moved on under a concurrent finalization: read it again and retry.
-			await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+			if (reasons[1]?.Code === "ConditionalCheckFailed" || reasons[4]?.Code === "ConditionalCheckFailed") return "restart";
+			// The series moved on under a concurrent finalization: read it again and retry, after an
+			// exponential backoff with full jitter so a hundred finalizations at once spread out.
+			await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
 		}
 	}
 	throw new TransientError(`could not assign an invoice number in series ${series} after ${MAX_NUMBERING_ATTEMPTS} attempts`);
