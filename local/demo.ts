@@ -13,6 +13,7 @@ import { freePort } from "./ports.js";
 import { buildSeedData, randomGenerator, seedDemoData } from "./seed.js";
 import { listSentMail } from "./servers.js";
 import { progress, runningServe } from "./session.js";
+import { buildShowcaseData, formatShowcase, runShowcase, type ShowcaseSummary } from "./showcase.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET, startEmbeddedStack } from "./stack.js";
 
 const DEMO_MARKER = "demo.json";
@@ -46,6 +47,7 @@ export interface DemoSummary {
 	};
 	readonly invoiceStatus: Record<string, number>;
 	readonly collections: EscalationResult;
+	readonly pricing?: ShowcaseSummary;
 	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
 }
 
@@ -105,6 +107,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 		progress(`seeding ${options.accounts} demo accounts...`);
 		const data = buildSeedData(options.accounts, options.seed, options.period);
 		await seedDemoData(deps, data);
+		const showcase = buildShowcaseData(options.period);
+		await seedDemoData(deps, showcase);
 
 		progress(`running the billing cycle for ${options.period}...`);
 		const execution = await runBillingCycle(stack.sfn, stack.stateMachineArn, { period: options.period, asOf: issueDate }, progress);
@@ -135,10 +139,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 		const mail = await listSentMail(stack.endpoints.ses);
 		const dunningMail = mail.filter((m) => !m.subject.startsWith("Invoice ")).length;
 		const artifacts = await exportArtifacts(s3, stack.bucketName, options.dataDir, options.period);
+		progress("issuing the showcase credit memo...");
+		const pricing = await runShowcase(
+			{ ddb, s3, tableName: stack.tableName, bucketName: stack.bucketName },
+			options.period,
+			artifacts.invoicesDir,
+		);
 		return {
 			period: options.period,
 			execution: { name: execution.name, status: execution.status },
-			accountsSeeded: data.accounts.length,
+			accountsSeeded: data.accounts.length + showcase.accounts.length,
 			invoicing,
 			emailsSent: { invoices: mail.length - dunningMail, dunning: dunningMail },
 			webhooks,
@@ -150,6 +160,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			},
 			invoiceStatus,
 			collections,
+			pricing,
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
 		};
 	} finally {
@@ -249,6 +260,7 @@ export function formatDemoSummary(s: DemoSummary): string {
 	lines.push(`  notices sent:             ${notices}; failed: ${s.collections.failed}`);
 	lines.push(`  sent to collections:      ${s.collections.accountsSentToCollections.join(", ") || "none"}`);
 	lines.push(`  dunning emails sent:      ${s.emailsSent.dunning}`);
+	if (s.pricing) lines.push(...formatShowcase(s.pricing));
 	lines.push("Artifacts:");
 	lines.push(`  invoice PDFs:             ${s.artifacts.invoicesDir}`);
 	lines.push(`  monthly report:           ${s.artifacts.report}`);

@@ -1,5 +1,5 @@
 import { userInfo } from "node:os";
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { listAuditEntries } from "../../shared/audit.js";
 import { sellerConfig } from "../../shared/config.js";
 import { createCreditMemo, listCreditMemos } from "../../shared/credit-memos.js";
@@ -16,9 +16,10 @@ function invoicingDeps(s: Session, actor: string) {
 	return { ddb: s.clients.ddb, s3: s.clients.s3, tableName: s.tableName, bucketName: s.bucketName, seller: sellerConfig(), actor };
 }
 
-/** Whole minor units only: "1250" is USD 12.50; anything else is refused by the domain with its reason. */
+/** Whole minor units only: "1250" is USD 12.50, "12.50" is refused; the domain refuses zero, negatives and too much. */
 function minorUnits(value: string): number {
-	return /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+	if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number of minor units, e.g. 1250 for USD 12.50");
+	return Number(value);
 }
 
 /** Changing invoices after they are issued: credit memos and voids, each with an audit entry. */
@@ -28,16 +29,16 @@ export function registerInvoicingCommands(program: Command): void {
 		.command("create")
 		.description("Credit part or all of an invoice: reduces its amount due, or becomes account credit if it is paid")
 		.requiredOption("--invoice <number>", "the invoice to credit, e.g. INV-2026-000001")
-		.requiredOption("--amount <minor-units>", "amount in the invoice currency's minor units, e.g. 1250 for USD 12.50")
+		.requiredOption("--amount <minor-units>", "amount in the invoice currency's minor units, e.g. 1250 for USD 12.50", minorUnits)
 		.requiredOption("--reason <text>", "why, printed on the credit memo")
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
-		.action(async (opts: { invoice: string; amount: string; reason: string; actor: string; dataDir: string; json?: boolean }) => {
+		.action(async (opts: { invoice: string; amount: number; reason: string; actor: string; dataDir: string; json?: boolean }) => {
 			const memo = await withSession(opts.dataDir, (s) =>
 				createCreditMemo(invoicingDeps(s, opts.actor), {
 					invoiceNumber: opts.invoice,
-					amount: minorUnits(opts.amount),
+					amount: opts.amount,
 					reason: opts.reason,
 				}),
 			);
