@@ -8,6 +8,7 @@ import { getInvoice, getInvoiceNumberForPeriod } from "../shared/db.js";
 import { readObjectBytes } from "../shared/delivery.js";
 import type { Account, Charge } from "../shared/model.js";
 import { formatMoney } from "../shared/money.js";
+import { printBatchKeys } from "../shared/print-batch.js";
 import type { SeedResult } from "./seed.js";
 
 /**
@@ -127,6 +128,7 @@ export interface ShowcaseSummary {
 		readonly total: string;
 		readonly due: string;
 	}[];
+	readonly printBatch?: { readonly pdf: string; readonly manifest: string; readonly documents: number };
 	readonly creditMemo?: {
 		readonly number: string;
 		readonly invoice: string;
@@ -174,7 +176,20 @@ export async function runShowcase(
 		const money = (a: number) => formatMoney({ amount: a, currency: invoice.currency });
 		invoices.push({ accountId: id, shows, invoice: invoice.number, total: money(invoice.total), due: money(invoice.amountDue) });
 	}
-	return { invoices, ...(creditMemo ? { creditMemo } : {}) };
+	// The run's print batch, copied out so a person can open it.
+	const batch = printBatchKeys(period);
+	let printBatch: ShowcaseSummary["printBatch"];
+	try {
+		const pdf = join(artifactsDir, "..", "print-batch.pdf");
+		const manifest = join(artifactsDir, "..", "print-manifest.csv");
+		writeFileSync(pdf, await readObjectBytes(deps.s3, deps.bucketName, batch.pdf));
+		const csv = await readObjectBytes(deps.s3, deps.bucketName, batch.manifest);
+		writeFileSync(manifest, csv);
+		printBatch = { pdf, manifest, documents: new TextDecoder().decode(csv).trim().split("\r\n").length - 1 };
+	} catch (err) {
+		if ((err as { name?: string }).name !== "NoSuchKey") throw err;
+	}
+	return { invoices, ...(creditMemo ? { creditMemo } : {}), ...(printBatch ? { printBatch } : {}) };
 }
 
 export function formatShowcase(s: ShowcaseSummary): string[] {
@@ -186,6 +201,10 @@ export function formatShowcase(s: ShowcaseSummary): string[] {
 			`  credit memo:              ${m.number} on ${m.invoice}: ${m.amount} (${m.toInvoice} off the amount due, ${m.toCredit} to account credit)`,
 		);
 		lines.push(`    PDF:                    ${m.pdf}`);
+	}
+	if (s.printBatch) {
+		lines.push(`  print batch:              ${s.printBatch.documents} postal invoices in ${s.printBatch.pdf}`);
+		lines.push(`    manifest:               ${s.printBatch.manifest}`);
 	}
 	return lines;
 }
