@@ -1,15 +1,17 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import fc from "fast-check";
 import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAuditEntries } from "../../shared/audit.js";
 import { createClients } from "../../shared/clients.js";
 import { sellerConfig } from "../../shared/config.js";
 import { createCreditMemo } from "../../shared/credit-memos.js";
-import { getAccount, getInvoice, listLedgerEntries, putAccount } from "../../shared/db.js";
+import { getAccount, getInvoice, listLedgerEntries, putAccount, putCharge } from "../../shared/db.js";
 import { voidInvoice } from "../../shared/invoice-lifecycle.js";
 import { issueInvoiceForAccount } from "../../shared/invoices.js";
 import { verifyLedgerInvariants } from "../../shared/ledger.js";
 import type { Account } from "../../shared/model.js";
+import { formatMoney } from "../../shared/money.js";
 import { recordPayment } from "../../shared/payments.js";
 import { resolveBillingPeriod } from "../../shared/period.js";
 import { startTestStack } from "../support/embedded.js";
@@ -216,5 +218,61 @@ describe("voiding an invoice", () => {
 		expect(await getInvoice(deps, number)).toMatchObject({ accountId: "ACC-CM", status: "paid" });
 		await expect(voidInvoice(deps, number, "x")).rejects.toThrow(/payments or credit memos/);
 		await expect(voidInvoice(deps, number, "")).rejects.toThrow(/needs a reason/);
+	});
+});
+
+describe("issued invoices across currencies", () => {
+	it("PDF total == record total == ledger entry, to the minor unit, whatever the pricing", async () => {
+		let run = 0;
+		await fc.assert(
+			fc.asyncProperty(
+				fc.constantFrom("USD", "JPY", "KWD"),
+				fc.integer({ min: 0, max: 2500 }),
+				fc.integer({ min: 1, max: 1_000_000 }),
+				fc.integer({ min: 1, max: 28 }),
+				fc.integer({ min: 1, max: 5000 }),
+				fc.option(fc.integer({ min: 1, max: 9000 }), { nil: undefined }),
+				async (currency, rate, unitAmount, startDay, usage, percentOff) => {
+					const accountId = `ACC-PROP-${++run}`;
+					await putAccount(deps, {
+						...account(accountId),
+						currency,
+						taxRateBasisPoints: rate,
+						plan: undefined,
+						subscriptions: [
+							{ code: "p", description: "Plan", unitAmount, quantity: 2, startDate: `2026-10-${String(startDay).padStart(2, "0")}` },
+						],
+						...(percentOff
+							? {
+									discounts: [
+										{ kind: "percent" as const, code: "P", description: "Offer", basisPoints: percentOff, firstPeriod: "2026-10" },
+									],
+								}
+							: {}),
+					});
+					await putCharge(deps, {
+						accountId,
+						period: "2026-10",
+						chargeId: "usage",
+						description: "Usage",
+						quantity: usage,
+						unitAmount: 0,
+						tiers: [{ upTo: 1000, unitAmount: 7 }, { unitAmount: 3 }],
+					});
+					const outcome = await issueInvoiceForAccount(deps, accountId, october);
+					if (!("invoiceNumber" in outcome)) throw new Error(`nothing billed for ${accountId}`);
+					const invoice = await getInvoice(deps, outcome.invoiceNumber);
+					if (!invoice) throw new Error("invoice missing");
+					expect(invoice.total).toBe(invoice.lines.reduce((a, l) => a + l.amount + l.tax, 0));
+					const ledger = await listLedgerEntries(deps, accountId);
+					expect(ledger.map((e) => e.amount)).toEqual([invoice.total]);
+					expect((await getAccount(deps, accountId))?.balance).toBe(invoice.total);
+					// pdf.js reads each totals row as its value, then its label.
+					expect(await pdfTextAt(invoice.pdfKey)).toContain(`${formatMoney({ amount: invoice.total, currency })} Total`);
+				},
+			),
+			{ numRuns: 6 },
+		);
+		expect((await verifyLedgerInvariants(deps)).violations).toEqual([]);
 	});
 });
