@@ -8,7 +8,9 @@ import { getInvoice, getInvoiceNumberForPeriod } from "../shared/db.js";
 import { readObjectBytes } from "../shared/delivery.js";
 import type { Account, Charge } from "../shared/model.js";
 import { formatMoney } from "../shared/money.js";
+import { addDays } from "../shared/period.js";
 import { printBatchKeys } from "../shared/print-batch.js";
+import { issueStatements } from "../shared/statements.js";
 import type { SeedResult } from "./seed.js";
 
 /**
@@ -128,6 +130,7 @@ export interface ShowcaseSummary {
 		readonly total: string;
 		readonly due: string;
 	}[];
+	readonly statements?: { readonly issued: number; readonly example?: string };
 	readonly printBatch?: { readonly pdf: string; readonly manifest: string; readonly documents: number };
 	readonly creditMemo?: {
 		readonly number: string;
@@ -176,6 +179,13 @@ export async function runShowcase(
 		const money = (a: number) => formatMoney({ amount: a, currency: invoice.currency });
 		invoices.push({ accountId: id, shows, invoice: invoice.number, total: money(invoice.total), due: money(invoice.amountDue) });
 	}
+	const statements = await issueStatements({ ...deps, seller: sellerConfig(), actor: "demo" }, period, addDays(`${period}-01`, 45));
+	const example = statements.find((st) => st.accountId === "SHOW-KWD");
+	let examplePdf: string | undefined;
+	if (example) {
+		examplePdf = join(artifactsDir, "..", `statement-${example.accountId}.pdf`);
+		writeFileSync(examplePdf, await readObjectBytes(deps.s3, deps.bucketName, example.pdfKey));
+	}
 	// The run's print batch, copied out so a person can open it.
 	const batch = printBatchKeys(period);
 	let printBatch: ShowcaseSummary["printBatch"];
@@ -189,7 +199,12 @@ export async function runShowcase(
 	} catch (err) {
 		if ((err as { name?: string }).name !== "NoSuchKey") throw err;
 	}
-	return { invoices, ...(creditMemo ? { creditMemo } : {}), ...(printBatch ? { printBatch } : {}) };
+	return {
+		invoices,
+		statements: { issued: statements.length, ...(examplePdf ? { example: examplePdf } : {}) },
+		...(creditMemo ? { creditMemo } : {}),
+		...(printBatch ? { printBatch } : {}),
+	};
 }
 
 export function formatShowcase(s: ShowcaseSummary): string[] {
@@ -201,6 +216,9 @@ export function formatShowcase(s: ShowcaseSummary): string[] {
 			`  credit memo:              ${m.number} on ${m.invoice}: ${m.amount} (${m.toInvoice} off the amount due, ${m.toCredit} to account credit)`,
 		);
 		lines.push(`    PDF:                    ${m.pdf}`);
+	}
+	if (s.statements) {
+		lines.push(`  statements issued:        ${s.statements.issued}${s.statements.example ? ` (e.g. ${s.statements.example})` : ""}`);
 	}
 	if (s.printBatch) {
 		lines.push(`  print batch:              ${s.printBatch.documents} postal invoices in ${s.printBatch.pdf}`);

@@ -61,6 +61,8 @@ export const keys = {
 	/** Audit entries live in their subject's partition: ACCOUNT#id, INVOICE#number or CREDIT_MEMO#number. */
 	auditEntry: (subjectPk: string, at: string, entryId: string) => ({ pk: subjectPk, sk: `AUDIT#${at}#${entryId}` }),
 	auditPrefix: "AUDIT#",
+	statement: (accountId: string, period: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `STATEMENT#${period}` }),
+	statementPrefix: "STATEMENT#",
 	run: (period: string) => `RUN#${period}`,
 } as const;
 

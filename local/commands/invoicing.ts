@@ -6,8 +6,9 @@ import { createCreditMemo, listCreditMemos } from "../../shared/credit-memos.js"
 import { BillingError } from "../../shared/errors.js";
 import { voidInvoice } from "../../shared/invoice-lifecycle.js";
 import { formatMoney } from "../../shared/money.js";
+import { issueStatements } from "../../shared/statements.js";
 import type { Session } from "../session.js";
-import { dataDirOption, invoiceJson, jsonOption, printJson, table, withSession } from "./common.js";
+import { dataDirOption, dateOption, invoiceJson, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
 
 /** The audit trail names the person at the keyboard unless told otherwise. */
 const actorOption = () => new Option("--actor <name>", "who the audit trail names for this change").default(`cli:${userInfo().username}`);
@@ -64,6 +65,33 @@ export function registerInvoicingCommands(program: Command): void {
 						reason: m.reason,
 					})),
 					["number", "invoice", "amount", "reason"],
+				)}\n`,
+			);
+		});
+
+	program
+		.command("statements")
+		.description("Statements of account for a period")
+		.command("issue")
+		.description("Issue the period's statement PDF for every account with activity or an open balance (once per account and period)")
+		.requiredOption("--period <YYYY-MM>", "the statement period", periodOption)
+		.option("--date <YYYY-MM-DD>", "statement date, for the aging (default: today)", dateOption)
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(async (opts: { period: string; date?: string; dataDir: string; json?: boolean }) => {
+			const statements = await withSession(opts.dataDir, (s) =>
+				issueStatements(invoicingDeps(s, "cli"), opts.period, opts.date ?? new Date().toISOString().slice(0, 10)),
+			);
+			if (opts.json) return printJson(statements);
+			process.stdout.write(
+				`${table(
+					statements.map((st) => ({
+						account: st.accountId,
+						opening: formatMoney({ amount: st.openingBalance, currency: st.currency }),
+						closing: formatMoney({ amount: st.closingBalance, currency: st.currency }),
+						pdf: st.pdfKey,
+					})),
+					["account", "opening", "closing", "pdf"],
 				)}\n`,
 			);
 		});
