@@ -73,6 +73,14 @@ export const functionCatalog: readonly FunctionSpec[] = [
 	},
 	{
 		...defaults,
+		id: "AssemblePrintBatch",
+		dir: "assemble-print-batch",
+		description: "Merges the period's postal invoices into one print-ready PDF with a manifest CSV",
+		timeoutSeconds: 300,
+		memoryMb: 1024,
+	},
+	{
+		...defaults,
 		id: "RecordRunFailure",
 		dir: "record-run-failure",
 		description: "Records a failed batch or run for the run summary",

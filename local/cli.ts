@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { BillingError } from "../shared/errors.js";
 import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
+import { registerInvoicingCommands } from "./commands/invoicing.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerReportCommands } from "./commands/reports.js";
 
@@ -14,6 +15,7 @@ registerCycleCommands(program);
 registerLedgerCommands(program);
 registerCollectionsCommands(program);
 registerReportCommands(program);
+registerInvoicingCommands(program);
 
 try {
 	await program.parseAsync(process.argv);

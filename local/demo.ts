@@ -22,6 +22,7 @@ import { freePort } from "./ports.js";
 import { buildSeedData, randomGenerator, seedDemoData } from "./seed.js";
 import { listSentMail } from "./servers.js";
 import { progress, runningServe } from "./session.js";
+import { buildShowcaseData, formatShowcase, runShowcase, type ShowcaseSummary } from "./showcase.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET, startEmbeddedStack } from "./stack.js";
 
 const DEMO_MARKER = "demo.json";
@@ -58,6 +59,7 @@ export interface DemoSummary {
 	readonly ladder: LadderWalk;
 	/** Local copy of the quarter's HTML report, written as of the last escalation date. */
 	readonly quarterlyReport: string;
+	readonly pricing?: ShowcaseSummary;
 	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
 }
 
@@ -116,6 +118,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 		progress(`seeding ${options.accounts} demo accounts...`);
 		const data = buildSeedData(options.accounts, options.seed, options.period);
 		await seedDemoData(deps, data);
+		const showcase = buildShowcaseData(options.period);
+		await seedDemoData(deps, showcase);
 
 		progress(`running the billing cycle for ${options.period}...`);
 		const execution = await runBillingCycle(stack.sfn, stack.stateMachineArn, { period: options.period, asOf: issueDate }, progress);
@@ -156,10 +160,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 		const mail = await listSentMail(stack.endpoints.ses);
 		const dunningMail = mail.filter((m) => !m.subject.startsWith("Invoice ")).length;
 		const artifacts = await exportArtifacts(s3, stack.bucketName, options.dataDir, options.period);
+		progress("issuing the showcase credit memo...");
+		const pricing = await runShowcase(
+			{ ddb, s3, tableName: stack.tableName, bucketName: stack.bucketName },
+			options.period,
+			artifacts.invoicesDir,
+		);
 		return {
 			period: options.period,
 			execution: { name: execution.name, status: execution.status },
-			accountsSeeded: data.accounts.length,
+			accountsSeeded: data.accounts.length + showcase.accounts.length,
 			invoicing,
 			emailsSent: { invoices: mail.length - dunningMail, dunning: dunningMail },
 			webhooks,
@@ -173,6 +183,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			collections,
 			quarterlyReport: await copyOut(s3, stack.bucketName, quarterly.htmlKey, join(options.dataDir, "artifacts")),
 			ladder: { ...ladder, openCases: (await listOpenCases(deps)).length, disputed: disputed ?? "none" },
+			pricing,
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
 		};
 	} finally {
@@ -337,6 +348,7 @@ export function formatDemoSummary(s: DemoSummary): string {
 	lines.push(`  disputed (on hold):       ${s.ladder.disputed}, no dunning`);
 	lines.push(`  collections cases:        ${s.ladder.casesOpened} opened, ${s.ladder.openCases} open now (npx billing collections list)`);
 	lines.push(`  cases for the agency:     ${s.ladder.casesCsvKeys.map((k) => `s3://.../${k}`).join(", ") || "none"}`);
+	if (s.pricing) lines.push(...formatShowcase(s.pricing));
 	lines.push("Artifacts:");
 	lines.push(`  invoice PDFs:             ${s.artifacts.invoicesDir}`);
 	lines.push(`  monthly report:           ${s.artifacts.report}`);

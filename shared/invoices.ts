@@ -2,49 +2,20 @@ import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { auditPut } from "./audit.js";
 import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "./db.js";
 import { renderInvoicePdf } from "./documents/invoice-pdf.js";
 import { TransientError } from "./errors.js";
-import type { Account, Charge, Invoice, InvoiceLine } from "./model.js";
-import { extendLine, taxPerLineHalfUp } from "./money.js";
+import type { Account, Invoice, InvoiceLine } from "./model.js";
 import { addDays, type BillingPeriod } from "./period.js";
+import { paymentTermsFor, priceInvoiceLines, taxNoteFor } from "./pricing.js";
 import { keys } from "./table.js";
 
 export interface InvoiceTotals {
 	readonly subtotal: number;
 	readonly tax: number;
 	readonly total: number;
-}
-
-/**
- * The period's lines: the recurring plan, then each usage or one-time charge.
- * Rounding: line amount = quantity × unit price (exact in minor units);
- * tax is computed per line, half-up, and the invoice's tax is the sum of line taxes.
- */
-export function priceInvoiceLines(account: Account, charges: readonly Charge[], period: BillingPeriod): InvoiceLine[] {
-	const lines: Omit<InvoiceLine, "tax" | "taxRateBasisPoints">[] = [];
-	if (account.plan) {
-		lines.push({
-			description: `${account.plan.description} (${period.periodStart} to ${period.periodEnd})`,
-			quantity: account.plan.quantity,
-			unitAmount: account.plan.unitAmount,
-			amount: extendLine(account.plan.unitAmount, account.plan.quantity * 1000),
-		});
-	}
-	for (const charge of [...charges].sort((a, b) => a.chargeId.localeCompare(b.chargeId))) {
-		lines.push({
-			description: charge.description,
-			quantity: charge.quantity,
-			unitAmount: charge.unitAmount,
-			amount: extendLine(charge.unitAmount, charge.quantity * 1000),
-		});
-	}
-	return lines.map((line) => ({
-		...line,
-		taxRateBasisPoints: account.taxRateBasisPoints,
-		tax: taxPerLineHalfUp(line.amount, account.taxRateBasisPoints),
-	}));
 }
 
 export function invoiceTotals(lines: readonly InvoiceLine[]): InvoiceTotals {
@@ -62,6 +33,8 @@ export interface InvoicingDeps extends TableDeps {
 	readonly bucketName: string;
 	readonly seller: SellerConfig;
 	readonly now?: () => Date;
+	/** Who or what the audit trail names for the change; the billing cycle when absent. */
+	readonly actor?: string;
 }
 
 export type InvoiceOutcome =
@@ -89,6 +62,41 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 	if (lines.length === 0 || totals.total <= 0) return { accountId, outcome: "nothing_to_bill" };
 
 	const series = `${deps.seller.invoiceSeriesPrefix}-${period.asOf.slice(0, 4)}`;
+	const finalized = await inSeriesOrder(series, () => finalizeInvoice(deps, account, period, series, lines, totals));
+	// Issued by a concurrent attempt, or the account changed since it was read: start over.
+	if (finalized === "restart") return issueInvoiceForAccount(deps, accountId, period);
+	await ensureInvoicePdf(deps, finalized);
+	return { accountId, outcome: "issued", invoiceNumber: finalized };
+}
+
+/**
+ * Finalizations in one process (the embedded engine runs a Map's batches side by side)
+ * take their series' next number one after another instead of racing for it; across
+ * processes the conditional transaction below keeps numbers gapless and unique.
+ */
+const seriesQueues = new Map<string, Promise<unknown>>();
+
+async function inSeriesOrder<T>(series: string, work: () => Promise<T>): Promise<T> {
+	const run = (seriesQueues.get(series) ?? Promise.resolve()).then(work, work);
+	const tail = run.catch(() => undefined);
+	seriesQueues.set(series, tail);
+	try {
+		return await run;
+	} finally {
+		if (seriesQueues.get(series) === tail) seriesQueues.delete(series);
+	}
+}
+
+/** Stores the invoice under the series' next number; "restart" when the invoice or account changed under it. */
+async function finalizeInvoice(
+	deps: InvoicingDeps,
+	account: Account,
+	period: BillingPeriod,
+	series: string,
+	lines: InvoiceLine[],
+	totals: InvoiceTotals,
+): Promise<string | "restart"> {
+	const accountId = account.accountId;
 	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
 		const counter = await deps.ddb.send(
 			new GetCommand({ TableName: deps.tableName, Key: keys.invoiceSeries(series), ConsistentRead: true }),
@@ -96,19 +104,27 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 		const last = counter.Item ? Number(counter.Item.last) : 0;
 		const number = formatInvoiceNumber(series, last + 1);
 		const createdAt = (deps.now?.() ?? new Date()).toISOString();
+		const terms = paymentTermsFor(account);
+		const taxNote = taxNoteFor(account);
+		// Account credit (overpayments, credit memos on paid invoices) pays what it can of the new invoice.
+		const creditApplied = Math.min(account.creditBalance, totals.total);
+		const amountDue = totals.total - creditApplied;
 		const invoice: Invoice = {
 			number,
 			accountId,
 			period: period.period,
 			currency: account.currency,
-			status: "open",
+			status: amountDue === 0 ? "paid" : "open",
 			issueDate: period.asOf,
-			dueDate: addDays(period.asOf, account.paymentTermsDays),
+			dueDate: addDays(period.asOf, terms.days),
+			paymentTerms: terms.label,
+			...(taxNote ? { taxNote } : {}),
 			billTo: { name: account.name, email: account.email, addressLines: account.addressLines },
 			lines,
 			...totals,
 			amountPaid: 0,
-			amountDue: totals.total,
+			...(creditApplied > 0 ? { creditApplied } : {}),
+			amountDue,
 			pdfKey: `invoices/${period.period}/${number}.pdf`,
 			createdAt,
 		};
@@ -139,7 +155,7 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 								Item: {
 									...keys.invoice(number),
 									...keys.invoiceListing(period.period, number),
-									...keys.openInvoice(invoice.dueDate, number),
+									...(amountDue > 0 ? keys.openInvoice(invoice.dueDate, number) : {}),
 									...invoice,
 								},
 								ConditionExpression: "attribute_not_exists(pk)",
@@ -163,24 +179,48 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 							Update: {
 								TableName: deps.tableName,
 								Key: keys.account(accountId),
-								UpdateExpression: "SET balance = balance + :total",
-								ConditionExpression: "attribute_exists(pk)",
-								ExpressionAttributeValues: { ":total": invoice.total },
+								// Consuming credit moves no balance: the balance is amounts due minus credit, and both drop by it.
+								UpdateExpression: "SET balance = balance + :total, creditBalance = :creditLeft",
+								// Balance and credit as read, so the audit entry's before and after are the truth.
+								ConditionExpression: "balance = :balanceRead AND (creditBalance = :creditRead OR attribute_not_exists(creditBalance))",
+								ExpressionAttributeValues: {
+									":total": invoice.total,
+									":balanceRead": account.balance,
+									":creditRead": account.creditBalance,
+									":creditLeft": account.creditBalance - creditApplied,
+								},
 							},
 						},
+						auditPut(deps.tableName, {
+							subject: "invoice",
+							subjectId: number,
+							action: "finalized",
+							actor: deps.actor ?? "billing-cycle",
+							at: createdAt,
+							before: null,
+							after: { status: invoice.status, total: invoice.total, creditApplied, amountDue, dueDate: invoice.dueDate },
+						}),
+						auditPut(deps.tableName, {
+							subject: "account",
+							subjectId: accountId,
+							action: "invoice_issued",
+							actor: deps.actor ?? "billing-cycle",
+							at: createdAt,
+							reason: number,
+							before: { balance: account.balance, creditBalance: account.creditBalance },
+							after: { balance: account.balance + invoice.total, creditBalance: account.creditBalance - creditApplied },
+						}),
 					],
 				}),
 			);
-			await ensureInvoicePdf(deps, number);
-			return { accountId, outcome: "issued", invoiceNumber: number };
+			return number;
 		} catch (err) {
 			if (!(err instanceof TransactionCanceledException)) throw err;
 			const reasons = err.CancellationReasons ?? [];
-			if (reasons[1]?.Code === "ConditionalCheckFailed") {
-				return issueInvoiceForAccount(deps, accountId, period);
-			}
-			// The series moved on under a concurrent finalization: read it again and retry.
-			await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+			if (reasons[1]?.Code === "ConditionalCheckFailed" || reasons[4]?.Code === "ConditionalCheckFailed") return "restart";
+			// The series moved on under a concurrent finalization: read it again and retry, after an
+			// exponential backoff with full jitter so a hundred finalizations at once spread out.
+			await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
 		}
 	}
 	throw new TransientError(`could not assign an invoice number in series ${series} after ${MAX_NUMBERING_ATTEMPTS} attempts`);

@@ -42,12 +42,16 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 			});
 		}
 		for (const invoice of invoices) {
+			const creditApplied = invoice.creditApplied ?? 0;
+			const credited = invoice.credited ?? 0;
 			const writtenOff = invoice.amountWrittenOff ?? 0;
-			if (invoice.total - invoice.amountPaid - writtenOff !== invoice.amountDue) {
+			// A void invoice owes nothing; its totals stay as issued.
+			const expectedDue = invoice.status === "void" ? 0 : invoice.total - invoice.amountPaid - creditApplied - credited - writtenOff;
+			if (expectedDue !== invoice.amountDue) {
 				violations.push({
-					rule: "due equals total minus paid minus written off",
+					rule: "due equals total minus paid, credit applied, credit memos and write-offs (zero when void)",
 					subject: invoice.number,
-					detail: `${invoice.total} - ${invoice.amountPaid} - ${writtenOff} != ${invoice.amountDue}`,
+					detail: `${invoice.total} - ${invoice.amountPaid} - ${creditApplied} - ${credited} - ${writtenOff} != ${invoice.amountDue}`,
 				});
 			}
 		}

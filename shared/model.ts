@@ -18,6 +18,34 @@ export const planSchema = z.object({
 	quantity: z.number().int().positive(),
 });
 
+/** A recurring plan line; dates (inclusive) make a mid-period start, change or cancellation prorate by day. */
+export const subscriptionSchema = planSchema.extend({
+	startDate: isoDateSchema.optional(),
+	endDate: isoDateSchema.optional(),
+});
+
+/** A coupon: percent (basis points) or fixed (minor units), from `firstPeriod` for `periods` periods (absent: every period). */
+export const discountSchema = z.discriminatedUnion("kind", [
+	z.object({
+		kind: z.literal("percent"),
+		code: z.string().min(1),
+		description: z.string().min(1),
+		basisPoints: z.number().int().min(1).max(10_000),
+		firstPeriod: periodSchema,
+		periods: z.number().int().positive().optional(),
+	}),
+	z.object({
+		kind: z.literal("fixed"),
+		code: z.string().min(1),
+		description: z.string().min(1),
+		amount: minorUnitsSchema.positive(),
+		firstPeriod: periodSchema,
+		periods: z.number().int().positive().optional(),
+	}),
+]);
+
+export const paymentTermsSchema = z.enum(["due_on_receipt", "net_15", "net_30", "net_60"]);
+
 export const accountSchema = z.object({
 	accountId: accountIdSchema,
 	name: z.string().min(1),
@@ -29,6 +57,15 @@ export const accountSchema = z.object({
 	delivery: z.enum(["email", "postal"]),
 	addressLines: z.array(z.string()),
 	plan: planSchema.optional(),
+	/** Further recurring lines (plan changes, add-ons), each with its own dates. */
+	subscriptions: z.array(subscriptionSchema).optional(),
+	discounts: z.array(discountSchema).optional(),
+	/** Exempt accounts are invoiced at 0% whatever their jurisdiction. */
+	taxExempt: z.boolean().optional(),
+	/** Tax jurisdiction (e.g. "US-TX", "DE"); its rate (shared/pricing.ts) replaces taxRateBasisPoints. */
+	jurisdiction: z.string().optional(),
+	/** Named payment terms; they replace paymentTermsDays. */
+	paymentTerms: paymentTermsSchema.optional(),
 	/**
 	 * Receivable balance: always the sum of the account's ledger entries, and always the
 	 * amounts due on its invoices minus its credit (DESIGN.md section 5).
@@ -39,6 +76,9 @@ export const accountSchema = z.object({
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;
+export type Subscription = z.infer<typeof subscriptionSchema>;
+export type Discount = z.infer<typeof discountSchema>;
+export type PaymentTerms = z.infer<typeof paymentTermsSchema>;
 
 export const chargeSchema = z.object({
 	accountId: accountIdSchema,
@@ -47,6 +87,10 @@ export const chargeSchema = z.object({
 	description: z.string(),
 	quantity: z.number().int().positive(),
 	unitAmount: minorUnitsSchema.nonnegative(),
+	/** Metered usage (the default) or a one-time charge. */
+	kind: z.enum(["usage", "one_time"]).optional(),
+	/** Graduated tiers for usage: each unit is priced by the tier it falls in; the last tier has no upTo. */
+	tiers: z.array(z.object({ upTo: z.number().int().positive().optional(), unitAmount: minorUnitsSchema.nonnegative() })).optional(),
 });
 export type Charge = z.infer<typeof chargeSchema>;
 
@@ -57,6 +101,7 @@ export const invoiceLineSchema = z.object({
 	amount: minorUnitsSchema,
 	taxRateBasisPoints: z.number().int(),
 	tax: minorUnitsSchema,
+	kind: z.enum(["plan", "usage", "one_time", "discount"]).optional(),
 });
 export type InvoiceLine = z.infer<typeof invoiceLineSchema>;
 
@@ -77,18 +122,44 @@ export const invoiceSchema = z.object({
 	tax: minorUnitsSchema,
 	total: minorUnitsSchema,
 	amountPaid: minorUnitsSchema,
+	/** Account credit consumed when the invoice was issued (not cash): amountDue = total − amountPaid − creditApplied − credited. */
+	creditApplied: minorUnitsSchema.nonnegative().optional(),
+	/** Sum of the credit memos that reduced what is due. */
+	credited: minorUnitsSchema.nonnegative().optional(),
 	amountDue: minorUnitsSchema,
 	/** What a write-off took off the invoice (shared/collections.ts): total = paid + written off + due. */
 	amountWrittenOff: minorUnitsSchema.nonnegative().optional(),
 	writeOff: z.object({ reason: z.string(), at: z.string() }).optional(),
+	/** Payment terms as printed, e.g. "Net 30". */
+	paymentTerms: z.string().optional(),
+	/** Why no tax is charged, printed on the invoice (e.g. tax-exempt customer). */
+	taxNote: z.string().optional(),
 	pdfKey: z.string(),
+	/** Sum of every credit memo against the invoice, the part that became account credit included. */
+	creditMemoTotal: minorUnitsSchema.nonnegative().optional(),
+	/** Why the invoice was voided; its number stays used. */
+	voidReason: z.string().optional(),
 	/** Set while the invoice must not be dunned (a dispute, a payment awaiting its match). */
 	hold: z.object({ reason: z.string(), since: z.string() }).optional(),
 	createdAt: z.string(),
 });
 export type Invoice = z.infer<typeof invoiceSchema>;
 
-export const ledgerEntryTypeSchema = z.enum(["invoice_issued", "payment_applied", "credit_memo", "refund", "write_off"]);
+/**
+ * Signs on the receivable balance: invoice_issued +, payment_applied −, account_credit −
+ * (an overpayment kept as the customer's credit), credit_memo −, refund +, write_off −,
+ * invoice_voided − (what was still due). Consuming account credit on a new invoice moves
+ * no balance and needs no entry.
+ */
+export const ledgerEntryTypeSchema = z.enum([
+	"invoice_issued",
+	"payment_applied",
+	"account_credit",
+	"credit_memo",
+	"refund",
+	"write_off",
+	"invoice_voided",
+]);
 
 export const ledgerEntrySchema = z.object({
 	accountId: accountIdSchema,
@@ -132,3 +203,34 @@ export const runFailureSchema = z.object({
 	at: z.string(),
 });
 export type RunFailure = z.infer<typeof runFailureSchema>;
+
+export const creditMemoSchema = z.object({
+	number: z.string(),
+	invoiceNumber: z.string(),
+	accountId: accountIdSchema,
+	currency: currencySchema,
+	amount: minorUnitsSchema.positive(),
+	/** The part that reduced the invoice's amount due; the rest became account credit. */
+	appliedToInvoice: minorUnitsSchema.nonnegative(),
+	addedToAccountCredit: minorUnitsSchema.nonnegative(),
+	reason: z.string().min(1),
+	issueDate: isoDateSchema,
+	billTo: z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) }),
+	pdfKey: z.string(),
+	createdBy: z.string(),
+	createdAt: z.string(),
+});
+export type CreditMemo = z.infer<typeof creditMemoSchema>;
+
+/** Who or what changed an invoice or account, when, and the fields before and after. */
+export const auditEntrySchema = z.object({
+	subject: z.enum(["invoice", "account", "credit_memo"]),
+	subjectId: z.string(),
+	action: z.string(),
+	actor: z.string(),
+	at: z.string(),
+	reason: z.string().optional(),
+	before: z.record(z.string(), z.unknown()).nullable(),
+	after: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;

@@ -47,7 +47,7 @@ export function decidePaymentApplication(
 /** The writes that apply an amount to an invoice: invoice, ledger entry and account balance, together. */
 function applicationItems(deps: TableDeps, invoice: Invoice, amount: number, paymentRef: string, at: string): TransactItem[] {
 	const amountPaid = invoice.amountPaid + amount;
-	const amountDue = invoice.total - amountPaid;
+	const amountDue = invoice.amountDue - amount;
 	const status = amountDue === 0 ? "paid" : "partially_paid";
 	return [
 		{
@@ -58,10 +58,16 @@ function applicationItems(deps: TableDeps, invoice: Invoice, amount: number, pay
 					amountDue === 0
 						? "SET amountPaid = :paid, amountDue = :due, #status = :status REMOVE gsi2pk, gsi2sk"
 						: "SET amountPaid = :paid, amountDue = :due, #status = :status",
-				// Optimistic: another payment applied in between makes this transaction retry.
-				ConditionExpression: "amountPaid = :expectedPaid",
+				// Optimistic: another payment or a credit memo in between makes this transaction retry.
+				ConditionExpression: "amountPaid = :expectedPaid AND amountDue = :expectedDue",
 				ExpressionAttributeNames: { "#status": "status" },
-				ExpressionAttributeValues: { ":paid": amountPaid, ":due": amountDue, ":status": status, ":expectedPaid": invoice.amountPaid },
+				ExpressionAttributeValues: {
+					":paid": amountPaid,
+					":due": amountDue,
+					":status": status,
+					":expectedPaid": invoice.amountPaid,
+					":expectedDue": invoice.amountDue,
+				},
 			},
 		},
 		{

@@ -68,6 +68,13 @@ export const keys = {
 		sk: `FAILURE#${accountId}#${stage}`,
 	}),
 	runFailurePrefix: "FAILURE#",
+	creditMemo: (number: string) => ({ pk: `CREDIT_MEMO#${number}`, sk: "CREDIT_MEMO" }),
+	creditMemoListing: (number: string) => ({ gsi1pk: "CREDIT_MEMOS", gsi1sk: number }),
+	/** Audit entries live in their subject's partition: ACCOUNT#id, INVOICE#number or CREDIT_MEMO#number. */
+	auditEntry: (subjectPk: string, at: string, entryId: string) => ({ pk: subjectPk, sk: `AUDIT#${at}#${entryId}` }),
+	auditPrefix: "AUDIT#",
+	statement: (accountId: string, period: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `STATEMENT#${period}` }),
+	statementPrefix: "STATEMENT#",
 	run: (period: string) => `RUN#${period}`,
 } as const;
 

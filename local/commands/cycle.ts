@@ -7,6 +7,7 @@ import { invokeLocalFunction, localFunctionArn } from "../lambda-runtime.js";
 import { executionArnFor, executionHistory, listExecutions, runBillingCycle, statesFromHistory } from "../operations.js";
 import { buildSeedData, seedDemoData } from "../seed.js";
 import { progress, removeServeRecord, resolveDataDir, runningServe, writeServeRecord } from "../session.js";
+import { buildShowcaseData } from "../showcase.js";
 import { DEFAULT_HTTP_PORT, startEmbeddedStack } from "../stack.js";
 import { dataDirOption, dateOption, jsonOption, periodOption, positiveInt, printJson, table, withSession } from "./common.js";
 
@@ -66,7 +67,11 @@ export function registerCycleCommands(program: Command): void {
 			await withSession(opts.dataDir, async (s) => {
 				const data = buildSeedData(opts.accounts, opts.seed, opts.period ?? previousPeriod(new Date()));
 				await seedDemoData({ ddb: s.clients.ddb, tableName: s.tableName }, data);
-				process.stdout.write(`seeded ${data.accounts.length} accounts and ${data.charges.length} charges\n`);
+				const showcase = buildShowcaseData(opts.period ?? previousPeriod(new Date()));
+				await seedDemoData({ ddb: s.clients.ddb, tableName: s.tableName }, showcase);
+				process.stdout.write(
+					`seeded ${data.accounts.length} accounts and ${data.charges.length} charges, and ${showcase.accounts.length} pricing showcase accounts\n`,
+				);
 			});
 		});
 

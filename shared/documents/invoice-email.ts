@@ -218,6 +218,8 @@ function invoiceFacts(invoice: Invoice): [string, string][] {
 		["Issue date", invoice.issueDate],
 		["Total", invoiceMoney(invoice, invoice.total)],
 		["Amount paid", invoiceMoney(invoice, invoice.amountPaid)],
+		...(invoice.creditApplied ? ([["Account credit applied", invoiceMoney(invoice, -invoice.creditApplied)]] as [string, string][]) : []),
+		...(invoice.credited ? ([["Credit memos", invoiceMoney(invoice, -invoice.credited)]] as [string, string][]) : []),
 		["Amount due", invoiceMoney(invoice, invoice.amountDue)],
 		["Due date", invoice.dueDate],
 	];

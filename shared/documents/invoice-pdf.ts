@@ -130,6 +130,7 @@ class PageWriter {
 			["Invoice number", invoice.number],
 			["Issue date", invoice.issueDate],
 			["Due date", invoice.dueDate],
+			...(invoice.paymentTerms ? ([["Terms", invoice.paymentTerms]] as [string, string][]) : []),
 			["Billing period", formatBillingPeriod(invoice.period)],
 		];
 		if (invoice.status !== "open") facts.push(["Status", statusLabel(invoice.status)]);
@@ -193,6 +194,7 @@ class PageWriter {
 		this.rule(labelX, RIGHT, y + 11);
 		row("Total", invoiceMoney(invoice, invoice.total), fonts.bold, BODY_SIZE);
 		row("Amount paid", invoiceMoney(invoice, invoice.amountPaid), fonts.regular, BODY_SIZE);
+		for (const [label, amount] of this.creditRows()) row(label, invoiceMoney(invoice, -amount), fonts.regular, BODY_SIZE);
 		y -= 3;
 		this.page.drawRectangle({
 			x: labelX - 6,
@@ -202,6 +204,10 @@ class PageWriter {
 			color: DUE_FILL,
 		});
 		row("Amount due", invoiceMoney(invoice, invoice.amountDue), fonts.bold, 11.5);
+		if (invoice.taxNote) {
+			this.textFit(invoice.taxNote, labelX, y - 2, fonts.regular, 8.5, RIGHT - labelX, GREY);
+			y -= 12;
+		}
 		this.y = y - 10;
 	}
 
@@ -344,10 +350,19 @@ class PageWriter {
 		return [...byRate.values()].sort((a, b) => a.rate - b.rate);
 	}
 
+	/** Account credit and credit memos that reduced what is due, as their own rows. */
+	private creditRows(): [string, number][] {
+		const rows: [string, number][] = [];
+		if (this.invoice.creditApplied) rows.push(["Account credit applied", this.invoice.creditApplied]);
+		if (this.invoice.credited) rows.push(["Credit memos", this.invoice.credited]);
+		return rows;
+	}
+
 	private totalsHeight(): number {
 		const rates = this.taxRates().length;
 		const taxRows = rates <= 1 ? 1 : rates + 1;
-		return 20 + (4 + taxRows) * TOTAL_ROW_HEIGHT + 13;
+		const noteHeight = this.invoice.taxNote ? 12 : 0;
+		return 20 + (4 + taxRows + this.creditRows().length) * TOTAL_ROW_HEIGHT + 13 + noteHeight;
 	}
 
 	private howToPayHeight(): number {

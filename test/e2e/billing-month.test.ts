@@ -113,6 +113,20 @@ describe("a billing month on the embedded stack", () => {
 		expect(runOutput.invoicing.emailsSent).toBe(emailed.length);
 	});
 
+	it("puts the postal invoice into the period's print batch: one merged PDF and a manifest", async () => {
+		const postal = invoices.find((i) => i.accountId === "ACC-0005") as (typeof invoices)[number];
+		const manifest = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: `print/${PERIOD}/manifest.csv` }));
+		const rows = (await manifest.Body?.transformToString())?.trim().split("\r\n") ?? [];
+		expect(rows).toHaveLength(2);
+		expect(rows[1]).toMatch(new RegExp(`^1,${postal.number},ACC-0005,.*,1,1$`));
+		const batch = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: `print/${PERIOD}/print-batch.pdf` }));
+		const parser = new PDFParse({ data: (await batch.Body?.transformToByteArray()) as Uint8Array });
+		const { text, pages } = await parser.getText();
+		await parser.destroy();
+		expect(pages).toHaveLength(2);
+		expect(text).toContain(postal.number);
+	});
+
 	it("records the account with an invalid email in the run's output without stopping the run", () => {
 		expect(runOutput.invoicing.failedAccountCount).toBe(1);
 		expect(runOutput.invoicing.failedAccounts[0]).toMatchObject({ accountId: "ACC-0007", stage: "deliver" });
@@ -147,6 +161,7 @@ describe("a billing month on the embedded stack", () => {
 			"Generate Invoices",
 			"Deliver Invoices",
 			"Summarize Invoicing",
+			"Assemble Print Batch",
 			"Reconcile Payments",
 			"Escalate Overdue Accounts",
 			"Publish Monthly Report",

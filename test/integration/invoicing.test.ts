@@ -13,7 +13,7 @@ type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
 let deps: Parameters<typeof issueInvoiceForAccount>[0] & Parameters<typeof deliverInvoicesForBatch>[0];
 const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
-const ACCOUNTS = 30;
+const ACCOUNTS = 100;
 const accountIds = Array.from({ length: ACCOUNTS }, (_, i) => `ACC-C${String(i + 1).padStart(3, "0")}`);
 
 beforeAll(async () => {
@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe("invoice finalization under concurrency", () => {
-	it("gives 30 simultaneous finalizations 30 consecutive, unique numbers", async () => {
+	it("gives 100 simultaneous finalizations 100 consecutive, unique numbers", async () => {
 		const outcomes = await Promise.all(accountIds.map((id) => issueInvoiceForAccount(deps, id, period)));
 		expect(outcomes.every((o) => o.outcome === "issued")).toBe(true);
 		const numbers = outcomes.map((o) => ("invoiceNumber" in o ? o.invoiceNumber : "")).sort();

@@ -88,6 +88,8 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
 			return { recorded: true, reason: `${(p.state as { failure?: { Error?: string } } | undefined)?.failure?.Error ?? "batch"} recorded` };
 		case "SummarizeInvoicing":
 			return { invoices: 60, failedAccounts: 0 };
+		case "AssemblePrintBatch":
+			return { period: billing?.period, documents: 0, sheets: 0 };
 		case "ReconcilePayments":
 			return { applied: 0, unapplied: 0 };
 		case "EscalateOverdueAccounts":
@@ -201,6 +203,7 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 			"invoicing",
 			"outstanding",
 			"period",
+			"printBatch",
 			"reconciliation",
 			"reports",
 		]);
@@ -228,6 +231,7 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 			"Generate Invoices",
 			"Deliver Invoices",
 			"Summarize Invoicing",
+			"Assemble Print Batch",
 			"Reconcile Payments",
 			"Escalate Overdue Accounts",
 			"Publish Monthly Report",

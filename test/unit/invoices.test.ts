@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatInvoiceNumber, invoiceTotals, priceInvoiceLines } from "../../shared/invoices.js";
+import { formatInvoiceNumber, invoiceTotals } from "../../shared/invoices.js";
 import type { Account } from "../../shared/model.js";
 import { decidePaymentApplication } from "../../shared/payments.js";
 import { resolveBillingPeriod } from "../../shared/period.js";
+import { priceInvoiceLines } from "../../shared/pricing.js";
 
 const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
 
@@ -41,8 +42,9 @@ describe("invoice pricing", () => {
 				amount: 14700,
 				taxRateBasisPoints: 825,
 				tax: 1213,
+				kind: "plan",
 			},
-			{ description: "API calls", quantity: 337, unitAmount: 12, amount: 4044, taxRateBasisPoints: 825, tax: 334 },
+			{ description: "API calls", quantity: 337, unitAmount: 12, amount: 4044, taxRateBasisPoints: 825, tax: 334, kind: "usage" },
 		]);
 		// 14700 * 8.25% = 1212.75 -> 1213; 4044 * 8.25% = 333.63 -> 334
 		expect(invoiceTotals(lines)).toEqual({ subtotal: 18744, tax: 1547, total: 20291 });

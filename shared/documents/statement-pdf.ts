@@ -1,0 +1,97 @@
+import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
+import type { SellerConfig } from "../config.js";
+import { formatMoney } from "../money.js";
+import type { Statement } from "../statements.js";
+import { AGING_BUCKETS } from "../statements.js";
+import { formatBillingPeriod } from "./format.js";
+
+/** A statement of account as A4 PDF: opening balance, the period's activity, closing balance and aging. */
+
+const PAGE: [number, number] = [595.28, 841.89];
+const LEFT = 50;
+const RIGHT = PAGE[0] - 50;
+const BOTTOM = 70;
+
+const ENTRY_LABELS: Record<string, string> = {
+	invoice_issued: "Invoice",
+	payment_applied: "Payment",
+	account_credit: "Payment kept as credit",
+	credit_memo: "Credit memo",
+	refund: "Refund",
+	write_off: "Write-off",
+	invoice_voided: "Invoice voided",
+};
+
+export async function renderStatementPdf(statement: Statement, seller: SellerConfig): Promise<Uint8Array> {
+	const doc = await PDFDocument.create({ updateMetadata: false });
+	const regular = await doc.embedFont(StandardFonts.Helvetica);
+	const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+	const charset = new Set(regular.getCharacterSet());
+	const clean = (text: string) => [...text].map((c) => (charset.has(c.codePointAt(0) ?? 0) ? c : "?")).join("");
+	const dated = new Date(`${statement.statementDate}T00:00:00Z`);
+	doc.setTitle(`Statement ${statement.accountId} ${statement.period}`);
+	doc.setAuthor(seller.name);
+	doc.setProducer("pdf-lib");
+	doc.setCreationDate(dated);
+	doc.setModificationDate(dated);
+	const money = (amount: number) => formatMoney({ amount, currency: statement.currency });
+
+	let page: PDFPage = doc.addPage(PAGE);
+	let y = PAGE[1] - 64;
+	const text = (value: string, x: number, font: PDFFont = regular, size = 10) => page.drawText(clean(value), { x, y, size, font });
+	const right = (value: string, x: number, font: PDFFont = regular, size = 10) =>
+		page.drawText(clean(value), { x: x - font.widthOfTextAtSize(clean(value), size), y, size, font });
+	const nextLine = (height: number) => {
+		y -= height;
+		if (y < BOTTOM) {
+			page = doc.addPage(PAGE);
+			y = PAGE[1] - 64;
+			text(`Statement ${statement.accountId} ${statement.period} (continued)`, LEFT, bold);
+			y -= 24;
+		}
+	};
+
+	text(seller.name, LEFT, bold, 16);
+	right("STATEMENT", RIGHT, bold, 22);
+	nextLine(26);
+	text(statement.billTo.name, LEFT, bold);
+	right(`Account ${statement.accountId}`, RIGHT);
+	for (const line of statement.billTo.addressLines) {
+		nextLine(13);
+		text(line, LEFT);
+	}
+	nextLine(13);
+	right(`Period ${formatBillingPeriod(statement.period)}, statement date ${statement.statementDate}`, RIGHT);
+
+	nextLine(32);
+	text("Opening balance", LEFT, bold);
+	right(money(statement.openingBalance), RIGHT, bold);
+	nextLine(20);
+	for (const header of [
+		["Date", LEFT],
+		["Activity", LEFT + 80],
+		["Reference", LEFT + 230],
+	] as const)
+		text(header[0], header[1], bold, 9);
+	right("Amount", RIGHT, bold, 9);
+	for (const entry of statement.activity) {
+		nextLine(14);
+		text(entry.at.slice(0, 10), LEFT, regular, 9);
+		text(ENTRY_LABELS[entry.type] ?? entry.type, LEFT + 80, regular, 9);
+		text(entry.reference, LEFT + 230, regular, 9);
+		right(money(entry.amount), RIGHT, regular, 9);
+	}
+	nextLine(22);
+	text("Closing balance", LEFT, bold);
+	right(money(statement.closingBalance), RIGHT, bold);
+	page.drawLine({ start: { x: LEFT, y: y + 14 }, end: { x: RIGHT, y: y + 14 }, thickness: 0.5, color: rgb(0.8, 0.8, 0.8) });
+
+	nextLine(34);
+	text("Aging of open invoices (days past due)", LEFT, bold);
+	nextLine(16);
+	const width = (RIGHT - LEFT) / AGING_BUCKETS.length;
+	for (const [i, bucket] of AGING_BUCKETS.entries()) right(bucket, LEFT + width * (i + 1), bold, 9);
+	nextLine(14);
+	for (const [i, bucket] of AGING_BUCKETS.entries()) right(money(statement.aging[bucket]), LEFT + width * (i + 1), regular, 9);
+	return doc.save({ useObjectStreams: true });
+}

@@ -1,0 +1,111 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { PDFDocument } from "pdf-lib";
+import { PDFParse } from "pdf-parse";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClients } from "../../shared/clients.js";
+import { sellerConfig } from "../../shared/config.js";
+import { putAccount, putCharge } from "../../shared/db.js";
+import { deliverInvoicesForBatch } from "../../shared/delivery.js";
+import { issueInvoiceForAccount } from "../../shared/invoices.js";
+import type { Account } from "../../shared/model.js";
+import { resolveBillingPeriod } from "../../shared/period.js";
+import { assemblePrintBatch } from "../../shared/print-batch.js";
+import { startTestStack } from "../support/embedded.js";
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+let deps: Parameters<typeof issueInvoiceForAccount>[0] & Parameters<typeof deliverInvoicesForBatch>[0];
+const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
+const numbers: string[] = [];
+
+function account(accountId: string, delivery: Account["delivery"], name: string): Account {
+	return {
+		accountId,
+		name,
+		email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
+		currency: "USD",
+		status: "active",
+		taxRateBasisPoints: 0,
+		paymentTermsDays: 30,
+		delivery,
+		addressLines: ["12 Paper Lane", "Springfield, IL 62701"],
+		plan: { code: "p", description: "Plan", unitAmount: 1000, quantity: 1 },
+		balance: 0,
+		creditBalance: 0,
+		createdAt: "2026-01-01T00:00:00.000Z",
+	};
+}
+
+async function object(key: string): Promise<Uint8Array> {
+	const out = await deps.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }));
+	return (await out.Body?.transformToByteArray()) as Uint8Array;
+}
+
+beforeAll(async () => {
+	stack = await startTestStack("print-batch");
+	const { ddb, s3, ses } = createClients();
+	deps = { ddb, s3, ses, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+	await putAccount(deps, account("ACC-P1", "postal", 'Quote "Printing", Inc.'));
+	await putAccount(deps, account("ACC-P2", "postal", "Long Invoice Ltd"));
+	await putAccount(deps, account("ACC-E1", "email", "Email Only Ltd"));
+	// Enough lines that ACC-P2's invoice runs over two pages.
+	for (let i = 0; i < 60; i++) {
+		await putCharge(deps, {
+			accountId: "ACC-P2",
+			period: "2026-10",
+			chargeId: `c${String(i).padStart(2, "0")}`,
+			description: `Item ${i}`,
+			quantity: 1,
+			unitAmount: 100,
+		});
+	}
+	for (const id of ["ACC-P1", "ACC-P2", "ACC-E1"]) {
+		const outcome = await issueInvoiceForAccount(deps, id, period);
+		if ("invoiceNumber" in outcome) numbers.push(outcome.invoiceNumber);
+	}
+	await deliverInvoicesForBatch(deps, numbers, async () => undefined);
+});
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+describe("postal print batch", () => {
+	it("merges the postal invoices, each on its own sheets, with a manifest of address, number and page count", async () => {
+		const result = await assemblePrintBatch(deps, "2026-10");
+		expect(result).toMatchObject({ documents: 2, pdfKey: "print/2026-10/print-batch.pdf", manifestKey: "print/2026-10/manifest.csv" });
+		const [p1, p2] = numbers;
+		const p1Pages = (await PDFDocument.load(await object(`invoices/2026-10/${p1}.pdf`))).getPageCount();
+		const p2Pages = (await PDFDocument.load(await object(`invoices/2026-10/${p2}.pdf`))).getPageCount();
+		expect(p1Pages).toBe(1);
+		expect(p2Pages).toBeGreaterThan(1);
+		const manifest = new TextDecoder().decode(await object("print/2026-10/manifest.csv"));
+		expect(manifest.trim().split("\r\n")).toEqual([
+			"sequence,document_number,account_id,recipient,address,page_count,first_page",
+			`1,${p1},ACC-P1,"Quote ""Printing"", Inc.","12 Paper Lane; Springfield, IL 62701",1,1`,
+			`2,${p2},ACC-P2,Long Invoice Ltd,"12 Paper Lane; Springfield, IL 62701",${p2Pages},3`,
+		]);
+		const merged = await object("print/2026-10/print-batch.pdf");
+		const sheetsPages = 2 + p2Pages + (p2Pages % 2);
+		expect((await PDFDocument.load(merged)).getPageCount()).toBe(sheetsPages);
+		expect(result.sheets).toBe(sheetsPages / 2);
+		const parser = new PDFParse({ data: merged });
+		const { pages } = await parser.getText();
+		await parser.destroy();
+		expect(pages[0]?.text).toContain(p1);
+		expect(pages[1]?.text.trim()).toBe("");
+		expect(pages[2]?.text).toContain(p2);
+		expect(pages.map((p) => p.text).join()).not.toContain(numbers[2]);
+	});
+
+	it("writes the same batch again on a retry", async () => {
+		const before = await object("print/2026-10/print-batch.pdf");
+		const again = await assemblePrintBatch(deps, "2026-10");
+		expect(again.documents).toBe(2);
+		expect(Buffer.from(await object("print/2026-10/print-batch.pdf")).equals(Buffer.from(before))).toBe(true);
+	});
+
+	it("writes nothing for a period without postal invoices", async () => {
+		expect(await assemblePrintBatch(deps, "2026-09")).toEqual({ period: "2026-09", documents: 0, sheets: 0 });
+	});
+});

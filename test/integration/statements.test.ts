@@ -1,0 +1,131 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { PDFParse } from "pdf-parse";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClients } from "../../shared/clients.js";
+import { sellerConfig } from "../../shared/config.js";
+import { createCreditMemo } from "../../shared/credit-memos.js";
+import { getAccount, putAccount } from "../../shared/db.js";
+import { issueInvoiceForAccount } from "../../shared/invoices.js";
+import { verifyLedgerInvariants } from "../../shared/ledger.js";
+import type { Account } from "../../shared/model.js";
+import { recordPayment } from "../../shared/payments.js";
+import { resolveBillingPeriod } from "../../shared/period.js";
+import { agingBucket, issueStatement, issueStatements } from "../../shared/statements.js";
+import { startTestStack } from "../support/embedded.js";
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+let deps: Parameters<typeof issueInvoiceForAccount>[0];
+const september = resolveBillingPeriod({ period: "2026-09", asOf: "2026-10-01" }, new Date("2026-10-01"));
+const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
+
+function account(accountId: string): Account {
+	return {
+		accountId,
+		name: `Customer ${accountId}`,
+		email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
+		currency: "USD",
+		status: "active",
+		taxRateBasisPoints: 1000,
+		paymentTermsDays: 15,
+		delivery: "email",
+		addressLines: ["1 Main St"],
+		plan: { code: "team", description: "Team plan", unitAmount: 10_000, quantity: 1 },
+		balance: 0,
+		creditBalance: 0,
+		createdAt: "2026-01-01T00:00:00.000Z",
+	};
+}
+
+async function pdfText(key: string): Promise<string> {
+	const out = await deps.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }));
+	const parser = new PDFParse({ data: (await out.Body?.transformToByteArray()) as Uint8Array });
+	try {
+		return (await parser.getText()).text.replace(/\s+/g, " ");
+	} finally {
+		await parser.destroy();
+	}
+}
+
+beforeAll(async () => {
+	stack = await startTestStack("statements");
+	const { ddb, s3 } = createClients();
+	deps = { ddb, s3, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+	await putAccount(deps, account("ACC-ST1"));
+	await putAccount(deps, { ...account("ACC-QUIET"), plan: undefined });
+});
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+describe("monthly statements", () => {
+	it("age open amounts by days past due", () => {
+		expect(agingBucket("2026-10-16", "2026-10-16")).toBe("current");
+		expect(agingBucket("2026-10-16", "2026-10-17")).toBe("1-30");
+		expect(agingBucket("2026-10-16", "2026-11-15")).toBe("1-30");
+		expect(agingBucket("2026-10-16", "2026-11-16")).toBe("31-60");
+		expect(agingBucket("2026-09-01", "2026-12-01")).toBe("over 90");
+	});
+
+	it("show opening balance, invoices, payments, credits, closing balance and aging; they chain month to month", async () => {
+		const issued = await issueInvoiceForAccount(deps, "ACC-ST1", september);
+		const number = "invoiceNumber" in issued ? issued.invoiceNumber : "";
+		await recordPayment(
+			deps,
+			{
+				provider: "test",
+				paymentId: "p1",
+				eventId: "e1",
+				invoiceNumber: number,
+				amount: 5000,
+				currency: "USD",
+				receivedAt: new Date().toISOString(),
+			},
+			"payment.succeeded",
+			"{}",
+		);
+		await createCreditMemo(deps, { invoiceNumber: number, amount: 1000, reason: "Outage" });
+
+		const first = await issueStatement(deps, "ACC-ST1", "2026-09", "2026-10-31");
+		expect(first).toMatchObject({ openingBalance: 0, closingBalance: 5000, aging: { current: 0, "1-30": 5000, "31-60": 0 } });
+		expect(first?.activity.map((a) => [a.type, a.reference, a.amount])).toEqual([
+			["invoice_issued", number, 11_000],
+			["payment_applied", `test:p1 -> ${number}`, -5000],
+			["credit_memo", "CM-2026-000001", -1000],
+		]);
+		expect((await getAccount(deps, "ACC-ST1"))?.balance).toBe(5000);
+		const text = await pdfText(first?.pdfKey ?? "");
+		for (const expected of [
+			"STATEMENT",
+			"Customer ACC-ST1",
+			"Opening balance",
+			"USD 0.00",
+			"Invoice",
+			number,
+			"USD 110.00",
+			"Payment",
+			"-USD 50.00",
+			"Credit memo",
+			"-USD 10.00",
+			"Closing balance",
+			"USD 50.00",
+			"1-30",
+		]) {
+			expect(text).toContain(expected);
+		}
+		expect(await issueStatement(deps, "ACC-ST1", "2026-09", "2026-10-31")).toEqual(first);
+
+		const next = await issueInvoiceForAccount(deps, "ACC-ST1", october);
+		const nextNumber = "invoiceNumber" in next ? next.invoiceNumber : "";
+		const second = await issueStatement(deps, "ACC-ST1", "2026-10", "2026-11-30");
+		expect(second).toMatchObject({ openingBalance: 5000, closingBalance: 16_000, aging: { "1-30": 11_000, "31-60": 5000 } });
+		expect(second?.activity.map((a) => a.reference)).toEqual([nextNumber]);
+		expect((await verifyLedgerInvariants(deps)).violations).toEqual([]);
+	});
+
+	it("skip accounts with neither activity nor an open balance", async () => {
+		const statements = await issueStatements(deps, "2026-10", "2026-11-30");
+		expect(statements.map((s) => s.accountId)).toEqual(["ACC-ST1"]);
+	});
+});
