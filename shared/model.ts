@@ -85,7 +85,16 @@ export const invoiceSchema = z.object({
 });
 export type Invoice = z.infer<typeof invoiceSchema>;
 
-export const ledgerEntryTypeSchema = z.enum(["invoice_issued", "payment_applied", "credit_memo", "refund", "write_off"]);
+export const ledgerEntryTypeSchema = z.enum([
+	"invoice_issued",
+	"payment_applied",
+	"account_credit",
+	"credit_memo",
+	"refund",
+	/** A lost dispute: the processor took the money back, so the amount is due again. */
+	"chargeback",
+	"write_off",
+]);
 
 export const ledgerEntrySchema = z.object({
 	accountId: accountIdSchema,
@@ -118,6 +127,21 @@ export const paymentSchema = z.object({
 	unappliedAmount: minorUnitsSchema.nonnegative(),
 	unappliedReason: z.string().optional(),
 	applications: z.array(paymentApplicationSchema),
+	/** The part of the payment kept as account credit (an overpayment). */
+	creditedAmount: minorUnitsSchema.nonnegative().default(0),
+	/** Returned to the customer so far; reversals are tracked apart from the received = applied + credited + unapplied split. */
+	refundedAmount: minorUnitsSchema.nonnegative().default(0),
+	/** Taken back by a lost dispute. */
+	chargebackAmount: minorUnitsSchema.nonnegative().default(0),
+	dispute: z
+		.object({
+			disputeId: z.string(),
+			status: z.enum(["open", "won", "lost"]),
+			amount: minorUnitsSchema.positive(),
+			reason: z.string(),
+			since: z.string(),
+		})
+		.optional(),
 });
 export type Payment = z.infer<typeof paymentSchema>;
 

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { TableDeps } from "./db.js";
 import { BillingError, PayloadTooLargeError, ValidationError } from "./errors.js";
-import { recordIgnoredEvent, recordPayment, type WebhookOutcome } from "./payments.js";
+import { recordAdjustment, recordIgnoredEvent, recordPayment, type WebhookOutcome } from "./payments.js";
 import { verifyStripeWebhook } from "./stripe-webhook.js";
 
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -40,5 +40,6 @@ export async function receivePaymentWebhook(deps: WebhookDeps, event: APIGateway
 	if (verified.kind === "ignored") {
 		return recordIgnoredEvent(deps, "stripe", verified.eventId, verified.eventType, rawBody);
 	}
+	if (verified.kind === "adjustment") return recordAdjustment(deps, verified.adjustment, verified.eventType, rawBody);
 	return recordPayment(deps, verified.payment, verified.eventType, rawBody);
 }
