@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { BillingError } from "../shared/errors.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
+import { registerPaymentCommands } from "./commands/payments.js";
 
 const program = new Command()
 	.name("billing")
@@ -10,6 +11,7 @@ const program = new Command()
 
 registerCycleCommands(program);
 registerLedgerCommands(program);
+registerPaymentCommands(program);
 
 try {
 	await program.parseAsync(process.argv);

@@ -1,4 +1,6 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
 import { postStripeEvent } from "../../local/operations.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/stack.js";
 import { createClients } from "../../shared/clients.js";
@@ -13,6 +15,7 @@ import { startTestStack } from "../support/embedded.js";
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
 let http: string;
+let clients: ReturnType<typeof createClients>;
 let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
 const september = resolveBillingPeriod({ period: "2026-09", asOf: "2026-10-01" }, new Date("2026-10-01"));
 const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
@@ -52,7 +55,7 @@ async function ledgerOf(accountId: string): Promise<{ type: unknown; amount: unk
 beforeAll(async () => {
 	stack = await startTestStack("lifecycle", { http: true });
 	http = stack.endpoints.http as string;
-	const clients = createClients();
+	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
 	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6"]) {
@@ -179,5 +182,65 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(await getPayment(table, "stripe", "pi_L5")).toMatchObject({ refundedAmount: 2500 });
 		expect(await getAccount(table, "ACC-L5")).toMatchObject({ balance: 2500 });
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("reconciles: writes the report per provider and currency with every mismatch, and re-running changes nothing", async () => {
+		await post(dispute("created", "pi_L1", 5000, "needs_response"));
+		await post(refund("pi_never", 500));
+		const outcome = (await invokeLocalFunction(localFunctionArn("ReconcilePayments"), { billing: october })) as {
+			reportKey: string;
+			csvKey: string;
+			mismatches: number;
+			invariants: { invariantsHold: boolean };
+		};
+		expect(outcome).toMatchObject({
+			reportKey: "reports/2026-10/payment-reconciliation.json",
+			csvKey: "reports/2026-10/payment-reconciliation.csv",
+			mismatches: 3,
+			invariants: { invariantsHold: true },
+		});
+		const read = async (key: string) =>
+			(await clients.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }))).Body?.transformToString() ?? "";
+		const report = JSON.parse(await read(outcome.reportKey));
+		expect(report.rows).toEqual([
+			{
+				provider: "stripe",
+				currency: "EUR",
+				payments: 1,
+				received: 10000,
+				applied: 0,
+				credited: 0,
+				unapplied: 10000,
+				refunded: 0,
+				disputed: 0,
+				chargedBack: 0,
+			},
+			{
+				provider: "stripe",
+				currency: "USD",
+				payments: 7,
+				received: 79500,
+				applied: 70000,
+				credited: 2500,
+				unapplied: 7000,
+				refunded: 15500,
+				disputed: 5000,
+				chargedBack: 10000,
+			},
+		]);
+		expect(report.mismatches.map((m: { kind: string; subject: string }) => `${m.kind} ${m.subject}`).sort()).toEqual([
+			`parked_event evt_l_${seq}`,
+			"unapplied_payment pi_L2_eur",
+			"unapplied_payment pi_L2_odd",
+		]);
+		const csv = await read(outcome.csvKey);
+		expect(csv).toContain("stripe,USD,7,79500,70000,2500,7000,15500,5000,10000");
+		expect(csv).toContain("unapplied_payment,stripe,USD,pi_L2_odd,7000,");
+		expect((await getInvoice(table, inv("L1", 0)))?.hold?.reason).toMatch(/dispute dp_pi_L1/);
+		const again = (await invokeLocalFunction(localFunctionArn("ReconcilePayments"), { billing: october })) as {
+			reapplied: { applied: number };
+			parkedApplied: number;
+		};
+		expect(again).toMatchObject({ reapplied: { applied: 0 }, parkedApplied: 0 });
 	});
 });
