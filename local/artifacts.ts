@@ -25,7 +25,8 @@ export async function exportArtifacts(
 				if (!object.Key) continue;
 				const target = prefix.startsWith("invoices") ? join(invoicesDir, basename(object.Key)) : join(outDir, basename(object.Key));
 				writeFileSync(target, await readObjectBytes(s3, bucket, object.Key));
-				if (prefix.startsWith("reports")) report = target;
+				// The payment reconciliation sits next to the monthly report; the summary names the latter.
+				if (basename(object.Key).startsWith("monthly")) report = target;
 			}
 			token = page.NextContinuationToken;
 		} while (token);

@@ -70,8 +70,7 @@ export function decidePaymentApplication(payment: PaymentToMatch, context: Match
 			unappliedAmount: 0,
 		};
 	}
-	if (!payment.accountId)
-		return unapplied("payment names neither an invoice (metadata.invoice_number) nor a customer (metadata.account_id)");
+	if (!payment.accountId) return unapplied("payment names neither an invoice nor a customer");
 	const account = context.account;
 	if (!account) return unapplied(`account ${payment.accountId} does not exist`);
 	if (account.currency !== payment.currency) {
