@@ -43,6 +43,8 @@ export async function escalateOverdueAccounts(deps: DunningDeps, asOf: string): 
 	const collections = new Set<string>();
 	let failed = 0;
 	for (const invoice of overdue) {
+		// An invoice on hold (under dispute) is not chased until the hold is released.
+		if (invoice.hold) continue;
 		const daysOverdue = daysBetween(invoice.dueDate, asOf);
 		const stage = stageReached(deps.stages, daysOverdue);
 		if (!stage) continue;

@@ -4,12 +4,13 @@ import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtim
 import { postStripeEvent } from "../../local/operations.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/stack.js";
 import { createClients } from "../../shared/clients.js";
-import { sellerConfig } from "../../shared/config.js";
-import { getAccount, getInvoice, listLedgerEntries, putAccount } from "../../shared/db.js";
+import { dunningConfig, sellerConfig } from "../../shared/config.js";
+import { getAccount, getInvoice, listLedgerEntries, putAccount, queryAll } from "../../shared/db.js";
+import { escalateOverdueAccounts } from "../../shared/dunning.js";
 import { issueInvoiceForAccount } from "../../shared/invoices.js";
 import { verifyLedgerInvariants } from "../../shared/ledger.js";
 import { getPayment } from "../../shared/payments.js";
-import { resolveBillingPeriod } from "../../shared/period.js";
+import { addDays, resolveBillingPeriod } from "../../shared/period.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -58,7 +59,7 @@ beforeAll(async () => {
 	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
-	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6"]) {
+	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7"]) {
 		await putAccount(table, {
 			accountId: `ACC-${id}`,
 			name: `Lifecycle ${id} Ltd`,
@@ -145,6 +146,24 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(await getPayment(table, "stripe", "pi_L3")).toMatchObject({ dispute: { status: "won" }, chargebackAmount: 0 });
 	});
 
+	it("does not dun an invoice on hold while its dispute is open", async () => {
+		await post(paymentIntent("pi_L7", 4000, { invoice_number: inv("L7") }));
+		await post(dispute("created", "pi_L7", 4000, "needs_response"));
+		const invoice = await getInvoice(table, inv("L7"));
+		expect(invoice).toMatchObject({ status: "partially_paid", amountDue: 6000, hold: { since: expect.any(String) } });
+		const result = await escalateOverdueAccounts(
+			{ ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig(), stages: dunningConfig() },
+			addDays(invoice?.dueDate as string, 40),
+		);
+		expect(result.overdueInvoices).toBeGreaterThan(0);
+		const notices = await queryAll(table, {
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+			ExpressionAttributeValues: { ":pk": `INVOICE#${inv("L7")}`, ":prefix": "DUNNING#" },
+		});
+		expect(notices).toEqual([]);
+		expect((await getAccount(table, "ACC-L7"))?.status).toBe("active");
+	});
+
 	it("reopens the disputed amount on the invoice with a chargeback entry when the dispute is lost", async () => {
 		await post(paymentIntent("pi_L4", 10000, { invoice_number: inv("L4") }));
 		await post(dispute("created", "pi_L4", 10000, "needs_response"));
@@ -218,13 +237,13 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			{
 				provider: "stripe",
 				currency: "USD",
-				payments: 7,
-				received: 79500,
-				applied: 70000,
+				payments: 8,
+				received: 83500,
+				applied: 74000,
 				credited: 2500,
 				unapplied: 7000,
 				refunded: 15500,
-				disputed: 5000,
+				disputed: 9000,
 				chargedBack: 10000,
 			},
 		]);
@@ -234,7 +253,7 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			"unapplied_payment pi_L2_odd",
 		]);
 		const csv = await read(outcome.csvKey);
-		expect(csv).toContain("stripe,USD,7,79500,70000,2500,7000,15500,5000,10000");
+		expect(csv).toContain("stripe,USD,8,83500,74000,2500,7000,15500,9000,10000");
 		expect(csv).toContain("unapplied_payment,stripe,USD,pi_L2_odd,7000,");
 		expect((await getInvoice(table, inv("L1", 0)))?.hold?.reason).toMatch(/dispute dp_pi_L1/);
 		const again = (await invokeLocalFunction(localFunctionArn("ReconcilePayments"), { billing: october })) as {
