@@ -100,7 +100,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		...defaults,
 		id: "ReconcilePayments",
 		dir: "reconcile-payments",
-		description: "Applies matchable unapplied payments and verifies ledger invariants",
+		description: "Applies matchable unapplied payments and parked events, verifies ledger invariants, writes the reconciliation report",
 		timeoutSeconds: 300,
 	},
 	{

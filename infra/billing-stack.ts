@@ -5,6 +5,7 @@ import { type BillingConfig, readBillingConfig } from "./config.js";
 import { BillingCycleWorkflow } from "./constructs/billing-cycle-workflow.js";
 import { BillingData } from "./constructs/billing-data.js";
 import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/billing-function.js";
+import { GoCardlessWebhookSecret } from "./constructs/gocardless-webhook-secret.js";
 import { Monitoring } from "./constructs/monitoring.js";
 import { MonthlySchedule } from "./constructs/monthly-schedule.js";
 import { PaymentWebhookApi } from "./constructs/payment-webhook-api.js";
@@ -22,6 +23,7 @@ export class BillingStack extends Stack {
 	readonly data: BillingData;
 	readonly sender: SenderIdentity;
 	readonly stripeWebhookSecret: StripeWebhookSecret;
+	readonly gocardlessWebhookSecret: GoCardlessWebhookSecret;
 	/** Every function of functions/catalog.ts, by catalog id. */
 	readonly functions: Readonly<Record<string, BillingFunction>>;
 	readonly workflow: BillingCycleWorkflow;
@@ -39,6 +41,7 @@ export class BillingStack extends Stack {
 		this.data = new BillingData(this, "Data");
 		this.sender = new SenderIdentity(this, "Sender", { email: this.config.senderEmail });
 		this.stripeWebhookSecret = new StripeWebhookSecret(this, "StripeWebhookSecret");
+		this.gocardlessWebhookSecret = new GoCardlessWebhookSecret(this, "GoCardlessWebhookSecret");
 
 		const environment: BillingFunctionEnvironment = {
 			config: this.config,
@@ -46,6 +49,7 @@ export class BillingStack extends Stack {
 			bucket: this.data.bucket,
 			sender: this.sender,
 			stripeWebhookSecret: this.stripeWebhookSecret.secret,
+			gocardlessWebhookSecret: this.gocardlessWebhookSecret.secret,
 			billingCycleStateMachineArn: BillingCycleWorkflow.arnFor(this),
 		};
 		const functions: Record<string, BillingFunction> = {};
@@ -84,6 +88,14 @@ export class BillingStack extends Stack {
 		new CfnOutput(this, "StripeWebhookSecretArn", {
 			description: "Put the endpoint's whsec_... signing secret here",
 			value: this.stripeWebhookSecret.secret.secretArn,
+		});
+		new CfnOutput(this, "GoCardlessWebhookUrl", {
+			description: "Register this URL as the GoCardless webhook endpoint",
+			value: this.webhookApi.gocardlessWebhookUrl,
+		});
+		new CfnOutput(this, "GoCardlessWebhookSecretArn", {
+			description: "Put the GoCardless webhook endpoint secret here",
+			value: this.gocardlessWebhookSecret.secret.secretArn,
 		});
 		new CfnOutput(this, "StateMachineArn", { value: this.workflow.stateMachine.stateMachineArn });
 		new CfnOutput(this, "TableName", { value: this.data.table.tableName });

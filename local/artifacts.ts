@@ -25,8 +25,9 @@ export async function exportArtifacts(
 				if (!object.Key) continue;
 				const target = prefix.startsWith("invoices") ? join(invoicesDir, basename(object.Key)) : join(outDir, basename(object.Key));
 				writeFileSync(target, await readObjectBytes(s3, bucket, object.Key));
-				// The HTML report is the one a person opens; any other report file stands in when there is none.
-				if (prefix.startsWith("reports") && (report === "" || object.Key.endsWith(".html"))) report = target;
+				// The monthly HTML report is the one a person opens; the reconciliation files sit beside it.
+				if (prefix.startsWith("reports") && basename(object.Key).startsWith("monthly") && (report === "" || object.Key.endsWith(".html")))
+					report = target;
 			}
 			token = page.NextContinuationToken;
 		} while (token);

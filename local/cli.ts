@@ -4,6 +4,7 @@ import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerInvoicingCommands } from "./commands/invoicing.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
+import { registerPaymentCommands } from "./commands/payments.js";
 import { registerReportCommands } from "./commands/reports.js";
 
 const program = new Command()
@@ -16,6 +17,7 @@ registerLedgerCommands(program);
 registerCollectionsCommands(program);
 registerReportCommands(program);
 registerInvoicingCommands(program);
+registerPaymentCommands(program);
 
 try {
 	await program.parseAsync(process.argv);

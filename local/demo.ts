@@ -16,6 +16,7 @@ import { parseReportPeriod, publishReportFiles, quarterOf } from "../shared/repo
 import type { InvoicingSummary } from "../shared/run-records.js";
 import { keys } from "../shared/table.js";
 import { exportArtifacts } from "./artifacts.js";
+import { formatPaymentsDemo, type PaymentsDemoResult, runPaymentsDemo } from "./demo-payments.js";
 import { invokeLocalFunction, localFunctionArn } from "./lambda-runtime.js";
 import { type ExecutionResult, postStripeEvent, runBillingCycle } from "./operations.js";
 import { freePort } from "./ports.js";
@@ -48,6 +49,8 @@ export interface DemoSummary {
 	readonly invoicing: InvoicingSummary;
 	readonly emailsSent: { readonly invoices: number; readonly dunning: number };
 	readonly webhooks: readonly WebhookDelivery[];
+	/** Refunds, disputes, GoCardless, bank and cheque payments, and the reconciliation that follows. */
+	readonly paymentsDemo?: PaymentsDemoResult;
 	readonly payments: {
 		readonly recorded: number;
 		readonly unapplied: number;
@@ -130,6 +133,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
 		progress("receiving payment webhooks...");
 		const webhooks = await postDemoWebhooks(stack.endpoints.http as string, await listInvoicesOfPeriod(deps, options.period), options.seed);
+		progress("refunds, disputes, GoCardless, a bank statement and a cheque; reconciling...");
+		const paymentsDemo = await runPaymentsDemo(
+			{ ddb, s3, tableName: stack.tableName, bucketName: stack.bucketName, httpUrl: stack.endpoints.http as string },
+			options.period,
+		);
 
 		const disputed = await disputeOneInvoice(deps, options.period);
 		const ladder = await walkDunningLadder(issueDate);
@@ -173,6 +181,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			invoicing,
 			emailsSent: { invoices: mail.length - dunningMail, dunning: dunningMail },
 			webhooks,
+			paymentsDemo,
 			payments: {
 				recorded: payments.length,
 				unapplied: payments.filter((p) => p.unappliedAmount > 0).length,
@@ -330,6 +339,7 @@ export function formatDemoSummary(s: DemoSummary): string {
 	for (const [kind, count] of byKind) lines.push(`    ${String(count).padStart(3)} x ${kind}`);
 	lines.push(`  payments recorded:        ${s.payments.recorded} (${money(s.payments.receivedByCurrency)})`);
 	lines.push(`  unapplied cash:           ${s.payments.unapplied} payments (${money(s.payments.unappliedByCurrency)})`);
+	if (s.paymentsDemo) lines.push(...formatPaymentsDemo(s.paymentsDemo));
 	lines.push(
 		`  invoices now:             ${s.invoiceStatus.paid ?? 0} paid, ${s.invoiceStatus.partially_paid ?? 0} partially paid, ${s.invoiceStatus.open ?? 0} open`,
 	);

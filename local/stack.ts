@@ -13,6 +13,7 @@ import { startLocalStepFunctions } from "./stepfunctions/server.js";
 
 /** Documented local default; a deployed stack reads the real secret from Secrets Manager. */
 export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_billing_demo_secret";
+export const LOCAL_GOCARDLESS_WEBHOOK_SECRET = "gocardless_local_billing_demo_secret";
 export const DEFAULT_HTTP_PORT = 4600;
 export const BILLING_CYCLE = "billing-cycle";
 
@@ -61,6 +62,7 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		BUCKET_NAME: names.bucketName,
 		SENDER_EMAIL: process.env.SENDER_EMAIL ?? "billing@example.com",
 		STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
+		GOCARDLESS_WEBHOOK_SECRET: process.env.GOCARDLESS_WEBHOOK_SECRET ?? LOCAL_GOCARDLESS_WEBHOOK_SECRET,
 		POWERTOOLS_SERVICE_NAME: "billing",
 		POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
 	};

@@ -113,3 +113,30 @@ export function stripeWebhookSecret(
 	});
 	return cachedSecret;
 }
+
+const cachedSecrets = new Map<string, Promise<string>>();
+
+/**
+ * The GoCardless webhook endpoint secret, like Stripe's: GOCARDLESS_WEBHOOK_SECRET
+ * embedded, GOCARDLESS_WEBHOOK_SECRET_ARN (Secrets Manager, read once) deployed.
+ */
+export function gocardlessWebhookSecret(
+	env: Env = process.env,
+	secrets: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+): Promise<string> {
+	const inline = env.GOCARDLESS_WEBHOOK_SECRET;
+	if (inline) return Promise.resolve(inline);
+	const arn = getRequiredEnv("GOCARDLESS_WEBHOOK_SECRET_ARN", env);
+	const cached = cachedSecrets.get(arn);
+	if (cached) return cached;
+	const loading = (async () => {
+		const out = await secrets().send(new GetSecretValueCommand({ SecretId: arn }));
+		if (!out.SecretString) throw new ConfigError(`secret ${arn} has no string value`);
+		return out.SecretString;
+	})().catch((err: unknown) => {
+		cachedSecrets.delete(arn);
+		throw err;
+	});
+	cachedSecrets.set(arn, loading);
+	return loading;
+}

@@ -17,7 +17,8 @@ export interface InvariantReport {
 
 /**
  * DESIGN.md section 5: an account's balance equals the sum of its ledger entries and the
- * amounts still due on its invoices; every payment's amount equals applied plus unapplied.
+ * amounts still due on its invoices; every payment's amount equals applied plus credited plus
+ * unapplied, and nothing is reversed (refunded, charged back) beyond what was received.
  */
 export async function verifyLedgerInvariants(deps: TableDeps): Promise<InvariantReport> {
 	const violations: InvariantViolation[] = [];
@@ -59,11 +60,21 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 	const payments = await listPayments(deps);
 	for (const payment of payments) {
 		const applications = payment.applications.reduce((acc, a) => acc + a.amount, 0);
-		if (payment.appliedAmount + payment.unappliedAmount !== payment.amount || applications !== payment.appliedAmount) {
+		if (
+			payment.appliedAmount + payment.creditedAmount + payment.unappliedAmount !== payment.amount ||
+			applications !== payment.appliedAmount
+		) {
 			violations.push({
-				rule: "received equals applied plus unapplied",
+				rule: "received equals applied plus credited plus unapplied",
 				subject: `${payment.provider}:${payment.paymentId}`,
-				detail: `amount ${payment.amount}, applied ${payment.appliedAmount} (applications ${applications}), unapplied ${payment.unappliedAmount}`,
+				detail: `amount ${payment.amount}, applied ${payment.appliedAmount} (applications ${applications}), credited ${payment.creditedAmount}, unapplied ${payment.unappliedAmount}`,
+			});
+		}
+		if (payment.refundedAmount + payment.chargebackAmount > payment.amount) {
+			violations.push({
+				rule: "reversed at most what was received",
+				subject: `${payment.provider}:${payment.paymentId}`,
+				detail: `amount ${payment.amount}, refunded ${payment.refundedAmount}, charged back ${payment.chargebackAmount}`,
 			});
 		}
 	}

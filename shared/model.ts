@@ -148,8 +148,9 @@ export type Invoice = z.infer<typeof invoiceSchema>;
 /**
  * Signs on the receivable balance: invoice_issued +, payment_applied −, account_credit −
  * (an overpayment kept as the customer's credit), credit_memo −, refund +, write_off −,
- * invoice_voided − (what was still due). Consuming account credit on a new invoice moves
- * no balance and needs no entry.
+ * invoice_voided − (what was still due), chargeback + (a lost dispute: the processor took
+ * the money back, so the amount is due again). Consuming account credit on a new invoice
+ * moves no balance and needs no entry.
  */
 export const ledgerEntryTypeSchema = z.enum([
 	"invoice_issued",
@@ -157,6 +158,7 @@ export const ledgerEntryTypeSchema = z.enum([
 	"account_credit",
 	"credit_memo",
 	"refund",
+	"chargeback",
 	"write_off",
 	"invoice_voided",
 ]);
@@ -192,6 +194,21 @@ export const paymentSchema = z.object({
 	unappliedAmount: minorUnitsSchema.nonnegative(),
 	unappliedReason: z.string().optional(),
 	applications: z.array(paymentApplicationSchema),
+	/** The part of the payment kept as account credit (an overpayment). */
+	creditedAmount: minorUnitsSchema.nonnegative().default(0),
+	/** Returned to the customer so far; reversals are tracked apart from the received = applied + credited + unapplied split. */
+	refundedAmount: minorUnitsSchema.nonnegative().default(0),
+	/** Taken back by a lost dispute. */
+	chargebackAmount: minorUnitsSchema.nonnegative().default(0),
+	dispute: z
+		.object({
+			disputeId: z.string(),
+			status: z.enum(["open", "won", "lost"]),
+			amount: minorUnitsSchema.positive(),
+			reason: z.string(),
+			since: z.string(),
+		})
+		.optional(),
 });
 export type Payment = z.infer<typeof paymentSchema>;
 

@@ -1,103 +1,237 @@
 import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { getInvoice, listUnappliedPayments, type TableDeps } from "./db.js";
+import { GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { getAccount, getInvoice, listInvoicesOfAccount, listUnappliedPayments, queryAll, type TableDeps } from "./db.js";
 import { TransientError } from "./errors.js";
-import type { Invoice, Payment } from "./model.js";
-import type { PaymentReceived } from "./stripe-webhook.js";
-import { keys } from "./table.js";
+import { type Account, type Invoice, type LedgerEntry, type Payment, paymentSchema } from "./model.js";
+import type { PaymentAdjustment, PaymentReceived } from "./stripe-webhook.js";
+import { GSI2, keys, withoutKeys } from "./table.js";
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 
+export interface PaymentApplication {
+	readonly invoiceNumber: string;
+	readonly amount: number;
+}
+
 export interface PaymentDecision {
-	readonly applyTo?: { readonly invoiceNumber: string; readonly amount: number };
+	/** The account the money belongs to, when the payment could be tied to one. */
+	readonly accountId?: string;
+	/** Oldest due first. */
+	readonly applications: readonly PaymentApplication[];
+	readonly creditedAmount: number;
 	readonly unappliedAmount: number;
 	readonly unappliedReason?: string;
 }
 
+/** What the matcher may look at: the invoice the payment names, or its customer and their open invoices. */
+export interface MatchContext {
+	readonly invoice?: Invoice;
+	readonly account?: Account;
+	readonly openInvoices: readonly Invoice[];
+}
+
+type PaymentToMatch = Pick<PaymentReceived, "amount" | "currency" | "invoiceNumber" | "accountId">;
+
+function byDueDate(a: Invoice, b: Invoice): number {
+	return a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number);
+}
+
 /**
- * Matching at this depth: the invoice named in the payment, in the same currency, for the
- * same customer when the payment names one, with an amount still due. What does not match
- * stays unapplied with its reason; an excess over the amount due stays unapplied too.
+ * Matching (DESIGN.md section 5a): the invoice named in the payment; otherwise the
+ * customer's open invoice with exactly the amount due, or all their open invoices (oldest
+ * due first) when the payment covers them. Anything beyond what is due becomes account
+ * credit. What cannot be tied to an account in the payment's currency stays unapplied
+ * with its reason.
  */
-export function decidePaymentApplication(
-	payment: Pick<PaymentReceived, "amount" | "currency" | "invoiceNumber" | "accountId">,
-	invoice: Invoice | undefined,
-): PaymentDecision {
-	const unapplied = (reason: string): PaymentDecision => ({ unappliedAmount: payment.amount, unappliedReason: reason });
-	if (!payment.invoiceNumber) return unapplied("payment names no invoice (metadata.invoice_number)");
-	if (!invoice) return unapplied(`invoice ${payment.invoiceNumber} does not exist`);
-	if (invoice.currency !== payment.currency) {
-		return unapplied(`payment currency ${payment.currency} differs from invoice currency ${invoice.currency}`);
+export function decidePaymentApplication(payment: PaymentToMatch, context: MatchContext): PaymentDecision {
+	const unapplied = (reason: string): PaymentDecision => ({
+		...(payment.accountId ? { accountId: payment.accountId } : {}),
+		applications: [],
+		creditedAmount: 0,
+		unappliedAmount: payment.amount,
+		unappliedReason: reason,
+	});
+	if (payment.invoiceNumber) {
+		const invoice = context.invoice;
+		if (!invoice) return unapplied(`invoice ${payment.invoiceNumber} does not exist`);
+		if (invoice.currency !== payment.currency) {
+			return unapplied(`payment currency ${payment.currency} differs from invoice currency ${invoice.currency}`);
+		}
+		if (payment.accountId && payment.accountId !== invoice.accountId) {
+			return unapplied(`payment is for account ${payment.accountId} but invoice ${invoice.number} belongs to ${invoice.accountId}`);
+		}
+		if (invoice.status === "void") return unapplied(`invoice ${invoice.number} is void`);
+		const amount = Math.min(payment.amount, Math.max(invoice.amountDue, 0));
+		return {
+			accountId: invoice.accountId,
+			applications: amount > 0 ? [{ invoiceNumber: invoice.number, amount }] : [],
+			creditedAmount: payment.amount - amount,
+			unappliedAmount: 0,
+		};
 	}
-	if (payment.accountId && payment.accountId !== invoice.accountId) {
-		return unapplied(`payment is for account ${payment.accountId} but invoice ${invoice.number} belongs to ${invoice.accountId}`);
+	if (!payment.accountId) return unapplied("payment names neither an invoice nor a customer");
+	const account = context.account;
+	if (!account) return unapplied(`account ${payment.accountId} does not exist`);
+	if (account.currency !== payment.currency) {
+		return unapplied(`payment currency ${payment.currency} differs from account ${account.accountId}'s currency ${account.currency}`);
 	}
-	if (invoice.status === "void") return unapplied(`invoice ${invoice.number} is void`);
-	if (invoice.amountDue <= 0) return unapplied(`invoice ${invoice.number} has nothing due`);
-	const amount = Math.min(payment.amount, invoice.amountDue);
-	const excess = payment.amount - amount;
+	const open = context.openInvoices
+		.filter((i) => i.accountId === account.accountId && i.currency === payment.currency && i.status !== "void" && i.amountDue > 0)
+		.sort(byDueDate);
+	const exact = open.find((i) => i.amountDue === payment.amount);
+	if (exact) {
+		return {
+			accountId: account.accountId,
+			applications: [{ invoiceNumber: exact.number, amount: payment.amount }],
+			creditedAmount: 0,
+			unappliedAmount: 0,
+		};
+	}
+	const totalDue = open.reduce((acc, i) => acc + i.amountDue, 0);
+	if (payment.amount < totalDue) {
+		return unapplied(
+			`no open invoice of account ${account.accountId} is due exactly ${payment.amount} and it does not cover all ${open.length} open invoices (${totalDue} due)`,
+		);
+	}
 	return {
-		applyTo: { invoiceNumber: invoice.number, amount },
-		unappliedAmount: excess,
-		...(excess > 0 ? { unappliedReason: `overpayment: ${excess} more than invoice ${invoice.number} had due` } : {}),
+		accountId: account.accountId,
+		applications: open.map((i) => ({ invoiceNumber: i.number, amount: i.amountDue })),
+		creditedAmount: payment.amount - totalDue,
+		unappliedAmount: 0,
 	};
 }
 
-/** The writes that apply an amount to an invoice: invoice, ledger entry and account balance, together. */
-function applicationItems(deps: TableDeps, invoice: Invoice, amount: number, paymentRef: string, at: string): TransactItem[] {
-	const amountPaid = invoice.amountPaid + amount;
-	const amountDue = invoice.amountDue - amount;
-	const status = amountDue === 0 ? "paid" : "partially_paid";
-	return [
-		{
-			Update: {
-				TableName: deps.tableName,
-				Key: keys.invoice(invoice.number),
-				UpdateExpression:
-					amountDue === 0
-						? "SET amountPaid = :paid, amountDue = :due, #status = :status REMOVE gsi2pk, gsi2sk"
-						: "SET amountPaid = :paid, amountDue = :due, #status = :status",
-				// Optimistic: another payment or a credit memo in between makes this transaction retry.
-				ConditionExpression: "amountPaid = :expectedPaid AND amountDue = :expectedDue",
-				ExpressionAttributeNames: { "#status": "status" },
-				ExpressionAttributeValues: {
-					":paid": amountPaid,
-					":due": amountDue,
-					":status": status,
-					":expectedPaid": invoice.amountPaid,
-					":expectedDue": invoice.amountDue,
-				},
-			},
-		},
-		{
-			Put: {
-				TableName: deps.tableName,
-				Item: {
-					...keys.ledgerEntry(invoice.accountId, at, randomUUID()),
-					accountId: invoice.accountId,
-					type: "payment_applied",
-					amount: -amount,
-					currency: invoice.currency,
-					reference: `${paymentRef} -> ${invoice.number}`,
-					at,
-				},
-			},
-		},
-		{
-			Update: {
-				TableName: deps.tableName,
-				Key: keys.account(invoice.accountId),
-				UpdateExpression: "SET balance = balance - :amount",
-				ConditionExpression: "attribute_exists(pk)",
-				ExpressionAttributeValues: { ":amount": amount },
-			},
-		},
-	];
+async function loadMatchContext(deps: TableDeps, payment: PaymentToMatch): Promise<MatchContext> {
+	if (payment.invoiceNumber) {
+		const invoice = await getInvoice(deps, payment.invoiceNumber);
+		return { ...(invoice ? { invoice } : {}), openInvoices: [] };
+	}
+	if (!payment.accountId) return { openInvoices: [] };
+	const [account, invoices] = await Promise.all([getAccount(deps, payment.accountId), listInvoicesOfAccount(deps, payment.accountId)]);
+	return { ...(account ? { account } : {}), openInvoices: invoices.filter((i) => i.amountDue > 0) };
 }
 
-function paymentStatus(applied: number, unapplied: number): Payment["status"] {
-	if (applied === 0) return "unapplied";
+function ledgerItem(
+	deps: TableDeps,
+	accountId: string,
+	type: LedgerEntry["type"],
+	amount: number,
+	currency: string,
+	reference: string,
+	at: string,
+): TransactItem {
+	return {
+		Put: {
+			TableName: deps.tableName,
+			Item: { ...keys.ledgerEntry(accountId, at, randomUUID()), accountId, type, amount, currency, reference, at },
+		},
+	};
+}
+
+/**
+ * One write per invoice and transaction (DynamoDB refuses two on the same item): a change
+ * of the amount paid (optimistic on the amount read) and/or setting or releasing a hold.
+ */
+function invoiceUpdate(deps: TableDeps, invoice: Invoice, change: { paidDelta?: number; hold?: Invoice["hold"] | null }): TransactItem {
+	const sets: string[] = [];
+	const removes: string[] = [];
+	const values: Record<string, unknown> = {};
+	const names: Record<string, string> = {};
+	let condition = "attribute_exists(pk)";
+	if (change.paidDelta) {
+		const amountPaid = invoice.amountPaid + change.paidDelta;
+		// From what is due, not from the total: credit applied, credit memos and write-offs also reduce it.
+		const amountDue = invoice.amountDue - change.paidDelta;
+		names["#status"] = "status";
+		sets.push("amountPaid = :paid", "amountDue = :due", "#status = :status");
+		Object.assign(values, {
+			":paid": amountPaid,
+			":due": amountDue,
+			":status": amountDue <= 0 ? "paid" : amountPaid === 0 ? "open" : "partially_paid",
+			":expectedPaid": invoice.amountPaid,
+			":expectedDue": invoice.amountDue,
+		});
+		if (amountDue === 0) removes.push("gsi2pk", "gsi2sk");
+		else {
+			// A refund reopens a paid invoice: it is back in the open-invoices queue dunning reads.
+			const open = keys.openInvoice(invoice.dueDate, invoice.number);
+			sets.push("gsi2pk = :gsi2pk", "gsi2sk = :gsi2sk");
+			Object.assign(values, { ":gsi2pk": open.gsi2pk, ":gsi2sk": open.gsi2sk });
+		}
+		// Another payment or a credit memo in between makes the transaction retry.
+		condition = "amountPaid = :expectedPaid AND amountDue = :expectedDue";
+	}
+	if (change.hold) {
+		sets.push("#hold = :hold");
+		values[":hold"] = change.hold;
+		names["#hold"] = "hold";
+	} else if (change.hold === null) {
+		removes.push("#hold");
+		names["#hold"] = "hold";
+	}
+	const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""]
+		.filter(Boolean)
+		.join(" ");
+	return {
+		Update: {
+			TableName: deps.tableName,
+			Key: keys.invoice(invoice.number),
+			UpdateExpression: expression,
+			ConditionExpression: condition,
+			...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+			...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+		},
+	};
+}
+
+/** The writes that apply a decision: per invoice its update and ledger entry, the credit's entry, and the account once. */
+function settlementItems(
+	deps: TableDeps,
+	decision: PaymentDecision,
+	invoices: ReadonlyMap<string, Invoice>,
+	paymentRef: string,
+	currency: string,
+	at: string,
+): TransactItem[] {
+	const accountId = decision.accountId;
+	const applied = decision.applications.reduce((acc, a) => acc + a.amount, 0);
+	if (!accountId || applied + decision.creditedAmount === 0) return [];
+	const items: TransactItem[] = [];
+	for (const application of decision.applications) {
+		const invoice = invoices.get(application.invoiceNumber);
+		if (!invoice) throw new Error(`invoice ${application.invoiceNumber} was not loaded`);
+		items.push(invoiceUpdate(deps, invoice, { paidDelta: application.amount }));
+		items.push(ledgerItem(deps, accountId, "payment_applied", -application.amount, currency, `${paymentRef} -> ${invoice.number}`, at));
+	}
+	if (decision.creditedAmount > 0) {
+		items.push(ledgerItem(deps, accountId, "account_credit", -decision.creditedAmount, currency, `${paymentRef} overpayment`, at));
+	}
+	items.push({
+		Update: {
+			TableName: deps.tableName,
+			Key: keys.account(accountId),
+			UpdateExpression:
+				decision.creditedAmount > 0
+					? "SET balance = balance - :amount, creditBalance = if_not_exists(creditBalance, :zero) + :credit"
+					: "SET balance = balance - :amount",
+			ConditionExpression: "attribute_exists(pk)",
+			ExpressionAttributeValues:
+				decision.creditedAmount > 0
+					? { ":amount": applied + decision.creditedAmount, ":credit": decision.creditedAmount, ":zero": 0 }
+					: { ":amount": applied },
+		},
+	});
+	return items;
+}
+
+function invoiceMap(context: MatchContext): Map<string, Invoice> {
+	const all = [...(context.invoice ? [context.invoice] : []), ...context.openInvoices];
+	return new Map(all.map((i) => [i.number, i]));
+}
+
+function paymentStatus(settled: number, unapplied: number): Payment["status"] {
+	if (settled === 0) return "unapplied";
 	return unapplied === 0 ? "applied" : "partially_applied";
 }
 
@@ -105,11 +239,21 @@ export type WebhookOutcome =
 	| { readonly result: "duplicate_event"; readonly eventId: string }
 	| { readonly result: "duplicate_payment"; readonly eventId: string; readonly paymentId: string }
 	| { readonly result: "ignored"; readonly eventId: string; readonly eventType: string }
+	| { readonly result: "parked"; readonly eventId: string; readonly paymentId: string; readonly reason: string }
+	| {
+			readonly result: "refunded" | "dispute_opened" | "dispute_won" | "dispute_lost" | "no_change";
+			readonly eventId: string;
+			readonly paymentId: string;
+			readonly amount: number;
+			readonly invoiceNumbers: readonly string[];
+	  }
 	| {
 			readonly result: Payment["status"];
 			readonly eventId: string;
 			readonly paymentId: string;
 			readonly invoiceNumber?: string;
+			readonly invoiceNumbers: readonly string[];
+			readonly creditedAmount: number;
 			readonly unappliedReason?: string;
 	  };
 
@@ -144,6 +288,10 @@ function isConditionFailure(err: unknown, index: number): boolean {
 	return err instanceof TransactionCanceledException && err.CancellationReasons?.[index]?.Code === "ConditionalCheckFailed";
 }
 
+async function backOff(attempt: number): Promise<void> {
+	await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+}
+
 /** Stores an event that carries no payment (kept for audit) exactly once. */
 export async function recordIgnoredEvent(
 	deps: TableDeps,
@@ -165,10 +313,45 @@ export async function recordIgnoredEvent(
 	}
 }
 
+export async function getPayment(deps: TableDeps, provider: string, paymentId: string): Promise<Payment | undefined> {
+	const out = await deps.ddb.send(
+		new GetCommand({ TableName: deps.tableName, Key: keys.payment(provider, paymentId), ConsistentRead: true }),
+	);
+	return out.Item ? paymentSchema.parse(withoutKeys(out.Item)) : undefined;
+}
+
+function paymentItem(record: Payment): Record<string, unknown> {
+	return {
+		...keys.payment(record.provider, record.paymentId),
+		...keys.paymentListing(record.receivedAt, record.provider, record.paymentId),
+		...(record.unappliedAmount > 0 ? keys.unappliedPayment(record.receivedAt, record.provider, record.paymentId) : {}),
+		...record,
+	};
+}
+
+function settledRecord(
+	base: Omit<Payment, "status" | "appliedAmount" | "creditedAmount" | "unappliedAmount" | "applications" | "unappliedReason">,
+	decision: PaymentDecision,
+): Payment {
+	const applied = decision.applications.reduce((acc, a) => acc + a.amount, 0);
+	const { unappliedReason: _previous, ...rest } = base as Payment;
+	return {
+		...rest,
+		...(decision.accountId ? { accountId: decision.accountId } : {}),
+		status: paymentStatus(applied + decision.creditedAmount, decision.unappliedAmount),
+		appliedAmount: applied,
+		creditedAmount: decision.creditedAmount,
+		unappliedAmount: decision.unappliedAmount,
+		...(decision.unappliedReason ? { unappliedReason: decision.unappliedReason } : {}),
+		applications: [...decision.applications],
+	};
+}
+
 /**
  * Stores the raw event, the payment and its application in one transaction: the event's
  * id makes a redelivery change nothing, the payment's id makes a second event for the same
- * payment (payment_intent.succeeded and charge.succeeded) apply it only once.
+ * payment (payment_intent.succeeded and charge.succeeded) apply it only once. Refunds and
+ * disputes that arrived first are applied right after.
  */
 export async function recordPayment(
 	deps: TableDeps,
@@ -177,51 +360,30 @@ export async function recordPayment(
 	rawBody: string,
 ): Promise<WebhookOutcome> {
 	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-		const invoice = payment.invoiceNumber ? await getInvoice(deps, payment.invoiceNumber) : undefined;
-		const decision = decidePaymentApplication(payment, invoice);
-		const applied = decision.applyTo?.amount ?? 0;
+		const context = await loadMatchContext(deps, payment);
+		const decision = decidePaymentApplication(payment, context);
 		const at = new Date().toISOString();
-		const accountId = payment.accountId ?? invoice?.accountId;
-		const record: Payment = {
-			provider: payment.provider,
-			paymentId: payment.paymentId,
-			eventId: payment.eventId,
-			...(accountId ? { accountId } : {}),
-			...(payment.invoiceNumber ? { invoiceNumber: payment.invoiceNumber } : {}),
-			amount: payment.amount,
-			currency: payment.currency,
-			receivedAt: payment.receivedAt,
-			status: paymentStatus(applied, decision.unappliedAmount),
-			appliedAmount: applied,
-			unappliedAmount: decision.unappliedAmount,
-			...(decision.unappliedReason ? { unappliedReason: decision.unappliedReason } : {}),
-			applications: decision.applyTo ? [decision.applyTo] : [],
-		};
+		const record = settledRecord(
+			{
+				provider: payment.provider,
+				paymentId: payment.paymentId,
+				eventId: payment.eventId,
+				...(payment.invoiceNumber ? { invoiceNumber: payment.invoiceNumber } : {}),
+				amount: payment.amount,
+				currency: payment.currency,
+				receivedAt: payment.receivedAt,
+				refundedAmount: 0,
+				chargebackAmount: 0,
+			},
+			decision,
+		);
 		const items: TransactItem[] = [
 			eventItem(deps, payment.provider, payment.eventId, eventType, rawBody, { handling: "payment", paymentId: payment.paymentId }),
-			{
-				Put: {
-					TableName: deps.tableName,
-					Item: {
-						...keys.payment(payment.provider, payment.paymentId),
-						...keys.paymentListing(payment.receivedAt, payment.provider, payment.paymentId),
-						...(decision.unappliedAmount > 0 ? keys.unappliedPayment(payment.receivedAt, payment.provider, payment.paymentId) : {}),
-						...record,
-					},
-					ConditionExpression: "attribute_not_exists(pk)",
-				},
-			},
-			...(invoice && decision.applyTo ? applicationItems(deps, invoice, applied, `${payment.provider}:${payment.paymentId}`, at) : []),
+			{ Put: { TableName: deps.tableName, Item: paymentItem(record), ConditionExpression: "attribute_not_exists(pk)" } },
+			...settlementItems(deps, decision, invoiceMap(context), `${payment.provider}:${payment.paymentId}`, payment.currency, at),
 		];
 		try {
 			await deps.ddb.send(new TransactWriteCommand({ TransactItems: items }));
-			return {
-				result: record.status,
-				eventId: payment.eventId,
-				paymentId: payment.paymentId,
-				...(decision.applyTo ? { invoiceNumber: decision.applyTo.invoiceNumber } : {}),
-				...(decision.unappliedReason ? { unappliedReason: decision.unappliedReason } : {}),
-			};
 		} catch (err) {
 			if (isConditionFailure(err, 0)) return { result: "duplicate_event", eventId: payment.eventId };
 			if (isConditionFailure(err, 1)) {
@@ -230,70 +392,368 @@ export async function recordPayment(
 				return { result: "duplicate_payment", eventId: payment.eventId, paymentId: payment.paymentId };
 			}
 			if (!(err instanceof TransactionCanceledException)) throw err;
-			await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+			await backOff(attempt);
+			continue;
 		}
+		await applyParkedAdjustments(deps, { provider: payment.provider, paymentId: payment.paymentId });
+		const first = decision.applications[0];
+		return {
+			result: record.status,
+			eventId: payment.eventId,
+			paymentId: payment.paymentId,
+			...(first ? { invoiceNumber: first.invoiceNumber } : {}),
+			invoiceNumbers: decision.applications.map((a) => a.invoiceNumber),
+			creditedAmount: decision.creditedAmount,
+			...(decision.unappliedReason ? { unappliedReason: decision.unappliedReason } : {}),
+		};
 	}
 	throw new TransientError(`payment ${payment.paymentId} could not be recorded: the invoice kept changing`);
+}
+
+interface Reversal {
+	readonly fromCredit: number;
+	readonly fromInvoices: readonly PaymentApplication[];
+}
+
+/**
+ * Where money taken back (refund or lost dispute) comes from: account credit first (the
+ * overpayment), then the applications newest first. Earlier reversals already used the
+ * first `alreadyReversed` of that order, so a second partial refund continues where the
+ * first stopped. Money that was never booked (unapplied cash) reverses no ledger entry.
+ */
+export function allocateReversal(payment: Payment, amount: number): Reversal {
+	let skip = payment.refundedAmount + payment.chargebackAmount;
+	let left = amount;
+	const take = (layer: number): number => {
+		const available = Math.max(layer - skip, 0);
+		skip = Math.max(skip - layer, 0);
+		const taken = Math.min(available, left);
+		left -= taken;
+		return taken;
+	};
+	const fromCredit = take(payment.creditedAmount);
+	const fromInvoices: PaymentApplication[] = [];
+	for (const application of [...payment.applications].reverse()) {
+		const taken = take(application.amount);
+		if (taken > 0) fromInvoices.push({ invoiceNumber: application.invoiceNumber, amount: taken });
+	}
+	return { fromCredit, fromInvoices };
+}
+
+interface AdjustmentPlan {
+	readonly outcome: "refunded" | "dispute_opened" | "dispute_won" | "dispute_lost" | "no_change";
+	readonly amount: number;
+	readonly items: TransactItem[];
+	readonly invoiceNumbers: readonly string[];
+}
+
+async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: PaymentAdjustment): Promise<AdjustmentPlan> {
+	const paymentKey = keys.payment(payment.provider, payment.paymentId);
+	const ref = `${payment.provider}:${payment.paymentId}`;
+	const at = new Date().toISOString();
+	const noChange: AdjustmentPlan = { outcome: "no_change", amount: 0, items: [], invoiceNumbers: [] };
+	if (adjustment.currency !== payment.currency) return noChange;
+	const appliedInvoices = [...new Set(payment.applications.map((a) => a.invoiceNumber))];
+	const loaded = new Map<string, Invoice>();
+	for (const number of appliedInvoices) {
+		const invoice = await getInvoice(deps, number);
+		if (invoice) loaded.set(number, invoice);
+	}
+	const reversalItems = (amount: number, type: "refund" | "chargeback", releaseHolds: boolean): TransactItem[] => {
+		const reversal = allocateReversal(payment, amount);
+		const items: TransactItem[] = [];
+		const touched = new Set<string>();
+		for (const part of reversal.fromInvoices) {
+			const invoice = loaded.get(part.invoiceNumber);
+			if (!invoice) continue;
+			touched.add(part.invoiceNumber);
+			items.push(invoiceUpdate(deps, invoice, { paidDelta: -part.amount, ...(releaseHolds ? { hold: null } : {}) }));
+			items.push(ledgerItem(deps, invoice.accountId, type, part.amount, payment.currency, `${ref} ${type} <- ${invoice.number}`, at));
+		}
+		if (releaseHolds) {
+			for (const [number, invoice] of loaded)
+				if (!touched.has(number) && invoice.hold) items.push(invoiceUpdate(deps, invoice, { hold: null }));
+		}
+		const booked = reversal.fromCredit + reversal.fromInvoices.reduce((acc, p) => acc + p.amount, 0);
+		if (payment.accountId && booked > 0) {
+			if (reversal.fromCredit > 0) {
+				items.push(
+					ledgerItem(deps, payment.accountId, type, reversal.fromCredit, payment.currency, `${ref} ${type} of account credit`, at),
+				);
+			}
+			items.push({
+				Update: {
+					TableName: deps.tableName,
+					Key: keys.account(payment.accountId),
+					UpdateExpression: "SET balance = balance + :amount, creditBalance = creditBalance - :credit",
+					// Credit already consumed by a later invoice cannot be handed back twice.
+					ConditionExpression: "attribute_exists(pk) AND creditBalance >= :credit",
+					ExpressionAttributeValues: { ":amount": booked, ":credit": reversal.fromCredit },
+				},
+			});
+		}
+		return items;
+	};
+	switch (adjustment.kind) {
+		case "refund": {
+			const amount = Math.min(adjustment.refundedTotal, payment.amount) - payment.refundedAmount;
+			if (amount <= 0) return noChange;
+			return {
+				outcome: "refunded",
+				amount,
+				invoiceNumbers: allocateReversal(payment, amount).fromInvoices.map((p) => p.invoiceNumber),
+				items: [
+					{
+						Update: {
+							TableName: deps.tableName,
+							Key: paymentKey,
+							UpdateExpression: "SET refundedAmount = :new",
+							ConditionExpression: "refundedAmount = :old AND chargebackAmount = :chargeback",
+							ExpressionAttributeValues: {
+								":new": payment.refundedAmount + amount,
+								":old": payment.refundedAmount,
+								":chargeback": payment.chargebackAmount,
+							},
+						},
+					},
+					...reversalItems(amount, "refund", false),
+				],
+			};
+		}
+		case "dispute_opened": {
+			if (payment.dispute?.disputeId === adjustment.disputeId) return noChange;
+			const hold = { reason: `dispute ${adjustment.disputeId} (${adjustment.reason}) on ${ref}`, since: adjustment.occurredAt };
+			return {
+				outcome: "dispute_opened",
+				amount: adjustment.amount,
+				invoiceNumbers: [...loaded.keys()],
+				items: [
+					{
+						Update: {
+							TableName: deps.tableName,
+							Key: paymentKey,
+							UpdateExpression: "SET dispute = :dispute",
+							ConditionExpression: "attribute_exists(pk)",
+							ExpressionAttributeValues: {
+								":dispute": {
+									disputeId: adjustment.disputeId,
+									status: "open",
+									amount: adjustment.amount,
+									reason: adjustment.reason,
+									since: adjustment.occurredAt,
+								},
+							},
+						},
+					},
+					...[...loaded.values()].map((invoice) => invoiceUpdate(deps, invoice, { hold })),
+				],
+			};
+		}
+		case "dispute_closed": {
+			if (payment.dispute && payment.dispute.status !== "open") return noChange;
+			const dispute = {
+				disputeId: adjustment.disputeId,
+				status: adjustment.outcome,
+				amount: adjustment.amount,
+				reason: payment.dispute?.reason ?? "unspecified",
+				since: payment.dispute?.since ?? adjustment.occurredAt,
+			};
+			const lost = adjustment.outcome === "lost";
+			const amount = lost ? Math.min(adjustment.amount, payment.amount - payment.refundedAmount - payment.chargebackAmount) : 0;
+			return {
+				outcome: lost ? "dispute_lost" : "dispute_won",
+				amount,
+				invoiceNumbers: [...loaded.keys()],
+				items: [
+					{
+						Update: {
+							TableName: deps.tableName,
+							Key: paymentKey,
+							UpdateExpression: "SET dispute = :dispute, chargebackAmount = :new",
+							ConditionExpression: "chargebackAmount = :old AND refundedAmount = :refunded",
+							ExpressionAttributeValues: {
+								":dispute": dispute,
+								":new": payment.chargebackAmount + amount,
+								":old": payment.chargebackAmount,
+								":refunded": payment.refundedAmount,
+							},
+						},
+					},
+					...(lost
+						? reversalItems(amount, "chargeback", true)
+						: [...loaded.values()].filter((i) => i.hold).map((invoice) => invoiceUpdate(deps, invoice, { hold: null }))),
+				],
+			};
+		}
+	}
+}
+
+/**
+ * A refund or dispute: stored with its effects in one transaction. One that refers to a
+ * payment not yet recorded is parked and applied when the payment arrives (or by the
+ * reconcile step), claimed from the parked queue so it takes effect once.
+ */
+export async function recordAdjustment(
+	deps: TableDeps,
+	adjustment: PaymentAdjustment,
+	eventType: string,
+	rawBody: string,
+	options: { fromParked?: boolean } = {},
+): Promise<WebhookOutcome> {
+	const { provider, eventId, paymentId } = adjustment;
+	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		const payment = await getPayment(deps, provider, paymentId);
+		if (!payment) {
+			const reason = `payment ${provider}:${paymentId} has not arrived yet`;
+			if (options.fromParked) return { result: "parked", eventId, paymentId, reason };
+			const parkedKey = keys.parkedEvent(provider, paymentId, adjustment.occurredAt, eventId);
+			try {
+				await deps.ddb.send(
+					new TransactWriteCommand({
+						TransactItems: [
+							eventItem(deps, provider, eventId, eventType, rawBody, { handling: "parked", paymentId }),
+							{
+								Put: {
+									TableName: deps.tableName,
+									Item: {
+										...parkedKey,
+										...keys.parkedListing(provider, paymentId, adjustment.occurredAt, eventId),
+										adjustment,
+										eventType,
+										rawBody,
+									},
+								},
+							},
+						],
+					}),
+				);
+			} catch (err) {
+				if (isConditionFailure(err, 0)) return { result: "duplicate_event", eventId };
+				throw err;
+			}
+			// The payment may have been recorded between the read above and the parking; it then missed this event.
+			if (await getPayment(deps, provider, paymentId)) await applyParkedAdjustments(deps, { provider, paymentId });
+			return { result: "parked", eventId, paymentId, reason };
+		}
+		const plan = await planAdjustment(deps, payment, adjustment);
+		const eventWrites: TransactItem[] = options.fromParked
+			? [
+					{
+						Delete: {
+							TableName: deps.tableName,
+							Key: keys.parkedEvent(provider, paymentId, adjustment.occurredAt, eventId),
+							ConditionExpression: "attribute_exists(pk)",
+						},
+					},
+					{
+						Update: {
+							TableName: deps.tableName,
+							Key: keys.webhookEvent(provider, eventId),
+							UpdateExpression: "SET handling = :done, outcome = :outcome",
+							ExpressionAttributeValues: { ":done": "adjustment", ":outcome": plan.outcome },
+						},
+					},
+				]
+			: [eventItem(deps, provider, eventId, eventType, rawBody, { handling: "adjustment", paymentId, outcome: plan.outcome })];
+		try {
+			await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...eventWrites, ...plan.items] }));
+			return { result: plan.outcome, eventId, paymentId, amount: plan.amount, invoiceNumbers: plan.invoiceNumbers };
+		} catch (err) {
+			if (isConditionFailure(err, 0)) return { result: "duplicate_event", eventId };
+			if (!(err instanceof TransactionCanceledException)) throw err;
+			await backOff(attempt);
+		}
+	}
+	throw new TransientError(`event ${eventId} for payment ${paymentId} could not be applied: the payment kept changing`);
+}
+
+/** Applies parked refunds and disputes whose payment is now recorded, oldest first; all of them when no payment is named. */
+export async function applyParkedAdjustments(
+	deps: TableDeps,
+	payment?: { provider: string; paymentId: string },
+): Promise<{ applied: number; stillParked: number }> {
+	const parked = payment
+		? await queryAll(deps, {
+				KeyConditionExpression: "pk = :pk",
+				ExpressionAttributeValues: { ":pk": keys.parkedEvent(payment.provider, payment.paymentId, "", "").pk },
+				ConsistentRead: true,
+			})
+		: await queryAll(deps, {
+				IndexName: GSI2,
+				KeyConditionExpression: "gsi2pk = :pk",
+				ExpressionAttributeValues: { ":pk": keys.parkedListing("", "", "", "").gsi2pk },
+			});
+	let applied = 0;
+	for (const item of parked) {
+		const outcome = await recordAdjustment(deps, item.adjustment as PaymentAdjustment, String(item.eventType), String(item.rawBody), {
+			fromParked: true,
+		});
+		if (outcome.result !== "parked" && outcome.result !== "duplicate_event") applied += 1;
+	}
+	return { applied, stillParked: parked.length - applied };
 }
 
 export interface ReapplyResult {
 	readonly examined: number;
 	readonly applied: number;
 	readonly amountApplied: Record<string, number>;
+	readonly amountCredited: Record<string, number>;
 	readonly stillUnapplied: number;
 }
 
 /**
- * The reconcile step: an unapplied payment whose invoice now exists and is open (the
- * payment arrived first) is applied now, in one transaction with its ledger entry.
+ * The reconcile step: an unapplied payment that now has a match (its invoice was issued
+ * after it arrived, its customer now has an invoice of that amount) is applied now, in one
+ * transaction with its ledger entries. Payments already refunded or disputed stay as they are.
  */
 export async function reapplyUnappliedPayments(deps: TableDeps): Promise<ReapplyResult> {
 	const unapplied = await listUnappliedPayments(deps);
 	let applied = 0;
 	const amountApplied: Record<string, number> = {};
+	const amountCredited: Record<string, number> = {};
 	for (const payment of unapplied) {
-		if (payment.appliedAmount > 0 || !payment.invoiceNumber) continue;
-		const invoice = await getInvoice(deps, payment.invoiceNumber);
-		const decision = decidePaymentApplication({ ...payment, amount: payment.unappliedAmount }, invoice);
-		if (!invoice || !decision.applyTo) continue;
-		const amount = decision.applyTo.amount;
-		const remaining = payment.unappliedAmount - amount;
-		const at = new Date().toISOString();
+		const untouched =
+			payment.appliedAmount === 0 &&
+			payment.creditedAmount === 0 &&
+			payment.refundedAmount === 0 &&
+			payment.chargebackAmount === 0 &&
+			!payment.dispute;
+		if (!untouched) continue;
+		const context = await loadMatchContext(deps, payment);
+		const decision = decidePaymentApplication(payment, context);
+		const settled = decision.applications.reduce((acc, a) => acc + a.amount, 0);
+		if (settled + decision.creditedAmount === 0) continue;
+		const record = settledRecord(payment, decision);
 		try {
 			await deps.ddb.send(
 				new TransactWriteCommand({
 					TransactItems: [
 						{
-							Update: {
+							Put: {
 								TableName: deps.tableName,
-								Key: keys.payment(payment.provider, payment.paymentId),
-								UpdateExpression:
-									remaining === 0
-										? "SET appliedAmount = :applied, unappliedAmount = :remaining, #status = :status, applications = :apps, accountId = :account REMOVE gsi2pk, gsi2sk, unappliedReason"
-										: "SET appliedAmount = :applied, unappliedAmount = :remaining, #status = :status, applications = :apps, accountId = :account, unappliedReason = :reason",
-								ConditionExpression: "unappliedAmount = :expected",
-								ExpressionAttributeNames: { "#status": "status" },
-								ExpressionAttributeValues: {
-									":applied": payment.appliedAmount + amount,
-									":remaining": remaining,
-									":status": paymentStatus(payment.appliedAmount + amount, remaining),
-									":apps": [...payment.applications, { invoiceNumber: invoice.number, amount }],
-									":account": invoice.accountId,
-									":expected": payment.unappliedAmount,
-									...(remaining === 0 ? {} : { ":reason": decision.unappliedReason ?? "overpayment" }),
-								},
+								Item: paymentItem(record),
+								ConditionExpression: "unappliedAmount = :expected AND appliedAmount = :zero",
+								ExpressionAttributeValues: { ":expected": payment.unappliedAmount, ":zero": 0 },
 							},
 						},
-						...applicationItems(deps, invoice, amount, `${payment.provider}:${payment.paymentId}`, at),
+						...settlementItems(
+							deps,
+							decision,
+							invoiceMap(context),
+							`${payment.provider}:${payment.paymentId}`,
+							payment.currency,
+							new Date().toISOString(),
+						),
 					],
 				}),
 			);
 			applied += 1;
-			amountApplied[invoice.currency] = (amountApplied[invoice.currency] ?? 0) + amount;
+			if (settled > 0) amountApplied[payment.currency] = (amountApplied[payment.currency] ?? 0) + settled;
+			if (decision.creditedAmount > 0) amountCredited[payment.currency] = (amountCredited[payment.currency] ?? 0) + decision.creditedAmount;
 		} catch (err) {
 			if (!(err instanceof TransactionCanceledException)) throw err;
 			// Changed under us (a webhook applied it meanwhile): the next run looks again.
 		}
 	}
-	return { examined: unapplied.length, applied, amountApplied, stillUnapplied: unapplied.length - applied };
+	return { examined: unapplied.length, applied, amountApplied, amountCredited, stillUnapplied: unapplied.length - applied };
 }

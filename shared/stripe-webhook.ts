@@ -25,6 +25,25 @@ const chargeSchema = z.object({
 	metadata: metadataSchema,
 });
 
+const refundedChargeSchema = z.object({
+	id: z.string().min(1),
+	object: z.literal("charge"),
+	amount_refunded: minorUnitsSchema.positive(),
+	currency: currencySchema,
+	payment_intent: z.string().nullish(),
+});
+
+const disputeSchema = z.object({
+	id: z.string().min(1),
+	object: z.literal("dispute"),
+	amount: minorUnitsSchema.positive(),
+	currency: currencySchema,
+	charge: z.string().min(1),
+	payment_intent: z.string().nullish(),
+	reason: z.string().default("unspecified"),
+	status: z.string(),
+});
+
 const eventEnvelopeSchema = z.object({
 	id: z.string().min(1),
 	type: z.string().min(1),
@@ -45,8 +64,25 @@ export interface PaymentReceived {
 	readonly receivedAt: string;
 }
 
+/** Something that happened later to a payment already taken: a refund or a dispute. */
+export type PaymentAdjustment = {
+	readonly provider: string;
+	readonly eventId: string;
+	readonly paymentId: string;
+	readonly currency: string;
+	readonly occurredAt: string;
+} & (
+	| {
+			readonly kind: "refund" /** Cumulative, as processors report it, so a redelivery or reordering refunds nothing twice. */;
+			readonly refundedTotal: number;
+	  }
+	| { readonly kind: "dispute_opened"; readonly disputeId: string; readonly amount: number; readonly reason: string }
+	| { readonly kind: "dispute_closed"; readonly disputeId: string; readonly amount: number; readonly outcome: "won" | "lost" }
+);
+
 export type StripeEventResult =
 	| { readonly kind: "payment"; readonly eventId: string; readonly eventType: string; readonly payment: PaymentReceived }
+	| { readonly kind: "adjustment"; readonly eventId: string; readonly eventType: string; readonly adjustment: PaymentAdjustment }
 	| { readonly kind: "ignored"; readonly eventId: string; readonly eventType: string };
 
 /**
@@ -117,6 +153,34 @@ export function parseStripeEvent(json: unknown): StripeEventResult {
 				receivedAt: new Date(created * 1000).toISOString(),
 			},
 		};
+	}
+	const occurredAt = new Date(created * 1000).toISOString();
+	if (eventType === "charge.refunded") {
+		const charge = refundedChargeSchema.safeParse(data.object);
+		if (!charge.success) throw invalid("charge", charge.error);
+		const { id, payment_intent, currency, amount_refunded } = charge.data;
+		const adjustment: PaymentAdjustment = {
+			kind: "refund",
+			provider: "stripe",
+			eventId,
+			paymentId: payment_intent ?? id,
+			currency,
+			occurredAt,
+			refundedTotal: amount_refunded,
+		};
+		return { kind: "adjustment", eventId, eventType, adjustment };
+	}
+	if (eventType === "charge.dispute.created" || eventType === "charge.dispute.closed") {
+		const dispute = disputeSchema.safeParse(data.object);
+		if (!dispute.success) throw invalid("dispute", dispute.error);
+		const { id, payment_intent, charge, currency, amount, reason, status } = dispute.data;
+		const common = { provider: "stripe", eventId, paymentId: payment_intent ?? charge, currency, occurredAt, disputeId: id, amount };
+		const adjustment: PaymentAdjustment =
+			eventType === "charge.dispute.created"
+				? { ...common, kind: "dispute_opened", reason }
+				: // Stripe closes a dispute as won, lost or warning_closed (an inquiry that never became a chargeback).
+					{ ...common, kind: "dispute_closed", outcome: status === "lost" ? "lost" : "won" };
+		return { kind: "adjustment", eventId, eventType, adjustment };
 	}
 	return { kind: "ignored", eventId, eventType };
 }

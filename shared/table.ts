@@ -63,6 +63,15 @@ export const keys = {
 		gsi2sk: `${receivedAt}#${provider}#${paymentId}`,
 	}),
 	webhookEvent: (provider: string, eventId: string) => ({ pk: `EVENT#${provider}#${eventId}`, sk: "EVENT" }),
+	/** A refund or dispute waiting for its payment, oldest first under the payment. */
+	parkedEvent: (provider: string, paymentId: string, occurredAt: string, eventId: string) => ({
+		pk: `PARKED#${provider}#${paymentId}`,
+		sk: `EVENT#${occurredAt}#${eventId}`,
+	}),
+	parkedListing: (provider: string, paymentId: string, occurredAt: string, eventId: string) => ({
+		gsi2pk: "PARKED_EVENTS",
+		gsi2sk: `${provider}#${paymentId}#${occurredAt}#${eventId}`,
+	}),
 	runFailure: (period: string, accountId: string, stage: string) => ({
 		pk: `RUN#${period}`,
 		sk: `FAILURE#${accountId}#${stage}`,

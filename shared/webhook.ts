@@ -1,14 +1,19 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { TableDeps } from "./db.js";
 import { BillingError, PayloadTooLargeError, ValidationError } from "./errors.js";
-import { recordIgnoredEvent, recordPayment, type WebhookOutcome } from "./payments.js";
+import { verifyGoCardlessWebhook } from "./gocardless-webhook.js";
+import { recordAdjustment, recordIgnoredEvent, recordPayment, type WebhookOutcome } from "./payments.js";
 import { verifyStripeWebhook } from "./stripe-webhook.js";
 
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 export interface WebhookDeps extends TableDeps {
 	readonly stripeSecret: () => Promise<string>;
+	readonly gocardlessSecret: () => Promise<string>;
 }
+
+/** A GoCardless webhook carries a batch of events, each stored and applied on its own. */
+export type WebhookResult = WebhookOutcome | { readonly result: "batch"; readonly events: readonly WebhookOutcome[] };
 
 function rawBodyOf(event: APIGatewayProxyEventV2): string {
 	const body = event.body ?? "";
@@ -32,13 +37,27 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
  * POST /webhooks/<provider>: size check, signature over the raw body, then the event is
  * stored once and its payment applied. Every rejection happens before anything is written.
  */
-export async function receivePaymentWebhook(deps: WebhookDeps, event: APIGatewayProxyEventV2): Promise<WebhookOutcome> {
+export async function receivePaymentWebhook(deps: WebhookDeps, event: APIGatewayProxyEventV2): Promise<WebhookResult> {
 	const provider = event.rawPath.replace(/^\/webhooks\//, "").replace(/\/$/, "");
-	if (provider !== "stripe") throw new BillingError(`no webhook endpoint for provider ${JSON.stringify(provider)}`, 404);
+	if (provider !== "stripe" && provider !== "gocardless") {
+		throw new BillingError(`no webhook endpoint for provider ${JSON.stringify(provider)}`, 404);
+	}
 	const rawBody = rawBodyOf(event);
+	if (provider === "gocardless") {
+		const events = verifyGoCardlessWebhook(rawBody, header(event, "webhook-signature"), await deps.gocardlessSecret());
+		const outcomes: WebhookOutcome[] = [];
+		// In order: GoCardless sends a payment's events oldest first, and a chargeback needs its payment.
+		for (const e of events) {
+			if (e.kind === "ignored") outcomes.push(await recordIgnoredEvent(deps, "gocardless", e.eventId, e.eventType, rawBody));
+			else if (e.kind === "adjustment") outcomes.push(await recordAdjustment(deps, e.adjustment, e.eventType, rawBody));
+			else outcomes.push(await recordPayment(deps, e.payment, e.eventType, rawBody));
+		}
+		return { result: "batch", events: outcomes };
+	}
 	const verified = verifyStripeWebhook(rawBody, header(event, "stripe-signature"), await deps.stripeSecret());
 	if (verified.kind === "ignored") {
 		return recordIgnoredEvent(deps, "stripe", verified.eventId, verified.eventType, rawBody);
 	}
+	if (verified.kind === "adjustment") return recordAdjustment(deps, verified.adjustment, verified.eventType, rawBody);
 	return recordPayment(deps, verified.payment, verified.eventType, rawBody);
 }

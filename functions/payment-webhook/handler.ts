@@ -3,7 +3,7 @@ import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { createClients } from "../../shared/clients.js";
-import { getRequiredEnv, stripeWebhookSecret } from "../../shared/config.js";
+import { getRequiredEnv, gocardlessWebhookSecret, stripeWebhookSecret } from "../../shared/config.js";
 import { logger } from "../../shared/lambda.js";
 import { receivePaymentWebhook } from "../../shared/webhook.js";
 
@@ -11,7 +11,10 @@ const { ddb } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-	const outcome = await receivePaymentWebhook({ ddb, tableName, stripeSecret: () => stripeWebhookSecret() }, event);
+	const outcome = await receivePaymentWebhook(
+		{ ddb, tableName, stripeSecret: () => stripeWebhookSecret(), gocardlessSecret: () => gocardlessWebhookSecret() },
+		event,
+	);
 	logger.info("webhook handled", { outcome });
 	return { statusCode: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ received: true, ...outcome }) };
 })

@@ -1,16 +1,14 @@
 import { createClients } from "../../shared/clients.js";
-import { getRequiredEnv } from "../../shared/config.js";
+import { storageConfig } from "../../shared/config.js";
 import { logger, stepHandler } from "../../shared/lambda.js";
-import { verifyLedgerInvariants } from "../../shared/ledger.js";
-import { reapplyUnappliedPayments } from "../../shared/payments.js";
+import { reconcilePayments } from "../../shared/reconciliation.js";
 import { withBillingSchema } from "../../shared/steps.js";
 
-const { ddb } = createClients();
-const tableName = getRequiredEnv("TABLE_NAME");
+const { ddb, s3 } = createClients();
+const { tableName, bucketName } = storageConfig();
 
-export const handler = stepHandler("Reconcile Payments", withBillingSchema, async () => {
-	const reapplied = await reapplyUnappliedPayments({ ddb, tableName });
-	const invariants = await verifyLedgerInvariants({ ddb, tableName });
-	if (!invariants.invariantsHold) logger.error("ledger invariants violated", { violations: invariants.violations });
-	return { reapplied, invariants };
+export const handler = stepHandler("Reconcile Payments", withBillingSchema, async ({ billing }) => {
+	const outcome = await reconcilePayments({ ddb, s3, tableName, bucketName }, billing.period);
+	if (!outcome.invariants.invariantsHold) logger.error("ledger invariants violated", { violations: outcome.invariants.violations });
+	return outcome;
 });

@@ -21,6 +21,7 @@ export interface BillingFunctionEnvironment {
 	readonly bucket: s3.IBucket;
 	readonly sender: SenderIdentity;
 	readonly stripeWebhookSecret: secretsmanager.ISecret;
+	readonly gocardlessWebhookSecret: secretsmanager.ISecret;
 	/** ARN of the billing-cycle state machine (built from its fixed name, so no dependency cycle). */
 	readonly billingCycleStateMachineArn: string;
 }
@@ -74,7 +75,11 @@ export class BillingFunction extends Construct {
 			POWERTOOLS_SERVICE_NAME: "billing",
 			NODE_OPTIONS: "--enable-source-maps",
 		};
-		if (spec.readsStripeSecret) environment.STRIPE_WEBHOOK_SECRET_ARN = env.stripeWebhookSecret.secretArn;
+		if (spec.readsStripeSecret) {
+			// The webhook function verifies every provider's signature, so it reads each provider's secret.
+			environment.STRIPE_WEBHOOK_SECRET_ARN = env.stripeWebhookSecret.secretArn;
+			environment.GOCARDLESS_WEBHOOK_SECRET_ARN = env.gocardlessWebhookSecret.secretArn;
+		}
 		if (spec.startsBillingCycle) environment.STATE_MACHINE_ARN = env.billingCycleStateMachineArn;
 
 		this.function = new NodejsFunction(this, "Function", {
@@ -150,7 +155,10 @@ export class BillingFunction extends Construct {
 		}
 
 		if (spec.sendsEmail) env.sender.grantSend(this.function);
-		if (spec.readsStripeSecret) env.stripeWebhookSecret.grantRead(this.function);
+		if (spec.readsStripeSecret) {
+			env.stripeWebhookSecret.grantRead(this.function);
+			env.gocardlessWebhookSecret.grantRead(this.function);
+		}
 		if (spec.startsBillingCycle) {
 			this.function.addToRolePolicy(
 				new iam.PolicyStatement({

@@ -15,15 +15,17 @@ export interface PaymentWebhookApiProps {
 	readonly burstLimit: number;
 }
 
-/** The HTTP API payment processors post webhooks to: `POST /webhooks/stripe`. */
+/** The HTTP API payment processors post webhooks to: `POST /webhooks/stripe`, `POST /webhooks/gocardless`. */
 export class PaymentWebhookApi extends Construct {
 	static readonly STRIPE_ROUTE_PATH = "/webhooks/stripe";
+	static readonly GOCARDLESS_ROUTE_PATH = "/webhooks/gocardless";
 
 	readonly api: apigw.HttpApi;
 	readonly stage: apigw.HttpStage;
 	readonly accessLogGroup: logs.LogGroup;
 	/** https://<api-id>.execute-api.<region>.amazonaws.com/webhooks/stripe */
 	readonly stripeWebhookUrl: string;
+	readonly gocardlessWebhookUrl: string;
 
 	constructor(scope: Construct, id: string, props: PaymentWebhookApiProps) {
 		super(scope, id);
@@ -59,12 +61,14 @@ export class PaymentWebhookApi extends Construct {
 			},
 		});
 
+		// One integration for every provider's route: the function tells them apart by path.
+		const integration = new HttpLambdaIntegration("StripeWebhook", props.handler, {
+			payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+		});
 		const [route] = this.api.addRoutes({
 			path: PaymentWebhookApi.STRIPE_ROUTE_PATH,
 			methods: [apigw.HttpMethod.POST],
-			integration: new HttpLambdaIntegration("StripeWebhook", props.handler, {
-				payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-			}),
+			integration,
 		});
 		if (route) {
 			acknowledge(route, {
@@ -74,6 +78,20 @@ export class PaymentWebhookApi extends Construct {
 			});
 		}
 
+		const [gocardlessRoute] = this.api.addRoutes({
+			path: PaymentWebhookApi.GOCARDLESS_ROUTE_PATH,
+			methods: [apigw.HttpMethod.POST],
+			integration,
+		});
+		if (gocardlessRoute) {
+			acknowledge(gocardlessRoute, {
+				id: "AwsSolutions-APIG4",
+				reason:
+					"GoCardless cannot authenticate to an API authorizer; each request is authenticated by its Webhook-Signature header (HMAC of the raw body with the endpoint secret), verified by the PaymentWebhook function before anything is stored.",
+			});
+		}
+
 		this.stripeWebhookUrl = `${this.api.apiEndpoint}${PaymentWebhookApi.STRIPE_ROUTE_PATH}`;
+		this.gocardlessWebhookUrl = `${this.api.apiEndpoint}${PaymentWebhookApi.GOCARDLESS_ROUTE_PATH}`;
 	}
 }

@@ -141,6 +141,7 @@ describe("BillingFunction", () => {
 			};
 			const variables = fn.Properties.Environment.Variables;
 			expect("STRIPE_WEBHOOK_SECRET_ARN" in variables, spec.id).toBe(spec.readsStripeSecret);
+			expect("GOCARDLESS_WEBHOOK_SECRET_ARN" in variables, spec.id).toBe(spec.readsStripeSecret);
 			expect("STATE_MACHINE_ARN" in variables, spec.id).toBe(spec.startsBillingCycle);
 		}
 		const sesStatements = resourcesOf("AWS::IAM::Policy").filter(([, policy]) => JSON.stringify(policy).includes("ses:SendRawEmail"));
@@ -256,6 +257,21 @@ describe("PaymentWebhookApi", () => {
 			RouteKey: "POST /webhooks/stripe",
 			Target: { "Fn::Join": ["", ["integrations/", { Ref: integrationId }]] },
 		});
+	});
+
+	it("routes POST /webhooks/gocardless to the same function, with its own secret in Secrets Manager", () => {
+		const [integrationId] = onlyResource("AWS::ApiGatewayV2::Integration", {
+			Properties: { IntegrationUri: { "Fn::GetAtt": [logicalId(stack.functions.PaymentWebhook?.function as IConstruct), "Arn"] } },
+		});
+		template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+			RouteKey: "POST /webhooks/gocardless",
+			Target: { "Fn::Join": ["", ["integrations/", { Ref: integrationId }]] },
+		});
+		template.hasResourceProperties("AWS::SecretsManager::Secret", {
+			Description: Match.stringLikeRegexp("GoCardless webhook endpoint secret"),
+			GenerateSecretString: Match.anyValue(),
+		});
+		expect(Object.keys(template.findOutputs("*"))).toEqual(expect.arrayContaining(["GoCardlessWebhookUrl", "GoCardlessWebhookSecretArn"]));
 	});
 
 	it("logs access and throttles the default stage", () => {

@@ -118,15 +118,15 @@ describe("payment webhooks through the local HTTP front", () => {
 		expect(await getInvoice(table, "INV-2026-000001")).toMatchObject({ amountPaid: 5000 });
 	});
 
-	it("settles the invoice with the last payment and keeps an overpayment's excess unapplied", async () => {
+	it("settles the invoice with the last payment and keeps an overpayment's excess as account credit", async () => {
 		const res = await postStripeEvent(http, paymentEvent("evt_final", "pi_final", "INV-2026-000001", 6000), LOCAL_STRIPE_WEBHOOK_SECRET);
-		expect(JSON.parse(res.body)).toMatchObject({ result: "partially_applied" });
+		expect(JSON.parse(res.body)).toMatchObject({ result: "applied", creditedAmount: 1000 });
 		expect(await getInvoice(table, "INV-2026-000001")).toMatchObject({ status: "paid", amountPaid: 10000, amountDue: 0 });
 		const payment = (await listPayments(table)).find((p) => p.paymentId === "pi_final");
-		expect(payment).toMatchObject({ appliedAmount: 5000, unappliedAmount: 1000 });
-		expect((await getAccount(table, "ACC-W1"))?.balance).toBe(0);
+		expect(payment).toMatchObject({ appliedAmount: 5000, creditedAmount: 1000, unappliedAmount: 0 });
+		expect(await getAccount(table, "ACC-W1")).toMatchObject({ balance: -1000, creditBalance: 1000 });
 		const ledger = await listLedgerEntries(table, "ACC-W1");
-		expect(ledger.map((e) => e.amount).sort()).toEqual([-1000, -4000, -5000, 10000].sort());
+		expect(ledger.map((e) => e.amount).sort()).toEqual([-1000, -1000, -4000, -5000, 10000].sort());
 		expect((await verifyLedgerInvariants(table)).invariantsHold).toBe(true);
 	});
 

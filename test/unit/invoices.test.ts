@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatInvoiceNumber, invoiceTotals } from "../../shared/invoices.js";
 import type { Account } from "../../shared/model.js";
-import { decidePaymentApplication } from "../../shared/payments.js";
 import { resolveBillingPeriod } from "../../shared/period.js";
 import { priceInvoiceLines } from "../../shared/pricing.js";
 
@@ -91,61 +90,5 @@ describe("invoice pricing", () => {
 
 	it("formats invoice numbers per series with six digits", () => {
 		expect(formatInvoiceNumber("INV-2026", 123)).toBe("INV-2026-000123");
-	});
-});
-
-describe("payment matching", () => {
-	const invoice = {
-		number: "INV-2026-000001",
-		accountId: "ACC-1",
-		period: "2026-10",
-		currency: "USD",
-		status: "open" as const,
-		issueDate: "2026-11-01",
-		dueDate: "2026-12-01",
-		billTo: { name: "Acme", email: "ap@acme.example.com", addressLines: [] },
-		lines: [],
-		subtotal: 10000,
-		tax: 0,
-		total: 10000,
-		amountPaid: 0,
-		amountDue: 10000,
-		pdfKey: "k",
-		createdAt: "2026-11-01T00:00:00Z",
-	};
-
-	it("applies a full payment to the named invoice", () => {
-		expect(decidePaymentApplication({ amount: 10000, currency: "USD", invoiceNumber: invoice.number }, invoice)).toEqual({
-			applyTo: { invoiceNumber: invoice.number, amount: 10000 },
-			unappliedAmount: 0,
-		});
-	});
-
-	it("applies a partial payment and keeps an overpayment's excess unapplied", () => {
-		expect(decidePaymentApplication({ amount: 4000, currency: "USD", invoiceNumber: invoice.number }, invoice).applyTo?.amount).toBe(4000);
-		const over = decidePaymentApplication({ amount: 12500, currency: "USD", invoiceNumber: invoice.number }, invoice);
-		expect(over.applyTo?.amount).toBe(10000);
-		expect(over.unappliedAmount).toBe(2500);
-		expect(over.unappliedReason).toMatch(/overpayment/);
-	});
-
-	it("keeps unmatched payments unapplied with the reason", () => {
-		expect(decidePaymentApplication({ amount: 100, currency: "USD" }, undefined).unappliedReason).toMatch(/names no invoice/);
-		expect(decidePaymentApplication({ amount: 100, currency: "USD", invoiceNumber: "INV-X" }, undefined).unappliedReason).toMatch(
-			/does not exist/,
-		);
-		expect(decidePaymentApplication({ amount: 100, currency: "EUR", invoiceNumber: invoice.number }, invoice).unappliedReason).toMatch(
-			/currency EUR/,
-		);
-		expect(
-			decidePaymentApplication({ amount: 100, currency: "USD", invoiceNumber: invoice.number, accountId: "ACC-2" }, invoice)
-				.unappliedReason,
-		).toMatch(/belongs to ACC-1/);
-		expect(
-			decidePaymentApplication(
-				{ amount: 100, currency: "USD", invoiceNumber: invoice.number },
-				{ ...invoice, amountDue: 0, amountPaid: 10000, status: "paid" },
-			).unappliedReason,
-		).toMatch(/nothing due/);
 	});
 });

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -19,7 +19,11 @@ beforeAll(async () => {
 	({ handler } = (await import("../../functions/payment-webhook/handler.js")) as unknown as { handler: typeof handler });
 });
 
-beforeEach(() => ddbMock.reset());
+beforeEach(() => {
+	ddbMock.reset();
+	// No refund or dispute is waiting for the payment.
+	ddbMock.on(QueryCommand).resolves({ Items: [] });
+});
 
 const context = { functionName: "PaymentWebhook", awsRequestId: "req-1", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 

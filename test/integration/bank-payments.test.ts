@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importBankStatementCsv, recordManualPayment } from "../../shared/bank-payments.js";
+import { createClients } from "../../shared/clients.js";
+import { sellerConfig } from "../../shared/config.js";
+import { getAccount, getInvoice, listPayments, putAccount } from "../../shared/db.js";
+import { issueInvoiceForAccount } from "../../shared/invoices.js";
+import { verifyLedgerInvariants } from "../../shared/ledger.js";
+import { resolveBillingPeriod } from "../../shared/period.js";
+import { startTestStack } from "../support/embedded.js";
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
+const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
+const numbers: Record<string, string> = {};
+
+beforeAll(async () => {
+	stack = await startTestStack("bank", { http: false });
+	const clients = createClients();
+	table = { ddb: clients.ddb, tableName: stack.tableName };
+	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+	for (const [id, currency, unitAmount] of [
+		["B1", "EUR", 12050],
+		["B2", "EUR", 9900],
+		["B3", "USD", 5000],
+	] as const) {
+		await putAccount(table, {
+			accountId: `ACC-${id}`,
+			name: `Bank ${id} GmbH`,
+			email: `ap+${stack.tag}@example.com`,
+			currency,
+			status: "active",
+			taxRateBasisPoints: 0,
+			paymentTermsDays: 30,
+			delivery: "email",
+			addressLines: [],
+			plan: { code: "p", description: "Plan", unitAmount, quantity: 1 },
+			balance: 0,
+			creditBalance: 0,
+			createdAt: new Date().toISOString(),
+		});
+		const issued = await issueInvoiceForAccount(deps, `ACC-${id}`, october);
+		if (issued.outcome === "nothing_to_bill") throw new Error("expected an invoice");
+		numbers[id] = issued.invoiceNumber;
+	}
+}, 60_000);
+
+afterAll(async () => {
+	expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	await stack?.stop();
+});
+
+describe("bank statement import and manual payments", () => {
+	it("records each credit matched by its reference, skips debits, reports bad rows, and imports nothing twice", async () => {
+		const csv = [
+			"Date,Amount,Currency,Reference,Id,Account",
+			`2026-11-05,"120.50",EUR,Payment ${numbers.B1} thank you,TX-1,`,
+			"2026-11-06,99.00,EUR,Invoice payment,TX-2,ACC-B2",
+			"2026-11-06,-15.00,EUR,Bank fee,TX-3,",
+			"2026-11-07,42.00,EUR,unknown sender,TX-4,",
+			"2026-11-07,1.005,EUR,too precise,TX-5,",
+			"",
+		].join("\n");
+		const rows = await importBankStatementCsv(table, csv);
+		expect(rows.map((r) => [r.line, r.outcome.result])).toEqual([
+			[2, "applied"],
+			[3, "applied"],
+			[4, "skipped_debit"],
+			[5, "unapplied"],
+			[6, "rejected"],
+		]);
+		expect(await getInvoice(table, numbers.B1 as string)).toMatchObject({ status: "paid", amountDue: 0 });
+		expect(await getInvoice(table, numbers.B2 as string)).toMatchObject({ status: "paid", amountDue: 0 });
+		const unmatched = (await listPayments(table)).find((p) => p.paymentId === "bank-TX-4");
+		expect(unmatched).toMatchObject({ provider: "bank", amount: 4200, currency: "EUR", unappliedAmount: 4200 });
+		expect(unmatched?.unappliedReason).toMatch(/neither an invoice/);
+
+		const again = await importBankStatementCsv(table, csv);
+		expect(again.filter((r) => r.outcome.result === "duplicate_event")).toHaveLength(3);
+		expect(await listPayments(table)).toHaveLength(3);
+	});
+
+	it("records a cheque against the customer's open invoice of that amount, once", async () => {
+		const cheque = { accountId: "ACC-B3", amount: "50.00", currency: "usd", reference: "cheque 004211" };
+		expect(await recordManualPayment(table, cheque)).toMatchObject({ result: "applied", invoiceNumbers: [numbers.B3] });
+		expect(await recordManualPayment(table, cheque)).toMatchObject({ result: "duplicate_event" });
+		expect(await getAccount(table, "ACC-B3")).toMatchObject({ balance: 0 });
+		await expect(recordManualPayment(table, { ...cheque, reference: "cheque 2", amount: "0" })).rejects.toThrow(/positive/);
+		await expect(recordManualPayment(table, { ...cheque, reference: "cheque 3", currency: "XXX" })).rejects.toThrow(/currency/);
+	});
+});

@@ -1,0 +1,272 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
+import { postStripeEvent } from "../../local/operations.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/stack.js";
+import { createClients } from "../../shared/clients.js";
+import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/config.js";
+import { getAccount, getInvoice, listLedgerEntries, putAccount, queryAll } from "../../shared/db.js";
+import { escalateOverdueAccounts } from "../../shared/dunning.js";
+import { issueInvoiceForAccount } from "../../shared/invoices.js";
+import { verifyLedgerInvariants } from "../../shared/ledger.js";
+import { getPayment } from "../../shared/payments.js";
+import { addDays, resolveBillingPeriod } from "../../shared/period.js";
+import { startTestStack } from "../support/embedded.js";
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+let http: string;
+let clients: ReturnType<typeof createClients>;
+let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
+const september = resolveBillingPeriod({ period: "2026-09", asOf: "2026-10-01" }, new Date("2026-10-01"));
+const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
+const invoices: Record<string, string[]> = {};
+
+let seq = 0;
+function event(type: string, object: Record<string, unknown>) {
+	seq += 1;
+	return { id: `evt_l_${seq}`, object: "event", type, created: Math.floor(Date.now() / 1000), data: { object } };
+}
+const paymentIntent = (id: string, amount: number, metadata: Record<string, string>, currency = "usd") =>
+	event("payment_intent.succeeded", { id, object: "payment_intent", amount_received: amount, currency, metadata });
+const refund = (pi: string, amountRefunded: number) =>
+	event("charge.refunded", { id: `ch_${pi}`, object: "charge", amount_refunded: amountRefunded, currency: "usd", payment_intent: pi });
+const dispute = (type: "created" | "closed", pi: string, amount: number, status: string) =>
+	event(`charge.dispute.${type}`, {
+		id: `dp_${pi}`,
+		object: "dispute",
+		amount,
+		currency: "usd",
+		charge: `ch_${pi}`,
+		payment_intent: pi,
+		reason: "fraudulent",
+		status,
+	});
+
+async function post(e: unknown): Promise<Record<string, unknown>> {
+	const res = await postStripeEvent(http, e, LOCAL_STRIPE_WEBHOOK_SECRET);
+	expect(res.status).toBe(200);
+	return JSON.parse(res.body) as Record<string, unknown>;
+}
+
+async function ledgerOf(accountId: string): Promise<{ type: unknown; amount: unknown }[]> {
+	return (await listLedgerEntries(table, accountId)).map((e) => ({ type: e.type, amount: e.amount }));
+}
+
+beforeAll(async () => {
+	stack = await startTestStack("lifecycle", { http: true });
+	http = stack.endpoints.http as string;
+	clients = createClients();
+	table = { ddb: clients.ddb, tableName: stack.tableName };
+	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7"]) {
+		await putAccount(table, {
+			accountId: `ACC-${id}`,
+			name: `Lifecycle ${id} Ltd`,
+			email: `ap+${stack.tag}@example.com`,
+			currency: "USD",
+			status: "active",
+			taxRateBasisPoints: 0,
+			paymentTermsDays: 30,
+			delivery: "email",
+			addressLines: ["1 Test Road"],
+			plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 },
+			balance: 0,
+			creditBalance: 0,
+			createdAt: new Date().toISOString(),
+		});
+		const periods = id === "L1" ? [september, october] : [october];
+		invoices[id] = [];
+		for (const period of periods) {
+			const issued = await issueInvoiceForAccount(deps, `ACC-${id}`, period);
+			if (issued.outcome === "nothing_to_bill") throw new Error("expected an invoice");
+			invoices[id]?.push(issued.invoiceNumber);
+		}
+	}
+}, 60_000);
+
+afterAll(async () => {
+	expect((await verifyLedgerInvariants(table)).invariantsHold).toBe(true);
+	await stack?.stop();
+});
+
+const inv = (id: string, i = 0): string => invoices[id]?.[i] as string;
+
+describe("Stripe payments matched, refunded and disputed", () => {
+	it("settles several invoices of a customer, oldest due first, when the payment names only the customer", async () => {
+		const out = await post(paymentIntent("pi_L1", 20000, { account_id: "ACC-L1" }));
+		expect(out).toMatchObject({ result: "applied", invoiceNumbers: [inv("L1", 0), inv("L1", 1)], creditedAmount: 0 });
+		expect(await getInvoice(table, inv("L1", 0))).toMatchObject({ status: "paid", amountDue: 0 });
+		expect(await getInvoice(table, inv("L1", 1))).toMatchObject({ status: "paid", amountDue: 0 });
+		expect(await getAccount(table, "ACC-L1")).toMatchObject({ balance: 0, creditBalance: 0 });
+	});
+
+	it("keeps a payment unapplied with its reason when no amount matches or the currency differs", async () => {
+		expect(await post(paymentIntent("pi_L2_odd", 7000, { account_id: "ACC-L2" }))).toMatchObject({
+			result: "unapplied",
+			unappliedReason: expect.stringMatching(/due exactly 7000/),
+		});
+		expect(await post(paymentIntent("pi_L2_eur", 10000, { invoice_number: inv("L2") }, "eur"))).toMatchObject({
+			result: "unapplied",
+			unappliedReason: "payment currency EUR differs from invoice currency USD",
+		});
+		expect(await getInvoice(table, inv("L2"))).toMatchObject({ amountDue: 10000 });
+	});
+
+	it("applies by customer and exact amount, then a partial and a full refund reopen the invoice", async () => {
+		expect(await post(paymentIntent("pi_L2", 10000, { account_id: "ACC-L2" }))).toMatchObject({
+			result: "applied",
+			invoiceNumber: inv("L2"),
+		});
+		const partial = refund("pi_L2", 4000);
+		expect(await post(partial)).toMatchObject({ result: "refunded", amount: 4000, invoiceNumbers: [inv("L2")] });
+		expect(await post(partial)).toMatchObject({ result: "duplicate_event" });
+		expect(await getInvoice(table, inv("L2"))).toMatchObject({ status: "partially_paid", amountPaid: 6000, amountDue: 4000 });
+		expect(await post(refund("pi_L2", 10000))).toMatchObject({ result: "refunded", amount: 6000 });
+		expect(await getInvoice(table, inv("L2"))).toMatchObject({ status: "open", amountPaid: 0, amountDue: 10000 });
+		expect(await getPayment(table, "stripe", "pi_L2")).toMatchObject({ amount: 10000, appliedAmount: 10000, refundedAmount: 10000 });
+		expect(await getAccount(table, "ACC-L2")).toMatchObject({ balance: 10000 });
+		expect(await ledgerOf("ACC-L2")).toEqual(
+			expect.arrayContaining([
+				{ type: "payment_applied", amount: -10000 },
+				{ type: "refund", amount: 4000 },
+				{ type: "refund", amount: 6000 },
+			]),
+		);
+	});
+
+	it("holds the invoice while a dispute is open and releases it when the dispute is won", async () => {
+		await post(paymentIntent("pi_L3", 10000, { invoice_number: inv("L3") }));
+		expect(await post(dispute("created", "pi_L3", 10000, "needs_response"))).toMatchObject({ result: "dispute_opened" });
+		expect((await getInvoice(table, inv("L3")))?.hold?.reason).toMatch(/dispute dp_pi_L3 \(fraudulent\)/);
+		expect(await post(dispute("closed", "pi_L3", 10000, "won"))).toMatchObject({ result: "dispute_won", amount: 0 });
+		const invoice = await getInvoice(table, inv("L3"));
+		expect(invoice).toMatchObject({ status: "paid", amountDue: 0 });
+		expect(invoice?.hold).toBeUndefined();
+		expect(await getPayment(table, "stripe", "pi_L3")).toMatchObject({ dispute: { status: "won" }, chargebackAmount: 0 });
+	});
+
+	it("does not dun an invoice on hold while its dispute is open", async () => {
+		await post(paymentIntent("pi_L7", 4000, { invoice_number: inv("L7") }));
+		await post(dispute("created", "pi_L7", 4000, "needs_response"));
+		const invoice = await getInvoice(table, inv("L7"));
+		expect(invoice).toMatchObject({ status: "partially_paid", amountDue: 6000, hold: { since: expect.any(String) } });
+		const result = await escalateOverdueAccounts(
+			{
+				...clients,
+				tableName: stack.tableName,
+				bucketName: stack.bucketName,
+				seller: sellerConfig(),
+				stages: dunningConfig(),
+				collectionsEmail: collectionsEmail(),
+			},
+			addDays(invoice?.dueDate as string, 40),
+		);
+		expect(result.overdueInvoices).toBeGreaterThan(0);
+		const notices = await queryAll(table, {
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+			ExpressionAttributeValues: { ":pk": `INVOICE#${inv("L7")}`, ":prefix": "DUNNING#" },
+		});
+		expect(notices).toEqual([]);
+		expect((await getAccount(table, "ACC-L7"))?.status).toBe("active");
+	});
+
+	it("reopens the disputed amount on the invoice with a chargeback entry when the dispute is lost", async () => {
+		await post(paymentIntent("pi_L4", 10000, { invoice_number: inv("L4") }));
+		await post(dispute("created", "pi_L4", 10000, "needs_response"));
+		expect(await post(dispute("closed", "pi_L4", 10000, "lost"))).toMatchObject({ result: "dispute_lost", amount: 10000 });
+		const invoice = await getInvoice(table, inv("L4"));
+		expect(invoice).toMatchObject({ status: "open", amountPaid: 0, amountDue: 10000 });
+		expect(invoice?.hold).toBeUndefined();
+		expect(await getAccount(table, "ACC-L4")).toMatchObject({ balance: 10000 });
+		expect(await ledgerOf("ACC-L4")).toContainEqual({ type: "chargeback", amount: 10000 });
+	});
+
+	it("refunds an overpayment's credit before reopening the invoice", async () => {
+		expect(await post(paymentIntent("pi_L6", 12500, { invoice_number: inv("L6") }))).toMatchObject({
+			result: "applied",
+			creditedAmount: 2500,
+		});
+		expect(await getAccount(table, "ACC-L6")).toMatchObject({ balance: -2500, creditBalance: 2500 });
+		expect(await post(refund("pi_L6", 3000))).toMatchObject({ result: "refunded", amount: 3000 });
+		expect(await getAccount(table, "ACC-L6")).toMatchObject({ balance: 500, creditBalance: 0 });
+		expect(await getInvoice(table, inv("L6"))).toMatchObject({ status: "partially_paid", amountDue: 500 });
+		expect(await ledgerOf("ACC-L6")).toEqual(
+			expect.arrayContaining([
+				{ type: "account_credit", amount: -2500 },
+				{ type: "refund", amount: 2500 },
+				{ type: "refund", amount: 500 },
+			]),
+		);
+	});
+
+	it("parks a refund that arrives before its payment and applies it when the payment arrives", async () => {
+		expect(await post(refund("pi_L5", 2500))).toMatchObject({ result: "parked", reason: "payment stripe:pi_L5 has not arrived yet" });
+		expect(await getInvoice(table, inv("L5"))).toMatchObject({ amountDue: 10000 });
+		expect(await post(paymentIntent("pi_L5", 10000, { invoice_number: inv("L5") }))).toMatchObject({ result: "applied" });
+		expect(await getInvoice(table, inv("L5"))).toMatchObject({ status: "partially_paid", amountPaid: 7500, amountDue: 2500 });
+		expect(await getPayment(table, "stripe", "pi_L5")).toMatchObject({ refundedAmount: 2500 });
+		expect(await getAccount(table, "ACC-L5")).toMatchObject({ balance: 2500 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("reconciles: writes the report per provider and currency with every mismatch, and re-running changes nothing", async () => {
+		await post(dispute("created", "pi_L1", 5000, "needs_response"));
+		await post(refund("pi_never", 500));
+		const outcome = (await invokeLocalFunction(localFunctionArn("ReconcilePayments"), { billing: october })) as {
+			reportKey: string;
+			csvKey: string;
+			mismatches: number;
+			invariants: { invariantsHold: boolean };
+		};
+		expect(outcome).toMatchObject({
+			reportKey: "reports/2026-10/payment-reconciliation.json",
+			csvKey: "reports/2026-10/payment-reconciliation.csv",
+			mismatches: 3,
+			invariants: { invariantsHold: true },
+		});
+		const read = async (key: string) =>
+			(await clients.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }))).Body?.transformToString() ?? "";
+		const report = JSON.parse(await read(outcome.reportKey));
+		expect(report.rows).toEqual([
+			{
+				provider: "stripe",
+				currency: "EUR",
+				payments: 1,
+				received: 10000,
+				applied: 0,
+				credited: 0,
+				unapplied: 10000,
+				refunded: 0,
+				disputed: 0,
+				chargedBack: 0,
+			},
+			{
+				provider: "stripe",
+				currency: "USD",
+				payments: 8,
+				received: 83500,
+				applied: 74000,
+				credited: 2500,
+				unapplied: 7000,
+				refunded: 15500,
+				disputed: 9000,
+				chargedBack: 10000,
+			},
+		]);
+		expect(report.mismatches.map((m: { kind: string; subject: string }) => `${m.kind} ${m.subject}`).sort()).toEqual([
+			`parked_event evt_l_${seq}`,
+			"unapplied_payment pi_L2_eur",
+			"unapplied_payment pi_L2_odd",
+		]);
+		const csv = await read(outcome.csvKey);
+		expect(csv).toContain("stripe,USD,8,83500,74000,2500,7000,15500,9000,10000");
+		expect(csv).toContain("unapplied_payment,stripe,USD,pi_L2_odd,7000,");
+		expect((await getInvoice(table, inv("L1", 0)))?.hold?.reason).toMatch(/dispute dp_pi_L1/);
+		const again = (await invokeLocalFunction(localFunctionArn("ReconcilePayments"), { billing: october })) as {
+			reapplied: { applied: number };
+			parkedApplied: number;
+		};
+		expect(again).toMatchObject({ reapplied: { applied: 0 }, parkedApplied: 0 });
+	});
+});
