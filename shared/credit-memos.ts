@@ -6,9 +6,10 @@ import { auditPut } from "./audit.js";
 import { getAccount, getInvoice, queryAll, type TableDeps } from "./db.js";
 import { renderCreditMemoPdf } from "./documents/credit-memo-pdf.js";
 import { BillingError, TransientError, ValidationError } from "./errors.js";
-import { formatInvoiceNumber, type InvoicingDeps } from "./invoices.js";
+import type { InvoicingDeps } from "./invoices.js";
 import { type CreditMemo, creditMemoSchema, type Invoice } from "./model.js";
 import { formatMoney } from "./money.js";
+import { nextInSeries } from "./numbering.js";
 import { GSI1, keys, withoutKeys } from "./table.js";
 
 export const CREDIT_MEMO_SERIES_PREFIX = "CM";
@@ -55,11 +56,7 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 		const at = now.toISOString();
 		const issueDate = at.slice(0, 10);
 		const series = `${CREDIT_MEMO_SERIES_PREFIX}-${issueDate.slice(0, 4)}`;
-		const counter = await deps.ddb.send(
-			new GetCommand({ TableName: deps.tableName, Key: keys.invoiceSeries(series), ConsistentRead: true }),
-		);
-		const last = counter.Item ? Number(counter.Item.last) : 0;
-		const number = formatInvoiceNumber(series, last + 1);
+		const { number, advance } = await nextInSeries(deps, series);
 
 		const appliedToInvoice = Math.min(request.amount, invoice.amountDue);
 		const addedToAccountCredit = request.amount - appliedToInvoice;
@@ -87,16 +84,7 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 			await deps.ddb.send(
 				new TransactWriteCommand({
 					TransactItems: [
-						{
-							Update: {
-								TableName: deps.tableName,
-								Key: keys.invoiceSeries(series),
-								UpdateExpression: "SET #last = :next",
-								ConditionExpression: counter.Item ? "#last = :last" : "attribute_not_exists(pk)",
-								ExpressionAttributeNames: { "#last": "last" },
-								ExpressionAttributeValues: counter.Item ? { ":next": last + 1, ":last": last } : { ":next": last + 1 },
-							},
-						},
+						advance,
 						{
 							Put: {
 								TableName: deps.tableName,

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { auditPut } from "./audit.js";
 import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "./db.js";
 import { renderInvoicePdf } from "./documents/invoice-pdf.js";
 import { TransientError } from "./errors.js";
 import type { Account, Invoice, InvoiceLine } from "./model.js";
+import { nextInSeries } from "./numbering.js";
 import { addDays, type BillingPeriod } from "./period.js";
 import { paymentTermsFor, priceInvoiceLines, taxNoteFor } from "./pricing.js";
 import { keys } from "./table.js";
@@ -22,10 +23,6 @@ export function invoiceTotals(lines: readonly InvoiceLine[]): InvoiceTotals {
 	const subtotal = lines.reduce((acc, l) => acc + l.amount, 0);
 	const tax = lines.reduce((acc, l) => acc + l.tax, 0);
 	return { subtotal, tax, total: subtotal + tax };
-}
-
-export function formatInvoiceNumber(series: string, sequence: number): string {
-	return `${series}-${String(sequence).padStart(6, "0")}`;
 }
 
 export interface InvoicingDeps extends TableDeps {
@@ -98,11 +95,7 @@ async function finalizeInvoice(
 ): Promise<string | "restart"> {
 	const accountId = account.accountId;
 	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
-		const counter = await deps.ddb.send(
-			new GetCommand({ TableName: deps.tableName, Key: keys.invoiceSeries(series), ConsistentRead: true }),
-		);
-		const last = counter.Item ? Number(counter.Item.last) : 0;
-		const number = formatInvoiceNumber(series, last + 1);
+		const { number, advance } = await nextInSeries(deps, series);
 		const createdAt = (deps.now?.() ?? new Date()).toISOString();
 		const terms = paymentTermsFor(account);
 		const taxNote = taxNoteFor(account);
@@ -132,16 +125,7 @@ async function finalizeInvoice(
 			await deps.ddb.send(
 				new TransactWriteCommand({
 					TransactItems: [
-						{
-							Update: {
-								TableName: deps.tableName,
-								Key: keys.invoiceSeries(series),
-								UpdateExpression: "SET #last = :next",
-								ConditionExpression: counter.Item ? "#last = :last" : "attribute_not_exists(pk)",
-								ExpressionAttributeNames: { "#last": "last" },
-								ExpressionAttributeValues: counter.Item ? { ":next": last + 1, ":last": last } : { ":next": last + 1 },
-							},
-						},
+						advance,
 						{
 							Put: {
 								TableName: deps.tableName,

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatInvoiceNumber, invoiceTotals } from "../../shared/invoices.js";
+import { invoiceTotals } from "../../shared/invoices.js";
 import type { Account } from "../../shared/model.js";
+import { formatDocumentNumber } from "../../shared/numbering.js";
 import { resolveBillingPeriod } from "../../shared/period.js";
 import { priceInvoiceLines } from "../../shared/pricing.js";
 
@@ -89,6 +90,6 @@ describe("invoice pricing", () => {
 	});
 
 	it("formats invoice numbers per series with six digits", () => {
-		expect(formatInvoiceNumber("INV-2026", 123)).toBe("INV-2026-000123");
+		expect(formatDocumentNumber("INV-2026", 123)).toBe("INV-2026-000123");
 	});
 });
