@@ -1,5 +1,5 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
-import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { MessageRejected, SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -78,6 +78,32 @@ describe("deliver-invoices handler", () => {
 		expect(String(failure?.reason)).toMatch(/INV-1 not delivered: The specified key does not exist/);
 		expect(sesMock.commandCalls(SendRawEmailCommand)).toHaveLength(1);
 		expect(sesMock.commandCalls(SendRawEmailCommand)[0]?.args[0].input.Destinations).toEqual(["ap@acc-2.example.com"]);
+	});
+
+	it("records an address SES rejects against the account and goes on with the batch", async () => {
+		ddbMock.on(GetCommand).resolves({});
+		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-4", sk: "INVOICE" } }).resolves({ Item: invoice("INV-4", "ACC-4") });
+		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-5", sk: "INVOICE" } }).resolves({ Item: invoice("INV-5", "ACC-5") });
+		ddbMock.on(PutCommand).resolves({});
+		ddbMock.on(UpdateCommand).resolves({});
+		s3Mock
+			.on(GetObjectCommand)
+			.resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from("%PDF-1.7 test")) } as never });
+		sesMock.on(SendRawEmailCommand).resolves({ MessageId: "msg-5" });
+		sesMock
+			.on(SendRawEmailCommand, { Destinations: ["ap@acc-4.example.com"] })
+			.rejects(new MessageRejected({ message: "Email address is not verified.", $metadata: {} }));
+
+		const result = await handler({ billing, invoiceNumbers: ["INV-4", "INV-5"] }, context);
+
+		expect(result).toMatchObject({ emailed: 1, failed: 1 });
+		const puts = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+		const delivery = puts.filter((i) => i?.pk === "INVOICE#INV-4" && i?.sk === "DELIVERY#email").at(-1);
+		expect(delivery).toMatchObject({ status: "failed" });
+		expect(String(delivery?.reason)).toMatch(/SES rejected ap@acc-4.example.com: Email address is not verified/);
+		const failure = puts.find((i) => i?.pk === "RUN#2026-10");
+		expect(failure).toMatchObject({ accountId: "ACC-4", stage: "deliver" });
+		expect(sesMock.commandCalls(SendRawEmailCommand)).toHaveLength(2);
 	});
 
 	it("sends nothing for an invoice already delivered on this channel", async () => {
