@@ -1,5 +1,6 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, type TableDeps } from "./db.js";
@@ -26,6 +27,16 @@ export interface BatchDeliveryResult {
 
 /** SES answers these for a bad recipient or sender: the address is at fault, retrying will not help. */
 const PERMANENT_SES_ERRORS = new Set(["MessageRejected", "MailFromDomainNotVerifiedException", "InvalidParameterValue"]);
+
+/** SigV4 presigned URLs live at most 7 days; the invoice email's link uses all of it. */
+export const INVOICE_LINK_TTL_SECONDS = 7 * 24 * 3600;
+
+async function invoiceDownloadLink(deps: DeliveryDeps, key: string): Promise<{ url: string; expiresAt: string }> {
+	const url = await getSignedUrl(deps.s3, new GetObjectCommand({ Bucket: deps.bucketName, Key: key }), {
+		expiresIn: INVOICE_LINK_TTL_SECONDS,
+	});
+	return { url, expiresAt: new Date(Date.now() + INVOICE_LINK_TTL_SECONDS * 1000).toISOString().slice(0, 10) };
+}
 
 export async function readObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
 	const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -72,7 +83,8 @@ export async function deliverInvoice(
 
 	// Everything that can fail before sending happens before the claim, so a failure here leaves the invoice deliverable.
 	const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
-	const email = await composeInvoiceEmail({ invoice, seller: deps.seller, pdf });
+	const download = await invoiceDownloadLink(deps, invoice.pdfKey);
+	const email = await composeInvoiceEmail({ invoice, seller: deps.seller, pdf, download });
 	try {
 		await deps.ddb.send(
 			new PutCommand({

@@ -22,6 +22,8 @@ export interface InvoiceEmailInput {
 	readonly invoice: Invoice;
 	readonly seller: SellerConfig;
 	readonly pdf: Uint8Array;
+	/** An expiring link to the same PDF, for mail clients that strip attachments. */
+	readonly download?: { readonly url: string; readonly expiresAt: string };
 }
 
 /** The stage names of DUNNING_STAGES' defaults (shared/config.ts); other names get neutral wording. */
@@ -35,7 +37,7 @@ export interface DunningEmailInput {
 	readonly pdf?: Uint8Array | undefined;
 }
 
-export async function composeInvoiceEmail({ invoice, seller, pdf }: InvoiceEmailInput): Promise<ComposedEmail> {
+export async function composeInvoiceEmail({ invoice, seller, pdf, download }: InvoiceEmailInput): Promise<ComposedEmail> {
 	const to = recipientOf(invoice);
 	assertSender(seller);
 	const due = invoiceMoney(invoice, invoice.amountDue);
@@ -54,6 +56,7 @@ export async function composeInvoiceEmail({ invoice, seller, pdf }: InvoiceEmail
 		facts: invoiceFacts(invoice),
 		afterFacts: [closing],
 		howToPay: owes ? howToPay(invoice, seller) : undefined,
+		download: download ? { ...download, label: `Download invoice ${invoice.number} (PDF)` } : undefined,
 		signOff: signOff(seller),
 	};
 	return compose({
@@ -161,6 +164,7 @@ interface MessageBody {
 	readonly facts: readonly (readonly [string, string])[];
 	readonly afterFacts: readonly string[];
 	readonly howToPay: { readonly instructions: string; readonly quote: string } | undefined;
+	readonly download?: { readonly url: string; readonly expiresAt: string; readonly label: string } | undefined;
 	readonly signOff: readonly string[];
 }
 
@@ -257,6 +261,9 @@ function renderText(body: MessageBody): string {
 	if (body.howToPay) {
 		lines.push("How to pay", "", body.howToPay.instructions, body.howToPay.quote, "");
 	}
+	if (body.download) {
+		lines.push(`${body.download.label}: ${body.download.url}`, `(the link works until ${body.download.expiresAt})`, "");
+	}
 	lines.push(...body.signOff);
 	return `${lines.join("\n")}\n`;
 }
@@ -285,6 +292,11 @@ function renderHtml(title: string, body: MessageBody): string {
 			'<h3 style="font-size:15px;margin:18px 0 8px">How to pay</h3>',
 			p(body.howToPay.instructions),
 			`<p style="margin:0 0 14px"><strong>${escapeHtml(body.howToPay.quote)}</strong></p>`,
+		);
+	}
+	if (body.download) {
+		parts.push(
+			`<p style="margin:0 0 14px"><a href="${escapeHtml(body.download.url)}">${escapeHtml(body.download.label)}</a> (the link works until ${escapeHtml(body.download.expiresAt)})</p>`,
 		);
 	}
 	const [question, , ...closing] = body.signOff;

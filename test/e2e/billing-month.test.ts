@@ -108,6 +108,12 @@ describe("a billing month on the embedded stack", () => {
 			const object = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: invoice.pdfKey }));
 			const pdf = Buffer.from((await object.Body?.transformToByteArray()) as Uint8Array);
 			expect(Buffer.from(message.attachments[0]?.content ?? "", "base64").equals(pdf)).toBe(true);
+			// The expiring link in the email serves the same PDF.
+			const link = /Download invoice \S+ \(PDF\): (\S+)/.exec(message.body.text ?? "")?.[1];
+			expect(link).toMatch(/X-Amz-Expires=604800/);
+			const downloaded = await fetch(link as string);
+			expect(downloaded.status).toBe(200);
+			expect(Buffer.from(await downloaded.arrayBuffer()).equals(pdf)).toBe(true);
 		}
 		expect(runOutput.invoicing.postalInvoices).toBe(1);
 		expect(runOutput.invoicing.emailsSent).toBe(emailed.length);

@@ -37,12 +37,15 @@ function invoice(number: string, accountId: string) {
 }
 
 beforeAll(async () => {
+	// Lambda always has credentials; presigning the invoice link needs them even with mocked clients.
 	Object.assign(process.env, {
 		TABLE_NAME: "t",
 		BUCKET_NAME: "b",
 		SENDER_EMAIL: "billing@example.com",
 		POWERTOOLS_LOG_LEVEL: "SILENT",
 		AWS_REGION: "us-east-1",
+		AWS_ACCESS_KEY_ID: "unit-test",
+		AWS_SECRET_ACCESS_KEY: "unit-test",
 	});
 	({ handler } = (await import("../../functions/deliver-invoices/handler.js")) as unknown as { handler: typeof handler });
 });
