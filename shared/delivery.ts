@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, type TableDeps } from "./db.js";
 import { isDeliverableEmailAddress } from "./documents/email-address.js";
