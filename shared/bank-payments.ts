@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { parse } from "csv-parse/sync";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
 import type { TableDeps } from "./db.js";
 import { ValidationError } from "./errors.js";
@@ -37,7 +38,9 @@ const statementRowSchema = z.object({
 });
 
 export interface ImportedRow {
-	readonly line: number;
+	/** Where the payment came from: a CSV line, or a camt.053 entry ("Ntry 2", "Ntry 3 TxDtls 1"). */
+	readonly line?: number;
+	readonly entry?: string;
 	readonly outcome: WebhookOutcome | { readonly result: "skipped_debit" } | { readonly result: "rejected"; readonly reason: string };
 	readonly amount?: number;
 	readonly currency?: string;
@@ -112,6 +115,143 @@ export async function importBankStatementCsv(deps: TableDeps, csv: string): Prom
 		results.push({ line, amount, currency, reference, outcome });
 	}
 	return results;
+}
+
+/** One credit or debit of a camt.053 statement, read and checked before anything is recorded. */
+export interface CamtTransaction {
+	readonly entry: string;
+	readonly paymentId: string;
+	readonly credit: boolean;
+	readonly amount: number;
+	readonly currency: string;
+	readonly bookingDate: string;
+	readonly reference: string;
+	readonly debtorName?: string;
+}
+
+const camtParser = new XMLParser({
+	ignoreAttributes: false,
+	attributeNamePrefix: "@_",
+	removeNSPrefix: true,
+	// Amounts and references stay strings: "120.50" must never pass through a float.
+	parseTagValue: false,
+	parseAttributeValue: false,
+	isArray: (name) => ["Stmt", "Ntry", "TxDtls", "Ustrd", "Strd"].includes(name),
+});
+
+type XmlNode = Record<string, unknown>;
+
+function child(node: unknown, ...path: string[]): unknown {
+	let current = node;
+	for (const key of path) current = current && typeof current === "object" ? (current as XmlNode)[key] : undefined;
+	return current;
+}
+
+function text(node: unknown): string | undefined {
+	const value = node && typeof node === "object" ? (node as XmlNode)["#text"] : node;
+	return typeof value === "string" && value.trim() ? value.trim() : undefined;
+}
+
+function list(node: unknown): unknown[] {
+	return Array.isArray(node) ? node : node === undefined ? [] : [node];
+}
+
+function camtAmount(node: unknown, where: string): { amount: number; currency: string } {
+	const value = text(node);
+	const currency = currencySchema.safeParse(child(node, "@_Ccy"));
+	if (!value || !currency.success) throw new ValidationError(`${where}: Amt with a Ccy attribute is required`);
+	let amount: number;
+	try {
+		amount = parseDecimalAmount(value, currency.data);
+	} catch (err) {
+		throw new ValidationError(`${where}: ${(err as Error).message}`, { cause: err });
+	}
+	if (amount <= 0) throw new ValidationError(`${where}: amount ${value} must be positive (the direction is CdtDbtInd)`);
+	return { amount, currency: currency.data };
+}
+
+/** The structured creditor reference first, then the free text: an invoice number in either names the invoice. */
+function remittance(tx: unknown): string {
+	const structured = list(child(tx, "RmtInf", "Strd")).map((s) => text(child(s, "CdtrRefInf", "Ref")));
+	const unstructured = list(child(tx, "RmtInf", "Ustrd")).map(text);
+	return [...structured, ...unstructured].filter((r): r is string => r !== undefined).join(" ");
+}
+
+/**
+ * The entries of an ISO 20022 camt.053 bank-to-customer statement. A batch entry with
+ * several TxDtls is one payment per transaction, and their amounts must add up to the
+ * entry's. Anything malformed refuses the whole file, so a bad export records nothing.
+ * A transaction's payment id is the bank's AcctSvcrRef or, without one, a hash of the
+ * statement id, the entry's position and its content, so the same file imports once.
+ */
+export function parseCamt053(xml: string): CamtTransaction[] {
+	const valid = XMLValidator.validate(xml);
+	if (valid !== true) throw new ValidationError(`bank statement is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+	const statements = list(child(camtParser.parse(xml), "Document", "BkToCstmrStmt", "Stmt"));
+	if (statements.length === 0) throw new ValidationError("bank statement is not a camt.053 statement (no Document/BkToCstmrStmt/Stmt)");
+	const transactions: CamtTransaction[] = [];
+	for (const [s, stmt] of statements.entries()) {
+		const statementId = text(child(stmt, "Id")) ?? `${s + 1}`;
+		for (const [n, ntry] of list(child(stmt, "Ntry")).entries()) {
+			const entry = `${statements.length > 1 ? `Stmt ${s + 1} ` : ""}Ntry ${n + 1}`;
+			const indicator = text(child(ntry, "CdtDbtInd"));
+			if (indicator !== "CRDT" && indicator !== "DBIT") throw new ValidationError(`${entry}: CdtDbtInd must be CRDT or DBIT`);
+			const total = camtAmount(child(ntry, "Amt"), entry);
+			const bookingDate = (text(child(ntry, "BookgDt", "Dt")) ?? text(child(ntry, "BookgDt", "DtTm")))?.slice(0, 10);
+			if (!bookingDate || !/^\d{4}-\d{2}-\d{2}$/.test(bookingDate)) throw new ValidationError(`${entry}: BookgDt/Dt is required`);
+			const entryRef = text(child(ntry, "AcctSvcrRef"));
+			const details = list(child(ntry, "NtryDtls")).flatMap((d) => list(child(d, "TxDtls")));
+			const parts = (details.length > 0 ? details : [ntry]).map((tx, t) => {
+				const where = details.length > 1 ? `${entry} TxDtls ${t + 1}` : entry;
+				const txAmount = child(tx, "Amt") ?? child(tx, "AmtDtls", "TxAmt", "Amt");
+				const { amount, currency } = details.length > 1 || txAmount !== undefined ? camtAmount(txAmount, where) : total;
+				const reference = remittance(tx) || (text(child(ntry, "AddtlNtryInf")) ?? "");
+				const debtorName = text(child(tx, "RltdPties", "Dbtr", "Nm")) ?? text(child(tx, "RltdPties", "Dbtr", "Pty", "Nm"));
+				const ref = text(child(tx, "Refs", "AcctSvcrRef")) ?? (entryRef && details.length > 1 ? `${entryRef}-${t + 1}` : entryRef);
+				const paymentId = ref
+					? `bank-${ref}`
+					: contentId("bank", [statementId, where, bookingDate, `${amount}`, currency, reference, debtorName ?? ""]);
+				return {
+					entry: where,
+					paymentId,
+					credit: indicator === "CRDT",
+					amount,
+					currency,
+					bookingDate,
+					reference,
+					...(debtorName ? { debtorName } : {}),
+				};
+			});
+			if (parts.some((p) => p.currency !== total.currency) || parts.reduce((sum, p) => sum + p.amount, 0) !== total.amount) {
+				throw new ValidationError(`${entry}: the TxDtls amounts do not add up to the entry's Amt ${total.amount} ${total.currency}`);
+			}
+			transactions.push(...parts);
+		}
+	}
+	return transactions;
+}
+
+/** A camt.053 statement: each credit recorded as a payment matched by its reference, debits skipped. */
+async function importBankStatementCamt053(deps: TableDeps, xml: string): Promise<ImportedRow[]> {
+	const transactions = parseCamt053(xml);
+	const results: ImportedRow[] = [];
+	for (const tx of transactions) {
+		const { entry, amount, currency, reference } = tx;
+		if (!tx.credit) {
+			results.push({ entry, amount, currency, reference, outcome: { result: "skipped_debit" } });
+			continue;
+		}
+		const payment = bankPayment("bank", tx.paymentId, amount, currency, reference, `${tx.bookingDate}T00:00:00.000Z`);
+		const outcome = await recordPayment(deps, payment, "bank.credit", JSON.stringify(tx));
+		results.push({ entry, amount, currency, reference, outcome });
+	}
+	return results;
+}
+
+/** A bank statement export in either format, told apart by its first character: XML opens with "<". */
+export function importBankStatement(deps: TableDeps, content: string): Promise<ImportedRow[]> {
+	const body = content.replace(/^\uFEFF/, "");
+	return body.trimStart().startsWith("<") ? importBankStatementCamt053(deps, body) : importBankStatementCsv(deps, body);
 }
 
 export interface ManualPayment {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { importBankStatementCsv, recordManualPayment } from "../../shared/bank-payments.js";
+import { importBankStatement, recordManualPayment } from "../../shared/bank-payments.js";
 import { BillingError } from "../../shared/errors.js";
 import { formatMoney } from "../../shared/money.js";
 import { reconcilePayments } from "../../shared/reconciliation.js";
@@ -49,20 +49,20 @@ export function registerPaymentCommands(program: Command): void {
 	payments
 		.command("import")
 		.description(
-			"Record each credit of a bank statement export (CSV: date, amount, currency, reference[, id, account]) as a payment matched by its reference",
+			"Record each credit of a bank statement export (camt.053 XML, or CSV: date, amount, currency, reference[, id, account]) as a payment matched by its reference",
 		)
 		.argument("<file>", "the statement export")
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (file: string, opts: { dataDir: string; json?: boolean }) => {
-			const csv = readFileSync(file, "utf8");
-			const rows = await withSession(opts.dataDir, (s) => importBankStatementCsv({ ddb: s.clients.ddb, tableName: s.tableName }, csv));
+			const content = readFileSync(file, "utf8");
+			const rows = await withSession(opts.dataDir, (s) => importBankStatement({ ddb: s.clients.ddb, tableName: s.tableName }, content));
 			if (rows.some((r) => r.outcome.result === "rejected")) process.exitCode = 2;
 			if (opts.json) return printJson(rows);
 			process.stdout.write(
 				`${table(
 					rows.map((r) => ({
-						line: r.line,
+						at: r.line ?? r.entry ?? "",
 						amount: r.amount !== undefined && r.currency ? formatMoney({ amount: r.amount, currency: r.currency }) : "",
 						reference: r.reference ?? "",
 						result: r.outcome.result,
@@ -75,7 +75,7 @@ export function registerPaymentCommands(program: Command): void {
 										? r.outcome.invoiceNumbers.join(" ")
 										: "",
 					})),
-					["line", "amount", "reference", "result", "detail"],
+					["at", "amount", "reference", "result", "detail"],
 				)}\n`,
 			);
 		});

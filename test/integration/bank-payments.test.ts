@@ -1,8 +1,9 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importBankStatementCsv, recordManualPayment } from "../../shared/bank-payments.js";
+import { importBankStatement, importBankStatementCsv, recordManualPayment } from "../../shared/bank-payments.js";
 import { createClients } from "../../shared/clients.js";
 import { sellerConfig } from "../../shared/config.js";
-import { getAccount, getInvoice, listPayments, putAccount } from "../../shared/db.js";
+import { getAccount, getInvoice, listLedgerEntries, listPayments, putAccount } from "../../shared/db.js";
 import { issueInvoiceForAccount } from "../../shared/invoices.js";
 import { verifyLedgerInvariants } from "../../shared/ledger.js";
 import { resolveBillingPeriod } from "../../shared/period.js";
@@ -23,6 +24,10 @@ beforeAll(async () => {
 		["B1", "EUR", 12050],
 		["B2", "EUR", 9900],
 		["B3", "USD", 5000],
+		["C1", "EUR", 12050],
+		["C2", "EUR", 9900],
+		["C3", "EUR", 4500],
+		["C4", "JPY", 12000],
 	] as const) {
 		await putAccount(table, {
 			accountId: `ACC-${id}`,
@@ -87,5 +92,60 @@ describe("bank statement import and manual payments", () => {
 		expect(await getAccount(table, "ACC-B3")).toMatchObject({ balance: 0 });
 		await expect(recordManualPayment(table, { ...cheque, reference: "cheque 2", amount: "0" })).rejects.toThrow(/positive/);
 		await expect(recordManualPayment(table, { ...cheque, reference: "cheque 3", currency: "XXX" })).rejects.toThrow(/currency/);
+	});
+
+	it("imports a camt.053 statement: credits matched by reference, batch entries split, debits skipped, nothing twice", async () => {
+		const fixture = readFileSync(new URL("../fixtures/camt053-statement.xml", import.meta.url), "utf8");
+		const xml = fixture.replace(/\{\{(C\d)\}\}/g, (_, key: string) => numbers[key] ?? key);
+		const before = await listPayments(table);
+
+		await expect(importBankStatement(table, xml.replace("</Document>", ""))).rejects.toThrow(/not well-formed XML/);
+		await expect(importBankStatement(table, xml.replace('<Amt Ccy="JPY">12000</Amt>', '<Amt Ccy="JPY">12000.5</Amt>'))).rejects.toThrow(
+			/Stmt 2 Ntry 1: .*more than 0 decimals for JPY/,
+		);
+		expect(await listPayments(table)).toEqual(before);
+
+		const rows = await importBankStatement(table, xml);
+		expect(rows.map((r) => [r.entry, r.outcome.result])).toEqual([
+			["Stmt 1 Ntry 1", "applied"],
+			["Stmt 1 Ntry 2", "unapplied"],
+			["Stmt 1 Ntry 3", "skipped_debit"],
+			["Stmt 1 Ntry 4 TxDtls 1", "applied"],
+			["Stmt 1 Ntry 4 TxDtls 2", "applied"],
+			["Stmt 2 Ntry 1", "applied"],
+		]);
+		for (const [id, amount] of [
+			["C1", 12050],
+			["C2", 9900],
+			["C3", 4500],
+			["C4", 12000],
+		] as const) {
+			expect(await getInvoice(table, numbers[id] as string)).toMatchObject({ status: "paid", amountDue: 0 });
+			expect(await getAccount(table, `ACC-${id}`)).toMatchObject({ balance: 0 });
+			expect((await listLedgerEntries(table, `ACC-${id}`)).map((e) => [e.type, e.amount])).toContainEqual(["payment_applied", -amount]);
+		}
+		const received = (await listPayments(table)).filter((p) => !before.some((b) => b.paymentId === p.paymentId));
+		expect(
+			received.map((p) => [p.paymentId, p.provider, p.amount, p.currency, p.status]).sort((a, b) => Number(a[2]) - Number(b[2])),
+		).toEqual([
+			[expect.stringMatching(/^bank-[0-9a-f]{24}$/), "bank", 4200, "EUR", "unapplied"],
+			["bank-2026110700009999-2", "bank", 4500, "EUR", "applied"],
+			["bank-2026110700009999-1", "bank", 9900, "EUR", "applied"],
+			["bank-JP-20261107-000042", "bank", 12000, "JPY", "applied"],
+			["bank-2026110500001234", "bank", 12050, "EUR", "applied"],
+		]);
+		expect(received.find((p) => p.amount === 4200)?.unappliedReason).toMatch(/neither an invoice/);
+
+		const again = await importBankStatement(table, xml);
+		expect(again.map((r) => r.outcome.result)).toEqual([
+			"duplicate_event",
+			"duplicate_event",
+			"skipped_debit",
+			"duplicate_event",
+			"duplicate_event",
+			"duplicate_event",
+		]);
+		expect(await listPayments(table)).toHaveLength(before.length + received.length);
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 });
