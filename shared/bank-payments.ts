@@ -41,7 +41,11 @@ export interface ImportedRow {
 	/** Where the payment came from: a CSV line, or a camt.053 entry ("Ntry 2", "Ntry 3 TxDtls 1"). */
 	readonly line?: number;
 	readonly entry?: string;
-	readonly outcome: WebhookOutcome | { readonly result: "skipped_debit" } | { readonly result: "rejected"; readonly reason: string };
+	readonly outcome:
+		| WebhookOutcome
+		| { readonly result: "skipped_debit" }
+		| { readonly result: "skipped_not_booked"; readonly reason: string }
+		| { readonly result: "rejected"; readonly reason: string };
 	readonly amount?: number;
 	readonly currency?: string;
 	readonly reference?: string;
@@ -122,6 +126,8 @@ export interface CamtTransaction {
 	readonly entry: string;
 	readonly paymentId: string;
 	readonly credit: boolean;
+	/** Only booked, non-reversed entries are money received; pending and information entries are not. */
+	readonly notBooked?: string;
 	readonly amount: number;
 	readonly currency: string;
 	readonly bookingDate: string;
@@ -200,6 +206,10 @@ export function parseCamt053(xml: string): CamtTransaction[] {
 			const bookingDate = (text(child(ntry, "BookgDt", "Dt")) ?? text(child(ntry, "BookgDt", "DtTm")))?.slice(0, 10);
 			if (!bookingDate || !/^\d{4}-\d{2}-\d{2}$/.test(bookingDate)) throw new ValidationError(`${entry}: BookgDt/Dt is required`);
 			const entryRef = text(child(ntry, "AcctSvcrRef"));
+			// camt.053.001.02 has Sts as text, later versions Sts/Cd.
+			const status = text(child(ntry, "Sts", "Cd")) ?? text(child(ntry, "Sts")) ?? "BOOK";
+			const reversal = text(child(ntry, "RvslInd")) === "true";
+			const notBooked = reversal ? "a reversal entry (RvslInd)" : status !== "BOOK" ? `entry status ${status}, not booked` : undefined;
 			const details = list(child(ntry, "NtryDtls")).flatMap((d) => list(child(d, "TxDtls")));
 			const parts = (details.length > 0 ? details : [ntry]).map((tx, t) => {
 				const where = details.length > 1 ? `${entry} TxDtls ${t + 1}` : entry;
@@ -215,6 +225,7 @@ export function parseCamt053(xml: string): CamtTransaction[] {
 					entry: where,
 					paymentId,
 					credit: indicator === "CRDT",
+					...(notBooked ? { notBooked } : {}),
 					amount,
 					currency,
 					bookingDate,
@@ -239,6 +250,10 @@ async function importBankStatementCamt053(deps: TableDeps, xml: string): Promise
 		const { entry, amount, currency, reference } = tx;
 		if (!tx.credit) {
 			results.push({ entry, amount, currency, reference, outcome: { result: "skipped_debit" } });
+			continue;
+		}
+		if (tx.notBooked) {
+			results.push({ entry, amount, currency, reference, outcome: { result: "skipped_not_booked", reason: tx.notBooked } });
 			continue;
 		}
 		const payment = bankPayment("bank", tx.paymentId, amount, currency, reference, `${tx.bookingDate}T00:00:00.000Z`);

@@ -116,6 +116,15 @@ describe("camt.053 bank statements", () => {
 		]);
 	});
 
+	it("marks pending and reversed entries as not booked, so they are not recorded as money received", () => {
+		const first = "<Sts><Cd>BOOK</Cd></Sts>";
+		const pending = xml.replace(first, "<Sts><Cd>PDNG</Cd></Sts>");
+		expect(parseCamt053(pending)[0]?.notBooked).toBe("entry status PDNG, not booked");
+		const reversed = xml.replace(first, `${first}<RvslInd>true</RvslInd>`);
+		expect(parseCamt053(reversed)[0]?.notBooked).toBe("a reversal entry (RvslInd)");
+		expect(parseCamt053(xml).every((t) => t.notBooked === undefined)).toBe(true);
+	});
+
 	it("identifies each payment by the bank's reference, or by a hash that is the same on every read", () => {
 		const ids = parseCamt053(xml).map((t) => t.paymentId);
 		expect(ids).toEqual([
