@@ -215,7 +215,7 @@ export type Payment = z.infer<typeof paymentSchema>;
 export const runFailureSchema = z.object({
 	period: periodSchema,
 	accountId: z.string(),
-	stage: z.enum(["invoice", "deliver", "batch", "run"]),
+	stage: z.enum(["invoice", "statement", "deliver", "batch", "run"]),
 	reason: z.string(),
 	at: z.string(),
 });

@@ -1,7 +1,8 @@
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries } from "./db.js";
+import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "./db.js";
 import { renderStatementPdf } from "./documents/statement-pdf.js";
+import { TransientError } from "./errors.js";
 import type { InvoicingDeps } from "./invoices.js";
 import { daysBetween } from "./period.js";
 import { keys } from "./table.js";
@@ -54,10 +55,8 @@ export async function issueStatement(
 	period: string,
 	statementDate: string,
 ): Promise<Statement | undefined> {
-	const existing = await deps.ddb.send(
-		new GetCommand({ TableName: deps.tableName, Key: keys.statement(accountId, period), ConsistentRead: true }),
-	);
-	if (existing.Item) return existing.Item.statement as Statement;
+	const existing = await getStatement(deps, accountId, period);
+	if (existing) return existing;
 	const account = await getAccount(deps, accountId);
 	if (!account) throw new Error(`account ${accountId} does not exist`);
 	const cutoff = (deps.now?.() ?? new Date()).toISOString();
@@ -97,6 +96,13 @@ export async function issueStatement(
 		}),
 	);
 	return statement;
+}
+
+export async function getStatement(deps: TableDeps, accountId: string, period: string): Promise<Statement | undefined> {
+	const out = await deps.ddb.send(
+		new GetCommand({ TableName: deps.tableName, Key: keys.statement(accountId, period), ConsistentRead: true }),
+	);
+	return out.Item ? (out.Item.statement as Statement) : undefined;
 }
 
 async function latestStatementBefore(deps: InvoicingDeps, accountId: string, period: string): Promise<Statement | undefined> {
@@ -142,4 +148,27 @@ export async function issueStatements(deps: InvoicingDeps, period: string, state
 		if (statement) statements.push(statement);
 	}
 	return statements;
+}
+
+/**
+ * The billing cycle's statements for one batch, issued after the batch's invoices so each
+ * statement shows its new invoice. An account that fails is recorded; the batch goes on.
+ */
+export async function issueStatementsForBatch(
+	deps: InvoicingDeps,
+	accountIds: readonly string[],
+	period: string,
+	statementDate: string,
+	recordFailure: (accountId: string, reason: string) => Promise<void>,
+): Promise<number> {
+	let issued = 0;
+	for (const accountId of accountIds) {
+		try {
+			if (await issueStatement(deps, accountId, period, statementDate)) issued += 1;
+		} catch (err) {
+			if (err instanceof TransientError) throw err;
+			await recordFailure(accountId, `statement not issued: ${err instanceof Error ? err.message : String(err)}`);
+		}
+	}
+	return issued;
 }

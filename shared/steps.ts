@@ -19,6 +19,11 @@ export const invoiceBatchSchema = z.object({
 export const deliveryBatchSchema = z.object({
 	billing: billingPeriodSchema,
 	invoiceNumbers: z.array(z.string().min(1)),
+	/** The batch's accounts, whose statements go out after the invoices. */
+	items: z
+		.array(z.object({ accountId: z.string().min(1) }))
+		.max(1000)
+		.default([]),
 });
 
 export const publishReportsSchema = z.object({

@@ -84,6 +84,11 @@ export const keys = {
 	auditPrefix: "AUDIT#",
 	statement: (accountId: string, period: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `STATEMENT#${period}` }),
 	statementPrefix: "STATEMENT#",
+	/** Its own partition, so the statement chain's range query under the account never meets it. */
+	statementDelivery: (accountId: string, period: string, channel: string) => ({
+		pk: `STATEMENT#${accountId}#${period}`,
+		sk: `DELIVERY#${channel}`,
+	}),
 	run: (period: string) => `RUN#${period}`,
 } as const;
 

@@ -2,6 +2,8 @@ import MailComposer, { type MailComposerOptions } from "nodemailer/lib/mail-comp
 import type { SellerConfig } from "../config.js";
 import { ConfigError, ValidationError } from "../errors.js";
 import type { Invoice } from "../model.js";
+import { formatMoney } from "../money.js";
+import type { Statement } from "../statements.js";
 import { isDeliverableEmailAddress } from "./email-address.js";
 import { formatBillingPeriod, invoiceMoney, pluralDays, quoteLine } from "./format.js";
 
@@ -24,6 +26,20 @@ export interface InvoiceEmailInput {
 	readonly pdf: Uint8Array;
 	/** An expiring link to the same PDF, for mail clients that strip attachments. */
 	readonly download?: { readonly url: string; readonly expiresAt: string };
+	/** The account's statement for the invoice's period, sent along as a second attachment. */
+	readonly statement?: StatementAttachment | undefined;
+}
+
+export interface StatementAttachment {
+	readonly accountId: string;
+	readonly period: string;
+	readonly pdf: Uint8Array;
+}
+
+export interface StatementEmailInput {
+	readonly statement: Pick<Statement, "accountId" | "period" | "currency" | "billTo" | "closingBalance" | "statementDate">;
+	readonly seller: SellerConfig;
+	readonly pdf: Uint8Array;
 }
 
 /** The stage names of DUNNING_STAGES' defaults (shared/config.ts); other names get neutral wording. */
@@ -37,7 +53,7 @@ export interface DunningEmailInput {
 	readonly pdf?: Uint8Array | undefined;
 }
 
-export async function composeInvoiceEmail({ invoice, seller, pdf, download }: InvoiceEmailInput): Promise<ComposedEmail> {
+export async function composeInvoiceEmail({ invoice, seller, pdf, download, statement }: InvoiceEmailInput): Promise<ComposedEmail> {
 	const to = recipientOf(invoice);
 	assertSender(seller);
 	const due = invoiceMoney(invoice, invoice.amountDue);
@@ -54,19 +70,60 @@ export async function composeInvoiceEmail({ invoice, seller, pdf, download }: In
 		greeting: greeting(invoice),
 		paragraphs: [intro],
 		facts: invoiceFacts(invoice),
-		afterFacts: [closing],
+		afterFacts: [
+			closing,
+			...(statement ? [`Your statement of account for ${formatBillingPeriod(statement.period)} is attached too.`] : []),
+		],
 		howToPay: owes ? howToPay(invoice, seller) : undefined,
 		download: download ? { ...download, label: `Download invoice ${invoice.number} (PDF)` } : undefined,
 		signOff: signOff(seller),
 	};
 	return compose({
-		invoice,
+		toName: invoice.billTo.name,
 		seller,
 		to,
 		subject,
 		body,
-		pdf,
+		attachments: [
+			{ filename: `${attachmentName(invoice.number)}.pdf`, pdf },
+			...(statement ? [{ filename: statementFilename(statement.accountId, statement.period), pdf: statement.pdf }] : []),
+		],
 		headers: { "X-Invoice-Number": invoice.number },
+	});
+}
+
+/** The statement on its own, for an account with an open balance but no invoice this period. */
+export async function composeStatementEmail({ statement, seller, pdf }: StatementEmailInput): Promise<ComposedEmail> {
+	const to = statement.billTo.email;
+	if (!isDeliverableEmailAddress(to)) {
+		throw new ValidationError(`account ${statement.accountId} has no deliverable email address: ${JSON.stringify(to)}`);
+	}
+	assertSender(seller);
+	const balance = formatMoney({ amount: statement.closingBalance, currency: statement.currency });
+	const name = singleLine(statement.billTo.name);
+	const body: MessageBody = {
+		greeting: name ? `Dear ${name},` : "Dear customer,",
+		paragraphs: [`Please find attached your statement of account for ${formatBillingPeriod(statement.period)}.`],
+		facts: [
+			["Account", statement.accountId],
+			["Statement date", statement.statementDate],
+			["Balance", balance],
+		],
+		afterFacts:
+			statement.closingBalance > 0
+				? ["The statement lists the invoices still open and how long they are overdue."]
+				: ["There is nothing to pay; the statement is sent for your records."],
+		howToPay: undefined,
+		signOff: signOff(seller),
+	};
+	return compose({
+		toName: statement.billTo.name,
+		seller,
+		to,
+		subject: `Statement of account ${formatBillingPeriod(statement.period)} from ${seller.name} \u2014 balance ${balance}`,
+		body,
+		attachments: [{ filename: statementFilename(statement.accountId, statement.period), pdf }],
+		headers: { "X-Statement": `${statement.accountId} ${statement.period}` },
 	});
 }
 
@@ -148,12 +205,12 @@ export async function composeDunningEmail({ invoice, seller, stage, daysOverdue,
 		signOff: signOff(seller),
 	};
 	return compose({
-		invoice,
+		toName: invoice.billTo.name,
 		seller,
 		to,
 		subject: wording.subject,
 		body,
-		pdf,
+		attachments: pdf ? [{ filename: `${attachmentName(invoice.number)}.pdf`, pdf }] : [],
 		headers: { "X-Invoice-Number": invoice.number, "X-Dunning-Stage": stage },
 	});
 }
@@ -169,33 +226,29 @@ interface MessageBody {
 }
 
 async function compose(args: {
-	invoice: Invoice;
+	toName: string;
 	seller: SellerConfig;
 	to: string;
 	subject: string;
 	body: MessageBody;
-	pdf: Uint8Array | undefined;
+	attachments: readonly { readonly filename: string; readonly pdf: Uint8Array }[];
 	headers: Record<string, string>;
 }): Promise<ComposedEmail> {
-	const { invoice, seller, to, subject, body, pdf, headers } = args;
+	const { toName, seller, to, subject, body, attachments, headers } = args;
 	const options: MailComposerOptions = {
 		from: { name: singleLine(seller.name), address: seller.email },
-		to: invoice.billTo.name.trim() ? { name: singleLine(invoice.billTo.name), address: to } : to,
+		to: toName.trim() ? { name: singleLine(toName), address: to } : to,
 		subject: singleLine(subject),
 		text: renderText(body),
 		html: renderHtml(subject, body),
 		headers,
 		disableFileAccess: true,
 		disableUrlAccess: true,
-		attachments: pdf
-			? [
-					{
-						filename: `${attachmentName(invoice.number)}.pdf`,
-						content: Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength),
-						contentType: "application/pdf",
-					},
-				]
-			: [],
+		attachments: attachments.map(({ filename, pdf }) => ({
+			filename,
+			content: Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength),
+			contentType: "application/pdf",
+		})),
 	};
 	const raw = await new MailComposer(options).compile().build();
 	return { subject: singleLine(subject), raw, to };
@@ -317,4 +370,8 @@ function singleLine(value: string): string {
 /** The attachment is named after the invoice; anything unsafe in a filename becomes "_". */
 function attachmentName(number: string): string {
 	return number.replace(/[^A-Za-z0-9._-]/g, "_") || "invoice";
+}
+
+export function statementFilename(accountId: string, period: string): string {
+	return `statement-${attachmentName(accountId)}-${period}.pdf`;
 }

@@ -94,7 +94,7 @@ describe("a billing month on the embedded stack", () => {
 		}
 	});
 
-	it("emails each email-delivery invoice once with its PDF attached; postal goes to print", async () => {
+	it("emails each email-delivery invoice once with its PDF and the account's statement attached; postal goes to print", async () => {
 		const mail = await mailOfThisTest();
 		const emailed = invoices.filter((i) => i.accountId !== "ACC-0005" && i.accountId !== "ACC-0007");
 		expect(mail).toHaveLength(emailed.length);
@@ -103,8 +103,7 @@ describe("a billing month on the embedded stack", () => {
 			expect(messages).toHaveLength(1);
 			const message = messages[0] as (typeof messages)[number];
 			expect(message.destination.to.join()).toContain(invoice.billTo.email);
-			expect(message.attachments).toHaveLength(1);
-			expect(message.attachments[0]?.filename).toBe(`${invoice.number}.pdf`);
+			expect(message.attachments.map((a) => a.filename)).toEqual([`${invoice.number}.pdf`, `statement-${invoice.accountId}-${PERIOD}.pdf`]);
 			const object = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: invoice.pdfKey }));
 			const pdf = Buffer.from((await object.Body?.transformToByteArray()) as Uint8Array);
 			expect(Buffer.from(message.attachments[0]?.content ?? "", "base64").equals(pdf)).toBe(true);
@@ -119,18 +118,20 @@ describe("a billing month on the embedded stack", () => {
 		expect(runOutput.invoicing.emailsSent).toBe(emailed.length);
 	});
 
-	it("puts the postal invoice into the period's print batch: one merged PDF and a manifest", async () => {
+	it("puts the postal invoice and its statement into the period's print batch: one merged PDF and a manifest", async () => {
 		const postal = invoices.find((i) => i.accountId === "ACC-0005") as (typeof invoices)[number];
 		const manifest = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: `print/${PERIOD}/manifest.csv` }));
 		const rows = (await manifest.Body?.transformToString())?.trim().split("\r\n") ?? [];
-		expect(rows).toHaveLength(2);
+		expect(rows).toHaveLength(3);
 		expect(rows[1]).toMatch(new RegExp(`^1,${postal.number},ACC-0005,.*,1,1$`));
+		expect(rows[2]).toMatch(new RegExp(`^2,statement-ACC-0005-${PERIOD},ACC-0005,.*,1,3$`));
 		const batch = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: `print/${PERIOD}/print-batch.pdf` }));
 		const parser = new PDFParse({ data: (await batch.Body?.transformToByteArray()) as Uint8Array });
 		const { text, pages } = await parser.getText();
 		await parser.destroy();
-		expect(pages).toHaveLength(2);
+		expect(pages).toHaveLength(4);
 		expect(text).toContain(postal.number);
+		expect(text).toContain("Closing balance");
 	});
 
 	it("records the account with an invalid email in the run's output without stopping the run", () => {

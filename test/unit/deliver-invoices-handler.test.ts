@@ -1,6 +1,6 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { MessageRejected, SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -62,6 +62,7 @@ describe("deliver-invoices handler", () => {
 		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-1", sk: "INVOICE" } }).resolves({ Item: invoice("INV-1", "ACC-1") });
 		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-2", sk: "INVOICE" } }).resolves({ Item: invoice("INV-2", "ACC-2") });
 		ddbMock.on(PutCommand).resolves({});
+		ddbMock.on(TransactWriteCommand).resolves({});
 		ddbMock.on(UpdateCommand).resolves({});
 		s3Mock
 			.on(GetObjectCommand, { Key: "invoices/2026-10/INV-1.pdf" })
@@ -75,7 +76,8 @@ describe("deliver-invoices handler", () => {
 
 		expect(result).toMatchObject({ emailed: 1, failed: 1, alreadyDelivered: 0 });
 		const puts = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
-		expect(puts.filter((i) => i?.sk === "DELIVERY#email").map((i) => i?.pk)).toEqual(["INVOICE#INV-2"]);
+		const claims = ddbMock.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems?.map((t) => t.Put?.Item) ?? []);
+		expect(claims.filter((i) => i?.sk === "DELIVERY#email").map((i) => i?.pk)).toEqual(["INVOICE#INV-2"]);
 		const failure = puts.find((i) => i?.pk === "RUN#2026-10");
 		expect(failure).toMatchObject({ accountId: "ACC-1", stage: "deliver" });
 		expect(String(failure?.reason)).toMatch(/INV-1 not delivered: The specified key does not exist/);
@@ -88,6 +90,7 @@ describe("deliver-invoices handler", () => {
 		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-4", sk: "INVOICE" } }).resolves({ Item: invoice("INV-4", "ACC-4") });
 		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-5", sk: "INVOICE" } }).resolves({ Item: invoice("INV-5", "ACC-5") });
 		ddbMock.on(PutCommand).resolves({});
+		ddbMock.on(TransactWriteCommand).resolves({});
 		ddbMock.on(UpdateCommand).resolves({});
 		s3Mock
 			.on(GetObjectCommand)
