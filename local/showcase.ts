@@ -221,7 +221,7 @@ export function formatShowcase(s: ShowcaseSummary): string[] {
 		lines.push(`  statements issued:        ${s.statements.issued}${s.statements.example ? ` (e.g. ${s.statements.example})` : ""}`);
 	}
 	if (s.printBatch) {
-		lines.push(`  print batch:              ${s.printBatch.documents} postal invoices in ${s.printBatch.pdf}`);
+		lines.push(`  print batch:              ${s.printBatch.documents} postal documents (invoices and statements) in ${s.printBatch.pdf}`);
 		lines.push(`    manifest:               ${s.printBatch.manifest}`);
 	}
 	return lines;
