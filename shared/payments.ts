@@ -351,7 +351,8 @@ function settledRecord(
  * Stores the raw event, the payment and its application in one transaction: the event's
  * id makes a redelivery change nothing, the payment's id makes a second event for the same
  * payment (payment_intent.succeeded and charge.succeeded) apply it only once. Refunds and
- * disputes that arrived first are applied right after.
+ * disputes that arrived first are applied right after: the transaction checks that no
+ * parked marker exists, so only a payment with parked events pays for reading them.
  */
 export async function recordPayment(
 	deps: TableDeps,
@@ -359,6 +360,7 @@ export async function recordPayment(
 	eventType: string,
 	rawBody: string,
 ): Promise<WebhookOutcome> {
+	let parkedEvents = false;
 	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 		const context = await loadMatchContext(deps, payment);
 		const decision = decidePaymentApplication(payment, context);
@@ -380,6 +382,17 @@ export async function recordPayment(
 		const items: TransactItem[] = [
 			eventItem(deps, payment.provider, payment.eventId, eventType, rawBody, { handling: "payment", paymentId: payment.paymentId }),
 			{ Put: { TableName: deps.tableName, Item: paymentItem(record), ConditionExpression: "attribute_not_exists(pk)" } },
+			...(parkedEvents
+				? []
+				: [
+						{
+							ConditionCheck: {
+								TableName: deps.tableName,
+								Key: keys.parkedMarker(payment.provider, payment.paymentId),
+								ConditionExpression: "attribute_not_exists(pk)",
+							},
+						},
+					]),
 			...settlementItems(deps, decision, invoiceMap(context), `${payment.provider}:${payment.paymentId}`, payment.currency, at),
 		];
 		try {
@@ -391,11 +404,16 @@ export async function recordPayment(
 				if (stored.result === "duplicate_event") return stored;
 				return { result: "duplicate_payment", eventId: payment.eventId, paymentId: payment.paymentId };
 			}
+			if (!parkedEvents && isConditionFailure(err, 2)) {
+				// A refund or dispute was parked for this payment: record it without the check, then apply what is parked.
+				parkedEvents = true;
+				continue;
+			}
 			if (!(err instanceof TransactionCanceledException)) throw err;
 			await backOff(attempt);
 			continue;
 		}
-		await applyParkedAdjustments(deps, { provider: payment.provider, paymentId: payment.paymentId });
+		if (parkedEvents) await applyParkedAdjustments(deps, { provider: payment.provider, paymentId: payment.paymentId });
 		const first = decision.applications[0];
 		return {
 			result: record.status,
@@ -624,6 +642,8 @@ export async function recordAdjustment(
 									},
 								},
 							},
+							// Stays after the parked events are applied: the payment it guards is then already recorded.
+							{ Put: { TableName: deps.tableName, Item: keys.parkedMarker(provider, paymentId) } },
 						],
 					}),
 				);
@@ -674,8 +694,11 @@ export async function applyParkedAdjustments(
 ): Promise<{ applied: number; stillParked: number }> {
 	const parked = payment
 		? await queryAll(deps, {
-				KeyConditionExpression: "pk = :pk",
-				ExpressionAttributeValues: { ":pk": keys.parkedEvent(payment.provider, payment.paymentId, "", "").pk },
+				KeyConditionExpression: "pk = :pk AND begins_with(sk, :events)",
+				ExpressionAttributeValues: {
+					":pk": keys.parkedEvent(payment.provider, payment.paymentId, "", "").pk,
+					":events": keys.parkedEventPrefix,
+				},
 				ConsistentRead: true,
 			})
 		: await queryAll(deps, {
