@@ -303,4 +303,18 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(stillParked.filter((p) => String(p.gsi2sk).includes("pi_L8_"))).toEqual([]);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
+
+	it("keeps a payment by customer unapplied when the account does not exist or has another currency", async () => {
+		expect(await post(paymentIntent("pi_ghost", 1200, { account_id: "ACC-GHOST" }))).toMatchObject({
+			result: "unapplied",
+			unappliedReason: "account ACC-GHOST does not exist",
+		});
+		expect(await getAccount(table, "ACC-GHOST")).toBeUndefined();
+		const eur = await post(paymentIntent("pi_L8_eur", 1200, { account_id: "ACC-L8" }, "eur"));
+		expect(eur).toMatchObject({ result: "unapplied", creditedAmount: 0 });
+		expect(String(eur.unappliedReason)).toMatch(/differs from account ACC-L8's currency USD/);
+		expect(await getAccount(table, "ACC-L8")).toMatchObject({ balance: -3500, creditBalance: 3500 });
+		expect(await getPayment(table, "stripe", "pi_L8_eur")).toMatchObject({ status: "unapplied", unappliedAmount: 1200 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
 });

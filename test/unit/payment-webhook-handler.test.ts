@@ -101,7 +101,7 @@ describe("payment-webhook handler", () => {
 		});
 		expect(items[3]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":status": "paid" });
 		expect(items[4]?.Put?.Item).toMatchObject({ type: "payment_applied", amount: -5000, currency: "USD" });
-		expect(items[5]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000 });
+		expect(items[5]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000, ":currency": "USD" });
 		expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
 	});
 
