@@ -27,7 +27,7 @@ export interface PaymentDecision {
 /** What the matcher may look at: the invoice the payment names, or its customer and their open invoices. */
 export interface MatchContext {
 	readonly invoice?: Invoice;
-	readonly account?: Account;
+	readonly account?: Pick<Account, "accountId" | "currency">;
 	readonly openInvoices: readonly Invoice[];
 }
 
@@ -102,12 +102,28 @@ export function decidePaymentApplication(payment: PaymentToMatch, context: Match
 	};
 }
 
-async function loadMatchContext(deps: TableDeps, payment: PaymentToMatch): Promise<MatchContext> {
+/**
+ * With `assumeAccount`, the account is taken to exist in the payment's currency without
+ * reading it: the settlement's account update checks both, and a failed check means
+ * reading it and deciding again.
+ */
+async function loadMatchContext(
+	deps: TableDeps,
+	payment: PaymentToMatch,
+	options: { assumeAccount?: boolean } = {},
+): Promise<MatchContext> {
 	if (payment.invoiceNumber) {
 		const invoice = await getInvoice(deps, payment.invoiceNumber);
 		return { ...(invoice ? { invoice } : {}), openInvoices: [] };
 	}
 	if (!payment.accountId) return { openInvoices: [] };
+	if (options.assumeAccount) {
+		const invoices = await listInvoicesOfAccount(deps, payment.accountId);
+		return {
+			account: { accountId: payment.accountId, currency: payment.currency },
+			openInvoices: invoices.filter((i) => i.amountDue > 0),
+		};
+	}
 	const [account, invoices] = await Promise.all([getAccount(deps, payment.accountId), listInvoicesOfAccount(deps, payment.accountId)]);
 	return { ...(account ? { account } : {}), openInvoices: invoices.filter((i) => i.amountDue > 0) };
 }
@@ -215,11 +231,12 @@ function settlementItems(
 				decision.creditedAmount > 0
 					? "SET balance = balance - :amount, creditBalance = if_not_exists(creditBalance, :zero) + :credit"
 					: "SET balance = balance - :amount",
-			ConditionExpression: "attribute_exists(pk)",
+			ConditionExpression: "attribute_exists(pk) AND #currency = :currency",
+			ExpressionAttributeNames: { "#currency": "currency" },
 			ExpressionAttributeValues:
 				decision.creditedAmount > 0
-					? { ":amount": applied + decision.creditedAmount, ":credit": decision.creditedAmount, ":zero": 0 }
-					: { ":amount": applied },
+					? { ":amount": applied + decision.creditedAmount, ":credit": decision.creditedAmount, ":zero": 0, ":currency": currency }
+					: { ":amount": applied, ":currency": currency },
 		},
 	});
 	return items;
@@ -351,7 +368,8 @@ function settledRecord(
  * Stores the raw event, the payment and its application in one transaction: the event's
  * id makes a redelivery change nothing, the payment's id makes a second event for the same
  * payment (payment_intent.succeeded and charge.succeeded) apply it only once. Refunds and
- * disputes that arrived first are applied right after.
+ * disputes that arrived first are applied right after: the transaction checks that no
+ * parked marker exists, so only a payment with parked events pays for reading them.
  */
 export async function recordPayment(
 	deps: TableDeps,
@@ -359,9 +377,17 @@ export async function recordPayment(
 	eventType: string,
 	rawBody: string,
 ): Promise<WebhookOutcome> {
+	let parkedEvents = false;
+	let assumeAccount = true;
 	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-		const context = await loadMatchContext(deps, payment);
+		const context = await loadMatchContext(deps, payment, { assumeAccount });
 		const decision = decidePaymentApplication(payment, context);
+		const settles = decision.applications.length > 0 || decision.creditedAmount > 0;
+		if (assumeAccount && context.account && !settles) {
+			// Nothing to write to the account would check the assumption: read it for the reason.
+			assumeAccount = false;
+			continue;
+		}
 		const at = new Date().toISOString();
 		const record = settledRecord(
 			{
@@ -380,6 +406,17 @@ export async function recordPayment(
 		const items: TransactItem[] = [
 			eventItem(deps, payment.provider, payment.eventId, eventType, rawBody, { handling: "payment", paymentId: payment.paymentId }),
 			{ Put: { TableName: deps.tableName, Item: paymentItem(record), ConditionExpression: "attribute_not_exists(pk)" } },
+			...(parkedEvents
+				? []
+				: [
+						{
+							ConditionCheck: {
+								TableName: deps.tableName,
+								Key: keys.parkedMarker(payment.provider, payment.paymentId),
+								ConditionExpression: "attribute_not_exists(pk)",
+							},
+						},
+					]),
 			...settlementItems(deps, decision, invoiceMap(context), `${payment.provider}:${payment.paymentId}`, payment.currency, at),
 		];
 		try {
@@ -391,11 +428,21 @@ export async function recordPayment(
 				if (stored.result === "duplicate_event") return stored;
 				return { result: "duplicate_payment", eventId: payment.eventId, paymentId: payment.paymentId };
 			}
+			if (assumeAccount && context.account && isConditionFailure(err, items.length - 1)) {
+				// The account is missing or in another currency: decide again on what is stored.
+				assumeAccount = false;
+				continue;
+			}
+			if (!parkedEvents && isConditionFailure(err, 2)) {
+				// A refund or dispute was parked for this payment: record it without the check, then apply what is parked.
+				parkedEvents = true;
+				continue;
+			}
 			if (!(err instanceof TransactionCanceledException)) throw err;
 			await backOff(attempt);
 			continue;
 		}
-		await applyParkedAdjustments(deps, { provider: payment.provider, paymentId: payment.paymentId });
+		if (parkedEvents) await applyParkedAdjustments(deps, { provider: payment.provider, paymentId: payment.paymentId });
 		const first = decision.applications[0];
 		return {
 			result: record.status,
@@ -624,6 +671,8 @@ export async function recordAdjustment(
 									},
 								},
 							},
+							// Stays after the parked events are applied: the payment it guards is then already recorded.
+							{ Put: { TableName: deps.tableName, Item: keys.parkedMarker(provider, paymentId) } },
 						],
 					}),
 				);
@@ -674,8 +723,11 @@ export async function applyParkedAdjustments(
 ): Promise<{ applied: number; stillParked: number }> {
 	const parked = payment
 		? await queryAll(deps, {
-				KeyConditionExpression: "pk = :pk",
-				ExpressionAttributeValues: { ":pk": keys.parkedEvent(payment.provider, payment.paymentId, "", "").pk },
+				KeyConditionExpression: "pk = :pk AND begins_with(sk, :events)",
+				ExpressionAttributeValues: {
+					":pk": keys.parkedEvent(payment.provider, payment.paymentId, "", "").pk,
+					":events": keys.parkedEventPrefix,
+				},
 				ConsistentRead: true,
 			})
 		: await queryAll(deps, {

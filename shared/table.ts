@@ -68,6 +68,9 @@ export const keys = {
 		pk: `PARKED#${provider}#${paymentId}`,
 		sk: `EVENT#${occurredAt}#${eventId}`,
 	}),
+	parkedEventPrefix: "EVENT#",
+	/** Written with every parked event so that recording the payment can check for them inside its own transaction. */
+	parkedMarker: (provider: string, paymentId: string) => ({ pk: `PARKED#${provider}#${paymentId}`, sk: "MARKER" }),
 	parkedListing: (provider: string, paymentId: string, occurredAt: string, eventId: string) => ({
 		gsi2pk: "PARKED_EVENTS",
 		gsi2sk: `${provider}#${paymentId}#${occurredAt}#${eventId}`,

@@ -11,6 +11,7 @@ import { issueInvoiceForAccount } from "../../shared/invoices.js";
 import { verifyLedgerInvariants } from "../../shared/ledger.js";
 import { getPayment } from "../../shared/payments.js";
 import { addDays, resolveBillingPeriod } from "../../shared/period.js";
+import { GSI2, keys } from "../../shared/table.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -268,5 +269,52 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			parkedApplied: number;
 		};
 		expect(again).toMatchObject({ reapplied: { applied: 0 }, parkedApplied: 0 });
+	});
+
+	it("applies a refund that arrives together with its payment exactly once, whichever is stored first", async () => {
+		await putAccount(table, {
+			accountId: "ACC-L8",
+			name: "Lifecycle L8 Ltd",
+			email: `ap+${stack.tag}@example.com`,
+			currency: "USD",
+			status: "active",
+			taxRateBasisPoints: 0,
+			paymentTermsDays: 30,
+			delivery: "email",
+			addressLines: ["1 Test Road"],
+			balance: 0,
+			creditBalance: 0,
+			createdAt: new Date().toISOString(),
+		});
+		const ids = ["pi_L8_a", "pi_L8_b", "pi_L8_c", "pi_L8_d", "pi_L8_e"];
+		for (const pi of ids) {
+			await Promise.all([post(refund(pi, 300)), post(paymentIntent(pi, 1000, { account_id: "ACC-L8" }))]);
+		}
+		for (const pi of ids) {
+			expect(await getPayment(table, "stripe", pi)).toMatchObject({ status: "applied", creditedAmount: 1000, refundedAmount: 300 });
+		}
+		expect(await getAccount(table, "ACC-L8")).toMatchObject({ balance: -3500, creditBalance: 3500 });
+		expect((await ledgerOf("ACC-L8")).filter((e) => e.type === "refund")).toHaveLength(ids.length);
+		const stillParked = await queryAll(table, {
+			IndexName: GSI2,
+			KeyConditionExpression: "gsi2pk = :pk",
+			ExpressionAttributeValues: { ":pk": keys.parkedListing("", "", "", "").gsi2pk },
+		});
+		expect(stillParked.filter((p) => String(p.gsi2sk).includes("pi_L8_"))).toEqual([]);
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("keeps a payment by customer unapplied when the account does not exist or has another currency", async () => {
+		expect(await post(paymentIntent("pi_ghost", 1200, { account_id: "ACC-GHOST" }))).toMatchObject({
+			result: "unapplied",
+			unappliedReason: "account ACC-GHOST does not exist",
+		});
+		expect(await getAccount(table, "ACC-GHOST")).toBeUndefined();
+		const eur = await post(paymentIntent("pi_L8_eur", 1200, { account_id: "ACC-L8" }, "eur"));
+		expect(eur).toMatchObject({ result: "unapplied", creditedAmount: 0 });
+		expect(String(eur.unappliedReason)).toMatch(/differs from account ACC-L8's currency USD/);
+		expect(await getAccount(table, "ACC-L8")).toMatchObject({ balance: -3500, creditBalance: 3500 });
+		expect(await getPayment(table, "stripe", "pi_L8_eur")).toMatchObject({ status: "unapplied", unappliedAmount: 1200 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 });

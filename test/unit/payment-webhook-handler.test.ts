@@ -84,7 +84,7 @@ describe("payment-webhook handler", () => {
 		expect(res.statusCode).toBe(200);
 		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", paymentId: "pi_unit_1", invoiceNumber: "INV-2026-000001" });
 		const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-		expect(items).toHaveLength(5);
+		expect(items).toHaveLength(6);
 		expect(items[0]?.Put?.Item?.pk).toBe("EVENT#stripe#evt_unit_1");
 		expect(items[0]?.Put?.Item?.rawBody).toBe(paymentEvent);
 		expect(items[1]?.Put?.Item).toMatchObject({
@@ -94,9 +94,15 @@ describe("payment-webhook handler", () => {
 			unappliedAmount: 0,
 			status: "applied",
 		});
-		expect(items[2]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":status": "paid" });
-		expect(items[3]?.Put?.Item).toMatchObject({ type: "payment_applied", amount: -5000, currency: "USD" });
-		expect(items[4]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000 });
+		// No refund or dispute parked for this payment: checked in the transaction, not read afterwards.
+		expect(items[2]?.ConditionCheck).toMatchObject({
+			Key: { pk: "PARKED#stripe#pi_unit_1", sk: "MARKER" },
+			ConditionExpression: "attribute_not_exists(pk)",
+		});
+		expect(items[3]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":status": "paid" });
+		expect(items[4]?.Put?.Item).toMatchObject({ type: "payment_applied", amount: -5000, currency: "USD" });
+		expect(items[5]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000, ":currency": "USD" });
+		expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
 	});
 
 	it("answers a redelivered event 200 and changes nothing", async () => {
