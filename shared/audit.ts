@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { queryAll, type TableDeps } from "./db.js";
+import { parseRecord, queryAll, type TableDeps } from "./db.js";
 import { type AuditEntry, auditEntrySchema } from "./model.js";
-import { keys, withoutKeys } from "./table.js";
+import { keys } from "./table.js";
 
 const SUBJECT_PK: Record<AuditEntry["subject"], (id: string) => string> = {
 	invoice: (id) => keys.invoice(id).pk,
@@ -30,5 +30,5 @@ export async function listAuditEntries(deps: TableDeps, subject: AuditEntry["sub
 		ExpressionAttributeValues: { ":pk": SUBJECT_PK[subject](subjectId), ":prefix": keys.auditPrefix },
 		ConsistentRead: true,
 	});
-	return items.map((item) => auditEntrySchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(auditEntrySchema, item));
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
@@ -8,6 +7,7 @@ import { toCsvText } from "./csv.js";
 import { getInvoice, listAccounts, listInvoicesOfAccount, queryAll, type TableDeps } from "./db.js";
 import { dunningRecords } from "./dunning.js";
 import { BillingError, ValidationError } from "./errors.js";
+import { ledgerEntryPut } from "./ledger.js";
 import type { Account, Invoice } from "./model.js";
 import { formatMoney } from "./money.js";
 import { daysBetween } from "./period.js";
@@ -336,20 +336,14 @@ export async function writeOffInvoice(deps: TableDeps, number: string, reason: s
 							ExpressionAttributeValues: { ":uncollectible": "uncollectible", ":zero": 0, ":amount": amount, ":writeOff": { reason, at } },
 						},
 					},
-					{
-						Put: {
-							TableName: deps.tableName,
-							Item: {
-								...keys.ledgerEntry(invoice.accountId, at, randomUUID()),
-								accountId: invoice.accountId,
-								type: "write_off",
-								amount: -amount,
-								currency: invoice.currency,
-								reference: `${number}: ${reason}`,
-								at,
-							},
-						},
-					},
+					ledgerEntryPut(deps.tableName, {
+						accountId: invoice.accountId,
+						type: "write_off",
+						amount: -amount,
+						currency: invoice.currency,
+						reference: `${number}: ${reason}`,
+						at,
+					}),
 					{
 						Update: {
 							TableName: deps.tableName,

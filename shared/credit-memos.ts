@@ -1,16 +1,16 @@
-import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { auditPut } from "./audit.js";
-import { getAccount, getInvoice, queryAll, type TableDeps } from "./db.js";
+import { getAccount, getInvoice, parseRecord, queryAll, type TableDeps } from "./db.js";
 import { renderCreditMemoPdf } from "./documents/credit-memo-pdf.js";
+import { storePdfUnlessPresent } from "./documents/store.js";
 import { BillingError, TransientError, ValidationError } from "./errors.js";
 import type { InvoicingDeps } from "./invoices.js";
+import { ledgerEntryPut } from "./ledger.js";
 import { type CreditMemo, creditMemoSchema, type Invoice } from "./model.js";
 import { formatMoney } from "./money.js";
 import { nextInSeries } from "./numbering.js";
-import { GSI1, keys, withoutKeys } from "./table.js";
+import { GSI1, keys } from "./table.js";
 
 export const CREDIT_MEMO_SERIES_PREFIX = "CM";
 const MAX_NUMBERING_ATTEMPTS = 25;
@@ -125,20 +125,14 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 								},
 							},
 						},
-						{
-							Put: {
-								TableName: deps.tableName,
-								Item: {
-									...keys.ledgerEntry(account.accountId, at, randomUUID()),
-									accountId: account.accountId,
-									type: "credit_memo",
-									amount: -request.amount,
-									currency: invoice.currency,
-									reference: number,
-									at,
-								},
-							},
-						},
+						ledgerEntryPut(deps.tableName, {
+							accountId: account.accountId,
+							type: "credit_memo",
+							amount: -request.amount,
+							currency: invoice.currency,
+							reference: number,
+							at,
+						}),
 						auditPut(deps.tableName, {
 							subject: "credit_memo",
 							subjectId: number,
@@ -185,26 +179,16 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 
 /** Renders and stores the memo's PDF unless it is already in S3. */
 export async function ensureCreditMemoPdf(deps: InvoicingDeps, memo: CreditMemo): Promise<void> {
-	try {
-		await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucketName, Key: memo.pdfKey }));
-		return;
-	} catch (err) {
-		if ((err as { name?: string }).name !== "NotFound") throw err;
-	}
-	await deps.s3.send(
-		new PutObjectCommand({
-			Bucket: deps.bucketName,
-			Key: memo.pdfKey,
-			Body: await renderCreditMemoPdf(memo, deps.seller),
-			ContentType: "application/pdf",
-			Metadata: { "credit-memo-number": memo.number, "invoice-number": memo.invoiceNumber, "account-id": memo.accountId },
-		}),
-	);
+	await storePdfUnlessPresent(deps.s3, deps.bucketName, memo.pdfKey, () => renderCreditMemoPdf(memo, deps.seller), {
+		"credit-memo-number": memo.number,
+		"invoice-number": memo.invoiceNumber,
+		"account-id": memo.accountId,
+	});
 }
 
 export async function getCreditMemo(deps: TableDeps, number: string): Promise<CreditMemo | undefined> {
 	const out = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.creditMemo(number), ConsistentRead: true }));
-	return out.Item ? creditMemoSchema.parse(withoutKeys(out.Item)) : undefined;
+	return out.Item ? parseRecord(creditMemoSchema, out.Item) : undefined;
 }
 
 export async function listCreditMemos(deps: TableDeps): Promise<CreditMemo[]> {
@@ -213,5 +197,5 @@ export async function listCreditMemos(deps: TableDeps): Promise<CreditMemo[]> {
 		KeyConditionExpression: "gsi1pk = :pk",
 		ExpressionAttributeValues: { ":pk": keys.creditMemoListing("").gsi1pk },
 	});
-	return items.map((item) => creditMemoSchema.parse(withoutKeys(item)));
+	return items.map((item) => parseRecord(creditMemoSchema, item));
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { auditPut } from "./audit.js";
 import { getAccount, getInvoice, type TableDeps } from "./db.js";
 import { BillingError, TransientError, ValidationError } from "./errors.js";
+import { ledgerEntryPut } from "./ledger.js";
 import type { Invoice } from "./model.js";
 import { keys } from "./table.js";
 
@@ -75,20 +75,14 @@ export async function voidInvoice(deps: VoidDeps, number: string, reason: string
 								},
 							},
 						},
-						{
-							Put: {
-								TableName: deps.tableName,
-								Item: {
-									...keys.ledgerEntry(account.accountId, at, randomUUID()),
-									accountId: account.accountId,
-									type: "invoice_voided",
-									amount: -reversal,
-									currency: invoice.currency,
-									reference: number,
-									at,
-								},
-							},
-						},
+						ledgerEntryPut(deps.tableName, {
+							accountId: account.accountId,
+							type: "invoice_voided",
+							amount: -reversal,
+							currency: invoice.currency,
+							reference: number,
+							at,
+						}),
 						auditPut(deps.tableName, {
 							subject: "invoice",
 							subjectId: number,

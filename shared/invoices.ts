@@ -1,12 +1,13 @@
-import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { auditPut } from "./audit.js";
 import type { SellerConfig } from "./config.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "./db.js";
 import { renderInvoicePdf } from "./documents/invoice-pdf.js";
+import { storePdfUnlessPresent } from "./documents/store.js";
 import { TransientError } from "./errors.js";
+import { ledgerEntryPut } from "./ledger.js";
 import type { Account, Invoice, InvoiceLine } from "./model.js";
 import { nextInSeries } from "./numbering.js";
 import { addDays, type BillingPeriod } from "./period.js";
@@ -145,20 +146,14 @@ async function finalizeInvoice(
 								ConditionExpression: "attribute_not_exists(pk)",
 							},
 						},
-						{
-							Put: {
-								TableName: deps.tableName,
-								Item: {
-									...keys.ledgerEntry(accountId, createdAt, randomUUID()),
-									accountId,
-									type: "invoice_issued",
-									amount: invoice.total,
-									currency: invoice.currency,
-									reference: number,
-									at: createdAt,
-								},
-							},
-						},
+						ledgerEntryPut(deps.tableName, {
+							accountId,
+							type: "invoice_issued",
+							amount: invoice.total,
+							currency: invoice.currency,
+							reference: number,
+							at: createdAt,
+						}),
 						{
 							Update: {
 								TableName: deps.tableName,
@@ -214,22 +209,10 @@ async function finalizeInvoice(
 export async function ensureInvoicePdf(deps: InvoicingDeps, number: string): Promise<void> {
 	const invoice = await getInvoice(deps, number);
 	if (!invoice) throw new Error(`invoice ${number} does not exist`);
-	try {
-		await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucketName, Key: invoice.pdfKey }));
-		return;
-	} catch (err) {
-		if ((err as { name?: string }).name !== "NotFound") throw err;
-	}
-	const pdf = await renderInvoicePdf(invoice, deps.seller);
-	await deps.s3.send(
-		new PutObjectCommand({
-			Bucket: deps.bucketName,
-			Key: invoice.pdfKey,
-			Body: pdf,
-			ContentType: "application/pdf",
-			Metadata: { "invoice-number": number, "account-id": invoice.accountId },
-		}),
-	);
+	await storePdfUnlessPresent(deps.s3, deps.bucketName, invoice.pdfKey, () => renderInvoicePdf(invoice, deps.seller), {
+		"invoice-number": number,
+		"account-id": invoice.accountId,
+	});
 }
 
 export interface BatchInvoicingResult {

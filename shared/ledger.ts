@@ -1,4 +1,8 @@
+import { randomUUID } from "node:crypto";
+import type { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, type TableDeps } from "./db.js";
+import type { LedgerEntry } from "./model.js";
+import { keys } from "./table.js";
 
 export interface InvariantViolation {
 	readonly rule: string;
@@ -85,4 +89,14 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 		violationCount: violations.length,
 		violations: violations.slice(0, 50),
 	};
+}
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
+
+/**
+ * An append-only ledger entry, to write in the same transaction as the balances it changes.
+ * Its signed amount follows the conventions of `ledgerEntryTypeSchema`.
+ */
+export function ledgerEntryPut(tableName: string, entry: Omit<LedgerEntry, "entryId">): TransactItem {
+	return { Put: { TableName: tableName, Item: { ...keys.ledgerEntry(entry.accountId, entry.at, randomUUID()), ...entry } } };
 }

@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { getAccount, getInvoice, listInvoicesOfAccount, listUnappliedPayments, queryAll, type TableDeps } from "./db.js";
+import { getAccount, getInvoice, listInvoicesOfAccount, listUnappliedPayments, parseRecord, queryAll, type TableDeps } from "./db.js";
 import { TransientError } from "./errors.js";
-import { type Account, type Invoice, type LedgerEntry, type Payment, paymentSchema } from "./model.js";
+import { ledgerEntryPut } from "./ledger.js";
+import { type Account, type Invoice, type Payment, paymentSchema } from "./model.js";
 import type { PaymentAdjustment, PaymentReceived } from "./stripe-webhook.js";
-import { GSI2, keys, withoutKeys } from "./table.js";
+import { GSI2, keys } from "./table.js";
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 
@@ -128,23 +128,6 @@ async function loadMatchContext(
 	return { ...(account ? { account } : {}), openInvoices: invoices.filter((i) => i.amountDue > 0) };
 }
 
-function ledgerItem(
-	deps: TableDeps,
-	accountId: string,
-	type: LedgerEntry["type"],
-	amount: number,
-	currency: string,
-	reference: string,
-	at: string,
-): TransactItem {
-	return {
-		Put: {
-			TableName: deps.tableName,
-			Item: { ...keys.ledgerEntry(accountId, at, randomUUID()), accountId, type, amount, currency, reference, at },
-		},
-	};
-}
-
 /**
  * One write per invoice and transaction (DynamoDB refuses two on the same item): a change
  * of the amount paid (optimistic on the amount read) and/or setting or releasing a hold.
@@ -218,10 +201,28 @@ function settlementItems(
 		const invoice = invoices.get(application.invoiceNumber);
 		if (!invoice) throw new Error(`invoice ${application.invoiceNumber} was not loaded`);
 		items.push(invoiceUpdate(deps, invoice, { paidDelta: application.amount }));
-		items.push(ledgerItem(deps, accountId, "payment_applied", -application.amount, currency, `${paymentRef} -> ${invoice.number}`, at));
+		items.push(
+			ledgerEntryPut(deps.tableName, {
+				accountId,
+				type: "payment_applied",
+				amount: -application.amount,
+				currency,
+				reference: `${paymentRef} -> ${invoice.number}`,
+				at,
+			}),
+		);
 	}
 	if (decision.creditedAmount > 0) {
-		items.push(ledgerItem(deps, accountId, "account_credit", -decision.creditedAmount, currency, `${paymentRef} overpayment`, at));
+		items.push(
+			ledgerEntryPut(deps.tableName, {
+				accountId,
+				type: "account_credit",
+				amount: -decision.creditedAmount,
+				currency,
+				reference: `${paymentRef} overpayment`,
+				at,
+			}),
+		);
 	}
 	items.push({
 		Update: {
@@ -334,7 +335,7 @@ export async function getPayment(deps: TableDeps, provider: string, paymentId: s
 	const out = await deps.ddb.send(
 		new GetCommand({ TableName: deps.tableName, Key: keys.payment(provider, paymentId), ConsistentRead: true }),
 	);
-	return out.Item ? paymentSchema.parse(withoutKeys(out.Item)) : undefined;
+	return out.Item ? parseRecord(paymentSchema, out.Item) : undefined;
 }
 
 function paymentItem(record: Payment): Record<string, unknown> {
@@ -515,7 +516,16 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 			if (!invoice) continue;
 			touched.add(part.invoiceNumber);
 			items.push(invoiceUpdate(deps, invoice, { paidDelta: -part.amount, ...(releaseHolds ? { hold: null } : {}) }));
-			items.push(ledgerItem(deps, invoice.accountId, type, part.amount, payment.currency, `${ref} ${type} <- ${invoice.number}`, at));
+			items.push(
+				ledgerEntryPut(deps.tableName, {
+					accountId: invoice.accountId,
+					type: type,
+					amount: part.amount,
+					currency: payment.currency,
+					reference: `${ref} ${type} <- ${invoice.number}`,
+					at,
+				}),
+			);
 		}
 		if (releaseHolds) {
 			for (const [number, invoice] of loaded)
@@ -525,7 +535,14 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 		if (payment.accountId && booked > 0) {
 			if (reversal.fromCredit > 0) {
 				items.push(
-					ledgerItem(deps, payment.accountId, type, reversal.fromCredit, payment.currency, `${ref} ${type} of account credit`, at),
+					ledgerEntryPut(deps.tableName, {
+						accountId: payment.accountId,
+						type: type,
+						amount: reversal.fromCredit,
+						currency: payment.currency,
+						reference: `${ref} ${type} of account credit`,
+						at,
+					}),
 				);
 			}
 			items.push({

@@ -1,7 +1,7 @@
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "./db.js";
 import { renderStatementPdf } from "./documents/statement-pdf.js";
+import { storePdfUnlessPresent } from "./documents/store.js";
 import { TransientError } from "./errors.js";
 import type { InvoicingDeps } from "./invoices.js";
 import { daysBetween } from "./period.js";
@@ -124,20 +124,7 @@ async function latestStatementBefore(deps: InvoicingDeps, accountId: string, per
 }
 
 async function ensureStatementPdf(deps: InvoicingDeps, statement: Statement): Promise<void> {
-	try {
-		await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucketName, Key: statement.pdfKey }));
-		return;
-	} catch (err) {
-		if ((err as { name?: string }).name !== "NotFound") throw err;
-	}
-	await deps.s3.send(
-		new PutObjectCommand({
-			Bucket: deps.bucketName,
-			Key: statement.pdfKey,
-			Body: await renderStatementPdf(statement, deps.seller),
-			ContentType: "application/pdf",
-		}),
-	);
+	await storePdfUnlessPresent(deps.s3, deps.bucketName, statement.pdfKey, () => renderStatementPdf(statement, deps.seller));
 }
 
 /** Statements for every account with activity or an open balance. */

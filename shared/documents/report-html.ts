@@ -34,7 +34,7 @@ export function renderReportHtml(r: BillingReport, sellerName: string): string {
 			`<section><h2>${escapeHtml(currency)}</h2>`,
 			`<h3>Activity</h3><table>${head}\n${body}</table>`,
 			monthlyChart(r, currency),
-			"<h3>Receivables aging as of " + escapeHtml(r.asOf) + "</h3>",
+			`<h3>Receivables aging as of ${escapeHtml(r.asOf)}</h3>`,
 			`<table><tr>${AGING_BUCKETS.map((b) => `<th>${bucketLabel(b)}</th>`).join("")}</tr><tr>${AGING_BUCKETS.map((b) => `<td>${m(aging?.[b] ?? 0, currency)}</td>`).join("")}</tr></table>`,
 			agingChart(aging ? AGING_BUCKETS.map((b) => [bucketLabel(b), aging[b]] as const) : [], currency),
 			`<p>Days sales outstanding: <strong>${dso === null || dso === undefined ? "n/a (nothing invoiced)" : `${dso} days`}</strong></p>`,

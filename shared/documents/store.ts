@@ -1,0 +1,29 @@
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+
+/**
+ * Stores a document's PDF unless it is already in S3: a retry after a crash renders nothing
+ * twice, and a document once sent keeps the bytes the customer received.
+ */
+export async function storePdfUnlessPresent(
+	s3: S3Client,
+	bucket: string,
+	key: string,
+	render: () => Promise<Uint8Array>,
+	metadata?: Record<string, string>,
+): Promise<void> {
+	try {
+		await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+		return;
+	} catch (err) {
+		if ((err as { name?: string }).name !== "NotFound") throw err;
+	}
+	await s3.send(
+		new PutObjectCommand({
+			Bucket: bucket,
+			Key: key,
+			Body: await render(),
+			ContentType: "application/pdf",
+			...(metadata ? { Metadata: metadata } : {}),
+		}),
+	);
+}
