@@ -21,6 +21,7 @@ import { formatMoney } from "../../shared/money.js";
 import { addDays } from "../../shared/period.js";
 import type { InvoicingSummary } from "../../shared/run-records.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
+import { pdfText } from "../support/pdf.js";
 
 const PERIOD = "2026-10";
 const AS_OF = "2026-11-01";
@@ -86,9 +87,7 @@ describe("a billing month on the embedded stack", () => {
 			const object = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: invoice.pdfKey }));
 			const bytes = await object.Body?.transformToByteArray();
 			expect(bytes && Buffer.from(bytes.slice(0, 5)).toString()).toBe("%PDF-");
-			const parser = new PDFParse({ data: bytes as Uint8Array });
-			const { text } = await parser.getText();
-			await parser.destroy();
+			const text = await pdfText(bytes as Uint8Array);
 			expect(text).toContain(invoice.number);
 			expect(text).toContain(formatMoney({ amount: invoice.total, currency: invoice.currency }));
 		}

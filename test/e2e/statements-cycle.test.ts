@@ -1,5 +1,4 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBillingCycle } from "../../local/operations.js";
 import { createClients } from "../../shared/clients.js";
@@ -9,6 +8,7 @@ import type { Account, Invoice } from "../../shared/model.js";
 import { formatMoney } from "../../shared/money.js";
 import { recordPayment } from "../../shared/payments.js";
 import { type StoredMail, sentMail, startTestStack } from "../support/embedded.js";
+import { pdfText } from "../support/pdf.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
@@ -40,15 +40,6 @@ function account(accountId: string, overrides: Partial<Account> = {}): Account {
 		createdAt: "2026-01-01T00:00:00.000Z",
 		...overrides,
 	};
-}
-
-async function pdfText(bytes: Uint8Array): Promise<string> {
-	const parser = new PDFParse({ data: bytes });
-	try {
-		return (await parser.getText()).text.replace(/\s+/g, " ");
-	} finally {
-		await parser.destroy();
-	}
 }
 
 const attachmentBytes = (mail: StoredMail, filename: string) =>

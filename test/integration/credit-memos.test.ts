@@ -1,6 +1,4 @@
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import fc from "fast-check";
-import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAuditEntries } from "../../shared/audit.js";
 import { createClients } from "../../shared/clients.js";
@@ -15,6 +13,7 @@ import { formatMoney } from "../../shared/money.js";
 import { recordPayment } from "../../shared/payments.js";
 import { resolveBillingPeriod } from "../../shared/period.js";
 import { startTestStack } from "../support/embedded.js";
+import { storedPdfText } from "../support/pdf.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
@@ -40,18 +39,6 @@ function account(accountId: string): Account {
 		creditBalance: 0,
 		createdAt: "2026-01-01T00:00:00.000Z",
 	};
-}
-
-async function pdfTextAt(key: string): Promise<string> {
-	const out = await deps.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }));
-	const parser = new PDFParse({
-		data: new Uint8Array(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()),
-	});
-	try {
-		return (await parser.getText()).text.replace(/\s+/g, " ");
-	} finally {
-		await parser.destroy();
-	}
 }
 
 async function pay(invoiceNumber: string, amount: number, id: string): Promise<void> {
@@ -121,7 +108,7 @@ describe("credit memos", () => {
 			["credit_memo", -3000, "CM-2026-000001"],
 		]);
 
-		const text = await pdfTextAt(memo.pdfKey);
+		const text = await storedPdfText(deps.s3, stack.bucketName, memo.pdfKey);
 		for (const expected of [
 			"CREDIT MEMO",
 			"CM-2026-000001",
@@ -160,14 +147,14 @@ describe("credit memos", () => {
 		const memo = await createCreditMemo(deps, { invoiceNumber, amount: 2000, reason: "Goodwill" });
 		expect(memo).toMatchObject({ number: "CM-2026-000002", appliedToInvoice: 0, addedToAccountCredit: 2000 });
 		expect(await getAccount(deps, "ACC-CM")).toMatchObject({ balance: -2000, creditBalance: 2000 });
-		expect(await pdfTextAt(memo.pdfKey)).toContain("Account credit is deducted from your next invoice.");
+		expect(await storedPdfText(deps.s3, stack.bucketName, memo.pdfKey)).toContain("Account credit is deducted from your next invoice.");
 
 		const next = await issueInvoiceForAccount(deps, "ACC-CM", october);
 		const nextNumber = "invoiceNumber" in next ? next.invoiceNumber : "";
 		const invoice = await getInvoice(deps, nextNumber);
 		expect(invoice).toMatchObject({ total: 11_000, creditApplied: 2000, amountPaid: 0, amountDue: 9000, status: "open" });
 		expect(await getAccount(deps, "ACC-CM")).toMatchObject({ balance: 9000, creditBalance: 0 });
-		const text = await pdfTextAt(invoice?.pdfKey ?? "");
+		const text = await storedPdfText(deps.s3, stack.bucketName, invoice?.pdfKey ?? "");
 		expect(text).toContain("Account credit applied");
 		expect(text).toContain("-USD 20.00");
 		expect(text).toContain("USD 90.00");
@@ -268,7 +255,9 @@ describe("issued invoices across currencies", () => {
 					expect(ledger.map((e) => e.amount)).toEqual([invoice.total]);
 					expect((await getAccount(deps, accountId))?.balance).toBe(invoice.total);
 					// pdf.js reads each totals row as its value, then its label.
-					expect(await pdfTextAt(invoice.pdfKey)).toContain(`${formatMoney({ amount: invoice.total, currency })} Total`);
+					expect(await storedPdfText(deps.s3, stack.bucketName, invoice.pdfKey)).toContain(
+						`${formatMoney({ amount: invoice.total, currency })} Total`,
+					);
 				},
 			),
 			{ numRuns: 6 },

@@ -1,5 +1,3 @@
-import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../shared/clients.js";
 import { sellerConfig } from "../../shared/config.js";
@@ -12,6 +10,7 @@ import { recordPayment } from "../../shared/payments.js";
 import { resolveBillingPeriod } from "../../shared/period.js";
 import { agingBucket, issueStatement, issueStatements } from "../../shared/statements.js";
 import { startTestStack } from "../support/embedded.js";
+import { storedPdfText } from "../support/pdf.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
@@ -35,16 +34,6 @@ function account(accountId: string): Account {
 		creditBalance: 0,
 		createdAt: "2026-01-01T00:00:00.000Z",
 	};
-}
-
-async function pdfText(key: string): Promise<string> {
-	const out = await deps.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }));
-	const parser = new PDFParse({ data: (await out.Body?.transformToByteArray()) as Uint8Array });
-	try {
-		return (await parser.getText()).text.replace(/\s+/g, " ");
-	} finally {
-		await parser.destroy();
-	}
 }
 
 beforeAll(async () => {
@@ -95,7 +84,7 @@ describe("monthly statements", () => {
 			["credit_memo", "CM-2026-000001", -1000],
 		]);
 		expect((await getAccount(deps, "ACC-ST1"))?.balance).toBe(5000);
-		const text = await pdfText(first?.pdfKey ?? "");
+		const text = await storedPdfText(deps.s3, stack.bucketName, first?.pdfKey ?? "");
 		for (const expected of [
 			"STATEMENT",
 			"Customer ACC-ST1",

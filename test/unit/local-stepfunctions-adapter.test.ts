@@ -518,7 +518,7 @@ describe("adaptForLocalEngine: refusals", () => {
 describe("substitutions", () => {
 	it("replaces placeholders everywhere, keys included, and keeps the escaped form literal", () => {
 		const out = substituteDefinition(
-			{ Resource: `\${FnArn}`, Parameters: { [`\${Key}.$`]: "$.a", note: `\${!Literal} and \${FnArn}` } },
+			{ Resource: `\${FnArn}`, Parameters: { "${Key}.$": "$.a", note: `\${!Literal} and \${FnArn}` } },
 			{ FnArn: fn("X"), Key: "k" },
 		);
 		expect(out).toEqual({ Resource: fn("X"), Parameters: { "k.$": "$.a", note: `\${Literal} and ${fn("X")}` } });
