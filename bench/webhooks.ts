@@ -1,21 +1,27 @@
 /**
- * `npm run bench:webhooks [-- --events N --duplicates 0.1 --concurrency 20]`: posts N signed
- * Stripe webhooks to the embedded stack's HTTP front, a share of them redelivered, and
- * compares the throughput with DynamoDB Local's raw rate, measured in the same run on the same
- * table, for a TransactWriteItems shaped like the one each webhook commits (no reads, no HTTP).
- * Exits 1 when anything was lost or an invariant fails.
+ * `npm run bench:webhooks [-- --events N --duplicates 0.1 --concurrency 20 --match invoice|customer]`:
+ * issues one open invoice per payment through the real invoicing code, then posts N signed
+ * Stripe webhooks paying them (a share redelivered) to the embedded stack's HTTP front, and
+ * compares the throughput with DynamoDB Local's raw rate for the TransactWriteItems each
+ * webhook commits (same items, same conditions and index keys; no reads, no HTTP), on the
+ * same table at the same concurrency. The two alternate in rounds so that both meet the
+ * same load on the machine. Exits 1 when a payment is missing, an invoice is left unpaid or
+ * an invariant fails.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { freePort } from "../local/ports.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET, startEmbeddedStack } from "../local/stack.js";
 import { createClients } from "../shared/clients.js";
-import { listPayments, putAccount } from "../shared/db.js";
+import { sellerConfig } from "../shared/config.js";
+import { getInvoice, listInvoicesOfPeriod, listPayments, putAccount } from "../shared/db.js";
+import { issueInvoiceForAccount } from "../shared/invoices.js";
 import { verifyLedgerInvariants } from "../shared/ledger.js";
+import { resolveBillingPeriod } from "../shared/period.js";
 import { signStripePayload } from "../shared/stripe-webhook.js";
 
 const { values } = parseArgs({
@@ -23,22 +29,28 @@ const { values } = parseArgs({
 		events: { type: "string", default: "2000" },
 		duplicates: { type: "string", default: "0.1" },
 		concurrency: { type: "string", default: "20" },
-		accounts: { type: "string", default: "200" },
+		match: { type: "string", default: "invoice" },
+		rounds: { type: "string", default: "8" },
 	},
 });
 const events = Number(values.events);
 const duplicateShare = Number(values.duplicates);
 const concurrency = Number(values.concurrency);
-const accountCount = Number(values.accounts);
+const rounds = Number(values.rounds);
+const match = values.match;
+if (match !== "invoice" && match !== "customer") throw new Error(`--match is "invoice" or "customer", not ${JSON.stringify(match)}`);
+if (![events, duplicateShare, concurrency, rounds].every(Number.isFinite) || events < rounds || duplicateShare < 0 || duplicateShare >= 1) {
+	throw new Error("--events, --concurrency and --rounds are positive numbers (events ≥ rounds); --duplicates is in [0, 1)");
+}
 
-/** Runs `work(i)` for i in [0, n) with at most `concurrency` in flight; returns each call's latency in ms. */
-async function pool(n: number, work: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
+/** Runs `work(i)` for i in [from, to) with at most `concurrency` in flight; returns the elapsed seconds and each call's latency in ms. */
+async function pool(from: number, to: number, work: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
 	const latencies: number[] = [];
-	let next = 0;
+	let next = from;
 	const started = performance.now();
 	await Promise.all(
 		Array.from({ length: concurrency }, async () => {
-			while (next < n) {
+			while (next < to) {
 				const i = next++;
 				const t = performance.now();
 				await work(i);
@@ -57,10 +69,17 @@ const dataDir = mkdtempSync(join(tmpdir(), "billing-bench-"));
 const stack = await startEmbeddedStack({ dataDir, httpPort: await freePort() });
 let exitCode = 0;
 try {
-	const { ddb } = createClients();
-	const deps = { ddb, tableName: stack.tableName };
-	const accountIds = Array.from({ length: accountCount }, (_, i) => `ACC-B${String(i).padStart(4, "0")}`);
-	for (const accountId of accountIds) {
+	const clients = createClients();
+	const { ddb } = clients;
+	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+	const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
+
+	// One customer and one open invoice per payment, issued as the billing cycle issues them.
+	const unique = Math.round(events * (1 - duplicateShare));
+	process.stderr.write(`issuing ${unique} invoices to pay...\n`);
+	const payees: { accountId: string; invoiceNumber: string; amountDue: number }[] = [];
+	await pool(0, unique, async (i) => {
+		const accountId = `ACC-B${String(i).padStart(5, "0")}`;
 		await putAccount(deps, {
 			accountId,
 			name: `Bench ${accountId}`,
@@ -70,16 +89,19 @@ try {
 			taxRateBasisPoints: 0,
 			paymentTermsDays: 30,
 			delivery: "email",
-			addressLines: [],
+			addressLines: ["1 Bench Road"],
+			plan: { code: "bench", description: "Bench plan", unitAmount: 1000 + (i % 97), quantity: 1 },
 			balance: 0,
 			creditBalance: 0,
 			createdAt: new Date().toISOString(),
 		});
-	}
+		const issued = await issueInvoiceForAccount(deps, accountId, period);
+		if (issued.outcome === "nothing_to_bill") throw new Error(`${accountId} has nothing to bill`);
+		const invoice = await getInvoice(deps, issued.invoiceNumber);
+		payees[i] = { accountId, invoiceNumber: issued.invoiceNumber, amountDue: invoice?.amountDue ?? 0 };
+	});
 
-	// Unique payments by customer: each one is a full ledger transaction (event, payment, ledger entry, account).
-	const unique = Math.round(events * (1 - duplicateShare));
-	const bodies = Array.from({ length: unique }, (_, i) =>
+	const bodies = payees.map((payee, i) =>
 		JSON.stringify({
 			id: `evt_bench_${i}`,
 			object: "event",
@@ -89,9 +111,10 @@ try {
 				object: {
 					id: `pi_bench_${i}`,
 					object: "payment_intent",
-					amount_received: 1000 + (i % 97),
+					amount_received: payee.amountDue,
 					currency: "usd",
-					metadata: { account_id: accountIds[i % accountIds.length] },
+					metadata:
+						match === "invoice" ? { invoice_number: payee.invoiceNumber, account_id: payee.accountId } : { account_id: payee.accountId },
 				},
 			},
 		}),
@@ -99,10 +122,96 @@ try {
 	const sequence = [...bodies.keys(), ...Array.from({ length: events - unique }, (_, i) => (i * 7919) % unique)];
 	// Redeliveries arrive mixed in with first deliveries, as they do from Stripe.
 	sequence.sort((a, b) => ((a * 2654435761) % 1000) - ((b * 2654435761) % 1000));
+
+	// The raw side's own items, shaped like an open invoice and its account, under keys the ledger never reads.
+	const raw = Array.from({ length: events }, (_, i) => ({ id: randomUUID(), amount: 1000 + (i % 97) }));
+	for (let start = 0; start < raw.length; start += 12) {
+		const slice = raw.slice(start, start + 12);
+		await ddb.send(
+			new BatchWriteCommand({
+				RequestItems: {
+					[stack.tableName]: slice.flatMap(({ id, amount }) => [
+						{
+							PutRequest: {
+								Item: {
+									pk: `BENCH#INVOICE#${id}`,
+									sk: "INVOICE",
+									accountId: `BENCH-${id}`,
+									currency: "USD",
+									status: "open",
+									total: amount,
+									amountPaid: 0,
+									amountDue: amount,
+									gsi2pk: "BENCH_OPEN_INVOICES",
+									gsi2sk: `2026-12-01#${id}`,
+								},
+							},
+						},
+						{
+							PutRequest: {
+								Item: { pk: `BENCH#ACCOUNT#${id}`, sk: "ACCOUNT", currency: "USD", balance: amount, gsi1pk: "BENCH_ACCOUNTS", gsi1sk: id },
+							},
+						},
+					]),
+				},
+			}),
+		);
+	}
+	const rawTransaction = async (i: number): Promise<void> => {
+		const { id, amount } = raw[i] as (typeof raw)[number];
+		const at = new Date().toISOString();
+		await ddb.send(
+			new TransactWriteCommand({
+				TransactItems: [
+					{
+						Put: {
+							TableName: stack.tableName,
+							Item: { pk: `BENCH#EVENT#${id}`, sk: "EVENT", eventType: "payment_intent.succeeded", rawBody: bodies[i % bodies.length], at },
+							ConditionExpression: "attribute_not_exists(pk)",
+						},
+					},
+					{
+						Put: {
+							TableName: stack.tableName,
+							Item: { pk: `BENCH#PAYMENT#${id}`, sk: "PAYMENT", amount, currency: "USD", gsi1pk: "BENCH_PAYMENTS", gsi1sk: `${at}#${id}` },
+							ConditionExpression: "attribute_not_exists(pk)",
+						},
+					},
+					{
+						ConditionCheck: {
+							TableName: stack.tableName,
+							Key: { pk: `BENCH#PARKED#${id}`, sk: "MARKER" },
+							ConditionExpression: "attribute_not_exists(pk)",
+						},
+					},
+					{
+						Update: {
+							TableName: stack.tableName,
+							Key: { pk: `BENCH#INVOICE#${id}`, sk: "INVOICE" },
+							UpdateExpression: "SET amountPaid = amountPaid + :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
+							ConditionExpression: "amountDue = :amount AND currency = :currency",
+							ExpressionAttributeNames: { "#status": "status" },
+							ExpressionAttributeValues: { ":amount": amount, ":zero": 0, ":paid": "paid", ":currency": "USD" },
+						},
+					},
+					{ Put: { TableName: stack.tableName, Item: { pk: `BENCH#ACCOUNT#${id}`, sk: `LEDGER#${at}`, amount: -amount, at } } },
+					{
+						Update: {
+							TableName: stack.tableName,
+							Key: { pk: `BENCH#ACCOUNT#${id}`, sk: "ACCOUNT" },
+							UpdateExpression: "SET balance = balance - :amount",
+							ConditionExpression: "attribute_exists(pk) AND currency = :currency",
+							ExpressionAttributeValues: { ":amount": amount, ":currency": "USD" },
+						},
+					},
+				],
+			}),
+		);
+	};
+
 	const statuses = new Map<number, number>();
 	const url = `${stack.endpoints.http}/webhooks/stripe`;
-	process.stderr.write(`posting ${events} webhooks (${events - unique} duplicates) at concurrency ${concurrency}...\n`);
-	const webhooks = await pool(sequence.length, async (i) => {
+	const postWebhook = async (i: number): Promise<void> => {
 		const body = bodies[sequence[i] as number] as string;
 		const res = await fetch(url, {
 			method: "POST",
@@ -111,57 +220,35 @@ try {
 		});
 		await res.arrayBuffer();
 		statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-	});
-
-	process.stderr.write("measuring DynamoDB Local's raw TransactWriteItems rate...\n");
-	// The same shape as the one transaction a webhook must commit (event, payment and ledger puts,
-	// the parked-marker check, one of the accounts' balance), on BENCH# items the ledger never reads.
-	const raw = await pool(events, async (i) => {
-		const id = randomUUID();
-		const at = new Date().toISOString();
-		const put = (sk: string, extra: Record<string, unknown> = {}) => ({
-			Put: {
-				TableName: stack.tableName,
-				Item: { pk: `BENCH#${id}`, sk, at, ...extra },
-				ConditionExpression: "attribute_not_exists(pk)",
-			},
-		});
-		await ddb.send(
-			new TransactWriteCommand({
-				TransactItems: [
-					put("EVENT", { rawBody: bodies[i % bodies.length] }),
-					put("PAYMENT"),
-					{
-						ConditionCheck: {
-							TableName: stack.tableName,
-							Key: { pk: `BENCH#${id}`, sk: "MARKER" },
-							ConditionExpression: "attribute_not_exists(pk)",
-						},
-					},
-					put("LEDGER"),
-					{
-						Update: {
-							TableName: stack.tableName,
-							Key: { pk: `BENCH#${accountIds[i % accountIds.length]}`, sk: "ACCOUNT" },
-							UpdateExpression: "ADD balance :amount",
-							ExpressionAttributeValues: { ":amount": 1000 },
-						},
-					},
-				],
-			}),
-		);
-	});
+	};
+	process.stderr.write(
+		`posting ${events} webhooks (${events - unique} duplicates, matched by ${match}) at concurrency ${concurrency}, ` +
+			`alternating with as many raw transactions in ${rounds} rounds...\n`,
+	);
+	let webhookSeconds = 0;
+	let rawSeconds = 0;
+	const latencies: number[] = [];
+	for (let round = 0; round < rounds; round++) {
+		const from = Math.floor((round * events) / rounds);
+		const to = Math.floor(((round + 1) * events) / rounds);
+		const webhooks = await pool(from, to, postWebhook);
+		webhookSeconds += webhooks.seconds;
+		latencies.push(...webhooks.latencies);
+		rawSeconds += (await pool(from, to, rawTransaction)).seconds;
+	}
 
 	const payments = await listPayments(deps);
+	const unpaid = (await listInvoicesOfPeriod(deps, period.period)).filter((i) => i.amountDue !== 0 || i.status !== "paid");
 	const invariants = await verifyLedgerInvariants(deps);
-	const sorted = [...webhooks.latencies].sort((a, b) => a - b);
-	const throughput = events / webhooks.seconds;
-	const rawRate = events / raw.seconds;
+	const sorted = latencies.sort((a, b) => a - b);
+	const throughput = events / webhookSeconds;
+	const rawRate = events / rawSeconds;
 	const lost = unique - payments.length;
 	const result = {
 		events,
 		duplicates: events - unique,
 		concurrency,
+		matchedBy: match,
 		statuses: Object.fromEntries(statuses),
 		webhooksPerSecond: Math.round(throughput),
 		p50Ms: Number(percentile(sorted, 50).toFixed(1)),
@@ -170,10 +257,11 @@ try {
 		ratio: Number((throughput / rawRate).toFixed(2)),
 		paymentsRecorded: payments.length,
 		lost,
+		invoicesLeftUnpaid: unpaid.length,
 		invariantsHold: invariants.invariantsHold,
 	};
 	process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-	if (lost !== 0 || !invariants.invariantsHold || statuses.size !== 1 || !statuses.has(200)) exitCode = 1;
+	if (lost !== 0 || unpaid.length !== 0 || !invariants.invariantsHold || statuses.size !== 1 || !statuses.has(200)) exitCode = 1;
 } finally {
 	await stack.stop();
 	rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import {
+	BatchGetCommand,
+	type DynamoDBDocumentClient,
+	GetCommand,
+	PutCommand,
+	QueryCommand,
+	type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
 import { CorruptRecordError } from "./errors.js";
 import {
@@ -96,14 +103,41 @@ export async function getInvoiceNumberForPeriod(deps: TableDeps, accountId: stri
 	return item ? String(item.invoiceNumber) : undefined;
 }
 
+/** Consistent reads of up to 100 items per request; keys DynamoDB leaves unprocessed are asked for again. */
+async function getItems(deps: TableDeps, keyList: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
+	const items: Record<string, unknown>[] = [];
+	for (let start = 0; start < keyList.length; start += 100) {
+		let pending: Record<string, unknown>[] = keyList.slice(start, start + 100);
+		for (let attempt = 0; pending.length > 0; attempt++) {
+			if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+			const out = await deps.ddb.send(new BatchGetCommand({ RequestItems: { [deps.tableName]: { Keys: pending, ConsistentRead: true } } }));
+			items.push(...((out.Responses?.[deps.tableName] ?? []) as Record<string, unknown>[]));
+			pending = (out.UnprocessedKeys?.[deps.tableName]?.Keys ?? []) as Record<string, unknown>[];
+		}
+	}
+	return items;
+}
+
+/** Every invoice the account was issued, oldest period first: one Query for the period guards, one BatchGet for the invoices. */
 export async function listInvoicesOfAccount(deps: TableDeps, accountId: string): Promise<Invoice[]> {
 	const guards = await queryAll(deps, {
 		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
 		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.invoiceForPeriodPrefix },
 		ConsistentRead: true,
 	});
-	const invoices = await Promise.all(guards.map((g) => getInvoice(deps, String(g.invoiceNumber))));
-	return invoices.filter((i): i is Invoice => i !== undefined);
+	const numbers = guards.map((g) => String(g.invoiceNumber));
+	const byNumber = new Map(
+		(
+			await getItems(
+				deps,
+				numbers.map((n) => keys.invoice(n)),
+			)
+		).map((item) => {
+			const invoice = parseRecord(invoiceSchema, item);
+			return [invoice.number, invoice] as const;
+		}),
+	);
+	return numbers.map((n) => byNumber.get(n)).filter((i): i is Invoice => i !== undefined);
 }
 
 export async function listInvoicesOfPeriod(deps: TableDeps, period: string): Promise<Invoice[]> {

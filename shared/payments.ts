@@ -184,11 +184,48 @@ function invoiceUpdate(deps: TableDeps, invoice: Invoice, change: { paidDelta?: 
 	};
 }
 
+/**
+ * A payment that names its invoice and customer is presumed to pay exactly what the invoice
+ * has due: the invoice's update checks that presumption (its customer, currency and amount
+ * due) instead of reading the invoice first, so the usual payment costs one transaction. A
+ * failed check means reading the invoice and deciding on what is stored.
+ */
+function presumedFullPayment(payment: PaymentToMatch): (PaymentDecision & { readonly accountId: string }) | undefined {
+	if (!payment.invoiceNumber || !payment.accountId || payment.amount <= 0) return undefined;
+	return {
+		accountId: payment.accountId,
+		applications: [{ invoiceNumber: payment.invoiceNumber, amount: payment.amount }],
+		creditedAmount: 0,
+		unappliedAmount: 0,
+	};
+}
+
+/** Pays off an invoice presumed to be due exactly `application.amount`, on the conditions that make the presumption true. */
+function presumedFullPaymentUpdate(deps: TableDeps, accountId: string, currency: string, application: PaymentApplication): TransactItem {
+	return {
+		Update: {
+			TableName: deps.tableName,
+			Key: keys.invoice(application.invoiceNumber),
+			UpdateExpression: "SET amountPaid = amountPaid + :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
+			// A void invoice has nothing due, so it never meets the amount condition.
+			ConditionExpression: "amountDue = :amount AND accountId = :account AND currency = :currency",
+			ExpressionAttributeNames: { "#status": "status" },
+			ExpressionAttributeValues: {
+				":amount": application.amount,
+				":zero": 0,
+				":paid": "paid",
+				":account": accountId,
+				":currency": currency,
+			},
+		},
+	};
+}
+
 /** The writes that apply a decision: per invoice its update and ledger entry, the credit's entry, and the account once. */
 function settlementItems(
 	deps: TableDeps,
 	decision: PaymentDecision,
-	invoices: ReadonlyMap<string, Invoice>,
+	invoiceWrite: (application: PaymentApplication) => TransactItem,
 	paymentRef: string,
 	currency: string,
 	at: string,
@@ -198,16 +235,14 @@ function settlementItems(
 	if (!accountId || applied + decision.creditedAmount === 0) return [];
 	const items: TransactItem[] = [];
 	for (const application of decision.applications) {
-		const invoice = invoices.get(application.invoiceNumber);
-		if (!invoice) throw new Error(`invoice ${application.invoiceNumber} was not loaded`);
-		items.push(invoiceUpdate(deps, invoice, { paidDelta: application.amount }));
+		items.push(invoiceWrite(application));
 		items.push(
 			ledgerEntryPut(deps.tableName, {
 				accountId,
 				type: "payment_applied",
 				amount: -application.amount,
 				currency,
-				reference: `${paymentRef} -> ${invoice.number}`,
+				reference: `${paymentRef} -> ${application.invoiceNumber}`,
 				at,
 			}),
 		);
@@ -243,9 +278,15 @@ function settlementItems(
 	return items;
 }
 
-function invoiceMap(context: MatchContext): Map<string, Invoice> {
+/** Each application's update, optimistic on the invoice as it was read. */
+function loadedInvoiceWrite(deps: TableDeps, context: MatchContext): (application: PaymentApplication) => TransactItem {
 	const all = [...(context.invoice ? [context.invoice] : []), ...context.openInvoices];
-	return new Map(all.map((i) => [i.number, i]));
+	const invoices = new Map(all.map((i) => [i.number, i]));
+	return (application) => {
+		const invoice = invoices.get(application.invoiceNumber);
+		if (!invoice) throw new Error(`invoice ${application.invoiceNumber} was not loaded`);
+		return invoiceUpdate(deps, invoice, { paidDelta: application.amount });
+	};
 }
 
 function paymentStatus(settled: number, unapplied: number): Payment["status"] {
@@ -380,14 +421,24 @@ export async function recordPayment(
 ): Promise<WebhookOutcome> {
 	let parkedEvents = false;
 	let assumeAccount = true;
+	let presumed = presumedFullPayment(payment);
 	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-		const context = await loadMatchContext(deps, payment, { assumeAccount });
-		const decision = decidePaymentApplication(payment, context);
-		const settles = decision.applications.length > 0 || decision.creditedAmount > 0;
-		if (assumeAccount && context.account && !settles) {
-			// Nothing to write to the account would check the assumption: read it for the reason.
-			assumeAccount = false;
-			continue;
+		let context: MatchContext | undefined;
+		let decision: PaymentDecision;
+		let invoiceWrite: (application: PaymentApplication) => TransactItem;
+		if (presumed) {
+			const { accountId } = presumed;
+			decision = presumed;
+			invoiceWrite = (application) => presumedFullPaymentUpdate(deps, accountId, payment.currency, application);
+		} else {
+			context = await loadMatchContext(deps, payment, { assumeAccount });
+			decision = decidePaymentApplication(payment, context);
+			if (assumeAccount && context.account && decision.applications.length === 0 && decision.creditedAmount === 0) {
+				// Nothing to write to the account would check the assumption: read it for the reason.
+				assumeAccount = false;
+				continue;
+			}
+			invoiceWrite = loadedInvoiceWrite(deps, context);
 		}
 		const at = new Date().toISOString();
 		const record = settledRecord(
@@ -418,7 +469,7 @@ export async function recordPayment(
 							},
 						},
 					]),
-			...settlementItems(deps, decision, invoiceMap(context), `${payment.provider}:${payment.paymentId}`, payment.currency, at),
+			...settlementItems(deps, decision, invoiceWrite, `${payment.provider}:${payment.paymentId}`, payment.currency, at),
 		];
 		try {
 			await deps.ddb.send(new TransactWriteCommand({ TransactItems: items }));
@@ -429,17 +480,22 @@ export async function recordPayment(
 				if (stored.result === "duplicate_event") return stored;
 				return { result: "duplicate_payment", eventId: payment.eventId, paymentId: payment.paymentId };
 			}
-			if (assumeAccount && context.account && isConditionFailure(err, items.length - 1)) {
-				// The account is missing or in another currency: decide again on what is stored.
-				assumeAccount = false;
-				continue;
-			}
 			if (!parkedEvents && isConditionFailure(err, 2)) {
 				// A refund or dispute was parked for this payment: record it without the check, then apply what is parked.
 				parkedEvents = true;
 				continue;
 			}
 			if (!(err instanceof TransactionCanceledException)) throw err;
+			if (presumed) {
+				// The invoice is not due exactly this amount from this customer, or the account differs: read and decide.
+				presumed = undefined;
+				continue;
+			}
+			if (assumeAccount && context?.account && isConditionFailure(err, items.length - 1)) {
+				// The account is missing or in another currency: decide again on what is stored.
+				assumeAccount = false;
+				continue;
+			}
 			await backOff(attempt);
 			continue;
 		}
@@ -808,7 +864,7 @@ export async function reapplyUnappliedPayments(deps: TableDeps): Promise<Reapply
 						...settlementItems(
 							deps,
 							decision,
-							invoiceMap(context),
+							loadedInvoiceWrite(deps, context),
 							`${payment.provider}:${payment.paymentId}`,
 							payment.currency,
 							new Date().toISOString(),

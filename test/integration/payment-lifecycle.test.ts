@@ -5,8 +5,9 @@ import { postStripeEvent } from "../../local/operations.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/stack.js";
 import { createClients } from "../../shared/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/config.js";
-import { getAccount, getInvoice, listLedgerEntries, putAccount, queryAll } from "../../shared/db.js";
+import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy, putAccount, queryAll } from "../../shared/db.js";
 import { escalateOverdueAccounts } from "../../shared/dunning.js";
+import { voidInvoice } from "../../shared/invoice-lifecycle.js";
 import { issueInvoiceForAccount } from "../../shared/invoices.js";
 import { verifyLedgerInvariants } from "../../shared/ledger.js";
 import { getPayment } from "../../shared/payments.js";
@@ -60,7 +61,7 @@ beforeAll(async () => {
 	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
-	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7"]) {
+	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L9", "L10", "L11"]) {
 		await putAccount(table, {
 			accountId: `ACC-${id}`,
 			name: `Lifecycle ${id} Ltd`,
@@ -301,6 +302,46 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			ExpressionAttributeValues: { ":pk": keys.parkedListing("", "", "", "").gsi2pk },
 		});
 		expect(stillParked.filter((p) => String(p.gsi2sk).includes("pi_L8_"))).toEqual([]);
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("pays off an invoice named with its customer, and decides on the stored invoice when it is not due exactly that", async () => {
+		const full = paymentIntent("pi_L9", 10000, { invoice_number: inv("L9"), account_id: "ACC-L9" });
+		expect(await post(full)).toMatchObject({ result: "applied", invoiceNumber: inv("L9"), creditedAmount: 0 });
+		expect(await post(full)).toMatchObject({ result: "duplicate_event" });
+		expect(await getInvoice(table, inv("L9"))).toMatchObject({ status: "paid", amountPaid: 10000, amountDue: 0 });
+		expect((await listOpenInvoicesDueBy(table, "2099-12-31")).map((i) => i.number)).not.toContain(inv("L9"));
+		expect(await getAccount(table, "ACC-L9")).toMatchObject({ balance: 0, creditBalance: 0 });
+		expect(await ledgerOf("ACC-L9")).toEqual(expect.arrayContaining([{ type: "payment_applied", amount: -10000 }]));
+
+		expect(await post(paymentIntent("pi_L10_a", 4000, { invoice_number: inv("L10"), account_id: "ACC-L10" }))).toMatchObject({
+			result: "applied",
+			invoiceNumber: inv("L10"),
+		});
+		expect(await getInvoice(table, inv("L10"))).toMatchObject({ status: "partially_paid", amountPaid: 4000, amountDue: 6000 });
+		expect(await post(paymentIntent("pi_L10_b", 7000, { invoice_number: inv("L10"), account_id: "ACC-L10" }))).toMatchObject({
+			result: "applied",
+			creditedAmount: 1000,
+		});
+		expect(await getInvoice(table, inv("L10"))).toMatchObject({ status: "paid", amountPaid: 10000, amountDue: 0 });
+		expect(await getAccount(table, "ACC-L10")).toMatchObject({ balance: -1000, creditBalance: 1000 });
+
+		expect(await post(paymentIntent("pi_L11_other", 10000, { invoice_number: inv("L11"), account_id: "ACC-L9" }))).toMatchObject({
+			result: "unapplied",
+			unappliedReason: `payment is for account ACC-L9 but invoice ${inv("L11")} belongs to ACC-L11`,
+		});
+		expect(await post(paymentIntent("pi_L11_eur", 10000, { invoice_number: inv("L11"), account_id: "ACC-L11" }, "eur"))).toMatchObject({
+			result: "unapplied",
+			unappliedReason: "payment currency EUR differs from invoice currency USD",
+		});
+		expect(await getInvoice(table, inv("L11"))).toMatchObject({ status: "open", amountPaid: 0, amountDue: 10000 });
+		await voidInvoice(table, inv("L11"), "issued in error");
+		expect(await post(paymentIntent("pi_L11_void", 10000, { invoice_number: inv("L11"), account_id: "ACC-L11" }))).toMatchObject({
+			result: "unapplied",
+			unappliedReason: `invoice ${inv("L11")} is void`,
+		});
+		expect(await getAccount(table, "ACC-L9")).toMatchObject({ balance: 0, creditBalance: 0 });
+		expect(await getAccount(table, "ACC-L11")).toMatchObject({ balance: 0, creditBalance: 0 });
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 

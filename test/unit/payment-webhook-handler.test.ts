@@ -105,6 +105,42 @@ describe("payment-webhook handler", () => {
 		expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
 	});
 
+	it("pays an invoice named with its customer in one call: the transaction checks what a read would have", async () => {
+		ddbMock.on(TransactWriteCommand).resolves({});
+		const body = paymentEvent.replace('"invoice_number":"INV-2026-000001"', '"invoice_number":"INV-2026-000001","account_id":"ACC-1"');
+		const res = await handler(request(body, { "stripe-signature": signStripePayload(body, secret) }), context);
+		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", invoiceNumber: "INV-2026-000001", creditedAmount: 0 });
+		expect(ddbMock.calls()).toHaveLength(1);
+		const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+		expect(items[3]?.Update).toMatchObject({
+			Key: { pk: "INVOICE#INV-2026-000001", sk: "INVOICE" },
+			ConditionExpression: "amountDue = :amount AND accountId = :account AND currency = :currency",
+			ExpressionAttributeValues: { ":amount": 5000, ":account": "ACC-1", ":currency": "USD", ":paid": "paid", ":zero": 0 },
+		});
+		expect(items[4]?.Put?.Item).toMatchObject({ pk: "ACCOUNT#ACC-1", type: "payment_applied", amount: -5000 });
+		expect(items[5]?.Update).toMatchObject({ Key: { pk: "ACCOUNT#ACC-1", sk: "ACCOUNT" }, ExpressionAttributeValues: { ":amount": 5000 } });
+	});
+
+	it("reads the invoice and decides again when the named invoice is not due exactly the amount paid", async () => {
+		ddbMock.on(GetCommand).resolves({ Item: { ...invoice, amountPaid: 2000, amountDue: 3000, status: "partially_paid" } });
+		ddbMock
+			.on(TransactWriteCommand)
+			.rejectsOnce(
+				new TransactionCanceledException({
+					message: "cancelled",
+					$metadata: {},
+					CancellationReasons: [{ Code: "None" }, { Code: "None" }, { Code: "None" }, { Code: "ConditionalCheckFailed" }],
+				}),
+			)
+			.resolves({});
+		const body = paymentEvent.replace('"invoice_number":"INV-2026-000001"', '"invoice_number":"INV-2026-000001","account_id":"ACC-1"');
+		const res = await handler(request(body, { "stripe-signature": signStripePayload(body, secret) }), context);
+		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", creditedAmount: 2000 });
+		const retried = ddbMock.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
+		expect(retried[3]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":expectedDue": 3000 });
+		expect(retried.map((i) => i.Put?.Item?.type).filter(Boolean)).toEqual(["payment_applied", "account_credit"]);
+	});
+
 	it("answers a redelivered event 200 and changes nothing", async () => {
 		ddbMock.on(GetCommand).resolves({ Item: invoice });
 		ddbMock.on(TransactWriteCommand).rejects(
