@@ -78,6 +78,7 @@ try {
 	const unique = Math.round(events * (1 - duplicateShare));
 	process.stderr.write(`issuing ${unique} invoices to pay...\n`);
 	const payees: { accountId: string; invoiceNumber: string; amountDue: number }[] = [];
+	let issuedCount = 0;
 	await pool(0, unique, async (i) => {
 		const accountId = `ACC-B${String(i).padStart(5, "0")}`;
 		await putAccount(deps, {
@@ -99,6 +100,8 @@ try {
 		if (issued.outcome === "nothing_to_bill") throw new Error(`${accountId} has nothing to bill`);
 		const invoice = await getInvoice(deps, issued.invoiceNumber);
 		payees[i] = { accountId, invoiceNumber: issued.invoiceNumber, amountDue: invoice?.amountDue ?? 0 };
+		issuedCount += 1;
+		if (issuedCount % 300 === 0) process.stderr.write(`  ${issuedCount} issued\n`);
 	});
 
 	const bodies = payees.map((payee, i) =>
