@@ -197,6 +197,20 @@ try {
 							ExpressionAttributeValues: { ":amount": amount, ":zero": 0, ":paid": "paid", ":currency": "USD" },
 						},
 					},
+					{
+						Put: {
+							TableName: stack.tableName,
+							Item: {
+								pk: `BENCH#INVOICE#${id}`,
+								sk: `AUDIT#${at}#${randomUUID()}`,
+								action: "payment_applied",
+								actor: "stripe",
+								at,
+								before: { status: "open", amountPaid: 0, amountDue: amount },
+								after: { status: "paid", amountPaid: amount, amountDue: 0 },
+							},
+						},
+					},
 					{ Put: { TableName: stack.tableName, Item: { pk: `BENCH#ACCOUNT#${id}`, sk: `LEDGER#${at}`, amount: -amount, at } } },
 					{
 						Update: {

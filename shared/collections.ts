@@ -1,12 +1,14 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import MailComposer from "nodemailer/lib/mail-composer";
+import { auditPut } from "./audit.js";
 import type { DunningStageConfig, SellerConfig } from "./config.js";
 import { toCsvText } from "./csv.js";
-import { getInvoice, listAccounts, listInvoicesOfAccount, queryAll, type TableDeps } from "./db.js";
+import { getAccount, getInvoice, listAccounts, listInvoicesOfAccount, queryAll, type TableDeps } from "./db.js";
 import { dunningRecords } from "./dunning.js";
-import { BillingError, ValidationError } from "./errors.js";
+import { BillingError, TransientError, ValidationError } from "./errors.js";
 import { ledgerEntryPut } from "./ledger.js";
 import type { Account, Invoice } from "./model.js";
 import { formatMoney } from "./money.js";
@@ -20,6 +22,8 @@ export interface CollectionsDeps extends TableDeps {
 	readonly seller: SellerConfig;
 	readonly stages: readonly DunningStageConfig[];
 	readonly collectionsEmail: string;
+	/** Who or what the audit trail names for status changes; the billing cycle when absent. */
+	readonly actor?: string;
 }
 
 export interface CaseInvoice {
@@ -89,7 +93,7 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
 		const collect = invoices.some((i) => daysBetween(i.dueDate, asOf) >= threshold);
 		const status = collect ? "in_collections" : invoices.length > 0 ? "past_due" : "active";
 		if (account.status !== "closed" && account.status !== status) {
-			await setAccountStatus(deps, account.accountId, status);
+			await setAccountStatus(deps, account.accountId, status, `as of ${asOf}: ${invoices.length} overdue invoice(s)`);
 			if (status === "active") backToActive.push(account.accountId);
 		}
 		if (status === "past_due") pastDue += 1;
@@ -121,17 +125,47 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
 	};
 }
 
-async function setAccountStatus(deps: TableDeps, accountId: string, status: Account["status"]): Promise<void> {
-	await deps.ddb.send(
-		new UpdateCommand({
-			TableName: deps.tableName,
-			Key: keys.account(accountId),
-			UpdateExpression: "SET #status = :status",
-			ConditionExpression: "attribute_exists(pk)",
-			ExpressionAttributeNames: { "#status": "status" },
-			ExpressionAttributeValues: { ":status": status },
-		}),
-	);
+/**
+ * Changes the account's status with its audit entry, in one transaction, conditional on
+ * the status just read (the accounts listing is an index, whose reads may lag).
+ */
+async function setAccountStatus(deps: CollectionsDeps, accountId: string, status: Account["status"], reason: string): Promise<void> {
+	for (let attempt = 1; attempt <= 3; attempt++) {
+		const account = await getAccount(deps, accountId);
+		if (!account || account.status === status || account.status === "closed") return;
+		try {
+			await deps.ddb.send(
+				new TransactWriteCommand({
+					TransactItems: [
+						{
+							Update: {
+								TableName: deps.tableName,
+								Key: keys.account(accountId),
+								UpdateExpression: "SET #status = :status",
+								ConditionExpression: "#status = :before",
+								ExpressionAttributeNames: { "#status": "status" },
+								ExpressionAttributeValues: { ":status": status, ":before": account.status },
+							},
+						},
+						auditPut(deps.tableName, {
+							subject: "account",
+							subjectId: accountId,
+							action: "status_changed",
+							actor: deps.actor ?? "billing-cycle",
+							at: new Date().toISOString(),
+							reason,
+							before: { status: account.status },
+							after: { status },
+						}),
+					],
+				}),
+			);
+			return;
+		} catch (err) {
+			if (!(err instanceof TransactionCanceledException)) throw err;
+		}
+	}
+	throw new TransientError(`account ${accountId} kept changing while its status was set to ${status}`);
 }
 
 async function caseSnapshot(deps: TableDeps, account: Account, asOf: string, open: CollectionsCase | undefined): Promise<CollectionsCase> {
@@ -311,7 +345,12 @@ export interface WriteOffResult {
  * Marks an invoice uncollectible: its amount due becomes a write_off ledger entry and leaves
  * the account's balance, all in one transaction; it leaves the open-invoice queue with it.
  */
-export async function writeOffInvoice(deps: TableDeps, number: string, reason: string, now = new Date()): Promise<WriteOffResult> {
+export async function writeOffInvoice(
+	deps: TableDeps & { readonly actor?: string },
+	number: string,
+	reason: string,
+	now = new Date(),
+): Promise<WriteOffResult> {
 	if (!reason.trim()) throw new ValidationError("a write-off needs a reason");
 	const invoice = await getInvoice(deps, number);
 	if (!invoice) throw new BillingError(`no invoice ${number}`, 404);
@@ -336,6 +375,16 @@ export async function writeOffInvoice(deps: TableDeps, number: string, reason: s
 							ExpressionAttributeValues: { ":uncollectible": "uncollectible", ":zero": 0, ":amount": amount, ":writeOff": { reason, at } },
 						},
 					},
+					auditPut(deps.tableName, {
+						subject: "invoice",
+						subjectId: number,
+						action: "written_off",
+						actor: deps.actor ?? "billing-cycle",
+						at,
+						reason,
+						before: { status: invoice.status, amountDue: amount },
+						after: { status: "uncollectible", amountDue: 0, amountWrittenOff: amount },
+					}),
 					ledgerEntryPut(deps.tableName, {
 						accountId: invoice.accountId,
 						type: "write_off",

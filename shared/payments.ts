@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { auditPut } from "./audit.js";
 import { getAccount, getInvoice, listInvoicesOfAccount, listUnappliedPayments, parseRecord, queryAll, type TableDeps } from "./db.js";
 import { TransientError } from "./errors.js";
 import { ledgerEntryPut } from "./ledger.js";
@@ -128,29 +129,67 @@ async function loadMatchContext(
 	return { ...(account ? { account } : {}), openInvoices: invoices.filter((i) => i.amountDue > 0) };
 }
 
+/** What a payment-driven change to an invoice records in its audit trail: the payment ("stripe:pi_…") and its provider as the actor. */
+interface PaymentAudit {
+	readonly action: "payment_applied" | "refund" | "chargeback" | "dispute_opened" | "dispute_closed";
+	readonly provider: string;
+	readonly paymentId: string;
+	readonly at: string;
+}
+
+function paymentAuditPut(
+	deps: TableDeps,
+	number: string,
+	audit: PaymentAudit,
+	before: Record<string, unknown>,
+	after: Record<string, unknown>,
+) {
+	return auditPut(deps.tableName, {
+		subject: "invoice",
+		subjectId: number,
+		action: audit.action,
+		actor: audit.provider,
+		at: audit.at,
+		reason: `${audit.provider}:${audit.paymentId}`,
+		before,
+		after,
+	});
+}
+
 /**
  * One write per invoice and transaction (DynamoDB refuses two on the same item): a change
- * of the amount paid (optimistic on the amount read) and/or setting or releasing a hold.
+ * of the amount paid (optimistic on the amount read) and/or setting or releasing a hold,
+ * with the audit entry that records it.
  */
-function invoiceUpdate(deps: TableDeps, invoice: Invoice, change: { paidDelta?: number; hold?: Invoice["hold"] | null }): TransactItem {
+function invoiceUpdate(
+	deps: TableDeps,
+	invoice: Invoice,
+	change: { paidDelta?: number; hold?: Invoice["hold"] | null },
+	audit: PaymentAudit,
+): TransactItem[] {
 	const sets: string[] = [];
 	const removes: string[] = [];
 	const values: Record<string, unknown> = {};
 	const names: Record<string, string> = {};
+	const before: Record<string, unknown> = {};
+	const after: Record<string, unknown> = {};
 	let condition = "attribute_exists(pk)";
 	if (change.paidDelta) {
 		const amountPaid = invoice.amountPaid + change.paidDelta;
 		// From what is due, not from the total: credit applied, credit memos and write-offs also reduce it.
 		const amountDue = invoice.amountDue - change.paidDelta;
+		const status = amountDue <= 0 ? "paid" : amountPaid === 0 ? "open" : "partially_paid";
 		names["#status"] = "status";
 		sets.push("amountPaid = :paid", "amountDue = :due", "#status = :status");
 		Object.assign(values, {
 			":paid": amountPaid,
 			":due": amountDue,
-			":status": amountDue <= 0 ? "paid" : amountPaid === 0 ? "open" : "partially_paid",
+			":status": status,
 			":expectedPaid": invoice.amountPaid,
 			":expectedDue": invoice.amountDue,
 		});
+		Object.assign(before, { status: invoice.status, amountPaid: invoice.amountPaid, amountDue: invoice.amountDue });
+		Object.assign(after, { status, amountPaid, amountDue });
 		if (amountDue === 0) removes.push("gsi2pk", "gsi2sk");
 		else {
 			// A refund reopens a paid invoice: it is back in the open-invoices queue dunning reads.
@@ -161,34 +200,40 @@ function invoiceUpdate(deps: TableDeps, invoice: Invoice, change: { paidDelta?: 
 		// Another payment or a credit memo in between makes the transaction retry.
 		condition = "amountPaid = :expectedPaid AND amountDue = :expectedDue";
 	}
-	if (change.hold) {
-		sets.push("#hold = :hold");
-		values[":hold"] = change.hold;
+	if (change.hold !== undefined) {
+		before.hold = invoice.hold ?? null;
+		after.hold = change.hold;
 		names["#hold"] = "hold";
-	} else if (change.hold === null) {
-		removes.push("#hold");
-		names["#hold"] = "hold";
+		if (change.hold) {
+			sets.push("#hold = :hold");
+			values[":hold"] = change.hold;
+		} else removes.push("#hold");
 	}
 	const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""]
 		.filter(Boolean)
 		.join(" ");
-	return {
-		Update: {
-			TableName: deps.tableName,
-			Key: keys.invoice(invoice.number),
-			UpdateExpression: expression,
-			ConditionExpression: condition,
-			...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-			...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+	return [
+		{
+			Update: {
+				TableName: deps.tableName,
+				Key: keys.invoice(invoice.number),
+				UpdateExpression: expression,
+				ConditionExpression: condition,
+				...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+				...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+			},
 		},
-	};
+		paymentAuditPut(deps, invoice.number, audit, before, after),
+	];
 }
 
 /**
- * A payment that names its invoice and customer is presumed to pay exactly what the invoice
- * has due: the invoice's update checks that presumption (its customer, currency and amount
- * due) instead of reading the invoice first, so the usual payment costs one transaction. A
- * failed check means reading the invoice and deciding on what is stored.
+ * A payment that names its invoice and customer is presumed to pay off an invoice nothing
+ * has been paid on yet: the invoice's update checks that presumption (its customer,
+ * currency, status, nothing paid and exactly this amount due) instead of reading the
+ * invoice first, so the usual payment costs one transaction and its audit entry still
+ * knows the invoice as it was. A failed check means reading the invoice and deciding on
+ * what is stored.
  */
 function presumedFullPayment(payment: PaymentToMatch): (PaymentDecision & { readonly accountId: string }) | undefined {
 	if (!payment.invoiceNumber || !payment.accountId || payment.amount <= 0) return undefined;
@@ -200,42 +245,61 @@ function presumedFullPayment(payment: PaymentToMatch): (PaymentDecision & { read
 	};
 }
 
-/** Pays off an invoice presumed to be due exactly `application.amount`, on the conditions that make the presumption true. */
-function presumedFullPaymentUpdate(deps: TableDeps, accountId: string, currency: string, application: PaymentApplication): TransactItem {
-	return {
-		Update: {
-			TableName: deps.tableName,
-			Key: keys.invoice(application.invoiceNumber),
-			UpdateExpression: "SET amountPaid = amountPaid + :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
-			// A void invoice has nothing due, so it never meets the amount condition.
-			ConditionExpression: "amountDue = :amount AND accountId = :account AND currency = :currency",
-			ExpressionAttributeNames: { "#status": "status" },
-			ExpressionAttributeValues: {
-				":amount": application.amount,
-				":zero": 0,
-				":paid": "paid",
-				":account": accountId,
-				":currency": currency,
+/** Pays off an invoice presumed open, unpaid and due exactly `application.amount`, on the conditions that make the presumption true. */
+function presumedFullPaymentUpdate(
+	deps: TableDeps,
+	accountId: string,
+	currency: string,
+	application: PaymentApplication,
+	audit: PaymentAudit,
+): TransactItem[] {
+	const amount = application.amount;
+	return [
+		{
+			Update: {
+				TableName: deps.tableName,
+				Key: keys.invoice(application.invoiceNumber),
+				UpdateExpression: "SET amountPaid = :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
+				ConditionExpression:
+					"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency",
+				ExpressionAttributeNames: { "#status": "status" },
+				ExpressionAttributeValues: {
+					":amount": amount,
+					":zero": 0,
+					":open": "open",
+					":paid": "paid",
+					":account": accountId,
+					":currency": currency,
+				},
 			},
 		},
-	};
+		paymentAuditPut(
+			deps,
+			application.invoiceNumber,
+			audit,
+			{ status: "open", amountPaid: 0, amountDue: amount },
+			{ status: "paid", amountPaid: amount, amountDue: 0 },
+		),
+	];
 }
 
-/** The writes that apply a decision: per invoice its update and ledger entry, the credit's entry, and the account once. */
+/** The writes that apply a decision: per invoice its update, audit and ledger entries, the credit's entry, and the account once. */
 function settlementItems(
 	deps: TableDeps,
 	decision: PaymentDecision,
-	invoiceWrite: (application: PaymentApplication) => TransactItem,
-	paymentRef: string,
-	currency: string,
+	invoiceWrite: (application: PaymentApplication, audit: PaymentAudit) => TransactItem[],
+	payment: Pick<Payment, "provider" | "paymentId" | "currency">,
 	at: string,
 ): TransactItem[] {
 	const accountId = decision.accountId;
 	const applied = decision.applications.reduce((acc, a) => acc + a.amount, 0);
 	if (!accountId || applied + decision.creditedAmount === 0) return [];
+	const { currency } = payment;
+	const paymentRef = `${payment.provider}:${payment.paymentId}`;
+	const audit: PaymentAudit = { action: "payment_applied", provider: payment.provider, paymentId: payment.paymentId, at };
 	const items: TransactItem[] = [];
 	for (const application of decision.applications) {
-		items.push(invoiceWrite(application));
+		items.push(...invoiceWrite(application, audit));
 		items.push(
 			ledgerEntryPut(deps.tableName, {
 				accountId,
@@ -279,13 +343,16 @@ function settlementItems(
 }
 
 /** Each application's update, optimistic on the invoice as it was read. */
-function loadedInvoiceWrite(deps: TableDeps, context: MatchContext): (application: PaymentApplication) => TransactItem {
+function loadedInvoiceWrite(
+	deps: TableDeps,
+	context: MatchContext,
+): (application: PaymentApplication, audit: PaymentAudit) => TransactItem[] {
 	const all = [...(context.invoice ? [context.invoice] : []), ...context.openInvoices];
 	const invoices = new Map(all.map((i) => [i.number, i]));
-	return (application) => {
+	return (application, audit) => {
 		const invoice = invoices.get(application.invoiceNumber);
 		if (!invoice) throw new Error(`invoice ${application.invoiceNumber} was not loaded`);
-		return invoiceUpdate(deps, invoice, { paidDelta: application.amount });
+		return invoiceUpdate(deps, invoice, { paidDelta: application.amount }, audit);
 	};
 }
 
@@ -425,11 +492,11 @@ export async function recordPayment(
 	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 		let context: MatchContext | undefined;
 		let decision: PaymentDecision;
-		let invoiceWrite: (application: PaymentApplication) => TransactItem;
+		let invoiceWrite: (application: PaymentApplication, audit: PaymentAudit) => TransactItem[];
 		if (presumed) {
 			const { accountId } = presumed;
 			decision = presumed;
-			invoiceWrite = (application) => presumedFullPaymentUpdate(deps, accountId, payment.currency, application);
+			invoiceWrite = (application, audit) => presumedFullPaymentUpdate(deps, accountId, payment.currency, application, audit);
 		} else {
 			context = await loadMatchContext(deps, payment, { assumeAccount });
 			decision = decidePaymentApplication(payment, context);
@@ -469,7 +536,7 @@ export async function recordPayment(
 							},
 						},
 					]),
-			...settlementItems(deps, decision, invoiceWrite, `${payment.provider}:${payment.paymentId}`, payment.currency, at),
+			...settlementItems(deps, decision, invoiceWrite, payment, at),
 		];
 		try {
 			await deps.ddb.send(new TransactWriteCommand({ TransactItems: items }));
@@ -563,6 +630,12 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 		const invoice = await getInvoice(deps, number);
 		if (invoice) loaded.set(number, invoice);
 	}
+	const audit = (action: PaymentAudit["action"]): PaymentAudit => ({
+		action,
+		provider: payment.provider,
+		paymentId: payment.paymentId,
+		at,
+	});
 	const reversalItems = (amount: number, type: "refund" | "chargeback", releaseHolds: boolean): TransactItem[] => {
 		const reversal = allocateReversal(payment, amount);
 		const items: TransactItem[] = [];
@@ -571,7 +644,7 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 			const invoice = loaded.get(part.invoiceNumber);
 			if (!invoice) continue;
 			touched.add(part.invoiceNumber);
-			items.push(invoiceUpdate(deps, invoice, { paidDelta: -part.amount, ...(releaseHolds ? { hold: null } : {}) }));
+			items.push(...invoiceUpdate(deps, invoice, { paidDelta: -part.amount, ...(releaseHolds ? { hold: null } : {}) }, audit(type)));
 			items.push(
 				ledgerEntryPut(deps.tableName, {
 					accountId: invoice.accountId,
@@ -585,7 +658,7 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 		}
 		if (releaseHolds) {
 			for (const [number, invoice] of loaded)
-				if (!touched.has(number) && invoice.hold) items.push(invoiceUpdate(deps, invoice, { hold: null }));
+				if (!touched.has(number) && invoice.hold) items.push(...invoiceUpdate(deps, invoice, { hold: null }, audit("dispute_closed")));
 		}
 		const booked = reversal.fromCredit + reversal.fromInvoices.reduce((acc, p) => acc + p.amount, 0);
 		if (payment.accountId && booked > 0) {
@@ -665,7 +738,7 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 							},
 						},
 					},
-					...[...loaded.values()].map((invoice) => invoiceUpdate(deps, invoice, { hold })),
+					...[...loaded.values()].flatMap((invoice) => invoiceUpdate(deps, invoice, { hold }, audit("dispute_opened"))),
 				],
 			};
 		}
@@ -701,7 +774,9 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 					},
 					...(lost
 						? reversalItems(amount, "chargeback", true)
-						: [...loaded.values()].filter((i) => i.hold).map((invoice) => invoiceUpdate(deps, invoice, { hold: null }))),
+						: [...loaded.values()]
+								.filter((i) => i.hold)
+								.flatMap((invoice) => invoiceUpdate(deps, invoice, { hold: null }, audit("dispute_closed")))),
 				],
 			};
 		}
@@ -861,14 +936,7 @@ export async function reapplyUnappliedPayments(deps: TableDeps): Promise<Reapply
 								ExpressionAttributeValues: { ":expected": payment.unappliedAmount, ":zero": 0 },
 							},
 						},
-						...settlementItems(
-							deps,
-							decision,
-							loadedInvoiceWrite(deps, context),
-							`${payment.provider}:${payment.paymentId}`,
-							payment.currency,
-							new Date().toISOString(),
-						),
+						...settlementItems(deps, decision, loadedInvoiceWrite(deps, context), payment, new Date().toISOString()),
 					],
 				}),
 			);

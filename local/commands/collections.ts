@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { listOpenCases, writeOffInvoice } from "../../shared/collections.js";
 import { formatMoney } from "../../shared/money.js";
-import { dataDirOption, dateOption, jsonOption, printJson, table, withSession } from "./common.js";
+import { actorOption, dataDirOption, dateOption, jsonOption, printJson, table, withSession } from "./common.js";
 
 /** Collections: the open cases the agency works on, and writing off what will not be paid. */
 export function registerCollectionsCommands(program: Command): void {
@@ -37,11 +37,12 @@ export function registerCollectionsCommands(program: Command): void {
 		.requiredOption("--invoice <number>", "invoice number, e.g. INV-2026-000001")
 		.requiredOption("--reason <text>", "why it is written off (kept on the invoice and the ledger entry)")
 		.option("--as-of <YYYY-MM-DD>", "the date the write-off is booked on (default: now), for time travel", dateOption)
+		.addOption(actorOption())
 		.addOption(dataDirOption())
-		.action(async (opts: { invoice: string; reason: string; asOf?: string; dataDir: string }) => {
+		.action(async (opts: { invoice: string; reason: string; asOf?: string; actor: string; dataDir: string }) => {
 			const bookedAt = opts.asOf ? new Date(`${opts.asOf}T12:00:00.000Z`) : new Date();
 			const result = await withSession(opts.dataDir, (s) =>
-				writeOffInvoice({ ddb: s.clients.ddb, tableName: s.tableName }, opts.invoice, opts.reason, bookedAt),
+				writeOffInvoice({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor }, opts.invoice, opts.reason, bookedAt),
 			);
 			printJson(result);
 		});

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { InvalidArgumentError, Option } from "commander";
 import { listAccounts, listInvoicesOfAccount } from "../../shared/db.js";
 import type { Invoice } from "../../shared/model.js";
@@ -28,6 +29,8 @@ export function dateOption(value: string): string {
 
 export const dataDirOption = () => new Option("--data-dir <dir>", "where the embedded stack keeps its data").default(".billing");
 export const jsonOption = () => new Option("--json", "print JSON only");
+export const actorOption = () =>
+	new Option("--actor <name>", "who the audit trail names for this change").default(`cli:${userInfo().username}`);
 
 export function printJson(value: unknown): void {
 	process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -1,5 +1,4 @@
-import { userInfo } from "node:os";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { listAuditEntries } from "../../shared/audit.js";
 import { sellerConfig } from "../../shared/config.js";
 import { createCreditMemo, listCreditMemos } from "../../shared/credit-memos.js";
@@ -8,10 +7,9 @@ import { voidInvoice } from "../../shared/invoice-lifecycle.js";
 import { formatMoney } from "../../shared/money.js";
 import { issueStatements } from "../../shared/statements.js";
 import type { Session } from "../session.js";
-import { dataDirOption, dateOption, invoiceJson, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
+import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
 
 /** The audit trail names the person at the keyboard unless told otherwise. */
-const actorOption = () => new Option("--actor <name>", "who the audit trail names for this change").default(`cli:${userInfo().username}`);
 
 function invoicingDeps(s: Session, actor: string) {
 	return { ddb: s.clients.ddb, s3: s.clients.s3, tableName: s.tableName, bucketName: s.bucketName, seller: sellerConfig(), actor };

@@ -3,6 +3,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
 import { runBillingCycle } from "../../local/operations.js";
+import { listAuditEntries } from "../../shared/audit.js";
 import { createClients } from "../../shared/clients.js";
 import { listOpenCases, writeOffInvoice } from "../../shared/collections.js";
 import { sellerConfig } from "../../shared/config.js";
@@ -297,6 +298,21 @@ describe("the dunning ladder, walked through 45 days", () => {
 		expect(after.collections.accountsBackToActive).toEqual(["UNPAID"]);
 		expect(after.collections.casesClosed).toEqual(["CASE-UNPAID-2026-12-31"]);
 		expect((await getAccount(deps, "UNPAID"))?.status).toBe("active");
+
+		expect((await listAuditEntries(deps, "invoice", number)).at(-1)).toMatchObject({
+			action: "written_off",
+			actor: "billing-cycle",
+			reason: "customer insolvent",
+			before: { status: "open", amountDue: 11_000 },
+			after: { status: "uncollectible", amountDue: 0, amountWrittenOff: 11_000 },
+		});
+		const statusTrail = (await listAuditEntries(deps, "account", "UNPAID")).filter((e) => e.action === "status_changed");
+		expect(statusTrail.map((e) => [e.before?.status, e.after.status])).toEqual([
+			["active", "past_due"],
+			["past_due", "in_collections"],
+			["in_collections", "active"],
+		]);
+		expect(statusTrail[0]?.reason).toMatch(/^as of \d{4}-\d{2}-\d{2}: 1 overdue invoice\(s\)$/);
 	});
 
 	it("keeps the ledger invariants", async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
 import { postStripeEvent } from "../../local/operations.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/stack.js";
+import { listAuditEntries } from "../../shared/audit.js";
 import { createClients } from "../../shared/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/config.js";
 import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy, putAccount, queryAll } from "../../shared/db.js";
@@ -146,6 +147,15 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(invoice).toMatchObject({ status: "paid", amountDue: 0 });
 		expect(invoice?.hold).toBeUndefined();
 		expect(await getPayment(table, "stripe", "pi_L3")).toMatchObject({ dispute: { status: "won" }, chargebackAmount: 0 });
+		const trail = await listAuditEntries(table, "invoice", inv("L3"));
+		expect(trail.map((e) => [e.action, e.actor, e.reason])).toEqual([
+			["finalized", "billing-cycle", undefined],
+			["payment_applied", "stripe", "stripe:pi_L3"],
+			["dispute_opened", "stripe", "stripe:pi_L3"],
+			["dispute_closed", "stripe", "stripe:pi_L3"],
+		]);
+		expect(trail[2]?.after.hold).toMatchObject({ reason: expect.stringMatching(/dispute dp_pi_L3/) });
+		expect(trail[3]).toMatchObject({ before: { hold: expect.objectContaining({ since: expect.any(String) }) }, after: { hold: null } });
 	});
 
 	it("does not dun an invoice on hold while its dispute is open", async () => {
@@ -182,6 +192,12 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(invoice?.hold).toBeUndefined();
 		expect(await getAccount(table, "ACC-L4")).toMatchObject({ balance: 10000 });
 		expect(await ledgerOf("ACC-L4")).toContainEqual({ type: "chargeback", amount: 10000 });
+		expect((await listAuditEntries(table, "invoice", inv("L4"))).at(-1)).toMatchObject({
+			action: "chargeback",
+			actor: "stripe",
+			before: { status: "paid", amountPaid: 10000, amountDue: 0 },
+			after: { status: "open", amountPaid: 0, amountDue: 10000, hold: null },
+		});
 	});
 
 	it("refunds an overpayment's credit before reopening the invoice", async () => {
@@ -313,6 +329,10 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect((await listOpenInvoicesDueBy(table, "2099-12-31")).map((i) => i.number)).not.toContain(inv("L9"));
 		expect(await getAccount(table, "ACC-L9")).toMatchObject({ balance: 0, creditBalance: 0 });
 		expect(await ledgerOf("ACC-L9")).toEqual(expect.arrayContaining([{ type: "payment_applied", amount: -10000 }]));
+		expect((await listAuditEntries(table, "invoice", inv("L9"))).map((e) => [e.action, e.before, e.after])).toEqual([
+			["finalized", null, expect.objectContaining({ status: "open", amountDue: 10000 })],
+			["payment_applied", { status: "open", amountPaid: 0, amountDue: 10000 }, { status: "paid", amountPaid: 10000, amountDue: 0 }],
+		]);
 
 		expect(await post(paymentIntent("pi_L10_a", 4000, { invoice_number: inv("L10"), account_id: "ACC-L10" }))).toMatchObject({
 			result: "applied",
@@ -325,6 +345,11 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		});
 		expect(await getInvoice(table, inv("L10"))).toMatchObject({ status: "paid", amountPaid: 10000, amountDue: 0 });
 		expect(await getAccount(table, "ACC-L10")).toMatchObject({ balance: -1000, creditBalance: 1000 });
+		expect((await listAuditEntries(table, "invoice", inv("L10"))).map((e) => e.after)).toEqual([
+			expect.objectContaining({ status: "open" }),
+			{ status: "partially_paid", amountPaid: 4000, amountDue: 6000 },
+			{ status: "paid", amountPaid: 10000, amountDue: 0 },
+		]);
 
 		expect(await post(paymentIntent("pi_L11_other", 10000, { invoice_number: inv("L11"), account_id: "ACC-L9" }))).toMatchObject({
 			result: "unapplied",

@@ -84,7 +84,7 @@ describe("payment-webhook handler", () => {
 		expect(res.statusCode).toBe(200);
 		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", paymentId: "pi_unit_1", invoiceNumber: "INV-2026-000001" });
 		const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-		expect(items).toHaveLength(6);
+		expect(items).toHaveLength(7);
 		expect(items[0]?.Put?.Item?.pk).toBe("EVENT#stripe#evt_unit_1");
 		expect(items[0]?.Put?.Item?.rawBody).toBe(paymentEvent);
 		expect(items[1]?.Put?.Item).toMatchObject({
@@ -100,8 +100,17 @@ describe("payment-webhook handler", () => {
 			ConditionExpression: "attribute_not_exists(pk)",
 		});
 		expect(items[3]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":status": "paid" });
-		expect(items[4]?.Put?.Item).toMatchObject({ type: "payment_applied", amount: -5000, currency: "USD" });
-		expect(items[5]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000, ":currency": "USD" });
+		expect(items[4]?.Put?.Item).toMatchObject({
+			pk: "INVOICE#INV-2026-000001",
+			subject: "invoice",
+			action: "payment_applied",
+			actor: "stripe",
+			reason: "stripe:pi_unit_1",
+			before: { status: "open", amountPaid: 0, amountDue: 5000 },
+			after: { status: "paid", amountPaid: 5000, amountDue: 0 },
+		});
+		expect(items[5]?.Put?.Item).toMatchObject({ type: "payment_applied", amount: -5000, currency: "USD" });
+		expect(items[6]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000, ":currency": "USD" });
 		expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
 	});
 
@@ -114,11 +123,18 @@ describe("payment-webhook handler", () => {
 		const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
 		expect(items[3]?.Update).toMatchObject({
 			Key: { pk: "INVOICE#INV-2026-000001", sk: "INVOICE" },
-			ConditionExpression: "amountDue = :amount AND accountId = :account AND currency = :currency",
-			ExpressionAttributeValues: { ":amount": 5000, ":account": "ACC-1", ":currency": "USD", ":paid": "paid", ":zero": 0 },
+			ConditionExpression:
+				"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency",
+			ExpressionAttributeValues: { ":amount": 5000, ":account": "ACC-1", ":currency": "USD", ":open": "open", ":paid": "paid", ":zero": 0 },
 		});
-		expect(items[4]?.Put?.Item).toMatchObject({ pk: "ACCOUNT#ACC-1", type: "payment_applied", amount: -5000 });
-		expect(items[5]?.Update).toMatchObject({ Key: { pk: "ACCOUNT#ACC-1", sk: "ACCOUNT" }, ExpressionAttributeValues: { ":amount": 5000 } });
+		expect(items[4]?.Put?.Item).toMatchObject({
+			pk: "INVOICE#INV-2026-000001",
+			action: "payment_applied",
+			before: { status: "open", amountPaid: 0, amountDue: 5000 },
+			after: { status: "paid", amountPaid: 5000, amountDue: 0 },
+		});
+		expect(items[5]?.Put?.Item).toMatchObject({ pk: "ACCOUNT#ACC-1", type: "payment_applied", amount: -5000 });
+		expect(items[6]?.Update).toMatchObject({ Key: { pk: "ACCOUNT#ACC-1", sk: "ACCOUNT" }, ExpressionAttributeValues: { ":amount": 5000 } });
 	});
 
 	it("reads the invoice and decides again when the named invoice is not due exactly the amount paid", async () => {
@@ -138,6 +154,10 @@ describe("payment-webhook handler", () => {
 		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", creditedAmount: 2000 });
 		const retried = ddbMock.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
 		expect(retried[3]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":expectedDue": 3000 });
+		expect(retried[4]?.Put?.Item).toMatchObject({
+			before: { status: "partially_paid", amountPaid: 2000, amountDue: 3000 },
+			after: { status: "paid", amountPaid: 5000, amountDue: 0 },
+		});
 		expect(retried.map((i) => i.Put?.Item?.type).filter(Boolean)).toEqual(["payment_applied", "account_credit"]);
 	});
 
