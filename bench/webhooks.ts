@@ -39,7 +39,14 @@ const concurrency = Number(values.concurrency);
 const rounds = Number(values.rounds);
 const match = values.match;
 if (match !== "invoice" && match !== "customer") throw new Error(`--match is "invoice" or "customer", not ${JSON.stringify(match)}`);
-if (![events, duplicateShare, concurrency, rounds].every(Number.isFinite) || events < rounds || duplicateShare < 0 || duplicateShare >= 1) {
+if (
+	![events, duplicateShare, concurrency, rounds].every(Number.isFinite) ||
+	concurrency < 1 ||
+	rounds < 1 ||
+	events < rounds ||
+	duplicateShare < 0 ||
+	duplicateShare >= 1
+) {
 	throw new Error("--events, --concurrency and --rounds are positive numbers (events ≥ rounds); --duplicates is in [0, 1)");
 }
 

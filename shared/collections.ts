@@ -130,7 +130,8 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
  * the status just read (the accounts listing is an index, whose reads may lag).
  */
 async function setAccountStatus(deps: CollectionsDeps, accountId: string, status: Account["status"], reason: string): Promise<void> {
-	for (let attempt = 1; attempt <= 3; attempt++) {
+	for (let attempt = 1; attempt <= 5; attempt++) {
+		if (attempt > 1) await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
 		const account = await getAccount(deps, accountId);
 		if (!account || account.status === status || account.status === "closed") return;
 		try {
@@ -370,9 +371,15 @@ export async function writeOffInvoice(
 							UpdateExpression:
 								"SET #status = :uncollectible, amountDue = :zero, amountWrittenOff = :amount, writeOff = :writeOff REMOVE gsi2pk, gsi2sk",
 							// A payment applied in between changes amountDue: the write-off must be redone on fresh figures.
-							ConditionExpression: "amountDue = :amount",
+							ConditionExpression: "amountDue = :amount AND #status = :statusRead",
 							ExpressionAttributeNames: { "#status": "status" },
-							ExpressionAttributeValues: { ":uncollectible": "uncollectible", ":zero": 0, ":amount": amount, ":writeOff": { reason, at } },
+							ExpressionAttributeValues: {
+								":uncollectible": "uncollectible",
+								":zero": 0,
+								":amount": amount,
+								":statusRead": invoice.status,
+								":writeOff": { reason, at },
+							},
 						},
 					},
 					auditPut(deps.tableName, {
@@ -380,8 +387,9 @@ export async function writeOffInvoice(
 						subjectId: number,
 						action: "written_off",
 						actor: deps.actor ?? "billing-cycle",
-						at,
-						reason,
+						// When the change was made; the write-off itself is booked on `at`.
+						at: new Date().toISOString(),
+						reason: `${reason} (booked ${at.slice(0, 10)})`,
 						before: { status: invoice.status, amountDue: amount },
 						after: { status: "uncollectible", amountDue: 0, amountWrittenOff: amount },
 					}),

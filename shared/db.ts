@@ -7,7 +7,7 @@ import {
 	type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
-import { CorruptRecordError } from "./errors.js";
+import { CorruptRecordError, TransientError } from "./errors.js";
 import {
 	type Account,
 	accountSchema,
@@ -103,12 +103,16 @@ export async function getInvoiceNumberForPeriod(deps: TableDeps, accountId: stri
 	return item ? String(item.invoiceNumber) : undefined;
 }
 
-/** Consistent reads of up to 100 items per request; keys DynamoDB leaves unprocessed are asked for again. */
+const BATCH_GET_ATTEMPTS = 8;
+
+/** Consistent reads of up to 100 items per request; keys DynamoDB leaves unprocessed are asked for again, a few times. */
 async function getItems(deps: TableDeps, keyList: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
 	const items: Record<string, unknown>[] = [];
 	for (let start = 0; start < keyList.length; start += 100) {
 		let pending: Record<string, unknown>[] = keyList.slice(start, start + 100);
 		for (let attempt = 0; pending.length > 0; attempt++) {
+			if (attempt === BATCH_GET_ATTEMPTS)
+				throw new TransientError(`${pending.length} items stayed unprocessed after ${attempt} BatchGetItem calls`);
 			if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
 			const out = await deps.ddb.send(new BatchGetCommand({ RequestItems: { [deps.tableName]: { Keys: pending, ConsistentRead: true } } }));
 			items.push(...((out.Responses?.[deps.tableName] ?? []) as Record<string, unknown>[]));

@@ -34,6 +34,12 @@ export interface MatchContext {
 
 type PaymentToMatch = Pick<PaymentReceived, "amount" | "currency" | "invoiceNumber" | "accountId">;
 
+/**
+ * Each invoice a payment settles takes three items of its transaction (the invoice, its
+ * audit entry, the ledger entry) and DynamoDB takes at most 100 per transaction.
+ */
+export const MAX_INVOICES_PER_PAYMENT = 30;
+
 function byDueDate(a: Invoice, b: Invoice): number {
 	return a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number);
 }
@@ -90,6 +96,11 @@ export function decidePaymentApplication(payment: PaymentToMatch, context: Match
 		};
 	}
 	const totalDue = open.reduce((acc, i) => acc + i.amountDue, 0);
+	if (payment.amount >= totalDue && open.length > MAX_INVOICES_PER_PAYMENT) {
+		return unapplied(
+			`payment covers all ${open.length} open invoices of account ${account.accountId}; one payment settles at most ${MAX_INVOICES_PER_PAYMENT} automatically`,
+		);
+	}
 	if (payment.amount < totalDue) {
 		return unapplied(
 			`no open invoice of account ${account.accountId} is due exactly ${payment.amount} and it does not cover all ${open.length} open invoices (${totalDue} due)`,
@@ -208,6 +219,10 @@ function invoiceUpdate(
 			sets.push("#hold = :hold");
 			values[":hold"] = change.hold;
 		} else removes.push("#hold");
+		// The hold as read: a second dispute's hold set in between is neither overwritten nor misreported.
+		const holdAsRead = invoice.hold ? "#hold = :holdRead" : "attribute_not_exists(#hold)";
+		if (invoice.hold) values[":holdRead"] = invoice.hold;
+		condition = change.paidDelta ? `${condition} AND ${holdAsRead}` : `attribute_exists(pk) AND ${holdAsRead}`;
 	}
 	const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""]
 		.filter(Boolean)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Account, Invoice, Payment } from "../../shared/model.js";
-import { allocateReversal, decidePaymentApplication } from "../../shared/payments.js";
+import { allocateReversal, decidePaymentApplication, MAX_INVOICES_PER_PAYMENT } from "../../shared/payments.js";
 
 function invoice(number: string, amountDue: number, dueDate = "2026-12-01", overrides: Partial<Invoice> = {}): Invoice {
 	return {
@@ -126,6 +126,26 @@ describe("payment matching by customer and amount", () => {
 		);
 		expect(decidePaymentApplication({ amount: 5000, currency: "USD", accountId: "ACC-9" }, { openInvoices: [] }).unappliedReason).toMatch(
 			/ACC-9 does not exist/,
+		);
+	});
+
+	it(`settles at most ${MAX_INVOICES_PER_PAYMENT} invoices with one payment, which fits one DynamoDB transaction`, () => {
+		const many = (n: number) => Array.from({ length: n }, (_, i) => invoice(`INV-2026-${String(100 + i).padStart(6, "0")}`, 1000));
+		const fits = decidePaymentApplication(
+			{ amount: 1000 * MAX_INVOICES_PER_PAYMENT + 1, currency: "USD", accountId: "ACC-1" },
+			{ account, openInvoices: many(MAX_INVOICES_PER_PAYMENT) },
+		);
+		expect(fits.applications).toHaveLength(MAX_INVOICES_PER_PAYMENT);
+		expect(fits.creditedAmount).toBe(1);
+		// Event, payment, parked check, three items per invoice, the credit's ledger entry and the account: within 100.
+		expect(3 + 3 * fits.applications.length + 2).toBeLessThanOrEqual(100);
+		const tooMany = decidePaymentApplication(
+			{ amount: 1000 * (MAX_INVOICES_PER_PAYMENT + 1), currency: "USD", accountId: "ACC-1" },
+			{ account, openInvoices: many(MAX_INVOICES_PER_PAYMENT + 1) },
+		);
+		expect(tooMany).toMatchObject({ applications: [], creditedAmount: 0, unappliedAmount: 1000 * (MAX_INVOICES_PER_PAYMENT + 1) });
+		expect(tooMany.unappliedReason).toBe(
+			`payment covers all ${MAX_INVOICES_PER_PAYMENT + 1} open invoices of account ACC-1; one payment settles at most ${MAX_INVOICES_PER_PAYMENT} automatically`,
 		);
 	});
 });
