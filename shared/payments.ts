@@ -633,6 +633,28 @@ interface AdjustmentPlan {
 	readonly invoiceNumbers: readonly string[];
 }
 
+type Hold = NonNullable<Invoice["hold"]>;
+
+/** The invoice's hold with this dispute added: it stays on hold while any dispute of a payment that paid it is open. */
+export function holdWithDispute(current: Invoice["hold"], disputeId: string, reason: string, since: string): Hold | undefined {
+	const ids = current?.disputeIds ?? [];
+	if (ids.includes(disputeId)) return undefined;
+	return { reason: current ? `${current.reason}; ${reason}` : reason, since: current?.since ?? since, disputeIds: [...ids, disputeId] };
+}
+
+/** The invoice's hold without this dispute: null when no other dispute keeps it on hold, undefined when nothing changes. */
+export function holdWithoutDispute(current: Invoice["hold"], disputeId: string): Hold | null | undefined {
+	if (!current) return undefined;
+	const ids = (current.disputeIds ?? []).filter((id) => id !== disputeId);
+	if (ids.length === 0) return null;
+	if (ids.length === current.disputeIds?.length) return undefined;
+	const reason = current.reason
+		.split("; ")
+		.filter((r) => !r.startsWith(`dispute ${disputeId} `))
+		.join("; ");
+	return { ...current, reason, disputeIds: ids };
+}
+
 async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: PaymentAdjustment): Promise<AdjustmentPlan> {
 	const paymentKey = keys.payment(payment.provider, payment.paymentId);
 	const ref = `${payment.provider}:${payment.paymentId}`;
@@ -651,7 +673,12 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 		paymentId: payment.paymentId,
 		at,
 	});
-	const reversalItems = (amount: number, type: "refund" | "chargeback", releaseHolds: boolean): TransactItem[] => {
+	/** A closed dispute releases its part of each invoice's hold. */
+	const released = (invoice: Invoice, disputeId: string | undefined) => {
+		const hold = disputeId ? holdWithoutDispute(invoice.hold, disputeId) : undefined;
+		return hold === undefined ? {} : { hold };
+	};
+	const reversalItems = (amount: number, type: "refund" | "chargeback", closedDispute?: string): TransactItem[] => {
 		const reversal = allocateReversal(payment, amount);
 		const items: TransactItem[] = [];
 		const touched = new Set<string>();
@@ -659,7 +686,7 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 			const invoice = loaded.get(part.invoiceNumber);
 			if (!invoice) continue;
 			touched.add(part.invoiceNumber);
-			items.push(...invoiceUpdate(deps, invoice, { paidDelta: -part.amount, ...(releaseHolds ? { hold: null } : {}) }, audit(type)));
+			items.push(...invoiceUpdate(deps, invoice, { paidDelta: -part.amount, ...released(invoice, closedDispute) }, audit(type)));
 			items.push(
 				ledgerEntryPut(deps.tableName, {
 					accountId: invoice.accountId,
@@ -671,9 +698,9 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 				}),
 			);
 		}
-		if (releaseHolds) {
-			for (const [number, invoice] of loaded)
-				if (!touched.has(number) && invoice.hold) items.push(...invoiceUpdate(deps, invoice, { hold: null }, audit("dispute_closed")));
+		for (const [number, invoice] of loaded) {
+			const change = released(invoice, closedDispute);
+			if (!touched.has(number) && "hold" in change) items.push(...invoiceUpdate(deps, invoice, change, audit("dispute_closed")));
 		}
 		const booked = reversal.fromCredit + reversal.fromInvoices.reduce((acc, p) => acc + p.amount, 0);
 		if (payment.accountId && booked > 0) {
@@ -724,13 +751,13 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 							},
 						},
 					},
-					...reversalItems(amount, "refund", false),
+					...reversalItems(amount, "refund"),
 				],
 			};
 		}
 		case "dispute_opened": {
 			if (payment.dispute?.disputeId === adjustment.disputeId) return noChange;
-			const hold = { reason: `dispute ${adjustment.disputeId} (${adjustment.reason}) on ${ref}`, since: adjustment.occurredAt };
+			const reason = `dispute ${adjustment.disputeId} (${adjustment.reason}) on ${ref}`;
 			return {
 				outcome: "dispute_opened",
 				amount: adjustment.amount,
@@ -753,7 +780,10 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 							},
 						},
 					},
-					...[...loaded.values()].flatMap((invoice) => invoiceUpdate(deps, invoice, { hold }, audit("dispute_opened"))),
+					...[...loaded.values()].flatMap((invoice) => {
+						const hold = holdWithDispute(invoice.hold, adjustment.disputeId, reason, adjustment.occurredAt);
+						return hold ? invoiceUpdate(deps, invoice, { hold }, audit("dispute_opened")) : [];
+					}),
 				],
 			};
 		}
@@ -788,10 +818,11 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 						},
 					},
 					...(lost
-						? reversalItems(amount, "chargeback", true)
-						: [...loaded.values()]
-								.filter((i) => i.hold)
-								.flatMap((invoice) => invoiceUpdate(deps, invoice, { hold: null }, audit("dispute_closed")))),
+						? reversalItems(amount, "chargeback", adjustment.disputeId)
+						: [...loaded.values()].flatMap((invoice) => {
+								const change = released(invoice, adjustment.disputeId);
+								return "hold" in change ? invoiceUpdate(deps, invoice, change, audit("dispute_closed")) : [];
+							})),
 				],
 			};
 		}

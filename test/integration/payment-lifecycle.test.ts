@@ -62,7 +62,7 @@ beforeAll(async () => {
 	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
-	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L9", "L10", "L11"]) {
+	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L9", "L10", "L11", "L12"]) {
 		await putAccount(table, {
 			accountId: `ACC-${id}`,
 			name: `Lifecycle ${id} Ltd`,
@@ -319,6 +319,37 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		});
 		expect(stillParked.filter((p) => String(p.gsi2sk).includes("pi_L8_"))).toEqual([]);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("keeps an invoice on hold while any dispute on a payment that paid it is open", async () => {
+		await post(paymentIntent("pi_L12_a", 4000, { invoice_number: inv("L12") }));
+		await post(paymentIntent("pi_L12_b", 6000, { invoice_number: inv("L12") }));
+		await post(dispute("created", "pi_L12_a", 4000, "needs_response"));
+		await post(dispute("created", "pi_L12_b", 6000, "needs_response"));
+		expect((await getInvoice(table, inv("L12")))?.hold?.disputeIds).toEqual(["dp_pi_L12_a", "dp_pi_L12_b"]);
+
+		expect(await post(dispute("closed", "pi_L12_a", 4000, "won"))).toMatchObject({ result: "dispute_won" });
+		const stillHeld = await getInvoice(table, inv("L12"));
+		expect(stillHeld?.hold).toMatchObject({
+			disputeIds: ["dp_pi_L12_b"],
+			reason: expect.stringMatching(/^dispute dp_pi_L12_b \(fraudulent\)/),
+		});
+		expect(stillHeld?.hold?.reason).not.toMatch(/dp_pi_L12_a/);
+
+		expect(await post(dispute("closed", "pi_L12_b", 6000, "lost"))).toMatchObject({ result: "dispute_lost", amount: 6000 });
+		const reopened = await getInvoice(table, inv("L12"));
+		expect(reopened).toMatchObject({ status: "partially_paid", amountPaid: 4000, amountDue: 6000 });
+		expect(reopened?.hold).toBeUndefined();
+		expect(await getAccount(table, "ACC-L12")).toMatchObject({ balance: 6000 });
+		expect((await listAuditEntries(table, "invoice", inv("L12"))).map((e) => e.action)).toEqual([
+			"finalized",
+			"payment_applied",
+			"payment_applied",
+			"dispute_opened",
+			"dispute_opened",
+			"dispute_closed",
+			"chargeback",
+		]);
 	});
 
 	it("pays off an invoice named with its customer, and decides on the stored invoice when it is not due exactly that", async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Account, Invoice, Payment } from "../../shared/model.js";
-import { allocateReversal, decidePaymentApplication, MAX_INVOICES_PER_PAYMENT } from "../../shared/payments.js";
+import {
+	allocateReversal,
+	decidePaymentApplication,
+	holdWithDispute,
+	holdWithoutDispute,
+	MAX_INVOICES_PER_PAYMENT,
+} from "../../shared/payments.js";
 
 function invoice(number: string, amountDue: number, dueDate = "2026-12-01", overrides: Partial<Invoice> = {}): Invoice {
 	return {
@@ -180,5 +186,29 @@ describe("reversal allocation", () => {
 				{ invoiceNumber: "A", amount: 1500 },
 			],
 		});
+	});
+});
+
+describe("dispute holds", () => {
+	it("adds each dispute once and releases the hold when the last one closes", () => {
+		const first = holdWithDispute(undefined, "dp_1", "dispute dp_1 (fraudulent) on stripe:pi_1", "2026-11-02T00:00:00Z");
+		expect(first).toEqual({ reason: "dispute dp_1 (fraudulent) on stripe:pi_1", since: "2026-11-02T00:00:00Z", disputeIds: ["dp_1"] });
+		expect(holdWithDispute(first, "dp_1", "again", "2026-11-03T00:00:00Z")).toBeUndefined();
+		const both = holdWithDispute(first, "dp_2", "dispute dp_2 (duplicate) on stripe:pi_2", "2026-11-03T00:00:00Z");
+		expect(both).toMatchObject({ since: "2026-11-02T00:00:00Z", disputeIds: ["dp_1", "dp_2"] });
+		expect(holdWithoutDispute(both, "dp_9")).toBeUndefined();
+		expect(holdWithoutDispute(both, "dp_1")).toEqual({
+			reason: "dispute dp_2 (duplicate) on stripe:pi_2",
+			since: "2026-11-02T00:00:00Z",
+			disputeIds: ["dp_2"],
+		});
+		expect(holdWithoutDispute(first, "dp_1")).toBeNull();
+		expect(holdWithoutDispute(undefined, "dp_1")).toBeUndefined();
+	});
+
+	it("releases a hold stored before holds named their disputes", () => {
+		expect(
+			holdWithoutDispute({ reason: "dispute dp_old (fraudulent) on stripe:pi_old", since: "2026-10-01T00:00:00Z" }, "dp_old"),
+		).toBeNull();
 	});
 });
