@@ -130,17 +130,8 @@ export async function listInvoicesOfAccount(deps: TableDeps, accountId: string):
 		ConsistentRead: true,
 	});
 	const numbers = guards.map((g) => String(g.invoiceNumber));
-	const byNumber = new Map(
-		(
-			await getItems(
-				deps,
-				numbers.map((n) => keys.invoice(n)),
-			)
-		).map((item) => {
-			const invoice = parseRecord(invoiceSchema, item);
-			return [invoice.number, invoice] as const;
-		}),
-	);
+	const invoices = (await getItems(deps, numbers.map(keys.invoice))).map((item) => parseRecord(invoiceSchema, item));
+	const byNumber = new Map(invoices.map((i) => [i.number, i]));
 	return numbers.map((n) => byNumber.get(n)).filter((i): i is Invoice => i !== undefined);
 }
 

@@ -139,7 +139,6 @@ export const invoiceSchema = z.object({
 	creditMemoTotal: minorUnitsSchema.nonnegative().optional(),
 	/** Why the invoice was voided; its number stays used. */
 	voidReason: z.string().optional(),
-	/** Set while the invoice must not be dunned (a dispute, a payment awaiting its match). */
 	/** Set while a dispute on a payment that paid it is open: no dunning. Holds stored before disputeIds existed name none. */
 	hold: z.object({ reason: z.string(), since: z.string(), disputeIds: z.array(z.string()).optional() }).optional(),
 	createdAt: z.string(),

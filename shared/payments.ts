@@ -148,6 +148,10 @@ interface PaymentAudit {
 	readonly at: string;
 }
 
+function paymentAudit(payment: Pick<Payment, "provider" | "paymentId">, action: PaymentAudit["action"], at: string): PaymentAudit {
+	return { action, provider: payment.provider, paymentId: payment.paymentId, at };
+}
+
 function paymentAuditPut(
 	deps: TableDeps,
 	number: string,
@@ -311,7 +315,7 @@ function settlementItems(
 	if (!accountId || applied + decision.creditedAmount === 0) return [];
 	const { currency } = payment;
 	const paymentRef = `${payment.provider}:${payment.paymentId}`;
-	const audit: PaymentAudit = { action: "payment_applied", provider: payment.provider, paymentId: payment.paymentId, at };
+	const audit = paymentAudit(payment, "payment_applied", at);
 	const items: TransactItem[] = [];
 	for (const application of decision.applications) {
 		items.push(...invoiceWrite(application, audit));
@@ -667,17 +671,18 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 		const invoice = await getInvoice(deps, number);
 		if (invoice) loaded.set(number, invoice);
 	}
-	const audit = (action: PaymentAudit["action"]): PaymentAudit => ({
-		action,
-		provider: payment.provider,
-		paymentId: payment.paymentId,
-		at,
-	});
+	const audit = (action: PaymentAudit["action"]) => paymentAudit(payment, action, at);
 	/** A closed dispute releases its part of each invoice's hold. */
 	const released = (invoice: Invoice, disputeId: string | undefined) => {
 		const hold = disputeId ? holdWithoutDispute(invoice.hold, disputeId) : undefined;
 		return hold === undefined ? {} : { hold };
 	};
+	/** The hold releases of a closed dispute on the invoices whose amount paid does not change as well. */
+	const holdReleases = (disputeId: string, amountsChanged: ReadonlySet<string> = new Set()): TransactItem[] =>
+		[...loaded.values()].flatMap((invoice) => {
+			const change = released(invoice, disputeId);
+			return amountsChanged.has(invoice.number) || !("hold" in change) ? [] : invoiceUpdate(deps, invoice, change, audit("dispute_closed"));
+		});
 	const reversalItems = (amount: number, type: "refund" | "chargeback", closedDispute?: string): TransactItem[] => {
 		const reversal = allocateReversal(payment, amount);
 		const items: TransactItem[] = [];
@@ -698,10 +703,7 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 				}),
 			);
 		}
-		for (const [number, invoice] of loaded) {
-			const change = released(invoice, closedDispute);
-			if (!touched.has(number) && "hold" in change) items.push(...invoiceUpdate(deps, invoice, change, audit("dispute_closed")));
-		}
+		if (closedDispute) items.push(...holdReleases(closedDispute, touched));
 		const booked = reversal.fromCredit + reversal.fromInvoices.reduce((acc, p) => acc + p.amount, 0);
 		if (payment.accountId && booked > 0) {
 			if (reversal.fromCredit > 0) {
@@ -817,12 +819,7 @@ async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: Pay
 							},
 						},
 					},
-					...(lost
-						? reversalItems(amount, "chargeback", adjustment.disputeId)
-						: [...loaded.values()].flatMap((invoice) => {
-								const change = released(invoice, adjustment.disputeId);
-								return "hold" in change ? invoiceUpdate(deps, invoice, change, audit("dispute_closed")) : [];
-							})),
+					...(lost ? reversalItems(amount, "chargeback", adjustment.disputeId) : holdReleases(adjustment.disputeId)),
 				],
 			};
 		}

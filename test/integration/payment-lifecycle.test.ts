@@ -11,7 +11,7 @@ import { escalateOverdueAccounts } from "../../shared/dunning.js";
 import { voidInvoice } from "../../shared/invoice-lifecycle.js";
 import { issueInvoiceForAccount } from "../../shared/invoices.js";
 import { verifyLedgerInvariants } from "../../shared/ledger.js";
-import { getPayment } from "../../shared/payments.js";
+import { getPayment, MAX_INVOICES_PER_PAYMENT } from "../../shared/payments.js";
 import { addDays, resolveBillingPeriod } from "../../shared/period.js";
 import { GSI2, keys } from "../../shared/table.js";
 import { startTestStack } from "../support/embedded.js";
@@ -56,6 +56,25 @@ async function ledgerOf(accountId: string): Promise<{ type: unknown; amount: unk
 	return (await listLedgerEntries(table, accountId)).map((e) => ({ type: e.type, amount: e.amount }));
 }
 
+/** A USD customer on net 30; `unitAmount` gives it a monthly plan to invoice. */
+async function putLifecycleAccount(id: string, unitAmount?: number): Promise<void> {
+	await putAccount(table, {
+		accountId: `ACC-${id}`,
+		name: `Lifecycle ${id} Ltd`,
+		email: `ap+${stack.tag}@example.com`,
+		currency: "USD",
+		status: "active",
+		taxRateBasisPoints: 0,
+		paymentTermsDays: 30,
+		delivery: "email",
+		addressLines: ["1 Test Road"],
+		...(unitAmount ? { plan: { code: "p", description: "Plan", unitAmount, quantity: 1 } } : {}),
+		balance: 0,
+		creditBalance: 0,
+		createdAt: new Date().toISOString(),
+	});
+}
+
 beforeAll(async () => {
 	stack = await startTestStack("lifecycle", { http: true });
 	http = stack.endpoints.http as string;
@@ -63,21 +82,7 @@ beforeAll(async () => {
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
 	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L9", "L10", "L11", "L12"]) {
-		await putAccount(table, {
-			accountId: `ACC-${id}`,
-			name: `Lifecycle ${id} Ltd`,
-			email: `ap+${stack.tag}@example.com`,
-			currency: "USD",
-			status: "active",
-			taxRateBasisPoints: 0,
-			paymentTermsDays: 30,
-			delivery: "email",
-			addressLines: ["1 Test Road"],
-			plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 },
-			balance: 0,
-			creditBalance: 0,
-			createdAt: new Date().toISOString(),
-		});
+		await putLifecycleAccount(id, 10000);
 		const periods = id === "L1" ? [september, october] : [october];
 		invoices[id] = [];
 		for (const period of periods) {
@@ -289,20 +294,7 @@ describe("Stripe payments matched, refunded and disputed", () => {
 	});
 
 	it("applies a refund that arrives together with its payment exactly once, whichever is stored first", async () => {
-		await putAccount(table, {
-			accountId: "ACC-L8",
-			name: "Lifecycle L8 Ltd",
-			email: `ap+${stack.tag}@example.com`,
-			currency: "USD",
-			status: "active",
-			taxRateBasisPoints: 0,
-			paymentTermsDays: 30,
-			delivery: "email",
-			addressLines: ["1 Test Road"],
-			balance: 0,
-			creditBalance: 0,
-			createdAt: new Date().toISOString(),
-		});
+		await putLifecycleAccount("L8");
 		const ids = ["pi_L8_a", "pi_L8_b", "pi_L8_c", "pi_L8_d", "pi_L8_e"];
 		for (const pi of ids) {
 			await Promise.all([post(refund(pi, 300)), post(paymentIntent(pi, 1000, { account_id: "ACC-L8" }))]);
@@ -400,6 +392,21 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(await getAccount(table, "ACC-L11")).toMatchObject({ balance: 0, creditBalance: 0 });
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
+
+	it(`settles ${MAX_INVOICES_PER_PAYMENT} open invoices of a customer with one payment in one transaction`, async () => {
+		await putLifecycleAccount("L13", 1000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		for (let i = 0; i < MAX_INVOICES_PER_PAYMENT; i++) {
+			const month = new Date(Date.UTC(2024, 4 + i, 1)).toISOString().slice(0, 7);
+			const next = new Date(Date.UTC(2024, 5 + i, 1)).toISOString().slice(0, 10);
+			await issueInvoiceForAccount(deps, "ACC-L13", resolveBillingPeriod({ period: month, asOf: next }, new Date(next)));
+		}
+		const out = await post(paymentIntent("pi_L13", 1000 * MAX_INVOICES_PER_PAYMENT + 1, { account_id: "ACC-L13" }));
+		expect(out).toMatchObject({ result: "applied", creditedAmount: 1 });
+		expect(out.invoiceNumbers).toHaveLength(MAX_INVOICES_PER_PAYMENT);
+		expect(await getAccount(table, "ACC-L13")).toMatchObject({ balance: -1, creditBalance: 1 });
+		expect((await ledgerOf("ACC-L13")).filter((e) => e.type === "payment_applied")).toHaveLength(MAX_INVOICES_PER_PAYMENT);
+	}, 60_000);
 
 	it("keeps a payment by customer unapplied when the account does not exist or has another currency", async () => {
 		expect(await post(paymentIntent("pi_ghost", 1200, { account_id: "ACC-GHOST" }))).toMatchObject({
