@@ -14,15 +14,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BatchWriteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { freePort } from "../local/ports.js";
-import { LOCAL_STRIPE_WEBHOOK_SECRET, startEmbeddedStack } from "../local/stack.js";
-import { createClients } from "../shared/clients.js";
-import { sellerConfig } from "../shared/config.js";
-import { getInvoice, listInvoicesOfPeriod, listPayments, putAccount } from "../shared/db.js";
-import { issueInvoiceForAccount } from "../shared/invoices.js";
-import { verifyLedgerInvariants } from "../shared/ledger.js";
-import { resolveBillingPeriod } from "../shared/period.js";
-import { signStripePayload } from "../shared/stripe-webhook.js";
+import { freePort } from "../local/emulator/ports.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET, startEmbeddedStack } from "../local/emulator/stack.js";
+import { resolveBillingPeriod } from "../shared/core/period.js";
+import { issueInvoiceForAccount } from "../shared/invoicing/invoices.js";
+import { signStripePayload } from "../shared/payments/providers/stripe.js";
+import { createClients } from "../shared/platform/clients.js";
+import { sellerConfig } from "../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../shared/store/ledger.js";
+import { getInvoice, listInvoicesOfPeriod, listPayments, putAccount } from "../shared/store/records.js";
 
 const { values } = parseArgs({
 	options: {

@@ -5,4 +5,4 @@ import { register } from "tsx/esm/api";
 // The project pins SDK versions that run on Node 20; the SDK's upgrade notice is noise on stderr here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 register();
-await import("../local/cli.ts");
+await import("../local/cli/cli.ts");

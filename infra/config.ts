@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { dunningConfig } from "../shared/config.js";
+import { dunningConfig } from "../shared/platform/config.js";
 
 /**
  * Deployment configuration, read once from CDK context (`cdk.json` "context" or

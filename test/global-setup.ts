@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { type ServerEndpoints, startLocalServers } from "../local/servers.js";
+import { type ServerEndpoints, startLocalServers } from "../local/emulator/servers.js";
 
 declare module "vitest" {
 	export interface ProvidedContext {

@@ -1,8 +1,8 @@
-import { createClients } from "../../shared/clients.js";
-import { getRequiredEnv } from "../../shared/config.js";
-import { stepHandler } from "../../shared/lambda.js";
-import { assemblePrintBatch } from "../../shared/print-batch.js";
-import { withBillingSchema } from "../../shared/steps.js";
+import { withBillingSchema } from "../../shared/cycle/payloads.js";
+import { assemblePrintBatch } from "../../shared/delivery/print-batch.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { getRequiredEnv } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
 
 const { ddb, s3 } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");

@@ -1,9 +1,9 @@
-import { createClients } from "../../shared/clients.js";
-import { sellerConfig, storageConfig } from "../../shared/config.js";
-import { deliverInvoicesForBatch, deliverStatementsForBatch } from "../../shared/delivery.js";
-import { stepHandler } from "../../shared/lambda.js";
-import { recordRunFailure } from "../../shared/run-records.js";
-import { deliveryBatchSchema } from "../../shared/steps.js";
+import { deliveryBatchSchema } from "../../shared/cycle/payloads.js";
+import { recordRunFailure } from "../../shared/cycle/run-records.js";
+import { deliverInvoicesForBatch, deliverStatementsForBatch } from "../../shared/delivery/email-delivery.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig, storageConfig } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
 
 const { ddb, s3, ses } = createClients();
 const { tableName, bucketName } = storageConfig();

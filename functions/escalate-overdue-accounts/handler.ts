@@ -1,8 +1,8 @@
-import { createClients } from "../../shared/clients.js";
-import { collectionsEmail, dunningConfig, sellerConfig, storageConfig } from "../../shared/config.js";
-import { escalateOverdueAccounts } from "../../shared/dunning.js";
-import { stepHandler } from "../../shared/lambda.js";
-import { escalationSchema } from "../../shared/steps.js";
+import { escalateOverdueAccounts } from "../../shared/collections/dunning.js";
+import { escalationSchema } from "../../shared/cycle/payloads.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { collectionsEmail, dunningConfig, sellerConfig, storageConfig } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
 
 const { ddb, s3, ses } = createClients();
 const { tableName, bucketName } = storageConfig();

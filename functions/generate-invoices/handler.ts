@@ -1,10 +1,10 @@
-import { createClients } from "../../shared/clients.js";
-import { sellerConfig, storageConfig } from "../../shared/config.js";
-import { issueInvoicesForBatch } from "../../shared/invoices.js";
-import { stepHandler } from "../../shared/lambda.js";
-import { recordRunFailure } from "../../shared/run-records.js";
-import { issueStatementsForBatch } from "../../shared/statements.js";
-import { invoiceBatchSchema } from "../../shared/steps.js";
+import { invoiceBatchSchema } from "../../shared/cycle/payloads.js";
+import { recordRunFailure } from "../../shared/cycle/run-records.js";
+import { issueInvoicesForBatch } from "../../shared/invoicing/invoices.js";
+import { issueStatementsForBatch } from "../../shared/invoicing/statements.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig, storageConfig } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
 
 const { ddb, s3 } = createClients();
 const { tableName, bucketName } = storageConfig();

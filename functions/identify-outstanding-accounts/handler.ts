@@ -1,8 +1,8 @@
-import { createClients } from "../../shared/clients.js";
-import { storageConfig } from "../../shared/config.js";
-import { stepHandler } from "../../shared/lambda.js";
-import { identifyOutstandingAccounts } from "../../shared/manifest.js";
-import { withBillingSchema } from "../../shared/steps.js";
+import { withBillingSchema } from "../../shared/cycle/payloads.js";
+import { identifyOutstandingAccounts } from "../../shared/invoicing/manifest.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { storageConfig } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
 
 const { ddb, s3 } = createClients();
 const { tableName, bucketName } = storageConfig();

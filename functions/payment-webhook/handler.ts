@@ -2,10 +2,10 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { createClients } from "../../shared/clients.js";
-import { getRequiredEnv, gocardlessWebhookSecret, stripeWebhookSecret } from "../../shared/config.js";
-import { logger } from "../../shared/lambda.js";
-import { receivePaymentWebhook } from "../../shared/webhook.js";
+import { receivePaymentWebhook } from "../../shared/payments/webhook.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { getRequiredEnv, gocardlessWebhookSecret, stripeWebhookSecret } from "../../shared/platform/config.js";
+import { logger } from "../../shared/platform/lambda.js";
 
 const { ddb } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");

@@ -1,8 +1,8 @@
-import { createClients } from "../../shared/clients.js";
-import { sellerName as configuredSellerName, storageConfig } from "../../shared/config.js";
-import { stepHandler } from "../../shared/lambda.js";
-import { parseReportPeriod, publishMonthlyReport, publishReportFiles } from "../../shared/reports.js";
-import { publishReportsSchema } from "../../shared/steps.js";
+import { publishReportsSchema } from "../../shared/cycle/payloads.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerName as configuredSellerName, storageConfig } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
+import { parseReportPeriod, publishMonthlyReport, publishReportFiles } from "../../shared/reporting/reports.js";
 
 const { ddb, s3 } = createClients();
 const { tableName, bucketName } = storageConfig();

@@ -1,8 +1,8 @@
-import { createClients } from "../../shared/clients.js";
-import { storageConfig } from "../../shared/config.js";
-import { logger, stepHandler } from "../../shared/lambda.js";
-import { reconcilePayments } from "../../shared/reconciliation.js";
-import { withBillingSchema } from "../../shared/steps.js";
+import { withBillingSchema } from "../../shared/cycle/payloads.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { storageConfig } from "../../shared/platform/config.js";
+import { logger, stepHandler } from "../../shared/platform/lambda.js";
+import { reconcilePayments } from "../../shared/reporting/reconciliation.js";
 
 const { ddb, s3 } = createClients();
 const { tableName, bucketName } = storageConfig();

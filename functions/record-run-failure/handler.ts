@@ -1,8 +1,8 @@
-import { createClients } from "../../shared/clients.js";
-import { getRequiredEnv } from "../../shared/config.js";
-import { logger, stepHandler } from "../../shared/lambda.js";
-import { recordRunFailure } from "../../shared/run-records.js";
-import { runFailureInputSchema } from "../../shared/steps.js";
+import { runFailureInputSchema } from "../../shared/cycle/payloads.js";
+import { recordRunFailure } from "../../shared/cycle/run-records.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { getRequiredEnv } from "../../shared/platform/config.js";
+import { logger, stepHandler } from "../../shared/platform/lambda.js";
 
 const { ddb } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");

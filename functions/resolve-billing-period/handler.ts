@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { stepHandler } from "../../shared/lambda.js";
-import { resolveBillingPeriod } from "../../shared/period.js";
+import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
 
 const inputSchema = z.object({
 	requested: z.object({ period: z.unknown().optional(), asOf: z.unknown().optional() }).loose(),

@@ -1,8 +1,8 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { z } from "zod";
-import { getRequiredEnv } from "../../shared/config.js";
-import { logger, stepHandler } from "../../shared/lambda.js";
-import { executionNameFor, resolveBillingPeriod } from "../../shared/period.js";
+import { executionNameFor, resolveBillingPeriod } from "../../shared/core/period.js";
+import { getRequiredEnv } from "../../shared/platform/config.js";
+import { logger, stepHandler } from "../../shared/platform/lambda.js";
 
 const sfn = new SFNClient({});
 const stateMachineArn = getRequiredEnv("STATE_MACHINE_ARN");

@@ -1,8 +1,8 @@
-import { createClients } from "../../shared/clients.js";
-import { getRequiredEnv } from "../../shared/config.js";
-import { stepHandler } from "../../shared/lambda.js";
-import { summarizeInvoicing } from "../../shared/run-records.js";
-import { withBillingSchema } from "../../shared/steps.js";
+import { withBillingSchema } from "../../shared/cycle/payloads.js";
+import { summarizeInvoicing } from "../../shared/cycle/run-records.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { getRequiredEnv } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
 
 const { ddb } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { tableKeySchema } from "../../shared/table.js";
+import { tableKeySchema } from "../../shared/store/keys.js";
 
 export interface BillingDataProps {
 	/** Days to keep the invoice bucket's server access logs. @default 365 */

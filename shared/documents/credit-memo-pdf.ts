@@ -1,7 +1,7 @@
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
-import type { SellerConfig } from "../config.js";
-import type { CreditMemo } from "../model.js";
-import { formatMoney } from "../money.js";
+import type { CreditMemo } from "../core/model.js";
+import { formatMoney } from "../core/money.js";
+import type { SellerConfig } from "../platform/config.js";
 
 /**
  * A credit memo as a one-page A4 PDF with pdf-lib's Helvetica, like the invoice: seller,

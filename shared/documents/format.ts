@@ -1,5 +1,5 @@
-import type { Invoice } from "../model.js";
-import { formatMoney } from "../money.js";
+import type { Invoice } from "../core/model.js";
+import { formatMoney } from "../core/money.js";
 
 /** Shared wording for the invoice PDF and the emails, so both say the same thing. */
 

@@ -1,9 +1,9 @@
 import MailComposer, { type MailComposerOptions } from "nodemailer/lib/mail-composer";
-import type { SellerConfig } from "../config.js";
-import { ConfigError, ValidationError } from "../errors.js";
-import type { Invoice } from "../model.js";
-import { formatMoney } from "../money.js";
-import type { Statement } from "../statements.js";
+import { ConfigError, ValidationError } from "../core/errors.js";
+import type { Invoice } from "../core/model.js";
+import { formatMoney } from "../core/money.js";
+import type { Statement } from "../invoicing/statements.js";
+import type { SellerConfig } from "../platform/config.js";
 import { isDeliverableEmailAddress } from "./email-address.js";
 import { formatBillingPeriod, invoiceMoney, pluralDays, quoteLine } from "./format.js";
 

@@ -1,6 +1,6 @@
 import { PDFDocument, type PDFFont, type PDFPage, type RGB, rgb, StandardFonts } from "pdf-lib";
-import type { SellerConfig } from "../config.js";
-import type { Invoice, InvoiceLine } from "../model.js";
+import type { Invoice, InvoiceLine } from "../core/model.js";
+import type { SellerConfig } from "../platform/config.js";
 import { formatBillingPeriod, formatQuantity, formatTaxRate, invoiceMoney, quoteLine } from "./format.js";
 
 /**

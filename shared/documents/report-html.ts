@@ -1,5 +1,5 @@
-import { formatMoney } from "../money.js";
-import { AGING_BUCKETS, type BillingReport, type Flows } from "../reports.js";
+import { formatMoney } from "../core/money.js";
+import { AGING_BUCKETS, type BillingReport, type Flows } from "../reporting/reports.js";
 
 /** The report a manager opens: tables plus inline SVG charts, one self-contained HTML file. */
 export function renderReportHtml(r: BillingReport, sellerName: string): string {

@@ -1,8 +1,8 @@
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
-import type { SellerConfig } from "../config.js";
-import { formatMoney } from "../money.js";
-import type { Statement } from "../statements.js";
-import { AGING_BUCKETS } from "../statements.js";
+import { formatMoney } from "../core/money.js";
+import type { Statement } from "../invoicing/statements.js";
+import { AGING_BUCKETS } from "../invoicing/statements.js";
+import type { SellerConfig } from "../platform/config.js";
 import { formatBillingPeriod } from "./format.js";
 
 /** A statement of account as A4 PDF: opening balance, the period's activity, closing balance and aging. */

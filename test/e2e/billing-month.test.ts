@@ -1,7 +1,6 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
 import {
 	executionArnFor,
 	executionHistory,
@@ -9,17 +8,18 @@ import {
 	postStripeEvent,
 	runBillingCycle,
 	statesFromHistory,
-} from "../../local/operations.js";
-import { buildSeedData, seedDemoData } from "../../local/seed.js";
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/stack.js";
-import { createClients } from "../../shared/clients.js";
-import { getAccount, getInvoice, listInvoicesOfPeriod, listPayments } from "../../shared/db.js";
-import type { EscalationResult } from "../../shared/dunning.js";
-import { verifyLedgerInvariants } from "../../shared/ledger.js";
-import type { Invoice } from "../../shared/model.js";
-import { formatMoney } from "../../shared/money.js";
-import { addDays } from "../../shared/period.js";
-import type { InvoicingSummary } from "../../shared/run-records.js";
+} from "../../local/cli/operations.js";
+import { buildSeedData, seedDemoData } from "../../local/demo/seed.js";
+import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
+import type { EscalationResult } from "../../shared/collections/dunning.js";
+import type { Invoice } from "../../shared/core/model.js";
+import { formatMoney } from "../../shared/core/money.js";
+import { addDays } from "../../shared/core/period.js";
+import type { InvoicingSummary } from "../../shared/cycle/run-records.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
+import { getAccount, getInvoice, listInvoicesOfPeriod, listPayments } from "../../shared/store/records.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 import { pdfText } from "../support/pdf.js";
 

@@ -1,21 +1,21 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
-import { runBillingCycle } from "../../local/operations.js";
-import { listAuditEntries } from "../../shared/audit.js";
-import { createClients } from "../../shared/clients.js";
-import { listOpenCases, writeOffInvoice } from "../../shared/collections.js";
-import { sellerConfig } from "../../shared/config.js";
-import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy, putAccount, putCharge } from "../../shared/db.js";
-import { dunningRecords, type EscalationResult } from "../../shared/dunning.js";
-import { issueInvoiceForAccount } from "../../shared/invoices.js";
-import { verifyLedgerInvariants } from "../../shared/ledger.js";
-import type { Account } from "../../shared/model.js";
-import { recordPayment } from "../../shared/payments.js";
-import { addDays, resolveBillingPeriod } from "../../shared/period.js";
-import type { BillingReport, PublishedReport, PublishedReportFiles } from "../../shared/reports.js";
-import { keys } from "../../shared/table.js";
+import { runBillingCycle } from "../../local/cli/operations.js";
+import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
+import { listOpenCases, writeOffInvoice } from "../../shared/collections/cases.js";
+import { dunningRecords, type EscalationResult } from "../../shared/collections/dunning.js";
+import type { Account } from "../../shared/core/model.js";
+import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { recordPayment } from "../../shared/payments/recording.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import type { BillingReport, PublishedReport, PublishedReportFiles } from "../../shared/reporting/reports.js";
+import { listAuditEntries } from "../../shared/store/audit.js";
+import { keys } from "../../shared/store/keys.js";
+import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
+import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy, putAccount, putCharge } from "../../shared/store/records.js";
 import { type StoredMail, sentMail, startTestStack } from "../support/embedded.js";
 
 /**

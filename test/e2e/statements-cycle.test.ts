@@ -1,12 +1,12 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBillingCycle } from "../../local/operations.js";
-import { createClients } from "../../shared/clients.js";
-import { sellerConfig } from "../../shared/config.js";
-import { listInvoicesOfPeriod, putAccount, putCharge } from "../../shared/db.js";
-import type { Account, Invoice } from "../../shared/model.js";
-import { formatMoney } from "../../shared/money.js";
-import { recordPayment } from "../../shared/payments.js";
+import { runBillingCycle } from "../../local/cli/operations.js";
+import type { Account, Invoice } from "../../shared/core/model.js";
+import { formatMoney } from "../../shared/core/money.js";
+import { recordPayment } from "../../shared/payments/recording.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import { listInvoicesOfPeriod, putAccount, putCharge } from "../../shared/store/records.js";
 import { type StoredMail, sentMail, startTestStack } from "../support/embedded.js";
 import { pdfText } from "../support/pdf.js";
 

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importBankStatement, importBankStatementCsv, recordManualPayment } from "../../shared/bank-payments.js";
-import { createClients } from "../../shared/clients.js";
-import { sellerConfig } from "../../shared/config.js";
-import { getAccount, getInvoice, listLedgerEntries, listPayments, putAccount } from "../../shared/db.js";
-import { issueInvoiceForAccount } from "../../shared/invoices.js";
-import { verifyLedgerInvariants } from "../../shared/ledger.js";
-import { resolveBillingPeriod } from "../../shared/period.js";
+import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { importBankStatement, importBankStatementCsv, recordManualPayment } from "../../shared/payments/providers/bank.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
+import { getAccount, getInvoice, listLedgerEntries, listPayments, putAccount } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClients } from "../../shared/clients.js";
-import { dunningConfig, sellerConfig } from "../../shared/config.js";
-import { putAccount } from "../../shared/db.js";
-import { escalateOverdueAccounts } from "../../shared/dunning.js";
-import { issueInvoiceForAccount } from "../../shared/invoices.js";
-import { addDays, resolveBillingPeriod } from "../../shared/period.js";
+import { escalateOverdueAccounts } from "../../shared/collections/dunning.js";
+import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { dunningConfig, sellerConfig } from "../../shared/platform/config.js";
+import { putAccount } from "../../shared/store/records.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 
 /** The ladder follows DUNNING_STAGES: here a reminder after 3 days and collections after 10. */

@@ -1,14 +1,14 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../../local/stack.js";
-import { createClients } from "../../shared/clients.js";
-import { sellerConfig } from "../../shared/config.js";
-import { getAccount, getInvoice, listLedgerEntries, putAccount } from "../../shared/db.js";
-import { signGoCardlessPayload } from "../../shared/gocardless-webhook.js";
-import { issueInvoiceForAccount } from "../../shared/invoices.js";
-import { verifyLedgerInvariants } from "../../shared/ledger.js";
-import { getPayment } from "../../shared/payments.js";
-import { resolveBillingPeriod } from "../../shared/period.js";
+import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
+import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { signGoCardlessPayload } from "../../shared/payments/providers/gocardless.js";
+import { getPayment } from "../../shared/payments/recording.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
+import { getAccount, getInvoice, listLedgerEntries, putAccount } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

@@ -1,12 +1,12 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClients } from "../../shared/clients.js";
-import { sellerConfig } from "../../shared/config.js";
-import { getAccount, listInvoicesOfPeriod, putAccount } from "../../shared/db.js";
-import { deliverInvoicesForBatch } from "../../shared/delivery.js";
-import { issueInvoiceForAccount } from "../../shared/invoices.js";
-import { resolveBillingPeriod } from "../../shared/period.js";
-import { keys } from "../../shared/table.js";
+import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { deliverInvoicesForBatch } from "../../shared/delivery/email-delivery.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import { keys } from "../../shared/store/keys.js";
+import { getAccount, listInvoicesOfPeriod, putAccount } from "../../shared/store/records.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

@@ -1,8 +1,8 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClients } from "../../shared/clients.js";
-import { putAccount } from "../../shared/db.js";
-import { reconcilePayments } from "../../shared/reconciliation.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { reconcilePayments } from "../../shared/reporting/reconciliation.js";
+import { putAccount } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

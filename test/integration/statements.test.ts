@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClients } from "../../shared/clients.js";
-import { sellerConfig } from "../../shared/config.js";
-import { createCreditMemo } from "../../shared/credit-memos.js";
-import { getAccount, putAccount } from "../../shared/db.js";
-import { issueInvoiceForAccount } from "../../shared/invoices.js";
-import { verifyLedgerInvariants } from "../../shared/ledger.js";
-import type { Account } from "../../shared/model.js";
-import { recordPayment } from "../../shared/payments.js";
-import { resolveBillingPeriod } from "../../shared/period.js";
-import { agingBucket, issueStatement, issueStatements } from "../../shared/statements.js";
+import type { Account } from "../../shared/core/model.js";
+import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { createCreditMemo } from "../../shared/invoicing/credit-memos.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { agingBucket, issueStatement, issueStatements } from "../../shared/invoicing/statements.js";
+import { recordPayment } from "../../shared/payments/recording.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
+import { getAccount, putAccount } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 import { storedPdfText } from "../support/pdf.js";
 

@@ -1,16 +1,16 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invokeLocalFunction, localFunctionArn } from "../../local/lambda-runtime.js";
-import { postStripeEvent } from "../../local/operations.js";
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/stack.js";
-import { createClients } from "../../shared/clients.js";
-import { sellerConfig } from "../../shared/config.js";
-import { getAccount, getInvoice, listLedgerEntries, listPayments, putAccount } from "../../shared/db.js";
-import { issueInvoiceForAccount } from "../../shared/invoices.js";
-import { verifyLedgerInvariants } from "../../shared/ledger.js";
-import { resolveBillingPeriod } from "../../shared/period.js";
-import { signStripePayload } from "../../shared/stripe-webhook.js";
+import { postStripeEvent } from "../../local/cli/operations.js";
+import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
+import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { signStripePayload } from "../../shared/payments/providers/stripe.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
+import { getAccount, getInvoice, listLedgerEntries, listPayments, putAccount } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { type EmbeddedStack, startEmbeddedStack } from "../../local/stack.js";
+import { type EmbeddedStack, startEmbeddedStack } from "../../local/emulator/stack.js";
 
 /**
  * An embedded stack on the servers the test run started once (test/global-setup.ts), with

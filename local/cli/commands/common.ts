@@ -1,0 +1,70 @@
+import { userInfo } from "node:os";
+import { InvalidArgumentError, Option } from "commander";
+import type { Invoice } from "../../../shared/core/model.js";
+import { parseIsoDate, parsePeriod } from "../../../shared/core/period.js";
+import { listAccounts, listInvoicesOfAccount } from "../../../shared/store/records.js";
+import { openSession, type Session } from "../session.js";
+
+export function positiveInt(value: string): number {
+	const n = Number(value);
+	if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
+	return n;
+}
+
+export function periodOption(value: string): string {
+	try {
+		return parsePeriod(value);
+	} catch (err) {
+		throw new InvalidArgumentError((err as Error).message);
+	}
+}
+
+export function dateOption(value: string): string {
+	try {
+		return parseIsoDate(value, "date");
+	} catch (err) {
+		throw new InvalidArgumentError((err as Error).message);
+	}
+}
+
+export const dataDirOption = () => new Option("--data-dir <dir>", "where the embedded stack keeps its data").default(".billing");
+export const jsonOption = () => new Option("--json", "print JSON only");
+export const actorOption = () =>
+	new Option("--actor <name>", "who the audit trail names for this change").default(`cli:${userInfo().username}`);
+
+export function printJson(value: unknown): void {
+	process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function table(rows: readonly Record<string, string | number>[], columns: readonly string[]): string {
+	const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length)));
+	const line = (cells: readonly string[]) =>
+		cells
+			.map((cell, i) => cell.padEnd(widths[i] ?? 0))
+			.join("  ")
+			.trimEnd();
+	return [line(columns), ...rows.map((r) => line(columns.map((c) => String(r[c] ?? ""))))].join("\n");
+}
+
+/** Invoices in JSON carry integer minor units with their currency. */
+export function invoiceJson(invoice: Invoice, withLines: boolean) {
+	const { lines, ...rest } = invoice;
+	return withLines ? { ...rest, lines } : rest;
+}
+
+export async function withSession<T>(dataDir: string, work: (s: Session) => Promise<T>): Promise<T> {
+	const session = await openSession(dataDir);
+	try {
+		return await work(session);
+	} finally {
+		await session.close();
+	}
+}
+
+export async function allInvoices(s: Session): Promise<Invoice[]> {
+	const accounts = await listAccounts({ ddb: s.clients.ddb, tableName: s.tableName });
+	const invoices = (
+		await Promise.all(accounts.map((a) => listInvoicesOfAccount({ ddb: s.clients.ddb, tableName: s.tableName }, a.accountId)))
+	).flat();
+	return invoices.sort((a, b) => a.number.localeCompare(b.number));
+}

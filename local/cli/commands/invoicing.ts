@@ -1,0 +1,134 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { BillingError } from "../../../shared/core/errors.js";
+import { formatMoney } from "../../../shared/core/money.js";
+import { createCreditMemo, listCreditMemos } from "../../../shared/invoicing/credit-memos.js";
+import { issueStatements } from "../../../shared/invoicing/statements.js";
+import { voidInvoice } from "../../../shared/invoicing/void.js";
+import { sellerConfig } from "../../../shared/platform/config.js";
+import { listAuditEntries } from "../../../shared/store/audit.js";
+import type { Session } from "../session.js";
+import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
+
+/** The audit trail names the person at the keyboard unless told otherwise. */
+
+function invoicingDeps(s: Session, actor: string) {
+	return { ddb: s.clients.ddb, s3: s.clients.s3, tableName: s.tableName, bucketName: s.bucketName, seller: sellerConfig(), actor };
+}
+
+/** Whole minor units only: "1250" is USD 12.50, "12.50" is refused; the domain refuses zero, negatives and too much. */
+function minorUnits(value: string): number {
+	if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number of minor units, e.g. 1250 for USD 12.50");
+	return Number(value);
+}
+
+/** Changing invoices after they are issued: credit memos and voids, each with an audit entry. */
+export function registerInvoicingCommands(program: Command): void {
+	const memos = program.command("credit-memo").description("Credit memos against invoices, numbered in their own series");
+	memos
+		.command("create")
+		.description("Credit part or all of an invoice: reduces its amount due, or becomes account credit if it is paid")
+		.requiredOption("--invoice <number>", "the invoice to credit, e.g. INV-2026-000001")
+		.requiredOption("--amount <minor-units>", "amount in the invoice currency's minor units, e.g. 1250 for USD 12.50", minorUnits)
+		.requiredOption("--reason <text>", "why, printed on the credit memo")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(async (opts: { invoice: string; amount: number; reason: string; actor: string; dataDir: string; json?: boolean }) => {
+			const memo = await withSession(opts.dataDir, (s) =>
+				createCreditMemo(invoicingDeps(s, opts.actor), {
+					invoiceNumber: opts.invoice,
+					amount: opts.amount,
+					reason: opts.reason,
+				}),
+			);
+			if (opts.json) return printJson(memo);
+			const money = (amount: number) => formatMoney({ amount, currency: memo.currency });
+			process.stdout.write(
+				`${memo.number} credits ${money(memo.amount)} on ${memo.invoiceNumber}: ${money(memo.appliedToInvoice)} off the amount due, ${money(memo.addedToAccountCredit)} to account credit. PDF: ${memo.pdfKey}\n`,
+			);
+		});
+	memos
+		.command("list")
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(async (opts: { dataDir: string; json?: boolean }) => {
+			const list = await withSession(opts.dataDir, (s) => listCreditMemos({ ddb: s.clients.ddb, tableName: s.tableName }));
+			if (opts.json) return printJson(list);
+			process.stdout.write(
+				`${table(
+					list.map((m) => ({
+						number: m.number,
+						invoice: m.invoiceNumber,
+						amount: formatMoney({ amount: m.amount, currency: m.currency }),
+						reason: m.reason,
+					})),
+					["number", "invoice", "amount", "reason"],
+				)}\n`,
+			);
+		});
+
+	program
+		.command("statements")
+		.description("Statements of account for a period")
+		.command("issue")
+		.description("Issue the period's statement PDF for every account with activity or an open balance (once per account and period)")
+		.requiredOption("--period <YYYY-MM>", "the statement period", periodOption)
+		.option("--date <YYYY-MM-DD>", "statement date, for the aging (default: today)", dateOption)
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(async (opts: { period: string; date?: string; dataDir: string; json?: boolean }) => {
+			const statements = await withSession(opts.dataDir, (s) =>
+				issueStatements(invoicingDeps(s, "cli"), opts.period, opts.date ?? new Date().toISOString().slice(0, 10)),
+			);
+			if (opts.json) return printJson(statements);
+			process.stdout.write(
+				`${table(
+					statements.map((st) => ({
+						account: st.accountId,
+						opening: formatMoney({ amount: st.openingBalance, currency: st.currency }),
+						closing: formatMoney({ amount: st.closingBalance, currency: st.currency }),
+						pdf: st.pdfKey,
+					})),
+					["account", "opening", "closing", "pdf"],
+				)}\n`,
+			);
+		});
+
+	const invoices = program.commands.find((c) => c.name() === "invoices") ?? program.command("invoices");
+	invoices
+		.command("void")
+		.description("Void an unpaid invoice: its number stays used, the reason is recorded, the ledger reverses what was due")
+		.argument("<number>", "invoice number")
+		.requiredOption("--reason <text>", "why the invoice is void")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string; json?: boolean }) => {
+			const result = await withSession(opts.dataDir, (s) =>
+				voidInvoice({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor }, number, opts.reason),
+			);
+			if (opts.json) return printJson({ outcome: result.outcome, ...invoiceJson(result.invoice, false) });
+			process.stdout.write(
+				`${number}: ${result.outcome === "voided" ? "voided" : "was already void"} (${result.invoice.voidReason ?? ""})\n`,
+			);
+		});
+	invoices
+		.command("history")
+		.description("The invoice's audit trail: who or what changed it, when, before and after")
+		.argument("<number>", "invoice number")
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(async (number: string, opts: { dataDir: string; json?: boolean }) => {
+			const entries = await withSession(opts.dataDir, (s) =>
+				listAuditEntries({ ddb: s.clients.ddb, tableName: s.tableName }, "invoice", number),
+			);
+			if (entries.length === 0) throw new BillingError(`no history for invoice ${number}`, 404);
+			if (opts.json) return printJson(entries);
+			process.stdout.write(
+				`${table(
+					entries.map((e) => ({ at: e.at, action: e.action, actor: e.actor, reason: e.reason ?? "", after: JSON.stringify(e.after) })),
+					["at", "action", "actor", "reason", "after"],
+				)}\n`,
+			);
+		});
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { billingCycleFunctionIds } from "../../functions/catalog.js";
+import { tableKeySchema } from "../../shared/store/keys.js";
+import { executionsConsole } from "./console.js";
+import { startHttpFront } from "./http-front.js";
+import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
+import { type ServerEndpoints, startLocalServers } from "./servers.js";
+import { startLocalStepFunctions } from "./stepfunctions/server.js";
+
+/** Documented local default; a deployed stack reads the real secret from Secrets Manager. */
+export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_billing_demo_secret";
+export const LOCAL_GOCARDLESS_WEBHOOK_SECRET = "gocardless_local_billing_demo_secret";
+export const DEFAULT_HTTP_PORT = 4600;
+export const BILLING_CYCLE = "billing-cycle";
+
+const ASL_PATH = fileURLToPath(new URL("../../statemachines/billing-cycle.asl.json", import.meta.url));
+
+export interface StackEndpoints extends ServerEndpoints {
+	readonly stepfunctions: string;
+	readonly http?: string;
+}
+
+export interface EmbeddedStack {
+	readonly endpoints: StackEndpoints;
+	readonly stateMachineArn: string;
+	readonly tableName: string;
+	readonly bucketName: string;
+	readonly sfn: SFNClient;
+	stop(): Promise<void>;
+}
+
+export interface EmbeddedStackOptions {
+	readonly dataDir: string;
+	/** Servers already running (tests start them once per run); otherwise they are started here. */
+	readonly servers?: ServerEndpoints;
+	/** Port for the webhook front and console; false for none. */
+	readonly httpPort?: number | false;
+	readonly tableName?: string;
+	readonly bucketName?: string;
+}
+
+/**
+ * The handlers reach the local servers only through standard SDK settings, exactly as they
+ * reach AWS when deployed; this is the one place that knows the mode.
+ */
+export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableName: string; bucketName: string }): Record<string, string> {
+	return {
+		AWS_REGION: LOCAL_REGION,
+		AWS_DEFAULT_REGION: LOCAL_REGION,
+		AWS_ACCESS_KEY_ID: "S3RVER",
+		AWS_SECRET_ACCESS_KEY: "S3RVER",
+		AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+		AWS_ENDPOINT_URL_S3: endpoints.s3,
+		AWS_ENDPOINT_URL_SES: endpoints.ses,
+		AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
+		AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
+		TABLE_NAME: names.tableName,
+		BUCKET_NAME: names.bucketName,
+		SENDER_EMAIL: process.env.SENDER_EMAIL ?? "billing@example.com",
+		STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
+		GOCARDLESS_WEBHOOK_SECRET: process.env.GOCARDLESS_WEBHOOK_SECRET ?? LOCAL_GOCARDLESS_WEBHOOK_SECRET,
+		POWERTOOLS_SERVICE_NAME: "billing",
+		POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+	};
+}
+
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+	const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION });
+	const attributes = [
+		tableKeySchema.partitionKey,
+		tableKeySchema.sortKey,
+		...tableKeySchema.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+	];
+	try {
+		await ddb.send(
+			new CreateTableCommand({
+				TableName: tableName,
+				BillingMode: "PAY_PER_REQUEST",
+				AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: "S" })),
+				KeySchema: [
+					{ AttributeName: tableKeySchema.partitionKey, KeyType: "HASH" },
+					{ AttributeName: tableKeySchema.sortKey, KeyType: "RANGE" },
+				],
+				GlobalSecondaryIndexes: tableKeySchema.globalSecondaryIndexes.map((i) => ({
+					IndexName: i.indexName,
+					KeySchema: [
+						{ AttributeName: i.partitionKey, KeyType: "HASH" },
+						{ AttributeName: i.sortKey, KeyType: "RANGE" },
+					],
+					Projection: { ProjectionType: "ALL" },
+				})),
+			}),
+		);
+	} catch (err) {
+		if (!(err instanceof ResourceInUseException)) throw err;
+	}
+	await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+	ddb.destroy();
+}
+
+export async function ensureBucket(s3: S3Client, bucketName: string): Promise<void> {
+	try {
+		await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
+	} catch (err) {
+		const name = (err as { name?: string }).name;
+		if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw err;
+	}
+}
+
+export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
+	const tableName = options.tableName ?? "billing";
+	const bucketName = options.bucketName ?? "billing-documents";
+	const ownServers = options.servers ? undefined : await startLocalServers({ dataDir: options.dataDir });
+	const servers = options.servers ?? (ownServers as NonNullable<typeof ownServers>).endpoints;
+	Object.assign(process.env, embeddedEnvironment(servers, { tableName, bucketName }));
+
+	const s3 = new S3Client({ forcePathStyle: true });
+	await Promise.all([ensureTable(servers.dynamodb, tableName), ensureBucket(s3, bucketName)]);
+
+	const substitutions: Record<string, string> = { BillingBucketName: bucketName };
+	for (const id of billingCycleFunctionIds) substitutions[`${id}FunctionArn`] = localFunctionArn(id);
+	const stepFunctions = await startLocalStepFunctions({
+		dataDir: options.dataDir,
+		stateMachines: [{ name: BILLING_CYCLE, definition: JSON.parse(readFileSync(ASL_PATH, "utf8")), substitutions }],
+		invoke: invokeLocalFunction,
+		readJson: async (bucket, key) => {
+			const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+			return JSON.parse(await (out.Body?.transformToString() ?? "null")) as unknown;
+		},
+	});
+	const stateMachineArn = stepFunctions.stateMachineArns[BILLING_CYCLE] as string;
+	process.env.STATE_MACHINE_ARN = stateMachineArn;
+	process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.url;
+
+	const sfn = new SFNClient({ endpoint: stepFunctions.url, region: LOCAL_REGION });
+	const http =
+		options.httpPort === false
+			? undefined
+			: await startHttpFront({ port: options.httpPort ?? DEFAULT_HTTP_PORT, console: executionsConsole(sfn, stateMachineArn) });
+	return {
+		endpoints: { ...servers, stepfunctions: stepFunctions.url, ...(http ? { http: http.url } : {}) },
+		stateMachineArn,
+		tableName,
+		bucketName,
+		sfn,
+		async stop() {
+			await http?.close();
+			await stepFunctions.close();
+			sfn.destroy();
+			s3.destroy();
+			await ownServers?.stop();
+		},
+	};
+}

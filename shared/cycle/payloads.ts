@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { isoDateSchema, periodSchema } from "../core/model.js";
+
+/** Payloads between the billing cycle's states (statemachines/billing-cycle.asl.json). */
+export const billingPeriodSchema = z.object({
+	period: periodSchema,
+	periodStart: isoDateSchema,
+	periodEnd: isoDateSchema,
+	asOf: isoDateSchema,
+});
+
+export const withBillingSchema = z.object({ billing: billingPeriodSchema });
+
+export const invoiceBatchSchema = z.object({
+	billing: billingPeriodSchema,
+	items: z.array(z.object({ accountId: z.string().min(1) })).max(1000),
+});
+
+export const deliveryBatchSchema = z.object({
+	billing: billingPeriodSchema,
+	invoiceNumbers: z.array(z.string().min(1)),
+	/** The batch's accounts, whose statements go out after the invoices. */
+	items: z
+		.array(z.object({ accountId: z.string().min(1) }))
+		.max(1000)
+		.default([]),
+});
+
+export const publishReportsSchema = z.object({
+	billing: billingPeriodSchema,
+	quarter: z
+		.string()
+		.regex(/^\d{4}-Q[1-4]$/, { message: "quarter must look like 2026-Q4" })
+		.optional(),
+});
+
+export const escalationSchema = z.object({ asOf: isoDateSchema });
+
+export const runFailureInputSchema = z.discriminatedUnion("scope", [
+	z.object({
+		scope: z.literal("batch"),
+		billing: billingPeriodSchema,
+		items: z.array(z.object({ accountId: z.string() })),
+		failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
+	}),
+	z.object({
+		scope: z.literal("run"),
+		execution: z.string(),
+		state: z
+			.object({
+				billing: billingPeriodSchema.optional(),
+				failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+			})
+			.loose(),
+	}),
+]);

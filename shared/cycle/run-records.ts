@@ -1,0 +1,69 @@
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type RunFailure, runFailureSchema } from "../core/model.js";
+import { keys } from "../store/keys.js";
+import { listInvoicesOfPeriod, parseRecord, queryAll, type TableDeps } from "../store/records.js";
+
+/** Failures of single accounts are kept per period so the run's output can name them. */
+export async function recordRunFailure(deps: TableDeps, failure: Omit<RunFailure, "at"> & { at?: string }): Promise<void> {
+	const parsed = runFailureSchema.parse({ ...failure, at: failure.at ?? new Date().toISOString() });
+	await deps.ddb.send(
+		new PutCommand({
+			TableName: deps.tableName,
+			Item: { ...keys.runFailure(parsed.period, parsed.accountId, parsed.stage), ...parsed },
+		}),
+	);
+}
+
+export async function listRunFailures(deps: TableDeps, period: string): Promise<RunFailure[]> {
+	const items = await queryAll(deps, {
+		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": keys.run(period), ":prefix": keys.runFailurePrefix },
+		ConsistentRead: true,
+	});
+	return items.map((item) => parseRecord(runFailureSchema, item));
+}
+
+export interface InvoicingSummary {
+	readonly period: string;
+	readonly invoicesIssued: number;
+	readonly totalsByCurrency: Record<string, { readonly invoices: number; readonly total: number }>;
+	readonly emailsSent: number;
+	readonly postalInvoices: number;
+	readonly failedAccountCount: number;
+	/** At most 50 failures, so the state's output stays small; the rest are in the table. */
+	readonly failedAccounts: readonly { readonly accountId: string; readonly stage: string; readonly reason: string }[];
+}
+
+const MAX_LISTED_FAILURES = 50;
+
+export async function summarizeInvoicing(deps: TableDeps, period: string): Promise<InvoicingSummary> {
+	const invoices = await listInvoicesOfPeriod(deps, period);
+	const totalsByCurrency: Record<string, { invoices: number; total: number }> = {};
+	for (const invoice of invoices) {
+		const bucket = totalsByCurrency[invoice.currency] ?? { invoices: 0, total: 0 };
+		bucket.invoices += 1;
+		bucket.total += invoice.total;
+		totalsByCurrency[invoice.currency] = bucket;
+	}
+	let emailsSent = 0;
+	let postalInvoices = 0;
+	for (const invoice of invoices) {
+		const [email, postal] = await Promise.all(
+			(["email", "postal"] as const).map((channel) =>
+				deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.delivery(invoice.number, channel) })),
+			),
+		);
+		if (email?.Item?.status === "sent") emailsSent += 1;
+		if (postal?.Item) postalInvoices += 1;
+	}
+	const failures = await listRunFailures(deps, period);
+	return {
+		period,
+		invoicesIssued: invoices.length,
+		totalsByCurrency,
+		emailsSent,
+		postalInvoices,
+		failedAccountCount: failures.length,
+		failedAccounts: failures.slice(0, MAX_LISTED_FAILURES).map(({ accountId, stage, reason }) => ({ accountId, stage, reason })),
+	};
+}

@@ -1,0 +1,126 @@
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { PDFDocument } from "pdf-lib";
+import { statementFilename } from "../documents/invoice-email.js";
+import { getStatement, type Statement } from "../invoicing/statements.js";
+import { keys } from "../store/keys.js";
+import { listAccounts, listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
+import { readObjectBytes } from "./email-delivery.js";
+
+export interface PrintBatchDeps extends TableDeps {
+	readonly s3: S3Client;
+	readonly bucketName: string;
+}
+
+export interface PrintBatchResult {
+	readonly period: string;
+	readonly documents: number;
+	readonly sheets: number;
+	/** Absent when the period has no postal documents: no empty batch goes to the printer. */
+	readonly pdfKey?: string;
+	readonly manifestKey?: string;
+}
+
+export const printBatchKeys = (period: string) => ({
+	pdf: `print/${period}/print-batch.pdf`,
+	manifest: `print/${period}/manifest.csv`,
+});
+
+interface PrintDocument {
+	readonly number: string;
+	readonly accountId: string;
+	readonly name: string;
+	readonly addressLines: readonly string[];
+	readonly pdfKey: string;
+}
+
+/** RFC 4180: quote a field holding a comma, quote or line break, doubling its quotes. */
+function csvField(value: string | number): string {
+	const text = String(value);
+	return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * The period's postal invoices and statements (those delivery queued for print), each
+ * invoice followed by its account's statement, merged into one print-ready PDF, each document starting on a new sheet for duplex printing, plus a
+ * manifest CSV a print shop can check the run against. Rebuilt from the records on every
+ * run, in invoice-number order and from deterministic PDFs, so a retried step writes the
+ * same two objects again and nothing is printed twice.
+ */
+export async function assemblePrintBatch(deps: PrintBatchDeps, period: string): Promise<PrintBatchResult> {
+	const invoices = (await listInvoicesOfPeriod(deps, period)).sort((a, b) => a.number.localeCompare(b.number));
+	const postal = [];
+	for (const invoice of invoices) {
+		const delivery = await deps.ddb.send(
+			new GetCommand({ TableName: deps.tableName, Key: keys.delivery(invoice.number, "postal"), ConsistentRead: true }),
+		);
+		if (delivery.Item?.status === "queued_for_print") postal.push(invoice);
+	}
+	const statements = new Map<string, Statement>();
+	for (const account of (await listAccounts(deps)).filter((a) => a.delivery === "postal")) {
+		const delivery = await deps.ddb.send(
+			new GetCommand({
+				TableName: deps.tableName,
+				Key: keys.statementDelivery(account.accountId, period, "postal"),
+				ConsistentRead: true,
+			}),
+		);
+		const statement = delivery.Item?.status === "queued_for_print" ? await getStatement(deps, account.accountId, period) : undefined;
+		if (statement) statements.set(account.accountId, statement);
+	}
+	const statementDocument = (st: Statement): PrintDocument => ({
+		number: statementFilename(st.accountId, st.period).replace(/\.pdf$/, ""),
+		accountId: st.accountId,
+		name: st.billTo.name,
+		addressLines: st.billTo.addressLines,
+		pdfKey: st.pdfKey,
+	});
+	// Each invoice is followed by its account's statement, so both go into one envelope.
+	const documents: PrintDocument[] = postal.flatMap((invoice) => {
+		const statement = statements.get(invoice.accountId);
+		const own = { ...invoice, name: invoice.billTo.name, addressLines: invoice.billTo.addressLines };
+		return statement ? [own, statementDocument(statement)] : [own];
+	});
+	const withInvoice = new Set(postal.map((i) => i.accountId));
+	for (const [accountId, statement] of [...statements].sort(([a], [b]) => a.localeCompare(b))) {
+		if (!withInvoice.has(accountId)) documents.push(statementDocument(statement));
+	}
+	if (documents.length === 0) return { period, documents: 0, sheets: 0 };
+
+	const merged = await PDFDocument.create({ updateMetadata: false });
+	const lastIssue = [...postal.map((i) => i.issueDate), ...[...statements.values()].map((st) => st.statementDate)].reduce(
+		(latest, date) => (date > latest ? date : latest),
+		`${period}-01`,
+	);
+	merged.setTitle(`Print batch ${period}`);
+	merged.setProducer("pdf-lib");
+	merged.setCreationDate(new Date(`${lastIssue}T00:00:00Z`));
+	merged.setModificationDate(new Date(`${lastIssue}T00:00:00Z`));
+	const rows = [["sequence", "document_number", "account_id", "recipient", "address", "page_count", "first_page"].join(",")];
+	for (const [index, document] of documents.entries()) {
+		const source = await PDFDocument.load(await readObjectBytes(deps.s3, deps.bucketName, document.pdfKey), { updateMetadata: false });
+		const firstPage = merged.getPageCount() + 1;
+		for (const page of await merged.copyPages(source, source.getPageIndices())) merged.addPage(page);
+		// An odd page count gets a blank back, so the next document starts on its own sheet.
+		const last = source.getPage(source.getPageCount() - 1);
+		if (source.getPageCount() % 2 === 1) merged.addPage([last.getWidth(), last.getHeight()]);
+		rows.push(
+			[index + 1, document.number, document.accountId, document.name, document.addressLines.join("; "), source.getPageCount(), firstPage]
+				.map(csvField)
+				.join(","),
+		);
+	}
+	const target = printBatchKeys(period);
+	await deps.s3.send(
+		new PutObjectCommand({
+			Bucket: deps.bucketName,
+			Key: target.pdf,
+			Body: await merged.save({ useObjectStreams: true }),
+			ContentType: "application/pdf",
+		}),
+	);
+	await deps.s3.send(
+		new PutObjectCommand({ Bucket: deps.bucketName, Key: target.manifest, Body: `${rows.join("\r\n")}\r\n`, ContentType: "text/csv" }),
+	);
+	return { period, documents: documents.length, sheets: merged.getPageCount() / 2, pdfKey: target.pdf, manifestKey: target.manifest };
+}

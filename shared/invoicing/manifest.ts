@@ -1,0 +1,38 @@
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { BillingPeriod } from "../core/period.js";
+import { listAccounts, type TableDeps } from "../store/records.js";
+
+export interface ManifestDeps extends TableDeps {
+	readonly s3: S3Client;
+	readonly bucketName: string;
+}
+
+export interface OutstandingAccounts {
+	readonly manifest: { readonly bucket: string; readonly key: string };
+	readonly accountCount: number;
+	readonly skippedClosedAccounts: number;
+}
+
+/**
+ * The period's manifest: every account that is not closed (the invoicing step decides
+ * whether it has anything billable). Written to S3 so the Distributed Map reads it there
+ * and the state's output carries only its location and counts.
+ */
+export async function identifyOutstandingAccounts(deps: ManifestDeps, period: BillingPeriod): Promise<OutstandingAccounts> {
+	const accounts = await listAccounts(deps);
+	const billable = accounts.filter((a) => a.status !== "closed");
+	const key = `manifests/${period.period}/outstanding-accounts.json`;
+	await deps.s3.send(
+		new PutObjectCommand({
+			Bucket: deps.bucketName,
+			Key: key,
+			Body: JSON.stringify(billable.map((a) => ({ accountId: a.accountId }))),
+			ContentType: "application/json",
+		}),
+	);
+	return {
+		manifest: { bucket: deps.bucketName, key },
+		accountCount: billable.length,
+		skippedClosedAccounts: accounts.length - billable.length,
+	};
+}

@@ -1,0 +1,161 @@
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { TransientError } from "../core/errors.js";
+import { daysBetween } from "../core/period.js";
+import { renderStatementPdf } from "../documents/statement-pdf.js";
+import { storePdfUnlessPresent } from "../platform/s3-objects.js";
+import { keys } from "../store/keys.js";
+import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "../store/records.js";
+import type { InvoicingDeps } from "./invoices.js";
+
+/** Buckets of what is still open, by days past the due date on the statement date. */
+export const AGING_BUCKETS = ["current", "1-30", "31-60", "61-90", "over 90"] as const;
+export type AgingBucket = (typeof AGING_BUCKETS)[number];
+
+export interface StatementActivity {
+	readonly at: string;
+	readonly type: string;
+	readonly reference: string;
+	readonly amount: number;
+}
+
+export interface Statement {
+	readonly accountId: string;
+	readonly period: string;
+	readonly statementDate: string;
+	readonly currency: string;
+	readonly billTo: { readonly name: string; readonly email: string; readonly addressLines: readonly string[] };
+	readonly openingBalance: number;
+	readonly activity: readonly StatementActivity[];
+	readonly closingBalance: number;
+	readonly aging: Readonly<Record<AgingBucket, number>>;
+	/** Ledger entries up to this instant are on this statement or an earlier one. */
+	readonly cutoff: string;
+	readonly pdfKey: string;
+}
+
+export function agingBucket(dueDate: string, statementDate: string): AgingBucket {
+	const late = daysBetween(dueDate, statementDate);
+	if (late <= 0) return "current";
+	if (late <= 30) return "1-30";
+	if (late <= 60) return "31-60";
+	if (late <= 90) return "61-90";
+	return "over 90";
+}
+
+/**
+ * The account's statement for the period: statements chain, so the opening balance is the
+ * previous statement's closing one and the activity is every ledger entry since its
+ * cutoff; the closing balance is opening plus activity, which is the account's balance.
+ * Written once per account and period (a retry returns the stored statement); undefined
+ * for an account with neither activity nor an open balance.
+ */
+export async function issueStatement(
+	deps: InvoicingDeps,
+	accountId: string,
+	period: string,
+	statementDate: string,
+): Promise<Statement | undefined> {
+	const existing = await getStatement(deps, accountId, period);
+	if (existing) return existing;
+	const account = await getAccount(deps, accountId);
+	if (!account) throw new Error(`account ${accountId} does not exist`);
+	const cutoff = (deps.now?.() ?? new Date()).toISOString();
+	const previous = await latestStatementBefore(deps, accountId, period);
+	const entries = (await listLedgerEntries(deps, accountId))
+		.map((e) => ({ at: String(e.at), type: String(e.type), reference: String(e.reference), amount: Number(e.amount) }))
+		.filter((e) => e.at <= cutoff)
+		.sort((a, b) => a.at.localeCompare(b.at));
+	const opening = previous?.closingBalance ?? 0;
+	const activity = entries.filter((e) => !previous || e.at > previous.cutoff);
+	const closing = opening + activity.reduce((acc, e) => acc + e.amount, 0);
+	if (activity.length === 0 && closing === 0) return undefined;
+
+	const aging = Object.fromEntries(AGING_BUCKETS.map((b) => [b, 0])) as Record<AgingBucket, number>;
+	for (const invoice of await listInvoicesOfAccount(deps, accountId)) {
+		if (invoice.amountDue > 0 && invoice.status !== "void") aging[agingBucket(invoice.dueDate, statementDate)] += invoice.amountDue;
+	}
+	const statement: Statement = {
+		accountId,
+		period,
+		statementDate,
+		currency: account.currency,
+		billTo: { name: account.name, email: account.email, addressLines: account.addressLines },
+		openingBalance: opening,
+		activity,
+		closingBalance: closing,
+		aging,
+		cutoff,
+		pdfKey: `statements/${period}/${accountId}.pdf`,
+	};
+	await ensureStatementPdf(deps, statement);
+	await deps.ddb.send(
+		new PutCommand({
+			TableName: deps.tableName,
+			Item: { ...keys.statement(accountId, period), statement },
+			ConditionExpression: "attribute_not_exists(pk)",
+		}),
+	);
+	return statement;
+}
+
+export async function getStatement(deps: TableDeps, accountId: string, period: string): Promise<Statement | undefined> {
+	const out = await deps.ddb.send(
+		new GetCommand({ TableName: deps.tableName, Key: keys.statement(accountId, period), ConsistentRead: true }),
+	);
+	return out.Item ? (out.Item.statement as Statement) : undefined;
+}
+
+async function latestStatementBefore(deps: InvoicingDeps, accountId: string, period: string): Promise<Statement | undefined> {
+	const out = await deps.ddb.send(
+		new QueryCommand({
+			TableName: deps.tableName,
+			KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+			ExpressionAttributeValues: {
+				":pk": keys.account(accountId).pk,
+				":from": keys.statementPrefix,
+				":to": keys.statement(accountId, period).sk,
+			},
+			ScanIndexForward: false,
+			ConsistentRead: true,
+		}),
+	);
+	const item = (out.Items ?? []).find((i) => i.sk !== keys.statement(accountId, period).sk);
+	return item ? (item.statement as Statement) : undefined;
+}
+
+async function ensureStatementPdf(deps: InvoicingDeps, statement: Statement): Promise<void> {
+	await storePdfUnlessPresent(deps.s3, deps.bucketName, statement.pdfKey, () => renderStatementPdf(statement, deps.seller));
+}
+
+/** Statements for every account with activity or an open balance. */
+export async function issueStatements(deps: InvoicingDeps, period: string, statementDate: string): Promise<Statement[]> {
+	const statements: Statement[] = [];
+	for (const account of await listAccounts(deps)) {
+		const statement = await issueStatement(deps, account.accountId, period, statementDate);
+		if (statement) statements.push(statement);
+	}
+	return statements;
+}
+
+/**
+ * The billing cycle's statements for one batch, issued after the batch's invoices so each
+ * statement shows its new invoice. An account that fails is recorded; the batch goes on.
+ */
+export async function issueStatementsForBatch(
+	deps: InvoicingDeps,
+	accountIds: readonly string[],
+	period: string,
+	statementDate: string,
+	recordFailure: (accountId: string, reason: string) => Promise<void>,
+): Promise<number> {
+	let issued = 0;
+	for (const accountId of accountIds) {
+		try {
+			if (await issueStatement(deps, accountId, period, statementDate)) issued += 1;
+		} catch (err) {
+			if (err instanceof TransientError) throw err;
+			await recordFailure(accountId, `statement not issued: ${err instanceof Error ? err.message : String(err)}`);
+		}
+	}
+	return issued;
+}

@@ -1,0 +1,142 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { ConfigError } from "../core/errors.js";
+
+type Env = Record<string, string | undefined>;
+
+export function getRequiredEnv(name: string, env: Env = process.env): string {
+	const value = env[name];
+	if (value === undefined || value.trim() === "") {
+		throw new ConfigError(`environment variable ${name} is required but not set`);
+	}
+	return value;
+}
+
+export function getOptionalEnv(name: string, fallback: string, env: Env = process.env): string {
+	const value = env[name];
+	return value === undefined || value.trim() === "" ? fallback : value;
+}
+
+function getIntEnv(name: string, fallback: number, env: Env): number {
+	const raw = getOptionalEnv(name, String(fallback), env);
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < 0) {
+		throw new ConfigError(`environment variable ${name} must be a non-negative integer, got "${raw}"`);
+	}
+	return value;
+}
+
+export interface StorageConfig {
+	readonly tableName: string;
+	readonly bucketName: string;
+}
+
+export function storageConfig(env: Env = process.env): StorageConfig {
+	return { tableName: getRequiredEnv("TABLE_NAME", env), bucketName: getRequiredEnv("BUCKET_NAME", env) };
+}
+
+export interface SellerConfig {
+	readonly name: string;
+	readonly addressLines: readonly string[];
+	readonly email: string;
+	readonly paymentInstructions: string;
+	readonly invoiceSeriesPrefix: string;
+	readonly defaultPaymentTermsDays: number;
+}
+
+/** The seller's name alone, for functions that print it but send no email (no SENDER_EMAIL needed). */
+export function sellerName(env: Env = process.env): string {
+	return getOptionalEnv("SELLER_NAME", "Example Billing Co.", env);
+}
+
+export function sellerConfig(env: Env = process.env): SellerConfig {
+	return {
+		name: sellerName(env),
+		addressLines: getOptionalEnv("SELLER_ADDRESS", "1 Ledger Lane|Springfield 01101|United States", env).split("|"),
+		email: getRequiredEnv("SENDER_EMAIL", env),
+		paymentInstructions: getOptionalEnv(
+			"PAYMENT_INSTRUCTIONS",
+			"Pay by card at pay.example.com or by bank transfer to IBAN GB33 BUKB 2020 1555 5555 55, quoting the invoice number.",
+			env,
+		),
+		invoiceSeriesPrefix: getOptionalEnv("INVOICE_SERIES_PREFIX", "INV", env),
+		defaultPaymentTermsDays: getIntEnv("DEFAULT_PAYMENT_TERMS_DAYS", 30, env),
+	};
+}
+
+export interface DunningStageConfig {
+	readonly stage: string;
+	readonly daysOverdue: number;
+}
+
+/** DUNNING_STAGES="reminder:1,second_reminder:7,final_notice:14,collections:30" (DESIGN.md 5a). */
+export function dunningConfig(env: Env = process.env): readonly DunningStageConfig[] {
+	const raw = getOptionalEnv("DUNNING_STAGES", "reminder:1,second_reminder:7,final_notice:14,collections:30", env);
+	const stages = raw.split(",").map((part) => {
+		const [stage, days] = part.split(":");
+		const daysOverdue = Number(days);
+		if (!stage || !Number.isInteger(daysOverdue) || daysOverdue < 0) {
+			throw new ConfigError(`DUNNING_STAGES entry "${part}" must look like name:days`);
+		}
+		return { stage: stage.trim(), daysOverdue };
+	});
+	if (!stages.some((s) => s.stage === "collections")) {
+		throw new ConfigError('DUNNING_STAGES must include a "collections" stage');
+	}
+	return stages.sort((a, b) => a.daysOverdue - b.daysOverdue);
+}
+
+/** Where collections notices go: COLLECTIONS_EMAIL, the collections team's address. */
+export function collectionsEmail(env: Env = process.env): string {
+	return getOptionalEnv("COLLECTIONS_EMAIL", "collections@example.com", env);
+}
+
+let cachedSecret: Promise<string> | undefined;
+
+/**
+ * Embedded runs pass STRIPE_WEBHOOK_SECRET itself; deployed functions get
+ * STRIPE_WEBHOOK_SECRET_ARN and read Secrets Manager once per container.
+ */
+export function stripeWebhookSecret(
+	env: Env = process.env,
+	secrets: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+): Promise<string> {
+	const inline = env.STRIPE_WEBHOOK_SECRET;
+	if (inline) return Promise.resolve(inline);
+	cachedSecret ??= (async () => {
+		const arn = getRequiredEnv("STRIPE_WEBHOOK_SECRET_ARN", env);
+		const out = await secrets().send(new GetSecretValueCommand({ SecretId: arn }));
+		if (!out.SecretString) throw new ConfigError(`secret ${arn} has no string value`);
+		return out.SecretString;
+	})().catch((err: unknown) => {
+		cachedSecret = undefined;
+		throw err;
+	});
+	return cachedSecret;
+}
+
+const cachedSecrets = new Map<string, Promise<string>>();
+
+/**
+ * The GoCardless webhook endpoint secret, like Stripe's: GOCARDLESS_WEBHOOK_SECRET
+ * embedded, GOCARDLESS_WEBHOOK_SECRET_ARN (Secrets Manager, read once) deployed.
+ */
+export function gocardlessWebhookSecret(
+	env: Env = process.env,
+	secrets: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+): Promise<string> {
+	const inline = env.GOCARDLESS_WEBHOOK_SECRET;
+	if (inline) return Promise.resolve(inline);
+	const arn = getRequiredEnv("GOCARDLESS_WEBHOOK_SECRET_ARN", env);
+	const cached = cachedSecrets.get(arn);
+	if (cached) return cached;
+	const loading = (async () => {
+		const out = await secrets().send(new GetSecretValueCommand({ SecretId: arn }));
+		if (!out.SecretString) throw new ConfigError(`secret ${arn} has no string value`);
+		return out.SecretString;
+	})().catch((err: unknown) => {
+		cachedSecrets.delete(arn);
+		throw err;
+	});
+	cachedSecrets.set(arn, loading);
+	return loading;
+}

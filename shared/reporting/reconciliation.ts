@@ -1,0 +1,188 @@
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { applyParkedAdjustments, type ReapplyResult, reapplyUnappliedPayments } from "../payments/recording.js";
+import { GSI2, keys } from "../store/keys.js";
+import { type InvariantReport, verifyLedgerInvariants } from "../store/ledger.js";
+import { listPayments, queryAll, type TableDeps } from "../store/records.js";
+
+export interface ReconciliationDeps extends TableDeps {
+	readonly s3: S3Client;
+	readonly bucketName: string;
+}
+
+/** One provider and currency, amounts in minor units. */
+export interface ReconciliationRow {
+	readonly provider: string;
+	readonly currency: string;
+	readonly payments: number;
+	readonly received: number;
+	readonly applied: number;
+	readonly credited: number;
+	readonly unapplied: number;
+	readonly refunded: number;
+	/** Under a dispute still open. */
+	readonly disputed: number;
+	readonly chargedBack: number;
+}
+
+export interface Mismatch {
+	readonly kind: "unapplied_payment" | "parked_event" | "invariant_violation";
+	readonly provider: string;
+	readonly currency: string;
+	readonly subject: string;
+	readonly amount: number;
+	readonly detail: string;
+}
+
+export interface ReconciliationReport {
+	readonly period: string;
+	readonly generatedAt: string;
+	readonly rows: readonly ReconciliationRow[];
+	readonly mismatches: readonly Mismatch[];
+	readonly invariantsHold: boolean;
+}
+
+export interface ReconciliationOutcome {
+	readonly reapplied: ReapplyResult;
+	readonly parkedApplied: number;
+	readonly invariants: InvariantReport;
+	readonly reportKey: string;
+	readonly csvKey: string;
+	readonly mismatches: number;
+}
+
+/** Every payment recorded so far, by provider and currency, with everything that does not add up. */
+export async function buildReconciliationReport(
+	deps: TableDeps,
+	period: string,
+	invariants: InvariantReport,
+): Promise<ReconciliationReport> {
+	const rows = new Map<string, ReconciliationRow>();
+	const mismatches: Mismatch[] = [];
+	for (const p of await listPayments(deps)) {
+		const key = `${p.provider}#${p.currency}`;
+		const row = rows.get(key) ?? {
+			provider: p.provider,
+			currency: p.currency,
+			payments: 0,
+			received: 0,
+			applied: 0,
+			credited: 0,
+			unapplied: 0,
+			refunded: 0,
+			disputed: 0,
+			chargedBack: 0,
+		};
+		rows.set(key, {
+			...row,
+			payments: row.payments + 1,
+			received: row.received + p.amount,
+			applied: row.applied + p.appliedAmount,
+			credited: row.credited + p.creditedAmount,
+			unapplied: row.unapplied + p.unappliedAmount,
+			refunded: row.refunded + p.refundedAmount,
+			disputed: row.disputed + (p.dispute?.status === "open" ? p.dispute.amount : 0),
+			chargedBack: row.chargedBack + p.chargebackAmount,
+		});
+		if (p.unappliedAmount > 0) {
+			mismatches.push({
+				kind: "unapplied_payment",
+				provider: p.provider,
+				currency: p.currency,
+				subject: p.paymentId,
+				amount: p.unappliedAmount,
+				detail: p.unappliedReason ?? "unapplied",
+			});
+		}
+	}
+	const parked = await queryAll(deps, {
+		IndexName: GSI2,
+		KeyConditionExpression: "gsi2pk = :pk",
+		ExpressionAttributeValues: { ":pk": keys.parkedListing("", "", "", "").gsi2pk },
+	});
+	for (const item of parked) {
+		const adjustment = item.adjustment as { provider: string; paymentId: string; currency: string; eventId: string; kind: string };
+		mismatches.push({
+			kind: "parked_event",
+			provider: adjustment.provider,
+			currency: adjustment.currency,
+			subject: adjustment.eventId,
+			amount: 0,
+			detail: `${adjustment.kind} waits for payment ${adjustment.paymentId}`,
+		});
+	}
+	for (const v of invariants.violations) {
+		mismatches.push({
+			kind: "invariant_violation",
+			provider: "",
+			currency: "",
+			subject: v.subject,
+			amount: 0,
+			detail: `${v.rule}: ${v.detail}`,
+		});
+	}
+	return {
+		period,
+		generatedAt: new Date().toISOString(),
+		rows: [...rows.values()].sort((a, b) => a.provider.localeCompare(b.provider) || a.currency.localeCompare(b.currency)),
+		mismatches,
+		invariantsHold: invariants.invariantsHold,
+	};
+}
+
+function toCsvTable(table: readonly (readonly (string | number)[])[]): string {
+	const field = (v: string | number) => {
+		const text = String(v);
+		return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+	};
+	return table
+		.map((cols) => cols.map(field).join(","))
+		.join("\n")
+		.concat("\n");
+}
+
+/** Two tables in one file: the figures per provider and currency, then every mismatch. */
+export function reconciliationCsv(report: ReconciliationReport): string {
+	const columns = [
+		"provider",
+		"currency",
+		"payments",
+		"received",
+		"applied",
+		"credited",
+		"unapplied",
+		"refunded",
+		"disputed",
+		"chargedBack",
+	] as const;
+	const summary = toCsvTable([columns, ...report.rows.map((r) => columns.map((c) => r[c]))]);
+	const detail = toCsvTable([
+		["mismatch", "provider", "currency", "subject", "amount", "detail"],
+		...report.mismatches.map((m) => [m.kind, m.provider, m.currency, m.subject, m.amount, m.detail]),
+	]);
+	return `${summary}\n${detail}`;
+}
+
+/**
+ * The cycle's reconcile step: applies unapplied payments that now match and parked events
+ * whose payment arrived, verifies the ledger invariants, and writes the report to S3.
+ */
+export async function reconcilePayments(deps: ReconciliationDeps, period: string): Promise<ReconciliationOutcome> {
+	const reapplied = await reapplyUnappliedPayments(deps);
+	const parked = await applyParkedAdjustments(deps);
+	const invariants = await verifyLedgerInvariants(deps);
+	const report = await buildReconciliationReport(deps, period, invariants);
+	const reportKey = `reports/${period}/payment-reconciliation.json`;
+	const csvKey = `reports/${period}/payment-reconciliation.csv`;
+	await deps.s3.send(
+		new PutObjectCommand({
+			Bucket: deps.bucketName,
+			Key: reportKey,
+			Body: JSON.stringify(report, null, 2),
+			ContentType: "application/json",
+		}),
+	);
+	await deps.s3.send(
+		new PutObjectCommand({ Bucket: deps.bucketName, Key: csvKey, Body: reconciliationCsv(report), ContentType: "text/csv" }),
+	);
+	return { reapplied, parkedApplied: parked.applied, invariants, reportKey, csvKey, mismatches: report.mismatches.length };
+}

@@ -1,0 +1,374 @@
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { toCsvText } from "../core/csv.js";
+import { ValidationError } from "../core/errors.js";
+import type { Invoice, LedgerEntry, Payment } from "../core/model.js";
+import { type BillingPeriod, daysBetween } from "../core/period.js";
+import { renderReportHtml } from "../documents/report-html.js";
+import {
+	listAccounts,
+	listInvoicesOfPeriod,
+	listLedgerEntries,
+	listOpenInvoicesDueBy,
+	listPayments,
+	type TableDeps,
+} from "../store/records.js";
+
+export interface ReportDeps extends TableDeps {
+	readonly s3: S3Client;
+	readonly bucketName: string;
+}
+
+export interface MonthlyReportRow {
+	readonly section: string;
+	readonly metric: string;
+	readonly currency: string;
+	readonly value: number;
+}
+
+export interface PublishedReport extends PublishedReportFiles {
+	readonly monthlyReportKey: string;
+	readonly rows: number;
+	/** YYYY-Qn of the month, and whether the month is the quarter's last (the cycle then publishes the quarterly report). */
+	readonly quarter: string;
+	readonly quarterEnd: boolean;
+}
+
+function add(map: Map<string, number>, currency: string, amount: number): void {
+	map.set(currency, (map.get(currency) ?? 0) + amount);
+}
+
+/**
+ * The month's figures, amounts in minor units: invoices issued for the period, payments
+ * received from the period's start up to the run's as-of date, unapplied cash, and open
+ * receivables as of that date.
+ */
+export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod): Promise<MonthlyReportRow[]> {
+	const invoices = await listInvoicesOfPeriod(deps, period.period);
+	const issuedCount = new Map<string, number>();
+	const issuedTotal = new Map<string, number>();
+	const issuedTax = new Map<string, number>();
+	for (const invoice of invoices) {
+		add(issuedCount, invoice.currency, 1);
+		add(issuedTotal, invoice.currency, invoice.total);
+		add(issuedTax, invoice.currency, invoice.tax);
+	}
+	const windowEnd = `${period.asOf}T23:59:59.999Z`;
+	const payments = (await listPayments(deps)).filter(
+		(p) => p.receivedAt >= `${period.periodStart}T00:00:00.000Z` && p.receivedAt <= windowEnd,
+	);
+	const received = new Map<string, number>();
+	const applied = new Map<string, number>();
+	const unapplied = new Map<string, number>();
+	for (const payment of payments) {
+		add(received, payment.currency, payment.amount);
+		add(applied, payment.currency, payment.appliedAmount);
+		add(unapplied, payment.currency, payment.unappliedAmount);
+	}
+	const open = await listOpenInvoicesDueBy(deps, "9999-12-31");
+	const receivable = new Map<string, number>();
+	const overdue = new Map<string, number>();
+	for (const invoice of open) {
+		add(receivable, invoice.currency, invoice.amountDue);
+		if (invoice.dueDate < period.asOf) add(overdue, invoice.currency, invoice.amountDue);
+	}
+	const rows: MonthlyReportRow[] = [];
+	const maps = [issuedCount, issuedTotal, issuedTax, received, applied, unapplied, receivable, overdue];
+	// Every currency the month touched gets every metric, zero included, so the report reads as a full table.
+	const currencies = [...new Set(maps.flatMap((m) => [...m.keys()]))].sort();
+	const emit = (section: string, metric: string, map: Map<string, number>) => {
+		for (const currency of currencies) rows.push({ section, metric, currency, value: map.get(currency) ?? 0 });
+	};
+	emit("invoicing", "invoices_issued", issuedCount);
+	emit("invoicing", "invoiced_total_minor", issuedTotal);
+	emit("invoicing", "invoiced_tax_minor", issuedTax);
+	emit("payments", "payments_received_minor", received);
+	emit("payments", "payments_applied_minor", applied);
+	emit("payments", "payments_unapplied_minor", unapplied);
+	emit("receivables", "open_receivables_minor", receivable);
+	emit("receivables", "overdue_receivables_minor", overdue);
+	return rows;
+}
+
+export function toCsv(rows: readonly MonthlyReportRow[]): string {
+	const csvField = (v: string | number) => {
+		const s = String(v);
+		return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+	};
+	return [["section", "metric", "currency", "value"], ...rows.map((r) => [r.section, r.metric, r.currency, r.value])]
+		.map((cols) => cols.map(csvField).join(","))
+		.join("\n")
+		.concat("\n");
+}
+
+/**
+ * The cycle's report step: the month's summary CSV, then the full report (CSV, JSON, HTML).
+ * Its output tells the state machine whether the quarter ends with this month.
+ */
+export async function publishMonthlyReport(
+	deps: ReportDeps & { readonly sellerName: string },
+	period: BillingPeriod,
+): Promise<PublishedReport> {
+	const rows = await buildMonthlyReport(deps, period);
+	const key = `reports/${period.period}/monthly-billing-report.csv`;
+	await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucketName, Key: key, Body: toCsv(rows), ContentType: "text/csv" }));
+	const files = await publishReportFiles(deps, parseReportPeriod(period.period), period.asOf);
+	return { monthlyReportKey: key, rows: rows.length, ...files, quarter: quarterOf(period.period), quarterEnd: isQuarterEnd(period.period) };
+}
+
+/** Aging buckets by days past the due date on the as-of date. */
+export const AGING_BUCKETS = ["current", "1-30", "31-60", "61-90", "over_90"] as const;
+export type AgingBucket = (typeof AGING_BUCKETS)[number];
+export type Aging = Record<AgingBucket, number>;
+
+export function agingBucket(daysOverdue: number): AgingBucket {
+	if (daysOverdue <= 0) return "current";
+	if (daysOverdue <= 30) return "1-30";
+	if (daysOverdue <= 60) return "31-60";
+	if (daysOverdue <= 90) return "61-90";
+	return "over_90";
+}
+
+/** One currency's movements in a month, minor units; amounts are positive, `netChangeInReceivables` is signed. */
+export interface Flows {
+	readonly invoicesIssued: number;
+	readonly invoicedAmount: number;
+	readonly creditMemos: number;
+	readonly paymentsReceived: number;
+	readonly paymentsApplied: number;
+	readonly refunds: number;
+	readonly writeOffs: number;
+	readonly netChangeInReceivables: number;
+}
+
+export interface MonthFlows {
+	readonly period: string;
+	readonly byCurrency: Record<string, Flows>;
+}
+
+export interface AccountAging {
+	readonly accountId: string;
+	readonly currency: string;
+	readonly aging: Aging;
+	readonly total: number;
+	readonly overdue: number;
+	readonly maxDaysOverdue: number;
+}
+
+export interface BillingReport {
+	/** YYYY-MM or YYYY-Qn. */
+	readonly label: string;
+	readonly kind: "monthly" | "quarterly";
+	readonly asOf: string;
+	/** One entry per month of the report, in order: the quarterly report's month-by-month columns. */
+	readonly months: readonly MonthFlows[];
+	readonly totals: Record<string, Flows>;
+	readonly agingByCurrency: Record<string, Aging>;
+	readonly agingByAccount: readonly AccountAging[];
+	/** Days sales outstanding per currency: receivables ÷ invoiced in the report's months × its days, one decimal; null when nothing was invoiced. */
+	readonly daysSalesOutstanding: Record<string, number | null>;
+	readonly topOverdueAccounts: readonly AccountAging[];
+}
+
+export interface ReportInputs {
+	readonly months: readonly { readonly period: string; readonly periodStart: string; readonly periodEnd: string }[];
+	readonly asOf: string;
+	/** Invoices billed for each month of the report (their `period`). */
+	readonly invoices: readonly Pick<Invoice, "period" | "currency" | "total">[];
+	readonly ledger: readonly Pick<LedgerEntry, "type" | "amount" | "currency" | "at">[];
+	readonly payments: readonly Pick<Payment, "amount" | "currency" | "receivedAt">[];
+	/** Invoices with an amount still due on the as-of date. */
+	readonly openInvoices: readonly Pick<Invoice, "accountId" | "currency" | "amountDue" | "dueDate">[];
+}
+
+const TOP_OVERDUE = 10;
+const emptyFlows = (): Flows => ({
+	invoicesIssued: 0,
+	invoicedAmount: 0,
+	creditMemos: 0,
+	paymentsReceived: 0,
+	paymentsApplied: 0,
+	refunds: 0,
+	writeOffs: 0,
+	netChangeInReceivables: 0,
+});
+const emptyAging = (): Aging => ({ current: 0, "1-30": 0, "31-60": 0, "61-90": 0, over_90: 0 });
+
+/**
+ * The report's figures, pure. Per month: the invoices billed for it, and the payments and
+ * ledger entries (credit memos, refunds, write-offs, payments applied) dated inside its
+ * calendar days. Net change in receivables = invoiced + refunds − payments applied −
+ * credit memos − write-offs (account credit moves no receivable). Aging, DSO and the top
+ * overdue accounts are as of the as-of date.
+ */
+export function computeReport(label: string, kind: BillingReport["kind"], input: ReportInputs): BillingReport {
+	const months: MonthFlows[] = input.months.map((m) => {
+		const byCurrency: Record<string, Flows> = {};
+		const flows = (currency: string): Flows => {
+			byCurrency[currency] ??= emptyFlows();
+			return byCurrency[currency];
+		};
+		const inMonth = (at: string) => at.slice(0, 10) >= m.periodStart && at.slice(0, 10) <= m.periodEnd;
+		const bump = (currency: string, field: keyof Flows, by: number) => {
+			const f = flows(currency) as Record<keyof Flows, number>;
+			f[field] += by;
+		};
+		for (const i of input.invoices.filter((i) => i.period === m.period)) {
+			bump(i.currency, "invoicesIssued", 1);
+			bump(i.currency, "invoicedAmount", i.total);
+			bump(i.currency, "netChangeInReceivables", i.total);
+		}
+		for (const p of input.payments.filter((p) => inMonth(p.receivedAt))) bump(p.currency, "paymentsReceived", p.amount);
+		const field: Partial<Record<LedgerEntry["type"], keyof Flows>> = {
+			payment_applied: "paymentsApplied",
+			credit_memo: "creditMemos",
+			refund: "refunds",
+			write_off: "writeOffs",
+		};
+		for (const e of input.ledger.filter((e) => inMonth(e.at))) {
+			const target = field[e.type];
+			if (!target) continue;
+			bump(e.currency, target, Math.abs(e.amount));
+			bump(e.currency, "netChangeInReceivables", e.amount);
+		}
+		return { period: m.period, byCurrency };
+	});
+	const totals: Record<string, Flows> = {};
+	for (const m of months) {
+		for (const [currency, f] of Object.entries(m.byCurrency)) {
+			totals[currency] ??= emptyFlows();
+			const t = totals[currency] as Record<keyof Flows, number>;
+			for (const k of Object.keys(f) as (keyof Flows)[]) t[k] += f[k];
+		}
+	}
+	const agingByCurrency: Record<string, Aging> = {};
+	const accounts = new Map<string, { accountId: string; currency: string; aging: Aging; maxDaysOverdue: number }>();
+	for (const i of input.openInvoices) {
+		if (i.amountDue <= 0) continue;
+		const days = daysBetween(i.dueDate, input.asOf);
+		const bucket = agingBucket(days);
+		agingByCurrency[i.currency] ??= emptyAging();
+		(agingByCurrency[i.currency] as Aging)[bucket] += i.amountDue;
+		const key = `${i.accountId}\u0000${i.currency}`;
+		const a = accounts.get(key) ?? { accountId: i.accountId, currency: i.currency, aging: emptyAging(), maxDaysOverdue: 0 };
+		a.aging[bucket] += i.amountDue;
+		a.maxDaysOverdue = Math.max(a.maxDaysOverdue, days);
+		accounts.set(key, a);
+	}
+	const agingByAccount: AccountAging[] = [...accounts.values()]
+		.map((a) => {
+			const total = AGING_BUCKETS.reduce((s, b) => s + a.aging[b], 0);
+			return { ...a, total, overdue: total - a.aging.current };
+		})
+		.sort((x, y) => x.currency.localeCompare(y.currency) || x.accountId.localeCompare(y.accountId));
+	const first = input.months[0];
+	const last = input.months.at(-1);
+	const days = first && last ? daysBetween(first.periodStart, last.periodEnd) + 1 : 0;
+	const daysSalesOutstanding: Record<string, number | null> = {};
+	for (const currency of new Set([...Object.keys(totals), ...Object.keys(agingByCurrency)])) {
+		const receivable = AGING_BUCKETS.reduce((s, b) => s + (agingByCurrency[currency]?.[b] ?? 0), 0);
+		const invoiced = totals[currency]?.invoicedAmount ?? 0;
+		daysSalesOutstanding[currency] = invoiced > 0 ? Math.round((receivable / invoiced) * days * 10) / 10 : null;
+	}
+	const topOverdueAccounts = agingByAccount
+		.filter((a) => a.overdue > 0)
+		.sort((x, y) => y.maxDaysOverdue - x.maxDaysOverdue || y.overdue - x.overdue || x.accountId.localeCompare(y.accountId))
+		.slice(0, TOP_OVERDUE);
+	return { label, kind, asOf: input.asOf, months, totals, agingByCurrency, agingByAccount, daysSalesOutstanding, topOverdueAccounts };
+}
+
+/** Machine-readable CSV of the report: one row per figure. */
+export function reportCsv(r: BillingReport): string {
+	const rows: (string | number)[][] = [["section", "metric", "period", "currency", "account", "value"]];
+	for (const m of r.months) {
+		for (const [currency, f] of Object.entries(m.byCurrency).sort(([a], [b]) => a.localeCompare(b))) {
+			for (const [metric, value] of Object.entries(f)) rows.push(["activity", metric, m.period, currency, "", value]);
+		}
+	}
+	for (const [currency, f] of Object.entries(r.totals).sort(([a], [b]) => a.localeCompare(b))) {
+		for (const [metric, value] of Object.entries(f)) rows.push(["activity_total", metric, r.label, currency, "", value]);
+	}
+	for (const [currency, aging] of Object.entries(r.agingByCurrency).sort(([a], [b]) => a.localeCompare(b))) {
+		for (const b of AGING_BUCKETS) rows.push(["aging", b, r.asOf, currency, "", aging[b]]);
+	}
+	for (const a of r.agingByAccount)
+		for (const b of AGING_BUCKETS) rows.push(["aging_by_account", b, r.asOf, a.currency, a.accountId, a.aging[b]]);
+	for (const [currency, dso] of Object.entries(r.daysSalesOutstanding).sort(([a], [b]) => a.localeCompare(b))) {
+		rows.push(["dso", "days_sales_outstanding", r.label, currency, "", dso ?? ""]);
+	}
+	for (const a of r.topOverdueAccounts) rows.push(["top_overdue", "overdue_minor", r.asOf, a.currency, a.accountId, a.overdue]);
+	return toCsvText(rows);
+}
+
+export interface ReportPeriod {
+	readonly kind: BillingReport["kind"];
+	/** YYYY-MM or YYYY-Qn. */
+	readonly label: string;
+	readonly months: readonly { readonly period: string; readonly periodStart: string; readonly periodEnd: string }[];
+}
+
+function monthSpan(period: string) {
+	const [year, month] = period.split("-").map(Number) as [number, number];
+	return { period, periodStart: `${period}-01`, periodEnd: new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10) };
+}
+
+export function quarterOf(period: string): string {
+	return `${period.slice(0, 4)}-Q${Math.ceil(Number(period.slice(5, 7)) / 3)}`;
+}
+
+export function isQuarterEnd(period: string): boolean {
+	return Number(period.slice(5, 7)) % 3 === 0;
+}
+
+/** `YYYY-MM` (a month) or `YYYY-Qn` (its three months). */
+export function parseReportPeriod(value: string): ReportPeriod {
+	if (/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) return { kind: "monthly", label: value, months: [monthSpan(value)] };
+	const q = /^(\d{4})-Q([1-4])$/.exec(value);
+	if (!q) throw new ValidationError(`invalid report period ${JSON.stringify(value)}: expected YYYY-MM or YYYY-Qn, e.g. 2026-10 or 2026-Q4`);
+	const first = (Number(q[2]) - 1) * 3 + 1;
+	const months = [0, 1, 2].map((i) => monthSpan(`${q[1]}-${String(first + i).padStart(2, "0")}`));
+	return { kind: "quarterly", label: value, months };
+}
+
+export async function loadReportInputs(deps: TableDeps, period: ReportPeriod, asOf: string): Promise<ReportInputs> {
+	const invoices = (await Promise.all(period.months.map((m) => listInvoicesOfPeriod(deps, m.period)))).flat();
+	const ledger: LedgerEntry[] = [];
+	for (const account of await listAccounts(deps)) {
+		for (const e of await listLedgerEntries(deps, account.accountId)) ledger.push(e as unknown as LedgerEntry);
+	}
+	return {
+		months: period.months,
+		asOf,
+		invoices,
+		ledger,
+		payments: await listPayments(deps),
+		openInvoices: await listOpenInvoicesDueBy(deps, "9999-12-31"),
+	};
+}
+
+export interface PublishedReportFiles {
+	readonly csvKey: string;
+	readonly jsonKey: string;
+	readonly htmlKey: string;
+}
+
+/** Writes the report's CSV, JSON and HTML under reports/<label>/. */
+export async function publishReportFiles(
+	deps: ReportDeps & { readonly sellerName: string },
+	period: ReportPeriod,
+	asOf: string,
+): Promise<PublishedReportFiles> {
+	const report = computeReport(period.label, period.kind, await loadReportInputs(deps, period, asOf));
+	const base = `reports/${period.label}/${period.kind}-billing-report`;
+	const files: PublishedReportFiles = {
+		// The monthly CSV name is taken by the cycle's summary CSV, kept as it was.
+		csvKey: period.kind === "monthly" ? `${base}-figures.csv` : `${base}.csv`,
+		jsonKey: `${base}.json`,
+		htmlKey: `${base}.html`,
+	};
+	const put = (Key: string, Body: string, ContentType: string) =>
+		deps.s3.send(new PutObjectCommand({ Bucket: deps.bucketName, Key, Body, ContentType }));
+	await put(files.csvKey, reportCsv(report), "text/csv");
+	await put(files.jsonKey, `${JSON.stringify(report, null, 2)}\n`, "application/json");
+	await put(files.htmlKey, renderReportHtml(report, deps.sellerName), "text/html; charset=utf-8");
+	return files;
+}

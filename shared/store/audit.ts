@@ -1,0 +1,34 @@
+import { randomUUID } from "node:crypto";
+import { type AuditEntry, auditEntrySchema } from "../core/model.js";
+import { keys } from "./keys.js";
+import { parseRecord, queryAll, type TableDeps } from "./records.js";
+
+const SUBJECT_PK: Record<AuditEntry["subject"], (id: string) => string> = {
+	invoice: (id) => keys.invoice(id).pk,
+	account: (id) => keys.account(id).pk,
+	credit_memo: (id) => keys.creditMemo(id).pk,
+};
+
+/**
+ * A Put for the audit entry, to go into the same TransactWriteItems as the change it
+ * records, so no change is stored without its entry and no entry without its change.
+ */
+export function auditPut(tableName: string, entry: AuditEntry) {
+	const parsed = auditEntrySchema.parse(entry);
+	return {
+		Put: {
+			TableName: tableName,
+			Item: { ...keys.auditEntry(SUBJECT_PK[parsed.subject](parsed.subjectId), parsed.at, randomUUID()), ...parsed },
+		},
+	};
+}
+
+/** The subject's audit trail, oldest first. */
+export async function listAuditEntries(deps: TableDeps, subject: AuditEntry["subject"], subjectId: string): Promise<AuditEntry[]> {
+	const items = await queryAll(deps, {
+		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": SUBJECT_PK[subject](subjectId), ":prefix": keys.auditPrefix },
+		ConsistentRead: true,
+	});
+	return items.map((item) => parseRecord(auditEntrySchema, item));
+}
