@@ -11,9 +11,11 @@ const { ddb } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+	// API Gateway hands over a binary body base64-encoded; the signature covers the bytes as sent.
+	const body = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
 	const outcome = await receivePaymentWebhook(
 		{ ddb, tableName, stripeSecret: () => stripeWebhookSecret(), gocardlessSecret: () => gocardlessWebhookSecret() },
-		event,
+		{ path: event.rawPath, headers: event.headers ?? {}, body },
 	);
 	logger.info("webhook handled", { outcome });
 	return { statusCode: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ received: true, ...outcome }) };

@@ -1,6 +1,6 @@
 import type { Account, Charge } from "../../shared/core/model.js";
+import { putAccount, putCharge } from "../../shared/store/accounts.js";
 import type { TableDeps } from "../../shared/store/records.js";
-import { putAccount, putCharge } from "../../shared/store/records.js";
 
 /** Deterministic pseudo-random numbers (mulberry32), so a seed always gives the same demo. */
 export function randomGenerator(seed: number): () => number {

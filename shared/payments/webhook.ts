@@ -1,9 +1,10 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { BillingError, PayloadTooLargeError, ValidationError } from "../core/errors.js";
 import type { TableDeps } from "../store/records.js";
+import { recordAdjustment } from "./adjustments.js";
 import { verifyGoCardlessWebhook } from "./providers/gocardless.js";
 import { verifyStripeWebhook } from "./providers/stripe.js";
-import { recordAdjustment, recordIgnoredEvent, recordPayment, type WebhookOutcome } from "./recording.js";
+import { recordIgnoredEvent, recordPayment } from "./recording.js";
+import type { ProviderEventResult, WebhookOutcome } from "./types.js";
 
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
@@ -12,52 +13,53 @@ export interface WebhookDeps extends TableDeps {
 	readonly gocardlessSecret: () => Promise<string>;
 }
 
+/** A webhook request as any HTTP front hands it over: the raw body's bytes are what the signature covers. */
+export interface WebhookRequest {
+	readonly path: string;
+	/** Header names in any case. */
+	readonly headers: Readonly<Record<string, string | undefined>>;
+	readonly body: Uint8Array;
+}
+
 /** A GoCardless webhook carries a batch of events, each stored and applied on its own. */
 export type WebhookResult = WebhookOutcome | { readonly result: "batch"; readonly events: readonly WebhookOutcome[] };
 
-function rawBodyOf(event: APIGatewayProxyEventV2): string {
-	const body = event.body ?? "";
-	const bytes = event.isBase64Encoded ? Buffer.from(body, "base64") : Buffer.from(body, "utf8");
-	if (bytes.length > MAX_WEBHOOK_BODY_BYTES) {
-		throw new PayloadTooLargeError(`request body is ${bytes.length} bytes; the limit is ${MAX_WEBHOOK_BODY_BYTES}`);
+function rawBodyOf(body: Uint8Array): string {
+	if (body.length > MAX_WEBHOOK_BODY_BYTES) {
+		throw new PayloadTooLargeError(`request body is ${body.length} bytes; the limit is ${MAX_WEBHOOK_BODY_BYTES}`);
 	}
-	if (bytes.length === 0) throw new ValidationError("request body is empty");
-	return bytes.toString("utf8");
+	if (body.length === 0) throw new ValidationError("request body is empty");
+	return Buffer.from(body).toString("utf8");
 }
 
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+function header(request: WebhookRequest, name: string): string | undefined {
 	const wanted = name.toLowerCase();
-	for (const [key, value] of Object.entries(event.headers ?? {})) {
-		if (key.toLowerCase() === wanted) return value;
-	}
-	return undefined;
+	return Object.entries(request.headers).find(([key]) => key.toLowerCase() === wanted)?.[1];
+}
+
+async function recordEvent(deps: TableDeps, provider: string, event: ProviderEventResult, rawBody: string): Promise<WebhookOutcome> {
+	if (event.kind === "ignored") return recordIgnoredEvent(deps, { provider, eventId: event.eventId, eventType: event.eventType, rawBody });
+	if (event.kind === "adjustment") return recordAdjustment(deps, event.adjustment, event.eventType, rawBody);
+	return recordPayment(deps, event.payment, event.eventType, rawBody);
 }
 
 /**
  * POST /webhooks/<provider>: size check, signature over the raw body, then the event is
  * stored once and its payment applied. Every rejection happens before anything is written.
  */
-export async function receivePaymentWebhook(deps: WebhookDeps, event: APIGatewayProxyEventV2): Promise<WebhookResult> {
-	const provider = event.rawPath.replace(/^\/webhooks\//, "").replace(/\/$/, "");
+export async function receivePaymentWebhook(deps: WebhookDeps, request: WebhookRequest): Promise<WebhookResult> {
+	const provider = request.path.replace(/^\/webhooks\//, "").replace(/\/$/, "");
 	if (provider !== "stripe" && provider !== "gocardless") {
 		throw new BillingError(`no webhook endpoint for provider ${JSON.stringify(provider)}`, 404);
 	}
-	const rawBody = rawBodyOf(event);
+	const rawBody = rawBodyOf(request.body);
 	if (provider === "gocardless") {
-		const events = verifyGoCardlessWebhook(rawBody, header(event, "webhook-signature"), await deps.gocardlessSecret());
+		const events = verifyGoCardlessWebhook(rawBody, header(request, "webhook-signature"), await deps.gocardlessSecret());
 		const outcomes: WebhookOutcome[] = [];
 		// In order: GoCardless sends a payment's events oldest first, and a chargeback needs its payment.
-		for (const e of events) {
-			if (e.kind === "ignored") outcomes.push(await recordIgnoredEvent(deps, "gocardless", e.eventId, e.eventType, rawBody));
-			else if (e.kind === "adjustment") outcomes.push(await recordAdjustment(deps, e.adjustment, e.eventType, rawBody));
-			else outcomes.push(await recordPayment(deps, e.payment, e.eventType, rawBody));
-		}
+		for (const e of events) outcomes.push(await recordEvent(deps, provider, e, rawBody));
 		return { result: "batch", events: outcomes };
 	}
-	const verified = verifyStripeWebhook(rawBody, header(event, "stripe-signature"), await deps.stripeSecret());
-	if (verified.kind === "ignored") {
-		return recordIgnoredEvent(deps, "stripe", verified.eventId, verified.eventType, rawBody);
-	}
-	if (verified.kind === "adjustment") return recordAdjustment(deps, verified.adjustment, verified.eventType, rawBody);
-	return recordPayment(deps, verified.payment, verified.eventType, rawBody);
+	const verified = verifyStripeWebhook(rawBody, header(request, "stripe-signature"), await deps.stripeSecret());
+	return recordEvent(deps, provider, verified, rawBody);
 }

@@ -1,8 +1,9 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { applyParkedAdjustments, type ReapplyResult, reapplyUnappliedPayments } from "../payments/recording.js";
+import { applyParkedAdjustments } from "../payments/adjustments.js";
+import { type ReapplyResult, reapplyUnappliedPayments } from "../payments/reapply.js";
 import { GSI2, keys } from "../store/keys.js";
-import { type InvariantReport, verifyLedgerInvariants } from "../store/ledger.js";
 import { listPayments, queryAll, type TableDeps } from "../store/records.js";
+import { type InvariantReport, verifyLedgerInvariants } from "./invariants.js";
 
 export interface ReconciliationDeps extends TableDeps {
 	readonly s3: S3Client;

@@ -1,11 +1,4 @@
-import {
-	BatchGetCommand,
-	type DynamoDBDocumentClient,
-	GetCommand,
-	PutCommand,
-	QueryCommand,
-	type QueryCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
 import { CorruptRecordError, TransientError } from "../core/errors.js";
 import {
@@ -15,6 +8,8 @@ import {
 	chargeSchema,
 	type Invoice,
 	invoiceSchema,
+	type LedgerEntry,
+	ledgerEntrySchema,
 	type Payment,
 	paymentSchema,
 } from "../core/model.js";
@@ -53,26 +48,6 @@ async function getItem(deps: TableDeps, key: { pk: string; sk: string }): Promis
 export async function getAccount(deps: TableDeps, accountId: string): Promise<Account | undefined> {
 	const item = await getItem(deps, keys.account(accountId));
 	return item ? parseRecord(accountSchema, item) : undefined;
-}
-
-export async function putAccount(deps: TableDeps, account: Account): Promise<void> {
-	const parsed = accountSchema.parse(account);
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: { ...keys.account(parsed.accountId), ...keys.accountListing(parsed.accountId), ...parsed },
-		}),
-	);
-}
-
-export async function putCharge(deps: TableDeps, charge: Charge): Promise<void> {
-	const parsed = chargeSchema.parse(charge);
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: { ...keys.charge(parsed.accountId, parsed.period, parsed.chargeId), ...parsed },
-		}),
-	);
 }
 
 export async function listAccounts(deps: TableDeps): Promise<Account[]> {
@@ -172,10 +147,12 @@ export async function listUnappliedPayments(deps: TableDeps): Promise<Payment[]>
 	return items.map((item) => parseRecord(paymentSchema, item));
 }
 
-export async function listLedgerEntries(deps: TableDeps, accountId: string): Promise<Record<string, unknown>[]> {
-	return queryAll(deps, {
+/** The account's ledger, oldest first; an entry's id is the last part of its sort key. */
+export async function listLedgerEntries(deps: TableDeps, accountId: string): Promise<LedgerEntry[]> {
+	const items = await queryAll(deps, {
 		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
 		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.ledgerPrefix },
 		ConsistentRead: true,
 	});
+	return items.map((item) => parseRecord(ledgerEntrySchema, { ...item, entryId: String(item.sk).split("#").at(-1) }));
 }

@@ -18,7 +18,7 @@ import { formatMoney } from "../../shared/core/money.js";
 import { addDays } from "../../shared/core/period.js";
 import type { InvoicingSummary } from "../../shared/cycle/run-records.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import { getAccount, getInvoice, listInvoicesOfPeriod, listPayments } from "../../shared/store/records.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 import { pdfText } from "../support/pdf.js";

@@ -11,11 +11,12 @@ import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import type { BillingReport, PublishedReport, PublishedReportFiles } from "../../shared/reporting/reports.js";
+import { putAccount, putCharge } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { keys } from "../../shared/store/keys.js";
-import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
-import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy, putAccount, putCharge } from "../../shared/store/records.js";
+import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy } from "../../shared/store/records.js";
 import { type StoredMail, sentMail, startTestStack } from "../support/embedded.js";
 
 /**

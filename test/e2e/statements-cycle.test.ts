@@ -6,7 +6,8 @@ import { formatMoney } from "../../shared/core/money.js";
 import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
-import { listInvoicesOfPeriod, putAccount, putCharge } from "../../shared/store/records.js";
+import { putAccount, putCharge } from "../../shared/store/accounts.js";
+import { listInvoicesOfPeriod } from "../../shared/store/records.js";
 import { type StoredMail, sentMail, startTestStack } from "../support/embedded.js";
 import { pdfText } from "../support/pdf.js";
 

@@ -9,9 +9,10 @@ import { voidInvoice } from "../../shared/invoicing/void.js";
 import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { putAccount, putCharge } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
-import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
-import { getAccount, getInvoice, listLedgerEntries, putAccount, putCharge } from "../../shared/store/records.js";
+import { getAccount, getInvoice, listLedgerEntries } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 import { storedPdfText } from "../support/pdf.js";
 

@@ -4,7 +4,7 @@ import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { dunningConfig, sellerConfig } from "../../shared/platform/config.js";
-import { putAccount } from "../../shared/store/records.js";
+import { putAccount } from "../../shared/store/accounts.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 
 /** The ladder follows DUNNING_STAGES: here a reminder after 3 days and collections after 10. */

@@ -4,11 +4,12 @@ import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
 import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { signGoCardlessPayload } from "../../shared/payments/providers/gocardless.js";
-import { getPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
-import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
-import { getAccount, getInvoice, listLedgerEntries, putAccount } from "../../shared/store/records.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { getPayment } from "../../shared/store/payments.js";
+import { getAccount, getInvoice, listLedgerEntries } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

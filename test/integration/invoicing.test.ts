@@ -5,8 +5,9 @@ import { deliverInvoicesForBatch } from "../../shared/delivery/email-delivery.js
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
+import { putAccount } from "../../shared/store/accounts.js";
 import { keys } from "../../shared/store/keys.js";
-import { getAccount, listInvoicesOfPeriod, putAccount } from "../../shared/store/records.js";
+import { getAccount, listInvoicesOfPeriod } from "../../shared/store/records.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

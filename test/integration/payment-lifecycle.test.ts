@@ -7,13 +7,15 @@ import { escalateOverdueAccounts } from "../../shared/collections/dunning.js";
 import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
-import { getPayment, MAX_INVOICES_PER_PAYMENT } from "../../shared/payments/recording.js";
+import { MAX_INVOICES_PER_PAYMENT } from "../../shared/payments/matching.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { GSI2, keys } from "../../shared/store/keys.js";
-import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
-import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy, putAccount, queryAll } from "../../shared/store/records.js";
+import { getPayment } from "../../shared/store/payments.js";
+import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy, queryAll } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

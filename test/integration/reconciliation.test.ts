@@ -2,7 +2,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../shared/platform/clients.js";
 import { reconcilePayments } from "../../shared/reporting/reconciliation.js";
-import { putAccount } from "../../shared/store/records.js";
+import { putAccount } from "../../shared/store/accounts.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

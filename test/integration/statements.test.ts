@@ -7,8 +7,9 @@ import { agingBucket, issueStatement, issueStatements } from "../../shared/invoi
 import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
-import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
-import { getAccount, putAccount } from "../../shared/store/records.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { getAccount } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 import { storedPdfText } from "../support/pdf.js";
 

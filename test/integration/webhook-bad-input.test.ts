@@ -8,7 +8,7 @@ import { MINOR_UNIT_DIGITS } from "../../shared/core/money.js";
 import { signStripePayload } from "../../shared/payments/providers/stripe.js";
 import { MAX_WEBHOOK_BODY_BYTES } from "../../shared/payments/webhook.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { putAccount } from "../../shared/store/records.js";
+import { putAccount } from "../../shared/store/accounts.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

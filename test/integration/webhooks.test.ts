@@ -9,8 +9,9 @@ import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { signStripePayload } from "../../shared/payments/providers/stripe.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
-import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
-import { getAccount, getInvoice, listLedgerEntries, listPayments, putAccount } from "../../shared/store/records.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { getAccount, getInvoice, listLedgerEntries, listPayments } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

@@ -5,8 +5,8 @@ import { z } from "zod";
 import { ValidationError } from "../../core/errors.js";
 import { currencySchema, minorUnitDigits } from "../../core/money.js";
 import type { TableDeps } from "../../store/records.js";
-import { recordPayment, type WebhookOutcome } from "../recording.js";
-import type { PaymentReceived } from "./stripe.js";
+import { recordPayment } from "../recording.js";
+import type { PaymentReceived, WebhookOutcome } from "../types.js";
 
 /**
  * A decimal amount as a bank or an operator writes it ("1,234.50", "-12.3", "1200") read

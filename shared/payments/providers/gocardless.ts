@@ -3,7 +3,7 @@ import { verifySignature } from "gocardless-nodejs/webhooks";
 import { z } from "zod";
 import { SignatureError, ValidationError } from "../../core/errors.js";
 import { currencySchema, minorUnitsSchema } from "../../core/money.js";
-import type { PaymentAdjustment, PaymentReceived } from "./stripe.js";
+import type { ProviderEventResult } from "../types.js";
 
 const eventSchema = z.object({
 	id: z.string().min(1),
@@ -32,10 +32,7 @@ const paymentMetadataSchema = z.object({
 	account_id: z.string().optional(),
 });
 
-export type GoCardlessEvent =
-	| { readonly kind: "payment"; readonly eventId: string; readonly eventType: string; readonly payment: PaymentReceived }
-	| { readonly kind: "adjustment"; readonly eventId: string; readonly eventType: string; readonly adjustment: PaymentAdjustment }
-	| { readonly kind: "ignored"; readonly eventId: string; readonly eventType: string };
+export type GoCardlessEvent = ProviderEventResult;
 
 function invalid(what: string, error: z.ZodError): ValidationError {
 	return new ValidationError(`malformed ${what}: ${error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);

@@ -2,6 +2,7 @@ import Stripe from "stripe";
 import { z } from "zod";
 import { SignatureError, ValidationError } from "../../core/errors.js";
 import { currencySchema, minorUnitsSchema } from "../../core/money.js";
+import type { PaymentAdjustment, ProviderEventResult } from "../types.js";
 
 /** Stripe's default: a signature older than 300 s is refused (replay protection). */
 export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -51,39 +52,7 @@ const eventEnvelopeSchema = z.object({
 	data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
-/** A payment as the ledger sees it, whatever the provider. */
-export interface PaymentReceived {
-	readonly provider: string;
-	readonly eventId: string;
-	/** One id per payment: a PaymentIntent and its Charge report the same payment. */
-	readonly paymentId: string;
-	readonly amount: number;
-	readonly currency: string;
-	readonly invoiceNumber?: string;
-	readonly accountId?: string;
-	readonly receivedAt: string;
-}
-
-/** Something that happened later to a payment already taken: a refund or a dispute. */
-export type PaymentAdjustment = {
-	readonly provider: string;
-	readonly eventId: string;
-	readonly paymentId: string;
-	readonly currency: string;
-	readonly occurredAt: string;
-} & (
-	| {
-			readonly kind: "refund" /** Cumulative, as processors report it, so a redelivery or reordering refunds nothing twice. */;
-			readonly refundedTotal: number;
-	  }
-	| { readonly kind: "dispute_opened"; readonly disputeId: string; readonly amount: number; readonly reason: string }
-	| { readonly kind: "dispute_closed"; readonly disputeId: string; readonly amount: number; readonly outcome: "won" | "lost" }
-);
-
-export type StripeEventResult =
-	| { readonly kind: "payment"; readonly eventId: string; readonly eventType: string; readonly payment: PaymentReceived }
-	| { readonly kind: "adjustment"; readonly eventId: string; readonly eventType: string; readonly adjustment: PaymentAdjustment }
-	| { readonly kind: "ignored"; readonly eventId: string; readonly eventType: string };
+export type StripeEventResult = ProviderEventResult;
 
 /**
  * Verifies the Stripe-Signature header over the raw body with Stripe's own SDK (any

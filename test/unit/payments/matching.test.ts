@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Account, Invoice, Payment } from "../../../shared/core/model.js";
-import {
-	allocateReversal,
-	decidePaymentApplication,
-	holdWithDispute,
-	holdWithoutDispute,
-	MAX_INVOICES_PER_PAYMENT,
-} from "../../../shared/payments/recording.js";
+import { decidePaymentApplication, MAX_INVOICES_PER_PAYMENT } from "../../../shared/payments/matching.js";
+import { allocateReversal, holdWithDispute, holdWithoutDispute } from "../../../shared/payments/reversals.js";
 
 function invoice(number: string, amountDue: number, dueDate = "2026-12-01", overrides: Partial<Invoice> = {}): Invoice {
 	return {

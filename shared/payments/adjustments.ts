@@ -1,0 +1,75 @@
+import {
+	getPayment,
+	listParkedEvents,
+	type ProviderEvent,
+	parkedAdjustment,
+	parkedAdjustmentApplied,
+	storedEvent,
+} from "../store/payments.js";
+import type { TableDeps } from "../store/records.js";
+import { conditionFailedAt, isCancelled, RETRY, type TransactItem, transactWrite, withOptimisticRetry } from "../store/transact.js";
+import { planAdjustment } from "./reversals.js";
+import type { PaymentAdjustment, WebhookOutcome } from "./types.js";
+
+/**
+ * A refund or dispute: stored with its effects in one transaction. One that refers to a
+ * payment not yet recorded is parked and applied when the payment arrives (or by the
+ * reconcile step), claimed from the parked queue so it takes effect once.
+ */
+export async function recordAdjustment(
+	deps: TableDeps,
+	adjustment: PaymentAdjustment,
+	eventType: string,
+	rawBody: string,
+	options: { fromParked?: boolean } = {},
+): Promise<WebhookOutcome> {
+	const { provider, eventId, paymentId } = adjustment;
+	const event: ProviderEvent = { provider, eventId, eventType, rawBody };
+	return withOptimisticRetry(`event ${eventId} for payment ${paymentId} could not be applied`, async () => {
+		const payment = await getPayment(deps, provider, paymentId);
+		if (!payment) {
+			const reason = `payment ${provider}:${paymentId} has not arrived yet`;
+			if (options.fromParked) return { result: "parked", eventId, paymentId, reason } as const;
+			try {
+				await transactWrite(deps, [
+					storedEvent(deps.tableName, event, { handling: "parked", paymentId }),
+					...parkedAdjustment(deps.tableName, { adjustment, eventType, rawBody }),
+				]);
+			} catch (err) {
+				if (conditionFailedAt(err, 0)) return { result: "duplicate_event", eventId } as const;
+				throw err;
+			}
+			// The payment may have been recorded between the read above and the parking; it then missed this event.
+			if (await getPayment(deps, provider, paymentId)) await applyParkedAdjustments(deps, { provider, paymentId });
+			return { result: "parked", eventId, paymentId, reason } as const;
+		}
+		const plan = await planAdjustment(deps, payment, adjustment);
+		const eventWrites: TransactItem[] = options.fromParked
+			? parkedAdjustmentApplied(deps.tableName, adjustment, plan.outcome)
+			: [storedEvent(deps.tableName, event, { handling: "adjustment", paymentId, outcome: plan.outcome })];
+		try {
+			await transactWrite(deps, [...eventWrites, ...plan.items]);
+			return { result: plan.outcome, eventId, paymentId, amount: plan.amount, invoiceNumbers: plan.invoiceNumbers } as const;
+		} catch (err) {
+			if (conditionFailedAt(err, 0)) return { result: "duplicate_event", eventId } as const;
+			if (!isCancelled(err)) throw err;
+			return RETRY;
+		}
+	});
+}
+
+/** Applies parked refunds and disputes whose payment is now recorded, oldest first; all of them when no payment is named. */
+export async function applyParkedAdjustments(
+	deps: TableDeps,
+	payment?: { provider: string; paymentId: string },
+): Promise<{ applied: number; stillParked: number }> {
+	const parked = await listParkedEvents(deps, payment);
+	let applied = 0;
+	for (const item of parked) {
+		const outcome = await recordAdjustment(deps, item.adjustment as unknown as PaymentAdjustment, item.eventType, item.rawBody, {
+			fromParked: true,
+		});
+		if (outcome.result !== "parked" && outcome.result !== "duplicate_event") applied += 1;
+	}
+	return { applied, stillParked: parked.length - applied };
+}

@@ -1,0 +1,136 @@
+import type { Account, Invoice } from "../core/model.js";
+import { getAccount, getInvoice, listInvoicesOfAccount, type TableDeps } from "../store/records.js";
+import type { PaymentDecision, PaymentReceived } from "./types.js";
+
+/** What the matcher may look at: the invoice the payment names, or its customer and their open invoices. */
+export interface MatchContext {
+	readonly invoice?: Invoice;
+	readonly account?: Pick<Account, "accountId" | "currency">;
+	readonly openInvoices: readonly Invoice[];
+}
+
+export type PaymentToMatch = Pick<PaymentReceived, "amount" | "currency" | "invoiceNumber" | "accountId">;
+
+/**
+ * Each invoice a payment settles takes three items of its transaction (the invoice, its
+ * audit entry, the ledger entry) and DynamoDB takes at most 100 per transaction.
+ */
+export const MAX_INVOICES_PER_PAYMENT = 30;
+
+function byDueDate(a: Invoice, b: Invoice): number {
+	return a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number);
+}
+
+/**
+ * Matching (DESIGN.md section 5a): the invoice named in the payment; otherwise the
+ * customer's open invoice with exactly the amount due, or all their open invoices (oldest
+ * due first) when the payment covers them. Anything beyond what is due becomes account
+ * credit. What cannot be tied to an account in the payment's currency stays unapplied
+ * with its reason.
+ */
+export function decidePaymentApplication(payment: PaymentToMatch, context: MatchContext): PaymentDecision {
+	const unapplied = (reason: string): PaymentDecision => ({
+		...(payment.accountId ? { accountId: payment.accountId } : {}),
+		applications: [],
+		creditedAmount: 0,
+		unappliedAmount: payment.amount,
+		unappliedReason: reason,
+	});
+	if (payment.invoiceNumber) {
+		const invoice = context.invoice;
+		if (!invoice) return unapplied(`invoice ${payment.invoiceNumber} does not exist`);
+		if (invoice.currency !== payment.currency) {
+			return unapplied(`payment currency ${payment.currency} differs from invoice currency ${invoice.currency}`);
+		}
+		if (payment.accountId && payment.accountId !== invoice.accountId) {
+			return unapplied(`payment is for account ${payment.accountId} but invoice ${invoice.number} belongs to ${invoice.accountId}`);
+		}
+		if (invoice.status === "void") return unapplied(`invoice ${invoice.number} is void`);
+		const amount = Math.min(payment.amount, Math.max(invoice.amountDue, 0));
+		return {
+			accountId: invoice.accountId,
+			applications: amount > 0 ? [{ invoiceNumber: invoice.number, amount }] : [],
+			creditedAmount: payment.amount - amount,
+			unappliedAmount: 0,
+		};
+	}
+	if (!payment.accountId) return unapplied("payment names neither an invoice nor a customer");
+	const account = context.account;
+	if (!account) return unapplied(`account ${payment.accountId} does not exist`);
+	if (account.currency !== payment.currency) {
+		return unapplied(`payment currency ${payment.currency} differs from account ${account.accountId}'s currency ${account.currency}`);
+	}
+	const open = context.openInvoices
+		.filter((i) => i.accountId === account.accountId && i.currency === payment.currency && i.status !== "void" && i.amountDue > 0)
+		.sort(byDueDate);
+	const exact = open.find((i) => i.amountDue === payment.amount);
+	if (exact) {
+		return {
+			accountId: account.accountId,
+			applications: [{ invoiceNumber: exact.number, amount: payment.amount }],
+			creditedAmount: 0,
+			unappliedAmount: 0,
+		};
+	}
+	const totalDue = open.reduce((acc, i) => acc + i.amountDue, 0);
+	if (payment.amount >= totalDue && open.length > MAX_INVOICES_PER_PAYMENT) {
+		return unapplied(
+			`payment covers all ${open.length} open invoices of account ${account.accountId}; one payment settles at most ${MAX_INVOICES_PER_PAYMENT} automatically`,
+		);
+	}
+	if (payment.amount < totalDue) {
+		return unapplied(
+			`no open invoice of account ${account.accountId} is due exactly ${payment.amount} and it does not cover all ${open.length} open invoices (${totalDue} due)`,
+		);
+	}
+	return {
+		accountId: account.accountId,
+		applications: open.map((i) => ({ invoiceNumber: i.number, amount: i.amountDue })),
+		creditedAmount: payment.amount - totalDue,
+		unappliedAmount: 0,
+	};
+}
+
+/**
+ * With `assumeAccount`, the account is taken to exist in the payment's currency without
+ * reading it: the settlement's account update checks both, and a failed check means
+ * reading it and deciding again.
+ */
+export async function loadMatchContext(
+	deps: TableDeps,
+	payment: PaymentToMatch,
+	options: { assumeAccount?: boolean } = {},
+): Promise<MatchContext> {
+	if (payment.invoiceNumber) {
+		const invoice = await getInvoice(deps, payment.invoiceNumber);
+		return { ...(invoice ? { invoice } : {}), openInvoices: [] };
+	}
+	if (!payment.accountId) return { openInvoices: [] };
+	if (options.assumeAccount) {
+		const invoices = await listInvoicesOfAccount(deps, payment.accountId);
+		return {
+			account: { accountId: payment.accountId, currency: payment.currency },
+			openInvoices: invoices.filter((i) => i.amountDue > 0),
+		};
+	}
+	const [account, invoices] = await Promise.all([getAccount(deps, payment.accountId), listInvoicesOfAccount(deps, payment.accountId)]);
+	return { ...(account ? { account } : {}), openInvoices: invoices.filter((i) => i.amountDue > 0) };
+}
+
+/**
+ * A payment that names its invoice and customer is presumed to pay off an invoice nothing
+ * has been paid on yet: the invoice's update checks that presumption (its customer,
+ * currency, status, nothing paid and exactly this amount due) instead of reading the
+ * invoice first, so the usual payment costs one transaction and its audit entry still
+ * knows the invoice as it was. A failed check means reading the invoice and deciding on
+ * what is stored.
+ */
+export function presumedFullPayment(payment: PaymentToMatch): (PaymentDecision & { readonly accountId: string }) | undefined {
+	if (!payment.invoiceNumber || !payment.accountId || payment.amount <= 0) return undefined;
+	return {
+		accountId: payment.accountId,
+		applications: [{ invoiceNumber: payment.invoiceNumber, amount: payment.amount }],
+		creditedAmount: 0,
+		unappliedAmount: 0,
+	};
+}

@@ -1,0 +1,190 @@
+import type { Invoice, Payment } from "../core/model.js";
+import { balanceChange } from "../store/accounts.js";
+import { type Hold, holdOnInvoice, paymentOnInvoice } from "../store/invoices.js";
+import { ledgerEntryPut } from "../store/ledger.js";
+import { disputeClosedOnPayment, disputeOpenedOnPayment, refundOnPayment } from "../store/payments.js";
+import { getInvoice, type TableDeps } from "../store/records.js";
+import type { TransactItem } from "../store/transact.js";
+import { paymentAudit } from "./settlement.js";
+import type { PaymentAdjustment, PaymentApplication } from "./types.js";
+
+interface Reversal {
+	readonly fromCredit: number;
+	readonly fromInvoices: readonly PaymentApplication[];
+}
+
+/**
+ * Where money taken back (refund or lost dispute) comes from: account credit first (the
+ * overpayment), then the applications newest first. Earlier reversals already used the
+ * first `alreadyReversed` of that order, so a second partial refund continues where the
+ * first stopped. Money that was never booked (unapplied cash) reverses no ledger entry.
+ */
+export function allocateReversal(payment: Payment, amount: number): Reversal {
+	let skip = payment.refundedAmount + payment.chargebackAmount;
+	let left = amount;
+	const take = (layer: number): number => {
+		const available = Math.max(layer - skip, 0);
+		skip = Math.max(skip - layer, 0);
+		const taken = Math.min(available, left);
+		left -= taken;
+		return taken;
+	};
+	const fromCredit = take(payment.creditedAmount);
+	const fromInvoices: PaymentApplication[] = [];
+	for (const application of [...payment.applications].reverse()) {
+		const taken = take(application.amount);
+		if (taken > 0) fromInvoices.push({ invoiceNumber: application.invoiceNumber, amount: taken });
+	}
+	return { fromCredit, fromInvoices };
+}
+
+/** The invoice's hold with this dispute added: it stays on hold while any dispute of a payment that paid it is open. */
+export function holdWithDispute(current: Invoice["hold"], disputeId: string, reason: string, since: string): Hold | undefined {
+	const ids = current?.disputeIds ?? [];
+	if (ids.includes(disputeId)) return undefined;
+	return { reason: current ? `${current.reason}; ${reason}` : reason, since: current?.since ?? since, disputeIds: [...ids, disputeId] };
+}
+
+/** The invoice's hold without this dispute: null when no other dispute keeps it on hold, undefined when nothing changes. */
+export function holdWithoutDispute(current: Invoice["hold"], disputeId: string): Hold | null | undefined {
+	if (!current) return undefined;
+	const ids = (current.disputeIds ?? []).filter((id) => id !== disputeId);
+	if (ids.length === 0) return null;
+	if (ids.length === current.disputeIds?.length) return undefined;
+	const reason = current.reason
+		.split("; ")
+		.filter((r) => !r.startsWith(`dispute ${disputeId} `))
+		.join("; ");
+	return { ...current, reason, disputeIds: ids };
+}
+
+export interface AdjustmentPlan {
+	readonly outcome: "refunded" | "dispute_opened" | "dispute_won" | "dispute_lost" | "no_change";
+	readonly amount: number;
+	readonly items: TransactItem[];
+	readonly invoiceNumbers: readonly string[];
+}
+
+/** What a refund or dispute changes, on the payment and its invoices as read now. */
+export async function planAdjustment(deps: TableDeps, payment: Payment, adjustment: PaymentAdjustment): Promise<AdjustmentPlan> {
+	const { tableName } = deps;
+	const ref = `${payment.provider}:${payment.paymentId}`;
+	const at = new Date().toISOString();
+	const noChange: AdjustmentPlan = { outcome: "no_change", amount: 0, items: [], invoiceNumbers: [] };
+	if (adjustment.currency !== payment.currency) return noChange;
+	const loaded = new Map<string, Invoice>();
+	for (const number of new Set(payment.applications.map((a) => a.invoiceNumber))) {
+		const invoice = await getInvoice(deps, number);
+		if (invoice) loaded.set(number, invoice);
+	}
+	const audit = (action: Parameters<typeof paymentAudit>[1]) => paymentAudit(payment, action, at);
+	/** A closed dispute's release of its part of the invoice's hold; undefined when the hold does not change. */
+	const released = (invoice: Invoice, disputeId: string | undefined) =>
+		disputeId ? holdWithoutDispute(invoice.hold, disputeId) : undefined;
+	/** The hold releases of a closed dispute on the invoices whose amount paid does not change as well. */
+	const holdReleases = (disputeId: string, amountsChanged: ReadonlySet<string> = new Set()): TransactItem[] =>
+		[...loaded.values()].flatMap((invoice) => {
+			const hold = released(invoice, disputeId);
+			return amountsChanged.has(invoice.number) || hold === undefined
+				? []
+				: holdOnInvoice(tableName, invoice, hold, audit("dispute_closed"));
+		});
+	const reversalItems = (amount: number, type: "refund" | "chargeback", closedDispute?: string): TransactItem[] => {
+		const reversal = allocateReversal(payment, amount);
+		const items: TransactItem[] = [];
+		const touched = new Set<string>();
+		for (const part of reversal.fromInvoices) {
+			const invoice = loaded.get(part.invoiceNumber);
+			if (!invoice) continue;
+			touched.add(part.invoiceNumber);
+			const hold = released(invoice, closedDispute);
+			items.push(
+				...paymentOnInvoice(tableName, invoice, { paidDelta: -part.amount, ...(hold === undefined ? {} : { hold }) }, audit(type)),
+			);
+			items.push(
+				ledgerEntryPut(tableName, {
+					accountId: invoice.accountId,
+					type,
+					amount: part.amount,
+					currency: payment.currency,
+					reference: `${ref} ${type} <- ${invoice.number}`,
+					at,
+				}),
+			);
+		}
+		if (closedDispute) items.push(...holdReleases(closedDispute, touched));
+		const booked = reversal.fromCredit + reversal.fromInvoices.reduce((acc, p) => acc + p.amount, 0);
+		if (payment.accountId && booked > 0) {
+			if (reversal.fromCredit > 0) {
+				items.push(
+					ledgerEntryPut(tableName, {
+						accountId: payment.accountId,
+						type,
+						amount: reversal.fromCredit,
+						currency: payment.currency,
+						reference: `${ref} ${type} of account credit`,
+						at,
+					}),
+				);
+			}
+			items.push(balanceChange(tableName, { accountId: payment.accountId, balanceDelta: booked, creditDelta: -reversal.fromCredit }));
+		}
+		return items;
+	};
+	switch (adjustment.kind) {
+		case "refund": {
+			const amount = Math.min(adjustment.refundedTotal, payment.amount) - payment.refundedAmount;
+			if (amount <= 0) return noChange;
+			return {
+				outcome: "refunded",
+				amount,
+				invoiceNumbers: allocateReversal(payment, amount).fromInvoices.map((p) => p.invoiceNumber),
+				items: [refundOnPayment(tableName, payment, amount), ...reversalItems(amount, "refund")],
+			};
+		}
+		case "dispute_opened": {
+			if (payment.dispute?.disputeId === adjustment.disputeId) return noChange;
+			const reason = `dispute ${adjustment.disputeId} (${adjustment.reason}) on ${ref}`;
+			const dispute = {
+				disputeId: adjustment.disputeId,
+				status: "open" as const,
+				amount: adjustment.amount,
+				reason: adjustment.reason,
+				since: adjustment.occurredAt,
+			};
+			return {
+				outcome: "dispute_opened",
+				amount: adjustment.amount,
+				invoiceNumbers: [...loaded.keys()],
+				items: [
+					disputeOpenedOnPayment(tableName, payment, dispute),
+					...[...loaded.values()].flatMap((invoice) => {
+						const hold = holdWithDispute(invoice.hold, adjustment.disputeId, reason, adjustment.occurredAt);
+						return hold ? holdOnInvoice(tableName, invoice, hold, audit("dispute_opened")) : [];
+					}),
+				],
+			};
+		}
+		case "dispute_closed": {
+			if (payment.dispute && payment.dispute.status !== "open") return noChange;
+			const dispute = {
+				disputeId: adjustment.disputeId,
+				status: adjustment.outcome,
+				amount: adjustment.amount,
+				reason: payment.dispute?.reason ?? "unspecified",
+				since: payment.dispute?.since ?? adjustment.occurredAt,
+			};
+			const lost = adjustment.outcome === "lost";
+			const amount = lost ? Math.min(adjustment.amount, payment.amount - payment.refundedAmount - payment.chargebackAmount) : 0;
+			return {
+				outcome: lost ? "dispute_lost" : "dispute_won",
+				amount,
+				invoiceNumbers: [...loaded.keys()],
+				items: [
+					disputeClosedOnPayment(tableName, payment, dispute, amount),
+					...(lost ? reversalItems(amount, "chargeback", adjustment.disputeId) : holdReleases(adjustment.disputeId)),
+				],
+			};
+		}
+	}
+}

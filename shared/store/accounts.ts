@@ -1,0 +1,139 @@
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type Account, accountSchema, type Charge, chargeSchema } from "../core/model.js";
+import { auditPut } from "./audit.js";
+import { keys } from "./keys.js";
+import type { TableDeps } from "./records.js";
+import type { TransactItem } from "./transact.js";
+
+/**
+ * Changes to an account: its balance (what it owes: amounts due minus credit), its credit
+ * (overpayments and credit memos the next invoice consumes) and its status.
+ */
+
+export interface BalanceChange {
+	readonly accountId: string;
+	/** Signed change of the receivable balance, minor units. */
+	readonly balanceDelta: number;
+	/** Signed change of the account's credit; negative takes credit, which must be there. */
+	readonly creditDelta?: number;
+	/** The payment's currency, checked against the account's (a payment applied without reading the account). */
+	readonly currency?: string;
+}
+
+/**
+ * The balance change as an atomic add, for changes made without reading the account (a
+ * payment webhook): the conditions check that the account exists, is in the payment's
+ * currency and has the credit taken.
+ */
+export function balanceChange(tableName: string, change: BalanceChange): TransactItem {
+	const credit = change.creditDelta ?? 0;
+	const conditions = ["attribute_exists(pk)"];
+	const values: Record<string, unknown> = { ":amount": Math.abs(change.balanceDelta) };
+	const sets = [change.balanceDelta < 0 ? "balance = balance - :amount" : "balance = balance + :amount"];
+	if (credit !== 0) {
+		sets.push(credit > 0 ? "creditBalance = if_not_exists(creditBalance, :zero) + :credit" : "creditBalance = creditBalance - :credit");
+		values[":credit"] = Math.abs(credit);
+		if (credit > 0) values[":zero"] = 0;
+		// Credit already consumed by a later invoice cannot be taken twice.
+		else conditions.push("creditBalance >= :credit");
+	}
+	if (change.currency) {
+		conditions.push("#currency = :currency");
+		values[":currency"] = change.currency;
+	}
+	return {
+		Update: {
+			TableName: tableName,
+			Key: keys.account(change.accountId),
+			UpdateExpression: `SET ${sets.join(", ")}`,
+			ConditionExpression: conditions.join(" AND "),
+			...(change.currency ? { ExpressionAttributeNames: { "#currency": "currency" } } : {}),
+			ExpressionAttributeValues: values,
+		},
+	};
+}
+
+/**
+ * The balance change on the account as read, with its audit entry: the update is
+ * conditional on the balance and credit read, so the entry's before and after are the truth.
+ */
+export function balanceChangeAsRead(
+	tableName: string,
+	account: Pick<Account, "accountId" | "balance" | "creditBalance">,
+	change: { readonly balanceDelta: number; readonly creditDelta?: number },
+	audit: { readonly action: string; readonly actor: string; readonly at: string; readonly reason?: string },
+): TransactItem[] {
+	const before = { balance: account.balance, creditBalance: account.creditBalance };
+	const after = { balance: account.balance + change.balanceDelta, creditBalance: account.creditBalance + (change.creditDelta ?? 0) };
+	return [
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.account(account.accountId),
+				UpdateExpression: "SET balance = :balance, creditBalance = :credit",
+				// An account stored before credit existed has no creditBalance: read as 0.
+				ConditionExpression:
+					account.creditBalance === 0
+						? "balance = :balanceRead AND (creditBalance = :creditRead OR attribute_not_exists(creditBalance))"
+						: "balance = :balanceRead AND creditBalance = :creditRead",
+				ExpressionAttributeValues: {
+					":balance": after.balance,
+					":credit": after.creditBalance,
+					":balanceRead": before.balance,
+					":creditRead": before.creditBalance,
+				},
+			},
+		},
+		auditPut(tableName, { subject: "account", subjectId: account.accountId, ...audit, before, after }),
+	];
+}
+
+/** A status change (active, past_due, in_collections) on the status as read, with its audit entry. */
+export function accountStatusChange(
+	tableName: string,
+	account: Pick<Account, "accountId" | "status">,
+	status: Account["status"],
+	audit: { readonly actor: string; readonly at: string; readonly reason: string },
+): TransactItem[] {
+	return [
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.account(account.accountId),
+				UpdateExpression: "SET #status = :status",
+				ConditionExpression: "#status = :before",
+				ExpressionAttributeNames: { "#status": "status" },
+				ExpressionAttributeValues: { ":status": status, ":before": account.status },
+			},
+		},
+		auditPut(tableName, {
+			subject: "account",
+			subjectId: account.accountId,
+			action: "status_changed",
+			...audit,
+			before: { status: account.status },
+			after: { status },
+		}),
+	];
+}
+
+/** Stores an account as given (demo seed and imports). */
+export async function putAccount(deps: TableDeps, account: Account): Promise<void> {
+	const parsed = accountSchema.parse(account);
+	await deps.ddb.send(
+		new PutCommand({
+			TableName: deps.tableName,
+			Item: { ...keys.account(parsed.accountId), ...keys.accountListing(parsed.accountId), ...parsed },
+		}),
+	);
+}
+
+export async function putCharge(deps: TableDeps, charge: Charge): Promise<void> {
+	const parsed = chargeSchema.parse(charge);
+	await deps.ddb.send(
+		new PutCommand({
+			TableName: deps.tableName,
+			Item: { ...keys.charge(parsed.accountId, parsed.period, parsed.chargeId), ...parsed },
+		}),
+	);
+}

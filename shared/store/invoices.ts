@@ -1,0 +1,267 @@
+import type { Invoice, InvoiceStatus } from "../core/model.js";
+import { auditPut } from "./audit.js";
+import { keys } from "./keys.js";
+import type { TransactItem } from "./transact.js";
+
+/**
+ * Every change to an invoice: one function per kind, each returning the invoice's update
+ * (conditional on the invoice as the caller read it) and its audit entry, for the caller
+ * to put into one transaction with the ledger and account items. The amount-due rule and
+ * the open-invoice index are kept here and nowhere else.
+ */
+
+/** Who changed the invoice, when and why, as its audit trail records it. */
+export interface InvoiceAudit {
+	readonly action: string;
+	readonly actor: string;
+	readonly at: string;
+	readonly reason?: string;
+}
+
+export type Hold = NonNullable<Invoice["hold"]>;
+
+type Figures = Pick<Invoice, "status" | "total" | "amountPaid" | "creditApplied" | "credited" | "amountWrittenOff">;
+
+/** The amount-due rule: total − paid − credit applied − credited − written off; a void invoice owes nothing. */
+export function amountDueOf(invoice: Figures): number {
+	if (invoice.status === "void") return 0;
+	return invoice.total - invoice.amountPaid - (invoice.creditApplied ?? 0) - (invoice.credited ?? 0) - (invoice.amountWrittenOff ?? 0);
+}
+
+/** Paid once nothing is due (a written-off invoice stays uncollectible); open or partially paid while something is. */
+function statusFor(current: InvoiceStatus, amountPaid: number, amountDue: number): InvoiceStatus {
+	if (current === "void") return "void";
+	if (amountDue <= 0) return current === "uncollectible" ? "uncollectible" : "paid";
+	return amountPaid === 0 ? "open" : "partially_paid";
+}
+
+type Changeable = Pick<
+	Invoice,
+	"status" | "amountPaid" | "amountDue" | "credited" | "creditMemoTotal" | "amountWrittenOff" | "writeOff" | "voidReason"
+> & { hold: Hold | null };
+
+/** Placeholder names of the changeable fields: `:due`, and `:expectedDue` for the value as read. */
+const PLACEHOLDER: Record<keyof Changeable, string> = {
+	status: "status",
+	amountPaid: "paid",
+	amountDue: "due",
+	credited: "credited",
+	creditMemoTotal: "memoTotal",
+	amountWrittenOff: "writtenOff",
+	writeOff: "writeOff",
+	voidReason: "voidReason",
+	hold: "hold",
+};
+
+const capitalized = (s: string) => `${s[0]?.toUpperCase() ?? ""}${s.slice(1)}`;
+
+/**
+ * The update that sets `next` on the invoice as read: each field it sets must still hold
+ * the value read (a concurrent change makes the transaction fail and the caller re-read),
+ * and an invoice with nothing due leaves the open-invoice index, one with something due
+ * is (back) in it. The audit entry records `audited` before and after.
+ */
+function invoiceUpdate(
+	tableName: string,
+	invoice: Invoice,
+	next: Partial<Changeable>,
+	audited: readonly (keyof Changeable)[],
+	audit: InvoiceAudit,
+): TransactItem[] {
+	const sets: string[] = [];
+	const removes: string[] = [];
+	const conditions: string[] = ["attribute_exists(pk)"];
+	const names: Record<string, string> = {};
+	const values: Record<string, unknown> = {};
+	for (const [field, value] of Object.entries(next) as [keyof Changeable, unknown][]) {
+		if (value === undefined) continue;
+		const name = `#${PLACEHOLDER[field]}`;
+		names[name] = field;
+		const read = invoice[field];
+		if (value === null) removes.push(name);
+		else {
+			sets.push(`${name} = :${PLACEHOLDER[field]}`);
+			values[`:${PLACEHOLDER[field]}`] = value;
+		}
+		if (read === undefined) conditions.push(`attribute_not_exists(${name})`);
+		else {
+			conditions.push(`${name} = :expected${capitalized(PLACEHOLDER[field])}`);
+			values[`:expected${capitalized(PLACEHOLDER[field])}`] = read;
+		}
+	}
+	if (next.amountDue !== undefined) {
+		if (next.amountDue > 0) {
+			const open = keys.openInvoice(invoice.dueDate, invoice.number);
+			sets.push("gsi2pk = :gsi2pk", "gsi2sk = :gsi2sk");
+			Object.assign(values, { ":gsi2pk": open.gsi2pk, ":gsi2sk": open.gsi2sk });
+		} else removes.push("gsi2pk", "gsi2sk");
+	}
+	const before: Record<string, unknown> = {};
+	const after: Record<string, unknown> = {};
+	for (const field of audited) {
+		before[field] = invoice[field] ?? (field === "hold" ? null : 0);
+		after[field] = next[field] !== undefined ? next[field] : before[field];
+	}
+	const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""]
+		.filter(Boolean)
+		.join(" ");
+	return [
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.invoice(invoice.number),
+				UpdateExpression: expression,
+				ConditionExpression: conditions.join(" AND "),
+				ExpressionAttributeNames: names,
+				ExpressionAttributeValues: values,
+			},
+		},
+		auditPut(tableName, { subject: "invoice", subjectId: invoice.number, ...audit, before, after }),
+	];
+}
+
+/** Figures after money moves on the invoice, by the amount-due rule. */
+function refigured(invoice: Invoice, change: Partial<Pick<Invoice, "amountPaid" | "credited" | "amountWrittenOff">>) {
+	const merged = { ...invoice, ...change };
+	const amountDue = amountDueOf(merged);
+	return { ...change, amountDue, status: statusFor(invoice.status, merged.amountPaid, amountDue) };
+}
+
+/**
+ * A payment applied (positive) or reversed by a refund or chargeback (negative), with the
+ * invoice's hold set or released in the same write when `hold` is given (DynamoDB takes one
+ * write per item and transaction).
+ */
+export function paymentOnInvoice(
+	tableName: string,
+	invoice: Invoice,
+	change: { readonly paidDelta: number; readonly hold?: Hold | null },
+	audit: InvoiceAudit,
+): TransactItem[] {
+	const next = { ...refigured(invoice, { amountPaid: invoice.amountPaid + change.paidDelta }), hold: change.hold };
+	const audited: (keyof Changeable)[] = ["status", "amountPaid", "amountDue"];
+	return invoiceUpdate(tableName, invoice, next, change.hold === undefined ? audited : [...audited, "hold"], audit);
+}
+
+/** Sets or releases (null) the invoice's hold: dunning passes an invoice on hold by. */
+export function holdOnInvoice(tableName: string, invoice: Invoice, hold: Hold | null, audit: InvoiceAudit): TransactItem[] {
+	return invoiceUpdate(tableName, invoice, { hold }, ["hold"], audit);
+}
+
+/**
+ * Pays off an invoice presumed open, unpaid and due exactly `amount` without reading it
+ * first: the conditions check the presumption (customer, currency, status, nothing paid,
+ * exactly this due), so the usual payment costs one transaction.
+ */
+export function presumedFullPaymentOnInvoice(
+	tableName: string,
+	application: { readonly invoiceNumber: string; readonly amount: number; readonly accountId: string; readonly currency: string },
+	audit: InvoiceAudit,
+): TransactItem[] {
+	const { amount } = application;
+	return [
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.invoice(application.invoiceNumber),
+				UpdateExpression: "SET amountPaid = :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
+				ConditionExpression:
+					"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency",
+				ExpressionAttributeNames: { "#status": "status" },
+				ExpressionAttributeValues: {
+					":amount": amount,
+					":zero": 0,
+					":open": "open",
+					":paid": "paid",
+					":account": application.accountId,
+					":currency": application.currency,
+				},
+			},
+		},
+		auditPut(tableName, {
+			subject: "invoice",
+			subjectId: application.invoiceNumber,
+			...audit,
+			before: { status: "open", amountPaid: 0, amountDue: amount },
+			after: { status: "paid", amountPaid: amount, amountDue: 0 },
+		}),
+	];
+}
+
+/** A credit memo of `amount`, of which `appliedToInvoice` reduces what is due (the rest became account credit). */
+export function creditMemoOnInvoice(
+	tableName: string,
+	invoice: Invoice,
+	memo: { readonly amount: number; readonly appliedToInvoice: number },
+	audit: InvoiceAudit,
+): TransactItem[] {
+	const next = {
+		...refigured(invoice, { credited: (invoice.credited ?? 0) + memo.appliedToInvoice }),
+		creditMemoTotal: (invoice.creditMemoTotal ?? 0) + memo.amount,
+	};
+	return invoiceUpdate(tableName, invoice, next, ["status", "amountDue", "credited"], audit);
+}
+
+/** Voids the invoice: it owes nothing, its number stays used, the reason is kept. */
+export function voidOnInvoice(tableName: string, invoice: Invoice, reason: string, audit: InvoiceAudit): TransactItem[] {
+	return invoiceUpdate(tableName, invoice, { status: "void", amountDue: 0, voidReason: reason }, ["status", "amountDue"], audit);
+}
+
+/** Writes off what is due: the invoice becomes uncollectible, the amount adds to what was written off before. */
+export function writeOffOnInvoice(
+	tableName: string,
+	invoice: Invoice,
+	writeOff: { readonly reason: string; readonly at: string },
+	audit: InvoiceAudit,
+): TransactItem[] {
+	const next = {
+		status: "uncollectible" as const,
+		amountDue: 0,
+		amountWrittenOff: (invoice.amountWrittenOff ?? 0) + invoice.amountDue,
+		writeOff,
+	};
+	return invoiceUpdate(tableName, invoice, next, ["status", "amountDue", "amountWrittenOff"], audit);
+}
+
+/**
+ * A finalized invoice: the invoice under its number (in the open-invoice index while
+ * something is due), the account's period guard (one invoice per account and period) and
+ * the invoice's audit entry. The series advance, ledger entry and account update go in the
+ * same transaction (`finalizeInvoiceItems` in invoicing).
+ */
+export function issuedInvoice(tableName: string, invoice: Invoice, audit: InvoiceAudit): TransactItem[] {
+	return [
+		{
+			Put: {
+				TableName: tableName,
+				Item: { ...keys.invoiceForPeriod(invoice.accountId, invoice.period), invoiceNumber: invoice.number },
+				ConditionExpression: "attribute_not_exists(pk)",
+			},
+		},
+		{
+			Put: {
+				TableName: tableName,
+				Item: {
+					...keys.invoice(invoice.number),
+					...keys.invoiceListing(invoice.period, invoice.number),
+					...(invoice.amountDue > 0 ? keys.openInvoice(invoice.dueDate, invoice.number) : {}),
+					...invoice,
+				},
+				ConditionExpression: "attribute_not_exists(pk)",
+			},
+		},
+		auditPut(tableName, {
+			subject: "invoice",
+			subjectId: invoice.number,
+			...audit,
+			before: null,
+			after: {
+				status: invoice.status,
+				total: invoice.total,
+				creditApplied: invoice.creditApplied ?? 0,
+				amountDue: invoice.amountDue,
+				dueDate: invoice.dueDate,
+			},
+		}),
+	];
+}

@@ -1,0 +1,222 @@
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { type Payment, paymentSchema } from "../core/model.js";
+import { GSI2, keys } from "./keys.js";
+import { parseRecord, queryAll, type TableDeps } from "./records.js";
+import { isConditionFailure, type TransactItem } from "./transact.js";
+
+/**
+ * Payment records, the raw provider events they came from, and refunds or disputes
+ * parked until their payment arrives.
+ */
+
+export async function getPayment(deps: TableDeps, provider: string, paymentId: string): Promise<Payment | undefined> {
+	const out = await deps.ddb.send(
+		new GetCommand({ TableName: deps.tableName, Key: keys.payment(provider, paymentId), ConsistentRead: true }),
+	);
+	return out.Item ? parseRecord(paymentSchema, out.Item) : undefined;
+}
+
+function paymentItem(record: Payment): Record<string, unknown> {
+	return {
+		...keys.payment(record.provider, record.paymentId),
+		...keys.paymentListing(record.receivedAt, record.provider, record.paymentId),
+		// In the unapplied queue the reconcile step and the reports read while any of it is unapplied.
+		...(record.unappliedAmount > 0 ? keys.unappliedPayment(record.receivedAt, record.provider, record.paymentId) : {}),
+		...record,
+	};
+}
+
+/** A payment recorded for the first time: a second event for the same payment fails this item's condition. */
+export function newPayment(tableName: string, record: Payment): TransactItem {
+	return { Put: { TableName: tableName, Item: paymentItem(record), ConditionExpression: "attribute_not_exists(pk)" } };
+}
+
+/** An unapplied payment now applied (the reconcile step), on the condition that nothing applied it meanwhile. */
+export function unappliedPaymentSettled(tableName: string, unapplied: Payment, settled: Payment): TransactItem {
+	return {
+		Put: {
+			TableName: tableName,
+			Item: paymentItem(settled),
+			ConditionExpression: "unappliedAmount = :expected AND appliedAmount = :zero",
+			ExpressionAttributeValues: { ":expected": unapplied.unappliedAmount, ":zero": 0 },
+		},
+	};
+}
+
+/** Money returned to the customer, cumulative, on the reversals as read. */
+export function refundOnPayment(tableName: string, payment: Payment, amount: number): TransactItem {
+	return {
+		Update: {
+			TableName: tableName,
+			Key: keys.payment(payment.provider, payment.paymentId),
+			UpdateExpression: "SET refundedAmount = :new",
+			ConditionExpression: "refundedAmount = :old AND chargebackAmount = :chargeback",
+			ExpressionAttributeValues: {
+				":new": payment.refundedAmount + amount,
+				":old": payment.refundedAmount,
+				":chargeback": payment.chargebackAmount,
+			},
+		},
+	};
+}
+
+export function disputeOpenedOnPayment(tableName: string, payment: Payment, dispute: NonNullable<Payment["dispute"]>): TransactItem {
+	return {
+		Update: {
+			TableName: tableName,
+			Key: keys.payment(payment.provider, payment.paymentId),
+			UpdateExpression: "SET dispute = :dispute",
+			ConditionExpression: "attribute_exists(pk)",
+			ExpressionAttributeValues: { ":dispute": dispute },
+		},
+	};
+}
+
+/** A dispute closed, with what a lost one took back (`chargeback`), on the reversals as read. */
+export function disputeClosedOnPayment(
+	tableName: string,
+	payment: Payment,
+	dispute: NonNullable<Payment["dispute"]>,
+	chargeback: number,
+): TransactItem {
+	return {
+		Update: {
+			TableName: tableName,
+			Key: keys.payment(payment.provider, payment.paymentId),
+			UpdateExpression: "SET dispute = :dispute, chargebackAmount = :new",
+			ConditionExpression: "chargebackAmount = :old AND refundedAmount = :refunded",
+			ExpressionAttributeValues: {
+				":dispute": dispute,
+				":new": payment.chargebackAmount + chargeback,
+				":old": payment.chargebackAmount,
+				":refunded": payment.refundedAmount,
+			},
+		},
+	};
+}
+
+/** A provider's event as received, stored once (its id is the idempotency key) and kept for audit. */
+export interface ProviderEvent {
+	readonly provider: string;
+	readonly eventId: string;
+	readonly eventType: string;
+	readonly rawBody: string;
+}
+
+export type EventHandling =
+	| { readonly handling: "payment"; readonly paymentId: string }
+	| { readonly handling: "parked"; readonly paymentId: string }
+	| { readonly handling: "adjustment"; readonly paymentId: string; readonly outcome: string }
+	| { readonly handling: "ignored" };
+
+/** The event's record; a redelivery fails its condition, which is how a duplicate is recognised. */
+export function storedEvent(tableName: string, event: ProviderEvent, handling: EventHandling): TransactItem {
+	return {
+		Put: {
+			TableName: tableName,
+			Item: { ...keys.webhookEvent(event.provider, event.eventId), ...event, storedAt: new Date().toISOString(), ...handling },
+			ConditionExpression: "attribute_not_exists(pk)",
+		},
+	};
+}
+
+/** Stores an event that carries no payment; false when it was stored before (a redelivery). */
+export async function storeIgnoredEvent(deps: TableDeps, event: ProviderEvent): Promise<boolean> {
+	try {
+		await deps.ddb.send(
+			new PutCommand(storedEvent(deps.tableName, event, { handling: "ignored" }).Put as ConstructorParameters<typeof PutCommand>[0]),
+		);
+		return true;
+	} catch (err) {
+		if (isConditionFailure(err)) return false;
+		throw err;
+	}
+}
+
+/** Checked by the transaction that records a payment: no refund or dispute is parked for it. */
+export function nothingParkedFor(tableName: string, provider: string, paymentId: string): TransactItem {
+	return {
+		ConditionCheck: { TableName: tableName, Key: keys.parkedMarker(provider, paymentId), ConditionExpression: "attribute_not_exists(pk)" },
+	};
+}
+
+/** A refund or dispute whose payment has not arrived, as parked with its event. */
+export const parkedEventSchema = z.object({
+	adjustment: z.looseObject({ provider: z.string(), eventId: z.string(), paymentId: z.string(), occurredAt: z.string() }),
+	eventType: z.string(),
+	rawBody: z.string(),
+});
+export type ParkedEvent<A> = { readonly adjustment: A; readonly eventType: string; readonly rawBody: string };
+
+/**
+ * Parks an adjustment under its payment, with the marker the payment's own transaction
+ * checks (it stays after the parked events are applied: the payment is then recorded).
+ */
+export function parkedAdjustment<A extends z.infer<typeof parkedEventSchema>["adjustment"]>(
+	tableName: string,
+	parked: ParkedEvent<A>,
+): TransactItem[] {
+	const { provider, paymentId, occurredAt, eventId } = parked.adjustment;
+	return [
+		{
+			Put: {
+				TableName: tableName,
+				Item: {
+					...keys.parkedEvent(provider, paymentId, occurredAt, eventId),
+					...keys.parkedListing(provider, paymentId, occurredAt, eventId),
+					...parked,
+				},
+			},
+		},
+		{ Put: { TableName: tableName, Item: keys.parkedMarker(provider, paymentId) } },
+	];
+}
+
+/** Takes a parked adjustment off the queue as it is applied, so it takes effect once, and notes the outcome on its event. */
+export function parkedAdjustmentApplied(
+	tableName: string,
+	adjustment: z.infer<typeof parkedEventSchema>["adjustment"],
+	outcome: string,
+): TransactItem[] {
+	const { provider, paymentId, occurredAt, eventId } = adjustment;
+	return [
+		{
+			Delete: {
+				TableName: tableName,
+				Key: keys.parkedEvent(provider, paymentId, occurredAt, eventId),
+				ConditionExpression: "attribute_exists(pk)",
+			},
+		},
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.webhookEvent(provider, eventId),
+				UpdateExpression: "SET handling = :done, outcome = :outcome",
+				ExpressionAttributeValues: { ":done": "adjustment", ":outcome": outcome },
+			},
+		},
+	];
+}
+
+/** Parked adjustments, oldest first: of one payment, or of every payment. */
+export async function listParkedEvents(
+	deps: TableDeps,
+	payment?: { readonly provider: string; readonly paymentId: string },
+): Promise<z.infer<typeof parkedEventSchema>[]> {
+	const items = payment
+		? await queryAll(deps, {
+				KeyConditionExpression: "pk = :pk AND begins_with(sk, :events)",
+				ExpressionAttributeValues: {
+					":pk": keys.parkedEvent(payment.provider, payment.paymentId, "", "").pk,
+					":events": keys.parkedEventPrefix,
+				},
+				ConsistentRead: true,
+			})
+		: await queryAll(deps, {
+				IndexName: GSI2,
+				KeyConditionExpression: "gsi2pk = :pk",
+				ExpressionAttributeValues: { ":pk": keys.parkedListing("", "", "", "").gsi2pk },
+			});
+	return items.map((item) => parseRecord(parkedEventSchema, item));
+}
