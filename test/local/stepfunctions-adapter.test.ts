@@ -1,17 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-	adaptForLocalEngine,
-	batchItems,
-	type JsonObject,
-	type JsonValue,
-	MissingSubstitutionError,
-	type ReadJson,
-	substituteDefinition,
-	UnsupportedDefinitionError,
-} from "../../local/emulator/stepfunctions/adapter.js";
+import { adaptForLocalEngine } from "../../local/emulator/stepfunctions/adapter.js";
+import { batchItems } from "../../local/emulator/stepfunctions/batching.js";
+import { UnsupportedDefinitionError } from "../../local/emulator/stepfunctions/definition-errors.js";
 import { compileStateMachine, type InvokeFunction, startLocalExecution } from "../../local/emulator/stepfunctions/engine.js";
 import type { HistoryEvent } from "../../local/emulator/stepfunctions/history.js";
+import type { JsonObject, JsonValue } from "../../local/emulator/stepfunctions/json.js";
+import type { ReadJson } from "../../local/emulator/stepfunctions/local-states.js";
+import { MissingSubstitutionError, substituteDefinition } from "../../local/emulator/stepfunctions/substitutions.js";
 
 const fn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 const identity = {

@@ -1,16 +1,10 @@
 import "./polyfill.js";
 import { randomUUID } from "node:crypto";
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
-import {
-	type AdaptedDefinition,
-	isJsonObject,
-	type JsonObject,
-	type JsonValue,
-	type LocalTaskHandler,
-	type TaskResource,
-	toJsonValue,
-} from "./adapter.js";
+import type { AdaptedDefinition, TaskResource } from "./adapter.js";
 import { causeString, type HistoryEvent, HistoryRecorder, type TerminalStatus } from "./history.js";
+import { isJsonObject, type JsonObject, type JsonValue, toJsonValue } from "./json.js";
+import type { LocalTaskHandler } from "./local-states.js";
 
 /** Runs a Lambda function: `invoke(functionArn, payload)` resolves with its JSON result or rejects with its error (whose `name` is the error type). */
 export type InvokeFunction = (functionArn: string, payload: unknown) => Promise<unknown>;

@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type AdaptedDefinition, adaptForLocalEngine, isJsonObject, type JsonValue, type ReadJson } from "./adapter.js";
+import { type AdaptedDefinition, adaptForLocalEngine } from "./adapter.js";
 import { compileStateMachine, type InvokeFunction, type LocalExecution, type LocalStateMachine, startLocalExecution } from "./engine.js";
 import type { HistoryEvent } from "./history.js";
+import { isJsonObject, type JsonValue } from "./json.js";
+import type { ReadJson } from "./local-states.js";
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./store.js";
 
 /**

@@ -1,0 +1,136 @@
+/** Per-execution local handlers: run the states the adapter inserts for each Distributed Map. */
+
+import { batchItems, selectItems } from "./batching.js";
+import { isJsonObject, isPositiveInteger, type JsonValue, toJsonValue } from "./json.js";
+import { EXCEED_THRESHOLD, ITEM_READER_FAILED, namedError, runtimeError } from "./local-state-errors.js";
+import { type DistributedMapPlan, type ExecutionScope, LOCAL_CONTEXT_KEY, type LocalTaskHandler, type ReadJson } from "./local-states.js";
+
+interface IterationOutcome {
+	readonly ok: boolean;
+	readonly value: JsonValue;
+	readonly items: number;
+}
+
+interface MapRun {
+	readonly outcomes: (IterationOutcome | undefined)[];
+	readonly percentage: number | undefined;
+	readonly count: number | undefined;
+}
+
+function optionalNumber(value: JsonValue | undefined, what: string, check: (n: number) => boolean): number | undefined {
+	if (value === undefined) return undefined;
+	if (typeof value !== "number" || !check(value)) throw runtimeError(`${what} evaluated to ${JSON.stringify(value)}`);
+	return value;
+}
+
+export function createScope(plans: readonly DistributedMapPlan[], readJson: ReadJson | undefined): ExecutionScope {
+	const exposed: Record<string, { items: JsonValue[] }> = {};
+	const runs = new Map<string, MapRun>();
+	const taskHandlers: Record<string, LocalTaskHandler> = {};
+
+	for (const plan of plans) {
+		const countItems = (value: JsonValue | undefined): number =>
+			plan.batcher && isJsonObject(value) && Array.isArray(value.Items) ? value.Items.length : 1;
+
+		taskHandlers[plan.prepare] = async (input) => {
+			const params = isJsonObject(input) ? input : {};
+			let items: JsonValue[];
+			if (plan.hasReader) {
+				const reader = isJsonObject(params.reader) ? params.reader : {};
+				const { Bucket: bucket, Key: key } = reader;
+				if (typeof bucket !== "string" || typeof key !== "string") {
+					throw namedError(
+						ITEM_READER_FAILED,
+						`ItemReader Bucket and Key must be strings (got ${JSON.stringify({ Bucket: bucket, Key: key })})`,
+					);
+				}
+				if (!readJson) throw namedError(ITEM_READER_FAILED, "the embedded engine was started without readJson");
+				let data: unknown;
+				try {
+					data = await readJson(bucket, key);
+				} catch (err) {
+					throw namedError(
+						ITEM_READER_FAILED,
+						`Attempt to read s3://${bucket}/${key} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+					);
+				}
+				if (!Array.isArray(data)) throw namedError(ITEM_READER_FAILED, `s3://${bucket}/${key} does not hold a JSON array`);
+				items = toJsonValue(data) as JsonValue[];
+				const maxItems =
+					plan.readerMaxItems ?? optionalNumber(params.readerMaxItems, "ItemReader.ReaderConfig.MaxItemsPath", isPositiveInteger);
+				if (maxItems !== undefined) items = items.slice(0, maxItems);
+			} else {
+				if (!Array.isArray(params.items)) throw runtimeError(`ItemsPath of Map "${plan.mapName}" must point to an array`);
+				items = params.items;
+			}
+			if (plan.selector !== undefined) items = await selectItems(plan.selector, params.effective ?? null, items);
+			if (plan.batcher) {
+				const maxItemsPerBatch =
+					plan.batcher.maxItemsPerBatch ?? optionalNumber(params.maxItemsPerBatch, "ItemBatcher.MaxItemsPerBatchPath", isPositiveInteger);
+				const maxInputBytesPerBatch =
+					plan.batcher.maxInputBytesPerBatch ??
+					optionalNumber(params.maxInputBytesPerBatch, "ItemBatcher.MaxInputBytesPerBatchPath", isPositiveInteger);
+				items = batchItems(items, {
+					...(maxItemsPerBatch !== undefined ? { maxItemsPerBatch } : {}),
+					...(maxInputBytesPerBatch !== undefined ? { maxInputBytesPerBatch } : {}),
+					...(params.batchInput !== undefined ? { batchInput: params.batchInput } : {}),
+				});
+			}
+			const percentage =
+				plan.toleratedFailurePercentage ??
+				optionalNumber(params.toleratedFailurePercentage, "ToleratedFailurePercentagePath", (n) => n >= 0 && n <= 100);
+			const count =
+				plan.toleratedFailureCount ??
+				optionalNumber(params.toleratedFailureCount, "ToleratedFailureCountPath", (n) => Number.isInteger(n) && n >= 0);
+			exposed[plan.key] = { items };
+			runs.set(plan.key, { outcomes: new Array<IterationOutcome | undefined>(items.length).fill(undefined), percentage, count });
+			return null;
+		};
+
+		const record = (ok: boolean) => async (input: JsonValue) => {
+			const run = runs.get(plan.key);
+			if (!run || !isJsonObject(input) || typeof input.index !== "number")
+				throw runtimeError(`no running Map "${plan.mapName}" to record an item in`);
+			const value = ok ? (Array.isArray(input.output) ? (input.output[0] ?? null) : null) : (input.error ?? null);
+			run.outcomes[input.index] = { ok, value, items: countItems(input.value) };
+			return null;
+		};
+		taskHandlers[plan.record] = record(true);
+		taskHandlers[plan.recordFailed] = record(false);
+
+		taskHandlers[plan.check] = async () => {
+			const run = runs.get(plan.key);
+			runs.delete(plan.key);
+			delete exposed[plan.key];
+			if (!run) throw runtimeError(`no running Map "${plan.mapName}" to check`);
+			let total = 0;
+			let failed = 0;
+			const results: JsonValue[] = [];
+			for (let i = 0; i < run.outcomes.length; i++) {
+				const outcome = run.outcomes[i] ?? {
+					ok: false,
+					value: { Error: "States.Runtime", Cause: "the iteration left no result" },
+					items: 1,
+				};
+				total += outcome.items;
+				if (!outcome.ok) failed += outcome.items;
+				results.push(outcome.value);
+			}
+			const limits: string[] = [];
+			if (run.percentage !== undefined) limits.push(`${run.percentage}%`);
+			if (run.count !== undefined) limits.push(`${run.count} items`);
+			const exceeded =
+				(run.percentage !== undefined && total > 0 && (failed * 100) / total > run.percentage) ||
+				(run.count !== undefined && failed > run.count) ||
+				(run.percentage === undefined && run.count === undefined && failed > 0);
+			if (exceeded) {
+				throw namedError(
+					EXCEED_THRESHOLD,
+					`The specified tolerated failure threshold was exceeded: ${failed} of ${total} items failed (tolerated: ${limits.join(" or ") || "none"})`,
+				);
+			}
+			return results;
+		};
+	}
+	return { taskHandlers, context: { [LOCAL_CONTEXT_KEY]: exposed } };
+}
