@@ -5,11 +5,11 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Account, Charge } from "../../shared/core/model.js";
 import { formatMoney } from "../../shared/core/money.js";
 import { addDays } from "../../shared/core/period.js";
-import { readObjectBytes } from "../../shared/delivery/email-delivery.js";
 import { printBatchKeys } from "../../shared/delivery/print-batch.js";
 import { createCreditMemo } from "../../shared/invoicing/credit-memos.js";
 import { issueStatements } from "../../shared/invoicing/statements.js";
 import { sellerConfig } from "../../shared/platform/config.js";
+import { readObjectBytes } from "../../shared/platform/s3-objects.js";
 import { getInvoice, getInvoiceNumberForPeriod } from "../../shared/store/records.js";
 import type { SeedResult } from "./seed.js";
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { readObjectBytes } from "../../shared/delivery/email-delivery.js";
+import { readObjectBytes } from "../../shared/platform/s3-objects.js";
 
 /**
  * The S3 server stores objects under its own file names; the period's PDFs and reports

@@ -1,19 +1,16 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import MailComposer from "nodemailer/lib/mail-composer";
 import { toCsvText } from "../core/csv.js";
-import { BillingError, TransientError, ValidationError } from "../core/errors.js";
-import type { Account, Invoice } from "../core/model.js";
+import { ValidationError } from "../core/errors.js";
+import type { Account, CaseInvoice, CollectionsCase, Invoice } from "../core/model.js";
 import { formatMoney } from "../core/money.js";
 import { daysBetween } from "../core/period.js";
 import type { DunningStageConfig, SellerConfig } from "../platform/config.js";
-import { auditPut } from "../store/audit.js";
-import { GSI1, GSI2, keys, withoutKeys } from "../store/keys.js";
-import { ledgerEntryPut } from "../store/ledger.js";
-import { getAccount, getInvoice, listAccounts, listInvoicesOfAccount, queryAll, type TableDeps } from "../store/records.js";
-import { dunningRecords } from "./dunning.js";
+import { accountStatusChange } from "../store/accounts.js";
+import { dunningRecords, listCasesOfMonth, openCaseOf, putCollectionsCase } from "../store/collections.js";
+import { getAccount, listAccounts, listInvoicesOfAccount, type TableDeps } from "../store/records.js";
+import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
 
 export interface CollectionsDeps extends TableDeps {
 	readonly s3: S3Client;
@@ -24,31 +21,6 @@ export interface CollectionsDeps extends TableDeps {
 	readonly collectionsEmail: string;
 	/** Who or what the audit trail names for status changes; the billing cycle when absent. */
 	readonly actor?: string;
-}
-
-export interface CaseInvoice {
-	readonly number: string;
-	readonly total: number;
-	readonly amountDue: number;
-	readonly dueDate: string;
-	readonly daysOverdue: number;
-	readonly dunning: readonly { readonly stage: string; readonly status: string; readonly asOf: string }[];
-}
-
-/** What the collections agency works from: who, how to reach them, what is owed and what was already tried. */
-export interface CollectionsCase {
-	readonly caseId: string;
-	readonly accountId: string;
-	readonly status: "open" | "closed";
-	readonly openedOn: string;
-	readonly updatedOn: string;
-	readonly closedOn?: string;
-	readonly closedReason?: string;
-	readonly contact: { readonly name: string; readonly email: string; readonly addressLines: readonly string[] };
-	readonly currency: string;
-	/** Sum of the open invoices' amounts due, minor units. */
-	readonly amountDue: number;
-	readonly invoices: readonly CaseInvoice[];
 }
 
 export interface CollectionsResult {
@@ -101,11 +73,15 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
 		if (collect) {
 			inCollections.push(account.accountId);
 			const snapshot = await caseSnapshot(deps, account, asOf, open);
-			const written = await putCase(deps, snapshot, open === undefined);
+			const written = await putCollectionsCase(deps, snapshot, open === undefined);
 			touchedMonths.add(snapshot.openedOn.slice(0, 7));
 			if (!open && written) opened.push(snapshot);
 		} else if (open) {
-			await putCase(deps, { ...open, status: "closed", updatedOn: asOf, closedOn: asOf, closedReason: "nothing overdue any more" }, false);
+			await putCollectionsCase(
+				deps,
+				{ ...open, status: "closed", updatedOn: asOf, closedOn: asOf, closedReason: "nothing overdue any more" },
+				false,
+			);
 			closed.push(open.caseId);
 			touchedMonths.add(open.openedOn.slice(0, 7));
 		}
@@ -130,43 +106,27 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
  * the status just read (the accounts listing is an index, whose reads may lag).
  */
 async function setAccountStatus(deps: CollectionsDeps, accountId: string, status: Account["status"], reason: string): Promise<void> {
-	for (let attempt = 1; attempt <= 5; attempt++) {
-		if (attempt > 1) await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
-		const account = await getAccount(deps, accountId);
-		if (!account || account.status === status || account.status === "closed") return;
-		try {
-			await deps.ddb.send(
-				new TransactWriteCommand({
-					TransactItems: [
-						{
-							Update: {
-								TableName: deps.tableName,
-								Key: keys.account(accountId),
-								UpdateExpression: "SET #status = :status",
-								ConditionExpression: "#status = :before",
-								ExpressionAttributeNames: { "#status": "status" },
-								ExpressionAttributeValues: { ":status": status, ":before": account.status },
-							},
-						},
-						auditPut(deps.tableName, {
-							subject: "account",
-							subjectId: accountId,
-							action: "status_changed",
-							actor: deps.actor ?? "billing-cycle",
-							at: new Date().toISOString(),
-							reason,
-							before: { status: account.status },
-							after: { status },
-						}),
-					],
-				}),
-			);
-			return;
-		} catch (err) {
-			if (!(err instanceof TransactionCanceledException)) throw err;
-		}
-	}
-	throw new TransientError(`account ${accountId} kept changing while its status was set to ${status}`);
+	await withOptimisticRetry(
+		`account ${accountId}'s status could not be set to ${status}`,
+		async () => {
+			const account = await getAccount(deps, accountId);
+			if (!account || account.status === status || account.status === "closed") return;
+			try {
+				await transactWrite(
+					deps,
+					accountStatusChange(deps.tableName, account, status, {
+						actor: deps.actor ?? "billing-cycle",
+						at: new Date().toISOString(),
+						reason,
+					}),
+				);
+			} catch (err) {
+				if (!isCancelled(err)) throw err;
+				return RETRY;
+			}
+		},
+		5,
+	);
 }
 
 async function caseSnapshot(deps: TableDeps, account: Account, asOf: string, open: CollectionsCase | undefined): Promise<CollectionsCase> {
@@ -199,64 +159,6 @@ async function caseSnapshot(deps: TableDeps, account: Account, asOf: string, ope
 		amountDue: invoices.reduce((a, i) => a + i.amountDue, 0),
 		invoices,
 	};
-}
-
-/** False when a new case lost the race to another run's identical one. */
-async function putCase(deps: TableDeps, c: CollectionsCase, isNew: boolean): Promise<boolean> {
-	try {
-		await deps.ddb.send(
-			new PutCommand({
-				TableName: deps.tableName,
-				Item: {
-					...keys.collectionsCase(c.accountId, c.openedOn),
-					...keys.collectionsCaseListing(c.openedOn.slice(0, 7), c.accountId),
-					...(c.status === "open" ? keys.openCollectionsCase(c.openedOn, c.accountId) : {}),
-					...c,
-				},
-				// Two runs racing on the same day open one case, not two; a case closed earlier that day is reopened.
-				...(isNew
-					? {
-							ConditionExpression: "attribute_not_exists(pk) OR #status = :closed",
-							ExpressionAttributeNames: { "#status": "status" },
-							ExpressionAttributeValues: { ":closed": "closed" },
-						}
-					: {}),
-			}),
-		);
-		return true;
-	} catch (err) {
-		if (isNew && (err as { name?: string }).name === "ConditionalCheckFailedException") return false;
-		throw err;
-	}
-}
-
-async function openCaseOf(deps: TableDeps, accountId: string): Promise<CollectionsCase | undefined> {
-	const items = await queryAll(deps, {
-		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-		FilterExpression: "#status = :open",
-		ExpressionAttributeNames: { "#status": "status" },
-		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.collectionsCasePrefix, ":open": "open" },
-		ConsistentRead: true,
-	});
-	return items[0] ? (withoutKeys(items[0]) as unknown as CollectionsCase) : undefined;
-}
-
-export async function listOpenCases(deps: TableDeps): Promise<CollectionsCase[]> {
-	const items = await queryAll(deps, {
-		IndexName: GSI2,
-		KeyConditionExpression: "gsi2pk = :pk",
-		ExpressionAttributeValues: { ":pk": keys.openCollectionsCase("", "").gsi2pk },
-	});
-	return items.map((i) => withoutKeys(i) as unknown as CollectionsCase);
-}
-
-export async function listCasesOfMonth(deps: TableDeps, month: string): Promise<CollectionsCase[]> {
-	const items = await queryAll(deps, {
-		IndexName: GSI1,
-		KeyConditionExpression: "gsi1pk = :pk",
-		ExpressionAttributeValues: { ":pk": keys.collectionsCaseListing(month, "").gsi1pk },
-	});
-	return items.map((i) => withoutKeys(i) as unknown as CollectionsCase);
 }
 
 export const CASES_CSV_HEADER = [
@@ -332,92 +234,4 @@ async function sendCollectionsNotice(deps: CollectionsDeps, asOf: string, opened
 		new SendRawEmailCommand({ Source: deps.seller.email, Destinations: [deps.collectionsEmail], RawMessage: { Data: raw } }),
 	);
 	return deps.collectionsEmail;
-}
-
-export interface WriteOffResult {
-	readonly invoiceNumber: string;
-	readonly accountId: string;
-	readonly amount: number;
-	readonly currency: string;
-	readonly reason: string;
-}
-
-/**
- * Marks an invoice uncollectible: its amount due becomes a write_off ledger entry and leaves
- * the account's balance, all in one transaction; it leaves the open-invoice queue with it.
- */
-export async function writeOffInvoice(
-	deps: TableDeps & { readonly actor?: string },
-	number: string,
-	reason: string,
-	now = new Date(),
-): Promise<WriteOffResult> {
-	if (!reason.trim()) throw new ValidationError("a write-off needs a reason");
-	const invoice = await getInvoice(deps, number);
-	if (!invoice) throw new BillingError(`no invoice ${number}`, 404);
-	if ((invoice.status !== "open" && invoice.status !== "partially_paid") || invoice.amountDue <= 0) {
-		throw new BillingError(`invoice ${number} is ${invoice.status} with ${invoice.amountDue} due: nothing to write off`, 409);
-	}
-	const at = now.toISOString();
-	const amount = invoice.amountDue;
-	try {
-		await deps.ddb.send(
-			new TransactWriteCommand({
-				TransactItems: [
-					{
-						Update: {
-							TableName: deps.tableName,
-							Key: keys.invoice(number),
-							UpdateExpression:
-								"SET #status = :uncollectible, amountDue = :zero, amountWrittenOff = :amount, writeOff = :writeOff REMOVE gsi2pk, gsi2sk",
-							// A payment applied in between changes amountDue: the write-off must be redone on fresh figures.
-							ConditionExpression: "amountDue = :amount AND #status = :statusRead",
-							ExpressionAttributeNames: { "#status": "status" },
-							ExpressionAttributeValues: {
-								":uncollectible": "uncollectible",
-								":zero": 0,
-								":amount": amount,
-								":statusRead": invoice.status,
-								":writeOff": { reason, at },
-							},
-						},
-					},
-					auditPut(deps.tableName, {
-						subject: "invoice",
-						subjectId: number,
-						action: "written_off",
-						actor: deps.actor ?? "billing-cycle",
-						// When the change was made; the write-off itself is booked on `at`.
-						at: new Date().toISOString(),
-						reason: `${reason} (booked ${at.slice(0, 10)})`,
-						before: { status: invoice.status, amountDue: amount },
-						after: { status: "uncollectible", amountDue: 0, amountWrittenOff: amount },
-					}),
-					ledgerEntryPut(deps.tableName, {
-						accountId: invoice.accountId,
-						type: "write_off",
-						amount: -amount,
-						currency: invoice.currency,
-						reference: `${number}: ${reason}`,
-						at,
-					}),
-					{
-						Update: {
-							TableName: deps.tableName,
-							Key: keys.account(invoice.accountId),
-							UpdateExpression: "SET balance = balance - :amount",
-							ConditionExpression: "attribute_exists(pk)",
-							ExpressionAttributeValues: { ":amount": amount },
-						},
-					},
-				],
-			}),
-		);
-	} catch (err) {
-		if ((err as { name?: string }).name === "TransactionCanceledException") {
-			throw new BillingError(`invoice ${number} changed while writing it off; try again`, 409, { cause: err });
-		}
-		throw err;
-	}
-	return { invoiceNumber: number, accountId: invoice.accountId, amount, currency: invoice.currency, reason };
 }

@@ -1,14 +1,13 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { Invoice } from "../core/model.js";
+import type { DunningRecord, Invoice } from "../core/model.js";
 import { addDays, daysBetween } from "../core/period.js";
-import { readObjectBytes } from "../delivery/email-delivery.js";
 import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import { composeDunningEmail } from "../documents/invoice-email.js";
 import type { DunningStageConfig, SellerConfig } from "../platform/config.js";
-import { keys } from "../store/keys.js";
-import { listOpenInvoicesDueBy, queryAll, type TableDeps } from "../store/records.js";
+import { readObjectBytes } from "../platform/s3-objects.js";
+import { claimDunningStage, countNoticesSent, dunningRecords, finishDunningStage, supersedeDunningStage } from "../store/collections.js";
+import { listOpenInvoicesDueBy, type TableDeps } from "../store/records.js";
 import { type CollectionsResult, reconcileCollections } from "./cases.js";
 
 export interface DunningDeps extends TableDeps {
@@ -36,16 +35,6 @@ export interface EscalationResult {
 	readonly accountsSentToCollections: readonly string[];
 	readonly failed: number;
 	readonly collections: CollectionsResult;
-}
-
-export interface DunningRecord {
-	readonly invoiceNumber: string;
-	readonly accountId: string;
-	readonly stage: string;
-	/** sending → sent | failed; superseded when a higher stage went out instead. */
-	readonly status: "sending" | "sent" | "failed" | "superseded";
-	readonly daysOverdue: number;
-	readonly asOf: string;
 }
 
 /**
@@ -77,12 +66,12 @@ export async function escalateOverdueAccounts(deps: DunningDeps, asOf: string): 
 		const pending = stages.filter((s) => daysOverdue >= s.daysOverdue && !history.some((h) => h.stage === s.stage));
 		const stage = pending.at(-1);
 		if (!stage) continue;
-		if ((await emailsInWindow(deps, invoice.accountId, asOf)) >= DUNNING_CAP.emails) {
+		if ((await countNoticesSent(deps, invoice.accountId, addDays(asOf, 1 - DUNNING_CAP.days), asOf)) >= DUNNING_CAP.emails) {
 			deferredByCap += 1;
 			continue;
 		}
-		if (!(await claimStage(deps, invoice, stage.stage, daysOverdue, asOf))) continue;
-		for (const lower of pending.slice(0, -1)) await supersede(deps, invoice, lower.stage, daysOverdue, asOf);
+		if (!(await claimDunningStage(deps, invoice, stage.stage, daysOverdue, asOf))) continue;
+		for (const lower of pending.slice(0, -1)) await supersedeDunningStage(deps, invoice, lower.stage, daysOverdue, asOf);
 		if (await sendNotice(deps, invoice, stage.stage, daysOverdue)) noticesSent[stage.stage] = (noticesSent[stage.stage] ?? 0) + 1;
 		else failed += 1;
 	}
@@ -99,111 +88,12 @@ export async function escalateOverdueAccounts(deps: DunningDeps, asOf: string): 
 	};
 }
 
-export async function dunningRecords(deps: TableDeps, invoiceNumber: string): Promise<DunningRecord[]> {
-	const items = await queryAll(deps, {
-		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-		ExpressionAttributeValues: { ":pk": keys.invoice(invoiceNumber).pk, ":prefix": "DUNNING#" },
-		ConsistentRead: true,
-	});
-	return items.map((i) => ({
-		invoiceNumber: String(i.invoiceNumber),
-		accountId: String(i.accountId),
-		stage: String(i.stage),
-		status: i.status as DunningRecord["status"],
-		daysOverdue: Number(i.daysOverdue),
-		asOf: String(i.asOf),
-	}));
-}
-
-async function emailsInWindow(deps: TableDeps, accountId: string, asOf: string): Promise<number> {
-	const items = await queryAll(deps, {
-		KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-		ExpressionAttributeValues: {
-			":pk": keys.account(accountId).pk,
-			":from": `${keys.dunningSentPrefix}${addDays(asOf, 1 - DUNNING_CAP.days)}`,
-			":to": `${keys.dunningSentPrefix}${asOf}#\uffff`,
-		},
-		ConsistentRead: true,
-	});
-	return items.length;
-}
-
-/** The stage record and the account's sent-log entry are written together, so the cap sees every claim. */
-async function claimStage(deps: DunningDeps, invoice: Invoice, stage: string, daysOverdue: number, asOf: string): Promise<boolean> {
-	try {
-		await deps.ddb.send(
-			new TransactWriteCommand({
-				TransactItems: [
-					{
-						Put: {
-							TableName: deps.tableName,
-							Item: { ...keys.dunning(invoice.number, stage), ...record(invoice, stage, "sending", daysOverdue, asOf) },
-							ConditionExpression: "attribute_not_exists(pk)",
-						},
-					},
-					{
-						Put: {
-							TableName: deps.tableName,
-							Item: {
-								...keys.dunningSent(invoice.accountId, asOf, invoice.number, stage),
-								invoiceNumber: invoice.number,
-								stage,
-								asOf,
-							},
-						},
-					},
-				],
-			}),
-		);
-		return true;
-	} catch (err) {
-		if ((err as { name?: string }).name === "TransactionCanceledException") return false;
-		throw err;
-	}
-}
-
-async function supersede(deps: DunningDeps, invoice: Invoice, stage: string, daysOverdue: number, asOf: string): Promise<void> {
-	try {
-		await deps.ddb.send(
-			new PutCommand({
-				TableName: deps.tableName,
-				Item: { ...keys.dunning(invoice.number, stage), ...record(invoice, stage, "superseded", daysOverdue, asOf) },
-				ConditionExpression: "attribute_not_exists(pk)",
-			}),
-		);
-	} catch (err) {
-		if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
-	}
-}
-
-function record(invoice: Invoice, stage: string, status: DunningRecord["status"], daysOverdue: number, asOf: string) {
-	return {
-		invoiceNumber: invoice.number,
-		accountId: invoice.accountId,
-		stage,
-		status,
-		daysOverdue,
-		asOf,
-		at: new Date().toISOString(),
-	};
-}
-
 async function sendNotice(deps: DunningDeps, invoice: Invoice, stage: string, daysOverdue: number): Promise<boolean> {
-	const key = keys.dunning(invoice.number, stage);
-	const finish = (status: string, extra: Record<string, string>) =>
-		deps.ddb.send(
-			new UpdateCommand({
-				TableName: deps.tableName,
-				Key: key,
-				UpdateExpression: `SET #status = :status${Object.keys(extra)
-					.map((k) => `, ${k} = :${k}`)
-					.join("")}`,
-				ExpressionAttributeNames: { "#status": "status" },
-				ExpressionAttributeValues: { ":status": status, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])) },
-			}),
-		);
 	if (!isDeliverableEmailAddress(invoice.billTo.email)) {
-		await finish("failed", { reason: `invalid email address ${JSON.stringify(invoice.billTo.email)}` });
+		await finishDunningStage(deps, invoice.number, stage, {
+			status: "failed",
+			reason: `invalid email address ${JSON.stringify(invoice.billTo.email)}`,
+		});
 		return false;
 	}
 	try {
@@ -212,11 +102,11 @@ async function sendNotice(deps: DunningDeps, invoice: Invoice, stage: string, da
 		const out = await deps.ses.send(
 			new SendRawEmailCommand({ Source: deps.seller.email, Destinations: [email.to], RawMessage: { Data: email.raw } }),
 		);
-		await finish("sent", { messageId: out.MessageId ?? "" });
+		await finishDunningStage(deps, invoice.number, stage, { status: "sent", messageId: out.MessageId ?? "" });
 		return true;
 	} catch (err) {
 		// At most once: a notice whose sending failed is recorded, not retried blindly.
-		await finish("failed", { reason: (err as Error).message });
+		await finishDunningStage(deps, invoice.number, stage, { status: "failed", reason: (err as Error).message });
 		return false;
 	}
 }

@@ -251,3 +251,41 @@ export const auditEntrySchema = z.object({
 	after: z.record(z.string(), z.unknown()),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+/** One dunning stage of one invoice: sending → sent | failed; superseded when a higher stage went out instead. */
+export const dunningRecordSchema = z.object({
+	invoiceNumber: z.string(),
+	accountId: z.string(),
+	stage: z.string(),
+	status: z.enum(["sending", "sent", "failed", "superseded"]),
+	daysOverdue: z.number().int(),
+	asOf: z.string(),
+});
+export type DunningRecord = z.infer<typeof dunningRecordSchema>;
+
+export const caseInvoiceSchema = z.object({
+	number: z.string(),
+	total: minorUnitsSchema,
+	amountDue: minorUnitsSchema,
+	dueDate: isoDateSchema,
+	daysOverdue: z.number().int(),
+	dunning: z.array(z.object({ stage: z.string(), status: z.string(), asOf: z.string() })),
+});
+export type CaseInvoice = z.infer<typeof caseInvoiceSchema>;
+
+/** What the collections agency works from: who, how to reach them, what is owed and what was already tried. */
+export const collectionsCaseSchema = z.object({
+	caseId: z.string(),
+	accountId: z.string(),
+	status: z.enum(["open", "closed"]),
+	openedOn: z.string(),
+	updatedOn: z.string(),
+	closedOn: z.string().optional(),
+	closedReason: z.string().optional(),
+	contact: z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) }),
+	currency: currencySchema,
+	/** Sum of the open invoices' amounts due, minor units. */
+	amountDue: minorUnitsSchema,
+	invoices: z.array(caseInvoiceSchema),
+});
+export type CollectionsCase = z.infer<typeof collectionsCaseSchema>;

@@ -7,6 +7,7 @@ import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import { composeInvoiceEmail, composeStatementEmail, type StatementAttachment } from "../documents/invoice-email.js";
 import { getStatement } from "../invoicing/statements.js";
 import type { SellerConfig } from "../platform/config.js";
+import { readObjectBytes } from "../platform/s3-objects.js";
 import { keys } from "../store/keys.js";
 import { getAccount, getInvoice, type TableDeps } from "../store/records.js";
 
@@ -37,12 +38,6 @@ async function invoiceDownloadLink(deps: DeliveryDeps, key: string): Promise<{ u
 		expiresIn: INVOICE_LINK_TTL_SECONDS,
 	});
 	return { url, expiresAt: new Date(Date.now() + INVOICE_LINK_TTL_SECONDS * 1000).toISOString().slice(0, 10) };
-}
-
-export async function readObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-	const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-	if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
-	return out.Body.transformToByteArray();
 }
 
 /**

@@ -3,9 +3,9 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { PDFDocument } from "pdf-lib";
 import { statementFilename } from "../documents/invoice-email.js";
 import { getStatement, type Statement } from "../invoicing/statements.js";
+import { readObjectBytes } from "../platform/s3-objects.js";
 import { keys } from "../store/keys.js";
 import { listAccounts, listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
-import { readObjectBytes } from "./email-delivery.js";
 
 export interface PrintBatchDeps extends TableDeps {
 	readonly s3: S3Client;

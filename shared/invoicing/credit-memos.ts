@@ -1,15 +1,16 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { BillingError, TransientError, ValidationError } from "../core/errors.js";
+import { BillingError, ValidationError } from "../core/errors.js";
 import { type CreditMemo, creditMemoSchema, type Invoice } from "../core/model.js";
 import { formatMoney } from "../core/money.js";
 import { renderCreditMemoPdf } from "../documents/credit-memo-pdf.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
+import { balanceChangeAsRead } from "../store/accounts.js";
 import { auditPut } from "../store/audit.js";
-import { GSI1, keys } from "../store/keys.js";
+import { creditMemoIssued } from "../store/credit-memos.js";
+import { creditMemoOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
-import { getAccount, getInvoice, parseRecord, queryAll, type TableDeps } from "../store/records.js";
+import { getAccount, getInvoice } from "../store/records.js";
 import { nextInSeries } from "../store/series.js";
+import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
 import type { InvoicingDeps } from "./invoices.js";
 
 export const CREDIT_MEMO_SERIES_PREFIX = "CM";
@@ -39,142 +40,86 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 		throw new ValidationError(`amount must be a positive whole number of minor units, got ${request.amount}`);
 	}
 	if (reason === "") throw new ValidationError("a credit memo needs a reason");
-	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
-		const invoice = await getInvoice(deps, request.invoiceNumber);
-		if (!invoice) throw new BillingError(`no invoice ${request.invoiceNumber}`, 404);
-		if (invoice.status === "void") throw new ValidationError(`invoice ${invoice.number} is void: nothing to credit`);
-		const creditable = creditableAmount(invoice);
-		if (request.amount > creditable) {
-			throw new ValidationError(
-				`invoice ${invoice.number} can be credited at most ${formatMoney({ amount: creditable, currency: invoice.currency })} more, not ${formatMoney({ amount: request.amount, currency: invoice.currency })}`,
-			);
-		}
-		const account = await getAccount(deps, invoice.accountId);
-		if (!account) throw new Error(`account ${invoice.accountId} of invoice ${invoice.number} does not exist`);
+	const memo = await withOptimisticRetry(
+		`could not issue a credit memo for ${request.invoiceNumber}`,
+		async () => {
+			const invoice = await getInvoice(deps, request.invoiceNumber);
+			if (!invoice) throw new BillingError(`no invoice ${request.invoiceNumber}`, 404);
+			if (invoice.status === "void") throw new ValidationError(`invoice ${invoice.number} is void: nothing to credit`);
+			const creditable = creditableAmount(invoice);
+			if (request.amount > creditable) {
+				throw new ValidationError(
+					`invoice ${invoice.number} can be credited at most ${formatMoney({ amount: creditable, currency: invoice.currency })} more, not ${formatMoney({ amount: request.amount, currency: invoice.currency })}`,
+				);
+			}
+			const account = await getAccount(deps, invoice.accountId);
+			if (!account) throw new Error(`account ${invoice.accountId} of invoice ${invoice.number} does not exist`);
 
-		const now = deps.now?.() ?? new Date();
-		const at = now.toISOString();
-		const issueDate = at.slice(0, 10);
-		const series = `${CREDIT_MEMO_SERIES_PREFIX}-${issueDate.slice(0, 4)}`;
-		const { number, advance } = await nextInSeries(deps, series);
+			const now = deps.now?.() ?? new Date();
+			const at = now.toISOString();
+			const issueDate = at.slice(0, 10);
+			const series = `${CREDIT_MEMO_SERIES_PREFIX}-${issueDate.slice(0, 4)}`;
+			const { number, advance } = await nextInSeries(deps, series);
 
-		const appliedToInvoice = Math.min(request.amount, invoice.amountDue);
-		const addedToAccountCredit = request.amount - appliedToInvoice;
-		const amountDue = invoice.amountDue - appliedToInvoice;
-		const credited = (invoice.credited ?? 0) + appliedToInvoice;
-		const creditMemoTotal = (invoice.creditMemoTotal ?? 0) + request.amount;
-		const status = amountDue === 0 && invoice.status !== "uncollectible" ? "paid" : invoice.status;
-		const memo: CreditMemo = creditMemoSchema.parse({
-			number,
-			invoiceNumber: invoice.number,
-			accountId: invoice.accountId,
-			currency: invoice.currency,
-			amount: request.amount,
-			appliedToInvoice,
-			addedToAccountCredit,
-			reason,
-			issueDate,
-			billTo: invoice.billTo,
-			pdfKey: `credit-memos/${issueDate.slice(0, 7)}/${number}.pdf`,
-			createdBy: deps.actor ?? "billing-cycle",
-			createdAt: at,
-		});
-		const actor = memo.createdBy;
-		try {
-			await deps.ddb.send(
-				new TransactWriteCommand({
-					TransactItems: [
-						advance,
-						{
-							Put: {
-								TableName: deps.tableName,
-								Item: { ...keys.creditMemo(number), ...keys.creditMemoListing(number), ...memo },
-								ConditionExpression: "attribute_not_exists(pk)",
-							},
-						},
-						{
-							Update: {
-								TableName: deps.tableName,
-								Key: keys.invoice(invoice.number),
-								UpdateExpression: `SET amountDue = :due, credited = :credited, creditMemoTotal = :memoTotal, #status = :status${amountDue === 0 ? " REMOVE gsi2pk, gsi2sk" : ""}`,
-								// Nothing paid or credited in between, or the split above would be wrong.
-								ConditionExpression: "amountDue = :dueRead AND amountPaid = :paidRead AND #status = :statusRead",
-								ExpressionAttributeNames: { "#status": "status" },
-								ExpressionAttributeValues: {
-									":due": amountDue,
-									":credited": credited,
-									":memoTotal": creditMemoTotal,
-									":status": status,
-									":dueRead": invoice.amountDue,
-									":paidRead": invoice.amountPaid,
-									":statusRead": invoice.status,
-								},
-							},
-						},
-						{
-							Update: {
-								TableName: deps.tableName,
-								Key: keys.account(account.accountId),
-								UpdateExpression: "SET balance = :balance, creditBalance = :credit",
-								ConditionExpression: "balance = :balanceRead AND creditBalance = :creditRead",
-								ExpressionAttributeValues: {
-									":balance": account.balance - request.amount,
-									":credit": account.creditBalance + addedToAccountCredit,
-									":balanceRead": account.balance,
-									":creditRead": account.creditBalance,
-								},
-							},
-						},
-						ledgerEntryPut(deps.tableName, {
-							accountId: account.accountId,
-							type: "credit_memo",
-							amount: -request.amount,
-							currency: invoice.currency,
-							reference: number,
-							at,
-						}),
-						auditPut(deps.tableName, {
-							subject: "credit_memo",
-							subjectId: number,
-							action: "issued",
-							actor,
-							at,
-							reason,
-							before: null,
-							after: { invoiceNumber: invoice.number, amount: request.amount, appliedToInvoice, addedToAccountCredit },
-						}),
-						auditPut(deps.tableName, {
-							subject: "invoice",
-							subjectId: invoice.number,
-							action: "credited",
-							actor,
-							at,
-							reason: `${number}: ${reason}`,
-							before: { status: invoice.status, amountDue: invoice.amountDue, credited: invoice.credited ?? 0 },
-							after: { status, amountDue, credited },
-						}),
-						auditPut(deps.tableName, {
-							subject: "account",
-							subjectId: account.accountId,
-							action: "credit_memo",
-							actor,
-							at,
-							reason: number,
-							before: { balance: account.balance, creditBalance: account.creditBalance },
-							after: { balance: account.balance - request.amount, creditBalance: account.creditBalance + addedToAccountCredit },
-						}),
-					],
-				}),
-			);
-			await ensureCreditMemoPdf(deps, memo);
-			return memo;
-		} catch (err) {
-			if (!(err instanceof TransactionCanceledException)) throw err;
-			// The series, the invoice or the account moved on under a concurrent change: read again and retry.
-			await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
-		}
-	}
-	throw new TransientError(`could not issue a credit memo for ${request.invoiceNumber} after ${MAX_NUMBERING_ATTEMPTS} attempts`);
+			const appliedToInvoice = Math.min(request.amount, invoice.amountDue);
+			const addedToAccountCredit = request.amount - appliedToInvoice;
+			const memo: CreditMemo = creditMemoSchema.parse({
+				number,
+				invoiceNumber: invoice.number,
+				accountId: invoice.accountId,
+				currency: invoice.currency,
+				amount: request.amount,
+				appliedToInvoice,
+				addedToAccountCredit,
+				reason,
+				issueDate,
+				billTo: invoice.billTo,
+				pdfKey: `credit-memos/${issueDate.slice(0, 7)}/${number}.pdf`,
+				createdBy: deps.actor ?? "billing-cycle",
+				createdAt: at,
+			});
+			const actor = memo.createdBy;
+			try {
+				await transactWrite(deps, [
+					advance,
+					creditMemoIssued(deps.tableName, memo),
+					...creditMemoOnInvoice(deps.tableName, invoice, memo, { action: "credited", actor, at, reason: `${number}: ${reason}` }),
+					...balanceChangeAsRead(
+						deps.tableName,
+						account,
+						{ balanceDelta: -request.amount, creditDelta: addedToAccountCredit },
+						{ action: "credit_memo", actor, at, reason: number },
+					),
+					ledgerEntryPut(deps.tableName, {
+						accountId: account.accountId,
+						type: "credit_memo",
+						amount: -request.amount,
+						currency: invoice.currency,
+						reference: number,
+						at,
+					}),
+					auditPut(deps.tableName, {
+						subject: "credit_memo",
+						subjectId: number,
+						action: "issued",
+						actor,
+						at,
+						reason,
+						before: null,
+						after: { invoiceNumber: invoice.number, amount: request.amount, appliedToInvoice, addedToAccountCredit },
+					}),
+				]);
+				return memo;
+			} catch (err) {
+				if (!isCancelled(err)) throw err;
+				// The series, the invoice or the account moved on under a concurrent change: read again and retry.
+				return RETRY;
+			}
+		},
+		MAX_NUMBERING_ATTEMPTS,
+	);
+	await ensureCreditMemoPdf(deps, memo);
+	return memo;
 }
 
 /** Renders and stores the memo's PDF unless it is already in S3. */
@@ -184,18 +129,4 @@ export async function ensureCreditMemoPdf(deps: InvoicingDeps, memo: CreditMemo)
 		"invoice-number": memo.invoiceNumber,
 		"account-id": memo.accountId,
 	});
-}
-
-export async function getCreditMemo(deps: TableDeps, number: string): Promise<CreditMemo | undefined> {
-	const out = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.creditMemo(number), ConsistentRead: true }));
-	return out.Item ? parseRecord(creditMemoSchema, out.Item) : undefined;
-}
-
-export async function listCreditMemos(deps: TableDeps): Promise<CreditMemo[]> {
-	const items = await queryAll(deps, {
-		IndexName: GSI1,
-		KeyConditionExpression: "gsi1pk = :pk",
-		ExpressionAttributeValues: { ":pk": keys.creditMemoListing("").gsi1pk },
-	});
-	return items.map((item) => parseRecord(creditMemoSchema, item));
 }

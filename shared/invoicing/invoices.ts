@@ -1,17 +1,16 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransientError } from "../core/errors.js";
 import type { Account, Invoice, InvoiceLine } from "../core/model.js";
 import { addDays, type BillingPeriod } from "../core/period.js";
 import { renderInvoicePdf } from "../documents/invoice-pdf.js";
 import type { SellerConfig } from "../platform/config.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
-import { auditPut } from "../store/audit.js";
-import { keys } from "../store/keys.js";
+import { balanceChangeAsRead } from "../store/accounts.js";
+import { issuedInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "../store/records.js";
 import { nextInSeries } from "../store/series.js";
+import { conditionFailedAt, isCancelled, jitteredPause, transactWrite } from "../store/transact.js";
 import { paymentTermsFor, priceInvoiceLines, taxNoteFor } from "./pricing.js";
 
 export interface InvoiceTotals {
@@ -40,6 +39,9 @@ export type InvoiceOutcome =
 	| { readonly accountId: string; readonly outcome: "nothing_to_bill" };
 
 const MAX_NUMBERING_ATTEMPTS = 25;
+/** Positions in the finalization's transaction: the series advance, then `issuedInvoice`'s period guard, ..., the account update. */
+const PERIOD_GUARD = 1;
+const ACCOUNT_UPDATE = 5;
 
 /**
  * Issues the account's invoice for the period, once. The invoice number is taken from
@@ -122,84 +124,35 @@ async function finalizeInvoice(
 			pdfKey: `invoices/${period.period}/${number}.pdf`,
 			createdAt,
 		};
+		const actor = deps.actor ?? "billing-cycle";
+		const items = [
+			advance,
+			...issuedInvoice(deps.tableName, invoice, { action: "finalized", actor, at: createdAt }),
+			ledgerEntryPut(deps.tableName, {
+				accountId,
+				type: "invoice_issued",
+				amount: invoice.total,
+				currency: invoice.currency,
+				reference: number,
+				at: createdAt,
+			}),
+			// Consuming credit moves no balance by itself: the balance is amounts due minus credit, and both drop by it.
+			...balanceChangeAsRead(
+				deps.tableName,
+				account,
+				{ balanceDelta: invoice.total, creditDelta: -creditApplied },
+				{ action: "invoice_issued", actor, at: createdAt, reason: number },
+			),
+		];
 		try {
-			await deps.ddb.send(
-				new TransactWriteCommand({
-					TransactItems: [
-						advance,
-						{
-							Put: {
-								TableName: deps.tableName,
-								Item: { ...keys.invoiceForPeriod(accountId, period.period), invoiceNumber: number },
-								ConditionExpression: "attribute_not_exists(pk)",
-							},
-						},
-						{
-							Put: {
-								TableName: deps.tableName,
-								Item: {
-									...keys.invoice(number),
-									...keys.invoiceListing(period.period, number),
-									...(amountDue > 0 ? keys.openInvoice(invoice.dueDate, number) : {}),
-									...invoice,
-								},
-								ConditionExpression: "attribute_not_exists(pk)",
-							},
-						},
-						ledgerEntryPut(deps.tableName, {
-							accountId,
-							type: "invoice_issued",
-							amount: invoice.total,
-							currency: invoice.currency,
-							reference: number,
-							at: createdAt,
-						}),
-						{
-							Update: {
-								TableName: deps.tableName,
-								Key: keys.account(accountId),
-								// Consuming credit moves no balance: the balance is amounts due minus credit, and both drop by it.
-								UpdateExpression: "SET balance = balance + :total, creditBalance = :creditLeft",
-								// Balance and credit as read, so the audit entry's before and after are the truth.
-								ConditionExpression: "balance = :balanceRead AND (creditBalance = :creditRead OR attribute_not_exists(creditBalance))",
-								ExpressionAttributeValues: {
-									":total": invoice.total,
-									":balanceRead": account.balance,
-									":creditRead": account.creditBalance,
-									":creditLeft": account.creditBalance - creditApplied,
-								},
-							},
-						},
-						auditPut(deps.tableName, {
-							subject: "invoice",
-							subjectId: number,
-							action: "finalized",
-							actor: deps.actor ?? "billing-cycle",
-							at: createdAt,
-							before: null,
-							after: { status: invoice.status, total: invoice.total, creditApplied, amountDue, dueDate: invoice.dueDate },
-						}),
-						auditPut(deps.tableName, {
-							subject: "account",
-							subjectId: accountId,
-							action: "invoice_issued",
-							actor: deps.actor ?? "billing-cycle",
-							at: createdAt,
-							reason: number,
-							before: { balance: account.balance, creditBalance: account.creditBalance },
-							after: { balance: account.balance + invoice.total, creditBalance: account.creditBalance - creditApplied },
-						}),
-					],
-				}),
-			);
+			await transactWrite(deps, items);
 			return number;
 		} catch (err) {
-			if (!(err instanceof TransactionCanceledException)) throw err;
-			const reasons = err.CancellationReasons ?? [];
-			if (reasons[1]?.Code === "ConditionalCheckFailed" || reasons[4]?.Code === "ConditionalCheckFailed") return "restart";
+			if (!isCancelled(err)) throw err;
+			if (conditionFailedAt(err, PERIOD_GUARD) || conditionFailedAt(err, ACCOUNT_UPDATE)) return "restart";
 			// The series moved on under a concurrent finalization: read it again and retry, after an
 			// exponential backoff with full jitter so a hundred finalizations at once spread out.
-			await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
+			await jitteredPause(attempt);
 		}
 	}
 	throw new TransientError(`could not assign an invoice number in series ${series} after ${MAX_NUMBERING_ATTEMPTS} attempts`);

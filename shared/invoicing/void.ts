@@ -1,13 +1,10 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { BillingError, TransientError, ValidationError } from "../core/errors.js";
+import { BillingError, ValidationError } from "../core/errors.js";
 import type { Invoice } from "../core/model.js";
-import { auditPut } from "../store/audit.js";
-import { keys } from "../store/keys.js";
+import { balanceChangeAsRead } from "../store/accounts.js";
+import { voidOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { getAccount, getInvoice, type TableDeps } from "../store/records.js";
-
-const MAX_ATTEMPTS = 10;
+import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
 
 export interface VoidDeps extends TableDeps {
 	readonly now?: () => Date;
@@ -25,10 +22,10 @@ export type VoidOutcome = { readonly outcome: "voided" | "already_void"; readonl
 export async function voidInvoice(deps: VoidDeps, number: string, reason: string): Promise<VoidOutcome> {
 	const why = reason.trim();
 	if (why === "") throw new ValidationError("voiding an invoice needs a reason");
-	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+	return withOptimisticRetry(`could not void invoice ${number}`, async () => {
 		const invoice = await getInvoice(deps, number);
 		if (!invoice) throw new BillingError(`no invoice ${number}`, 404);
-		if (invoice.status === "void") return { outcome: "already_void", invoice };
+		if (invoice.status === "void") return { outcome: "already_void", invoice } as const;
 		if (invoice.amountPaid > 0 || (invoice.creditMemoTotal ?? 0) > 0) {
 			throw new ValidationError(
 				`invoice ${number} has payments or credit memos against it: issue a credit memo for what remains instead of voiding it`,
@@ -40,78 +37,29 @@ export async function voidInvoice(deps: VoidDeps, number: string, reason: string
 		const reversal = invoice.amountDue + creditReturned;
 		const at = (deps.now?.() ?? new Date()).toISOString();
 		const actor = deps.actor ?? "billing-cycle";
-		const after: Invoice = { ...invoice, status: "void", amountDue: 0, voidReason: why };
 		try {
-			await deps.ddb.send(
-				new TransactWriteCommand({
-					TransactItems: [
-						{
-							Update: {
-								TableName: deps.tableName,
-								Key: keys.invoice(number),
-								UpdateExpression: "SET #status = :void, amountDue = :zero, voidReason = :why REMOVE gsi2pk, gsi2sk",
-								ConditionExpression: "#status = :statusRead AND amountDue = :dueRead AND amountPaid = :zero",
-								ExpressionAttributeNames: { "#status": "status" },
-								ExpressionAttributeValues: {
-									":void": "void",
-									":zero": 0,
-									":why": why,
-									":statusRead": invoice.status,
-									":dueRead": invoice.amountDue,
-								},
-							},
-						},
-						{
-							Update: {
-								TableName: deps.tableName,
-								Key: keys.account(account.accountId),
-								UpdateExpression: "SET balance = :balance, creditBalance = :credit",
-								ConditionExpression: "balance = :balanceRead AND creditBalance = :creditRead",
-								ExpressionAttributeValues: {
-									":balance": account.balance - reversal,
-									":credit": account.creditBalance + creditReturned,
-									":balanceRead": account.balance,
-									":creditRead": account.creditBalance,
-								},
-							},
-						},
-						ledgerEntryPut(deps.tableName, {
-							accountId: account.accountId,
-							type: "invoice_voided",
-							amount: -reversal,
-							currency: invoice.currency,
-							reference: number,
-							at,
-						}),
-						auditPut(deps.tableName, {
-							subject: "invoice",
-							subjectId: number,
-							action: "voided",
-							actor,
-							at,
-							reason: why,
-							before: { status: invoice.status, amountDue: invoice.amountDue },
-							after: { status: "void", amountDue: 0 },
-						}),
-						auditPut(deps.tableName, {
-							subject: "account",
-							subjectId: account.accountId,
-							action: "invoice_voided",
-							actor,
-							at,
-							reason: number,
-							before: { balance: account.balance, creditBalance: account.creditBalance },
-							after: { balance: account.balance - reversal, creditBalance: account.creditBalance + creditReturned },
-						}),
-					],
+			await transactWrite(deps, [
+				...voidOnInvoice(deps.tableName, invoice, why, { action: "voided", actor, at, reason: why }),
+				...balanceChangeAsRead(
+					deps.tableName,
+					account,
+					{ balanceDelta: -reversal, creditDelta: creditReturned },
+					{ action: "invoice_voided", actor, at, reason: number },
+				),
+				ledgerEntryPut(deps.tableName, {
+					accountId: account.accountId,
+					type: "invoice_voided",
+					amount: -reversal,
+					currency: invoice.currency,
+					reference: number,
+					at,
 				}),
-			);
-			return { outcome: "voided", invoice: after };
+			]);
+			return { outcome: "voided", invoice: { ...invoice, status: "void", amountDue: 0, voidReason: why } } as const;
 		} catch (err) {
-			if (!(err instanceof TransactionCanceledException)) throw err;
+			if (!isCancelled(err)) throw err;
 			// A payment or another change landed in between: read again and decide again.
-			await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+			return RETRY;
 		}
-	}
-	throw new TransientError(`could not void invoice ${number} after ${MAX_ATTEMPTS} attempts`);
+	});
 }

@@ -1,4 +1,4 @@
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 
 /**
  * Stores a document's PDF unless it is already in S3: a retry after a crash renders nothing
@@ -26,4 +26,10 @@ export async function storePdfUnlessPresent(
 			...(metadata ? { Metadata: metadata } : {}),
 		}),
 	);
+}
+
+export async function readObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+	const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+	if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+	return out.Body.transformToByteArray();
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { listOpenCases, writeOffInvoice } from "../../../shared/collections/cases.js";
+import { writeOffInvoice } from "../../../shared/collections/write-off.js";
 import { formatMoney } from "../../../shared/core/money.js";
+import { listOpenCases } from "../../../shared/store/collections.js";
 import { actorOption, dataDirOption, dateOption, jsonOption, printJson, table, withSession } from "./common.js";
 
 /** Collections: the open cases the agency works on, and writing off what will not be paid. */

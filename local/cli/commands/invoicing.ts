@@ -1,11 +1,12 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
-import { createCreditMemo, listCreditMemos } from "../../../shared/invoicing/credit-memos.js";
+import { createCreditMemo } from "../../../shared/invoicing/credit-memos.js";
 import { issueStatements } from "../../../shared/invoicing/statements.js";
 import { voidInvoice } from "../../../shared/invoicing/void.js";
 import { sellerConfig } from "../../../shared/platform/config.js";
 import { listAuditEntries } from "../../../shared/store/audit.js";
+import { listCreditMemos } from "../../../shared/store/credit-memos.js";
 import type { Session } from "../session.js";
 import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
 
