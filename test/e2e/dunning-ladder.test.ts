@@ -7,11 +7,12 @@ import { listOpenCases, writeOffInvoice } from "../../shared/collections/cases.j
 import { dunningRecords, type EscalationResult } from "../../shared/collections/dunning.js";
 import type { Account } from "../../shared/core/model.js";
 import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
+import type { BillingReport } from "../../shared/core/report-model.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
-import type { BillingReport, PublishedReport, PublishedReportFiles } from "../../shared/reporting/reports.js";
+import type { PublishedReport, PublishedReportFiles } from "../../shared/reporting/reports.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { keys } from "../../shared/store/keys.js";
 import { verifyLedgerInvariants } from "../../shared/store/ledger.js";
