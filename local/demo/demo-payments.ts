@@ -14,9 +14,8 @@ import {
 	reconcilePayments,
 } from "../../shared/reporting/reconciliation.js";
 import { listInvoicesOfPeriod } from "../../shared/store/records.js";
-import { postStripeEvent } from "../cli/operations.js";
-import { LOCAL_GOCARDLESS_WEBHOOK_SECRET, LOCAL_STRIPE_WEBHOOK_SECRET } from "../emulator/stack.js";
-import type { WebhookDelivery } from "./demo.js";
+import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../emulator/stack.js";
+import { deliverStripeEvent, type WebhookDelivery } from "./webhook-delivery.js";
 
 export interface PaymentsDemoDeps {
 	readonly ddb: DynamoDBDocumentClient;
@@ -52,9 +51,7 @@ function decimal(amount: number, currency: string): string {
 export async function runPaymentsDemo(deps: PaymentsDemoDeps, period: string): Promise<PaymentsDemoResult> {
 	const deliveries: WebhookDelivery[] = [];
 	const stripe = async (kind: string, e: Record<string, unknown>, invoiceNumber?: string) => {
-		const res = await postStripeEvent(deps.httpUrl, e, LOCAL_STRIPE_WEBHOOK_SECRET);
-		const result = res.status === 200 ? String((JSON.parse(res.body) as { result: string }).result) : "rejected";
-		deliveries.push({ kind, ...(invoiceNumber ? { invoiceNumber } : {}), status: res.status, result });
+		deliveries.push(await deliverStripeEvent(deps.httpUrl, kind, e, invoiceNumber));
 	};
 	const gocardless = async (kind: string, events: unknown[]) => {
 		const body = JSON.stringify({ events });

@@ -15,16 +15,17 @@ import { parseReportPeriod, publishReportFiles, quarterOf } from "../../shared/r
 import { listOpenCases } from "../../shared/store/collections.js";
 import { keys } from "../../shared/store/keys.js";
 import { listInvoicesOfPeriod, listPayments, type TableDeps } from "../../shared/store/records.js";
-import { type ExecutionResult, postStripeEvent, runBillingCycle } from "../cli/operations.js";
+import { type ExecutionResult, runBillingCycle } from "../cli/operations.js";
 import { progress, runningServe } from "../cli/session.js";
 import { exportArtifacts } from "../emulator/artifacts.js";
 import { invokeLocalFunction, localFunctionArn } from "../emulator/lambda-runtime.js";
 import { freePort } from "../emulator/ports.js";
 import { listSentMail } from "../emulator/servers.js";
-import { LOCAL_STRIPE_WEBHOOK_SECRET, startEmbeddedStack } from "../emulator/stack.js";
+import { startEmbeddedStack } from "../emulator/stack.js";
 import { formatPaymentsDemo, type PaymentsDemoResult, runPaymentsDemo } from "./demo-payments.js";
 import { buildSeedData, randomGenerator, seedDemoData } from "./seed.js";
 import { buildShowcaseData, formatShowcase, runShowcase, type ShowcaseSummary } from "./showcase.js";
+import { deliverStripeEvent, type WebhookDelivery } from "./webhook-delivery.js";
 
 const DEMO_MARKER = "demo.json";
 
@@ -33,13 +34,6 @@ export interface DemoOptions {
 	readonly accounts: number;
 	readonly seed: number;
 	readonly period: string;
-}
-
-export interface WebhookDelivery {
-	readonly kind: string;
-	readonly invoiceNumber?: string;
-	readonly status: number;
-	readonly result: string;
 }
 
 export interface DemoSummary {
@@ -257,10 +251,8 @@ async function walkDunningLadder(issueDate: string): Promise<Omit<LadderWalk, "o
 async function postDemoWebhooks(httpUrl: string, invoices: readonly Invoice[], seed: number): Promise<WebhookDelivery[]> {
 	const random = randomGenerator(seed + 1);
 	const deliveries: WebhookDelivery[] = [];
-	const post = async (kind: string, event: Record<string, unknown>, invoiceNumber?: string, secret = LOCAL_STRIPE_WEBHOOK_SECRET) => {
-		const res = await postStripeEvent(httpUrl, event, secret);
-		const result = res.status === 200 ? String((JSON.parse(res.body) as { result: string }).result) : "rejected";
-		deliveries.push({ kind, ...(invoiceNumber ? { invoiceNumber } : {}), status: res.status, result });
+	const post = async (kind: string, event: Record<string, unknown>, invoiceNumber?: string, secret?: string) => {
+		deliveries.push(await deliverStripeEvent(httpUrl, kind, event, invoiceNumber, secret));
 	};
 	const sorted = [...invoices].sort((a, b) => a.accountId.localeCompare(b.accountId));
 	for (const [i, invoice] of sorted.entries()) {

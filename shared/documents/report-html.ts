@@ -1,5 +1,6 @@
+import { AGING_BUCKETS, type AgingBucket } from "../core/aging.js";
 import { formatMoney } from "../core/money.js";
-import { AGING_BUCKETS, type BillingReport, type Flows } from "../reporting/reports.js";
+import type { BillingReport, Flows } from "../core/report-model.js";
 
 /** The report a manager opens: tables plus inline SVG charts, one self-contained HTML file. */
 export function renderReportHtml(r: BillingReport, sellerName: string): string {
@@ -65,8 +66,8 @@ export function renderReportHtml(r: BillingReport, sellerName: string): string {
 	].join("\n");
 }
 
-function bucketLabel(b: (typeof AGING_BUCKETS)[number]): string {
-	return b === "current" ? "Current" : b === "over_90" ? "Over 90 days" : `${b} days`;
+function bucketLabel(b: AgingBucket): string {
+	return b === "current" ? "Current" : b === "over 90" ? "Over 90 days" : `${b} days`;
 }
 
 function agingChart(bars: readonly (readonly [string, number])[], currency: string): string {

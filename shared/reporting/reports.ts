@@ -1,8 +1,10 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { AGING_BUCKETS, type Aging, agingBucket, emptyAging } from "../core/aging.js";
 import { toCsvText } from "../core/csv.js";
 import { ValidationError } from "../core/errors.js";
 import type { Invoice, LedgerEntry, Payment } from "../core/model.js";
 import { type BillingPeriod, daysBetween } from "../core/period.js";
+import type { AccountAging, BillingReport, Flows, MonthFlows } from "../core/report-model.js";
 import { renderReportHtml } from "../documents/report-html.js";
 import {
 	listAccounts,
@@ -115,60 +117,6 @@ export async function publishMonthlyReport(
 	return { monthlyReportKey: key, rows: rows.length, ...files, quarter: quarterOf(period.period), quarterEnd: isQuarterEnd(period.period) };
 }
 
-/** Aging buckets by days past the due date on the as-of date. */
-export const AGING_BUCKETS = ["current", "1-30", "31-60", "61-90", "over_90"] as const;
-export type AgingBucket = (typeof AGING_BUCKETS)[number];
-export type Aging = Record<AgingBucket, number>;
-
-export function agingBucket(daysOverdue: number): AgingBucket {
-	if (daysOverdue <= 0) return "current";
-	if (daysOverdue <= 30) return "1-30";
-	if (daysOverdue <= 60) return "31-60";
-	if (daysOverdue <= 90) return "61-90";
-	return "over_90";
-}
-
-/** One currency's movements in a month, minor units; amounts are positive, `netChangeInReceivables` is signed. */
-export interface Flows {
-	readonly invoicesIssued: number;
-	readonly invoicedAmount: number;
-	readonly creditMemos: number;
-	readonly paymentsReceived: number;
-	readonly paymentsApplied: number;
-	readonly refunds: number;
-	readonly writeOffs: number;
-	readonly netChangeInReceivables: number;
-}
-
-export interface MonthFlows {
-	readonly period: string;
-	readonly byCurrency: Record<string, Flows>;
-}
-
-export interface AccountAging {
-	readonly accountId: string;
-	readonly currency: string;
-	readonly aging: Aging;
-	readonly total: number;
-	readonly overdue: number;
-	readonly maxDaysOverdue: number;
-}
-
-export interface BillingReport {
-	/** YYYY-MM or YYYY-Qn. */
-	readonly label: string;
-	readonly kind: "monthly" | "quarterly";
-	readonly asOf: string;
-	/** One entry per month of the report, in order: the quarterly report's month-by-month columns. */
-	readonly months: readonly MonthFlows[];
-	readonly totals: Record<string, Flows>;
-	readonly agingByCurrency: Record<string, Aging>;
-	readonly agingByAccount: readonly AccountAging[];
-	/** Days sales outstanding per currency: receivables ÷ invoiced in the report's months × its days, one decimal; null when nothing was invoiced. */
-	readonly daysSalesOutstanding: Record<string, number | null>;
-	readonly topOverdueAccounts: readonly AccountAging[];
-}
-
 export interface ReportInputs {
 	readonly months: readonly { readonly period: string; readonly periodStart: string; readonly periodEnd: string }[];
 	readonly asOf: string;
@@ -191,7 +139,6 @@ const emptyFlows = (): Flows => ({
 	writeOffs: 0,
 	netChangeInReceivables: 0,
 });
-const emptyAging = (): Aging => ({ current: 0, "1-30": 0, "31-60": 0, "61-90": 0, over_90: 0 });
 
 /**
  * The report's figures, pure. Per month: the invoices billed for it, and the payments and
@@ -245,7 +192,7 @@ export function computeReport(label: string, kind: BillingReport["kind"], input:
 	for (const i of input.openInvoices) {
 		if (i.amountDue <= 0) continue;
 		const days = daysBetween(i.dueDate, input.asOf);
-		const bucket = agingBucket(days);
+		const bucket = agingBucket(i.dueDate, input.asOf);
 		agingByCurrency[i.currency] ??= emptyAging();
 		(agingByCurrency[i.currency] as Aging)[bucket] += i.amountDue;
 		const key = `${i.accountId}\u0000${i.currency}`;
