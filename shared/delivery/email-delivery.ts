@@ -1,15 +1,24 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { TransientError } from "../core/errors.js";
 import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import { composeInvoiceEmail, composeStatementEmail, type StatementAttachment } from "../documents/invoice-email.js";
-import { getStatement } from "../invoicing/statements.js";
 import type { SellerConfig } from "../platform/config.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
+import {
+	claimDeliveries,
+	type DeliveryKey,
+	getDelivery,
+	markDeliveryFailed,
+	markSent,
+	queueForPrint,
+	releaseClaim,
+} from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
 import { getAccount, getInvoice, type TableDeps } from "../store/records.js";
+import { getStatement } from "../store/statements.js";
+import { isCancelled, isConditionFailure } from "../store/transact.js";
 
 export interface DeliveryDeps extends TableDeps {
 	readonly s3: S3Client;
@@ -40,6 +49,75 @@ async function invoiceDownloadLink(deps: DeliveryDeps, key: string): Promise<{ u
 	return { url, expiresAt: new Date(Date.now() + INVOICE_LINK_TTL_SECONDS * 1000).toISOString().slice(0, 10) };
 }
 
+/** What a document's delivery does before and after the send, and what its failure says. */
+interface Document {
+	readonly accountId: string;
+	/** "invoice INV-2026-000001", "statement 2026-10": how failures name it. */
+	readonly label: string;
+	readonly period: string;
+	readonly recipient: string;
+	/** The claims of one send: the document's delivery record first, then anything attached to it. */
+	readonly claims: readonly DeliveryKey[];
+	readonly compose: () => Promise<{ readonly to: string; readonly raw: Uint8Array }>;
+}
+
+/**
+ * The channel's part of delivering a document once: already delivered (or failed) stays
+ * so, postal goes into the print batch, an undeliverable address is recorded as failed,
+ * and an email is claimed, sent, then marked sent; SES's permanent rejections are
+ * recorded, anything else releases the claims and is retried by the state machine.
+ */
+async function deliverOnce(
+	deps: DeliveryDeps,
+	channel: string,
+	document: Document,
+	recordFailure: (accountId: string, reason: string) => Promise<void>,
+	onBadAddress: (reason: string) => Promise<void> = async () => {},
+): Promise<DeliveryOutcome> {
+	const [deliveryKey] = document.claims;
+	if (!deliveryKey) throw new Error(`${document.label}: nothing to claim`);
+	const existing = await getDelivery(deps, deliveryKey);
+	if (existing) return existing.status === "failed" ? "failed" : "already_delivered";
+	if (channel === "postal") {
+		await queueForPrint(deps, deliveryKey, document.period);
+		return "queued_for_print";
+	}
+	if (!isDeliverableEmailAddress(document.recipient)) {
+		const reason = `invalid email address ${JSON.stringify(document.recipient)}`;
+		await markDeliveryFailed(deps, deliveryKey, reason, true);
+		await onBadAddress(reason);
+		await recordFailure(document.accountId, `${document.label} not delivered: ${reason}`);
+		return "failed";
+	}
+	// Everything that can fail before sending happens before the claim, so a failure here leaves the document deliverable.
+	const email = await document.compose();
+	try {
+		if ((await claimDeliveries(deps, document.claims, document.recipient)) === "already_claimed") return "already_delivered";
+	} catch (err) {
+		if (!isCancelled(err)) throw err;
+		// An attachment went out meanwhile on its own: the retry reads that and sends the document without it.
+		throw new TransientError(`claiming delivery of ${document.label} failed: ${(err as Error).message}`, { cause: err });
+	}
+	try {
+		const sent = await deps.ses.send(
+			new SendRawEmailCommand({ Source: deps.seller.email, Destinations: [email.to], RawMessage: { Data: email.raw } }),
+		);
+		for (const key of document.claims) await markSent(deps, key, sent.MessageId);
+		return "emailed";
+	} catch (err) {
+		const name = (err as { name?: string }).name ?? "Error";
+		if (PERMANENT_SES_ERRORS.has(name)) {
+			const reason = `SES rejected ${document.recipient}: ${(err as Error).message}`;
+			for (const key of document.claims) await markDeliveryFailed(deps, key, reason, false);
+			await recordFailure(document.accountId, `${document.label} not delivered: ${reason}`);
+			return "failed";
+		}
+		// Nothing was sent: release the claims so the state machine's retry can send it.
+		for (const key of document.claims) await releaseClaim(deps, key);
+		throw new TransientError(`sending ${document.label} failed: ${(err as Error).message}`, { cause: err });
+	}
+}
+
 /**
  * Delivers an invoice at most once per channel: the delivery record is claimed with a
  * conditional write before SES is called, so a retried batch never emails twice. The
@@ -55,84 +133,35 @@ export async function deliverInvoice(
 	if (!invoice) throw new Error(`invoice ${invoiceNumber} does not exist`);
 	const account = await getAccount(deps, invoice.accountId);
 	const channel = account?.delivery ?? "email";
-
-	const deliveryKey = keys.delivery(invoiceNumber, channel);
-	const existing = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: deliveryKey, ConsistentRead: true }));
-	if (existing.Item) return existing.Item.status === "failed" ? "failed" : "already_delivered";
-
-	if (channel === "postal") {
-		await deps.ddb.send(
-			new PutCommand({
-				TableName: deps.tableName,
-				Item: { ...deliveryKey, channel, status: "queued_for_print", period: invoice.period, at: new Date().toISOString() },
-				ConditionExpression: "attribute_not_exists(pk)",
-			}),
-		);
-		return "queued_for_print";
-	}
-
-	const recipient = invoice.billTo.email;
-	if (!isDeliverableEmailAddress(recipient)) {
-		const reason = `invalid email address ${JSON.stringify(recipient)}`;
-		await markDeliveryFailed(deps, deliveryKey, reason, true);
+	const statementKey = keys.statementDelivery(invoice.accountId, invoice.period, channel);
+	let statement: StatementAttachment | undefined;
+	return deliverOnce(
+		deps,
+		channel,
+		{
+			accountId: invoice.accountId,
+			label: `invoice ${invoiceNumber}`,
+			period: invoice.period,
+			recipient: invoice.billTo.email,
+			get claims() {
+				return [keys.delivery(invoiceNumber, channel), ...(statement ? [statementKey] : [])];
+			},
+			compose: async () => {
+				const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
+				statement = await undeliveredStatement(deps, invoice.accountId, invoice.period, channel);
+				const download = await invoiceDownloadLink(deps, invoice.pdfKey);
+				return composeInvoiceEmail({ invoice, seller: deps.seller, pdf, download, statement });
+			},
+		},
+		recordFailure,
 		// The statement would have gone with the invoice: its own email would fail the same way, so it is not tried.
-		if (await getStatement(deps, invoice.accountId, invoice.period)) {
-			await markDeliveryFailed(deps, keys.statementDelivery(invoice.accountId, invoice.period, channel), reason, true).catch(
-				(err: unknown) => {
-					if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
-				},
-			);
-		}
-		await recordFailure(invoice.accountId, `invoice ${invoiceNumber} not delivered: ${reason}`);
-		return "failed";
-	}
-
-	// Everything that can fail before sending happens before the claim, so a failure here leaves the invoice deliverable.
-	const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
-	const statement = await undeliveredStatement(deps, invoice.accountId, invoice.period, channel);
-	const download = await invoiceDownloadLink(deps, invoice.pdfKey);
-	const email = await composeInvoiceEmail({ invoice, seller: deps.seller, pdf, download, statement });
-	const statementKey = statement ? keys.statementDelivery(invoice.accountId, invoice.period, channel) : undefined;
-	const claim = { channel, status: "sending", recipient, at: new Date().toISOString() };
-	try {
-		await deps.ddb.send(
-			new TransactWriteCommand({
-				TransactItems: [deliveryKey, ...(statementKey ? [statementKey] : [])].map((key) => ({
-					Put: { TableName: deps.tableName, Item: { ...key, ...claim }, ConditionExpression: "attribute_not_exists(pk)" },
-				})),
-			}),
-		);
-	} catch (err) {
-		if ((err as { name?: string }).name !== "TransactionCanceledException") throw err;
-		const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-		if (reasons[0]?.Code === "ConditionalCheckFailed") return "already_delivered";
-		// The statement went out meanwhile on its own: the retry reads that and sends the invoice without it.
-		throw new TransientError(`claiming delivery of invoice ${invoiceNumber} failed: ${(err as Error).message}`, { cause: err });
-	}
-	const claimed = [deliveryKey, ...(statementKey ? [statementKey] : [])];
-
-	try {
-		const sent = await deps.ses.send(
-			new SendRawEmailCommand({
-				Source: deps.seller.email,
-				Destinations: [email.to],
-				RawMessage: { Data: email.raw },
-			}),
-		);
-		for (const key of claimed) await markSent(deps, key, sent.MessageId);
-		return "emailed";
-	} catch (err) {
-		const name = (err as { name?: string }).name ?? "Error";
-		if (PERMANENT_SES_ERRORS.has(name)) {
-			const reason = `SES rejected ${recipient}: ${(err as Error).message}`;
-			for (const key of claimed) await markDeliveryFailed(deps, key, reason, false);
-			await recordFailure(invoice.accountId, `invoice ${invoiceNumber} not delivered: ${reason}`);
-			return "failed";
-		}
-		// Nothing was sent: release the claims so the state machine's retry can send it.
-		for (const key of claimed) await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: key }));
-		throw new TransientError(`sending invoice ${invoiceNumber} failed: ${(err as Error).message}`, { cause: err });
-	}
+		async (reason) => {
+			if (!(await getStatement(deps, invoice.accountId, invoice.period))) return;
+			await markDeliveryFailed(deps, statementKey, reason, true).catch((err: unknown) => {
+				if (!isConditionFailure(err)) throw err;
+			});
+		},
+	);
 }
 
 /** The account's statement for the period with its PDF, unless it was already delivered on this channel. */
@@ -144,23 +173,8 @@ async function undeliveredStatement(
 ): Promise<StatementAttachment | undefined> {
 	const statement = await getStatement(deps, accountId, period);
 	if (!statement) return undefined;
-	const delivered = await deps.ddb.send(
-		new GetCommand({ TableName: deps.tableName, Key: keys.statementDelivery(accountId, period, channel), ConsistentRead: true }),
-	);
-	if (delivered.Item) return undefined;
+	if (await getDelivery(deps, keys.statementDelivery(accountId, period, channel))) return undefined;
 	return { accountId, period, pdf: await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey) };
-}
-
-async function markSent(deps: DeliveryDeps, key: { pk: string; sk: string }, messageId: string | undefined): Promise<void> {
-	await deps.ddb.send(
-		new UpdateCommand({
-			TableName: deps.tableName,
-			Key: key,
-			UpdateExpression: "SET #status = :sent, messageId = :id, sentAt = :at",
-			ExpressionAttributeNames: { "#status": "status" },
-			ExpressionAttributeValues: { ":sent": "sent", ":id": messageId ?? "", ":at": new Date().toISOString() },
-		}),
-	);
 }
 
 /**
@@ -178,68 +192,19 @@ export async function deliverStatement(
 	if (!statement) return "no_statement";
 	const account = await getAccount(deps, accountId);
 	const channel = account?.delivery ?? "email";
-	const deliveryKey = keys.statementDelivery(accountId, period, channel);
-	const existing = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: deliveryKey, ConsistentRead: true }));
-	if (existing.Item) return existing.Item.status === "failed" ? "failed" : "already_delivered";
-
-	if (channel === "postal") {
-		await deps.ddb.send(
-			new PutCommand({
-				TableName: deps.tableName,
-				Item: { ...deliveryKey, channel, status: "queued_for_print", period, at: new Date().toISOString() },
-				ConditionExpression: "attribute_not_exists(pk)",
-			}),
-		);
-		return "queued_for_print";
-	}
-
-	const recipient = statement.billTo.email;
-	if (!isDeliverableEmailAddress(recipient)) {
-		const reason = `invalid email address ${JSON.stringify(recipient)}`;
-		await markDeliveryFailed(deps, deliveryKey, reason, true);
-		await recordFailure(accountId, `statement ${period} not delivered: ${reason}`);
-		return "failed";
-	}
-	const pdf = await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey);
-	const email = await composeStatementEmail({ statement, seller: deps.seller, pdf });
-	try {
-		await deps.ddb.send(
-			new PutCommand({
-				TableName: deps.tableName,
-				Item: { ...deliveryKey, channel, status: "sending", recipient, at: new Date().toISOString() },
-				ConditionExpression: "attribute_not_exists(pk)",
-			}),
-		);
-	} catch (err) {
-		if ((err as { name?: string }).name === "ConditionalCheckFailedException") return "already_delivered";
-		throw err;
-	}
-	try {
-		const sent = await deps.ses.send(
-			new SendRawEmailCommand({ Source: deps.seller.email, Destinations: [email.to], RawMessage: { Data: email.raw } }),
-		);
-		await markSent(deps, deliveryKey, sent.MessageId);
-		return "emailed";
-	} catch (err) {
-		const name = (err as { name?: string }).name ?? "Error";
-		if (PERMANENT_SES_ERRORS.has(name)) {
-			const reason = `SES rejected ${recipient}: ${(err as Error).message}`;
-			await markDeliveryFailed(deps, deliveryKey, reason, false);
-			await recordFailure(accountId, `statement ${period} not delivered: ${reason}`);
-			return "failed";
-		}
-		await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: deliveryKey }));
-		throw new TransientError(`sending statement ${period} of ${accountId} failed: ${(err as Error).message}`, { cause: err });
-	}
-}
-
-async function markDeliveryFailed(deps: DeliveryDeps, key: { pk: string; sk: string }, reason: string, isNew: boolean): Promise<void> {
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: { ...key, channel: "email", status: "failed", reason, at: new Date().toISOString() },
-			...(isNew ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
-		}),
+	return deliverOnce(
+		deps,
+		channel,
+		{
+			accountId,
+			label: `statement ${period}`,
+			period,
+			recipient: statement.billTo.email,
+			claims: [keys.statementDelivery(accountId, period, channel)],
+			compose: async () =>
+				composeStatementEmail({ statement, seller: deps.seller, pdf: await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey) }),
+		},
+		recordFailure,
 	);
 }
 

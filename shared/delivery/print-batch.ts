@@ -1,11 +1,12 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { PDFDocument } from "pdf-lib";
+import type { Statement } from "../core/statement.js";
 import { statementFilename } from "../documents/invoice-email.js";
-import { getStatement, type Statement } from "../invoicing/statements.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { keys } from "../store/keys.js";
 import { listAccounts, listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
+import { getStatement } from "../store/statements.js";
 
 export interface PrintBatchDeps extends TableDeps {
 	readonly s3: S3Client;

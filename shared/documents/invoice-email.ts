@@ -2,7 +2,7 @@ import MailComposer, { type MailComposerOptions } from "nodemailer/lib/mail-comp
 import { ConfigError, ValidationError } from "../core/errors.js";
 import type { Invoice } from "../core/model.js";
 import { formatMoney } from "../core/money.js";
-import type { Statement } from "../invoicing/statements.js";
+import type { Statement } from "../core/statement.js";
 import type { SellerConfig } from "../platform/config.js";
 import { isDeliverableEmailAddress } from "./email-address.js";
 import { formatBillingPeriod, invoiceMoney, pluralDays, quoteLine } from "./format.js";

@@ -1,7 +1,7 @@
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
+import { AGING_BUCKETS } from "../core/aging.js";
 import { formatMoney } from "../core/money.js";
-import type { Statement } from "../invoicing/statements.js";
-import { AGING_BUCKETS } from "../invoicing/statements.js";
+import type { Statement } from "../core/statement.js";
 import type { SellerConfig } from "../platform/config.js";
 import { formatBillingPeriod } from "./format.js";
 

@@ -1,46 +1,11 @@
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { agingBucket, emptyAging } from "../core/aging.js";
 import { TransientError } from "../core/errors.js";
-import { daysBetween } from "../core/period.js";
+import type { Statement } from "../core/statement.js";
 import { renderStatementPdf } from "../documents/statement-pdf.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
-import { keys } from "../store/keys.js";
 import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "../store/records.js";
+import { getStatement, latestStatementBefore, putStatement } from "../store/statements.js";
 import type { InvoicingDeps } from "./invoices.js";
-
-/** Buckets of what is still open, by days past the due date on the statement date. */
-export const AGING_BUCKETS = ["current", "1-30", "31-60", "61-90", "over 90"] as const;
-export type AgingBucket = (typeof AGING_BUCKETS)[number];
-
-export interface StatementActivity {
-	readonly at: string;
-	readonly type: string;
-	readonly reference: string;
-	readonly amount: number;
-}
-
-export interface Statement {
-	readonly accountId: string;
-	readonly period: string;
-	readonly statementDate: string;
-	readonly currency: string;
-	readonly billTo: { readonly name: string; readonly email: string; readonly addressLines: readonly string[] };
-	readonly openingBalance: number;
-	readonly activity: readonly StatementActivity[];
-	readonly closingBalance: number;
-	readonly aging: Readonly<Record<AgingBucket, number>>;
-	/** Ledger entries up to this instant are on this statement or an earlier one. */
-	readonly cutoff: string;
-	readonly pdfKey: string;
-}
-
-export function agingBucket(dueDate: string, statementDate: string): AgingBucket {
-	const late = daysBetween(dueDate, statementDate);
-	if (late <= 0) return "current";
-	if (late <= 30) return "1-30";
-	if (late <= 60) return "31-60";
-	if (late <= 90) return "61-90";
-	return "over 90";
-}
 
 /**
  * The account's statement for the period: statements chain, so the opening balance is the
@@ -70,7 +35,7 @@ export async function issueStatement(
 	const closing = opening + activity.reduce((acc, e) => acc + e.amount, 0);
 	if (activity.length === 0 && closing === 0) return undefined;
 
-	const aging = Object.fromEntries(AGING_BUCKETS.map((b) => [b, 0])) as Record<AgingBucket, number>;
+	const aging = emptyAging();
 	for (const invoice of await listInvoicesOfAccount(deps, accountId)) {
 		if (invoice.amountDue > 0 && invoice.status !== "void") aging[agingBucket(invoice.dueDate, statementDate)] += invoice.amountDue;
 	}
@@ -88,39 +53,9 @@ export async function issueStatement(
 		pdfKey: `statements/${period}/${accountId}.pdf`,
 	};
 	await ensureStatementPdf(deps, statement);
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: { ...keys.statement(accountId, period), statement },
-			ConditionExpression: "attribute_not_exists(pk)",
-		}),
-	);
+	// A concurrent attempt stored it first: the stored one stands, as a retry would return it.
+	if (!(await putStatement(deps, statement))) return (await getStatement(deps, accountId, period)) ?? statement;
 	return statement;
-}
-
-export async function getStatement(deps: TableDeps, accountId: string, period: string): Promise<Statement | undefined> {
-	const out = await deps.ddb.send(
-		new GetCommand({ TableName: deps.tableName, Key: keys.statement(accountId, period), ConsistentRead: true }),
-	);
-	return out.Item ? (out.Item.statement as Statement) : undefined;
-}
-
-async function latestStatementBefore(deps: InvoicingDeps, accountId: string, period: string): Promise<Statement | undefined> {
-	const out = await deps.ddb.send(
-		new QueryCommand({
-			TableName: deps.tableName,
-			KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-			ExpressionAttributeValues: {
-				":pk": keys.account(accountId).pk,
-				":from": keys.statementPrefix,
-				":to": keys.statement(accountId, period).sk,
-			},
-			ScanIndexForward: false,
-			ConsistentRead: true,
-		}),
-	);
-	const item = (out.Items ?? []).find((i) => i.sk !== keys.statement(accountId, period).sk);
-	return item ? (item.statement as Statement) : undefined;
 }
 
 async function ensureStatementPdf(deps: InvoicingDeps, statement: Statement): Promise<void> {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agingBucket } from "../../shared/core/aging.js";
 import type { Account } from "../../shared/core/model.js";
 import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { createCreditMemo } from "../../shared/invoicing/credit-memos.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
-import { agingBucket, issueStatement, issueStatements } from "../../shared/invoicing/statements.js";
+import { issueStatement, issueStatements } from "../../shared/invoicing/statements.js";
 import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";

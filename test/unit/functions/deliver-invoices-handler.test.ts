@@ -115,7 +115,9 @@ describe("deliver-invoices handler", () => {
 	it("sends nothing for an invoice already delivered on this channel", async () => {
 		ddbMock.on(GetCommand).resolves({});
 		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-3", sk: "INVOICE" } }).resolves({ Item: invoice("INV-3", "ACC-3") });
-		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-3", sk: "DELIVERY#email" } }).resolves({ Item: { status: "sent" } });
+		ddbMock
+			.on(GetCommand, { Key: { pk: "INVOICE#INV-3", sk: "DELIVERY#email" } })
+			.resolves({ Item: { channel: "email", status: "sent", recipient: "acc-3@example.com", at: "2026-11-01T02:00:00.000Z" } });
 		const result = await handler({ billing, invoiceNumbers: ["INV-3"] }, context);
 		expect(result).toMatchObject({ emailed: 0, alreadyDelivered: 1 });
 		expect(sesMock.calls()).toHaveLength(0);

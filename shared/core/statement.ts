@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { AGING_BUCKETS, type AgingBucket } from "./aging.js";
+import { isoDateSchema, periodSchema } from "./model.js";
+import { currencySchema, minorUnitsSchema } from "./money.js";
+
+export const statementActivitySchema = z.object({ at: z.string(), type: z.string(), reference: z.string(), amount: minorUnitsSchema });
+export type StatementActivity = z.infer<typeof statementActivitySchema>;
+
+/** An account's statement for a period: opening balance, the ledger's activity since the previous one, closing balance, aging. */
+export const statementSchema = z.object({
+	accountId: z.string(),
+	period: periodSchema,
+	statementDate: isoDateSchema,
+	currency: currencySchema,
+	billTo: z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) }),
+	openingBalance: minorUnitsSchema,
+	activity: z.array(statementActivitySchema),
+	closingBalance: minorUnitsSchema,
+	aging: z.object(Object.fromEntries(AGING_BUCKETS.map((b) => [b, minorUnitsSchema])) as Record<AgingBucket, typeof minorUnitsSchema>),
+	/** Ledger entries up to this instant are on this statement or an earlier one. */
+	cutoff: z.string(),
+	pdfKey: z.string(),
+});
+export type Statement = z.infer<typeof statementSchema>;
