@@ -1,9 +1,9 @@
 import { deliveryBatchSchema } from "../../shared/cycle/payloads.js";
-import { recordRunFailure } from "../../shared/cycle/run-records.js";
 import { deliverInvoicesForBatch, deliverStatementsForBatch } from "../../shared/delivery/email-delivery.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { recordRunFailure } from "../../shared/store/run-failures.js";
 
 const { ddb, s3, ses } = createClients();
 const { tableName, bucketName } = storageConfig();

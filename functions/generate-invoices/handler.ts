@@ -1,10 +1,10 @@
 import { invoiceBatchSchema } from "../../shared/cycle/payloads.js";
-import { recordRunFailure } from "../../shared/cycle/run-records.js";
 import { issueInvoicesForBatch } from "../../shared/invoicing/invoices.js";
 import { issueStatementsForBatch } from "../../shared/invoicing/statements.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { recordRunFailure } from "../../shared/store/run-failures.js";
 
 const { ddb, s3 } = createClients();
 const { tableName, bucketName } = storageConfig();

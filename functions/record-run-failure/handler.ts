@@ -1,8 +1,8 @@
 import { runFailureInputSchema } from "../../shared/cycle/payloads.js";
-import { recordRunFailure } from "../../shared/cycle/run-records.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
+import { recordRunFailure } from "../../shared/store/run-failures.js";
 
 const { ddb } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");

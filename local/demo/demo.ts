@@ -1,19 +1,18 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { EscalationResult } from "../../shared/collections/dunning.js";
 import type { Invoice } from "../../shared/core/model.js";
 import { formatMoney } from "../../shared/core/money.js";
 import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import type { InvoicingSummary } from "../../shared/cycle/run-records.js";
 import { isDeliverableEmailAddress } from "../../shared/documents/email-address.js";
+import { holdInvoice } from "../../shared/invoicing/holds.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerName } from "../../shared/platform/config.js";
 import { readObjectBytes } from "../../shared/platform/s3-objects.js";
 import { parseReportPeriod, publishReportFiles, quarterOf } from "../../shared/reporting/reports.js";
 import { listOpenCases } from "../../shared/store/collections.js";
-import { keys } from "../../shared/store/keys.js";
 import { listInvoicesOfPeriod, listPayments, type TableDeps } from "../../shared/store/records.js";
 import { type ExecutionResult, runBillingCycle } from "../cli/operations.js";
 import { progress, runningServe } from "../cli/session.js";
@@ -217,15 +216,7 @@ async function disputeOneInvoice(deps: TableDeps, period: string): Promise<strin
 		.filter((i) => i.status === "open" && isDeliverableEmailAddress(i.billTo.email))
 		.sort((a, b) => a.number.localeCompare(b.number))[0];
 	if (!invoice) return undefined;
-	await deps.ddb.send(
-		new UpdateCommand({
-			TableName: deps.tableName,
-			Key: keys.invoice(invoice.number),
-			UpdateExpression: "SET #hold = :hold",
-			ExpressionAttributeNames: { "#hold": "hold" },
-			ExpressionAttributeValues: { ":hold": { reason: "disputed by the customer", since: new Date().toISOString() } },
-		}),
-	);
+	await holdInvoice({ ...deps, actor: "demo:customer" }, invoice.number, "disputed by the customer");
 	return invoice.number;
 }
 

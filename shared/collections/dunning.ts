@@ -1,24 +1,16 @@
-import type { S3Client } from "@aws-sdk/client-s3";
-import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import type { DunningRecord, Invoice } from "../core/model.js";
+import { SendRawEmailCommand } from "@aws-sdk/client-ses";
+import type { Invoice } from "../core/model.js";
 import { addDays, daysBetween } from "../core/period.js";
 import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import { composeDunningEmail } from "../documents/invoice-email.js";
-import type { DunningStageConfig, SellerConfig } from "../platform/config.js";
+
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { claimDunningStage, countNoticesSent, dunningRecords, finishDunningStage, supersedeDunningStage } from "../store/collections.js";
-import { listOpenInvoicesDueBy, type TableDeps } from "../store/records.js";
-import { type CollectionsResult, reconcileCollections } from "./cases.js";
+import { listOpenInvoicesDueBy } from "../store/records.js";
+import { type CollectionsDeps, type CollectionsResult, reconcileCollections } from "./cases.js";
 
-export interface DunningDeps extends TableDeps {
-	readonly s3: S3Client;
-	readonly ses: SESClient;
-	readonly bucketName: string;
-	readonly seller: SellerConfig;
-	readonly stages: readonly DunningStageConfig[];
-	/** The collections team's address (COLLECTIONS_EMAIL). */
-	readonly collectionsEmail: string;
-}
+/** What the ladder needs: what collections needs, since the ladder ends by reconciling collections. */
+export type DunningDeps = CollectionsDeps;
 
 /** At most this many dunning emails reach one account in any rolling window of this many days. */
 export const DUNNING_CAP = { emails: 2, days: 7 } as const;

@@ -105,6 +105,9 @@ export const invoiceLineSchema = z.object({
 });
 export type InvoiceLine = z.infer<typeof invoiceLineSchema>;
 
+/** Who a document is addressed to, as it was when the document was made. */
+export const billToSchema = z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) });
+
 export const invoiceStatusSchema = z.enum(["open", "partially_paid", "paid", "void", "uncollectible"]);
 export type InvoiceStatus = z.infer<typeof invoiceStatusSchema>;
 
@@ -116,7 +119,7 @@ export const invoiceSchema = z.object({
 	status: invoiceStatusSchema,
 	issueDate: isoDateSchema,
 	dueDate: isoDateSchema,
-	billTo: z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) }),
+	billTo: billToSchema,
 	lines: z.array(invoiceLineSchema),
 	subtotal: minorUnitsSchema,
 	tax: minorUnitsSchema,
@@ -232,7 +235,7 @@ export const creditMemoSchema = z.object({
 	addedToAccountCredit: minorUnitsSchema.nonnegative(),
 	reason: z.string().min(1),
 	issueDate: isoDateSchema,
-	billTo: z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) }),
+	billTo: billToSchema,
 	pdfKey: z.string(),
 	createdBy: z.string(),
 	createdAt: z.string(),
@@ -282,7 +285,7 @@ export const collectionsCaseSchema = z.object({
 	updatedOn: z.string(),
 	closedOn: z.string().optional(),
 	closedReason: z.string().optional(),
-	contact: z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) }),
+	contact: billToSchema,
 	currency: currencySchema,
 	/** Sum of the open invoices' amounts due, minor units. */
 	amountDue: minorUnitsSchema,

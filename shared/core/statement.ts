@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AGING_BUCKETS, type AgingBucket } from "./aging.js";
-import { isoDateSchema, periodSchema } from "./model.js";
+import { billToSchema, isoDateSchema, periodSchema } from "./model.js";
 import { currencySchema, minorUnitsSchema } from "./money.js";
 
 export const statementActivitySchema = z.object({ at: z.string(), type: z.string(), reference: z.string(), amount: minorUnitsSchema });
@@ -12,7 +12,7 @@ export const statementSchema = z.object({
 	period: periodSchema,
 	statementDate: isoDateSchema,
 	currency: currencySchema,
-	billTo: z.object({ name: z.string(), email: z.string(), addressLines: z.array(z.string()) }),
+	billTo: billToSchema,
 	openingBalance: minorUnitsSchema,
 	activity: z.array(statementActivitySchema),
 	closingBalance: minorUnitsSchema,

@@ -1,27 +1,7 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { type RunFailure, runFailureSchema } from "../core/model.js";
+import { getDelivery } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
-import { listInvoicesOfPeriod, parseRecord, queryAll, type TableDeps } from "../store/records.js";
-
-/** Failures of single accounts are kept per period so the run's output can name them. */
-export async function recordRunFailure(deps: TableDeps, failure: Omit<RunFailure, "at"> & { at?: string }): Promise<void> {
-	const parsed = runFailureSchema.parse({ ...failure, at: failure.at ?? new Date().toISOString() });
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: { ...keys.runFailure(parsed.period, parsed.accountId, parsed.stage), ...parsed },
-		}),
-	);
-}
-
-export async function listRunFailures(deps: TableDeps, period: string): Promise<RunFailure[]> {
-	const items = await queryAll(deps, {
-		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-		ExpressionAttributeValues: { ":pk": keys.run(period), ":prefix": keys.runFailurePrefix },
-		ConsistentRead: true,
-	});
-	return items.map((item) => parseRecord(runFailureSchema, item));
-}
+import { listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
+import { listRunFailures } from "../store/run-failures.js";
 
 export interface InvoicingSummary {
 	readonly period: string;
@@ -49,12 +29,10 @@ export async function summarizeInvoicing(deps: TableDeps, period: string): Promi
 	let postalInvoices = 0;
 	for (const invoice of invoices) {
 		const [email, postal] = await Promise.all(
-			(["email", "postal"] as const).map((channel) =>
-				deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.delivery(invoice.number, channel) })),
-			),
+			(["email", "postal"] as const).map((channel) => getDelivery(deps, keys.delivery(invoice.number, channel))),
 		);
-		if (email?.Item?.status === "sent") emailsSent += 1;
-		if (postal?.Item) postalInvoices += 1;
+		if (email?.status === "sent") emailsSent += 1;
+		if (postal) postalInvoices += 1;
 	}
 	const failures = await listRunFailures(deps, period);
 	return {

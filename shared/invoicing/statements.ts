@@ -3,7 +3,7 @@ import { TransientError } from "../core/errors.js";
 import type { Statement } from "../core/statement.js";
 import { renderStatementPdf } from "../documents/statement-pdf.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
-import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "../store/records.js";
+import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries } from "../store/records.js";
 import { getStatement, latestStatementBefore, putStatement } from "../store/statements.js";
 import type { InvoicingDeps } from "./invoices.js";
 

@@ -1,9 +1,9 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executionArnFor, executionHistory, runBillingCycle, statesFromHistory } from "../../local/cli/operations.js";
-import { listRunFailures } from "../../shared/cycle/run-records.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { keys } from "../../shared/store/keys.js";
+import { listRunFailures } from "../../shared/store/run-failures.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
