@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import type { SESClient } from "@aws-sdk/client-ses";
 import MailComposer from "nodemailer/lib/mail-composer";
 import { toCsvText } from "../core/csv.js";
 import { ValidationError } from "../core/errors.js";
@@ -7,6 +7,7 @@ import type { Account, CaseInvoice, CollectionsCase, Invoice } from "../core/mod
 import { formatMoney } from "../core/money.js";
 import { daysBetween } from "../core/period.js";
 import type { DunningStageConfig, SellerConfig } from "../platform/config.js";
+import { sendRawEmail } from "../platform/mail.js";
 import { accountStatusChange } from "../store/accounts.js";
 import { dunningRecords, listCasesOfMonth, openCaseOf, putCollectionsCase } from "../store/collections.js";
 import { getAccount, listAccounts, listInvoicesOfAccount, type TableDeps } from "../store/records.js";
@@ -230,8 +231,6 @@ async function sendCollectionsNotice(deps: CollectionsDeps, asOf: string, opened
 	})
 		.compile()
 		.build();
-	await deps.ses.send(
-		new SendRawEmailCommand({ Source: deps.seller.email, Destinations: [deps.collectionsEmail], RawMessage: { Data: raw } }),
-	);
+	await sendRawEmail(deps.ses, deps.seller.email, { to: deps.collectionsEmail, raw });
 	return deps.collectionsEmail;
 }

@@ -1,9 +1,9 @@
-import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import type { Invoice } from "../core/model.js";
 import { addDays, daysBetween } from "../core/period.js";
 import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import { composeDunningEmail } from "../documents/invoice-email.js";
 
+import { sendRawEmail } from "../platform/mail.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { claimDunningStage, countNoticesSent, dunningRecords, finishDunningStage, supersedeDunningStage } from "../store/collections.js";
 import { listOpenInvoicesDueBy } from "../store/records.js";
@@ -91,10 +91,8 @@ async function sendNotice(deps: DunningDeps, invoice: Invoice, stage: string, da
 	try {
 		const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
 		const email = await composeDunningEmail({ invoice, seller: deps.seller, stage, daysOverdue, pdf });
-		const out = await deps.ses.send(
-			new SendRawEmailCommand({ Source: deps.seller.email, Destinations: [email.to], RawMessage: { Data: email.raw } }),
-		);
-		await finishDunningStage(deps, invoice.number, stage, { status: "sent", messageId: out.MessageId ?? "" });
+		const messageId = await sendRawEmail(deps.ses, deps.seller.email, email);
+		await finishDunningStage(deps, invoice.number, stage, { status: "sent", messageId: messageId ?? "" });
 		return true;
 	} catch (err) {
 		// At most once: a notice whose sending failed is recorded, not retried blindly.

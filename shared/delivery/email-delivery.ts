@@ -1,10 +1,11 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import type { SESClient } from "@aws-sdk/client-ses";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { TransientError } from "../core/errors.js";
 import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import { composeInvoiceEmail, composeStatementEmail, type StatementAttachment } from "../documents/invoice-email.js";
 import type { SellerConfig } from "../platform/config.js";
+import { sendRawEmail } from "../platform/mail.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import {
 	claimDeliveries,
@@ -99,10 +100,8 @@ async function deliverOnce(
 		throw new TransientError(`claiming delivery of ${document.label} failed: ${(err as Error).message}`, { cause: err });
 	}
 	try {
-		const sent = await deps.ses.send(
-			new SendRawEmailCommand({ Source: deps.seller.email, Destinations: [email.to], RawMessage: { Data: email.raw } }),
-		);
-		for (const key of document.claims) await markSent(deps, key, sent.MessageId);
+		const messageId = await sendRawEmail(deps.ses, deps.seller.email, email);
+		for (const key of document.claims) await markSent(deps, key, messageId);
 		return "emailed";
 	} catch (err) {
 		const name = (err as { name?: string }).name ?? "Error";

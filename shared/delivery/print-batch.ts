@@ -1,9 +1,9 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { PDFDocument } from "pdf-lib";
 import type { Statement } from "../core/statement.js";
 import { statementFilename } from "../documents/invoice-email.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
+import { getDelivery } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
 import { listAccounts, listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
 import { getStatement } from "../store/statements.js";
@@ -52,21 +52,12 @@ export async function assemblePrintBatch(deps: PrintBatchDeps, period: string): 
 	const invoices = (await listInvoicesOfPeriod(deps, period)).sort((a, b) => a.number.localeCompare(b.number));
 	const postal = [];
 	for (const invoice of invoices) {
-		const delivery = await deps.ddb.send(
-			new GetCommand({ TableName: deps.tableName, Key: keys.delivery(invoice.number, "postal"), ConsistentRead: true }),
-		);
-		if (delivery.Item?.status === "queued_for_print") postal.push(invoice);
+		if ((await getDelivery(deps, keys.delivery(invoice.number, "postal")))?.status === "queued_for_print") postal.push(invoice);
 	}
 	const statements = new Map<string, Statement>();
 	for (const account of (await listAccounts(deps)).filter((a) => a.delivery === "postal")) {
-		const delivery = await deps.ddb.send(
-			new GetCommand({
-				TableName: deps.tableName,
-				Key: keys.statementDelivery(account.accountId, period, "postal"),
-				ConsistentRead: true,
-			}),
-		);
-		const statement = delivery.Item?.status === "queued_for_print" ? await getStatement(deps, account.accountId, period) : undefined;
+		const delivery = await getDelivery(deps, keys.statementDelivery(account.accountId, period, "postal"));
+		const statement = delivery?.status === "queued_for_print" ? await getStatement(deps, account.accountId, period) : undefined;
 		if (statement) statements.set(account.accountId, statement);
 	}
 	const statementDocument = (st: Statement): PrintDocument => ({

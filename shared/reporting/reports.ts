@@ -280,7 +280,7 @@ export async function loadReportInputs(deps: TableDeps, period: ReportPeriod, as
 	const invoices = (await Promise.all(period.months.map((m) => listInvoicesOfPeriod(deps, m.period)))).flat();
 	const ledger: LedgerEntry[] = [];
 	for (const account of await listAccounts(deps)) {
-		for (const e of await listLedgerEntries(deps, account.accountId)) ledger.push(e as unknown as LedgerEntry);
+		for (const e of await listLedgerEntries(deps, account.accountId)) ledger.push(e);
 	}
 	return {
 		months: period.months,

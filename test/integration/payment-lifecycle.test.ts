@@ -4,6 +4,7 @@ import { postStripeEvent } from "../../local/cli/operations.js";
 import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
 import { escalateOverdueAccounts } from "../../shared/collections/dunning.js";
+import { writeOffInvoice } from "../../shared/collections/write-off.js";
 import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
@@ -421,6 +422,28 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(String(eur.unappliedReason)).toMatch(/differs from account ACC-L8's currency USD/);
 		expect(await getAccount(table, "ACC-L8")).toMatchObject({ balance: -3500, creditBalance: 3500 });
 		expect(await getPayment(table, "stripe", "pi_L8_eur")).toMatchObject({ status: "unapplied", unappliedAmount: 1200 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("adds a second write-off to the first when a refund reopened a written-off invoice", async () => {
+		await putLifecycleAccount("WO", 10000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const issued = await issueInvoiceForAccount(deps, "ACC-WO", october);
+		invoices.WO = ["invoiceNumber" in issued ? issued.invoiceNumber : ""];
+		expect(await post(paymentIntent("pi_WO", 4000, { invoice_number: inv("WO") }))).toMatchObject({ result: "applied" });
+		expect((await writeOffInvoice(table, inv("WO"), "customer insolvent")).amount).toBe(6000);
+		expect(await post(refund("pi_WO", 4000))).toMatchObject({ result: "refunded", amount: 4000, invoiceNumbers: [inv("WO")] });
+		expect(await getInvoice(table, inv("WO"))).toMatchObject({ status: "open", amountPaid: 0, amountDue: 4000, amountWrittenOff: 6000 });
+		expect((await writeOffInvoice(table, inv("WO"), "refund not recoverable")).amount).toBe(4000);
+		expect(await getInvoice(table, inv("WO"))).toMatchObject({ status: "uncollectible", amountDue: 0, amountWrittenOff: 10000 });
+		expect(await getAccount(table, "ACC-WO")).toMatchObject({ balance: 0 });
+		expect(await ledgerOf("ACC-WO")).toEqual(
+			expect.arrayContaining([
+				{ type: "write_off", amount: -6000 },
+				{ type: "refund", amount: 4000 },
+				{ type: "write_off", amount: -4000 },
+			]),
+		);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 });

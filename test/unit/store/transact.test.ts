@@ -1,0 +1,28 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
+import { TransientError } from "../../../shared/core/errors.js";
+import { conditionFailedAt, isCancelled, RETRY, RETRY_NOW, withOptimisticRetry } from "../../../shared/store/transact.js";
+
+const cancelled = (codes: string[]) =>
+	new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+
+describe("transactions", () => {
+	it("names the item whose condition failed", () => {
+		const err = cancelled(["None", "ConditionalCheckFailed"]);
+		expect(isCancelled(err)).toBe(true);
+		expect(conditionFailedAt(err, 1)).toBe(true);
+		expect(conditionFailedAt(err, 0)).toBe(false);
+		expect(conditionFailedAt(new Error("boom"), 0)).toBe(false);
+	});
+
+	it("retries an optimistic change until it goes through, and fails as transient when it never does", async () => {
+		const answers: (string | typeof RETRY | typeof RETRY_NOW)[] = [RETRY_NOW, RETRY, "done"];
+		let calls = 0;
+		expect(await withOptimisticRetry("x", async () => answers[calls++] as string)).toBe("done");
+		expect(calls).toBe(3);
+		await expect(withOptimisticRetry("paying INV-1", async () => RETRY_NOW, 3)).rejects.toThrow(TransientError);
+		await expect(withOptimisticRetry("paying INV-1", async () => RETRY_NOW, 3)).rejects.toThrow(
+			/paying INV-1: it kept changing over 3 attempts/,
+		);
+	});
+});
