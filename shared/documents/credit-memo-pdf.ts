@@ -1,7 +1,19 @@
-import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
+import type { PDFFont, PDFPage } from "pdf-lib";
 import type { CreditMemo } from "../core/model.js";
 import { formatMoney } from "../core/money.js";
 import type { SellerConfig } from "../platform/config.js";
+import {
+	BLACK,
+	createHelveticaDocument,
+	drawTextRight,
+	FOOTER_Y,
+	GREY,
+	LEFT,
+	PAGE_HEIGHT,
+	PAGE_SIZE,
+	RIGHT,
+	replaceUndrawable,
+} from "./pdf-layout.js";
 
 /**
  * A credit memo as a one-page A4 PDF with pdf-lib's Helvetica, like the invoice: seller,
@@ -9,18 +21,10 @@ import type { SellerConfig } from "../platform/config.js";
  * credit went. Deterministic: its dates come from the memo, never from the clock.
  */
 
-const PAGE: [number, number] = [595.28, 841.89];
-const LEFT = 50;
-const RIGHT = PAGE[0] - 50;
-const GREY = rgb(0.38, 0.38, 0.38);
-
 export async function renderCreditMemoPdf(memo: CreditMemo, seller: SellerConfig): Promise<Uint8Array> {
-	const doc = await PDFDocument.create({ updateMetadata: false });
-	const regular = await doc.embedFont(StandardFonts.Helvetica);
-	const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-	const charset = new Set(regular.getCharacterSet());
-	// Helvetica cannot draw every character a customer's name may hold; those become "?".
-	const clean = (text: string) => [...text].map((c) => (charset.has(c.codePointAt(0) ?? 0) ? c : "?")).join("");
+	const { doc, fonts } = await createHelveticaDocument();
+	const { regular, bold } = fonts;
+	const clean = (text: string) => replaceUndrawable(text, fonts.charset);
 	const issued = new Date(`${memo.issueDate}T00:00:00Z`);
 	doc.setTitle(memo.number, { showInWindowTitleBar: true });
 	doc.setAuthor(seller.name);
@@ -29,21 +33,21 @@ export async function renderCreditMemoPdf(memo: CreditMemo, seller: SellerConfig
 	doc.setCreationDate(issued);
 	doc.setModificationDate(issued);
 
-	const page: PDFPage = doc.addPage(PAGE);
+	const page: PDFPage = doc.addPage(PAGE_SIZE);
 	const text = (value: string, x: number, y: number, font: PDFFont = regular, size = 10) =>
-		page.drawText(clean(value), { x, y, size, font, color: rgb(0, 0, 0) });
+		page.drawText(clean(value), { x, y, size, font, color: BLACK });
 	const textRight = (value: string, y: number, font: PDFFont = regular, size = 10) =>
-		page.drawText(clean(value), { x: RIGHT - font.widthOfTextAtSize(clean(value), size), y, size, font });
+		drawTextRight(page, clean(value), RIGHT, y, font, size);
 	const money = (amount: number) => formatMoney({ amount, currency: memo.currency });
 
-	let y = PAGE[1] - 64;
+	let y = PAGE_HEIGHT - 64;
 	text(seller.name, LEFT, y, bold, 16);
 	textRight("CREDIT MEMO", y, bold, 22);
 	for (const line of [...seller.addressLines, seller.email]) {
 		y -= 13;
 		text(line, LEFT, y, regular, 9.5);
 	}
-	let factsY = PAGE[1] - 96;
+	let factsY = PAGE_HEIGHT - 96;
 	for (const [label, value] of [
 		["Credit memo number", memo.number],
 		["Date", memo.issueDate],
@@ -84,7 +88,7 @@ export async function renderCreditMemoPdf(memo: CreditMemo, seller: SellerConfig
 			? "Account credit is deducted from your next invoice."
 			: `This credit reduces the amount due on invoice ${memo.invoiceNumber}.`;
 	text(note, LEFT, y, regular, 9.5);
-	page.drawText(clean(`${seller.name} \u00b7 Credit memo ${memo.number}`), { x: LEFT, y: 30, size: 8, font: regular, color: GREY });
+	page.drawText(clean(`${seller.name} \u00b7 Credit memo ${memo.number}`), { x: LEFT, y: FOOTER_Y, size: 8, font: regular, color: GREY });
 
 	return doc.save({ useObjectStreams: true });
 }

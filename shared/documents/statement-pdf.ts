@@ -1,15 +1,23 @@
-import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
+import type { PDFFont, PDFPage } from "pdf-lib";
 import { AGING_BUCKETS } from "../core/aging.js";
 import { formatMoney } from "../core/money.js";
 import type { Statement } from "../core/statement.js";
 import type { SellerConfig } from "../platform/config.js";
 import { formatBillingPeriod } from "./format.js";
+import {
+	CONTENT_WIDTH,
+	createHelveticaDocument,
+	drawRule,
+	drawTextRight,
+	LEFT,
+	PAGE_HEIGHT,
+	PAGE_SIZE,
+	RIGHT,
+	replaceUndrawable,
+} from "./pdf-layout.js";
 
 /** A statement of account as A4 PDF: opening balance, the period's activity, closing balance and aging. */
 
-const PAGE: [number, number] = [595.28, 841.89];
-const LEFT = 50;
-const RIGHT = PAGE[0] - 50;
 const BOTTOM = 70;
 
 const ENTRY_LABELS: Record<string, string> = {
@@ -23,11 +31,9 @@ const ENTRY_LABELS: Record<string, string> = {
 };
 
 export async function renderStatementPdf(statement: Statement, seller: SellerConfig): Promise<Uint8Array> {
-	const doc = await PDFDocument.create({ updateMetadata: false });
-	const regular = await doc.embedFont(StandardFonts.Helvetica);
-	const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-	const charset = new Set(regular.getCharacterSet());
-	const clean = (text: string) => [...text].map((c) => (charset.has(c.codePointAt(0) ?? 0) ? c : "?")).join("");
+	const { doc, fonts } = await createHelveticaDocument();
+	const { regular, bold } = fonts;
+	const clean = (text: string) => replaceUndrawable(text, fonts.charset);
 	const dated = new Date(`${statement.statementDate}T00:00:00Z`);
 	doc.setTitle(`Statement ${statement.accountId} ${statement.period}`);
 	doc.setAuthor(seller.name);
@@ -36,16 +42,15 @@ export async function renderStatementPdf(statement: Statement, seller: SellerCon
 	doc.setModificationDate(dated);
 	const money = (amount: number) => formatMoney({ amount, currency: statement.currency });
 
-	let page: PDFPage = doc.addPage(PAGE);
-	let y = PAGE[1] - 64;
+	let page: PDFPage = doc.addPage(PAGE_SIZE);
+	let y = PAGE_HEIGHT - 64;
 	const text = (value: string, x: number, font: PDFFont = regular, size = 10) => page.drawText(clean(value), { x, y, size, font });
-	const right = (value: string, x: number, font: PDFFont = regular, size = 10) =>
-		page.drawText(clean(value), { x: x - font.widthOfTextAtSize(clean(value), size), y, size, font });
+	const right = (value: string, x: number, font: PDFFont = regular, size = 10) => drawTextRight(page, clean(value), x, y, font, size);
 	const nextLine = (height: number) => {
 		y -= height;
 		if (y < BOTTOM) {
-			page = doc.addPage(PAGE);
-			y = PAGE[1] - 64;
+			page = doc.addPage(PAGE_SIZE);
+			y = PAGE_HEIGHT - 64;
 			text(`Statement ${statement.accountId} ${statement.period} (continued)`, LEFT, bold);
 			y -= 24;
 		}
@@ -84,12 +89,12 @@ export async function renderStatementPdf(statement: Statement, seller: SellerCon
 	nextLine(22);
 	text("Closing balance", LEFT, bold);
 	right(money(statement.closingBalance), RIGHT, bold);
-	page.drawLine({ start: { x: LEFT, y: y + 14 }, end: { x: RIGHT, y: y + 14 }, thickness: 0.5, color: rgb(0.8, 0.8, 0.8) });
+	drawRule(page, LEFT, RIGHT, y + 14);
 
 	nextLine(34);
 	text("Aging of open invoices (days past due)", LEFT, bold);
 	nextLine(16);
-	const width = (RIGHT - LEFT) / AGING_BUCKETS.length;
+	const width = CONTENT_WIDTH / AGING_BUCKETS.length;
 	for (const [i, bucket] of AGING_BUCKETS.entries()) right(bucket, LEFT + width * (i + 1), bold, 9);
 	nextLine(14);
 	for (const [i, bucket] of AGING_BUCKETS.entries()) right(money(statement.aging[bucket]), LEFT + width * (i + 1), regular, 9);

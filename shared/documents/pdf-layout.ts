@@ -1,0 +1,209 @@
+import { PDFDocument, type PDFFont, type PDFPage, type RGB, rgb, StandardFonts } from "pdf-lib";
+
+/**
+ * What the invoice, statement and credit memo PDFs have in common: the A4 page with its
+ * margins and colours, pdf-lib's built-in Helvetica, and setting text in it — making a
+ * string drawable, then fitting, truncating and wrapping lines of it.
+ */
+
+const PAGE_WIDTH = 595.28;
+export const PAGE_HEIGHT = 841.89;
+export const PAGE_SIZE: [number, number] = [PAGE_WIDTH, PAGE_HEIGHT];
+const MARGIN = 50;
+export const LEFT = MARGIN;
+export const RIGHT = PAGE_WIDTH - MARGIN;
+export const CONTENT_WIDTH = RIGHT - LEFT;
+export const TOP = PAGE_HEIGHT - MARGIN;
+export const FOOTER_Y = 30;
+
+export const BLACK = rgb(0, 0, 0);
+export const GREY = rgb(0.38, 0.38, 0.38);
+const RULE = rgb(0.8, 0.8, 0.8);
+
+const MIN_FIT_SIZE = 6;
+const ELLIPSIS = "\u2026";
+
+export interface Fonts {
+	readonly regular: PDFFont;
+	readonly bold: PDFFont;
+	/** The code points Helvetica can draw (WinAnsi); the same for both weights. */
+	readonly charset: ReadonlySet<number>;
+}
+
+/**
+ * A new document with Helvetica and Helvetica Bold embedded: standard fonts need no font
+ * files, so the renderers bundle into a Lambda. Its metadata is the caller's to set, dates
+ * included, which come from the document itself so the same input renders the same bytes.
+ */
+export async function createHelveticaDocument(): Promise<{ doc: PDFDocument; fonts: Fonts }> {
+	const doc = await PDFDocument.create({ updateMetadata: false });
+	const regular = await doc.embedFont(StandardFonts.Helvetica);
+	const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+	return { doc, fonts: { regular, bold, charset: new Set(regular.getCharacterSet()) } };
+}
+
+/** How `PageWriter.text` draws a line: aligned right (x is where it ends), in a colour, on a page other than the current one. */
+interface TextStyle {
+	readonly align?: "right";
+	readonly color?: RGB;
+	readonly page?: PDFPage;
+}
+
+/** Pages filled from the top down: the page being drawn on, how far down it is, and text on it made drawable and fitted to a width. */
+export class PageWriter {
+	page: PDFPage;
+	y = TOP;
+	readonly pages: PDFPage[] = [];
+
+	constructor(
+		private readonly doc: PDFDocument,
+		readonly fonts: Fonts,
+	) {
+		this.page = this.addPage();
+	}
+
+	/** Starts drawing on a new page; `y` is left for the caller, who knows what heads the page. */
+	addPage(): PDFPage {
+		this.page = this.doc.addPage(PAGE_SIZE);
+		this.pages.push(this.page);
+		return this.page;
+	}
+
+	/** Draws one line at x, shrinking and then truncating it to fit maxWidth; aligned right, the line ends at x. */
+	text(value: string, x: number, y: number, font: PDFFont, size: number, maxWidth: number, style: TextStyle = {}): void {
+		const { align, color = BLACK, page = this.page } = style;
+		const fitted = fitLine(this.clean(value), font, size, maxWidth);
+		if (align === "right") drawTextRight(page, fitted.text, x, y, font, fitted.size, color);
+		else page.drawText(fitted.text, { x, y, size: fitted.size, font, color });
+	}
+
+	rule(from: number, to: number, y: number): void {
+		drawRule(this.page, from, to, y);
+	}
+
+	wrap(value: string, font: PDFFont, size: number, maxWidth: number): string[] {
+		return wrapLines(this.clean(value), font, size, maxWidth);
+	}
+
+	clean(value: string): string {
+		return toWinAnsi(value, this.fonts.charset);
+	}
+}
+
+/** Draws drawable text so that it ends at `right`. */
+export function drawTextRight(
+	page: PDFPage,
+	text: string,
+	right: number,
+	y: number,
+	font: PDFFont,
+	size: number,
+	color: RGB = BLACK,
+): void {
+	page.drawText(text, { x: right - font.widthOfTextAtSize(text, size), y, size, font, color });
+}
+
+/** A thin grey horizontal line from `from` to `to`. */
+export function drawRule(page: PDFPage, from: number, to: number, y: number): void {
+	page.drawLine({
+		start: { x: from, y },
+		end: { x: to, y },
+		thickness: 0.5,
+		color: RULE,
+	});
+}
+
+/**
+ * Helvetica cannot draw every character a customer's name may hold; on the statement and
+ * credit memo those become "?" (the invoice's toWinAnsi tries look-alikes first).
+ */
+export function replaceUndrawable(value: string, charset: ReadonlySet<number>): string {
+	return [...value].map((c) => (charset.has(c.codePointAt(0) ?? 0) ? c : "?")).join("");
+}
+
+const REPLACEMENTS: Readonly<Record<string, string>> = {
+	"\u2212": "-",
+	"\u2010": "-",
+	"\u2011": "-",
+	"\u2012": "-",
+	"\u2009": " ",
+	"\u202f": " ",
+	"\u2007": " ",
+	"\u2192": "->",
+	"\u2264": "<=",
+	"\u2265": ">=",
+};
+
+/**
+ * Helvetica as a standard font only encodes WinAnsi; anything else would make pdf-lib
+ * throw. Control characters become spaces, accents are dropped where the base letter
+ * exists, and what is left unencodable becomes "?".
+ */
+function toWinAnsi(value: string, charset: ReadonlySet<number>): string {
+	let out = "";
+	for (const char of value) {
+		const code = char.codePointAt(0) ?? 0;
+		if (code < 0x20 || code === 0x7f) {
+			if (!out.endsWith(" ")) out += " ";
+			continue;
+		}
+		if (charset.has(code)) {
+			out += char;
+			continue;
+		}
+		const replacement = REPLACEMENTS[char];
+		if (replacement !== undefined) {
+			out += replacement;
+			continue;
+		}
+		const stripped = char.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+		const encodable = stripped.length > 0 && [...stripped].every((c) => charset.has(c.codePointAt(0) ?? 0)) ? stripped : "?";
+		out += encodable;
+	}
+	return out;
+}
+
+/** One line of drawable text at a size that fits maxWidth: shrunk first, then truncated. */
+function fitLine(text: string, font: PDFFont, size: number, maxWidth: number): { text: string; size: number } {
+	const width = font.widthOfTextAtSize(text, size);
+	if (width <= maxWidth) return { text, size };
+	const shrunk = Math.max(MIN_FIT_SIZE, Math.floor(((size * maxWidth) / width) * 10) / 10);
+	if (font.widthOfTextAtSize(text, shrunk) <= maxWidth) return { text, size: shrunk };
+	return { text: truncateLine(text, font, shrunk, maxWidth), size: shrunk };
+}
+
+/** Drawable text cut short enough that it fits maxWidth with an ellipsis after it. */
+export function truncateLine(text: string, font: PDFFont, size: number, maxWidth: number): string {
+	let base = text;
+	while (base.length > 0 && font.widthOfTextAtSize(`${base}${ELLIPSIS}`, size) > maxWidth) {
+		base = base.slice(0, -1);
+	}
+	return `${base.trimEnd()}${ELLIPSIS}`;
+}
+
+/** Greedy word wrap of drawable text; a word wider than the line is broken between characters. */
+function wrapLines(text: string, font: PDFFont, size: number, maxWidth: number): string[] {
+	const words = text.split(" ").filter(Boolean);
+	const lines: string[] = [];
+	let current = "";
+	const fits = (candidate: string) => font.widthOfTextAtSize(candidate, size) <= maxWidth;
+	for (const word of words) {
+		const candidate = current === "" ? word : `${current} ${word}`;
+		if (fits(candidate)) {
+			current = candidate;
+			continue;
+		}
+		if (current !== "") lines.push(current);
+		current = "";
+		let rest = word;
+		while (rest.length > 1 && !fits(rest)) {
+			let cut = rest.length - 1;
+			while (cut > 1 && !fits(rest.slice(0, cut))) cut -= 1;
+			lines.push(rest.slice(0, cut));
+			rest = rest.slice(cut);
+		}
+		current = rest;
+	}
+	if (current !== "") lines.push(current);
+	return lines;
+}
