@@ -53,13 +53,18 @@ const PLACEHOLDER: Record<keyof Changeable, string> = {
 	hold: "hold",
 };
 
+/** DynamoDB reserves these words: they go through ExpressionAttributeNames. */
+const RESERVED = new Set<keyof Changeable>(["status", "hold"]);
+
 const capitalized = (s: string) => `${s[0]?.toUpperCase() ?? ""}${s.slice(1)}`;
 
 /**
  * The update that sets `next` on the invoice as read: each field it sets must still hold
- * the value read (a concurrent change makes the transaction fail and the caller re-read),
- * and an invoice with nothing due leaves the open-invoice index, one with something due
- * is (back) in it. The audit entry records `audited` before and after.
+ * the value read, so a concurrent change makes the transaction fail and the caller read
+ * again. The status follows from the amounts (the amount-due rule), so it is checked as
+ * read only where the change decides it (`statusAsRead`: void, write-off). An invoice with
+ * nothing due leaves the open-invoice index, one with something due is (back) in it. The
+ * audit entry records `audited` before and after.
  */
 function invoiceUpdate(
 	tableName: string,
@@ -67,27 +72,35 @@ function invoiceUpdate(
 	next: Partial<Changeable>,
 	audited: readonly (keyof Changeable)[],
 	audit: InvoiceAudit,
+	options: { readonly statusAsRead?: boolean } = {},
 ): TransactItem[] {
 	const sets: string[] = [];
 	const removes: string[] = [];
-	const conditions: string[] = ["attribute_exists(pk)"];
+	const equalities: string[] = [];
+	const absences: string[] = [];
 	const names: Record<string, string> = {};
 	const values: Record<string, unknown> = {};
-	for (const [field, value] of Object.entries(next) as [keyof Changeable, unknown][]) {
-		if (value === undefined) continue;
-		const name = `#${PLACEHOLDER[field]}`;
-		names[name] = field;
+	const nameOf = (field: keyof Changeable) => {
+		if (!RESERVED.has(field)) return field;
+		names[`#${field}`] = field;
+		return `#${field}`;
+	};
+	const expect = (field: keyof Changeable) => {
 		const read = invoice[field];
-		if (value === null) removes.push(name);
+		if (read === undefined) absences.push(`attribute_not_exists(${nameOf(field)})`);
 		else {
-			sets.push(`${name} = :${PLACEHOLDER[field]}`);
-			values[`:${PLACEHOLDER[field]}`] = value;
-		}
-		if (read === undefined) conditions.push(`attribute_not_exists(${name})`);
-		else {
-			conditions.push(`${name} = :expected${capitalized(PLACEHOLDER[field])}`);
+			equalities.push(`${nameOf(field)} = :expected${capitalized(PLACEHOLDER[field])}`);
 			values[`:expected${capitalized(PLACEHOLDER[field])}`] = read;
 		}
+	};
+	for (const [field, value] of Object.entries(next) as [keyof Changeable, unknown][]) {
+		if (value === undefined) continue;
+		if (value === null) removes.push(nameOf(field));
+		else {
+			sets.push(`${nameOf(field)} = :${PLACEHOLDER[field]}`);
+			values[`:${PLACEHOLDER[field]}`] = value;
+		}
+		if (field !== "status" || options.statusAsRead) expect(field);
 	}
 	if (next.amountDue !== undefined) {
 		if (next.amountDue > 0) {
@@ -96,6 +109,8 @@ function invoiceUpdate(
 			Object.assign(values, { ":gsi2pk": open.gsi2pk, ":gsi2sk": open.gsi2sk });
 		} else removes.push("gsi2pk", "gsi2sk");
 	}
+	// An equality holds only on a stored invoice; absences alone would also hold on a missing one.
+	const conditions = [...(equalities.length ? [] : ["attribute_exists(pk)"]), ...equalities, ...absences];
 	const before: Record<string, unknown> = {};
 	const after: Record<string, unknown> = {};
 	for (const field of audited) {
@@ -112,7 +127,7 @@ function invoiceUpdate(
 				Key: keys.invoice(invoice.number),
 				UpdateExpression: expression,
 				ConditionExpression: conditions.join(" AND "),
-				ExpressionAttributeNames: names,
+				...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
 				ExpressionAttributeValues: values,
 			},
 		},
@@ -204,7 +219,9 @@ export function creditMemoOnInvoice(
 
 /** Voids the invoice: it owes nothing, its number stays used, the reason is kept. */
 export function voidOnInvoice(tableName: string, invoice: Invoice, reason: string, audit: InvoiceAudit): TransactItem[] {
-	return invoiceUpdate(tableName, invoice, { status: "void", amountDue: 0, voidReason: reason }, ["status", "amountDue"], audit);
+	return invoiceUpdate(tableName, invoice, { status: "void", amountDue: 0, voidReason: reason }, ["status", "amountDue"], audit, {
+		statusAsRead: true,
+	});
 }
 
 /** Writes off what is due: the invoice becomes uncollectible, the amount adds to what was written off before. */
@@ -220,7 +237,7 @@ export function writeOffOnInvoice(
 		amountWrittenOff: (invoice.amountWrittenOff ?? 0) + invoice.amountDue,
 		writeOff,
 	};
-	return invoiceUpdate(tableName, invoice, next, ["status", "amountDue", "amountWrittenOff"], audit);
+	return invoiceUpdate(tableName, invoice, next, ["status", "amountDue", "amountWrittenOff"], audit, { statusAsRead: true });
 }
 
 /**
