@@ -78,6 +78,19 @@ function contentId(prefix: string, parts: readonly string[]): string {
 }
 
 /**
+ * A row without the bank's id is known by its content and by which occurrence of that
+ * content it is in the file: two customers paying the same amount with the same reference
+ * on the same day are two payments, and importing the file again finds both again.
+ */
+function rowContentId(parts: readonly string[], occurrences: Map<string, number>): string {
+	const key = parts.join("\u0000");
+	const occurrence = (occurrences.get(key) ?? 0) + 1;
+	occurrences.set(key, occurrence);
+	// The first keeps the id rows had before occurrences counted, so files imported then are not recorded again.
+	return contentId("bank", occurrence === 1 ? parts : [...parts, `occurrence ${occurrence}`]);
+}
+
+/**
  * A bank statement export (CSV with a header: date, amount, currency, reference and
  * optionally id and account). Each credit is recorded as a payment matched by its
  * reference; debits are skipped. Importing the same file again records nothing twice:
@@ -91,6 +104,7 @@ export async function importBankStatementCsv(deps: TableDeps, csv: string): Prom
 		throw new ValidationError(`bank statement is not valid CSV: ${(err as Error).message}`, { cause: err });
 	}
 	const results: ImportedRow[] = [];
+	const occurrences = new Map<string, number>();
 	for (const [index, record] of records.entries()) {
 		const line = index + 2;
 		const row = statementRowSchema.safeParse(record);
@@ -113,7 +127,7 @@ export async function importBankStatementCsv(deps: TableDeps, csv: string): Prom
 			results.push({ line, amount, currency, reference, outcome: { result: "skipped_debit" } });
 			continue;
 		}
-		const paymentId = id ? `bank-${id}` : contentId("bank", [date, row.data.amount, currency, reference, account ?? ""]);
+		const paymentId = id ? `bank-${id}` : rowContentId([date, row.data.amount, currency, reference, account ?? ""], occurrences);
 		const payment = bankPayment("bank", paymentId, amount, currency, reference, `${date}T00:00:00.000Z`, account);
 		const outcome = await recordPayment(deps, payment, "bank.credit", JSON.stringify(record));
 		results.push({ line, amount, currency, reference, outcome });
