@@ -23,9 +23,13 @@ export interface CreditMemoRequest {
 	readonly reason: string;
 }
 
-/** What a credit memo may still credit on the invoice: its total less the memos already issued against it. */
+/**
+ * What a credit memo may still credit on the invoice: its total less the memos already
+ * issued and what was written off. A written-off amount was never paid, so crediting it
+ * would hand the customer spendable credit for money the company never received.
+ */
 export function creditableAmount(invoice: Invoice): number {
-	return invoice.total - (invoice.creditMemoTotal ?? 0);
+	return invoice.total - (invoice.creditMemoTotal ?? 0) - (invoice.amountWrittenOff ?? 0);
 }
 
 /**
@@ -46,6 +50,11 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 			const invoice = await getInvoice(deps, request.invoiceNumber);
 			if (!invoice) throw new BillingError(`no invoice ${request.invoiceNumber}`, 404);
 			if (invoice.status === "void") throw new ValidationError(`invoice ${invoice.number} is void: nothing to credit`);
+		if (invoice.status === "uncollectible") {
+			throw new ValidationError(
+				`invoice ${invoice.number} is written off: its amount is no longer receivable, so a credit memo would only become account credit; reverse the write-off first`,
+			);
+		}
 			const creditable = creditableAmount(invoice);
 			if (request.amount > creditable) {
 				throw new ValidationError(

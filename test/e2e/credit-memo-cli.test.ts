@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { getAccount, getInvoice } from "../../shared/store/records.js";
+import { type CliResult, cliOn } from "../support/cli.js";
+import { startTestStack } from "../support/embedded.js";
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let billing: (...args: string[]) => Promise<CliResult>;
+let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
+let invoiceNumber: string;
+
+beforeAll(async () => {
+	stack = await startTestStack("memo-cli");
+	billing = cliOn(stack);
+	const clients = createClients();
+	table = { ddb: clients.ddb, tableName: stack.tableName };
+	await putAccount(table, {
+		accountId: "ACC-WO",
+		name: "Written Off Ltd",
+		email: "ap@example.com",
+		currency: "USD",
+		status: "active",
+		taxRateBasisPoints: 0,
+		paymentTermsDays: 30,
+		delivery: "email",
+		addressLines: ["1 Test Road"],
+		plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 },
+		balance: 0,
+		creditBalance: 0,
+		createdAt: new Date().toISOString(),
+	});
+	const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
+	const issued = await issueInvoiceForAccount(
+		{ ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() },
+		"ACC-WO",
+		period,
+	);
+	invoiceNumber = "invoiceNumber" in issued ? issued.invoiceNumber : "";
+}, 60_000);
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+describe("billing credit-memo create on a written-off invoice", () => {
+	it("is refused and changes nothing: a written-off amount never becomes spendable credit", async () => {
+		const writeOff = await billing("write-off", "--invoice", invoiceNumber, "--reason", "customer insolvent");
+		expect(writeOff.code).toBe(0);
+		expect(await getInvoice(table, invoiceNumber)).toMatchObject({ status: "uncollectible", amountDue: 0, amountWrittenOff: 10000 });
+
+		const memo = await billing("credit-memo", "create", "--invoice", invoiceNumber, "--amount", "10000", "--reason", "goodwill");
+		expect(memo.code).toBe(2);
+		expect(memo.stderr).toMatch(/is written off/);
+		expect(await getAccount(table, "ACC-WO")).toMatchObject({ balance: 0, creditBalance: 0 });
+		expect(await getInvoice(table, invoiceNumber)).toMatchObject({ status: "uncollectible", amountDue: 0, amountWrittenOff: 10000 });
+		expect(JSON.parse((await billing("credit-memo", "list", "--json")).stdout)).toEqual([]);
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	}, 60_000);
+});
