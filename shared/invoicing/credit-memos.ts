@@ -50,11 +50,11 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 			const invoice = await getInvoice(deps, request.invoiceNumber);
 			if (!invoice) throw new BillingError(`no invoice ${request.invoiceNumber}`, 404);
 			if (invoice.status === "void") throw new ValidationError(`invoice ${invoice.number} is void: nothing to credit`);
-		if (invoice.status === "uncollectible") {
-			throw new ValidationError(
-				`invoice ${invoice.number} is written off: its amount is no longer receivable, so a credit memo would only become account credit; reverse the write-off first`,
-			);
-		}
+			if (invoice.status === "uncollectible") {
+				throw new ValidationError(
+					`invoice ${invoice.number} is written off: its amount is no longer receivable, so a credit memo would only become account credit; reverse the write-off first`,
+				);
+			}
 			const creditable = creditableAmount(invoice);
 			if (request.amount > creditable) {
 				throw new ValidationError(

@@ -1,9 +1,9 @@
 import type { Invoice, Payment } from "../core/model.js";
 import { balanceChange } from "../store/accounts.js";
-import { type Hold, holdOnInvoice, paymentOnInvoice } from "../store/invoices.js";
+import { creditApplicationReversed, type Hold, holdOnInvoice, paymentOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { disputeClosedOnPayment, disputeOpenedOnPayment, refundOnPayment } from "../store/payments.js";
-import { getInvoice, type TableDeps } from "../store/records.js";
+import { getAccount, getInvoice, listInvoicesOfAccount, type TableDeps } from "../store/records.js";
 import type { TransactItem } from "../store/transact.js";
 import { paymentAudit } from "./settlement.js";
 import type { PaymentAdjustment, PaymentApplication } from "./types.js";
@@ -58,6 +58,14 @@ export function holdWithoutDispute(current: Invoice["hold"], disputeId: string):
 	return { ...current, reason, disputeIds: ids };
 }
 
+/** The money an adjustment takes back now: a refund's increase over what was refunded before, a lost dispute's amount. */
+function adjustmentAmount(payment: Payment, adjustment: PaymentAdjustment): number {
+	if (adjustment.kind === "refund") return Math.max(0, Math.min(adjustment.refundedTotal, payment.amount) - payment.refundedAmount);
+	if (adjustment.kind === "dispute_closed" && adjustment.outcome === "lost")
+		return Math.min(adjustment.amount, payment.amount - payment.refundedAmount - payment.chargebackAmount);
+	return 0;
+}
+
 export interface AdjustmentPlan {
 	readonly outcome: "refunded" | "dispute_opened" | "dispute_won" | "dispute_lost" | "no_change";
 	readonly amount: number;
@@ -78,6 +86,15 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 		if (invoice) loaded.set(number, invoice);
 	}
 	const audit = (action: Parameters<typeof paymentAudit>[1]) => paymentAudit(payment, action, at);
+	// Taking back an overpayment takes back the credit it gave: what the account still has, then what its invoices consumed.
+	const takesCredit = allocateReversal(payment, adjustmentAmount(payment, adjustment)).fromCredit > 0 && payment.accountId;
+	const account = takesCredit ? await getAccount(deps, payment.accountId as string) : undefined;
+	const creditLeft = account?.creditBalance ?? 0;
+	const creditConsumers = takesCredit
+		? (await listInvoicesOfAccount(deps, payment.accountId as string))
+				.filter((i) => (i.creditApplied ?? 0) > 0 && i.status !== "void")
+				.sort((a, b) => b.issueDate.localeCompare(a.issueDate) || b.number.localeCompare(a.number))
+		: [];
 	/** A closed dispute's release of its part of the invoice's hold; undefined when the hold does not change. */
 	const released = (invoice: Invoice, disputeId: string | undefined) =>
 		disputeId ? holdWithoutDispute(invoice.hold, disputeId) : undefined;
@@ -127,13 +144,24 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 					}),
 				);
 			}
-			items.push(balanceChange(tableName, { accountId: payment.accountId, balanceDelta: booked, creditDelta: -reversal.fromCredit }));
+			const fromBalance = Math.min(reversal.fromCredit, creditLeft);
+			// Credit a later invoice already consumed is due on that invoice again, newest first.
+			let owedAgain = reversal.fromCredit - fromBalance;
+			for (const invoice of creditConsumers) {
+				if (owedAgain === 0) break;
+				// One write per invoice and transaction: the payment's own invoices change elsewhere in it.
+				if (loaded.has(invoice.number)) continue;
+				const amount = Math.min(owedAgain, invoice.creditApplied ?? 0);
+				owedAgain -= amount;
+				items.push(...creditApplicationReversed(tableName, invoice, amount, audit(type)));
+			}
+			items.push(balanceChange(tableName, { accountId: payment.accountId, balanceDelta: booked, creditDelta: -fromBalance }));
 		}
 		return items;
 	};
 	switch (adjustment.kind) {
 		case "refund": {
-			const amount = Math.min(adjustment.refundedTotal, payment.amount) - payment.refundedAmount;
+			const amount = adjustmentAmount(payment, adjustment);
 			if (amount <= 0) return noChange;
 			return {
 				outcome: "refunded",
@@ -175,7 +203,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				since: payment.dispute?.since ?? adjustment.occurredAt,
 			};
 			const lost = adjustment.outcome === "lost";
-			const amount = lost ? Math.min(adjustment.amount, payment.amount - payment.refundedAmount - payment.chargebackAmount) : 0;
+			const amount = adjustmentAmount(payment, adjustment);
 			return {
 				outcome: lost ? "dispute_lost" : "dispute_won",
 				amount,

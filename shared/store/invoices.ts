@@ -37,7 +37,7 @@ function statusFor(current: InvoiceStatus, amountPaid: number, amountDue: number
 
 type Changeable = Pick<
 	Invoice,
-	"status" | "amountPaid" | "amountDue" | "credited" | "creditMemoTotal" | "amountWrittenOff" | "writeOff" | "voidReason"
+	"status" | "amountPaid" | "amountDue" | "creditApplied" | "credited" | "creditMemoTotal" | "amountWrittenOff" | "writeOff" | "voidReason"
 > & { hold: Hold | null };
 
 /** Placeholder names of the changeable fields: `:due`, and `:expectedDue` for the value as read. */
@@ -45,6 +45,7 @@ const PLACEHOLDER: Record<keyof Changeable, string> = {
 	status: "status",
 	amountPaid: "paid",
 	amountDue: "due",
+	creditApplied: "creditApplied",
 	credited: "credited",
 	creditMemoTotal: "memoTotal",
 	amountWrittenOff: "writtenOff",
@@ -136,7 +137,7 @@ function invoiceUpdate(
 }
 
 /** Figures after money moves on the invoice, by the amount-due rule. */
-function refigured(invoice: Invoice, change: Partial<Pick<Invoice, "amountPaid" | "credited" | "amountWrittenOff">>) {
+function refigured(invoice: Invoice, change: Partial<Pick<Invoice, "amountPaid" | "creditApplied" | "credited" | "amountWrittenOff">>) {
 	const merged = { ...invoice, ...change };
 	const amountDue = amountDueOf(merged);
 	return { ...change, amountDue, status: statusFor(invoice.status, merged.amountPaid, amountDue) };
@@ -156,6 +157,15 @@ export function paymentOnInvoice(
 	const next = { ...refigured(invoice, { amountPaid: invoice.amountPaid + change.paidDelta }), hold: change.hold };
 	const audited: (keyof Changeable)[] = ["status", "amountPaid", "amountDue"];
 	return invoiceUpdate(tableName, invoice, next, change.hold === undefined ? audited : [...audited, "hold"], audit);
+}
+
+/**
+ * Account credit the invoice consumed when it was issued, handed back (the payment that
+ * gave the credit was refunded or charged back): that much is due on the invoice again.
+ */
+export function creditApplicationReversed(tableName: string, invoice: Invoice, amount: number, audit: InvoiceAudit): TransactItem[] {
+	const next = refigured(invoice, { creditApplied: (invoice.creditApplied ?? 0) - amount });
+	return invoiceUpdate(tableName, invoice, next, ["status", "amountDue", "creditApplied"], audit);
 }
 
 /** Sets or releases (null) the invoice's hold: dunning passes an invoice on hold by. */

@@ -446,4 +446,33 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
+
+	it("books a refund of an overpayment whose credit the next invoice already consumed: that invoice is due again", async () => {
+		await putLifecycleAccount("RC", 10000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const first = await issueInvoiceForAccount(deps, "ACC-RC", september);
+		const september_ = "invoiceNumber" in first ? first.invoiceNumber : "";
+		expect(await post(paymentIntent("pi_RC", 12500, { invoice_number: september_ }))).toMatchObject({
+			result: "applied",
+			creditedAmount: 2500,
+		});
+		const second = await issueInvoiceForAccount(deps, "ACC-RC", october);
+		const october_ = "invoiceNumber" in second ? second.invoiceNumber : "";
+		expect(await getInvoice(table, october_)).toMatchObject({ creditApplied: 2500, amountDue: 7500 });
+		expect(await getAccount(table, "ACC-RC")).toMatchObject({ balance: 7500, creditBalance: 0 });
+
+		expect(await post(refund("pi_RC", 12500))).toMatchObject({ result: "refunded", amount: 12500, invoiceNumbers: [september_] });
+		expect(await getInvoice(table, september_)).toMatchObject({ status: "open", amountPaid: 0, amountDue: 10000 });
+		expect(await getInvoice(table, october_)).toMatchObject({ status: "open", creditApplied: 0, amountDue: 10000 });
+		expect(await getAccount(table, "ACC-RC")).toMatchObject({ balance: 20000, creditBalance: 0 });
+		expect(await ledgerOf("ACC-RC")).toEqual(
+			expect.arrayContaining([
+				{ type: "refund", amount: 2500 },
+				{ type: "refund", amount: 10000 },
+			]),
+		);
+		expect(await getPayment(table, "stripe", "pi_RC")).toMatchObject({ refundedAmount: 12500 });
+		expect((await listOpenInvoicesDueBy(table, "2099-12-31")).map((i) => i.number)).toEqual(expect.arrayContaining([september_, october_]));
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
 });
