@@ -1,5 +1,6 @@
 import { amountDueOf } from "../store/invoices.js";
-import { listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, type TableDeps } from "../store/records.js";
+import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, type TableDeps } from "../store/records.js";
+import { jitteredPause } from "../store/transact.js";
 
 export interface InvariantViolation {
 	readonly rule: string;
@@ -16,6 +17,29 @@ export interface InvariantReport {
 	readonly violations: readonly InvariantViolation[];
 }
 
+const SNAPSHOT_ATTEMPTS = 5;
+
+/**
+ * The account, its ledger and its invoices as of one moment: every change to an invoice's
+ * amounts or to the ledger changes the account's balance or credit in the same
+ * transaction, so when the account reads the same before and after the ledger and the
+ * invoices, nothing committed in between. The listing's copy of the account may lag (an
+ * index), so the account itself is read, consistently.
+ */
+async function accountSnapshot(deps: TableDeps, accountId: string) {
+	for (let attempt = 1; attempt <= SNAPSHOT_ATTEMPTS; attempt++) {
+		const account = await getAccount(deps, accountId);
+		if (!account) return undefined;
+		const entries = await listLedgerEntries(deps, accountId);
+		const invoices = await listInvoicesOfAccount(deps, accountId);
+		const after = await getAccount(deps, accountId);
+		const unchanged = after?.balance === account.balance && after.creditBalance === account.creditBalance;
+		if (unchanged || attempt === SNAPSHOT_ATTEMPTS) return { account, entries, invoices };
+		await jitteredPause(attempt);
+	}
+	return undefined;
+}
+
 /**
  * DESIGN.md section 5: an account's balance equals the sum of its ledger entries and the
  * amounts still due on its invoices; every payment's amount equals applied plus credited plus
@@ -24,8 +48,10 @@ export interface InvariantReport {
 export async function verifyLedgerInvariants(deps: TableDeps): Promise<InvariantReport> {
 	const violations: InvariantViolation[] = [];
 	const accounts = await listAccounts(deps);
-	for (const account of accounts) {
-		const entries = await listLedgerEntries(deps, account.accountId);
+	for (const listed of accounts) {
+		const snapshot = await accountSnapshot(deps, listed.accountId);
+		if (!snapshot) continue;
+		const { account, entries, invoices } = snapshot;
 		const ledgerSum = entries.reduce((acc, e) => acc + Number(e.amount), 0);
 		if (ledgerSum !== account.balance) {
 			violations.push({
@@ -34,7 +60,6 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 				detail: `balance ${account.balance}, ledger sum ${ledgerSum}`,
 			});
 		}
-		const invoices = await listInvoicesOfAccount(deps, account.accountId);
 		const due = invoices.reduce((acc, i) => acc + i.amountDue, 0);
 		if (due - account.creditBalance !== account.balance) {
 			violations.push({

@@ -1,4 +1,5 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postStripeEvent } from "../../local/cli/operations.js";
 import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
@@ -474,5 +475,32 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(await getPayment(table, "stripe", "pi_RC")).toMatchObject({ refundedAmount: 12500 });
 		expect((await listOpenInvoicesDueBy(table, "2099-12-31")).map((i) => i.number)).toEqual(expect.arrayContaining([september_, october_]));
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("checks the ledger invariants on a consistent account even when a payment lands while it reads that account", async () => {
+		await putLifecycleAccount("IV", 10000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const issued = await issueInvoiceForAccount(deps, "ACC-IV", october);
+		const number = "invoiceNumber" in issued ? issued.invoiceNumber : "";
+		let landed = false;
+		// The signed webhook is posted right after the check has read the account's ledger, before it reads the invoices.
+		const ddb = new Proxy(clients.ddb, {
+			get(target, prop, receiver) {
+				if (prop !== "send") return Reflect.get(target, prop, receiver);
+				return async (command: Parameters<typeof target.send>[0]) => {
+					const out = await target.send(command);
+					const values = command instanceof QueryCommand ? command.input.ExpressionAttributeValues : undefined;
+					if (!landed && values?.[":pk"] === "ACCOUNT#ACC-IV" && values[":prefix"] === "LEDGER#") {
+						landed = true;
+						expect(await post(paymentIntent("pi_IV", 10000, { invoice_number: number }))).toMatchObject({ result: "applied" });
+					}
+					return out;
+				};
+			},
+		});
+		const report = await verifyLedgerInvariants({ ddb, tableName: stack.tableName });
+		expect(landed).toBe(true);
+		expect(report.violations).toEqual([]);
+		expect(await getAccount(table, "ACC-IV")).toMatchObject({ balance: 0 });
 	});
 });
