@@ -69,9 +69,15 @@ export function priceInvoiceLines(account: Account, charges: readonly Charge[], 
 	for (const charge of [...charges].sort((a, b) => a.chargeId.localeCompare(b.chargeId))) {
 		lines.push(...chargeLines(charge));
 	}
-	lines.push(...discountLines(account.discounts ?? [], lines, period.period));
 	const rate = taxRateFor(account);
-	return lines.map((line) => ({ ...line, taxRateBasisPoints: rate, tax: taxPerLineHalfUp(line.amount, rate) }));
+	const taxed: InvoiceLine[] = lines.map((line) => ({ ...line, taxRateBasisPoints: rate, tax: taxPerLineHalfUp(line.amount, rate) }));
+	for (const { coversTheRest, ...discount } of discountLines(account.discounts ?? [], lines, period.period)) {
+		// Per-line rounding leaves a cent or two when a discount takes off everything that is left:
+		// its tax is then exactly the tax still charged, so a 100%-off invoice owes nothing.
+		const tax = coversTheRest ? -taxed.reduce((acc, l) => acc + l.tax, 0) : taxPerLineHalfUp(discount.amount, rate);
+		taxed.push({ ...discount, taxRateBasisPoints: rate, tax });
+	}
+	return taxed;
 }
 
 function recurringLine(subscription: Subscription, period: BillingPeriod): UntaxedLine[] {
@@ -106,6 +112,7 @@ function chargeLines(charge: Charge): UntaxedLine[] {
 			},
 		];
 	}
+	assertTiersInOrder(charge);
 	const lines: UntaxedLine[] = [];
 	let below = 0;
 	for (const tier of charge.tiers) {
@@ -127,6 +134,19 @@ function chargeLines(charge: Charge): UntaxedLine[] {
 	throw new ValidationError(`charge ${charge.chargeId}: quantity ${charge.quantity} exceeds its last tier`);
 }
 
+/** Graduated tiers bill correctly only in ascending order of their bounds, with the open-ended tier last. */
+function assertTiersInOrder(charge: Charge): void {
+	const tiers = charge.tiers ?? [];
+	for (const [i, tier] of tiers.entries()) {
+		const previous = tiers[i - 1];
+		if (previous && (previous.upTo === undefined || (tier.upTo !== undefined && tier.upTo <= previous.upTo))) {
+			throw new ValidationError(
+				`charge ${charge.chargeId}: tier ${i + 1} (${tier.upTo === undefined ? "no upper bound" : `up to ${tier.upTo}`}) must come after tier ${i} (${previous.upTo === undefined ? "no upper bound" : `up to ${previous.upTo}`}): tiers go in ascending order, the one without an upper bound last`,
+			);
+		}
+	}
+}
+
 /** Months from `first` to `period` (both YYYY-MM): 0 when equal. */
 function periodIndex(first: string, period: string): number {
 	const [fy, fm] = first.split("-").map(Number) as [number, number];
@@ -134,10 +154,15 @@ function periodIndex(first: string, period: string): number {
 	return (py - fy) * 12 + (pm - fm);
 }
 
-function discountLines(discounts: readonly Discount[], charged: readonly UntaxedLine[], period: string): UntaxedLine[] {
+/** The period's discount lines; `coversTheRest` marks one that takes off everything still charged. */
+function discountLines(
+	discounts: readonly Discount[],
+	charged: readonly UntaxedLine[],
+	period: string,
+): (UntaxedLine & { readonly coversTheRest: boolean })[] {
 	const base = charged.reduce((acc, l) => acc + l.amount, 0);
 	let left = base;
-	const lines: UntaxedLine[] = [];
+	const lines: (UntaxedLine & { readonly coversTheRest: boolean })[] = [];
 	for (const discount of discounts) {
 		const index = periodIndex(discount.firstPeriod, period);
 		if (index < 0 || (discount.periods !== undefined && index >= discount.periods) || left <= 0) continue;
@@ -153,6 +178,7 @@ function discountLines(discounts: readonly Discount[], charged: readonly Untaxed
 			unitAmount: -amount,
 			amount: -amount,
 			kind: "discount",
+			coversTheRest: left === 0,
 		});
 	}
 	return lines;

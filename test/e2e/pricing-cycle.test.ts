@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Account, Charge } from "../../shared/core/model.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { putAccount, putCharge } from "../../shared/store/accounts.js";
+import { type CliResult, cliOn } from "../support/cli.js";
+import { startTestStack } from "../support/embedded.js";
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let billing: (...args: string[]) => Promise<CliResult>;
+
+function account(accountId: string, overrides: Partial<Account> = {}): Account {
+	return {
+		accountId,
+		name: `${accountId} Ltd`,
+		email: `ap+${accountId.toLowerCase()}@example.com`,
+		currency: "USD",
+		status: "active",
+		taxRateBasisPoints: 825,
+		paymentTermsDays: 30,
+		delivery: "email",
+		addressLines: ["1 Test Road"],
+		balance: 0,
+		creditBalance: 0,
+		createdAt: "2026-09-01T00:00:00.000Z",
+		...overrides,
+	};
+}
+
+function usage(accountId: string, chargeId: string, overrides: Partial<Charge> = {}): Charge {
+	return { accountId, period: "2026-10", chargeId, description: "API calls", quantity: 1, unitAmount: 1000, ...overrides };
+}
+
+beforeAll(async () => {
+	stack = await startTestStack("pricing-cycle");
+	billing = cliOn(stack);
+	const table = { ddb: createClients().ddb, tableName: stack.tableName };
+	// Two 10.00 lines at 8.25%: 0.83 tax each, rounded per line; the coupon takes off 20.00.
+	await putAccount(
+		table,
+		account("FREE", {
+			discounts: [{ kind: "percent", code: "LAUNCH100", description: "Launch offer", basisPoints: 10_000, firstPeriod: "2026-10" }],
+		}),
+	);
+	await putCharge(table, usage("FREE", "c1"));
+	await putCharge(table, usage("FREE", "c2"));
+	await putAccount(table, account("TIERS"));
+	await putCharge(
+		table,
+		usage("TIERS", "t1", {
+			quantity: 150,
+			unitAmount: 0,
+			tiers: [{ upTo: 100, unitAmount: 50 }, { upTo: 10, unitAmount: 100 }, { unitAmount: 10 }],
+		}),
+	);
+	await putAccount(table, account("PAYS"));
+	await putCharge(table, usage("PAYS", "p1"));
+}, 60_000);
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+describe("a billing run's pricing", () => {
+	it("bills nothing for a 100%-off coupon, refuses tiers out of order naming the charge, and bills the rest", async () => {
+		const run = await billing("run", "--period", "2026-10", "--as-of", "2026-11-01");
+		expect(run.code).toBe(0);
+		const output = JSON.parse(run.stdout) as {
+			status: string;
+			output: { invoicing: { invoicesIssued: number; failedAccounts: { accountId: string; reason: string }[] } };
+		};
+		expect(output.status).toBe("SUCCEEDED");
+		expect(output.output.invoicing.failedAccounts).toEqual([
+			expect.objectContaining({
+				accountId: "TIERS",
+				reason: expect.stringMatching(/charge t1: tier 2 \(up to 10\) must come after tier 1 \(up to 100\)/),
+			}),
+		]);
+
+		const invoices = JSON.parse((await billing("invoices", "list", "--json")).stdout) as {
+			accountId: string;
+			total: number;
+			amountDue: number;
+		}[];
+		expect(invoices.map((i) => [i.accountId, i.total, i.amountDue])).toEqual([["PAYS", 1083, 1083]]);
+	}, 120_000);
+});
