@@ -59,7 +59,9 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 	const charges = await listCharges(deps, accountId, period.period);
 	const lines = priceInvoiceLines(account, charges, period);
 	const totals = invoiceTotals(lines);
-	if (lines.length === 0 || totals.total <= 0) return { accountId, outcome: "nothing_to_bill" };
+	// Nothing charged after discounts is nothing to bill: the cent per-line tax rounding can leave
+	// on a 100%-off period (each line's tax rounded on its own) is not an amount anyone owes.
+	if (lines.length === 0 || totals.subtotal <= 0 || totals.total <= 0) return { accountId, outcome: "nothing_to_bill" };
 
 	const series = `${deps.seller.invoiceSeriesPrefix}-${period.asOf.slice(0, 4)}`;
 	const finalized = await inSeriesOrder(series, () => finalizeInvoice(deps, account, period, series, lines, totals));

@@ -69,15 +69,9 @@ export function priceInvoiceLines(account: Account, charges: readonly Charge[], 
 	for (const charge of [...charges].sort((a, b) => a.chargeId.localeCompare(b.chargeId))) {
 		lines.push(...chargeLines(charge));
 	}
+	lines.push(...discountLines(account.discounts ?? [], lines, period.period));
 	const rate = taxRateFor(account);
-	const taxed: InvoiceLine[] = lines.map((line) => ({ ...line, taxRateBasisPoints: rate, tax: taxPerLineHalfUp(line.amount, rate) }));
-	for (const { coversTheRest, ...discount } of discountLines(account.discounts ?? [], lines, period.period)) {
-		// Per-line rounding leaves a cent or two when a discount takes off everything that is left:
-		// its tax is then exactly the tax still charged, so a 100%-off invoice owes nothing.
-		const tax = coversTheRest ? -taxed.reduce((acc, l) => acc + l.tax, 0) : taxPerLineHalfUp(discount.amount, rate);
-		taxed.push({ ...discount, taxRateBasisPoints: rate, tax });
-	}
-	return taxed;
+	return lines.map((line) => ({ ...line, taxRateBasisPoints: rate, tax: taxPerLineHalfUp(line.amount, rate) }));
 }
 
 function recurringLine(subscription: Subscription, period: BillingPeriod): UntaxedLine[] {
@@ -154,15 +148,10 @@ function periodIndex(first: string, period: string): number {
 	return (py - fy) * 12 + (pm - fm);
 }
 
-/** The period's discount lines; `coversTheRest` marks one that takes off everything still charged. */
-function discountLines(
-	discounts: readonly Discount[],
-	charged: readonly UntaxedLine[],
-	period: string,
-): (UntaxedLine & { readonly coversTheRest: boolean })[] {
+function discountLines(discounts: readonly Discount[], charged: readonly UntaxedLine[], period: string): UntaxedLine[] {
 	const base = charged.reduce((acc, l) => acc + l.amount, 0);
 	let left = base;
-	const lines: (UntaxedLine & { readonly coversTheRest: boolean })[] = [];
+	const lines: UntaxedLine[] = [];
 	for (const discount of discounts) {
 		const index = periodIndex(discount.firstPeriod, period);
 		if (index < 0 || (discount.periods !== undefined && index >= discount.periods) || left <= 0) continue;
@@ -178,7 +167,6 @@ function discountLines(
 			unitAmount: -amount,
 			amount: -amount,
 			kind: "discount",
-			coversTheRest: left === 0,
 		});
 	}
 	return lines;
