@@ -32,14 +32,31 @@ export function newPayment(tableName: string, record: Payment): TransactItem {
 	return { Put: { TableName: tableName, Item: paymentItem(record), ConditionExpression: "attribute_not_exists(pk)" } };
 }
 
-/** An unapplied payment now applied (the reconcile step), on the condition that nothing applied it meanwhile. */
+/**
+ * An unapplied payment now applied (the reconcile step). The whole record is written, so
+ * it is conditional on every figure a webhook may change meanwhile being as read: nothing
+ * applied, credited, refunded or charged back, no dispute.
+ */
 export function unappliedPaymentSettled(tableName: string, unapplied: Payment, settled: Payment): TransactItem {
 	return {
 		Put: {
 			TableName: tableName,
 			Item: paymentItem(settled),
-			ConditionExpression: "unappliedAmount = :expected AND appliedAmount = :zero",
-			ExpressionAttributeValues: { ":expected": unapplied.unappliedAmount, ":zero": 0 },
+			// Records stored before credit and reversals were tracked lack those figures: read as 0.
+			ConditionExpression: [
+				"unappliedAmount = :expected AND appliedAmount = :applied",
+				...(["creditedAmount", "refundedAmount", "chargebackAmount"] as const).map((field) =>
+					unapplied[field] === 0 ? `(${field} = :${field} OR attribute_not_exists(${field}))` : `${field} = :${field}`,
+				),
+				"attribute_not_exists(dispute)",
+			].join(" AND "),
+			ExpressionAttributeValues: {
+				":expected": unapplied.unappliedAmount,
+				":applied": unapplied.appliedAmount,
+				":creditedAmount": unapplied.creditedAmount,
+				":refundedAmount": unapplied.refundedAmount,
+				":chargebackAmount": unapplied.chargebackAmount,
+			},
 		},
 	};
 }

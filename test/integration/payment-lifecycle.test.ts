@@ -10,6 +10,7 @@ import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
 import { MAX_INVOICES_PER_PAYMENT } from "../../shared/payments/matching.js";
+import { reapplyUnappliedPayments } from "../../shared/payments/reapply.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/platform/config.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
@@ -502,5 +503,36 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(landed).toBe(true);
 		expect(report.violations).toEqual([]);
 		expect(await getAccount(table, "ACC-IV")).toMatchObject({ balance: 0 });
+	});
+
+	it("does not apply an unapplied payment that was refunded while the reconcile step was matching it", async () => {
+		// Paid before the account was set up: unapplied until the reconcile step finds its invoice.
+		expect(await post(paymentIntent("pi_RA", 10000, { account_id: "ACC-RA" }))).toMatchObject({ result: "unapplied" });
+		await putLifecycleAccount("RA", 10000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const issued = await issueInvoiceForAccount(deps, "ACC-RA", october);
+		const number = "invoiceNumber" in issued ? issued.invoiceNumber : "";
+		let refunded = false;
+		// The signed refund lands after the reconcile step has read the customer's invoices, before it applies the payment.
+		const ddb = new Proxy(clients.ddb, {
+			get(target, prop, receiver) {
+				if (prop !== "send") return Reflect.get(target, prop, receiver);
+				return async (command: Parameters<typeof target.send>[0]) => {
+					const out = await target.send(command);
+					const values = command instanceof QueryCommand ? command.input.ExpressionAttributeValues : undefined;
+					if (!refunded && values?.[":pk"] === "ACCOUNT#ACC-RA" && values[":prefix"] === keys.invoiceForPeriodPrefix) {
+						refunded = true;
+						expect(await post(refund("pi_RA", 10000))).toMatchObject({ result: "refunded", amount: 10000 });
+					}
+					return out;
+				};
+			},
+		});
+		await reapplyUnappliedPayments({ ddb, tableName: stack.tableName });
+		expect(refunded).toBe(true);
+		expect(await getPayment(table, "stripe", "pi_RA")).toMatchObject({ refundedAmount: 10000, appliedAmount: 0 });
+		expect(await getInvoice(table, number)).toMatchObject({ status: "open", amountPaid: 0, amountDue: 10000 });
+		expect(await getAccount(table, "ACC-RA")).toMatchObject({ balance: 10000, creditBalance: 0 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 });
