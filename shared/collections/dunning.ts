@@ -3,10 +3,11 @@ import { addDays, daysBetween } from "../core/period.js";
 import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import { composeDunningEmail } from "../documents/invoice-email.js";
 
+import { applyAccountCredit } from "../payments/account-credit.js";
 import { sendRawEmail } from "../platform/mail.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { claimDunningStage, countNoticesSent, dunningRecords, finishDunningStage, supersedeDunningStage } from "../store/collections.js";
-import { listOpenInvoicesDueBy } from "../store/records.js";
+import { getInvoice, listOpenInvoicesDueBy } from "../store/records.js";
 import { type CollectionsDeps, type CollectionsResult, reconcileCollections } from "./cases.js";
 
 /** What the ladder needs: what collections needs, since the ladder ends by reconciling collections. */
@@ -43,7 +44,18 @@ export interface EscalationResult {
  */
 export async function escalateOverdueAccounts(deps: DunningDeps, asOf: string): Promise<EscalationResult> {
 	const stages = [...deps.stages].sort((a, b) => a.daysOverdue - b.daysOverdue);
-	const overdue = await listOpenInvoicesDueBy(deps, addDays(asOf, -1));
+	const listed = await listOpenInvoicesDueBy(deps, addDays(asOf, -1));
+	// Credit the customer has is set against their open invoices first: the ladder never chases what credit covers.
+	const stillDue = new Map<string, number>();
+	for (const accountId of new Set(listed.filter((i) => !i.hold).map((i) => i.accountId))) {
+		for (const [number, due] of (await applyAccountCredit(deps, accountId)).invoices) stillDue.set(number, due);
+	}
+	const overdue: Invoice[] = [];
+	for (const invoice of listed) {
+		const due = stillDue.get(invoice.number);
+		if (due === undefined) overdue.push(invoice);
+		else if (due > 0) overdue.push((await getInvoice(deps, invoice.number)) ?? invoice);
+	}
 	const noticesSent: Record<string, number> = {};
 	let failed = 0;
 	let held = 0;

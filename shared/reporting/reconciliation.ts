@@ -1,8 +1,9 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { applyAccountCredit } from "../payments/account-credit.js";
 import { applyParkedAdjustments } from "../payments/adjustments.js";
 import { type ReapplyResult, reapplyUnappliedPayments } from "../payments/reapply.js";
 import { GSI2, keys } from "../store/keys.js";
-import { listPayments, queryAll, type TableDeps } from "../store/records.js";
+import { listAccounts, listPayments, queryAll, type TableDeps } from "../store/records.js";
 import { type InvariantReport, verifyLedgerInvariants } from "./invariants.js";
 
 export interface ReconciliationDeps extends TableDeps {
@@ -45,6 +46,8 @@ export interface ReconciliationReport {
 export interface ReconciliationOutcome {
 	readonly reapplied: ReapplyResult;
 	readonly parkedApplied: number;
+	/** Accounts whose credit was set against their open invoices, and how much per currency. */
+	readonly creditApplied: { readonly accounts: number; readonly amount: Record<string, number> };
 	readonly invariants: InvariantReport;
 	readonly reportKey: string;
 	readonly csvKey: string;
@@ -170,6 +173,7 @@ export function reconciliationCsv(report: ReconciliationReport): string {
 export async function reconcilePayments(deps: ReconciliationDeps, period: string): Promise<ReconciliationOutcome> {
 	const reapplied = await reapplyUnappliedPayments(deps);
 	const parked = await applyParkedAdjustments(deps);
+	const creditApplied = await applyCreditOfEveryAccount(deps);
 	const invariants = await verifyLedgerInvariants(deps);
 	const report = await buildReconciliationReport(deps, period, invariants);
 	const reportKey = `reports/${period}/payment-reconciliation.json`;
@@ -185,5 +189,19 @@ export async function reconcilePayments(deps: ReconciliationDeps, period: string
 	await deps.s3.send(
 		new PutObjectCommand({ Bucket: deps.bucketName, Key: csvKey, Body: reconciliationCsv(report), ContentType: "text/csv" }),
 	);
-	return { reapplied, parkedApplied: parked.applied, invariants, reportKey, csvKey, mismatches: report.mismatches.length };
+	return { reapplied, parkedApplied: parked.applied, creditApplied, invariants, reportKey, csvKey, mismatches: report.mismatches.length };
+}
+
+/** Credit left on accounts (overpayments, credit memos) set against their open invoices, oldest first. */
+async function applyCreditOfEveryAccount(deps: TableDeps): Promise<ReconciliationOutcome["creditApplied"]> {
+	let accounts = 0;
+	const amount: Record<string, number> = {};
+	// The listing may lag; applyAccountCredit reads each account again before it takes anything.
+	for (const account of (await listAccounts(deps)).filter((a) => a.creditBalance > 0)) {
+		const applied = await applyAccountCredit(deps, account.accountId);
+		if (applied.amount === 0) continue;
+		accounts += 1;
+		amount[account.currency] = (amount[account.currency] ?? 0) + applied.amount;
+	}
+	return { accounts, amount };
 }

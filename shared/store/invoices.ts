@@ -168,6 +168,12 @@ export function creditApplicationReversed(tableName: string, invoice: Invoice, a
 	return invoiceUpdate(tableName, invoice, next, ["status", "amountDue", "creditApplied"], audit);
 }
 
+/** Account credit (an overpayment, a credit memo's rest) set against what is due on the invoice. */
+export function accountCreditOnInvoice(tableName: string, invoice: Invoice, amount: number, audit: InvoiceAudit): TransactItem[] {
+	const next = refigured(invoice, { creditApplied: (invoice.creditApplied ?? 0) + amount });
+	return invoiceUpdate(tableName, invoice, next, ["status", "amountDue", "creditApplied"], audit);
+}
+
 /** Sets or releases (null) the invoice's hold: dunning passes an invoice on hold by. */
 export function holdOnInvoice(tableName: string, invoice: Invoice, hold: Hold | null, audit: InvoiceAudit): TransactItem[] {
 	return invoiceUpdate(tableName, invoice, { hold }, ["hold"], audit);

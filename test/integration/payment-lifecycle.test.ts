@@ -535,4 +535,35 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(await getAccount(table, "ACC-RA")).toMatchObject({ balance: 10000, creditBalance: 0 });
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
+
+	it("sets account credit against an open invoice before dunning: what credit covers is never chased", async () => {
+		await putLifecycleAccount("CR", 10000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const first = await issueInvoiceForAccount(deps, "ACC-CR", september);
+		const second = await issueInvoiceForAccount(deps, "ACC-CR", october);
+		const [sept, oct] = ["invoiceNumber" in first ? first.invoiceNumber : "", "invoiceNumber" in second ? second.invoiceNumber : ""];
+		// The customer pays both months at once, naming only the first invoice: the rest is account credit.
+		expect(await post(paymentIntent("pi_CR", 20000, { invoice_number: sept }))).toMatchObject({ result: "applied", creditedAmount: 10000 });
+		expect(await getAccount(table, "ACC-CR")).toMatchObject({ balance: 0, creditBalance: 10000 });
+
+		const octInvoice = await getInvoice(table, oct);
+		const result = await escalateOverdueAccounts(
+			{ ...deps, stages: dunningConfig(), collectionsEmail: collectionsEmail() },
+			addDays(octInvoice?.dueDate as string, 20),
+		);
+		expect(await getInvoice(table, oct)).toMatchObject({ status: "paid", amountDue: 0, creditApplied: 10000 });
+		expect(await getAccount(table, "ACC-CR")).toMatchObject({ balance: 0, creditBalance: 0, status: "active" });
+		const notices = await queryAll(table, {
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+			ExpressionAttributeValues: { ":pk": `INVOICE#${oct}`, ":prefix": "DUNNING#" },
+		});
+		expect(notices).toEqual([]);
+		expect(result.collections.accountsInCollections).not.toContain("ACC-CR");
+		expect((await listAuditEntries(table, "invoice", oct)).at(-1)).toMatchObject({
+			action: "credit_applied",
+			before: { status: "open", amountDue: 10000, creditApplied: 0 },
+			after: { status: "paid", amountDue: 0, creditApplied: 10000 },
+		});
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
 });
