@@ -41,8 +41,7 @@ function add(map: Map<string, number>, currency: string, amount: number): void {
 
 /**
  * The month's figures, amounts in minor units: invoices issued for the period, payments
- * received from the period's start up to the run's as-of date, unapplied cash, and open
- * receivables as of that date.
+ * received in the month, unapplied cash, and open receivables as of the run's date.
  */
 export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod): Promise<MonthlyReportRow[]> {
 	const invoices = await listInvoicesOfPeriod(deps, period.period);
@@ -54,9 +53,9 @@ export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod)
 		add(issuedTotal, invoice.currency, invoice.total);
 		add(issuedTax, invoice.currency, invoice.tax);
 	}
-	const windowEnd = `${period.asOf}T23:59:59.999Z`;
+	// Received in the month itself: a payment after it belongs to the next month's report, never to two.
 	const payments = (await listPayments(deps)).filter(
-		(p) => p.receivedAt >= `${period.periodStart}T00:00:00.000Z` && p.receivedAt <= windowEnd,
+		(p) => p.receivedAt.slice(0, 10) >= period.periodStart && p.receivedAt.slice(0, 10) <= period.periodEnd,
 	);
 	const received = new Map<string, number>();
 	const applied = new Map<string, number>();
@@ -140,12 +139,22 @@ const emptyFlows = (): Flows => ({
 	netChangeInReceivables: 0,
 });
 
+/** Ledger entries that move receivables besides an issued invoice; account credit moves none. */
+const NET_CHANGE_TYPES: ReadonlySet<LedgerEntry["type"]> = new Set([
+	"payment_applied",
+	"credit_memo",
+	"refund",
+	"write_off",
+	"chargeback",
+	"invoice_voided",
+]);
+
 /**
  * The report's figures, pure. Per month: the invoices billed for it, and the payments and
  * ledger entries (credit memos, refunds, write-offs, payments applied) dated inside its
- * calendar days. Net change in receivables = invoiced + refunds − payments applied −
- * credit memos − write-offs (account credit moves no receivable). Aging, DSO and the top
- * overdue accounts are as of the as-of date.
+ * calendar days. Net change in receivables = invoiced + refunds + chargebacks − payments
+ * applied − credit memos − write-offs − voids (account credit moves no receivable). Aging,
+ * DSO and the top overdue accounts are as of the as-of date.
  */
 export function computeReport(label: string, kind: BillingReport["kind"], input: ReportInputs): BillingReport {
 	const months: MonthFlows[] = input.months.map((m) => {
@@ -173,9 +182,9 @@ export function computeReport(label: string, kind: BillingReport["kind"], input:
 		};
 		for (const e of input.ledger.filter((e) => inMonth(e.at))) {
 			const target = field[e.type];
-			if (!target) continue;
-			bump(e.currency, target, Math.abs(e.amount));
-			bump(e.currency, "netChangeInReceivables", e.amount);
+			if (target) bump(e.currency, target, Math.abs(e.amount));
+			// Every entry that moves what customers owe, chargebacks and voids included; issued invoices are counted above.
+			if (NET_CHANGE_TYPES.has(e.type)) bump(e.currency, "netChangeInReceivables", e.amount);
 		}
 		return { period: m.period, byCurrency };
 	});

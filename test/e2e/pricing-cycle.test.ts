@@ -1,3 +1,4 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account, Charge } from "../../shared/core/model.js";
 import { createClients } from "../../shared/platform/clients.js";
@@ -60,9 +61,26 @@ afterAll(async () => {
 	await stack?.stop();
 });
 
-describe("a billing run's pricing", () => {
+describe("a billing run's pricing and monthly summary", () => {
 	it("bills nothing for a 100%-off coupon, refuses tiers out of order naming the charge, and bills the rest", async () => {
-		const run = await billing("run", "--period", "2026-10", "--as-of", "2026-11-01");
+		// A cheque received after the month, before the run: November's money, not October's.
+		const cheque = await billing(
+			"payments",
+			"record",
+			"--account",
+			"NEWCO",
+			"--amount",
+			"49.00",
+			"--currency",
+			"USD",
+			"--reference",
+			"cheque 1001",
+			"--received",
+			"2026-11-03",
+			"--json",
+		);
+		expect(cheque.code).toBe(0);
+		const run = await billing("run", "--period", "2026-10", "--as-of", "2026-11-05");
 		expect(run.code).toBe(0);
 		const output = JSON.parse(run.stdout) as {
 			status: string;
@@ -82,5 +100,11 @@ describe("a billing run's pricing", () => {
 			amountDue: number;
 		}[];
 		expect(invoices.map((i) => [i.accountId, i.total, i.amountDue])).toEqual([["PAYS", 1083, 1083]]);
+
+		const summary = await (
+			await createClients().s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: "reports/2026-10/monthly-billing-report.csv" }))
+		).Body?.transformToString();
+		expect(summary).toContain("invoicing,invoiced_total_minor,USD,1083\n");
+		expect(summary).toContain("payments,payments_received_minor,USD,0\n");
 	}, 120_000);
 });

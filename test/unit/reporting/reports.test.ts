@@ -114,6 +114,29 @@ describe("the monthly report", () => {
 	});
 });
 
+describe("net change in receivables", () => {
+	it("counts chargebacks and voids like every other entry that moves what customers owe", () => {
+		const report = computeReport("2026-12", "monthly", {
+			months: parseReportPeriod("2026-12").months,
+			asOf,
+			invoices: [
+				{ period: "2026-12", currency: "USD", total: 10_000 },
+				{ period: "2026-12", currency: "USD", total: 4_000 },
+			],
+			ledger: [
+				{ type: "payment_applied" as const, amount: -10_000, currency: "USD", at: "2026-12-05T08:00:00.000Z" },
+				{ type: "chargeback" as const, amount: 10_000, currency: "USD", at: "2026-12-20T08:00:00.000Z" },
+				{ type: "invoice_voided" as const, amount: -4_000, currency: "USD", at: "2026-12-21T08:00:00.000Z" },
+				{ type: "account_credit" as const, amount: -500, currency: "USD", at: "2026-12-22T08:00:00.000Z" },
+			],
+			payments: [],
+			openInvoices: [{ accountId: "A1", currency: "USD", amountDue: 10_000, dueDate: "2027-01-10" }],
+		});
+		// 14,000 invoiced − 10,000 applied + 10,000 charged back − 4,000 voided: the 10,000 the customer owes again.
+		expect(report.totals.USD?.netChangeInReceivables).toBe(10_000);
+	});
+});
+
 describe("the quarterly report", () => {
 	const q4 = computeReport("2026-Q4", "quarterly", {
 		months: parseReportPeriod("2026-Q4").months,
