@@ -6,6 +6,7 @@ import { sellerConfig } from "../../shared/platform/config.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { getAccount, getInvoice } from "../../shared/store/records.js";
+import { testAccount } from "../support/accounts.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
 
@@ -19,21 +20,7 @@ beforeAll(async () => {
 	billing = cliOn(stack);
 	const clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
-	await putAccount(table, {
-		accountId: "ACC-WO",
-		name: "Written Off Ltd",
-		email: "ap@example.com",
-		currency: "USD",
-		status: "active",
-		taxRateBasisPoints: 0,
-		paymentTermsDays: 30,
-		delivery: "email",
-		addressLines: ["1 Test Road"],
-		plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 },
-		balance: 0,
-		creditBalance: 0,
-		createdAt: new Date().toISOString(),
-	});
+	await putAccount(table, testAccount("ACC-WO", { plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 } }));
 	const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
 	const issued = await issueInvoiceForAccount(
 		{ ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() },

@@ -3,29 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account, Charge } from "../../shared/core/model.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { putAccount, putCharge } from "../../shared/store/accounts.js";
+import { testAccount } from "../support/accounts.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let billing: (...args: string[]) => Promise<CliResult>;
 
-function account(accountId: string, overrides: Partial<Account> = {}): Account {
-	return {
-		accountId,
-		name: `${accountId} Ltd`,
-		email: `ap+${accountId.toLowerCase()}@example.com`,
-		currency: "USD",
-		status: "active",
-		taxRateBasisPoints: 825,
-		paymentTermsDays: 30,
-		delivery: "email",
-		addressLines: ["1 Test Road"],
-		balance: 0,
-		creditBalance: 0,
-		createdAt: "2026-09-01T00:00:00.000Z",
-		...overrides,
-	};
-}
+const account = (accountId: string, overrides: Partial<Account> = {}) => testAccount(accountId, { taxRateBasisPoints: 825, ...overrides });
 
 function usage(accountId: string, chargeId: string, overrides: Partial<Charge> = {}): Charge {
 	return { accountId, period: "2026-10", chargeId, description: "API calls", quantity: 1, unitAmount: 1000, ...overrides };

@@ -80,6 +80,29 @@ async function putLifecycleAccount(id: string, unitAmount?: number): Promise<voi
 	});
 }
 
+/**
+ * The table's client, except that right after the first Query of `accountId`'s records
+ * under `prefix` it runs `between` (a webhook landing mid-step), once; `ran` says whether it did.
+ */
+function clientRunningBetween(accountId: string, prefix: string, between: () => Promise<void>) {
+	const state = { ran: false };
+	const ddb = new Proxy(clients.ddb, {
+		get(target, prop, receiver) {
+			if (prop !== "send") return Reflect.get(target, prop, receiver);
+			return async (command: Parameters<typeof target.send>[0]) => {
+				const out = await target.send(command);
+				const values = command instanceof QueryCommand ? command.input.ExpressionAttributeValues : undefined;
+				if (!state.ran && values?.[":pk"] === `ACCOUNT#${accountId}` && values[":prefix"] === prefix) {
+					state.ran = true;
+					await between();
+				}
+				return out;
+			};
+		},
+	});
+	return { ddb, state };
+}
+
 beforeAll(async () => {
 	stack = await startTestStack("lifecycle", { http: true });
 	http = stack.endpoints.http as string;
@@ -483,24 +506,12 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
 		const issued = await issueInvoiceForAccount(deps, "ACC-IV", october);
 		const number = "invoiceNumber" in issued ? issued.invoiceNumber : "";
-		let landed = false;
 		// The signed webhook is posted right after the check has read the account's ledger, before it reads the invoices.
-		const ddb = new Proxy(clients.ddb, {
-			get(target, prop, receiver) {
-				if (prop !== "send") return Reflect.get(target, prop, receiver);
-				return async (command: Parameters<typeof target.send>[0]) => {
-					const out = await target.send(command);
-					const values = command instanceof QueryCommand ? command.input.ExpressionAttributeValues : undefined;
-					if (!landed && values?.[":pk"] === "ACCOUNT#ACC-IV" && values[":prefix"] === "LEDGER#") {
-						landed = true;
-						expect(await post(paymentIntent("pi_IV", 10000, { invoice_number: number }))).toMatchObject({ result: "applied" });
-					}
-					return out;
-				};
-			},
+		const { ddb, state } = clientRunningBetween("ACC-IV", keys.ledgerPrefix, async () => {
+			expect(await post(paymentIntent("pi_IV", 10000, { invoice_number: number }))).toMatchObject({ result: "applied" });
 		});
 		const report = await verifyLedgerInvariants({ ddb, tableName: stack.tableName });
-		expect(landed).toBe(true);
+		expect(state.ran).toBe(true);
 		expect(report.violations).toEqual([]);
 		expect(await getAccount(table, "ACC-IV")).toMatchObject({ balance: 0 });
 	});
@@ -512,24 +523,12 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
 		const issued = await issueInvoiceForAccount(deps, "ACC-RA", october);
 		const number = "invoiceNumber" in issued ? issued.invoiceNumber : "";
-		let refunded = false;
 		// The signed refund lands after the reconcile step has read the customer's invoices, before it applies the payment.
-		const ddb = new Proxy(clients.ddb, {
-			get(target, prop, receiver) {
-				if (prop !== "send") return Reflect.get(target, prop, receiver);
-				return async (command: Parameters<typeof target.send>[0]) => {
-					const out = await target.send(command);
-					const values = command instanceof QueryCommand ? command.input.ExpressionAttributeValues : undefined;
-					if (!refunded && values?.[":pk"] === "ACCOUNT#ACC-RA" && values[":prefix"] === keys.invoiceForPeriodPrefix) {
-						refunded = true;
-						expect(await post(refund("pi_RA", 10000))).toMatchObject({ result: "refunded", amount: 10000 });
-					}
-					return out;
-				};
-			},
+		const { ddb, state } = clientRunningBetween("ACC-RA", keys.invoiceForPeriodPrefix, async () => {
+			expect(await post(refund("pi_RA", 10000))).toMatchObject({ result: "refunded", amount: 10000 });
 		});
 		await reapplyUnappliedPayments({ ddb, tableName: stack.tableName });
-		expect(refunded).toBe(true);
+		expect(state.ran).toBe(true);
 		expect(await getPayment(table, "stripe", "pi_RA")).toMatchObject({ refundedAmount: 10000, appliedAmount: 0 });
 		expect(await getInvoice(table, number)).toMatchObject({ status: "open", amountPaid: 0, amountDue: 10000 });
 		expect(await getAccount(table, "ACC-RA")).toMatchObject({ balance: 10000, creditBalance: 0 });
