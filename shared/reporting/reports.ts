@@ -150,9 +150,9 @@ const NET_CHANGE_TYPES: ReadonlySet<LedgerEntry["type"]> = new Set([
 ]);
 
 /**
- * The report's figures, pure. Per month: the invoices billed for it, and the payments and
- * ledger entries (credit memos, refunds, write-offs, payments applied) dated inside its
- * calendar days. Net change in receivables = invoiced + refunds + chargebacks − payments
+ * The report's figures, pure. Per month: the invoices billed for it (the amount net of voids
+ * dated in the month), and the payments and ledger entries (credit memos, refunds,
+ * write-offs, payments applied) dated inside its calendar days. Net change in receivables = invoiced + refunds + chargebacks − payments
  * applied − credit memos − write-offs − voids (account credit moves no receivable). Aging,
  * DSO and the top overdue accounts are as of the as-of date.
  */
@@ -183,6 +183,8 @@ export function computeReport(label: string, kind: BillingReport["kind"], input:
 		for (const e of input.ledger.filter((e) => inMonth(e.at))) {
 			const target = field[e.type];
 			if (target) bump(e.currency, target, Math.abs(e.amount));
+			// Invoicing is net of voids dated in the month: a voided invoice is not sales, nor in DSO.
+			if (e.type === "invoice_voided") bump(e.currency, "invoicedAmount", e.amount);
 			// Every entry that moves what customers owe, chargebacks and voids included; issued invoices are counted above.
 			if (NET_CHANGE_TYPES.has(e.type)) bump(e.currency, "netChangeInReceivables", e.amount);
 		}

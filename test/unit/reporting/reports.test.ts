@@ -134,6 +134,9 @@ describe("net change in receivables", () => {
 		});
 		// 14,000 invoiced − 10,000 applied + 10,000 charged back − 4,000 voided: the 10,000 the customer owes again.
 		expect(report.totals.USD?.netChangeInReceivables).toBe(10_000);
+		// The voided 4,000 is not sales: invoicing is net of it, and DSO counts only the 10,000.
+		expect(report.totals.USD).toMatchObject({ invoicesIssued: 2, invoicedAmount: 10_000 });
+		expect(report.daysSalesOutstanding.USD).toBe(31);
 	});
 });
 
