@@ -5,7 +5,7 @@ import { TransientError } from "../core/errors.js";
 import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import { composeInvoiceEmail, composeStatementEmail, type StatementAttachment } from "../documents/invoice-email.js";
 import type { SellerConfig } from "../platform/config.js";
-import { sendRawEmail } from "../platform/mail.js";
+import { type RawEmail, sendRawEmail } from "../platform/mail.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import {
 	claimDeliveries,
@@ -57,9 +57,9 @@ interface Document {
 	readonly label: string;
 	readonly period: string;
 	readonly recipient: string;
-	/** The claims of one send: the document's delivery record first, then anything attached to it. */
-	readonly claims: readonly DeliveryKey[];
-	readonly compose: () => Promise<{ readonly to: string; readonly raw: Uint8Array }>;
+	readonly deliveryKey: DeliveryKey;
+	/** The email, and the delivery records of what it carries besides the document (claimed with it). */
+	readonly compose: () => Promise<{ readonly email: RawEmail; readonly attached: readonly DeliveryKey[] }>;
 }
 
 /**
@@ -75,8 +75,7 @@ async function deliverOnce(
 	recordFailure: (accountId: string, reason: string) => Promise<void>,
 	onBadAddress: (reason: string) => Promise<void> = async () => {},
 ): Promise<DeliveryOutcome> {
-	const [deliveryKey] = document.claims;
-	if (!deliveryKey) throw new Error(`${document.label}: nothing to claim`);
+	const { deliveryKey } = document;
 	const existing = await getDelivery(deps, deliveryKey);
 	if (existing) return existing.status === "failed" ? "failed" : "already_delivered";
 	if (channel === "postal") {
@@ -91,9 +90,10 @@ async function deliverOnce(
 		return "failed";
 	}
 	// Everything that can fail before sending happens before the claim, so a failure here leaves the document deliverable.
-	const email = await document.compose();
+	const { email, attached } = await document.compose();
+	const claims = [deliveryKey, ...attached];
 	try {
-		if ((await claimDeliveries(deps, document.claims, document.recipient)) === "already_claimed") return "already_delivered";
+		if ((await claimDeliveries(deps, claims, document.recipient)) === "already_claimed") return "already_delivered";
 	} catch (err) {
 		if (!isCancelled(err)) throw err;
 		// An attachment went out meanwhile on its own: the retry reads that and sends the document without it.
@@ -101,18 +101,18 @@ async function deliverOnce(
 	}
 	try {
 		const messageId = await sendRawEmail(deps.ses, deps.seller.email, email);
-		for (const key of document.claims) await markSent(deps, key, messageId);
+		for (const key of claims) await markSent(deps, key, messageId);
 		return "emailed";
 	} catch (err) {
 		const name = (err as { name?: string }).name ?? "Error";
 		if (PERMANENT_SES_ERRORS.has(name)) {
 			const reason = `SES rejected ${document.recipient}: ${(err as Error).message}`;
-			for (const key of document.claims) await markDeliveryFailed(deps, key, reason, false);
+			for (const key of claims) await markDeliveryFailed(deps, key, reason, false);
 			await recordFailure(document.accountId, `${document.label} not delivered: ${reason}`);
 			return "failed";
 		}
 		// Nothing was sent: release the claims so the state machine's retry can send it.
-		for (const key of document.claims) await releaseClaim(deps, key);
+		for (const key of claims) await releaseClaim(deps, key);
 		throw new TransientError(`sending ${document.label} failed: ${(err as Error).message}`, { cause: err });
 	}
 }
@@ -133,7 +133,6 @@ export async function deliverInvoice(
 	const account = await getAccount(deps, invoice.accountId);
 	const channel = account?.delivery ?? "email";
 	const statementKey = keys.statementDelivery(invoice.accountId, invoice.period, channel);
-	let statement: StatementAttachment | undefined;
 	return deliverOnce(
 		deps,
 		channel,
@@ -142,14 +141,13 @@ export async function deliverInvoice(
 			label: `invoice ${invoiceNumber}`,
 			period: invoice.period,
 			recipient: invoice.billTo.email,
-			get claims() {
-				return [keys.delivery(invoiceNumber, channel), ...(statement ? [statementKey] : [])];
-			},
+			deliveryKey: keys.delivery(invoiceNumber, channel),
 			compose: async () => {
 				const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
-				statement = await undeliveredStatement(deps, invoice.accountId, invoice.period, channel);
+				const statement = await undeliveredStatement(deps, invoice.accountId, invoice.period, channel);
 				const download = await invoiceDownloadLink(deps, invoice.pdfKey);
-				return composeInvoiceEmail({ invoice, seller: deps.seller, pdf, download, statement });
+				const email = await composeInvoiceEmail({ invoice, seller: deps.seller, pdf, download, statement });
+				return { email, attached: statement ? [statementKey] : [] };
 			},
 		},
 		recordFailure,
@@ -199,9 +197,11 @@ export async function deliverStatement(
 			label: `statement ${period}`,
 			period,
 			recipient: statement.billTo.email,
-			claims: [keys.statementDelivery(accountId, period, channel)],
-			compose: async () =>
-				composeStatementEmail({ statement, seller: deps.seller, pdf: await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey) }),
+			deliveryKey: keys.statementDelivery(accountId, period, channel),
+			compose: async () => {
+				const pdf = await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey);
+				return { email: await composeStatementEmail({ statement, seller: deps.seller, pdf }), attached: [] };
+			},
 		},
 		recordFailure,
 	);

@@ -87,14 +87,16 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 	}
 	const audit = (action: Parameters<typeof paymentAudit>[1]) => paymentAudit(payment, action, at);
 	// Taking back an overpayment takes back the credit it gave: what the account still has, then what its invoices consumed.
-	const takesCredit = allocateReversal(payment, adjustmentAmount(payment, adjustment)).fromCredit > 0 && payment.accountId;
-	const account = takesCredit ? await getAccount(deps, payment.accountId as string) : undefined;
+	const creditTaken = payment.accountId ? allocateReversal(payment, adjustmentAmount(payment, adjustment)).fromCredit : 0;
+	const account = creditTaken > 0 && payment.accountId ? await getAccount(deps, payment.accountId) : undefined;
 	const creditLeft = account?.creditBalance ?? 0;
-	const creditConsumers = takesCredit
-		? (await listInvoicesOfAccount(deps, payment.accountId as string))
-				.filter((i) => (i.creditApplied ?? 0) > 0 && i.status !== "void")
-				.sort((a, b) => b.issueDate.localeCompare(a.issueDate) || b.number.localeCompare(a.number))
-		: [];
+	// Only credit the account no longer has needs the invoices that consumed it.
+	const creditConsumers =
+		account && creditLeft < creditTaken
+			? (await listInvoicesOfAccount(deps, account.accountId))
+					.filter((i) => (i.creditApplied ?? 0) > 0 && i.status !== "void")
+					.sort((a, b) => b.issueDate.localeCompare(a.issueDate) || b.number.localeCompare(a.number))
+			: [];
 	/** A closed dispute's release of its part of the invoice's hold; undefined when the hold does not change. */
 	const released = (invoice: Invoice, disputeId: string | undefined) =>
 		disputeId ? holdWithoutDispute(invoice.hold, disputeId) : undefined;
