@@ -3,7 +3,7 @@ import { balanceChange } from "../store/accounts.js";
 import { writeOffOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { getInvoice, type TableDeps } from "../store/records.js";
-import { isCancelled, transactWrite } from "../store/transact.js";
+import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
 
 export interface WriteOffResult {
 	readonly invoiceNumber: string;
@@ -29,36 +29,42 @@ export async function writeOffInvoice(
 	if ((invoice.status !== "open" && invoice.status !== "partially_paid") || invoice.amountDue <= 0) {
 		throw new BillingError(`invoice ${number} is ${invoice.status} with ${invoice.amountDue} due: nothing to write off`, 409);
 	}
-	const at = now.toISOString();
 	const amount = invoice.amountDue;
-	try {
-		await transactWrite(deps, [
-			...writeOffOnInvoice(
-				deps.tableName,
-				invoice,
-				{ reason, at },
-				{
-					action: "written_off",
-					actor: deps.actor ?? "billing-cycle",
-					// When the change was made; the write-off itself is booked on `at`.
-					at: new Date().toISOString(),
-					reason: `${reason} (booked ${at.slice(0, 10)})`,
-				},
-			),
-			ledgerEntryPut(deps.tableName, {
-				accountId: invoice.accountId,
-				type: "write_off",
-				amount: -amount,
-				currency: invoice.currency,
-				reference: `${number}: ${reason}`,
-				at,
-			}),
-			balanceChange(deps.tableName, { accountId: invoice.accountId, balanceDelta: -amount }),
-		]);
-	} catch (err) {
-		// A payment applied in between changes what is due: the write-off must be redone on fresh figures.
-		if (isCancelled(err)) throw new BillingError(`invoice ${number} changed while writing it off; try again`, 409, { cause: err });
-		throw err;
-	}
+	const effectiveDate = now.toISOString().slice(0, 10);
+	await withOptimisticRetry(`could not write off invoice ${number}`, async (attempt) => {
+		// A payment applied in between changes what is due: the specialist decides again on the new figures.
+		const current = attempt === 1 ? invoice : await getInvoice(deps, number);
+		if (current?.amountDue !== amount || current.status !== invoice.status) {
+			throw new BillingError(`invoice ${number} changed while writing it off; try again`, 409);
+		}
+		const recordedAt = new Date().toISOString();
+		try {
+			await transactWrite(deps, [
+				...writeOffOnInvoice(
+					deps.tableName,
+					current,
+					{ reason, at: now.toISOString() },
+					// When the change was made; the write-off itself is booked on its effective date.
+					{ action: "written_off", actor: deps.actor ?? "billing-cycle", at: recordedAt, reason: `${reason} (booked ${effectiveDate})` },
+				),
+				ledgerEntryPut(deps.tableName, {
+					accountId: current.accountId,
+					type: "write_off",
+					amount: -amount,
+					currency: current.currency,
+					reference: `${number}: ${reason}`,
+					invoiceNumber: number,
+					effectiveDate,
+					recordedAt,
+				}),
+				balanceChange(deps.tableName, { accountId: current.accountId, balanceDelta: -amount, recordedAt }),
+			]);
+			return true;
+		} catch (err) {
+			// The invoice changed, or a statement was cut in between: look again.
+			if (isCancelled(err)) return RETRY;
+			throw err;
+		}
+	});
 	return { invoiceNumber: number, accountId: invoice.accountId, amount, currency: invoice.currency, reason };
 }

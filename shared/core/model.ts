@@ -149,16 +149,18 @@ export const invoiceSchema = z.object({
 export type Invoice = z.infer<typeof invoiceSchema>;
 
 /**
- * Signs on the receivable balance: invoice_issued +, payment_applied −, account_credit −
- * (an overpayment kept as the customer's credit), credit_memo −, refund +, write_off −,
- * invoice_voided − (what was still due), chargeback + (a lost dispute: the processor took
- * the money back, so the amount is due again). Consuming account credit on a new invoice
- * moves no balance and needs no entry.
+ * What happened, with its sign on the receivable balance: invoice_issued +, payment_applied
+ * −, account_credit − (an overpayment kept as the customer's credit), credit_memo −, refund
+ * +, write_off −, invoice_voided − (what was still due, and the credit it had consumed back),
+ * chargeback + (a lost dispute: the processor took the money back, so it is due again).
+ * Account credit set against an invoice is two credit_applied entries that move no balance
+ * together: − on the invoice, + on the account's credit.
  */
 export const ledgerEntryTypeSchema = z.enum([
 	"invoice_issued",
 	"payment_applied",
 	"account_credit",
+	"credit_applied",
 	"credit_memo",
 	"refund",
 	"chargeback",
@@ -174,7 +176,15 @@ export const ledgerEntrySchema = z.object({
 	amount: minorUnitsSchema,
 	currency: currencySchema,
 	reference: z.string(),
-	at: z.string(),
+	/**
+	 * The invoice whose amount due the entry moves; an entry without one moves the account's
+	 * credit. So an invoice's entries sum to its amount due, and the others to minus the credit.
+	 */
+	invoiceNumber: z.string().optional(),
+	/** When it happened, what reports, aging and the journal go by (a back-dated write-off: its date). */
+	effectiveDate: isoDateSchema,
+	/** When it was committed: after every statement cut before it, so statements chain without a gap. */
+	recordedAt: z.string(),
 });
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 

@@ -3,7 +3,14 @@ import { AGING_BUCKETS, type AgingBucket } from "./aging.js";
 import { billToSchema, isoDateSchema, periodSchema } from "./model.js";
 import { currencySchema, minorUnitsSchema } from "./money.js";
 
-export const statementActivitySchema = z.object({ at: z.string(), type: z.string(), reference: z.string(), amount: minorUnitsSchema });
+/** A ledger entry as the statement shows it: on its effective date, in the order it was recorded. */
+export const statementActivitySchema = z.object({
+	effectiveDate: isoDateSchema,
+	recordedAt: z.string(),
+	type: z.string(),
+	reference: z.string(),
+	amount: minorUnitsSchema,
+});
 export type StatementActivity = z.infer<typeof statementActivitySchema>;
 
 /** An account's statement for a period: opening balance, the ledger's activity since the previous one, closing balance, aging. */
@@ -17,7 +24,7 @@ export const statementSchema = z.object({
 	activity: z.array(statementActivitySchema),
 	closingBalance: minorUnitsSchema,
 	aging: z.object(Object.fromEntries(AGING_BUCKETS.map((b) => [b, minorUnitsSchema])) as Record<AgingBucket, typeof minorUnitsSchema>),
-	/** Ledger entries up to this instant are on this statement or an earlier one. */
+	/** Ledger entries recorded up to this instant are on this statement or an earlier one; later ones on the next. */
 	cutoff: z.string(),
 	pdfKey: z.string(),
 });

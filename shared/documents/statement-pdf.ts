@@ -81,7 +81,7 @@ export async function renderStatementPdf(statement: Statement, seller: SellerCon
 	right("Amount", RIGHT, bold, 9);
 	for (const entry of statement.activity) {
 		nextLine(14);
-		text(entry.at.slice(0, 10), LEFT, regular, 9);
+		text(entry.effectiveDate, LEFT, regular, 9);
 		text(ENTRY_LABELS[entry.type] ?? entry.type, LEFT + 80, regular, 9);
 		text(entry.reference, LEFT + 230, regular, 9);
 		right(money(entry.amount), RIGHT, regular, 9);

@@ -10,7 +10,7 @@ import { creditMemoOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { getAccount, getInvoice } from "../store/records.js";
 import { nextInSeries } from "../store/series.js";
-import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
+import { isCancelled, RETRY, type TransactItem, transactWrite, withOptimisticRetry } from "../store/transact.js";
 import type { InvoicingDeps } from "./invoices.js";
 
 export const CREDIT_MEMO_SERIES_PREFIX = "CM";
@@ -66,6 +66,7 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 
 			const now = deps.now?.() ?? new Date();
 			const at = now.toISOString();
+			const recordedAt = new Date().toISOString();
 			const issueDate = at.slice(0, 10);
 			const series = `${CREDIT_MEMO_SERIES_PREFIX}-${issueDate.slice(0, 4)}`;
 			const { number, advance } = await nextInSeries(deps, series);
@@ -96,17 +97,10 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 					...balanceChangeAsRead(
 						deps.tableName,
 						account,
-						{ balanceDelta: -request.amount, creditDelta: addedToAccountCredit },
+						{ balanceDelta: -request.amount, creditDelta: addedToAccountCredit, recordedAt },
 						{ action: "credit_memo", actor, at, reason: number },
 					),
-					ledgerEntryPut(deps.tableName, {
-						accountId: account.accountId,
-						type: "credit_memo",
-						amount: -request.amount,
-						currency: invoice.currency,
-						reference: number,
-						at,
-					}),
+					...memoEntries(deps.tableName, memo, recordedAt),
 					auditPut(deps.tableName, {
 						subject: "credit_memo",
 						subjectId: number,
@@ -138,4 +132,23 @@ export async function ensureCreditMemoPdf(deps: InvoicingDeps, memo: CreditMemo)
 		"invoice-number": memo.invoiceNumber,
 		"account-id": memo.accountId,
 	});
+}
+
+/** On its issue date: what it takes off its invoice's amount due, and what it adds to the account's credit. */
+function memoEntries(tableName: string, memo: CreditMemo, recordedAt: string): TransactItem[] {
+	const base = {
+		accountId: memo.accountId,
+		currency: memo.currency,
+		type: "credit_memo" as const,
+		effectiveDate: memo.issueDate,
+		recordedAt,
+	};
+	return [
+		...(memo.appliedToInvoice > 0
+			? [ledgerEntryPut(tableName, { ...base, amount: -memo.appliedToInvoice, reference: memo.number, invoiceNumber: memo.invoiceNumber })]
+			: []),
+		...(memo.addedToAccountCredit > 0
+			? [ledgerEntryPut(tableName, { ...base, amount: -memo.addedToAccountCredit, reference: `${memo.number} to account credit` })]
+			: []),
+	];
 }

@@ -7,10 +7,10 @@ import type { SellerConfig } from "../platform/config.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { balanceChangeAsRead } from "../store/accounts.js";
 import { issuedInvoice } from "../store/invoices.js";
-import { ledgerEntryPut } from "../store/ledger.js";
+import { creditAppliedEntries, ledgerEntryPut } from "../store/ledger.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "../store/records.js";
 import { nextInSeries } from "../store/series.js";
-import { conditionFailedAt, isCancelled, jitteredPause, transactWrite } from "../store/transact.js";
+import { conditionFailedAt, isCancelled, jitteredPause, type TransactItem, transactWrite } from "../store/transact.js";
 import { paymentTermsFor, priceInvoiceLines, taxNoteFor } from "./pricing.js";
 
 export interface InvoiceTotals {
@@ -39,9 +39,9 @@ export type InvoiceOutcome =
 	| { readonly accountId: string; readonly outcome: "nothing_to_bill" };
 
 const MAX_NUMBERING_ATTEMPTS = 25;
-/** Positions in the finalization's transaction: the series advance, then `issuedInvoice`'s period guard, ..., the account update. */
+/** Positions in the finalization's transaction: the series advance, `issuedInvoice`'s period guard, invoice and audit, the account update. */
 const PERIOD_GUARD = 1;
-const ACCOUNT_UPDATE = 5;
+const ACCOUNT_UPDATE = 4;
 
 /**
  * Issues the account's invoice for the period, once. The invoice number is taken from
@@ -102,6 +102,7 @@ async function finalizeInvoice(
 	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
 		const { number, advance } = await nextInSeries(deps, series);
 		const createdAt = (deps.now?.() ?? new Date()).toISOString();
+		const recordedAt = new Date().toISOString();
 		const terms = paymentTermsFor(account);
 		const taxNote = taxNoteFor(account);
 		// Account credit (overpayments, credit memos on paid invoices) pays what it can of the new invoice.
@@ -130,21 +131,14 @@ async function finalizeInvoice(
 		const items = [
 			advance,
 			...issuedInvoice(deps.tableName, invoice, { action: "finalized", actor, at: createdAt }),
-			ledgerEntryPut(deps.tableName, {
-				accountId,
-				type: "invoice_issued",
-				amount: invoice.total,
-				currency: invoice.currency,
-				reference: number,
-				at: createdAt,
-			}),
 			// Consuming credit moves no balance by itself: the balance is amounts due minus credit, and both drop by it.
 			...balanceChangeAsRead(
 				deps.tableName,
 				account,
-				{ balanceDelta: invoice.total, creditDelta: -creditApplied },
+				{ balanceDelta: invoice.total, creditDelta: -creditApplied, recordedAt },
 				{ action: "invoice_issued", actor, at: createdAt, reason: number },
 			),
+			...issuedInvoiceEntries(deps.tableName, invoice, recordedAt),
 		];
 		try {
 			await transactWrite(deps, items);
@@ -207,4 +201,19 @@ export async function issueInvoicesForBatch(
 		}
 	}
 	return result;
+}
+
+/** The new invoice's entry, on its issue date, and the account credit it consumed. */
+function issuedInvoiceEntries(tableName: string, invoice: Invoice, recordedAt: string): TransactItem[] {
+	const base = { accountId: invoice.accountId, currency: invoice.currency, effectiveDate: invoice.issueDate, recordedAt };
+	return [
+		ledgerEntryPut(tableName, {
+			...base,
+			type: "invoice_issued",
+			amount: invoice.total,
+			reference: invoice.number,
+			invoiceNumber: invoice.number,
+		}),
+		...creditAppliedEntries(tableName, base, [{ invoiceNumber: invoice.number, amount: invoice.creditApplied ?? 0 }]),
+	];
 }

@@ -3,14 +3,17 @@ import { TransientError } from "../core/errors.js";
 import type { Statement } from "../core/statement.js";
 import { renderStatementPdf } from "../documents/statement-pdf.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
+import { statementCut } from "../store/accounts.js";
 import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries } from "../store/records.js";
-import { getStatement, latestStatementBefore, putStatement } from "../store/statements.js";
+import { getStatement, latestStatement, putStatement } from "../store/statements.js";
+import { transactWrite } from "../store/transact.js";
 import type { InvoicingDeps } from "./invoices.js";
 
 /**
  * The account's statement for the period: statements chain, so the opening balance is the
- * previous statement's closing one and the activity is every ledger entry since its
- * cutoff; the closing balance is opening plus activity, which is the account's balance.
+ * previous statement's closing one and the activity is every ledger entry recorded since its
+ * cut-off (a back-dated entry lands on the next statement, on its effective date); the
+ * closing balance is opening plus activity, which is the account's balance at the cut.
  * Written once per account and period (a retry returns the stored statement); undefined
  * for an account with neither activity nor an open balance.
  */
@@ -24,14 +27,14 @@ export async function issueStatement(
 	if (existing) return existing;
 	const account = await getAccount(deps, accountId);
 	if (!account) throw new Error(`account ${accountId} does not exist`);
-	const cutoff = (deps.now?.() ?? new Date()).toISOString();
-	const previous = await latestStatementBefore(deps, accountId, period);
-	const entries = (await listLedgerEntries(deps, accountId))
-		.map((e) => ({ at: String(e.at), type: String(e.type), reference: String(e.reference), amount: Number(e.amount) }))
-		.filter((e) => e.at <= cutoff)
-		.sort((a, b) => a.at.localeCompare(b.at));
+	// The clock the ledger is recorded by, not the cycle's business date: cut-offs and recordedAt compare.
+	const cutoff = new Date().toISOString();
+	await transactWrite(deps, [statementCut(deps.tableName, accountId, cutoff)]);
+	const previous = await latestStatement(deps, accountId);
+	const activity = (await listLedgerEntries(deps, accountId, { ...(previous ? { after: previous.cutoff } : {}), upTo: cutoff })).map(
+		(e) => ({ effectiveDate: e.effectiveDate, recordedAt: e.recordedAt, type: e.type, reference: e.reference, amount: e.amount }),
+	);
 	const opening = previous?.closingBalance ?? 0;
-	const activity = entries.filter((e) => !previous || e.at > previous.cutoff);
 	const closing = opening + activity.reduce((acc, e) => acc + e.amount, 0);
 	if (activity.length === 0 && closing === 0) return undefined;
 

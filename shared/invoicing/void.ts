@@ -4,7 +4,7 @@ import { balanceChangeAsRead } from "../store/accounts.js";
 import { voidOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { getAccount, getInvoice, type TableDeps } from "../store/records.js";
-import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
+import { isCancelled, RETRY, type TransactItem, transactWrite, withOptimisticRetry } from "../store/transact.js";
 
 export interface VoidDeps extends TableDeps {
 	readonly now?: () => Date;
@@ -15,9 +15,8 @@ export type VoidOutcome = { readonly outcome: "voided" | "already_void"; readonl
 
 /**
  * Voids an invoice nothing was paid or credited on. Its number stays used (the record
- * stays, status void, with the reason); the ledger reverses what it added to the balance
- * (invoice_voided, −(amount due + credit applied)) and account credit it consumed goes back
- * to the account. Invoice, account, ledger and audit entries change in one transaction.
+ * stays, status void, with the reason); the ledger takes what was still due off it
+ * and account credit it consumed goes back to the account's credit (two invoice_voided entries). Invoice, account, ledger and audit entries change in one transaction.
  */
 export async function voidInvoice(deps: VoidDeps, number: string, reason: string): Promise<VoidOutcome> {
 	const why = reason.trim();
@@ -36,6 +35,7 @@ export async function voidInvoice(deps: VoidDeps, number: string, reason: string
 		const creditReturned = invoice.creditApplied ?? 0;
 		const reversal = invoice.amountDue + creditReturned;
 		const at = (deps.now?.() ?? new Date()).toISOString();
+		const recordedAt = new Date().toISOString();
 		const actor = deps.actor ?? "billing-cycle";
 		try {
 			await transactWrite(deps, [
@@ -43,17 +43,10 @@ export async function voidInvoice(deps: VoidDeps, number: string, reason: string
 				...balanceChangeAsRead(
 					deps.tableName,
 					account,
-					{ balanceDelta: -reversal, creditDelta: creditReturned },
+					{ balanceDelta: -reversal, creditDelta: creditReturned, recordedAt },
 					{ action: "invoice_voided", actor, at, reason: number },
 				),
-				ledgerEntryPut(deps.tableName, {
-					accountId: account.accountId,
-					type: "invoice_voided",
-					amount: -reversal,
-					currency: invoice.currency,
-					reference: number,
-					at,
-				}),
+				...voidEntries(deps.tableName, invoice, { effectiveDate: at.slice(0, 10), recordedAt }),
 			]);
 			return { outcome: "voided", invoice: { ...invoice, status: "void", amountDue: 0, voidReason: why } } as const;
 		} catch (err) {
@@ -62,4 +55,36 @@ export async function voidInvoice(deps: VoidDeps, number: string, reason: string
 			return RETRY;
 		}
 	});
+}
+
+function voidEntries(
+	tableName: string,
+	invoice: Invoice,
+	dates: { readonly effectiveDate: string; readonly recordedAt: string },
+): TransactItem[] {
+	const base = { accountId: invoice.accountId, currency: invoice.currency, ...dates };
+	const creditReturned = invoice.creditApplied ?? 0;
+	return [
+		...(invoice.amountDue > 0
+			? [
+					ledgerEntryPut(tableName, {
+						...base,
+						type: "invoice_voided",
+						amount: -invoice.amountDue,
+						reference: invoice.number,
+						invoiceNumber: invoice.number,
+					}),
+				]
+			: []),
+		...(creditReturned > 0
+			? [
+					ledgerEntryPut(tableName, {
+						...base,
+						type: "invoice_voided",
+						amount: -creditReturned,
+						reference: `${invoice.number}: credit returned`,
+					}),
+				]
+			: []),
+	];
 }

@@ -1,5 +1,6 @@
 import { balanceChangeAsRead } from "../store/accounts.js";
 import { accountCreditOnInvoice } from "../store/invoices.js";
+import { creditAppliedEntries } from "../store/ledger.js";
 import { getAccount, listInvoicesOfAccount, type TableDeps } from "../store/records.js";
 import { isCancelled, RETRY, type TransactItem, transactWrite, withOptimisticRetry } from "../store/transact.js";
 import { MAX_INVOICES_PER_PAYMENT } from "./matching.js";
@@ -16,7 +17,7 @@ const NOTHING: CreditApplied = { invoices: new Map(), amount: 0 };
  * Sets the account's credit against its open invoices, oldest due first, in one
  * transaction with the invoices' and the account's audit entries: credit never sits unused
  * while an invoice of the same customer is chased. Consuming credit moves no balance (the
- * balance is amounts due minus credit, and both drop by it), so it needs no ledger entry.
+ * balance is amounts due minus credit, and both drop by it): its ledger entries net to zero.
  * Invoices on hold (disputed) keep what is due until the dispute is settled.
  */
 export async function applyAccountCredit(deps: TableDeps & { readonly actor?: string }, accountId: string): Promise<CreditApplied> {
@@ -47,8 +48,16 @@ export async function applyAccountCredit(deps: TableDeps & { readonly actor?: st
 			...balanceChangeAsRead(
 				deps.tableName,
 				account,
-				{ balanceDelta: 0, creditDelta: -amount },
+				{ balanceDelta: 0, creditDelta: -amount, recordedAt: at },
 				{ action: "credit_applied", actor, at, reason: [...invoices.keys()].join(" ") },
+			),
+			...creditAppliedEntries(
+				deps.tableName,
+				{ accountId, currency: account.currency, effectiveDate: at.slice(0, 10), recordedAt: at },
+				[...invoices].map(([invoiceNumber, due]) => ({
+					invoiceNumber,
+					amount: (open.find((i) => i.number === invoiceNumber)?.amountDue ?? 0) - due,
+				})),
 			),
 		);
 		try {

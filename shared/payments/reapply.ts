@@ -34,10 +34,15 @@ export async function reapplyUnappliedPayments(deps: TableDeps): Promise<Reapply
 		const decision = decidePaymentApplication(payment, context);
 		const settled = decision.applications.reduce((acc, a) => acc + a.amount, 0);
 		if (settled + decision.creditedAmount === 0) continue;
+		const at = new Date().toISOString();
 		try {
 			await transactWrite(deps, [
 				unappliedPaymentSettled(deps.tableName, payment, settledRecord(payment, decision)),
-				...settlementItems(deps.tableName, decision, loadedInvoiceWrite(deps.tableName, context), payment, new Date().toISOString()),
+				// Applied today: the invoice it pays may not have existed when the money arrived.
+				...settlementItems(deps.tableName, decision, loadedInvoiceWrite(deps.tableName, context), payment, {
+					at,
+					effectiveDate: at.slice(0, 10),
+				}),
 			]);
 			applied += 1;
 			if (settled > 0) amountApplied[payment.currency] = (amountApplied[payment.currency] ?? 0) + settled;

@@ -75,7 +75,7 @@ export async function recordPayment(
 			storedEvent(deps.tableName, event, { handling: "payment", paymentId: payment.paymentId }),
 			newPayment(deps.tableName, record),
 			...(parkedEvents ? [] : [nothingParkedFor(deps.tableName, payment.provider, payment.paymentId)]),
-			...settlementItems(deps.tableName, decision, invoiceWrite, payment, at),
+			...settlementItems(deps.tableName, decision, invoiceWrite, payment, { at, effectiveDate: payment.receivedAt.slice(0, 10) }),
 		];
 		try {
 			await transactWrite(deps, items);

@@ -108,6 +108,18 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				? []
 				: holdOnInvoice(tableName, invoice, hold, audit("dispute_closed"));
 		});
+	const effectiveDate = adjustment.occurredAt.slice(0, 10);
+	const entry = (accountId: string, type: "refund" | "chargeback", amount: number, reference: string, invoiceNumber?: string) =>
+		ledgerEntryPut(tableName, {
+			accountId,
+			type,
+			amount,
+			currency: payment.currency,
+			reference,
+			...(invoiceNumber ? { invoiceNumber } : {}),
+			effectiveDate,
+			recordedAt: at,
+		});
 	const reversalItems = (amount: number, type: "refund" | "chargeback", closedDispute?: string): TransactItem[] => {
 		const reversal = allocateReversal(payment, amount);
 		const items: TransactItem[] = [];
@@ -120,32 +132,11 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 			items.push(
 				...paymentOnInvoice(tableName, invoice, { paidDelta: -part.amount, ...(hold === undefined ? {} : { hold }) }, audit(type)),
 			);
-			items.push(
-				ledgerEntryPut(tableName, {
-					accountId: invoice.accountId,
-					type,
-					amount: part.amount,
-					currency: payment.currency,
-					reference: `${ref} ${type} <- ${invoice.number}`,
-					at,
-				}),
-			);
+			items.push(entry(invoice.accountId, type, part.amount, `${ref} ${type} <- ${invoice.number}`, invoice.number));
 		}
 		if (closedDispute) items.push(...holdReleases(closedDispute, touched));
 		const booked = reversal.fromCredit + reversal.fromInvoices.reduce((acc, p) => acc + p.amount, 0);
 		if (payment.accountId && booked > 0) {
-			if (reversal.fromCredit > 0) {
-				items.push(
-					ledgerEntryPut(tableName, {
-						accountId: payment.accountId,
-						type,
-						amount: reversal.fromCredit,
-						currency: payment.currency,
-						reference: `${ref} ${type} of account credit`,
-						at,
-					}),
-				);
-			}
 			const fromBalance = Math.min(reversal.fromCredit, creditLeft);
 			// Credit a later invoice already consumed is due on that invoice again, newest first.
 			let owedAgain = reversal.fromCredit - fromBalance;
@@ -156,8 +147,14 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				const amount = Math.min(owedAgain, invoice.creditApplied ?? 0);
 				owedAgain -= amount;
 				items.push(...creditApplicationReversed(tableName, invoice, amount, audit(type)));
+				items.push(entry(payment.accountId, type, amount, `${ref} ${type} of account credit used on ${invoice.number}`, invoice.number));
 			}
-			items.push(balanceChange(tableName, { accountId: payment.accountId, balanceDelta: booked, creditDelta: -fromBalance }));
+			// What no invoice took back stays on the account's credit line, so the ledger still sums to the balance.
+			const offCredit = fromBalance + owedAgain;
+			if (offCredit > 0) items.push(entry(payment.accountId, type, offCredit, `${ref} ${type} of account credit`));
+			items.push(
+				balanceChange(tableName, { accountId: payment.accountId, balanceDelta: booked, creditDelta: -fromBalance, recordedAt: at }),
+			);
 		}
 		return items;
 	};

@@ -34,13 +34,17 @@ export function presumedInvoiceWrite(tableName: string, accountId: string, curre
 	return (application, audit) => presumedFullPaymentOnInvoice(tableName, { ...application, accountId, currency }, audit);
 }
 
-/** The writes that apply a decision: per invoice its update, audit and ledger entries, the credit's entry, and the account once. */
+/**
+ * The writes that apply a decision: per invoice its update, audit and ledger entries, the
+ * credit's entry, and the account once. `at` is now, when the entries are recorded;
+ * `effectiveDate` the day the money counts as received.
+ */
 export function settlementItems(
 	tableName: string,
 	decision: PaymentDecision,
 	invoiceWrite: InvoiceWrite,
 	payment: Pick<Payment, "provider" | "paymentId" | "currency">,
-	at: string,
+	{ at, effectiveDate }: { readonly at: string; readonly effectiveDate: string },
 ): TransactItem[] {
 	const accountId = decision.accountId;
 	const applied = decision.applications.reduce((acc, a) => acc + a.amount, 0);
@@ -58,7 +62,9 @@ export function settlementItems(
 				amount: -application.amount,
 				currency,
 				reference: `${paymentRef} -> ${application.invoiceNumber}`,
-				at,
+				invoiceNumber: application.invoiceNumber,
+				effectiveDate,
+				recordedAt: at,
 			}),
 		);
 	}
@@ -70,7 +76,8 @@ export function settlementItems(
 				amount: -decision.creditedAmount,
 				currency,
 				reference: `${paymentRef} overpayment`,
-				at,
+				effectiveDate,
+				recordedAt: at,
 			}),
 		);
 	}
@@ -80,6 +87,7 @@ export function settlementItems(
 			balanceDelta: -(applied + decision.creditedAmount),
 			creditDelta: decision.creditedAmount,
 			currency,
+			recordedAt: at,
 		}),
 	);
 	return items;

@@ -42,7 +42,8 @@ async function accountSnapshot(deps: TableDeps, accountId: string) {
 
 /**
  * DESIGN.md section 5: an account's balance equals the sum of its ledger entries and the
- * amounts still due on its invoices; every payment's amount equals applied plus credited plus
+ * amounts still due on its invoices (each the sum of that invoice's entries; the credit minus
+ * the sum of the entries on no invoice); every payment's amount equals applied plus credited plus
  * unapplied, and nothing is reversed (refunded, charged back) beyond what was received.
  */
 export async function verifyLedgerInvariants(deps: TableDeps): Promise<InvariantReport> {
@@ -68,7 +69,28 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 				detail: `balance ${account.balance}, invoices due ${due}, credit ${account.creditBalance}`,
 			});
 		}
+		const onInvoices = new Map<string, number>();
+		let onCredit = 0;
+		for (const e of entries) {
+			if (e.invoiceNumber) onInvoices.set(e.invoiceNumber, (onInvoices.get(e.invoiceNumber) ?? 0) + e.amount);
+			else onCredit -= e.amount;
+		}
+		if (onCredit !== account.creditBalance) {
+			violations.push({
+				rule: "credit equals minus the ledger entries on no invoice",
+				subject: account.accountId,
+				detail: `credit ${account.creditBalance}, entries on no invoice ${-onCredit}`,
+			});
+		}
 		for (const invoice of invoices) {
+			const fromLedger = onInvoices.get(invoice.number) ?? 0;
+			if (fromLedger !== invoice.amountDue) {
+				violations.push({
+					rule: "due equals the sum of the invoice's ledger entries",
+					subject: invoice.number,
+					detail: `due ${invoice.amountDue}, ledger ${fromLedger}`,
+				});
+			}
 			const creditApplied = invoice.creditApplied ?? 0;
 			const credited = invoice.credited ?? 0;
 			const writtenOff = invoice.amountWrittenOff ?? 0;

@@ -8,6 +8,7 @@ import type { AccountAging, BillingReport, Flows, MonthFlows } from "../core/rep
 import { renderReportHtml } from "../documents/report-html.js";
 import {
 	listAccounts,
+	listInvoicesOfAccount,
 	listInvoicesOfPeriod,
 	listLedgerEntries,
 	listOpenInvoicesDueBy,
@@ -121,7 +122,7 @@ export interface ReportInputs {
 	readonly asOf: string;
 	/** Invoices billed for each month of the report (their `period`). */
 	readonly invoices: readonly Pick<Invoice, "period" | "currency" | "total">[];
-	readonly ledger: readonly Pick<LedgerEntry, "type" | "amount" | "currency" | "at">[];
+	readonly ledger: readonly Pick<LedgerEntry, "type" | "amount" | "currency" | "effectiveDate">[];
 	readonly payments: readonly Pick<Payment, "amount" | "currency" | "receivedAt">[];
 	/** Invoices with an amount still due on the as-of date. */
 	readonly openInvoices: readonly Pick<Invoice, "accountId" | "currency" | "amountDue" | "dueDate">[];
@@ -180,7 +181,7 @@ export function computeReport(label: string, kind: BillingReport["kind"], input:
 			refund: "refunds",
 			write_off: "writeOffs",
 		};
-		for (const e of input.ledger.filter((e) => inMonth(e.at))) {
+		for (const e of input.ledger.filter((e) => inMonth(e.effectiveDate))) {
 			const target = field[e.type];
 			if (target) bump(e.currency, target, Math.abs(e.amount));
 			// Invoicing is net of voids dated in the month: a voided invoice is not sales, nor in DSO.
@@ -287,20 +288,37 @@ export function parseReportPeriod(value: string): ReportPeriod {
 	return { kind: "quarterly", label: value, months };
 }
 
+/**
+ * The report's records. What was due on each invoice as of the as-of date is the sum of
+ * its ledger entries effective up to that day, so a report as of a past date shows what
+ * was owed then, not today's amounts.
+ */
 export async function loadReportInputs(deps: TableDeps, period: ReportPeriod, asOf: string): Promise<ReportInputs> {
 	const invoices = (await Promise.all(period.months.map((m) => listInvoicesOfPeriod(deps, m.period)))).flat();
 	const ledger: LedgerEntry[] = [];
+	const openInvoices: ReportInputs["openInvoices"][number][] = [];
 	for (const account of await listAccounts(deps)) {
-		for (const e of await listLedgerEntries(deps, account.accountId)) ledger.push(e);
+		const entries = await listLedgerEntries(deps, account.accountId);
+		ledger.push(...entries);
+		const dueAsOf = amountsDueAsOf(entries, asOf);
+		if (dueAsOf.size === 0) continue;
+		for (const invoice of await listInvoicesOfAccount(deps, account.accountId)) {
+			const amountDue = dueAsOf.get(invoice.number) ?? 0;
+			if (amountDue > 0)
+				openInvoices.push({ accountId: invoice.accountId, currency: invoice.currency, dueDate: invoice.dueDate, amountDue });
+		}
 	}
-	return {
-		months: period.months,
-		asOf,
-		invoices,
-		ledger,
-		payments: await listPayments(deps),
-		openInvoices: await listOpenInvoicesDueBy(deps, "9999-12-31"),
-	};
+	return { months: period.months, asOf, invoices, ledger, payments: await listPayments(deps), openInvoices };
+}
+
+/** Invoice number → what its ledger entries effective up to `asOf` leave due, where something is. */
+export function amountsDueAsOf(entries: readonly Pick<LedgerEntry, "invoiceNumber" | "amount" | "effectiveDate">[], asOf: string) {
+	const due = new Map<string, number>();
+	for (const e of entries) {
+		if (e.invoiceNumber && e.effectiveDate <= asOf) due.set(e.invoiceNumber, (due.get(e.invoiceNumber) ?? 0) + e.amount);
+	}
+	for (const [number, amount] of due) if (amount <= 0) due.delete(number);
+	return due;
 }
 
 export interface PublishedReportFiles {

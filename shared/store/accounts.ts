@@ -18,7 +18,18 @@ export interface BalanceChange {
 	readonly creditDelta?: number;
 	/** The payment's currency, checked against the account's (a payment applied without reading the account). */
 	readonly currency?: string;
+	/** The `recordedAt` of the ledger entries written with the change (see `STATEMENT_GUARD`). */
+	readonly recordedAt: string;
 }
+
+/**
+ * A statement cuts the account's ledger at an instant it stores on the account first
+ * (`statementCut`). Every ledger entry is written with a change to the account that requires
+ * the entry's `recordedAt` to be after that cut-off, so an entry stamped before a cut and
+ * committed after it is refused and stamped again: it lands on the next statement, never
+ * on none.
+ */
+const STATEMENT_GUARD = "(attribute_not_exists(statementCutoff) OR statementCutoff < :recordedAt)";
 
 /**
  * The balance change as an atomic add, for changes made without reading the account (a
@@ -27,8 +38,8 @@ export interface BalanceChange {
  */
 export function balanceChange(tableName: string, change: BalanceChange): TransactItem {
 	const credit = change.creditDelta ?? 0;
-	const conditions = ["attribute_exists(pk)"];
-	const values: Record<string, unknown> = { ":amount": Math.abs(change.balanceDelta) };
+	const conditions = ["attribute_exists(pk)", STATEMENT_GUARD];
+	const values: Record<string, unknown> = { ":amount": Math.abs(change.balanceDelta), ":recordedAt": change.recordedAt };
 	const sets = [change.balanceDelta < 0 ? "balance = balance - :amount" : "balance = balance + :amount"];
 	if (credit !== 0) {
 		sets.push(credit > 0 ? "creditBalance = if_not_exists(creditBalance, :zero) + :credit" : "creditBalance = creditBalance - :credit");
@@ -60,7 +71,7 @@ export function balanceChange(tableName: string, change: BalanceChange): Transac
 export function balanceChangeAsRead(
 	tableName: string,
 	account: Pick<Account, "accountId" | "balance" | "creditBalance">,
-	change: { readonly balanceDelta: number; readonly creditDelta?: number },
+	change: Pick<BalanceChange, "balanceDelta" | "creditDelta" | "recordedAt">,
 	audit: { readonly action: string; readonly actor: string; readonly at: string; readonly reason?: string },
 ): TransactItem[] {
 	const before = { balance: account.balance, creditBalance: account.creditBalance };
@@ -72,11 +83,13 @@ export function balanceChangeAsRead(
 				Key: keys.account(account.accountId),
 				UpdateExpression: "SET balance = :balance, creditBalance = :credit",
 				// An account stored before credit existed has no creditBalance: read as 0.
-				ConditionExpression:
+				ConditionExpression: `${
 					account.creditBalance === 0
 						? "balance = :balanceRead AND (creditBalance = :creditRead OR attribute_not_exists(creditBalance))"
-						: "balance = :balanceRead AND creditBalance = :creditRead",
+						: "balance = :balanceRead AND creditBalance = :creditRead"
+				} AND ${STATEMENT_GUARD}`,
 				ExpressionAttributeValues: {
+					":recordedAt": change.recordedAt,
 					":balance": after.balance,
 					":credit": after.creditBalance,
 					":balanceRead": before.balance,
@@ -86,6 +99,23 @@ export function balanceChangeAsRead(
 		},
 		auditPut(tableName, { subject: "account", subjectId: account.accountId, ...audit, before, after }),
 	];
+}
+
+/**
+ * The statement's cut of the account's ledger: from now on no entry recorded at or before
+ * `cutoff` can be committed (`STATEMENT_GUARD`), so reading the ledger up to it afterwards
+ * is complete. Cut-offs only move forward.
+ */
+export function statementCut(tableName: string, accountId: string, cutoff: string): TransactItem {
+	return {
+		Update: {
+			TableName: tableName,
+			Key: keys.account(accountId),
+			UpdateExpression: "SET statementCutoff = :cutoff",
+			ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(statementCutoff) OR statementCutoff < :cutoff)",
+			ExpressionAttributeValues: { ":cutoff": cutoff },
+		},
+	};
 }
 
 /** A status change (active, past_due, in_collections) on the status as read, with its audit entry. */

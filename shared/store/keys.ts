@@ -48,9 +48,9 @@ export const keys = {
 	collectionsCaseListing: (month: string, accountId: string) => ({ gsi1pk: `COLLECTIONS_CASES#${month}`, gsi1sk: accountId }),
 	/** Present while the case is open: `billing collections list`. */
 	openCollectionsCase: (openedOn: string, accountId: string) => ({ gsi2pk: "OPEN_COLLECTIONS_CASES", gsi2sk: `${openedOn}#${accountId}` }),
-	ledgerEntry: (accountId: string, at: string, entryId: string) => ({
+	ledgerEntry: (accountId: string, recordedAt: string, entryId: string) => ({
 		pk: `ACCOUNT#${accountId}`,
-		sk: `LEDGER#${at}#${entryId}`,
+		sk: `LEDGER#${recordedAt}#${entryId}`,
 	}),
 	ledgerPrefix: "LEDGER#",
 	payment: (provider: string, paymentId: string) => ({ pk: `PAYMENT#${provider}#${paymentId}`, sk: "PAYMENT" }),

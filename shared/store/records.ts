@@ -147,12 +147,35 @@ export async function listUnappliedPayments(deps: TableDeps): Promise<Payment[]>
 	return items.map((item) => parseRecord(paymentSchema, item));
 }
 
-/** The account's ledger, oldest first; an entry's id is the last part of its sort key. */
-export async function listLedgerEntries(deps: TableDeps, accountId: string): Promise<LedgerEntry[]> {
-	const items = await queryAll(deps, {
-		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.ledgerPrefix },
-		ConsistentRead: true,
-	});
+/**
+ * The account's ledger in the order it was recorded; an entry's id is the last part of its
+ * sort key. With `recorded`, only the entries recorded after `after` (when given) and up to
+ * `upTo`, inclusive: a statement's activity.
+ */
+export async function listLedgerEntries(
+	deps: TableDeps,
+	accountId: string,
+	recorded?: { readonly after?: string; readonly upTo: string },
+): Promise<LedgerEntry[]> {
+	const pk = keys.account(accountId).pk;
+	// "~" sorts after the entry id's characters: the range ends after every entry stamped `upTo`.
+	const items = await queryAll(
+		deps,
+		recorded
+			? {
+					KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+					ExpressionAttributeValues: {
+						":pk": pk,
+						":from": `${keys.ledgerPrefix}${recorded.after ? `${recorded.after}~` : ""}`,
+						":to": `${keys.ledgerPrefix}${recorded.upTo}~`,
+					},
+					ConsistentRead: true,
+				}
+			: {
+					KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+					ExpressionAttributeValues: { ":pk": pk, ":prefix": keys.ledgerPrefix },
+					ConsistentRead: true,
+				},
+	);
 	return items.map((item) => parseRecord(ledgerEntrySchema, { ...item, entryId: String(item.sk).split("#").at(-1) }));
 }

@@ -16,22 +16,21 @@ export async function getStatement(deps: TableDeps, accountId: string, period: s
 	return readStatement(out.Item);
 }
 
-/** The account's latest statement of a period before `period`: the chain's previous link. */
-export async function latestStatementBefore(deps: TableDeps, accountId: string, period: string): Promise<Statement | undefined> {
+/**
+ * The account's statement cut last: the chain's previous link. By cut-off, not by period, so
+ * a statement issued late for an earlier period still follows the one before it in time.
+ */
+export async function latestStatement(deps: TableDeps, accountId: string): Promise<Statement | undefined> {
 	const out = await deps.ddb.send(
 		new QueryCommand({
 			TableName: deps.tableName,
-			KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-			ExpressionAttributeValues: {
-				":pk": keys.account(accountId).pk,
-				":from": keys.statementPrefix,
-				":to": keys.statement(accountId, period).sk,
-			},
-			ScanIndexForward: false,
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+			ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.statementPrefix },
 			ConsistentRead: true,
 		}),
 	);
-	return readStatement((out.Items ?? []).find((i) => i.sk !== keys.statement(accountId, period).sk));
+	const statements = (out.Items ?? []).map((item) => readStatement(item) as Statement);
+	return statements.sort((a, b) => a.cutoff.localeCompare(b.cutoff)).at(-1);
 }
 
 /** Stores the statement once; false when one was stored for the account and period before. */

@@ -9,8 +9,10 @@ import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
-import { putAccount } from "../../shared/store/accounts.js";
+import { balanceChange, putAccount } from "../../shared/store/accounts.js";
+import { ledgerEntryPut } from "../../shared/store/ledger.js";
 import { getAccount } from "../../shared/store/records.js";
+import { conditionFailedAt, transactWrite } from "../../shared/store/transact.js";
 import { startTestStack } from "../support/embedded.js";
 import { storedPdfText } from "../support/pdf.js";
 
@@ -118,5 +120,34 @@ describe("monthly statements", () => {
 	it("skip accounts with neither activity nor an open balance", async () => {
 		const statements = await issueStatements(deps, "2026-10", "2026-11-30");
 		expect(statements.map((s) => s.accountId)).toEqual(["ACC-ST1"]);
+	});
+
+	it("refuse a ledger entry stamped before a statement's cut-off; stamped again, it lands on the next one", async () => {
+		await putAccount(deps, { ...account("ACC-RACE"), plan: undefined });
+		const stampedBefore = new Date().toISOString();
+		const pay = (recordedAt: string) =>
+			transactWrite(deps, [
+				ledgerEntryPut(deps.tableName, {
+					accountId: "ACC-RACE",
+					type: "account_credit",
+					amount: -500,
+					currency: "USD",
+					reference: "race",
+					effectiveDate: recordedAt.slice(0, 10),
+					recordedAt,
+				}),
+				balanceChange(deps.tableName, { accountId: "ACC-RACE", balanceDelta: -500, creditDelta: 500, recordedAt }),
+			]);
+		await pay(new Date().toISOString());
+		const cut = await issueStatement(deps, "ACC-RACE", "2026-11", "2026-11-30");
+		expect(cut?.closingBalance).toBe(-500);
+		// Stamped before the cut, committed after it: it would be on no statement, so it is refused.
+		const refused = await pay(stampedBefore).catch((err: unknown) => err);
+		expect(conditionFailedAt(refused, 1)).toBe(true);
+		expect(await getAccount(deps, "ACC-RACE")).toMatchObject({ balance: -500, creditBalance: 500 });
+		await pay(new Date().toISOString());
+		const next = await issueStatement(deps, "ACC-RACE", "2026-12", "2026-12-31");
+		expect(next).toMatchObject({ openingBalance: -500, closingBalance: -1000 });
+		expect(next?.activity.map((a) => a.amount)).toEqual([-500]);
 	});
 });

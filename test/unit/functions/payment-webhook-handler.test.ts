@@ -109,8 +109,10 @@ describe("payment-webhook handler", () => {
 			before: { status: "open", amountPaid: 0, amountDue: 5000 },
 			after: { status: "paid", amountPaid: 5000, amountDue: 0 },
 		});
-		expect(items[5]?.Put?.Item).toMatchObject({ type: "payment_applied", amount: -5000, currency: "USD" });
-		expect(items[6]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000, ":currency": "USD" });
+		const entry = items[5]?.Put?.Item;
+		expect(entry).toMatchObject({ type: "payment_applied", amount: -5000, currency: "USD", invoiceNumber: "INV-2026-000001" });
+		// The account's change carries the entry's recordedAt for the statement guard.
+		expect(items[6]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000, ":currency": "USD", ":recordedAt": entry?.recordedAt });
 		expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
 	});
 

@@ -37,13 +37,13 @@ const invoices = [
 	{ period: "2026-09", currency: "USD", total: 99_999 },
 ];
 const ledger = [
-	{ type: "invoice_issued" as const, amount: 12_000, currency: "USD", at: "2026-12-01T08:00:00.000Z" },
-	{ type: "payment_applied" as const, amount: -9_000, currency: "USD", at: "2026-12-10T08:00:00.000Z" },
-	{ type: "credit_memo" as const, amount: -1_000, currency: "USD", at: "2026-12-11T08:00:00.000Z" },
-	{ type: "refund" as const, amount: 500, currency: "USD", at: "2026-12-12T08:00:00.000Z" },
-	{ type: "write_off" as const, amount: -2_500, currency: "USD", at: "2026-12-31T23:59:59.000Z" },
-	{ type: "payment_applied" as const, amount: -6_000, currency: "USD", at: "2026-11-15T08:00:00.000Z" },
-	{ type: "payment_applied" as const, amount: -1_234, currency: "USD", at: "2026-09-30T23:59:59.000Z" },
+	{ type: "invoice_issued" as const, amount: 12_000, currency: "USD", effectiveDate: "2026-12-01" },
+	{ type: "payment_applied" as const, amount: -9_000, currency: "USD", effectiveDate: "2026-12-10" },
+	{ type: "credit_memo" as const, amount: -1_000, currency: "USD", effectiveDate: "2026-12-11" },
+	{ type: "refund" as const, amount: 500, currency: "USD", effectiveDate: "2026-12-12" },
+	{ type: "write_off" as const, amount: -2_500, currency: "USD", effectiveDate: "2026-12-31" },
+	{ type: "payment_applied" as const, amount: -6_000, currency: "USD", effectiveDate: "2026-11-15" },
+	{ type: "payment_applied" as const, amount: -1_234, currency: "USD", effectiveDate: "2026-09-30" },
 ];
 const payments = [
 	{ amount: 9_500, currency: "USD", receivedAt: "2026-12-10T08:00:00.000Z" },
@@ -124,10 +124,10 @@ describe("net change in receivables", () => {
 				{ period: "2026-12", currency: "USD", total: 4_000 },
 			],
 			ledger: [
-				{ type: "payment_applied" as const, amount: -10_000, currency: "USD", at: "2026-12-05T08:00:00.000Z" },
-				{ type: "chargeback" as const, amount: 10_000, currency: "USD", at: "2026-12-20T08:00:00.000Z" },
-				{ type: "invoice_voided" as const, amount: -4_000, currency: "USD", at: "2026-12-21T08:00:00.000Z" },
-				{ type: "account_credit" as const, amount: -500, currency: "USD", at: "2026-12-22T08:00:00.000Z" },
+				{ type: "payment_applied" as const, amount: -10_000, currency: "USD", effectiveDate: "2026-12-05" },
+				{ type: "chargeback" as const, amount: 10_000, currency: "USD", effectiveDate: "2026-12-20" },
+				{ type: "invoice_voided" as const, amount: -4_000, currency: "USD", effectiveDate: "2026-12-21" },
+				{ type: "account_credit" as const, amount: -500, currency: "USD", effectiveDate: "2026-12-22" },
 			],
 			payments: [],
 			openInvoices: [{ accountId: "A1", currency: "USD", amountDue: 10_000, dueDate: "2027-01-10" }],

@@ -113,21 +113,36 @@ describe("invoice changes", () => {
 
 describe("account balance changes", () => {
 	it("without a read: an atomic add that checks the account, its currency and the credit taken", () => {
-		const paid = balanceChange("t", { accountId: "ACC-1", balanceDelta: -12500, creditDelta: 2500, currency: "USD" }).Update;
+		const paid = balanceChange("t", {
+			accountId: "ACC-1",
+			balanceDelta: -12500,
+			creditDelta: 2500,
+			currency: "USD",
+			recordedAt: audit.at,
+		}).Update;
 		expect(paid?.UpdateExpression).toBe("SET balance = balance - :amount, creditBalance = if_not_exists(creditBalance, :zero) + :credit");
-		expect(paid?.ExpressionAttributeValues).toEqual({ ":amount": 12500, ":credit": 2500, ":zero": 0, ":currency": "USD" });
-		const refund = balanceChange("t", { accountId: "ACC-1", balanceDelta: 2500, creditDelta: -2500 }).Update;
-		expect(refund?.ConditionExpression).toBe("attribute_exists(pk) AND creditBalance >= :credit");
+		expect(paid?.ExpressionAttributeValues).toEqual({
+			":amount": 12500,
+			":credit": 2500,
+			":zero": 0,
+			":currency": "USD",
+			":recordedAt": audit.at,
+		});
+		const refund = balanceChange("t", { accountId: "ACC-1", balanceDelta: 2500, creditDelta: -2500, recordedAt: audit.at }).Update;
+		expect(refund?.ConditionExpression).toBe(
+			"attribute_exists(pk) AND (attribute_not_exists(statementCutoff) OR statementCutoff < :recordedAt) AND creditBalance >= :credit",
+		);
 	});
 
 	it("on the account as read: absolute values, conditional on what was read, with the audit entry's before and after", () => {
 		const [change, entry] = balanceChangeAsRead(
 			"t",
 			{ accountId: "ACC-1", balance: -2000, creditBalance: 2000 },
-			{ balanceDelta: 11000, creditDelta: -2000 },
+			{ balanceDelta: 11000, creditDelta: -2000, recordedAt: audit.at },
 			{ action: "invoice_issued", actor: "unit", at: audit.at },
 		);
 		expect(change?.Update?.ExpressionAttributeValues).toEqual({
+			":recordedAt": audit.at,
 			":balance": 9000,
 			":credit": 0,
 			":balanceRead": -2000,
