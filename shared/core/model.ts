@@ -202,14 +202,18 @@ export const paymentSchema = z.object({
 	amount: minorUnitsSchema.positive(),
 	currency: currencySchema,
 	receivedAt: z.string(),
-	status: z.enum(["applied", "partially_applied", "unapplied"]),
+	/** returned: all of it was unapplied cash, and it went back to the customer (refund or chargeback). */
+	status: z.enum(["applied", "partially_applied", "unapplied", "returned"]),
 	appliedAmount: minorUnitsSchema.nonnegative(),
+	/** Unapplied cash still held: what the reconcile step and the worklist still have to place. */
 	unappliedAmount: minorUnitsSchema.nonnegative(),
+	/** Unapplied cash refunded or charged back: received = applied + credited + unapplied + this. */
+	returnedUnapplied: minorUnitsSchema.nonnegative().default(0),
 	unappliedReason: z.string().optional(),
 	applications: z.array(paymentApplicationSchema),
 	/** The part of the payment kept as account credit (an overpayment). */
 	creditedAmount: minorUnitsSchema.nonnegative().default(0),
-	/** Returned to the customer so far; reversals are tracked apart from the received = applied + credited + unapplied split. */
+	/** Returned to the customer so far, from every part of the payment (`returnedUnapplied` is the unapplied part of it). */
 	refundedAmount: minorUnitsSchema.nonnegative().default(0),
 	/** Taken back by a lost dispute. */
 	chargebackAmount: minorUnitsSchema.nonnegative().default(0),

@@ -68,6 +68,7 @@ export async function recordPayment(
 				receivedAt: payment.receivedAt,
 				refundedAmount: 0,
 				chargebackAmount: 0,
+				returnedUnapplied: 0,
 			},
 			decision,
 		);

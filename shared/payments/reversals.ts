@@ -9,15 +9,17 @@ import { paymentAudit } from "./settlement.js";
 import type { PaymentAdjustment, PaymentApplication } from "./types.js";
 
 interface Reversal {
+	readonly fromUnapplied: number;
 	readonly fromCredit: number;
 	readonly fromInvoices: readonly PaymentApplication[];
 }
 
 /**
- * Where money taken back (refund or lost dispute) comes from: account credit first (the
- * overpayment), then the applications newest first. Earlier reversals already used the
- * first `alreadyReversed` of that order, so a second partial refund continues where the
- * first stopped. Money that was never booked (unapplied cash) reverses no ledger entry.
+ * Where money taken back (refund or lost dispute) comes from: unapplied cash first (never
+ * booked, so it reverses no ledger entry, and it leaves the unapplied queue), then account
+ * credit (the overpayment), then the applications newest first. Earlier reversals already
+ * used the first `alreadyReversed` of that order, so a second partial refund continues where
+ * the first stopped.
  */
 export function allocateReversal(payment: Payment, amount: number): Reversal {
 	let skip = payment.refundedAmount + payment.chargebackAmount;
@@ -29,13 +31,14 @@ export function allocateReversal(payment: Payment, amount: number): Reversal {
 		left -= taken;
 		return taken;
 	};
+	const fromUnapplied = take(payment.unappliedAmount + payment.returnedUnapplied);
 	const fromCredit = take(payment.creditedAmount);
 	const fromInvoices: PaymentApplication[] = [];
 	for (const application of [...payment.applications].reverse()) {
 		const taken = take(application.amount);
 		if (taken > 0) fromInvoices.push({ invoiceNumber: application.invoiceNumber, amount: taken });
 	}
-	return { fromCredit, fromInvoices };
+	return { fromUnapplied, fromCredit, fromInvoices };
 }
 
 /** The invoice's hold with this dispute added: it stays on hold while any dispute of a payment that paid it is open. */
@@ -162,11 +165,12 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 		case "refund": {
 			const amount = adjustmentAmount(payment, adjustment);
 			if (amount <= 0) return noChange;
+			const reversal = allocateReversal(payment, amount);
 			return {
 				outcome: "refunded",
 				amount,
-				invoiceNumbers: allocateReversal(payment, amount).fromInvoices.map((p) => p.invoiceNumber),
-				items: [refundOnPayment(tableName, payment, amount), ...reversalItems(amount, "refund")],
+				invoiceNumbers: reversal.fromInvoices.map((p) => p.invoiceNumber),
+				items: [refundOnPayment(tableName, payment, amount, reversal.fromUnapplied), ...reversalItems(amount, "refund")],
 			};
 		}
 		case "dispute_opened": {
@@ -208,7 +212,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				amount,
 				invoiceNumbers: [...loaded.keys()],
 				items: [
-					disputeClosedOnPayment(tableName, payment, dispute, amount),
+					disputeClosedOnPayment(tableName, payment, dispute, amount, allocateReversal(payment, amount).fromUnapplied),
 					...(lost ? reversalItems(amount, "chargeback", adjustment.disputeId) : holdReleases(adjustment.disputeId)),
 				],
 			};

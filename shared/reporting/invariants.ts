@@ -107,13 +107,13 @@ export async function verifyLedgerInvariants(deps: TableDeps): Promise<Invariant
 	for (const payment of payments) {
 		const applications = payment.applications.reduce((acc, a) => acc + a.amount, 0);
 		if (
-			payment.appliedAmount + payment.creditedAmount + payment.unappliedAmount !== payment.amount ||
+			payment.appliedAmount + payment.creditedAmount + payment.unappliedAmount + payment.returnedUnapplied !== payment.amount ||
 			applications !== payment.appliedAmount
 		) {
 			violations.push({
-				rule: "received equals applied plus credited plus unapplied",
+				rule: "received equals applied plus credited plus unapplied plus unapplied cash returned",
 				subject: `${payment.provider}:${payment.paymentId}`,
-				detail: `amount ${payment.amount}, applied ${payment.appliedAmount} (applications ${applications}), credited ${payment.creditedAmount}, unapplied ${payment.unappliedAmount}`,
+				detail: `amount ${payment.amount}, applied ${payment.appliedAmount} (applications ${applications}), credited ${payment.creditedAmount}, unapplied ${payment.unappliedAmount}, returned unapplied ${payment.returnedUnapplied}`,
 			});
 		}
 		if (payment.refundedAmount + payment.chargebackAmount > payment.amount) {

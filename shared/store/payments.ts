@@ -61,21 +61,58 @@ export function unappliedPaymentSettled(tableName: string, unapplied: Payment, s
 	};
 }
 
-/** Money returned to the customer, cumulative, on the reversals as read. */
-export function refundOnPayment(tableName: string, payment: Payment, amount: number): TransactItem {
+/**
+ * What a reversal changes besides its own figure: the unapplied cash it returned leaves the
+ * unapplied queue, and a payment that was all unapplied cash and is all returned says so.
+ */
+function reversalOfUnapplied(payment: Payment, fromUnapplied: number) {
+	if (fromUnapplied === 0) return { sets: [], removes: [], values: {} };
+	const unapplied = payment.unappliedAmount - fromUnapplied;
+	const allReturned = unapplied === 0 && payment.appliedAmount + payment.creditedAmount === 0;
+	return {
+		sets: ["unappliedAmount = :unapplied", "returnedUnapplied = :returned", ...(allReturned ? ["#status = :returnedStatus"] : [])],
+		removes: unapplied === 0 ? ["gsi2pk", "gsi2sk"] : [],
+		values: {
+			":unapplied": unapplied,
+			":returned": payment.returnedUnapplied + fromUnapplied,
+			...(allReturned ? { ":returnedStatus": "returned" } : {}),
+		},
+	};
+}
+
+/** A reversal (refund or chargeback) of the payment as read: its cumulative figure, and the unapplied cash it returned. */
+function reversalOnPayment(
+	tableName: string,
+	payment: Payment,
+	field: "refundedAmount" | "chargebackAmount",
+	amount: number,
+	fromUnapplied: number,
+	dispute?: NonNullable<Payment["dispute"]>,
+): TransactItem {
+	const unapplied = reversalOfUnapplied(payment, fromUnapplied);
+	const sets = [`${field} = :new`, ...(dispute ? ["dispute = :dispute"] : []), ...unapplied.sets];
 	return {
 		Update: {
 			TableName: tableName,
 			Key: keys.payment(payment.provider, payment.paymentId),
-			UpdateExpression: "SET refundedAmount = :new",
-			ConditionExpression: "refundedAmount = :old AND chargebackAmount = :chargeback",
+			UpdateExpression: `SET ${sets.join(", ")}${unapplied.removes.length ? ` REMOVE ${unapplied.removes.join(", ")}` : ""}`,
+			ConditionExpression: "refundedAmount = :refunded AND chargebackAmount = :chargeback AND unappliedAmount = :unappliedRead",
+			...(unapplied.sets.some((set) => set.startsWith("#status")) ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
 			ExpressionAttributeValues: {
-				":new": payment.refundedAmount + amount,
-				":old": payment.refundedAmount,
+				":new": payment[field] + amount,
+				":refunded": payment.refundedAmount,
 				":chargeback": payment.chargebackAmount,
+				":unappliedRead": payment.unappliedAmount,
+				...(dispute ? { ":dispute": dispute } : {}),
+				...unapplied.values,
 			},
 		},
 	};
+}
+
+/** Money returned to the customer, cumulative, on the reversals as read; `fromUnapplied` of it was unapplied cash. */
+export function refundOnPayment(tableName: string, payment: Payment, amount: number, fromUnapplied: number): TransactItem {
+	return reversalOnPayment(tableName, payment, "refundedAmount", amount, fromUnapplied);
 }
 
 export function disputeOpenedOnPayment(tableName: string, payment: Payment, dispute: NonNullable<Payment["dispute"]>): TransactItem {
@@ -90,27 +127,15 @@ export function disputeOpenedOnPayment(tableName: string, payment: Payment, disp
 	};
 }
 
-/** A dispute closed, with what a lost one took back (`chargeback`), on the reversals as read. */
+/** A dispute closed, with what a lost one took back (`chargeback`, `fromUnapplied` of it unapplied cash), on the reversals as read. */
 export function disputeClosedOnPayment(
 	tableName: string,
 	payment: Payment,
 	dispute: NonNullable<Payment["dispute"]>,
 	chargeback: number,
+	fromUnapplied: number,
 ): TransactItem {
-	return {
-		Update: {
-			TableName: tableName,
-			Key: keys.payment(payment.provider, payment.paymentId),
-			UpdateExpression: "SET dispute = :dispute, chargebackAmount = :new",
-			ConditionExpression: "chargebackAmount = :old AND refundedAmount = :refunded",
-			ExpressionAttributeValues: {
-				":dispute": dispute,
-				":new": payment.chargebackAmount + chargeback,
-				":old": payment.chargebackAmount,
-				":refunded": payment.refundedAmount,
-			},
-		},
-	};
+	return reversalOnPayment(tableName, payment, "chargebackAmount", chargeback, fromUnapplied, dispute);
 }
 
 /** A provider's event as received, stored once (its id is the idempotency key) and kept for audit. */

@@ -18,7 +18,14 @@ import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { GSI2, keys } from "../../shared/store/keys.js";
 import { getPayment } from "../../shared/store/payments.js";
-import { getAccount, getInvoice, listLedgerEntries, listOpenInvoicesDueBy, queryAll } from "../../shared/store/records.js";
+import {
+	getAccount,
+	getInvoice,
+	listLedgerEntries,
+	listOpenInvoicesDueBy,
+	listUnappliedPayments,
+	queryAll,
+} from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -529,7 +536,13 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		});
 		await reapplyUnappliedPayments({ ddb, tableName: stack.tableName });
 		expect(state.ran).toBe(true);
-		expect(await getPayment(table, "stripe", "pi_RA")).toMatchObject({ refundedAmount: 10000, appliedAmount: 0 });
+		expect(await getPayment(table, "stripe", "pi_RA")).toMatchObject({
+			status: "returned",
+			refundedAmount: 10000,
+			appliedAmount: 0,
+			unappliedAmount: 0,
+			returnedUnapplied: 10000,
+		});
 		expect(await getInvoice(table, number)).toMatchObject({ status: "open", amountPaid: 0, amountDue: 10000 });
 		expect(await getAccount(table, "ACC-RA")).toMatchObject({ balance: 10000, creditBalance: 0 });
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
@@ -564,5 +577,35 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			after: { status: "paid", amountDue: 0, creditApplied: 10000 },
 		});
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("takes refunded unapplied cash out of the unapplied queue and the reconciliation's mismatches", async () => {
+		expect(await post(paymentIntent("pi_UR", 4000, { account_id: "ACC-UNKNOWN-UR" }))).toMatchObject({ result: "unapplied" });
+		expect(await post(refund("pi_UR", 1500))).toMatchObject({ result: "refunded", amount: 1500 });
+		expect(await getPayment(table, "stripe", "pi_UR")).toMatchObject({
+			status: "unapplied",
+			unappliedAmount: 2500,
+			returnedUnapplied: 1500,
+			refundedAmount: 1500,
+		});
+		expect(await post(refund("pi_UR", 4000))).toMatchObject({ result: "refunded", amount: 2500 });
+		expect(await getPayment(table, "stripe", "pi_UR")).toMatchObject({
+			status: "returned",
+			unappliedAmount: 0,
+			returnedUnapplied: 4000,
+			refundedAmount: 4000,
+		});
+		expect((await listUnappliedPayments(table)).map((p) => p.paymentId)).not.toContain("pi_UR");
+		const outcome = (await invokeLocalFunction(localFunctionArn("ReconcilePayments"), { billing: october })) as {
+			reportKey: string;
+			invariants: { invariantsHold: boolean };
+		};
+		expect(outcome.invariants.invariantsHold).toBe(true);
+		const report = JSON.parse(
+			(await (
+				await clients.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: outcome.reportKey }))
+			).Body?.transformToString()) ?? "",
+		);
+		expect(report.mismatches.map((m: { subject: string }) => m.subject)).not.toContain("pi_UR");
 	});
 });

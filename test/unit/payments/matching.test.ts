@@ -168,16 +168,43 @@ describe("reversal allocation", () => {
 		],
 		refundedAmount: 0,
 		chargebackAmount: 0,
+		returnedUnapplied: 0,
 	};
 
 	it("takes back the credit first, then the newest application, and continues after earlier reversals", () => {
-		expect(allocateReversal(payment, 1500)).toEqual({ fromCredit: 1000, fromInvoices: [{ invoiceNumber: "B", amount: 500 }] });
+		expect(allocateReversal(payment, 1500)).toEqual({
+			fromUnapplied: 0,
+			fromCredit: 1000,
+			fromInvoices: [{ invoiceNumber: "B", amount: 500 }],
+		});
 		expect(allocateReversal({ ...payment, refundedAmount: 1500 }, 6000)).toEqual({
+			fromUnapplied: 0,
 			fromCredit: 0,
 			fromInvoices: [
 				{ invoiceNumber: "B", amount: 4500 },
 				{ invoiceNumber: "A", amount: 1500 },
 			],
+		});
+	});
+
+	it("takes unapplied cash back before anything booked, and counts what it returned as part of that layer", () => {
+		const partly = {
+			...payment,
+			appliedAmount: 5000,
+			creditedAmount: 0,
+			unappliedAmount: 4000,
+			applications: [{ invoiceNumber: "B", amount: 5000 }],
+		};
+		expect(allocateReversal(partly, 6000)).toEqual({
+			fromUnapplied: 4000,
+			fromCredit: 0,
+			fromInvoices: [{ invoiceNumber: "B", amount: 2000 }],
+		});
+		const after = { ...partly, unappliedAmount: 1000, returnedUnapplied: 3000, refundedAmount: 3000 };
+		expect(allocateReversal(after, 2000)).toEqual({
+			fromUnapplied: 1000,
+			fromCredit: 0,
+			fromInvoices: [{ invoiceNumber: "B", amount: 1000 }],
 		});
 	});
 });
