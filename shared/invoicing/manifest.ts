@@ -10,29 +10,31 @@ export interface ManifestDeps extends TableDeps {
 export interface OutstandingAccounts {
 	readonly manifest: { readonly bucket: string; readonly key: string };
 	readonly accountCount: number;
+	/** Closed accounts that owe nothing and hold no credit: nothing to bill or state. */
 	readonly skippedClosedAccounts: number;
 }
 
 /**
- * The period's manifest: every account that is not closed (the invoicing step decides
- * whether it has anything billable). Written to S3 so the Distributed Map reads it there
- * and the state's output carries only its location and counts.
+ * The period's manifest: every account that is not closed, and every closed one that
+ * still owes or holds credit, which gets no invoice but its statement while it owes (the
+ * invoicing step decides whether an account has anything billable). Written to S3 so the
+ * Distributed Map reads it there and the state's output carries only its location and counts.
  */
 export async function identifyOutstandingAccounts(deps: ManifestDeps, period: BillingPeriod): Promise<OutstandingAccounts> {
 	const accounts = await listAccounts(deps);
-	const billable = accounts.filter((a) => a.status !== "closed");
+	const inRun = accounts.filter((a) => a.status !== "closed" || a.balance !== 0 || a.creditBalance !== 0);
 	const key = `manifests/${period.period}/outstanding-accounts.json`;
 	await deps.s3.send(
 		new PutObjectCommand({
 			Bucket: deps.bucketName,
 			Key: key,
-			Body: JSON.stringify(billable.map((a) => ({ accountId: a.accountId }))),
+			Body: JSON.stringify(inRun.map((a) => ({ accountId: a.accountId }))),
 			ContentType: "application/json",
 		}),
 	);
 	return {
 		manifest: { bucket: deps.bucketName, key },
-		accountCount: billable.length,
-		skippedClosedAccounts: accounts.length - billable.length,
+		accountCount: inRun.length,
+		skippedClosedAccounts: accounts.length - inRun.length,
 	};
 }

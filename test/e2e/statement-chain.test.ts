@@ -1,27 +1,39 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Account } from "../../shared/core/model.js";
 import type { Statement } from "../../shared/core/statement.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { readObjectBytes } from "../../shared/platform/s3-objects.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
-import { putAccount } from "../../shared/store/accounts.js";
+import { accountStatusChange, putAccount } from "../../shared/store/accounts.js";
 import { getAccount, listInvoicesOfAccount, listLedgerEntries } from "../../shared/store/records.js";
 import { getStatement } from "../../shared/store/statements.js";
+import { transactWrite } from "../../shared/store/transact.js";
 import { testAccount } from "../support/accounts.js";
 import { type CliResult, cliOn } from "../support/cli.js";
-import { startTestStack } from "../support/embedded.js";
+import { sentMail, startTestStack } from "../support/embedded.js";
 import { pdfText } from "../support/pdf.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let billing: (...args: string[]) => Promise<CliResult>;
 let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
 const ACCOUNT = "CHAIN-1";
+const CLOSED = "CHAIN-CLOSED";
 
 beforeAll(async () => {
 	stack = await startTestStack("statement-chain");
 	billing = cliOn(stack);
 	table = { ddb: createClients().ddb, tableName: stack.tableName };
 	await putAccount(table, testAccount(ACCOUNT, { plan: { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 } }));
+	// In euros, so the USD report figures above are CHAIN-1's alone.
+	await putAccount(
+		table,
+		testAccount(CLOSED, {
+			currency: "EUR",
+			email: `ap+${stack.tag}-closed@example.com`,
+			plan: { code: "p", description: "Plan", unitAmount: 5_000, quantity: 1 },
+		}),
+	);
 }, 60_000);
 
 afterAll(async () => {
@@ -79,4 +91,23 @@ describe("a write-off back-dated before the last statement's cut-off", () => {
 		// By then the first is written off and the second (due 1 December) is 14 days late.
 		expect(later.agingByCurrency.USD).toEqual({ current: 0, "1-30": 10_000, "31-60": 0, "61-90": 0, "over 90": 0 });
 	}, 60_000);
+});
+
+describe("a closed account that still owes", () => {
+	it("gets no new invoice, but its statement, by email, while it owes", async () => {
+		const before = (await getAccount(table, CLOSED)) as Account;
+		expect(before.balance).toBe(10_000);
+		await transactWrite(
+			table,
+			accountStatusChange(table.tableName, before, "closed", { actor: "test", at: new Date().toISOString(), reason: "customer left" }),
+		);
+
+		expect((await billing("run", "--period", "2026-11", "--as-of", "2026-12-01")).code).toBe(0);
+		expect((await listInvoicesOfAccount(table, CLOSED)).map((i) => i.period).sort()).toEqual(["2026-09", "2026-10"]);
+		const november = (await getStatement(table, CLOSED, "2026-11")) as Statement;
+		expect(november).toMatchObject({ openingBalance: 10_000, activity: [], closingBalance: 10_000 });
+		const mail = await sentMail((m) => m.destination.to.some((to) => to.includes(`${stack.tag}-closed@`)));
+		expect(mail.flatMap((m) => m.attachments.map((a) => a.filename))).toContain(`statement-${CLOSED}-2026-11.pdf`);
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	}, 120_000);
 });
