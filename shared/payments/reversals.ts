@@ -61,11 +61,15 @@ export function holdWithoutDispute(current: Invoice["hold"], disputeId: string):
 	return { ...current, reason, disputeIds: ids };
 }
 
-/** The money an adjustment takes back now: a refund's increase over what was refunded before, a lost dispute's amount. */
+/**
+ * The money an adjustment takes back now: a refund's increase over what was refunded before,
+ * a lost dispute's amount; never more than is left of the payment after earlier reversals.
+ */
 function adjustmentAmount(payment: Payment, adjustment: PaymentAdjustment): number {
-	if (adjustment.kind === "refund") return Math.max(0, Math.min(adjustment.refundedTotal, payment.amount) - payment.refundedAmount);
-	if (adjustment.kind === "dispute_closed" && adjustment.outcome === "lost")
-		return Math.min(adjustment.amount, payment.amount - payment.refundedAmount - payment.chargebackAmount);
+	const left = payment.amount - payment.refundedAmount - payment.chargebackAmount;
+	if (adjustment.kind === "refund")
+		return Math.min(left, Math.max(0, Math.min(adjustment.refundedTotal, payment.amount) - payment.refundedAmount));
+	if (adjustment.kind === "dispute_closed" && adjustment.outcome === "lost") return Math.min(adjustment.amount, left);
 	return 0;
 }
 

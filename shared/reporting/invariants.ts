@@ -1,3 +1,4 @@
+import type { Payment } from "../core/model.js";
 import { amountDueOf } from "../store/invoices.js";
 import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, type TableDeps } from "../store/records.js";
 import { jitteredPause } from "../store/transact.js";
@@ -41,89 +42,96 @@ async function accountSnapshot(deps: TableDeps, accountId: string) {
 }
 
 /**
- * DESIGN.md section 5: an account's balance equals the sum of its ledger entries and the
- * amounts still due on its invoices (each the sum of that invoice's entries; the credit minus
- * the sum of the entries on no invoice); every payment's amount equals applied plus credited plus
- * unapplied, and nothing is reversed (refunded, charged back) beyond what was received.
+ * DESIGN.md section 5 for one account: its balance equals the sum of its ledger entries and
+ * the amounts still due on its invoices minus its credit; each invoice's amount due is the
+ * sum of that invoice's entries, the credit minus the sum of the entries on no invoice.
  */
+export async function accountViolations(deps: TableDeps, accountId: string): Promise<InvariantViolation[]> {
+	const violations: InvariantViolation[] = [];
+	const snapshot = await accountSnapshot(deps, accountId);
+	if (!snapshot) return violations;
+	const { account, entries, invoices } = snapshot;
+	const ledgerSum = entries.reduce((acc, e) => acc + e.amount, 0);
+	if (ledgerSum !== account.balance) {
+		violations.push({
+			rule: "balance equals ledger",
+			subject: account.accountId,
+			detail: `balance ${account.balance}, ledger sum ${ledgerSum}`,
+		});
+	}
+	const due = invoices.reduce((acc, i) => acc + i.amountDue, 0);
+	if (due - account.creditBalance !== account.balance) {
+		violations.push({
+			rule: "balance equals amounts due minus credit",
+			subject: account.accountId,
+			detail: `balance ${account.balance}, invoices due ${due}, credit ${account.creditBalance}`,
+		});
+	}
+	const onInvoices = new Map<string, number>();
+	let onCredit = 0;
+	for (const e of entries) {
+		if (e.invoiceNumber) onInvoices.set(e.invoiceNumber, (onInvoices.get(e.invoiceNumber) ?? 0) + e.amount);
+		else onCredit -= e.amount;
+	}
+	if (onCredit !== account.creditBalance) {
+		violations.push({
+			rule: "credit equals minus the ledger entries on no invoice",
+			subject: account.accountId,
+			detail: `credit ${account.creditBalance}, entries on no invoice ${-onCredit}`,
+		});
+	}
+	for (const invoice of invoices) {
+		const fromLedger = onInvoices.get(invoice.number) ?? 0;
+		if (fromLedger !== invoice.amountDue) {
+			violations.push({
+				rule: "due equals the sum of the invoice's ledger entries",
+				subject: invoice.number,
+				detail: `due ${invoice.amountDue}, ledger ${fromLedger}`,
+			});
+		}
+		if (amountDueOf(invoice) !== invoice.amountDue) {
+			violations.push({
+				rule: "due equals total minus paid, credit applied, credit memos and write-offs (zero when void)",
+				subject: invoice.number,
+				detail: `${invoice.total} - ${invoice.amountPaid} - ${invoice.creditApplied ?? 0} - ${invoice.credited ?? 0} - ${invoice.amountWrittenOff ?? 0} != ${invoice.amountDue}`,
+			});
+		}
+	}
+	return violations;
+}
+
+/** A payment's amount is applied plus credited plus unapplied plus unapplied cash returned; nothing is reversed beyond it. */
+export function paymentViolations(payment: Payment): InvariantViolation[] {
+	const violations: InvariantViolation[] = [];
+	const subject = `${payment.provider}:${payment.paymentId}`;
+	const applications = payment.applications.reduce((acc, a) => acc + a.amount, 0);
+	if (
+		payment.appliedAmount + payment.creditedAmount + payment.unappliedAmount + payment.returnedUnapplied !== payment.amount ||
+		applications !== payment.appliedAmount
+	) {
+		violations.push({
+			rule: "received equals applied plus credited plus unapplied plus unapplied cash returned",
+			subject,
+			detail: `amount ${payment.amount}, applied ${payment.appliedAmount} (applications ${applications}), credited ${payment.creditedAmount}, unapplied ${payment.unappliedAmount}, returned unapplied ${payment.returnedUnapplied}`,
+		});
+	}
+	if (payment.refundedAmount + payment.chargebackAmount > payment.amount) {
+		violations.push({
+			rule: "reversed at most what was received",
+			subject,
+			detail: `amount ${payment.amount}, refunded ${payment.refundedAmount}, charged back ${payment.chargebackAmount}`,
+		});
+	}
+	return violations;
+}
+
+/** Every account's and every payment's invariants (`accountViolations`, `paymentViolations`). */
 export async function verifyLedgerInvariants(deps: TableDeps): Promise<InvariantReport> {
 	const violations: InvariantViolation[] = [];
 	const accounts = await listAccounts(deps);
-	for (const listed of accounts) {
-		const snapshot = await accountSnapshot(deps, listed.accountId);
-		if (!snapshot) continue;
-		const { account, entries, invoices } = snapshot;
-		const ledgerSum = entries.reduce((acc, e) => acc + Number(e.amount), 0);
-		if (ledgerSum !== account.balance) {
-			violations.push({
-				rule: "balance equals ledger",
-				subject: account.accountId,
-				detail: `balance ${account.balance}, ledger sum ${ledgerSum}`,
-			});
-		}
-		const due = invoices.reduce((acc, i) => acc + i.amountDue, 0);
-		if (due - account.creditBalance !== account.balance) {
-			violations.push({
-				rule: "balance equals amounts due minus credit",
-				subject: account.accountId,
-				detail: `balance ${account.balance}, invoices due ${due}, credit ${account.creditBalance}`,
-			});
-		}
-		const onInvoices = new Map<string, number>();
-		let onCredit = 0;
-		for (const e of entries) {
-			if (e.invoiceNumber) onInvoices.set(e.invoiceNumber, (onInvoices.get(e.invoiceNumber) ?? 0) + e.amount);
-			else onCredit -= e.amount;
-		}
-		if (onCredit !== account.creditBalance) {
-			violations.push({
-				rule: "credit equals minus the ledger entries on no invoice",
-				subject: account.accountId,
-				detail: `credit ${account.creditBalance}, entries on no invoice ${-onCredit}`,
-			});
-		}
-		for (const invoice of invoices) {
-			const fromLedger = onInvoices.get(invoice.number) ?? 0;
-			if (fromLedger !== invoice.amountDue) {
-				violations.push({
-					rule: "due equals the sum of the invoice's ledger entries",
-					subject: invoice.number,
-					detail: `due ${invoice.amountDue}, ledger ${fromLedger}`,
-				});
-			}
-			const creditApplied = invoice.creditApplied ?? 0;
-			const credited = invoice.credited ?? 0;
-			const writtenOff = invoice.amountWrittenOff ?? 0;
-			if (amountDueOf(invoice) !== invoice.amountDue) {
-				violations.push({
-					rule: "due equals total minus paid, credit applied, credit memos and write-offs (zero when void)",
-					subject: invoice.number,
-					detail: `${invoice.total} - ${invoice.amountPaid} - ${creditApplied} - ${credited} - ${writtenOff} != ${invoice.amountDue}`,
-				});
-			}
-		}
-	}
+	for (const listed of accounts) violations.push(...(await accountViolations(deps, listed.accountId)));
 	const payments = await listPayments(deps);
-	for (const payment of payments) {
-		const applications = payment.applications.reduce((acc, a) => acc + a.amount, 0);
-		if (
-			payment.appliedAmount + payment.creditedAmount + payment.unappliedAmount + payment.returnedUnapplied !== payment.amount ||
-			applications !== payment.appliedAmount
-		) {
-			violations.push({
-				rule: "received equals applied plus credited plus unapplied plus unapplied cash returned",
-				subject: `${payment.provider}:${payment.paymentId}`,
-				detail: `amount ${payment.amount}, applied ${payment.appliedAmount} (applications ${applications}), credited ${payment.creditedAmount}, unapplied ${payment.unappliedAmount}, returned unapplied ${payment.returnedUnapplied}`,
-			});
-		}
-		if (payment.refundedAmount + payment.chargebackAmount > payment.amount) {
-			violations.push({
-				rule: "reversed at most what was received",
-				subject: `${payment.provider}:${payment.paymentId}`,
-				detail: `amount ${payment.amount}, refunded ${payment.refundedAmount}, charged back ${payment.chargebackAmount}`,
-			});
-		}
-	}
+	for (const payment of payments) violations.push(...paymentViolations(payment));
 	return {
 		accountsChecked: accounts.length,
 		paymentsChecked: payments.length,

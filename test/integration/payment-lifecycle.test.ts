@@ -608,4 +608,20 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		);
 		expect(report.mismatches.map((m: { subject: string }) => m.subject)).not.toContain("pi_UR");
 	});
+
+	it("refunds at most what a lost dispute left of the payment", async () => {
+		await putLifecycleAccount("RC", 6000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const issued = await issueInvoiceForAccount(deps, "ACC-RC", october);
+		const number = "invoiceNumber" in issued ? issued.invoiceNumber : "";
+		expect(await post(paymentIntent("pi_RC", 6000, { invoice_number: number }))).toMatchObject({ result: "applied" });
+		await post(dispute("created", "pi_RC", 6000, "needs_response"));
+		expect(await post(dispute("closed", "pi_RC", 6000, "lost"))).toMatchObject({ result: "dispute_lost", amount: 6000 });
+		// The processor reports a refund of the whole charge after it: nothing of the payment is left to refund.
+		expect(await post(refund("pi_RC", 6000))).toMatchObject({ amount: 0 });
+		expect(await getPayment(table, "stripe", "pi_RC")).toMatchObject({ refundedAmount: 0, chargebackAmount: 6000 });
+		expect(await getInvoice(table, number)).toMatchObject({ amountPaid: 0, amountDue: 6000 });
+		expect(await getAccount(table, "ACC-RC")).toMatchObject({ balance: 6000 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
 });
