@@ -9,7 +9,7 @@ const { values } = parseArgs({
 	options: {
 		runs: { type: "string", default: "5000" },
 		seed: { type: "string" },
-		size: { type: "string", default: "medium" },
+		size: { type: "string", default: "small" },
 		shrink: { type: "boolean", default: false },
 	},
 });
