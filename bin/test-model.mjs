@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run test:model -- --runs 5000 [--seed N] [--size small|medium|large] [--shrink]`: the model-based test of the money core
-// (test/model) with more sequences than `npm test` runs; the seed makes a failure replay exactly.
+// `npm run test:model -- --runs 5000 [--seed N [--path P]] [--size small|medium|large] [--shrink]`: the model-based test of the money core
+// (test/model) with more sequences than `npm test` runs; the seed and path fast-check prints replay a failure exactly.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -9,6 +9,7 @@ const { values } = parseArgs({
 	options: {
 		runs: { type: "string", default: "5000" },
 		seed: { type: "string" },
+		path: { type: "string" },
 		size: { type: "string", default: "small" },
 		shrink: { type: "boolean", default: false },
 	},
@@ -31,6 +32,7 @@ const env = {
 	MODEL_RUNS: values.runs,
 	MODEL_SIZE: values.size,
 	...(values.seed ? { MODEL_SEED: values.seed } : {}),
+	...(values.path ? { MODEL_PATH: values.path } : {}),
 	...(values.shrink ? { MODEL_SHRINK: "1" } : {}),
 };
 const root = fileURLToPath(new URL("..", import.meta.url));

@@ -71,7 +71,12 @@ describe("the money core under generated sequences", () => {
 						}
 					},
 				),
-				{ numRuns: RUNS, seed: SEED, endOnFailure: process.env.MODEL_SHRINK !== "1" },
+				{
+					numRuns: RUNS,
+					seed: SEED,
+					...(process.env.MODEL_PATH ? { path: process.env.MODEL_PATH } : {}),
+					endOnFailure: process.env.MODEL_SHRINK !== "1",
+				},
 			);
 		},
 		RUNS * 10_000,
