@@ -73,6 +73,8 @@ export const accountSchema = z.object({
 	balance: minorUnitsSchema,
 	/** Money the customer has with us (overpayments, credit memos on paid invoices), consumed by the next invoice. */
 	creditBalance: minorUnitsSchema.nonnegative().default(0),
+	/** The day a closed account stopped being billed. */
+	closedOn: isoDateSchema.optional(),
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;

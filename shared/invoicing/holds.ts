@@ -32,3 +32,39 @@ export async function holdInvoice(
 		}
 	});
 }
+
+/**
+ * Releases a hold set by hand: dunning takes the invoice up again. A hold kept by an open
+ * dispute is refused: it is released when the dispute closes.
+ */
+export async function releaseInvoice(
+	deps: TableDeps & { readonly actor: string; readonly now?: () => Date },
+	number: string,
+	reason?: string,
+): Promise<"released"> {
+	return withOptimisticRetry(`could not release invoice ${number}`, async () => {
+		const invoice = await getInvoice(deps, number);
+		if (!invoice) throw new BillingError(`no invoice ${number}`, 404);
+		if (!invoice.hold) throw new BillingError(`invoice ${number} is not on hold`, 409);
+		const disputes = invoice.hold.disputeIds ?? [];
+		if (disputes.length > 0) {
+			throw new BillingError(`invoice ${number} is held by dispute ${disputes.join(", ")}: it is released when the dispute closes`, 409);
+		}
+		const at = (deps.now?.() ?? new Date()).toISOString();
+		try {
+			await transactWrite(
+				deps,
+				holdOnInvoice(deps.tableName, invoice, null, {
+					action: "hold_released",
+					actor: deps.actor,
+					at,
+					...(reason?.trim() ? { reason: reason.trim() } : {}),
+				}),
+			);
+			return "released" as const;
+		} catch (err) {
+			if (!isCancelled(err)) throw err;
+			return RETRY;
+		}
+	});
+}

@@ -9,13 +9,17 @@ import type { PaymentApplication, PaymentDecision } from "./types.js";
 /** Writes one application to its invoice, with the invoice's audit entry. */
 export type InvoiceWrite = (application: PaymentApplication, audit: InvoiceAudit) => TransactItem[];
 
-/** What a payment-driven change to an invoice records in its audit trail: the payment ("stripe:pi_…") and its provider as the actor. */
+/**
+ * What a payment-driven change to an invoice records in its audit trail: the payment
+ * ("stripe:pi_…") and its provider as the actor, or the person who applied it by hand.
+ */
 export function paymentAudit(
 	payment: Pick<Payment, "provider" | "paymentId">,
 	action: "payment_applied" | "refund" | "chargeback" | "dispute_opened" | "dispute_closed",
 	at: string,
+	actor: string = payment.provider,
 ): InvoiceAudit {
-	return { action, actor: payment.provider, at, reason: `${payment.provider}:${payment.paymentId}` };
+	return { action, actor, at, reason: `${payment.provider}:${payment.paymentId}` };
 }
 
 /** Each application's update, optimistic on the invoice as it was read. */
@@ -44,14 +48,14 @@ export function settlementItems(
 	decision: PaymentDecision,
 	invoiceWrite: InvoiceWrite,
 	payment: Pick<Payment, "provider" | "paymentId" | "currency">,
-	{ at, effectiveDate }: { readonly at: string; readonly effectiveDate: string },
+	{ at, effectiveDate, actor }: { readonly at: string; readonly effectiveDate: string; readonly actor?: string },
 ): TransactItem[] {
 	const accountId = decision.accountId;
 	const applied = decision.applications.reduce((acc, a) => acc + a.amount, 0);
 	if (!accountId || applied + decision.creditedAmount === 0) return [];
 	const { currency } = payment;
 	const paymentRef = `${payment.provider}:${payment.paymentId}`;
-	const audit = paymentAudit(payment, "payment_applied", at);
+	const audit = paymentAudit(payment, "payment_applied", at, actor);
 	const items: TransactItem[] = [];
 	for (const application of decision.applications) {
 		items.push(...invoiceWrite(application, audit));

@@ -118,6 +118,75 @@ export function statementCut(tableName: string, accountId: string, cutoff: strin
 	};
 }
 
+/** What the billing desk may change on an account by hand: where and how its documents go. */
+export type AccountDetails = Pick<Account, "email" | "addressLines" | "delivery">;
+
+/**
+ * The account's contact details changed by hand, each field conditional on the value read,
+ * with its audit entry (before and after of what changed).
+ */
+export function accountDetailsChange(
+	tableName: string,
+	account: Pick<Account, "accountId"> & AccountDetails,
+	changes: Partial<AccountDetails>,
+	audit: { readonly actor: string; readonly at: string; readonly reason?: string },
+): TransactItem[] {
+	const fields = (Object.keys(changes) as (keyof AccountDetails)[]).filter((f) => changes[f] !== undefined);
+	const values: Record<string, unknown> = {};
+	for (const f of fields) {
+		values[`:${f}`] = changes[f];
+		values[`:${f}Read`] = account[f];
+	}
+	return [
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.account(account.accountId),
+				UpdateExpression: `SET ${fields.map((f) => `${f} = :${f}`).join(", ")}`,
+				ConditionExpression: fields.map((f) => `${f} = :${f}Read`).join(" AND "),
+				ExpressionAttributeValues: values,
+			},
+		},
+		auditPut(tableName, {
+			subject: "account",
+			subjectId: account.accountId,
+			action: "details_changed",
+			...audit,
+			before: Object.fromEntries(fields.map((f) => [f, account[f]])),
+			after: Object.fromEntries(fields.map((f) => [f, changes[f]])),
+		}),
+	];
+}
+
+/** The account closed on a day, on the status as read, with its audit entry. */
+export function accountClosed(
+	tableName: string,
+	account: Pick<Account, "accountId" | "status">,
+	closedOn: string,
+	audit: { readonly actor: string; readonly at: string; readonly reason?: string },
+): TransactItem[] {
+	return [
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.account(account.accountId),
+				UpdateExpression: "SET #status = :closed, closedOn = :closedOn",
+				ConditionExpression: "#status = :before",
+				ExpressionAttributeNames: { "#status": "status" },
+				ExpressionAttributeValues: { ":closed": "closed", ":closedOn": closedOn, ":before": account.status },
+			},
+		},
+		auditPut(tableName, {
+			subject: "account",
+			subjectId: account.accountId,
+			action: "closed",
+			...audit,
+			before: { status: account.status },
+			after: { status: "closed", closedOn },
+		}),
+	];
+}
+
 /** A status change (active, past_due, in_collections) on the status as read, with its audit entry. */
 export function accountStatusChange(
 	tableName: string,

@@ -33,11 +33,12 @@ export function newPayment(tableName: string, record: Payment): TransactItem {
 }
 
 /**
- * An unapplied payment now applied (the reconcile step). The whole record is written, so
- * it is conditional on every figure a webhook may change meanwhile being as read: nothing
- * applied, credited, refunded or charged back, no dispute.
+ * Unapplied cash now applied (the reconcile step, or by hand at the billing desk). The whole
+ * record is written, so it is conditional on every figure a webhook may change meanwhile
+ * being as read: applied, credited, unapplied, refunded, charged back, and the dispute.
  */
 export function unappliedPaymentSettled(tableName: string, unapplied: Payment, settled: Payment): TransactItem {
+	const dispute = unapplied.dispute;
 	return {
 		Put: {
 			TableName: tableName,
@@ -48,14 +49,16 @@ export function unappliedPaymentSettled(tableName: string, unapplied: Payment, s
 				...(["creditedAmount", "refundedAmount", "chargebackAmount"] as const).map((field) =>
 					unapplied[field] === 0 ? `(${field} = :${field} OR attribute_not_exists(${field}))` : `${field} = :${field}`,
 				),
-				"attribute_not_exists(dispute)",
+				dispute ? "dispute.disputeId = :disputeId AND dispute.#status = :disputeStatus" : "attribute_not_exists(dispute)",
 			].join(" AND "),
+			...(dispute ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
 			ExpressionAttributeValues: {
 				":expected": unapplied.unappliedAmount,
 				":applied": unapplied.appliedAmount,
 				":creditedAmount": unapplied.creditedAmount,
 				":refundedAmount": unapplied.refundedAmount,
 				":chargebackAmount": unapplied.chargebackAmount,
+				...(dispute ? { ":disputeId": dispute.disputeId, ":disputeStatus": dispute.status } : {}),
 			},
 		},
 	};

@@ -1,0 +1,140 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { formatMoney } from "../../../shared/core/money.js";
+import { closeAccount, updateAccountDetails } from "../../../shared/invoicing/accounts.js";
+import { holdInvoice, releaseInvoice } from "../../../shared/invoicing/holds.js";
+import { refundAccountCredit } from "../../../shared/payments/credit-refund.js";
+import { applyPaymentByHand } from "../../../shared/payments/manual-application.js";
+import type { Session } from "../session.js";
+import { actorOption, dataDirOption, dateOption, jsonOption, printJson, withSession } from "./common.js";
+
+/** The billing desk (DESIGN.md section 9): what a billing specialist changes by hand, each one transaction with its audit entry. */
+
+function deskDeps(s: Session, actor: string) {
+	return { ddb: s.clients.ddb, tableName: s.tableName, actor };
+}
+
+function minorUnits(value: string): number {
+	if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number of minor units, e.g. 1250 for USD 12.50");
+	return Number(value);
+}
+
+/** `stripe:pi_123`, `bank:…`: payments are identified by their provider and the provider's id. */
+function paymentRef(value: string): { provider: string; paymentId: string } {
+	const match = /^([a-z]+):(.+)$/.exec(value.trim());
+	if (!match) throw new InvalidArgumentError("must be PROVIDER:ID as `billing payments list` shows it, e.g. stripe:pi_123");
+	return { provider: match[1] as string, paymentId: match[2] as string };
+}
+
+const group = (program: Command, name: string) => program.commands.find((c) => c.name() === name) ?? program.command(name);
+
+export function registerDeskCommands(program: Command): void {
+	const accounts = group(program, "accounts");
+	accounts
+		.command("update")
+		.description("Correct where and how an account's documents go")
+		.argument("<id>", "account id")
+		.option("--email <address>", "the address invoices and statements are emailed to")
+		.option("--address <lines>", "the postal address, its lines joined by a vertical bar: '1 Main St|Springfield'")
+		.addOption(new Option("--delivery <channel>", "how documents go").choices(["email", "postal"]))
+		.option("--reason <text>", "why, for the audit trail")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(
+			async (
+				id: string,
+				opts: { email?: string; address?: string; delivery?: "email" | "postal"; reason?: string; actor: string; dataDir: string },
+			) => {
+				const result = await withSession(opts.dataDir, (s) =>
+					updateAccountDetails(
+						deskDeps(s, opts.actor),
+						id,
+						{
+							...(opts.email !== undefined ? { email: opts.email } : {}),
+							...(opts.address !== undefined ? { addressLines: opts.address.split("|").map((l) => l.trim()) } : {}),
+							...(opts.delivery !== undefined ? { delivery: opts.delivery } : {}),
+						},
+						opts.reason,
+					),
+				);
+				printJson({ outcome: result.outcome, account: result.account });
+			},
+		);
+	accounts
+		.command("close")
+		.description("Close an account: no new invoice from the next run on, statements while it owes")
+		.argument("<id>", "account id")
+		.requiredOption("--on <YYYY-MM-DD>", "the day it closes", dateOption)
+		.option("--reason <text>", "why, for the audit trail")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (id: string, opts: { on: string; reason?: string; actor: string; dataDir: string }) => {
+			printJson(await withSession(opts.dataDir, (s) => closeAccount(deskDeps(s, opts.actor), id, opts.on, opts.reason)));
+		});
+
+	const invoices = group(program, "invoices");
+	invoices
+		.command("hold")
+		.description("Put an invoice on hold (a complaint): dunning passes it by until it is released")
+		.argument("<number>", "invoice number")
+		.requiredOption("--reason <text>", "why it is held")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
+			const outcome = await withSession(opts.dataDir, (s) => holdInvoice(deskDeps(s, opts.actor), number, opts.reason));
+			printJson({ invoiceNumber: number, outcome });
+		});
+	invoices
+		.command("release")
+		.description("Release a hold set by hand: dunning takes the invoice up again")
+		.argument("<number>", "invoice number")
+		.option("--reason <text>", "how the complaint was resolved")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (number: string, opts: { reason?: string; actor: string; dataDir: string }) => {
+			const outcome = await withSession(opts.dataDir, (s) => releaseInvoice(deskDeps(s, opts.actor), number, opts.reason));
+			printJson({ invoiceNumber: number, outcome });
+		});
+
+	const payments = group(program, "payments");
+	payments
+		.command("apply")
+		.description("Apply unapplied cash to an invoice by hand")
+		.argument("<payment>", "PROVIDER:ID, e.g. stripe:pi_123", paymentRef)
+		.requiredOption("--invoice <number>", "the invoice it pays")
+		.option("--amount <minor-units>", "how much of it (default: what is unapplied or due, whichever is less)", minorUnits)
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(
+			async (
+				payment: { provider: string; paymentId: string },
+				opts: { invoice: string; amount?: number; actor: string; dataDir: string; json?: boolean },
+			) => {
+				const applied = await withSession(opts.dataDir, (s) =>
+					applyPaymentByHand(deskDeps(s, opts.actor), {
+						...payment,
+						invoiceNumber: opts.invoice,
+						...(opts.amount !== undefined ? { amount: opts.amount } : {}),
+					}),
+				);
+				if (opts.json) return printJson(applied);
+				const money = (amount: number) => formatMoney({ amount, currency: applied.currency });
+				process.stdout.write(
+					`${payment.provider}:${payment.paymentId} applied to ${opts.invoice}; ${money(applied.unappliedAmount)} of it still unapplied\n`,
+				);
+			},
+		);
+	payments
+		.command("refund-credit")
+		.description("Pay account credit back to the customer (the money leaves outside the system)")
+		.requiredOption("--account <id>", "account id")
+		.requiredOption("--amount <minor-units>", "amount in minor units", minorUnits)
+		.requiredOption("--reason <text>", "why, on the ledger entry and the audit trail")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (opts: { account: string; amount: number; reason: string; actor: string; dataDir: string }) => {
+			printJson(
+				await withSession(opts.dataDir, (s) => refundAccountCredit(deskDeps(s, opts.actor), opts.account, opts.amount, opts.reason)),
+			);
+		});
+}

@@ -1,0 +1,86 @@
+import { BillingError, ValidationError } from "../core/errors.js";
+import type { Account } from "../core/model.js";
+import { isDeliverableEmailAddress } from "../documents/email-address.js";
+import { type AccountDetails, accountClosed, accountDetailsChange } from "../store/accounts.js";
+import { getAccount, type TableDeps } from "../store/records.js";
+import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
+
+/** The billing desk's changes to an account: its contact details, and closing it. */
+
+export interface DeskDeps extends TableDeps {
+	readonly actor: string;
+	readonly now?: () => Date;
+}
+
+async function accountToChange(deps: TableDeps, accountId: string): Promise<Account> {
+	const account = await getAccount(deps, accountId);
+	if (!account) throw new BillingError(`no account ${accountId}`, 404);
+	return account;
+}
+
+/**
+ * Corrects where and how the account's documents go. The result must still be deliverable:
+ * email delivery needs a valid address, postal delivery an address. Fields given with the
+ * value already stored change nothing; nothing to change at all is refused.
+ */
+export async function updateAccountDetails(
+	deps: DeskDeps,
+	accountId: string,
+	requested: Partial<AccountDetails>,
+	reason?: string,
+): Promise<{ readonly outcome: "updated" | "unchanged"; readonly account: Account }> {
+	if (requested.email === undefined && requested.addressLines === undefined && requested.delivery === undefined) {
+		throw new ValidationError("nothing to change: give --email, --address or --delivery");
+	}
+	if (requested.email !== undefined && !isDeliverableEmailAddress(requested.email)) {
+		throw new ValidationError(`email: ${JSON.stringify(requested.email)} is not a deliverable address`);
+	}
+	if (requested.addressLines?.some((line) => line.trim() === "")) throw new ValidationError("address: a line is empty");
+	return withOptimisticRetry(`account ${accountId} could not be updated`, async () => {
+		const account = await accountToChange(deps, accountId);
+		const changes = Object.fromEntries(
+			(Object.entries(requested) as [keyof AccountDetails, unknown][]).filter(
+				([field, value]) => value !== undefined && JSON.stringify(value) !== JSON.stringify(account[field]),
+			),
+		) as Partial<AccountDetails>;
+		const next = { ...account, ...changes };
+		if (next.delivery === "email" && !isDeliverableEmailAddress(next.email)) {
+			throw new ValidationError("email: email delivery needs a deliverable address; give --email");
+		}
+		if (next.delivery === "postal" && next.addressLines.length === 0) {
+			throw new ValidationError("address: postal delivery needs an address; give --address");
+		}
+		if (Object.keys(changes).length === 0) return { outcome: "unchanged" as const, account };
+		const at = (deps.now?.() ?? new Date()).toISOString();
+		try {
+			await transactWrite(
+				deps,
+				accountDetailsChange(deps.tableName, account, changes, { actor: deps.actor, at, ...(reason ? { reason } : {}) }),
+			);
+			return { outcome: "updated" as const, account: next };
+		} catch (err) {
+			if (!isCancelled(err)) throw err;
+			return RETRY;
+		}
+	});
+}
+
+/**
+ * Closes the account on a day: no new invoice from the next run on; it keeps getting
+ * statements while it owes or holds credit (the manifest keeps it for them).
+ */
+export async function closeAccount(deps: DeskDeps, accountId: string, closedOn: string, reason?: string): Promise<Account> {
+	return withOptimisticRetry(`account ${accountId} could not be closed`, async () => {
+		const account = await accountToChange(deps, accountId);
+		if (account.status === "closed")
+			throw new BillingError(`account ${accountId} is already closed (on ${account.closedOn ?? "an earlier day"})`, 409);
+		const at = (deps.now?.() ?? new Date()).toISOString();
+		try {
+			await transactWrite(deps, accountClosed(deps.tableName, account, closedOn, { actor: deps.actor, at, ...(reason ? { reason } : {}) }));
+			return { ...account, status: "closed" as const, closedOn };
+		} catch (err) {
+			if (!isCancelled(err)) throw err;
+			return RETRY;
+		}
+	});
+}

@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
+import { recordPayment } from "../../shared/payments/recording.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { sellerConfig } from "../../shared/platform/config.js";
+import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { listAuditEntries } from "../../shared/store/audit.js";
+import { getPayment } from "../../shared/store/payments.js";
+import { getAccount, getInvoice, listLedgerEntries } from "../../shared/store/records.js";
+import { testAccount } from "../support/accounts.js";
+import { type CliResult, cliOn } from "../support/cli.js";
+import { startTestStack } from "../support/embedded.js";
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let billing: (...args: string[]) => Promise<CliResult>;
+let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
+let invoiceNumber: string;
+const ACTOR = "cli:dana";
+
+const plan = { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 };
+const pay = (paymentId: string, amount: number, named: { accountId?: string; invoiceNumber?: string }) =>
+	recordPayment(
+		table,
+		{
+			provider: "stripe",
+			eventId: `evt_${paymentId}`,
+			paymentId,
+			amount,
+			currency: "USD",
+			receivedAt: "2026-11-05T10:00:00.000Z",
+			...named,
+		},
+		"payment_intent.succeeded",
+		"{}",
+	);
+
+/** Everything a refused action must leave as it was. */
+async function snapshot(accountId: string) {
+	return {
+		account: await getAccount(table, accountId),
+		invoice: await getInvoice(table, invoiceNumber),
+		ledger: await listLedgerEntries(table, accountId),
+		accountAudit: await listAuditEntries(table, "account", accountId),
+		invoiceAudit: await listAuditEntries(table, "invoice", invoiceNumber),
+		payment: await getPayment(table, "stripe", "pi_desk"),
+	};
+}
+
+async function expectRefused(result: CliResult, message: RegExp, before: Awaited<ReturnType<typeof snapshot>>, accountId = "DESK-A") {
+	expect(result.code).toBe(2);
+	expect(result.stderr).toMatch(message);
+	expect(await snapshot(accountId)).toEqual(before);
+}
+
+beforeAll(async () => {
+	stack = await startTestStack("desk");
+	billing = cliOn(stack);
+	const clients = createClients();
+	table = { ddb: clients.ddb, tableName: stack.tableName };
+	await putAccount(table, testAccount("DESK-A", { plan }));
+	await putAccount(table, testAccount("DESK-B"));
+	await putAccount(table, testAccount("DESK-C", { plan }));
+	const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
+	const issued = await issueInvoiceForAccount(
+		{ ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() },
+		"DESK-A",
+		period,
+	);
+	invoiceNumber = "invoiceNumber" in issued ? issued.invoiceNumber : "";
+	// Paid naming a customer that does not exist: unapplied, waiting for a person.
+	expect(await pay("pi_desk", 6000, { accountId: "DESK-TYPO" })).toMatchObject({ result: "unapplied" });
+	// Paid with no invoice open: all of it is DESK-B's credit.
+	expect(await pay("pi_credit", 2500, { accountId: "DESK-B" })).toMatchObject({ result: "applied", creditedAmount: 2500 });
+}, 60_000);
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+describe("the billing desk through the CLI", () => {
+	it("applies unapplied cash to an invoice by hand, and refuses more than is unapplied", async () => {
+		const before = await snapshot("DESK-A");
+		await expectRefused(
+			await billing("payments", "apply", "stripe:pi_desk", "--invoice", invoiceNumber, "--amount", "7000", "--actor", ACTOR),
+			/only USD 60\.00 of it is unapplied/,
+			before,
+		);
+		await expectRefused(await billing("payments", "apply", "pi_desk", "--invoice", invoiceNumber), /PROVIDER:ID/, before);
+
+		const applied = await billing("payments", "apply", "stripe:pi_desk", "--invoice", invoiceNumber, "--actor", ACTOR, "--json");
+		expect(applied.code).toBe(0);
+		expect(await getPayment(table, "stripe", "pi_desk")).toMatchObject({
+			status: "applied",
+			accountId: "DESK-A",
+			appliedAmount: 6000,
+			unappliedAmount: 0,
+			applications: [{ invoiceNumber, amount: 6000 }],
+		});
+		expect(await getInvoice(table, invoiceNumber)).toMatchObject({ status: "partially_paid", amountPaid: 6000, amountDue: 4000 });
+		expect(await getAccount(table, "DESK-A")).toMatchObject({ balance: 4000, creditBalance: 0 });
+		const entries = (await listLedgerEntries(table, "DESK-A")).filter((e) => e.type === "payment_applied");
+		expect(entries).toMatchObject([{ amount: -6000, invoiceNumber, reference: `stripe:pi_desk -> ${invoiceNumber}` }]);
+		expect((await listAuditEntries(table, "invoice", invoiceNumber)).at(-1)).toMatchObject({
+			action: "payment_applied",
+			actor: ACTOR,
+			reason: "stripe:pi_desk",
+			after: { amountPaid: 6000, amountDue: 4000 },
+		});
+		const again = await snapshot("DESK-A");
+		await expectRefused(
+			await billing("payments", "apply", "stripe:pi_desk", "--invoice", invoiceNumber, "--actor", ACTOR),
+			/nothing of it is unapplied/,
+			again,
+		);
+	});
+
+	it("holds an invoice with a reason and releases it; releasing one not on hold is refused", async () => {
+		expect((await billing("invoices", "hold", invoiceNumber, "--reason", "customer disputes the seat count", "--actor", ACTOR)).code).toBe(
+			0,
+		);
+		expect((await getInvoice(table, invoiceNumber))?.hold).toMatchObject({ reason: "customer disputes the seat count" });
+		expect((await listAuditEntries(table, "invoice", invoiceNumber)).at(-1)).toMatchObject({
+			action: "hold_set",
+			actor: ACTOR,
+			reason: "customer disputes the seat count",
+		});
+		expect((await billing("invoices", "release", invoiceNumber, "--reason", "seat count confirmed", "--actor", ACTOR)).code).toBe(0);
+		expect((await getInvoice(table, invoiceNumber))?.hold).toBeUndefined();
+		expect((await listAuditEntries(table, "invoice", invoiceNumber)).at(-1)).toMatchObject({
+			action: "hold_released",
+			actor: ACTOR,
+			reason: "seat count confirmed",
+			after: { hold: null },
+		});
+		await expectRefused(await billing("invoices", "release", invoiceNumber), /is not on hold/, await snapshot("DESK-A"));
+	});
+
+	it("corrects an account's email and delivery with an audit entry, and refuses an address that cannot be delivered", async () => {
+		await expectRefused(
+			await billing("accounts", "update", "DESK-A", "--email", "ap@@example", "--actor", ACTOR),
+			/email: "ap@@example" is not a deliverable address/,
+			await snapshot("DESK-A"),
+		);
+		const updated = await billing(
+			"accounts",
+			"update",
+			"DESK-A",
+			"--email",
+			"billing@desk-a.example",
+			"--delivery",
+			"postal",
+			"--address",
+			"2 New Road|Springfield",
+			"--reason",
+			"moved",
+			"--actor",
+			ACTOR,
+		);
+		expect(updated.code).toBe(0);
+		expect(await getAccount(table, "DESK-A")).toMatchObject({
+			email: "billing@desk-a.example",
+			delivery: "postal",
+			addressLines: ["2 New Road", "Springfield"],
+			balance: 4000,
+		});
+		expect((await listAuditEntries(table, "account", "DESK-A")).at(-1)).toMatchObject({
+			action: "details_changed",
+			actor: ACTOR,
+			reason: "moved",
+			before: { email: "ap+desk-a@example.com", delivery: "email", addressLines: ["1 Test Road"] },
+			after: { email: "billing@desk-a.example", delivery: "postal", addressLines: ["2 New Road", "Springfield"] },
+		});
+	});
+
+	it("closes an account on a day once; closing it again is refused", async () => {
+		const closed = await billing("accounts", "close", "DESK-C", "--on", "2026-11-15", "--reason", "contract ended", "--actor", ACTOR);
+		expect(closed.code).toBe(0);
+		expect(await getAccount(table, "DESK-C")).toMatchObject({ status: "closed", closedOn: "2026-11-15" });
+		expect((await listAuditEntries(table, "account", "DESK-C")).at(-1)).toMatchObject({
+			action: "closed",
+			actor: ACTOR,
+			before: { status: "active" },
+			after: { status: "closed", closedOn: "2026-11-15" },
+		});
+		await expectRefused(
+			await billing("accounts", "close", "DESK-C", "--on", "2026-11-20"),
+			/already closed \(on 2026-11-15\)/,
+			await snapshot("DESK-C"),
+			"DESK-C",
+		);
+		await expectRefused(await billing("accounts", "close", "DESK-A", "--on", "2026-02-30"), /date/, await snapshot("DESK-A"));
+	});
+
+	it("pays account credit back with a refund entry on the credit, and refuses more than the credit", async () => {
+		await expectRefused(
+			await billing("payments", "refund-credit", "--account", "DESK-B", "--amount", "3000", "--reason", "customer left", "--actor", ACTOR),
+			/has USD 25\.00 of credit, not USD 30\.00/,
+			await snapshot("DESK-B"),
+			"DESK-B",
+		);
+		const refunded = await billing(
+			"payments",
+			"refund-credit",
+			"--account",
+			"DESK-B",
+			"--amount",
+			"1000",
+			"--reason",
+			"customer asked",
+			"--actor",
+			ACTOR,
+		);
+		expect(refunded.code).toBe(0);
+		expect(JSON.parse(refunded.stdout)).toEqual({ accountId: "DESK-B", amount: 1000, currency: "USD", creditLeft: 1500 });
+		expect(await getAccount(table, "DESK-B")).toMatchObject({ balance: -1500, creditBalance: 1500 });
+		const [entry] = (await listLedgerEntries(table, "DESK-B")).filter((e) => e.type === "refund");
+		expect(entry).toMatchObject({ amount: 1000, reference: "account credit refunded: customer asked" });
+		expect(entry?.invoiceNumber).toBeUndefined();
+		expect((await listAuditEntries(table, "account", "DESK-B")).at(-1)).toMatchObject({
+			action: "credit_refunded",
+			actor: ACTOR,
+			reason: "customer asked",
+			before: { balance: -2500, creditBalance: 2500 },
+			after: { balance: -1500, creditBalance: 1500 },
+		});
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+});
