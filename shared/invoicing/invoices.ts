@@ -56,8 +56,6 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 	}
 	const account = await getAccount(deps, accountId);
 	if (!account) throw new Error(`account ${accountId} does not exist`);
-	// A closed account is in the run for its statement only.
-	if (account.status === "closed") return { accountId, outcome: "nothing_to_bill" };
 	const charges = await listCharges(deps, accountId, period.period);
 	const lines = priceInvoiceLines(account, charges, period);
 	const totals = invoiceTotals(lines);

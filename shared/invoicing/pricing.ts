@@ -65,7 +65,11 @@ type UntaxedLine = Omit<InvoiceLine, "tax" | "taxRateBasisPoints">;
 
 export function priceInvoiceLines(account: Account, charges: readonly Charge[], period: BillingPeriod): InvoiceLine[] {
 	const subscriptions: Subscription[] = [...(account.plan ? [account.plan] : []), ...(account.subscriptions ?? [])];
-	const lines: UntaxedLine[] = subscriptions.flatMap((s) => recurringLine(s, period));
+	// A closed account's recurring lines end on its closing day (closed without one: ended before any period).
+	const closedOn = account.status === "closed" ? (account.closedOn ?? "0000-01-01") : undefined;
+	const lines: UntaxedLine[] = subscriptions.flatMap((s) =>
+		recurringLine(closedOn && (!s.endDate || s.endDate > closedOn) ? { ...s, endDate: closedOn } : s, period),
+	);
 	for (const charge of [...charges].sort((a, b) => a.chargeId.localeCompare(b.chargeId))) {
 		lines.push(...chargeLines(charge));
 	}

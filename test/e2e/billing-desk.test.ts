@@ -8,7 +8,7 @@ import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { getPayment } from "../../shared/store/payments.js";
-import { getAccount, getInvoice, listLedgerEntries } from "../../shared/store/records.js";
+import { getAccount, getInvoice, listInvoicesOfAccount, listLedgerEntries } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
@@ -191,7 +191,16 @@ describe("the billing desk through the CLI", () => {
 			"DESK-C",
 		);
 		await expectRefused(await billing("accounts", "close", "DESK-A", "--on", "2026-02-30"), /date/, await snapshot("DESK-A"));
-	});
+
+		// Its final invoice, in the next run, bills the plan up to its closing day; the run after bills nothing.
+		expect((await billing("run", "--period", "2026-11", "--as-of", "2026-12-01")).code).toBe(0);
+		const [final, ...more] = await listInvoicesOfAccount(table, "DESK-C");
+		expect(more).toEqual([]);
+		expect(final).toMatchObject({ period: "2026-11", total: 5000 });
+		expect(final?.lines).toMatchObject([{ description: "Plan (2026-11-01 to 2026-11-15, 15 of 30 days)", amount: 5000 }]);
+		expect((await billing("run", "--period", "2026-12", "--as-of", "2027-01-01")).code).toBe(0);
+		expect(await listInvoicesOfAccount(table, "DESK-C")).toHaveLength(1);
+	}, 120_000);
 
 	it("pays account credit back with a refund entry on the credit, and refuses more than the credit", async () => {
 		await expectRefused(
