@@ -1,14 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { BillingError } from "../../shared/core/errors.js";
 import { type AwsClients, createClients } from "../../shared/platform/clients.js";
 import { LOCAL_REGION } from "../emulator/lambda-runtime.js";
 import { type EmbeddedStack, embeddedEnvironment, type StackEndpoints, startEmbeddedStack } from "../emulator/stack.js";
 
+/** The deployed stack the CLI works on, when set (or `--stack`); otherwise the embedded one. */
+export const STACK_ENV = "BILLING_STACK";
+
 /** What a CLI command works with: the SDK clients, names, and the state machine to drive. */
 export interface Session {
 	readonly dataDir: string;
-	readonly endpoints: StackEndpoints;
 	readonly clients: AwsClients;
 	readonly sfn: SFNClient;
 	readonly stateMachineArn: string;
@@ -72,6 +76,8 @@ export function runningServe(dataDir: string): ServeRecord | undefined {
 export async function openSession(dataDirOption: string | undefined, options: { httpPort?: number | false } = {}): Promise<Session> {
 	const dataDir = resolveDataDir(dataDirOption);
 	mkdirSync(dataDir, { recursive: true });
+	const stackName = process.env[STACK_ENV];
+	if (stackName) return openDeployedSession(stackName, dataDir);
 	const serve = runningServe(dataDir);
 	if (serve) {
 		Object.assign(process.env, embeddedEnvironment(serve.endpoints, serve));
@@ -81,7 +87,6 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 		const clients = createClients();
 		return {
 			dataDir,
-			endpoints: serve.endpoints,
 			clients,
 			sfn,
 			stateMachineArn: serve.stateMachineArn,
@@ -96,13 +101,49 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 	const stack = await startEmbeddedStack({ dataDir, httpPort: options.httpPort ?? false });
 	return {
 		dataDir,
-		endpoints: stack.endpoints,
 		clients: createClients(),
 		sfn: stack.sfn,
 		stateMachineArn: stack.stateMachineArn,
 		tableName: stack.tableName,
 		bucketName: stack.bucketName,
 		close: () => stack.stop(),
+	};
+}
+
+/** The stack outputs the CLI needs (infra/billing-stack.ts). */
+const OUTPUTS = ["TableName", "BucketName", "StateMachineArn"] as const;
+
+/**
+ * A deployed stack: its table, bucket and state machine from its CloudFormation outputs,
+ * every client from the default credential chain, region and endpoint settings.
+ */
+async function openDeployedSession(stackName: string, dataDir: string): Promise<Session> {
+	const cloudFormation = new CloudFormationClient({});
+	let outputs: Record<string, string | undefined>;
+	try {
+		const described = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+		outputs = Object.fromEntries((described.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+	} catch (err) {
+		if ((err as { name?: string }).name === "ValidationError")
+			throw new BillingError(`stack ${stackName} does not exist in this account and region`, 404, { cause: err });
+		throw err;
+	} finally {
+		cloudFormation.destroy();
+	}
+	const missing = OUTPUTS.filter((key) => !outputs[key]);
+	if (missing.length > 0) throw new BillingError(`stack ${stackName} has no output ${missing.join(", ")}: is it a billing stack?`, 400);
+	progress(`working on stack ${stackName}`);
+	const sfn = new SFNClient({});
+	return {
+		dataDir,
+		clients: createClients(),
+		sfn,
+		stateMachineArn: outputs.StateMachineArn as string,
+		tableName: outputs.TableName as string,
+		bucketName: outputs.BucketName as string,
+		async close() {
+			sfn.destroy();
+		},
 	};
 }
 

@@ -1,0 +1,62 @@
+import { Command, CommanderError, Option } from "commander";
+import { BillingError } from "../../shared/core/errors.js";
+import { registerCollectionsCommands } from "./commands/collections.js";
+import { registerCycleCommands } from "./commands/cycle.js";
+import { registerDeskCommands } from "./commands/desk.js";
+import { registerInvoicingCommands } from "./commands/invoicing.js";
+import { registerLedgerCommands } from "./commands/ledger.js";
+import { registerPaymentCommands } from "./commands/payments.js";
+import { registerReportCommands } from "./commands/reports.js";
+import { STACK_ENV } from "./session.js";
+
+/** The commands that only make sense on this machine: they start or fill the embedded stack. */
+const EMBEDDED_ONLY = new Set(["demo", "seed", "serve"]);
+
+function leaves(command: Command): Command[] {
+	return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
+}
+
+export function buildProgram(): Command {
+	const program = new Command()
+		.name("billing")
+		.description("The automated billing cycle, embedded on this machine or on a deployed stack: invoices, payments, dunning and reports.")
+		.showHelpAfterError()
+		// Usage errors (a bad option value, a missing argument) exit 2 like every refused input; help exits 0.
+		.exitOverride();
+	registerCycleCommands(program);
+	registerLedgerCommands(program);
+	registerCollectionsCommands(program);
+	registerReportCommands(program);
+	registerInvoicingCommands(program);
+	registerPaymentCommands(program);
+	registerDeskCommands(program);
+	for (const command of leaves(program)) {
+		if (EMBEDDED_ONLY.has(command.name()) || !command.options.some((o) => o.long === "--data-dir")) continue;
+		command.addOption(
+			new Option("--stack <name>", "work on this deployed CloudFormation stack (default credentials and region)").env(STACK_ENV),
+		);
+	}
+	program.hook("preAction", (_program, action) => {
+		const stack = action.opts().stack as string | undefined;
+		if (stack) process.env[STACK_ENV] = stack;
+		else if (EMBEDDED_ONLY.has(action.name()) && process.env[STACK_ENV]) {
+			throw new BillingError(`billing ${action.name()} works on the embedded stack only; unset ${STACK_ENV}`, 400);
+		}
+	});
+	return program;
+}
+
+/** Runs the CLI on `argv` and answers its exit code: 0, 2 for refused input, 1 for a failure. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+	process.exitCode = undefined;
+	try {
+		await buildProgram().parseAsync([...argv]);
+		return typeof process.exitCode === "number" ? process.exitCode : 0;
+	} catch (err) {
+		// Commander has printed its own message.
+		if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+		const message = err instanceof Error ? err.message : String(err);
+		process.stderr.write(`billing: ${message}\n`);
+		return err instanceof BillingError && err.statusCode < 500 ? 2 : 1;
+	}
+}

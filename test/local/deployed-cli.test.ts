@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runCli } from "../../local/cli/program.js";
+import { STACK_ENV } from "../../local/cli/session.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { listAuditEntries } from "../../shared/store/audit.js";
+import { getAccount, listInvoicesOfAccount } from "../../shared/store/records.js";
+import { testAccount } from "../support/accounts.js";
+import { startTestStack } from "../support/embedded.js";
+
+/**
+ * The CLI on a deployed stack: CloudFormation's answer is mocked (it cannot run here), and
+ * everything else is reached only through the standard SDK settings (AWS_ENDPOINT_URL_*,
+ * region, credentials), which point at the embedded servers as they would at AWS.
+ */
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let dataDir: string;
+const cloudFormation = mockClient(CloudFormationClient);
+const STACK = "billing-prod";
+
+async function billing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+	const out: string[] = [];
+	const err: string[] = [];
+	const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => out.push(String(chunk)) > 0);
+	const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => err.push(String(chunk)) > 0);
+	try {
+		const code = await runCli(["node", "billing", ...args, "--data-dir", dataDir]);
+		return { code, stdout: out.join(""), stderr: err.join("") };
+	} finally {
+		stdout.mockRestore();
+		stderr.mockRestore();
+		process.exitCode = undefined;
+	}
+}
+
+beforeAll(async () => {
+	stack = await startTestStack("deployed");
+	dataDir = mkdtempSync(join(tmpdir(), "billing-deployed-"));
+	// The names the deployed stack would have; TABLE_NAME and friends of the embedded stack are not used.
+	cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves({
+		Stacks: [
+			{
+				StackName: STACK,
+				CreationTime: new Date(),
+				StackStatus: "UPDATE_COMPLETE",
+				Outputs: [
+					{ OutputKey: "TableName", OutputValue: stack.tableName },
+					{ OutputKey: "BucketName", OutputValue: stack.bucketName },
+					{ OutputKey: "StateMachineArn", OutputValue: stack.stateMachineArn },
+				],
+			},
+		],
+	});
+	cloudFormation
+		.on(DescribeStacksCommand, { StackName: "billing-nope" })
+		.rejects(Object.assign(new Error("Stack with id billing-nope does not exist"), { name: "ValidationError" }));
+	await putAccount(
+		{ ddb: createClients().ddb, tableName: stack.tableName },
+		testAccount("DEPLOYED-1", { plan: { code: "p", description: "Plan", unitAmount: 4200, quantity: 1 } }),
+	);
+}, 60_000);
+
+afterAll(async () => {
+	delete process.env[STACK_ENV];
+	cloudFormation.restore();
+	rmSync(dataDir, { recursive: true, force: true });
+	await stack?.stop();
+});
+
+describe("billing --stack NAME", () => {
+	it("reads the stack's outputs and lists its accounts", async () => {
+		const listed = await billing("accounts", "list", "--json", "--stack", STACK);
+		expect(listed.code).toBe(0);
+		expect(JSON.parse(listed.stdout).map((a: { accountId: string }) => a.accountId)).toEqual(["DEPLOYED-1"]);
+		expect(cloudFormation.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({ StackName: STACK });
+	});
+
+	it("runs the month on the stack's state machine and works the desk there, named by BILLING_STACK", async () => {
+		process.env[STACK_ENV] = STACK;
+		try {
+			const run = await billing("run", "--period", "2026-10", "--as-of", "2026-11-01");
+			expect(run.code).toBe(0);
+			expect(JSON.parse(run.stdout)).toMatchObject({ status: "SUCCEEDED" });
+			const table = { ddb: createClients().ddb, tableName: stack.tableName };
+			const [invoice] = await listInvoicesOfAccount(table, "DEPLOYED-1");
+			expect(invoice).toMatchObject({ period: "2026-10", total: 4200 });
+
+			const held = await billing("invoices", "hold", String(invoice?.number), "--reason", "complaint", "--actor", "cli:ops");
+			expect(held.code).toBe(0);
+			expect((await listAuditEntries(table, "invoice", String(invoice?.number))).at(-1)).toMatchObject({
+				action: "hold_set",
+				actor: "cli:ops",
+			});
+			const updated = await billing("accounts", "update", "DEPLOYED-1", "--email", "ap@deployed.example");
+			expect(updated.code).toBe(0);
+			expect(await getAccount(table, "DEPLOYED-1")).toMatchObject({ email: "ap@deployed.example" });
+		} finally {
+			delete process.env[STACK_ENV];
+		}
+	}, 120_000);
+
+	it("refuses a stack that does not exist and the commands that only run embedded, changing nothing", async () => {
+		const missing = await billing("accounts", "list", "--stack", "billing-nope");
+		expect(missing.code).toBe(2);
+		expect(missing.stderr).toMatch(/stack billing-nope does not exist/);
+		process.env[STACK_ENV] = STACK;
+		try {
+			const seed = await billing("seed", "--accounts", "3");
+			expect(seed.code).toBe(2);
+			expect(seed.stderr).toMatch(/billing seed works on the embedded stack only/);
+		} finally {
+			delete process.env[STACK_ENV];
+		}
+		expect(await listInvoicesOfAccount({ ddb: createClients().ddb, tableName: stack.tableName }, "DEPLOYED-1")).toHaveLength(1);
+	});
+});
