@@ -12,8 +12,8 @@ import { STACK_ENV } from "./session.js";
 /** The commands that only make sense on this machine: they start or fill the embedded stack. */
 const EMBEDDED_ONLY = new Set(["demo", "seed", "serve"]);
 
-function leaves(command: Command): Command[] {
-	return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
+function allCommands(command: Command): Command[] {
+	return [command, ...command.commands.flatMap(allCommands)];
 }
 
 export function buildProgram(): Command {
@@ -21,6 +21,8 @@ export function buildProgram(): Command {
 		.name("billing")
 		.description("The automated billing cycle, embedded on this machine or on a deployed stack: invoices, payments, dunning and reports.")
 		.showHelpAfterError()
+		// A command's options are its own, not its subcommands' (`write-off --reason` and `write-off reverse --reason`).
+		.enablePositionalOptions()
 		// Usage errors (a bad option value, a missing argument) exit 2 like every refused input; help exits 0.
 		.exitOverride();
 	registerCycleCommands(program);
@@ -30,7 +32,7 @@ export function buildProgram(): Command {
 	registerInvoicingCommands(program);
 	registerPaymentCommands(program);
 	registerDeskCommands(program);
-	for (const command of leaves(program)) {
+	for (const command of allCommands(program)) {
 		if (EMBEDDED_ONLY.has(command.name()) || !command.options.some((o) => o.long === "--data-dir")) continue;
 		command.addOption(
 			new Option("--stack <name>", "work on this deployed CloudFormation stack (default credentials and region)").env(STACK_ENV),

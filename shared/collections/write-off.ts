@@ -1,6 +1,6 @@
 import { BillingError, ValidationError } from "../core/errors.js";
 import { balanceChange } from "../store/accounts.js";
-import { writeOffOnInvoice } from "../store/invoices.js";
+import { writeOffOnInvoice, writeOffReinstatedOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { getInvoice, type TableDeps } from "../store/records.js";
 import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
@@ -67,4 +67,51 @@ export async function writeOffInvoice(
 		}
 	});
 	return { invoiceNumber: number, accountId: invoice.accountId, amount, currency: invoice.currency, reason };
+}
+
+/**
+ * Reverses an invoice's write-off by hand (it was written off in error, or the customer
+ * agreed to pay after all): what was written off is due again, with a write_off_reversed
+ * ledger entry and the balance back up, in one transaction.
+ */
+export async function reverseWriteOff(
+	deps: TableDeps & { readonly actor: string; readonly now?: () => Date },
+	number: string,
+	reason: string,
+): Promise<WriteOffResult> {
+	if (!reason.trim()) throw new ValidationError("reversing a write-off needs a reason");
+	return withOptimisticRetry(`could not reverse the write-off of invoice ${number}`, async () => {
+		const invoice = await getInvoice(deps, number);
+		if (!invoice) throw new BillingError(`no invoice ${number}`, 404);
+		const amount = invoice.amountWrittenOff ?? 0;
+		if (amount <= 0 || invoice.status === "void")
+			throw new BillingError(`invoice ${number} is ${invoice.status} with nothing written off: nothing to reverse`, 409);
+		const at = (deps.now?.() ?? new Date()).toISOString();
+		const recordedAt = new Date().toISOString();
+		try {
+			await transactWrite(deps, [
+				...writeOffReinstatedOnInvoice(
+					deps.tableName,
+					invoice,
+					{ amount },
+					{ action: "write_off_reversed", actor: deps.actor, at: recordedAt, reason },
+				),
+				ledgerEntryPut(deps.tableName, {
+					accountId: invoice.accountId,
+					type: "write_off_reversed",
+					amount,
+					currency: invoice.currency,
+					reference: `${number}: ${reason}`,
+					invoiceNumber: number,
+					effectiveDate: at.slice(0, 10),
+					recordedAt,
+				}),
+				balanceChange(deps.tableName, { accountId: invoice.accountId, balanceDelta: amount, recordedAt }),
+			]);
+			return { invoiceNumber: number, accountId: invoice.accountId, amount, currency: invoice.currency, reason };
+		} catch (err) {
+			if (!isCancelled(err)) throw err;
+			return RETRY;
+		}
+	});
 }

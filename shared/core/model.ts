@@ -153,7 +153,8 @@ export type Invoice = z.infer<typeof invoiceSchema>;
 /**
  * What happened, with its sign on the receivable balance: invoice_issued +, payment_applied
  * −, account_credit − (an overpayment kept as the customer's credit), credit_memo −, refund
- * +, write_off −, invoice_voided − (what was still due, and the credit it had consumed back),
+ * +, write_off −, write_off_reversed + (reinstated by hand, or by a bad-debt recovery that
+ * pays it at once), invoice_voided − (what was still due, and the credit it had consumed back),
  * chargeback + (a lost dispute: the processor took the money back, so it is due again).
  * Account credit set against an invoice is two credit_applied entries that move no balance
  * together: − on the invoice, + on the account's credit.
@@ -167,6 +168,7 @@ export const ledgerEntryTypeSchema = z.enum([
 	"refund",
 	"chargeback",
 	"write_off",
+	"write_off_reversed",
 	"invoice_voided",
 ]);
 
@@ -193,6 +195,8 @@ export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 export const paymentApplicationSchema = z.object({
 	invoiceNumber: z.string(),
 	amount: minorUnitsSchema.positive(),
+	/** Paid on a written-off invoice: a bad-debt recovery (the write-off is reinstated and paid), not account credit. */
+	recovery: z.literal(true).optional(),
 });
 
 export const paymentSchema = z.object({

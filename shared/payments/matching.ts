@@ -46,6 +46,17 @@ export function decidePaymentApplication(payment: PaymentToMatch, context: Match
 			return unapplied(`payment is for account ${payment.accountId} but invoice ${invoice.number} belongs to ${invoice.accountId}`);
 		}
 		if (invoice.status === "void") return unapplied(`invoice ${invoice.number} is void`);
+		const writtenOff = invoice.amountWrittenOff ?? 0;
+		if (invoice.status === "uncollectible" && writtenOff > 0) {
+			// Money for a written-off invoice is a bad-debt recovery: it reinstates and pays the write-off first.
+			const recovered = Math.min(payment.amount, writtenOff);
+			return {
+				accountId: invoice.accountId,
+				applications: [{ invoiceNumber: invoice.number, amount: recovered, recovery: true }],
+				creditedAmount: payment.amount - recovered,
+				unappliedAmount: 0,
+			};
+		}
 		const amount = Math.min(payment.amount, Math.max(invoice.amountDue, 0));
 		return {
 			accountId: invoice.accountId,

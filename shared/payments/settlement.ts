@@ -1,6 +1,6 @@
 import type { Invoice, Payment } from "../core/model.js";
 import { balanceChange } from "../store/accounts.js";
-import { type InvoiceAudit, paymentOnInvoice, presumedFullPaymentOnInvoice } from "../store/invoices.js";
+import { type InvoiceAudit, paymentOnInvoice, presumedFullPaymentOnInvoice, writeOffReinstatedOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import type { TransactItem } from "../store/transact.js";
 import type { MatchContext } from "./matching.js";
@@ -29,6 +29,7 @@ export function loadedInvoiceWrite(tableName: string, context: MatchContext): In
 	return (application, audit) => {
 		const invoice = invoices.get(application.invoiceNumber);
 		if (!invoice) throw new Error(`invoice ${application.invoiceNumber} was not loaded`);
+		if (application.recovery) return writeOffReinstatedOnInvoice(tableName, invoice, { amount: application.amount, paid: true }, audit);
 		return paymentOnInvoice(tableName, invoice, { paidDelta: application.amount }, audit);
 	};
 }
@@ -53,12 +54,28 @@ export function settlementItems(
 	const accountId = decision.accountId;
 	const applied = decision.applications.reduce((acc, a) => acc + a.amount, 0);
 	if (!accountId || applied + decision.creditedAmount === 0) return [];
+	// A recovery reinstates what it pays: no change to the balance.
+	const recovered = decision.applications.reduce((acc, a) => acc + (a.recovery ? a.amount : 0), 0);
 	const { currency } = payment;
 	const paymentRef = `${payment.provider}:${payment.paymentId}`;
 	const audit = paymentAudit(payment, "payment_applied", at, actor);
 	const items: TransactItem[] = [];
 	for (const application of decision.applications) {
 		items.push(...invoiceWrite(application, audit));
+		if (application.recovery) {
+			items.push(
+				ledgerEntryPut(tableName, {
+					accountId,
+					type: "write_off_reversed",
+					amount: application.amount,
+					currency,
+					reference: `${paymentRef} recovers bad debt on ${application.invoiceNumber}`,
+					invoiceNumber: application.invoiceNumber,
+					effectiveDate,
+					recordedAt: at,
+				}),
+			);
+		}
 		items.push(
 			ledgerEntryPut(tableName, {
 				accountId,
@@ -88,7 +105,7 @@ export function settlementItems(
 	items.push(
 		balanceChange(tableName, {
 			accountId,
-			balanceDelta: -(applied + decision.creditedAmount),
+			balanceDelta: -(applied - recovered + decision.creditedAmount),
 			creditDelta: decision.creditedAmount,
 			currency,
 			recordedAt: at,

@@ -38,6 +38,8 @@ export type ProviderEventResult =
 export interface PaymentApplication {
 	readonly invoiceNumber: string;
 	readonly amount: number;
+	/** Paid on a written-off invoice: a bad-debt recovery. */
+	readonly recovery?: true;
 }
 
 export interface PaymentDecision {

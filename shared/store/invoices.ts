@@ -37,8 +37,8 @@ function statusFor(current: InvoiceStatus, amountPaid: number, amountDue: number
 
 type Changeable = Pick<
 	Invoice,
-	"status" | "amountPaid" | "amountDue" | "creditApplied" | "credited" | "creditMemoTotal" | "amountWrittenOff" | "writeOff" | "voidReason"
-> & { hold: Hold | null };
+	"status" | "amountPaid" | "amountDue" | "creditApplied" | "credited" | "creditMemoTotal" | "amountWrittenOff" | "voidReason"
+> & { hold: Hold | null; writeOff: NonNullable<Invoice["writeOff"]> | null };
 
 /** Placeholder names of the changeable fields: `:due`, and `:expectedDue` for the value as read. */
 const PLACEHOLDER: Record<keyof Changeable, string> = {
@@ -254,6 +254,30 @@ export function writeOffOnInvoice(
 		writeOff,
 	};
 	return invoiceUpdate(tableName, invoice, next, ["status", "amountDue", "amountWrittenOff"], audit, { statusAsRead: true });
+}
+
+/**
+ * `amount` of what was written off reinstated: due again (a reversal by hand) or, with
+ * `paid`, paid at once (a bad-debt recovery). Uncollectible while some of it stays written
+ * off and nothing is due; the write-off's record goes once none of it is left.
+ */
+export function writeOffReinstatedOnInvoice(
+	tableName: string,
+	invoice: Invoice,
+	change: { readonly amount: number; readonly paid?: boolean },
+	audit: InvoiceAudit,
+): TransactItem[] {
+	const amountWrittenOff = (invoice.amountWrittenOff ?? 0) - change.amount;
+	const amountPaid = invoice.amountPaid + (change.paid ? change.amount : 0);
+	const amountDue = amountDueOf({ ...invoice, amountWrittenOff, amountPaid });
+	const next = {
+		amountWrittenOff,
+		...(change.paid ? { amountPaid } : {}),
+		amountDue,
+		status: statusFor(amountWrittenOff > 0 ? "uncollectible" : "open", amountPaid, amountDue),
+		...(amountWrittenOff === 0 ? { writeOff: null } : {}),
+	};
+	return invoiceUpdate(tableName, invoice, next, ["status", "amountPaid", "amountDue", "amountWrittenOff"], audit, { statusAsRead: true });
 }
 
 /**

@@ -137,6 +137,30 @@ describe("the billing desk through the CLI", () => {
 		await expectRefused(await billing("invoices", "release", invoiceNumber), /is not on hold/, await snapshot("DESK-A"));
 	});
 
+	it("reverses a write-off: what was written off is due again, with its ledger and audit entries; a second reversal is refused", async () => {
+		expect((await billing("write-off", "--invoice", invoiceNumber, "--reason", "gave up", "--actor", ACTOR)).code).toBe(0);
+		expect(await getInvoice(table, invoiceNumber)).toMatchObject({ status: "uncollectible", amountDue: 0, amountWrittenOff: 4000 });
+		const reversed = await billing("write-off", "reverse", invoiceNumber, "--reason", "customer agreed to pay", "--actor", ACTOR);
+		expect(reversed.code).toBe(0);
+		expect(await getInvoice(table, invoiceNumber)).toMatchObject({ status: "partially_paid", amountDue: 4000, amountWrittenOff: 0 });
+		expect(await getAccount(table, "DESK-A")).toMatchObject({ balance: 4000 });
+		expect((await listLedgerEntries(table, "DESK-A")).map((e) => [e.type, e.amount]).slice(-2)).toEqual([
+			["write_off", -4000],
+			["write_off_reversed", 4000],
+		]);
+		expect((await listAuditEntries(table, "invoice", invoiceNumber)).at(-1)).toMatchObject({
+			action: "write_off_reversed",
+			actor: ACTOR,
+			reason: "customer agreed to pay",
+			after: { status: "partially_paid", amountDue: 4000, amountWrittenOff: 0 },
+		});
+		await expectRefused(
+			await billing("write-off", "reverse", invoiceNumber, "--reason", "again", "--actor", ACTOR),
+			/nothing written off: nothing to reverse/,
+			await snapshot("DESK-A"),
+		);
+	});
+
 	it("corrects an account's email and delivery with an audit entry, and refuses an address that cannot be delivered", async () => {
 		await expectRefused(
 			await billing("accounts", "update", "DESK-A", "--email", "ap@@example", "--actor", ACTOR),

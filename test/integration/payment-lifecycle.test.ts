@@ -610,18 +610,56 @@ describe("Stripe payments matched, refunded and disputed", () => {
 	});
 
 	it("refunds at most what a lost dispute left of the payment", async () => {
-		await putLifecycleAccount("RC", 6000);
+		await putLifecycleAccount("LD", 6000);
 		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
-		const issued = await issueInvoiceForAccount(deps, "ACC-RC", october);
+		const issued = await issueInvoiceForAccount(deps, "ACC-LD", october);
 		const number = "invoiceNumber" in issued ? issued.invoiceNumber : "";
-		expect(await post(paymentIntent("pi_RC", 6000, { invoice_number: number }))).toMatchObject({ result: "applied" });
-		await post(dispute("created", "pi_RC", 6000, "needs_response"));
-		expect(await post(dispute("closed", "pi_RC", 6000, "lost"))).toMatchObject({ result: "dispute_lost", amount: 6000 });
+		expect(await post(paymentIntent("pi_LD", 6000, { invoice_number: number }))).toMatchObject({ result: "applied" });
+		await post(dispute("created", "pi_LD", 6000, "needs_response"));
+		expect(await post(dispute("closed", "pi_LD", 6000, "lost"))).toMatchObject({ result: "dispute_lost", amount: 6000 });
 		// The processor reports a refund of the whole charge after it: nothing of the payment is left to refund.
-		expect(await post(refund("pi_RC", 6000))).toMatchObject({ amount: 0 });
-		expect(await getPayment(table, "stripe", "pi_RC")).toMatchObject({ refundedAmount: 0, chargebackAmount: 6000 });
+		expect(await post(refund("pi_LD", 6000))).toMatchObject({ amount: 0 });
+		expect(await getPayment(table, "stripe", "pi_LD")).toMatchObject({ refundedAmount: 0, chargebackAmount: 6000 });
 		expect(await getInvoice(table, number)).toMatchObject({ amountPaid: 0, amountDue: 6000 });
-		expect(await getAccount(table, "ACC-RC")).toMatchObject({ balance: 6000 });
+		expect(await getAccount(table, "ACC-LD")).toMatchObject({ balance: 6000 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("records a payment on a written-off invoice as a bad-debt recovery, not as account credit", async () => {
+		await putLifecycleAccount("BD", 8000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const issued = await issueInvoiceForAccount(deps, "ACC-BD", october);
+		const number = "invoiceNumber" in issued ? issued.invoiceNumber : "";
+		await writeOffInvoice(table, number, "customer insolvent");
+		expect(await getAccount(table, "ACC-BD")).toMatchObject({ balance: 0, creditBalance: 0 });
+
+		// The administrator pays it after all, and a little more.
+		expect(await post(paymentIntent("pi_BD", 10000, { invoice_number: number }))).toMatchObject({
+			result: "applied",
+			creditedAmount: 2000,
+		});
+		expect(await getInvoice(table, number)).toMatchObject({ status: "paid", amountPaid: 8000, amountWrittenOff: 0, amountDue: 0 });
+		expect((await getInvoice(table, number))?.writeOff).toBeUndefined();
+		expect(await getPayment(table, "stripe", "pi_BD")).toMatchObject({
+			applications: [{ invoiceNumber: number, amount: 8000, recovery: true }],
+			appliedAmount: 8000,
+			creditedAmount: 2000,
+		});
+		expect(await getAccount(table, "ACC-BD")).toMatchObject({ balance: -2000, creditBalance: 2000 });
+		// The recovery's entries share one commit, in no particular order among themselves.
+		const [issuedEntry, writeOffEntry, ...recovery] = await ledgerOf("ACC-BD");
+		expect([issuedEntry, writeOffEntry]).toEqual([
+			{ type: "invoice_issued", amount: 8000 },
+			{ type: "write_off", amount: -8000 },
+		]);
+		expect(recovery).toHaveLength(3);
+		expect(recovery).toEqual(
+			expect.arrayContaining([
+				{ type: "write_off_reversed", amount: 8000 },
+				{ type: "payment_applied", amount: -8000 },
+				{ type: "account_credit", amount: -2000 },
+			]),
+		);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 });

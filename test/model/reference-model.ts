@@ -27,7 +27,7 @@ export interface ModelPayment {
 	readonly receivedAt: string;
 	readonly named: { readonly invoiceNumber?: string; readonly accountId?: string };
 	accountId?: string;
-	applications: { invoiceNumber: string; amount: number }[];
+	applications: { invoiceNumber: string; amount: number; recovery?: true }[];
 	credited: number;
 	unapplied: number;
 	returnedUnapplied: number;
@@ -123,10 +123,13 @@ export class MoneyModel {
 		account.activitySinceStatement = true;
 	}
 
-	/** Matching: the named invoice; else the customer's invoice due exactly the amount, or all of them oldest due first. */
+	/**
+	 * Matching: the named invoice (a written-off one: a bad-debt recovery of what was written
+	 * off); else the customer's invoice due exactly the amount, or all of them oldest due first.
+	 */
 	private decide(payment: ModelPayment): {
 		accountId?: string;
-		applications: { invoiceNumber: string; amount: number }[];
+		applications: ModelPayment["applications"];
 		credited: number;
 	} {
 		const { invoiceNumber, accountId } = payment.named;
@@ -134,6 +137,14 @@ export class MoneyModel {
 		if (invoiceNumber) {
 			const invoice = this.invoices.get(invoiceNumber);
 			if (!invoice || (accountId && accountId !== invoice.accountId) || invoice.status === "void") return unapplied;
+			if (invoice.status === "uncollectible" && invoice.writtenOff > 0) {
+				const recovered = Math.min(payment.amount, invoice.writtenOff);
+				return {
+					accountId: invoice.accountId,
+					applications: [{ invoiceNumber, amount: recovered, recovery: true }],
+					credited: payment.amount - recovered,
+				};
+			}
 			const amount = Math.min(payment.amount, Math.max(amountDue(invoice), 0));
 			return {
 				accountId: invoice.accountId,
@@ -161,13 +172,19 @@ export class MoneyModel {
 		const applied = decision.applications.reduce((acc, a) => acc + a.amount, 0);
 		if (decision.accountId) payment.accountId = decision.accountId;
 		if (applied + decision.credited === 0) return false;
+		let recovered = 0;
 		for (const a of decision.applications) {
 			const invoice = this.invoices.get(a.invoiceNumber) as ModelInvoice;
 			invoice.paid += a.amount;
-			settleStatus(invoice);
+			if (a.recovery) {
+				// The write-off is reinstated and paid at once: the balance does not move for it.
+				invoice.writtenOff -= a.amount;
+				recovered += a.amount;
+				invoice.status = invoice.writtenOff > 0 ? "uncollectible" : "paid";
+			} else settleStatus(invoice);
 		}
 		const account = this.account(decision.accountId as string);
-		account.balance -= applied + decision.credited;
+		account.balance -= applied - recovered + decision.credited;
 		account.credit += decision.credited;
 		account.overpaid += decision.credited;
 		account.activitySinceStatement = true;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { writeOffInvoice } from "../../../shared/collections/write-off.js";
+import { reverseWriteOff, writeOffInvoice } from "../../../shared/collections/write-off.js";
+import { ValidationError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import { listOpenCases } from "../../../shared/store/collections.js";
 import { actorOption, dataDirOption, dateOption, jsonOption, printJson, table, withSession } from "./common.js";
@@ -32,19 +33,36 @@ export function registerCollectionsCommands(program: Command): void {
 			);
 		});
 
-	program
+	const writeOff = program
 		.command("write-off")
 		.description("Mark an invoice uncollectible: its amount due leaves the receivables with a write_off ledger entry")
-		.requiredOption("--invoice <number>", "invoice number, e.g. INV-2026-000001")
-		.requiredOption("--reason <text>", "why it is written off (kept on the invoice and the ledger entry)")
+		// Not required options: commander would ask for them on `write-off reverse` too.
+		.option("--invoice <number>", "invoice number, e.g. INV-2026-000001 (required)")
+		.option("--reason <text>", "why it is written off, kept on the invoice and the ledger entry (required)")
 		.option("--as-of <YYYY-MM-DD>", "the date the write-off is booked on (default: now), for time travel", dateOption)
 		.addOption(actorOption())
 		.addOption(dataDirOption())
-		.action(async (opts: { invoice: string; reason: string; asOf?: string; actor: string; dataDir: string }) => {
+		.action(async (opts: { invoice?: string; reason?: string; asOf?: string; actor: string; dataDir: string }) => {
+			if (!opts.invoice || !opts.reason) throw new ValidationError("billing write-off needs --invoice and --reason");
+			const { invoice, reason } = opts;
 			const bookedAt = opts.asOf ? new Date(`${opts.asOf}T12:00:00.000Z`) : new Date();
 			const result = await withSession(opts.dataDir, (s) =>
-				writeOffInvoice({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor }, opts.invoice, opts.reason, bookedAt),
+				writeOffInvoice({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor }, invoice, reason, bookedAt),
 			);
 			printJson(result);
+		});
+	writeOff
+		.command("reverse")
+		.description("Reverse an invoice's write-off: what was written off is due again (write_off_reversed ledger entry)")
+		.argument("<number>", "invoice number")
+		.requiredOption("--reason <text>", "why, on the ledger entry and the audit trail")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
+			printJson(
+				await withSession(opts.dataDir, (s) =>
+					reverseWriteOff({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor }, number, opts.reason),
+				),
+			);
 		});
 }
