@@ -6,7 +6,7 @@ import { storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { statementCut } from "../store/accounts.js";
 import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries } from "../store/records.js";
 import { getStatement, latestStatement, putStatement } from "../store/statements.js";
-import { transactWrite } from "../store/transact.js";
+import { isCancelled, transactWrite } from "../store/transact.js";
 import type { InvoicingDeps } from "./invoices.js";
 
 /**
@@ -29,7 +29,13 @@ export async function issueStatement(
 	if (!account) throw new Error(`account ${accountId} does not exist`);
 	// The clock the ledger is recorded by, not the cycle's business date: cut-offs and recordedAt compare.
 	const cutoff = new Date().toISOString();
-	await transactWrite(deps, [statementCut(deps.tableName, accountId, cutoff)]);
+	try {
+		await transactWrite(deps, [statementCut(deps.tableName, accountId, cutoff)]);
+	} catch (err) {
+		// Another attempt cut it at the same moment or later (a clock a little ahead): try again.
+		if (isCancelled(err)) throw new TransientError(`the statement of account ${accountId} was being cut concurrently`, { cause: err });
+		throw err;
+	}
 	const previous = await latestStatement(deps, accountId);
 	const activity = (await listLedgerEntries(deps, accountId, { ...(previous ? { after: previous.cutoff } : {}), upTo: cutoff })).map(
 		(e) => ({ effectiveDate: e.effectiveDate, recordedAt: e.recordedAt, type: e.type, reference: e.reference, amount: e.amount }),

@@ -33,11 +33,13 @@ export async function applyAccountCredit(deps: TableDeps & { readonly actor?: st
 		const actor = deps.actor ?? "billing-cycle";
 		const items: TransactItem[] = [];
 		const invoices = new Map<string, number>();
+		const applications: { invoiceNumber: string; amount: number }[] = [];
 		for (const invoice of open) {
 			if (left === 0) break;
 			const amount = Math.min(left, invoice.amountDue);
 			left -= amount;
 			invoices.set(invoice.number, invoice.amountDue - amount);
+			applications.push({ invoiceNumber: invoice.number, amount });
 			items.push(
 				...accountCreditOnInvoice(deps.tableName, invoice, amount, { action: "credit_applied", actor, at, reason: "account credit" }),
 			);
@@ -54,10 +56,7 @@ export async function applyAccountCredit(deps: TableDeps & { readonly actor?: st
 			...creditAppliedEntries(
 				deps.tableName,
 				{ accountId, currency: account.currency, effectiveDate: at.slice(0, 10), recordedAt: at },
-				[...invoices].map(([invoiceNumber, due]) => ({
-					invoiceNumber,
-					amount: (open.find((i) => i.number === invoiceNumber)?.amountDue ?? 0) - due,
-				})),
+				applications,
 			),
 		);
 		try {
