@@ -146,6 +146,8 @@ export const invoiceSchema = z.object({
 	voidReason: z.string().optional(),
 	/** Set while a dispute on a payment that paid it is open: no dunning. Holds stored before disputeIds existed name none. */
 	hold: z.object({ reason: z.string(), since: z.string(), disputeIds: z.array(z.string()).optional() }).optional(),
+	/** Issued by hand at the billing desk, besides the period's invoice. */
+	oneOff: z.literal(true).optional(),
 	createdAt: z.string(),
 });
 export type Invoice = z.infer<typeof invoiceSchema>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ValidationError } from "./errors.js";
 
 /**
  * Money is an integer count of the currency's minor units plus its ISO 4217 code.
@@ -41,6 +42,24 @@ export function minorUnitDigits(currency: string): number {
 	const digits = MINOR_UNIT_DIGITS[currency.toUpperCase()];
 	if (digits === undefined) throw new Error(`unsupported currency ${currency}`);
 	return digits;
+}
+
+/**
+ * A price written in the currency's major unit ("12.50" USD, "1500" JPY, "1.250" KWD) as
+ * integer minor units, read digit by digit, never through a float. More decimals than the
+ * currency has, a sign, an exponent or anything but digits and one point is refused.
+ */
+export function parseMajorUnits(text: string, currency: string): number {
+	const digits = minorUnitDigits(currency);
+	const match = /^(\d+)(?:\.(\d+))?$/.exec(text.trim());
+	if (!match) throw new ValidationError(`${JSON.stringify(text)} is not an amount: digits with at most one decimal point, e.g. 12.50`);
+	const fraction = match[2] ?? "";
+	if (fraction.length > digits) {
+		throw new ValidationError(`${JSON.stringify(text)} has more decimals than ${currency.toUpperCase()} has (${digits})`);
+	}
+	const minor = BigInt(`${match[1]}${fraction.padEnd(digits, "0")}`);
+	if (minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new ValidationError(`${JSON.stringify(text)} is too large`);
+	return Number(minor);
 }
 
 function sameCurrency(a: Money, b: Money): void {

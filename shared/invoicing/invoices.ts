@@ -78,7 +78,7 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
  */
 const seriesQueues = new Map<string, Promise<unknown>>();
 
-async function inSeriesOrder<T>(series: string, work: () => Promise<T>): Promise<T> {
+export async function inSeriesOrder<T>(series: string, work: () => Promise<T>): Promise<T> {
 	const run = (seriesQueues.get(series) ?? Promise.resolve()).then(work, work);
 	const tail = run.catch(() => undefined);
 	seriesQueues.set(series, tail);
@@ -90,13 +90,14 @@ async function inSeriesOrder<T>(series: string, work: () => Promise<T>): Promise
 }
 
 /** Stores the invoice under the series' next number; "restart" when the invoice or account changed under it. */
-async function finalizeInvoice(
+export async function finalizeInvoice(
 	deps: InvoicingDeps,
 	account: Account,
 	period: BillingPeriod,
 	series: string,
 	lines: InvoiceLine[],
 	totals: InvoiceTotals,
+	options: { readonly oneOff?: boolean } = {},
 ): Promise<string | "restart"> {
 	const accountId = account.accountId;
 	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
@@ -125,6 +126,7 @@ async function finalizeInvoice(
 			...(creditApplied > 0 ? { creditApplied } : {}),
 			amountDue,
 			pdfKey: `invoices/${period.period}/${number}.pdf`,
+			...(options.oneOff ? { oneOff: true as const } : {}),
 			createdAt,
 		};
 		const actor = deps.actor ?? "billing-cycle";

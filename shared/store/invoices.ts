@@ -282,16 +282,21 @@ export function writeOffReinstatedOnInvoice(
 
 /**
  * A finalized invoice: the invoice under its number (in the open-invoice index while
- * something is due), the account's period guard (one invoice per account and period) and
+ * something is due), the account's period guard (one invoice per account and period; a
+ * one-off invoice has a listing of its own instead) and
  * the invoice's audit entry. The series advance, ledger entry and account update go in the
  * same transaction (`finalizeInvoiceItems` in invoicing).
  */
 export function issuedInvoice(tableName: string, invoice: Invoice, audit: InvoiceAudit): TransactItem[] {
+	// A one-off invoice is listed under its account beside the period's invoice without taking its place.
+	const listing = invoice.oneOff
+		? keys.invoiceForPeriod(invoice.accountId, `${invoice.period}#${invoice.number}`)
+		: keys.invoiceForPeriod(invoice.accountId, invoice.period);
 	return [
 		{
 			Put: {
 				TableName: tableName,
-				Item: { ...keys.invoiceForPeriod(invoice.accountId, invoice.period), invoiceNumber: invoice.number },
+				Item: { ...listing, invoiceNumber: invoice.number },
 				ConditionExpression: "attribute_not_exists(pk)",
 			},
 		},

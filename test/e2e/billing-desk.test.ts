@@ -11,7 +11,7 @@ import { getPayment } from "../../shared/store/payments.js";
 import { getAccount, getInvoice, listInvoicesOfAccount, listLedgerEntries } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
 import { type CliResult, cliOn } from "../support/cli.js";
-import { startTestStack } from "../support/embedded.js";
+import { sentMail, startTestStack } from "../support/embedded.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let billing: (...args: string[]) => Promise<CliResult>;
@@ -258,6 +258,60 @@ describe("the billing desk through the CLI", () => {
 			before: { balance: -2500, creditBalance: 2500 },
 			after: { balance: -1500, creditBalance: 1500 },
 		});
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("issues a one-off invoice in the series, consuming credit, and emails it; a price with too many decimals is refused", async () => {
+		const before = await snapshot("DESK-B");
+		await expectRefused(
+			await billing("invoices", "issue", "--account", "DESK-B", "--line", "Setup fee,1,250.005", "--actor", ACTOR),
+			/line 1: unit price: "250.005" has more decimals than USD has \(2\)/,
+			before,
+			"DESK-B",
+		);
+		await expectRefused(
+			await billing("invoices", "issue", "--account", "DESK-B", "--line", "Training,1.5,80"),
+			/description,quantity,unit price/,
+			before,
+			"DESK-B",
+		);
+		expect(await listInvoicesOfAccount(table, "DESK-B")).toEqual([]);
+
+		const issued = await billing(
+			"invoices",
+			"issue",
+			"--account",
+			"DESK-B",
+			"--line",
+			"Setup fee, incl. onboarding,1,250.00",
+			"--line",
+			"Training,3,80.5",
+			"--date",
+			"2026-11-20",
+			"--actor",
+			ACTOR,
+		);
+		expect(issued.code).toBe(0);
+		const { invoice, delivery } = JSON.parse(issued.stdout);
+		expect(delivery).toBe("emailed");
+		expect(invoice).toMatchObject({
+			oneOff: true,
+			period: "2026-11",
+			issueDate: "2026-11-20",
+			total: 49_150,
+			creditApplied: 1500,
+			amountDue: 47_650,
+			lines: [
+				{ description: "Setup fee, incl. onboarding", quantity: 1, unitAmount: 25_000, amount: 25_000, kind: "one_time" },
+				{ description: "Training", quantity: 3, unitAmount: 8050, amount: 24_150, kind: "one_time" },
+			],
+		});
+		expect(invoice.number).toMatch(/^INV-2026-\d{6}$/);
+		expect((await listInvoicesOfAccount(table, "DESK-B")).map((i) => i.number)).toEqual([invoice.number]);
+		expect(await getAccount(table, "DESK-B")).toMatchObject({ balance: 47_650, creditBalance: 0 });
+		expect((await listAuditEntries(table, "invoice", invoice.number))[0]).toMatchObject({ action: "finalized", actor: ACTOR });
+		const mail = await sentMail((m) => m.destination.to.some((to) => to.includes("ap+desk-b@example.com")));
+		expect(mail.flatMap((m) => m.attachments.map((a) => a.filename))).toContain(`${invoice.number}.pdf`);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 });

@@ -1,11 +1,15 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { formatMoney } from "../../../shared/core/money.js";
+import { deliverInvoice } from "../../../shared/delivery/email-delivery.js";
 import { closeAccount, updateAccountDetails } from "../../../shared/invoicing/accounts.js";
 import { holdInvoice, releaseInvoice } from "../../../shared/invoicing/holds.js";
+import { issueOneOffInvoice, type OneOffLine } from "../../../shared/invoicing/one-off.js";
 import { refundAccountCredit } from "../../../shared/payments/credit-refund.js";
 import { applyPaymentByHand } from "../../../shared/payments/manual-application.js";
+import { sellerConfig } from "../../../shared/platform/config.js";
+import { recordRunFailure } from "../../../shared/store/run-failures.js";
 import type { Session } from "../session.js";
-import { actorOption, dataDirOption, dateOption, jsonOption, printJson, withSession } from "./common.js";
+import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, printJson, withSession } from "./common.js";
 
 /** The billing desk (DESIGN.md section 9): what a billing specialist changes by hand, each one transaction with its audit entry. */
 
@@ -23,6 +27,18 @@ function paymentRef(value: string): { provider: string; paymentId: string } {
 	const match = /^([a-z]+):(.+)$/.exec(value.trim());
 	if (!match) throw new InvalidArgumentError("must be PROVIDER:ID as `billing payments list` shows it, e.g. stripe:pi_123");
 	return { provider: match[1] as string, paymentId: match[2] as string };
+}
+
+/** `--line "Setup fee, 1, 250.00"`: the description may hold commas; quantity and unit price are the last two fields. */
+function oneOffLine(value: string, previous: OneOffLine[] = []): OneOffLine[] {
+	const parts = value.split(",");
+	const unitPrice = parts.pop()?.trim() ?? "";
+	const quantity = parts.pop()?.trim() ?? "";
+	const description = parts.join(",").trim();
+	if (description === "" || !/^\d+$/.test(quantity) || unitPrice === "") {
+		throw new InvalidArgumentError('must be "description,quantity,unit price", e.g. "Setup fee,1,250.00"');
+	}
+	return [...previous, { description, quantity: Number(quantity), unitPrice }];
 }
 
 const group = (program: Command, name: string) => program.commands.find((c) => c.name() === name) ?? program.command(name);
@@ -72,6 +88,29 @@ export function registerDeskCommands(program: Command): void {
 		});
 
 	const invoices = group(program, "invoices");
+	invoices
+		.command("issue")
+		.description("Issue a one-off invoice in the same series, taxed like any other, and deliver it by the account's channel")
+		.requiredOption("--account <id>", "account id")
+		.requiredOption(
+			"--line <description,quantity,unit price>",
+			"a line; repeat for more (unit price in major units, e.g. 250.00)",
+			oneOffLine,
+		)
+		.option("--date <YYYY-MM-DD>", "issue date (default: today)", dateOption)
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (opts: { account: string; line: OneOffLine[]; date?: string; actor: string; dataDir: string }) => {
+			const result = await withSession(opts.dataDir, async (s) => {
+				const deps = { ...deskDeps(s, opts.actor), s3: s.clients.s3, ses: s.clients.ses, bucketName: s.bucketName, seller: sellerConfig() };
+				const invoice = await issueOneOffInvoice(deps, opts.account, opts.line, opts.date ?? new Date().toISOString().slice(0, 10));
+				const delivery = await deliverInvoice(deps, invoice.number, (accountId, reason) =>
+					recordRunFailure(deps, { period: invoice.period, accountId, stage: "deliver", reason }),
+				);
+				return { invoice: invoiceJson(invoice, true), delivery };
+			});
+			printJson(result);
+		});
 	invoices
 		.command("hold")
 		.description("Put an invoice on hold (a complaint): dunning passes it by until it is released")
