@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { divideRoundHalfUp, extendLine, formatMoney, money, sum, taxPerLineHalfUp } from "../../../shared/core/money.js";
+import { divideRoundHalfUp, extendLine, formatMoney, money, parseMajorUnits, sum, taxPerLineHalfUp } from "../../../shared/core/money.js";
 
 describe("money", () => {
 	it("formats amounts for the currency's minor units", () => {
@@ -39,5 +39,24 @@ describe("money", () => {
 				return diff <= 5_000n && diff > -5_000n && Number.isInteger(tax);
 			}),
 		);
+	});
+});
+
+describe("prices written in major units", () => {
+	it("reads them digit by digit into minor units, per the currency's decimals", () => {
+		expect(parseMajorUnits("12.50", "USD")).toBe(1250);
+		expect(parseMajorUnits("0.07", "USD")).toBe(7);
+		expect(parseMajorUnits("19.99", "usd")).toBe(1999);
+		expect(parseMajorUnits("1500", "JPY")).toBe(1500);
+		expect(parseMajorUnits("1.25", "KWD")).toBe(1250);
+		expect(parseMajorUnits("90071992547409.91", "USD")).toBe(9_007_199_254_740_991);
+	});
+
+	it("refuses more decimals than the currency has, signs, exponents and anything else", () => {
+		expect(() => parseMajorUnits("1.005", "USD")).toThrow(/more decimals than USD has \(2\)/);
+		expect(() => parseMajorUnits("10.5", "JPY")).toThrow(/more decimals than JPY has \(0\)/);
+		for (const bad of ["-1.00", "1e3", "1,00", "", ".5", "5.", "12.50 USD", "90071992547409.92"]) {
+			expect(() => parseMajorUnits(bad, "USD"), bad).toThrow();
+		}
 	});
 });
