@@ -148,6 +148,9 @@ export const invoiceSchema = z.object({
 	hold: z.object({ reason: z.string(), since: z.string(), disputeIds: z.array(z.string()).optional() }).optional(),
 	/** Issued by hand at the billing desk, besides the period's invoice. */
 	oneOff: z.literal(true).optional(),
+	/** The void invoice this one corrects (`billing invoices reissue`), and on that one, its correction. */
+	reissueOf: z.string().optional(),
+	reissuedAs: z.string().optional(),
 	createdAt: z.string(),
 });
 export type Invoice = z.infer<typeof invoiceSchema>;

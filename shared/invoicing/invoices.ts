@@ -6,7 +6,7 @@ import { renderInvoicePdf } from "../documents/invoice-pdf.js";
 import type { SellerConfig } from "../platform/config.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { balanceChangeAsRead } from "../store/accounts.js";
-import { issuedInvoice } from "../store/invoices.js";
+import { issuedInvoice, reissuedInvoice } from "../store/invoices.js";
 import { creditAppliedEntries, ledgerEntryPut } from "../store/ledger.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "../store/records.js";
 import { nextInSeries } from "../store/series.js";
@@ -97,7 +97,7 @@ export async function finalizeInvoice(
 	series: string,
 	lines: InvoiceLine[],
 	totals: InvoiceTotals,
-	options: { readonly oneOff?: boolean } = {},
+	options: { readonly oneOff?: boolean; readonly replaces?: Invoice } = {},
 ): Promise<string | "restart"> {
 	const accountId = account.accountId;
 	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
@@ -127,6 +127,7 @@ export async function finalizeInvoice(
 			amountDue,
 			pdfKey: `invoices/${period.period}/${number}.pdf`,
 			...(options.oneOff ? { oneOff: true as const } : {}),
+			...(options.replaces ? { reissueOf: options.replaces.number } : {}),
 			createdAt,
 		};
 		const actor = deps.actor ?? "billing-cycle";
@@ -141,6 +142,7 @@ export async function finalizeInvoice(
 				{ action: "invoice_issued", actor, at: createdAt, reason: number },
 			),
 			...issuedInvoiceEntries(deps.tableName, invoice, recordedAt),
+			...(options.replaces ? reissuedInvoice(deps.tableName, options.replaces, number, { action: "reissued", actor, at: createdAt }) : []),
 		];
 		try {
 			await transactWrite(deps, items);

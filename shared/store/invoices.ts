@@ -281,6 +281,40 @@ export function writeOffReinstatedOnInvoice(
 }
 
 /**
+ * The void invoice a re-issue corrects: still listed under its account (beside its
+ * correction, which took the period's place), and marked with the number that replaced it,
+ * with its audit entry. Only a void invoice not re-issued before.
+ */
+export function reissuedInvoice(tableName: string, voided: Invoice, correction: string, audit: InvoiceAudit): TransactItem[] {
+	return [
+		{
+			Put: {
+				TableName: tableName,
+				Item: { ...keys.invoiceForPeriod(voided.accountId, `${voided.period}#${voided.number}`), invoiceNumber: voided.number },
+				ConditionExpression: "attribute_not_exists(pk)",
+			},
+		},
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.invoice(voided.number),
+				UpdateExpression: "SET reissuedAs = :correction",
+				ConditionExpression: "#status = :void AND attribute_not_exists(reissuedAs)",
+				ExpressionAttributeNames: { "#status": "status" },
+				ExpressionAttributeValues: { ":correction": correction, ":void": "void" },
+			},
+		},
+		auditPut(tableName, {
+			subject: "invoice",
+			subjectId: voided.number,
+			...audit,
+			before: { reissuedAs: null },
+			after: { reissuedAs: correction },
+		}),
+	];
+}
+
+/**
  * A finalized invoice: the invoice under its number (in the open-invoice index while
  * something is due), the account's period guard (one invoice per account and period; a
  * one-off invoice has a listing of its own instead) and
@@ -292,14 +326,22 @@ export function issuedInvoice(tableName: string, invoice: Invoice, audit: Invoic
 	const listing = invoice.oneOff
 		? keys.invoiceForPeriod(invoice.accountId, `${invoice.period}#${invoice.number}`)
 		: keys.invoiceForPeriod(invoice.accountId, invoice.period);
+	// A re-issue takes the period's place from the void invoice it corrects (`reissuedInvoice` keeps that one listed).
+	const guard: TransactItem = invoice.reissueOf
+		? {
+				Update: {
+					TableName: tableName,
+					Key: listing,
+					UpdateExpression: "SET invoiceNumber = :number",
+					ConditionExpression: "invoiceNumber = :voided",
+					ExpressionAttributeValues: { ":number": invoice.number, ":voided": invoice.reissueOf },
+				},
+			}
+		: {
+				Put: { TableName: tableName, Item: { ...listing, invoiceNumber: invoice.number }, ConditionExpression: "attribute_not_exists(pk)" },
+			};
 	return [
-		{
-			Put: {
-				TableName: tableName,
-				Item: { ...listing, invoiceNumber: invoice.number },
-				ConditionExpression: "attribute_not_exists(pk)",
-			},
-		},
+		guard,
 		{
 			Put: {
 				TableName: tableName,

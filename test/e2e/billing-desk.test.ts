@@ -314,4 +314,39 @@ describe("the billing desk through the CLI", () => {
 		expect(mail.flatMap((m) => m.attachments.map((a) => a.filename))).toContain(`${invoice.number}.pdf`);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
+
+	it("re-issues a void invoice for its period from the account as it is now; the void one stays listed with its correction", async () => {
+		const november = (await listInvoicesOfAccount(table, "DESK-A")).find((i) => i.period === "2026-11" && !i.oneOff);
+		const number = String(november?.number);
+		await expectRefused(
+			await billing("invoices", "reissue", number, "--as-of", "2026-12-05"),
+			/is open, not void; void it first/,
+			await snapshot("DESK-A"),
+		);
+		expect((await billing("invoices", "void", number, "--reason", "wrong seat count", "--actor", ACTOR)).code).toBe(0);
+
+		const reissued = await billing("invoices", "reissue", number, "--as-of", "2026-12-05", "--actor", ACTOR);
+		expect(reissued.code).toBe(0);
+		const { invoice, delivery } = JSON.parse(reissued.stdout);
+		// DESK-A went postal above: the correction waits in the print queue.
+		expect(delivery).toBe("queued_for_print");
+		expect(invoice).toMatchObject({ reissueOf: number, period: "2026-11", issueDate: "2026-12-05", total: 10_000, status: "open" });
+		expect(invoice.number).not.toBe(number);
+		expect(await getInvoice(table, number)).toMatchObject({ status: "void", reissuedAs: invoice.number });
+		const listed = (await listInvoicesOfAccount(table, "DESK-A")).map((i) => i.number);
+		expect(listed).toEqual(expect.arrayContaining([number, invoice.number]));
+		expect((await listAuditEntries(table, "invoice", number)).at(-1)).toMatchObject({
+			action: "reissued",
+			actor: ACTOR,
+			after: { reissuedAs: invoice.number },
+		});
+
+		const again = await snapshot("DESK-A");
+		await expectRefused(
+			await billing("invoices", "reissue", number, "--as-of", "2026-12-05"),
+			new RegExp(`re-issued already as ${invoice.number}`),
+			again,
+		);
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
 });

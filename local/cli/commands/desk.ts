@@ -1,9 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import type { Invoice } from "../../../shared/core/model.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import { deliverInvoice } from "../../../shared/delivery/email-delivery.js";
 import { closeAccount, updateAccountDetails } from "../../../shared/invoicing/accounts.js";
 import { holdInvoice, releaseInvoice } from "../../../shared/invoicing/holds.js";
 import { issueOneOffInvoice, type OneOffLine } from "../../../shared/invoicing/one-off.js";
+import { reissueInvoice } from "../../../shared/invoicing/reissue.js";
 import { refundAccountCredit } from "../../../shared/payments/credit-refund.js";
 import { applyPaymentByHand } from "../../../shared/payments/manual-application.js";
 import { sellerConfig } from "../../../shared/platform/config.js";
@@ -39,6 +41,18 @@ function oneOffLine(value: string, previous: OneOffLine[] = []): OneOffLine[] {
 		throw new InvalidArgumentError('must be "description,quantity,unit price", e.g. "Setup fee,1,250.00"');
 	}
 	return [...previous, { description, quantity: Number(quantity), unitPrice }];
+}
+
+function deliveringDeps(s: Session, actor: string) {
+	return { ...deskDeps(s, actor), s3: s.clients.s3, ses: s.clients.ses, bucketName: s.bucketName, seller: sellerConfig() };
+}
+
+/** An invoice issued by hand goes out by its account's channel at once; a failure is recorded like the cycle's. */
+async function deliveredAtOnce(deps: ReturnType<typeof deliveringDeps>, invoice: Invoice) {
+	const delivery = await deliverInvoice(deps, invoice.number, (accountId, reason) =>
+		recordRunFailure(deps, { period: invoice.period, accountId, stage: "deliver", reason }),
+	);
+	return { invoice: invoiceJson(invoice, true), delivery };
 }
 
 const group = (program: Command, name: string) => program.commands.find((c) => c.name() === name) ?? program.command(name);
@@ -102,14 +116,28 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (opts: { account: string; line: OneOffLine[]; date?: string; actor: string; dataDir: string }) => {
 			const result = await withSession(opts.dataDir, async (s) => {
-				const deps = { ...deskDeps(s, opts.actor), s3: s.clients.s3, ses: s.clients.ses, bucketName: s.bucketName, seller: sellerConfig() };
-				const invoice = await issueOneOffInvoice(deps, opts.account, opts.line, opts.date ?? new Date().toISOString().slice(0, 10));
-				const delivery = await deliverInvoice(deps, invoice.number, (accountId, reason) =>
-					recordRunFailure(deps, { period: invoice.period, accountId, stage: "deliver", reason }),
+				const deps = deliveringDeps(s, opts.actor);
+				return deliveredAtOnce(
+					deps,
+					await issueOneOffInvoice(deps, opts.account, opts.line, opts.date ?? new Date().toISOString().slice(0, 10)),
 				);
-				return { invoice: invoiceJson(invoice, true), delivery };
 			});
 			printJson(result);
+		});
+	invoices
+		.command("reissue")
+		.description("After a void: the corrected invoice for the same account and period, from the account's current data, delivered at once")
+		.argument("<number>", "the void invoice")
+		.option("--as-of <YYYY-MM-DD>", "issue date (default: today)", dateOption)
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (number: string, opts: { asOf?: string; actor: string; dataDir: string }) => {
+			printJson(
+				await withSession(opts.dataDir, async (s) => {
+					const deps = deliveringDeps(s, opts.actor);
+					return deliveredAtOnce(deps, await reissueInvoice(deps, number, opts.asOf ?? new Date().toISOString().slice(0, 10)));
+				}),
+			);
 		});
 	invoices
 		.command("hold")
