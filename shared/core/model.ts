@@ -159,7 +159,8 @@ export type Invoice = z.infer<typeof invoiceSchema>;
  * What happened, with its sign on the receivable balance: invoice_issued +, payment_applied
  * −, account_credit − (an overpayment kept as the customer's credit), credit_memo −, refund
  * +, write_off −, write_off_reversed + (reinstated by hand, or by a bad-debt recovery that
- * pays it at once), invoice_voided − (what was still due, and the credit it had consumed back),
+ * pays it at once), payment_unapplied + (a wrong application taken back by hand: the cash
+ * is unapplied again), invoice_voided − (what was still due, and the credit it had consumed back),
  * chargeback + (a lost dispute: the processor took the money back, so it is due again).
  * Account credit set against an invoice is two credit_applied entries that move no balance
  * together: − on the invoice, + on the account's credit.
@@ -174,6 +175,7 @@ export const ledgerEntryTypeSchema = z.enum([
 	"chargeback",
 	"write_off",
 	"write_off_reversed",
+	"payment_unapplied",
 	"invoice_voided",
 ]);
 
@@ -220,6 +222,8 @@ export const paymentSchema = z.object({
 	unappliedAmount: minorUnitsSchema.nonnegative(),
 	/** Unapplied cash refunded or charged back: received = applied + credited + unapplied + this. */
 	returnedUnapplied: minorUnitsSchema.nonnegative().default(0),
+	/** A person took an application of it back: the reconcile step's automatic match leaves it to people. */
+	matchByHand: z.literal(true).optional(),
 	unappliedReason: z.string().optional(),
 	applications: z.array(paymentApplicationSchema),
 	/** The part of the payment kept as account credit (an overpayment). */

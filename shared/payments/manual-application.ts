@@ -1,6 +1,9 @@
-import { BillingError } from "../core/errors.js";
+import { BillingError, ValidationError } from "../core/errors.js";
 import type { Payment } from "../core/model.js";
 import { formatMoney } from "../core/money.js";
+import { balanceChange } from "../store/accounts.js";
+import { paymentOnInvoice } from "../store/invoices.js";
+import { ledgerEntryPut } from "../store/ledger.js";
 import { getPayment, unappliedPaymentSettled } from "../store/payments.js";
 import { getInvoice, type TableDeps } from "../store/records.js";
 import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
@@ -77,6 +80,73 @@ export async function applyPaymentByHand(
 				}),
 			]);
 			return applied;
+		} catch (err) {
+			if (!isCancelled(err)) throw err;
+			return RETRY;
+		}
+	});
+}
+
+/**
+ * Takes a wrong application back by hand: the invoice owes that amount again, the cash is
+ * unapplied again (back on the unapplied queue, with the reason) for a person or the
+ * reconcile step to place, with a payment_unapplied ledger entry and the invoice's audit
+ * entry. Refused for a bad-debt recovery, and for a payment refunded, charged back or
+ * disputed (its reversals were allocated against these applications).
+ */
+export async function unapplyPaymentByHand(
+	deps: TableDeps & { readonly actor: string; readonly now?: () => Date },
+	request: { readonly provider: string; readonly paymentId: string; readonly invoiceNumber: string; readonly reason: string },
+): Promise<Payment> {
+	const ref = `${request.provider}:${request.paymentId}`;
+	const reason = request.reason.trim();
+	if (reason === "") throw new ValidationError("taking an application back needs a reason");
+	return withOptimisticRetry(`payment ${ref} could not be unapplied`, async () => {
+		const payment = await getPayment(deps, request.provider, request.paymentId);
+		if (!payment) throw new BillingError(`no payment ${ref}`, 404);
+		const refuse = (why: string) => new BillingError(`payment ${ref} cannot be taken back from ${request.invoiceNumber}: ${why}`, 409);
+		const application = payment.applications.find((a) => a.invoiceNumber === request.invoiceNumber);
+		if (!application) throw refuse("it is not applied to that invoice");
+		if (application.recovery) throw refuse("it recovered a written-off amount; write the invoice off again instead");
+		if (payment.refundedAmount + payment.chargebackAmount > 0 || payment.dispute) throw refuse("it was refunded, charged back or disputed");
+		const invoice = await getInvoice(deps, request.invoiceNumber);
+		if (!invoice) throw new BillingError(`no invoice ${request.invoiceNumber}`, 404);
+		const amount = application.amount;
+		const applications = payment.applications.filter((a) => a !== application);
+		const appliedAmount = payment.appliedAmount - amount;
+		const unapplied: Payment = {
+			...payment,
+			applications,
+			appliedAmount,
+			unappliedAmount: payment.unappliedAmount + amount,
+			status: appliedAmount + payment.creditedAmount === 0 ? "unapplied" : "partially_applied",
+			unappliedReason: `taken back from ${invoice.number} by ${deps.actor}: ${reason}`,
+			matchByHand: true,
+		};
+		const at = (deps.now?.() ?? new Date()).toISOString();
+		const recordedAt = new Date().toISOString();
+		try {
+			await transactWrite(deps, [
+				unappliedPaymentSettled(deps.tableName, payment, unapplied),
+				...paymentOnInvoice(
+					deps.tableName,
+					invoice,
+					{ paidDelta: -amount },
+					{ action: "payment_unapplied", actor: deps.actor, at: recordedAt, reason: `${ref}: ${reason}` },
+				),
+				ledgerEntryPut(deps.tableName, {
+					accountId: invoice.accountId,
+					type: "payment_unapplied",
+					amount,
+					currency: invoice.currency,
+					reference: `${ref} <- ${invoice.number}: ${reason}`,
+					invoiceNumber: invoice.number,
+					effectiveDate: at.slice(0, 10),
+					recordedAt,
+				}),
+				balanceChange(deps.tableName, { accountId: invoice.accountId, balanceDelta: amount, recordedAt }),
+			]);
+			return unapplied;
 		} catch (err) {
 			if (!isCancelled(err)) throw err;
 			return RETRY;

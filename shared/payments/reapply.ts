@@ -28,7 +28,9 @@ export async function reapplyUnappliedPayments(deps: TableDeps): Promise<Reapply
 			payment.creditedAmount === 0 &&
 			payment.refundedAmount === 0 &&
 			payment.chargebackAmount === 0 &&
-			!payment.dispute;
+			!payment.dispute &&
+			// A person took it back from an invoice: matching it again automatically would undo that.
+			!payment.matchByHand;
 		if (!untouched) continue;
 		const context = await loadMatchContext(deps, payment);
 		const decision = decidePaymentApplication(payment, context);

@@ -147,6 +147,7 @@ const NET_CHANGE_TYPES: ReadonlySet<LedgerEntry["type"]> = new Set([
 	"refund",
 	"write_off",
 	"write_off_reversed",
+	"payment_unapplied",
 	"chargeback",
 	"invoice_voided",
 ]);
@@ -187,6 +188,8 @@ export function computeReport(label: string, kind: BillingReport["kind"], input:
 			if (target) bump(e.currency, target, Math.abs(e.amount));
 			// Write-offs are net of those reversed in the month (by hand, or recovered by a payment).
 			if (e.type === "write_off_reversed") bump(e.currency, "writeOffs", -e.amount);
+			// Payments applied are net of applications taken back by hand.
+			if (e.type === "payment_unapplied") bump(e.currency, "paymentsApplied", -e.amount);
 			// Invoicing is net of voids dated in the month: a voided invoice is not sales, nor in DSO.
 			if (e.type === "invoice_voided") bump(e.currency, "invoicedAmount", e.amount);
 			// Every entry that moves what customers owe, chargebacks and voids included; issued invoices are counted above.

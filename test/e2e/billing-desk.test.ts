@@ -8,7 +8,7 @@ import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { getPayment } from "../../shared/store/payments.js";
-import { getAccount, getInvoice, listInvoicesOfAccount, listLedgerEntries } from "../../shared/store/records.js";
+import { getAccount, getInvoice, listInvoicesOfAccount, listLedgerEntries, listUnappliedPayments } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
@@ -114,6 +114,52 @@ describe("the billing desk through the CLI", () => {
 			/nothing of it is unapplied/,
 			again,
 		);
+	});
+
+	it("takes a wrong application back: the invoice owes it again and the cash waits for a person, not the automatic match", async () => {
+		// Another customer typed DESK-A's invoice number: the automatic match applied it there.
+		expect(await pay("pi_wrong", 3000, { invoiceNumber })).toMatchObject({ result: "applied" });
+		expect(await getInvoice(table, invoiceNumber)).toMatchObject({ amountPaid: 9000, amountDue: 1000 });
+		const before = await snapshot("DESK-A");
+		await expectRefused(
+			await billing("payments", "unapply", "stripe:pi_wrong", "--invoice", "INV-NOPE", "--reason", "typo", "--actor", ACTOR),
+			/is not applied to that invoice/,
+			before,
+		);
+
+		const unapplied = await billing(
+			"payments",
+			"unapply",
+			"stripe:pi_wrong",
+			"--invoice",
+			invoiceNumber,
+			"--reason",
+			"paid by another customer",
+			"--actor",
+			ACTOR,
+		);
+		expect(unapplied.code).toBe(0);
+		expect(await getPayment(table, "stripe", "pi_wrong")).toMatchObject({
+			status: "unapplied",
+			applications: [],
+			appliedAmount: 0,
+			unappliedAmount: 3000,
+			matchByHand: true,
+			unappliedReason: `taken back from ${invoiceNumber} by ${ACTOR}: paid by another customer`,
+		});
+		expect(await getInvoice(table, invoiceNumber)).toMatchObject({ status: "partially_paid", amountPaid: 6000, amountDue: 4000 });
+		expect(await getAccount(table, "DESK-A")).toMatchObject({ balance: 4000 });
+		expect((await listLedgerEntries(table, "DESK-A")).at(-1)).toMatchObject({ type: "payment_unapplied", amount: 3000, invoiceNumber });
+		expect((await listAuditEntries(table, "invoice", invoiceNumber)).at(-1)).toMatchObject({
+			action: "payment_unapplied",
+			actor: ACTOR,
+			after: { amountPaid: 6000, amountDue: 4000 },
+		});
+		// The reconcile step does not match it to the invoice it names again: that is left to a person now.
+		expect((await billing("reconcile", "--period", "2026-10")).code).toBe(0);
+		expect(await getPayment(table, "stripe", "pi_wrong")).toMatchObject({ status: "unapplied", unappliedAmount: 3000 });
+		expect((await listUnappliedPayments(table)).map((p) => p.paymentId)).toContain("pi_wrong");
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 
 	it("holds an invoice with a reason and releases it; releasing one not on hold is refused", async () => {

@@ -7,7 +7,7 @@ import { holdInvoice, releaseInvoice } from "../../../shared/invoicing/holds.js"
 import { issueOneOffInvoice, type OneOffLine } from "../../../shared/invoicing/one-off.js";
 import { reissueInvoice } from "../../../shared/invoicing/reissue.js";
 import { refundAccountCredit } from "../../../shared/payments/credit-refund.js";
-import { applyPaymentByHand } from "../../../shared/payments/manual-application.js";
+import { applyPaymentByHand, unapplyPaymentByHand } from "../../../shared/payments/manual-application.js";
 import { sellerConfig } from "../../../shared/platform/config.js";
 import { recordRunFailure } from "../../../shared/store/run-failures.js";
 import type { Session } from "../session.js";
@@ -188,6 +188,26 @@ export function registerDeskCommands(program: Command): void {
 				const money = (amount: number) => formatMoney({ amount, currency: applied.currency });
 				process.stdout.write(
 					`${payment.provider}:${payment.paymentId} applied to ${opts.invoice}; ${money(applied.unappliedAmount)} of it still unapplied\n`,
+				);
+			},
+		);
+	payments
+		.command("unapply")
+		.description("Take a wrong application back: the invoice owes it again, the cash is unapplied again, left to people to place")
+		.argument("<payment>", "PROVIDER:ID, e.g. stripe:pi_123", paymentRef)
+		.requiredOption("--invoice <number>", "the invoice it was wrongly applied to")
+		.requiredOption("--reason <text>", "why, on the ledger entry and the audit trail")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(
+			async (
+				payment: { provider: string; paymentId: string },
+				opts: { invoice: string; reason: string; actor: string; dataDir: string },
+			) => {
+				printJson(
+					await withSession(opts.dataDir, (s) =>
+						unapplyPaymentByHand(deskDeps(s, opts.actor), { ...payment, invoiceNumber: opts.invoice, reason: opts.reason }),
+					),
 				);
 			},
 		);
