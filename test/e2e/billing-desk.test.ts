@@ -20,7 +20,7 @@ let invoiceNumber: string;
 const ACTOR = "cli:dana";
 
 const plan = { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 };
-const pay = (paymentId: string, amount: number, named: { accountId?: string; invoiceNumber?: string }) =>
+const pay = (paymentId: string, amount: number, named: { accountId?: string; invoiceNumber?: string }, currency = "USD") =>
 	recordPayment(
 		table,
 		{
@@ -28,7 +28,7 @@ const pay = (paymentId: string, amount: number, named: { accountId?: string; inv
 			eventId: `evt_${paymentId}`,
 			paymentId,
 			amount,
-			currency: "USD",
+			currency,
 			receivedAt: "2026-11-05T10:00:00.000Z",
 			...named,
 		},
@@ -394,5 +394,29 @@ describe("the billing desk through the CLI", () => {
 			again,
 		);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("refuses applying more than is due, across currencies, and holding a paid invoice, changing nothing", async () => {
+		expect(await pay("pi_big", 20_000, { accountId: "DESK-NOBODY" })).toMatchObject({ result: "unapplied" });
+		expect(await pay("pi_eur", 3000, { accountId: "DESK-NOBODY" }, "EUR")).toMatchObject({ result: "unapplied" });
+		const before = await snapshot("DESK-A");
+		expect(before.invoice).toMatchObject({ amountDue: 4000 });
+		await expectRefused(
+			await billing("payments", "apply", "stripe:pi_big", "--invoice", invoiceNumber, "--amount", "5000"),
+			/only USD 40\.00 is due on it, not USD 50\.00/,
+			before,
+		);
+		await expectRefused(
+			await billing("payments", "apply", "stripe:pi_eur", "--invoice", invoiceNumber),
+			/the payment is in EUR, the invoice in USD/,
+			before,
+		);
+		expect(await getPayment(table, "stripe", "pi_big")).toMatchObject({ status: "unapplied", unappliedAmount: 20_000 });
+		expect(await getPayment(table, "stripe", "pi_eur")).toMatchObject({ status: "unapplied", unappliedAmount: 3000 });
+
+		expect(await pay("pi_full", 4000, { invoiceNumber })).toMatchObject({ result: "applied" });
+		const paid = await snapshot("DESK-A");
+		expect(paid.invoice).toMatchObject({ status: "paid", amountDue: 0 });
+		await expectRefused(await billing("invoices", "hold", invoiceNumber, "--reason", "complaint"), /nothing due: nothing to hold/, paid);
 	});
 });
