@@ -66,7 +66,7 @@ export function runningServe(dataDir: string): ServeRecord | undefined {
 	const path = serveRecordPath(dataDir);
 	if (!existsSync(path)) return undefined;
 	const record = JSON.parse(readFileSync(path, "utf8")) as ServeRecord;
-	return isAlive(record.pid) && record.pid !== process.pid ? record : undefined;
+	return isAlive(record.pid) ? record : undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import { listAuditEntries } from "../../shared/store/audit.js";
 import { getPayment } from "../../shared/store/payments.js";
 import { getAccount, getInvoice, listInvoicesOfAccount, listLedgerEntries, listUnappliedPayments } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
-import { type CliResult, cliOn } from "../support/cli.js";
+import { type CliResult, cliInProcess } from "../support/cli.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -56,7 +56,8 @@ async function expectRefused(result: CliResult, message: RegExp, before: Awaited
 
 beforeAll(async () => {
 	stack = await startTestStack("desk");
-	billing = cliOn(stack);
+	// Dozens of commands: the CLI program runs in this process (bin/billing.mjs in its own process is tested elsewhere).
+	billing = cliInProcess(stack);
 	const clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	await putAccount(table, testAccount("DESK-A", { plan }));

@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runCli } from "../../local/cli/program.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STACK_ENV } from "../../local/cli/session.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { getAccount, listInvoicesOfAccount } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
+import { runCliCaptured } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
 
 /**
@@ -23,20 +23,7 @@ let dataDir: string;
 const cloudFormation = mockClient(CloudFormationClient);
 const STACK = "billing-prod";
 
-async function billing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-	const out: string[] = [];
-	const err: string[] = [];
-	const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => out.push(String(chunk)) > 0);
-	const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => err.push(String(chunk)) > 0);
-	try {
-		const code = await runCli(["node", "billing", ...args, "--data-dir", dataDir]);
-		return { code, stdout: out.join(""), stderr: err.join("") };
-	} finally {
-		stdout.mockRestore();
-		stderr.mockRestore();
-		process.exitCode = undefined;
-	}
-}
+const billing = (...args: string[]) => runCliCaptured([...args, "--data-dir", dataDir]);
 
 beforeAll(async () => {
 	stack = await startTestStack("deployed");

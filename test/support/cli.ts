@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { vi } from "vitest";
+import { runCli } from "../../local/cli/program.js";
 import { writeServeRecord } from "../../local/cli/session.js";
 import type { EmbeddedStack } from "../../local/emulator/stack.js";
 
@@ -27,4 +29,30 @@ export function cliOn(stack: EmbeddedStack & { dataDir: string }): (...args: str
 				(err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
 			);
 		});
+}
+
+/**
+ * The same `billing` program run in this process (argument parsing, validation, session,
+ * output and exit code as `bin/billing.mjs` runs them), without paying a process start per
+ * command: for files that run dozens of commands. Output is captured, not printed.
+ */
+export async function runCliCaptured(args: readonly string[]): Promise<CliResult> {
+	const out: string[] = [];
+	const err: string[] = [];
+	const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => out.push(String(chunk)) > 0);
+	const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => err.push(String(chunk)) > 0);
+	try {
+		const code = await runCli(["node", "billing", ...args]);
+		return { code, stdout: out.join(""), stderr: err.join("") };
+	} finally {
+		stdout.mockRestore();
+		stderr.mockRestore();
+		process.exitCode = undefined;
+	}
+}
+
+/** `cliOn`, in this process: the test stack is recorded as a running `billing serve` on its data dir. */
+export function cliInProcess(stack: EmbeddedStack & { dataDir: string }): (...args: string[]) => Promise<CliResult> {
+	writeServeRecord(stack.dataDir, stack);
+	return (...args) => runCliCaptured([...args, "--data-dir", stack.dataDir]);
 }
