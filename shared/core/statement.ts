@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { AGING_BUCKETS, type AgingBucket } from "./aging.js";
-import { billToSchema, isoDateSchema, periodSchema } from "./model.js";
+import { billToSchema, isoDateSchema, ledgerEntryTypeSchema, periodSchema } from "./model.js";
 import { currencySchema, minorUnitsSchema } from "./money.js";
 
 /** A ledger entry as the statement shows it: on its effective date, in the order it was recorded. */
 export const statementActivitySchema = z.object({
 	effectiveDate: isoDateSchema,
 	recordedAt: z.string(),
-	type: z.string(),
+	type: ledgerEntryTypeSchema,
 	reference: z.string(),
 	amount: minorUnitsSchema,
 });

@@ -1,5 +1,6 @@
 import type { PDFFont, PDFPage } from "pdf-lib";
 import { AGING_BUCKETS } from "../core/aging.js";
+import type { LedgerEntry } from "../core/model.js";
 import { formatMoney } from "../core/money.js";
 import type { Statement } from "../core/statement.js";
 import type { SellerConfig } from "../platform/config.js";
@@ -20,13 +21,18 @@ import {
 
 const BOTTOM = 70;
 
-const ENTRY_LABELS: Record<string, string> = {
+/** What the customer reads for each kind of ledger entry: every kind has its words. */
+const ENTRY_LABELS: Record<LedgerEntry["type"], string> = {
 	invoice_issued: "Invoice",
 	payment_applied: "Payment",
+	payment_unapplied: "Payment taken back",
 	account_credit: "Payment kept as credit",
+	credit_applied: "Account credit applied",
 	credit_memo: "Credit memo",
 	refund: "Refund",
+	chargeback: "Chargeback",
 	write_off: "Write-off",
+	write_off_reversed: "Write-off reversed",
 	invoice_voided: "Invoice voided",
 };
 
@@ -82,7 +88,7 @@ export async function renderStatementPdf(statement: Statement, seller: SellerCon
 	for (const entry of statement.activity) {
 		nextLine(14);
 		text(entry.effectiveDate, LEFT, regular, 9);
-		text(ENTRY_LABELS[entry.type] ?? entry.type, LEFT + 80, regular, 9);
+		text(ENTRY_LABELS[entry.type], LEFT + 80, regular, 9);
 		text(entry.reference, LEFT + 230, regular, 9);
 		right(money(entry.amount), RIGHT, regular, 9);
 	}

@@ -127,8 +127,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 			effectiveDate,
 			recordedAt: at,
 		});
-	const reversalItems = (amount: number, type: "refund" | "chargeback", closedDispute?: string): TransactItem[] => {
-		const reversal = allocateReversal(payment, amount);
+	const reversalItems = (reversal: Reversal, type: "refund" | "chargeback", closedDispute?: string): TransactItem[] => {
 		const items: TransactItem[] = [];
 		const touched = new Set<string>();
 		for (const part of reversal.fromInvoices) {
@@ -174,7 +173,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				outcome: "refunded",
 				amount,
 				invoiceNumbers: reversal.fromInvoices.map((p) => p.invoiceNumber),
-				items: [refundOnPayment(tableName, payment, amount, reversal.fromUnapplied), ...reversalItems(amount, "refund")],
+				items: [refundOnPayment(tableName, payment, amount, reversal.fromUnapplied), ...reversalItems(reversal, "refund")],
 			};
 		}
 		case "dispute_opened": {
@@ -211,13 +210,14 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 			};
 			const lost = adjustment.outcome === "lost";
 			const amount = adjustmentAmount(payment, adjustment);
+			const reversal = allocateReversal(payment, amount);
 			return {
 				outcome: lost ? "dispute_lost" : "dispute_won",
 				amount,
 				invoiceNumbers: [...loaded.keys()],
 				items: [
-					disputeClosedOnPayment(tableName, payment, dispute, amount, allocateReversal(payment, amount).fromUnapplied),
-					...(lost ? reversalItems(amount, "chargeback", adjustment.disputeId) : holdReleases(adjustment.disputeId)),
+					disputeClosedOnPayment(tableName, payment, dispute, amount, reversal.fromUnapplied),
+					...(lost ? reversalItems(reversal, "chargeback", adjustment.disputeId) : holdReleases(adjustment.disputeId)),
 				],
 			};
 		}

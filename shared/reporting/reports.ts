@@ -318,7 +318,7 @@ export async function loadReportInputs(deps: TableDeps, period: ReportPeriod, as
 }
 
 /** Invoice number → what its ledger entries effective up to `asOf` leave due, where something is. */
-export function amountsDueAsOf(entries: readonly Pick<LedgerEntry, "invoiceNumber" | "amount" | "effectiveDate">[], asOf: string) {
+function amountsDueAsOf(entries: readonly Pick<LedgerEntry, "invoiceNumber" | "amount" | "effectiveDate">[], asOf: string) {
 	const due = new Map<string, number>();
 	for (const e of entries) {
 		if (e.invoiceNumber && e.effectiveDate <= asOf) due.set(e.invoiceNumber, (due.get(e.invoiceNumber) ?? 0) + e.amount);

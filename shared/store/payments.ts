@@ -68,13 +68,17 @@ export function unappliedPaymentSettled(tableName: string, unapplied: Payment, s
  * What a reversal changes besides its own figure: the unapplied cash it returned leaves the
  * unapplied queue, and a payment that was all unapplied cash and is all returned says so.
  */
-function reversalOfUnapplied(payment: Payment, fromUnapplied: number) {
-	if (fromUnapplied === 0) return { sets: [], removes: [], values: {} };
+function reversalOfUnapplied(
+	payment: Payment,
+	fromUnapplied: number,
+): { sets: string[]; removes: string[]; names: Record<string, string>; values: Record<string, unknown> } {
+	if (fromUnapplied === 0) return { sets: [], removes: [], names: {}, values: {} };
 	const unapplied = payment.unappliedAmount - fromUnapplied;
 	const allReturned = unapplied === 0 && payment.appliedAmount + payment.creditedAmount === 0;
 	return {
 		sets: ["unappliedAmount = :unapplied", "returnedUnapplied = :returned", ...(allReturned ? ["#status = :returnedStatus"] : [])],
 		removes: unapplied === 0 ? ["gsi2pk", "gsi2sk"] : [],
+		names: allReturned ? { "#status": "status" } : {},
 		values: {
 			":unapplied": unapplied,
 			":returned": payment.returnedUnapplied + fromUnapplied,
@@ -100,7 +104,7 @@ function reversalOnPayment(
 			Key: keys.payment(payment.provider, payment.paymentId),
 			UpdateExpression: `SET ${sets.join(", ")}${unapplied.removes.length ? ` REMOVE ${unapplied.removes.join(", ")}` : ""}`,
 			ConditionExpression: "refundedAmount = :refunded AND chargebackAmount = :chargeback AND unappliedAmount = :unappliedRead",
-			...(unapplied.sets.some((set) => set.startsWith("#status")) ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
+			...(Object.keys(unapplied.names).length ? { ExpressionAttributeNames: unapplied.names } : {}),
 			ExpressionAttributeValues: {
 				":new": payment[field] + amount,
 				":refunded": payment.refundedAmount,

@@ -79,6 +79,7 @@ describe("a write-off back-dated before the last statement's cut-off", () => {
 		expect((await getAccount(table, ACCOUNT))?.balance).toBe(october.closingBalance);
 		const pdf = await pdfText(await readObjectBytes(createClients().s3, stack.bucketName, october.pdfKey));
 		expect(pdf).toContain("2026-10-20");
+		expect(pdf).toContain("Write-off");
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	}, 120_000);
 

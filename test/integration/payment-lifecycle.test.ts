@@ -26,6 +26,7 @@ import {
 	listUnappliedPayments,
 	queryAll,
 } from "../../shared/store/records.js";
+import { testAccount } from "../support/accounts.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -70,21 +71,15 @@ async function ledgerOf(accountId: string): Promise<{ type: unknown; amount: unk
 
 /** A USD customer on net 30; `unitAmount` gives it a monthly plan to invoice. */
 async function putLifecycleAccount(id: string, unitAmount?: number): Promise<void> {
-	await putAccount(table, {
-		accountId: `ACC-${id}`,
-		name: `Lifecycle ${id} Ltd`,
-		email: `ap+${stack.tag}@example.com`,
-		currency: "USD",
-		status: "active",
-		taxRateBasisPoints: 0,
-		paymentTermsDays: 30,
-		delivery: "email",
-		addressLines: ["1 Test Road"],
-		...(unitAmount ? { plan: { code: "p", description: "Plan", unitAmount, quantity: 1 } } : {}),
-		balance: 0,
-		creditBalance: 0,
-		createdAt: new Date().toISOString(),
-	});
+	await putAccount(
+		table,
+		testAccount(`ACC-${id}`, {
+			name: `Lifecycle ${id} Ltd`,
+			email: `ap+${stack.tag}@example.com`,
+			...(unitAmount ? { plan: { code: "p", description: "Plan", unitAmount, quantity: 1 } } : {}),
+			createdAt: new Date().toISOString(),
+		}),
+	);
 }
 
 /**

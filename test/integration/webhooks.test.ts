@@ -12,6 +12,7 @@ import { sellerConfig } from "../../shared/platform/config.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { getAccount, getInvoice, listLedgerEntries, listPayments } from "../../shared/store/records.js";
+import { testAccount } from "../support/accounts.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -52,21 +53,15 @@ beforeAll(async () => {
 	http = stack.endpoints.http as string;
 	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
-	await putAccount(table, {
-		accountId: "ACC-W1",
-		name: "Webhook Test Ltd",
-		email: `ap+${stack.tag}@example.com`,
-		currency: "USD",
-		status: "active",
-		taxRateBasisPoints: 0,
-		paymentTermsDays: 30,
-		delivery: "email",
-		addressLines: ["1 Test Road"],
-		plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 },
-		balance: 0,
-		creditBalance: 0,
-		createdAt: new Date().toISOString(),
-	});
+	await putAccount(
+		table,
+		testAccount("ACC-W1", {
+			name: "Webhook Test Ltd",
+			email: `ap+${stack.tag}@example.com`,
+			plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 },
+			createdAt: new Date().toISOString(),
+		}),
+	);
 });
 
 afterAll(async () => {
