@@ -1,12 +1,24 @@
 // The layout's import rules (DESIGN.md section 2), checked by test/architecture.test.ts and `npm run arch`.
 //
 // shared/ is in layers and imports only point down:
-//   core < platform < store < documents < contexts (invoicing, delivery, payments, collections, reporting, cycle)
+//   core < platform < store < documents < contexts (invoicing, imports, delivery, payments, collections, reporting, cycle)
 // Contexts may import the layers below and each other (no cycles). functions/ may import shared/;
 // local/ and infra/ may import shared/ and functions/; nothing in shared/ imports the folders around it.
 // Type-only imports count (tsPreCompilationDeps), so a type cannot be borrowed from a layer above.
 
-const LAYERS = ["core", "platform", "store", "documents", "invoicing", "delivery", "payments", "collections", "reporting", "cycle"];
+const LAYERS = [
+	"core",
+	"platform",
+	"store",
+	"documents",
+	"invoicing",
+	"imports",
+	"delivery",
+	"payments",
+	"collections",
+	"reporting",
+	"cycle",
+];
 
 /** A path regex for the given folders of shared/. */
 const shared = (...folders) => `^shared/(${folders.join("|")})/`;

@@ -95,7 +95,7 @@ try {
 			email: "bench@example.com",
 			currency: "USD",
 			status: "active",
-			taxRateBasisPoints: 0,
+			taxRatePpm: 0,
 			paymentTermsDays: 30,
 			delivery: "email",
 			addressLines: ["1 Bench Road"],

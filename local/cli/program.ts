@@ -3,6 +3,7 @@ import { BillingError } from "../../shared/core/errors.js";
 import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerDeskCommands } from "./commands/desk.js";
+import { registerImportCommands } from "./commands/imports.js";
 import { registerInvoicingCommands } from "./commands/invoicing.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerPaymentCommands } from "./commands/payments.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
 	registerInvoicingCommands(program);
 	registerPaymentCommands(program);
 	registerDeskCommands(program);
+	registerImportCommands(program);
 	for (const command of allCommands(program)) {
 		if (EMBEDDED_ONLY.has(command.name()) || !command.options.some((o) => o.long === "--data-dir")) continue;
 		command.addOption(

@@ -22,7 +22,7 @@ import { freePort } from "../emulator/ports.js";
 import { listSentMail } from "../emulator/servers.js";
 import { startEmbeddedStack } from "../emulator/stack.js";
 import { formatPaymentsDemo, type PaymentsDemoResult, runPaymentsDemo } from "./demo-payments.js";
-import { buildSeedData, randomGenerator, seedDemoData } from "./seed.js";
+import { buildSeedData, putShowcaseData, randomGenerator, seedDemoData } from "./seed.js";
 import { buildShowcaseData, formatShowcase, runShowcase, type ShowcaseSummary } from "./showcase.js";
 import { deliverStripeEvent, type WebhookDelivery } from "./webhook-delivery.js";
 
@@ -113,9 +113,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
 		progress(`seeding ${options.accounts} demo accounts...`);
 		const data = buildSeedData(options.accounts, options.seed, options.period);
-		await seedDemoData(deps, data);
+		// The path a billing team takes: files (accounts, plans, subscriptions, charges), then `billing import`.
+		await seedDemoData(deps, data, options.period, join(options.dataDir, "seed", options.period));
 		const showcase = buildShowcaseData(options.period);
-		await seedDemoData(deps, showcase);
+		await putShowcaseData(deps, showcase);
 
 		progress(`running the billing cycle for ${options.period}...`);
 		const execution = await runBillingCycle(stack.sfn, stack.stateMachineArn, { period: options.period, asOf: issueDate }, progress);

@@ -1,4 +1,12 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { toCsvText } from "../../shared/core/csv.js";
 import type { Account, Charge } from "../../shared/core/model.js";
+import { minorUnitDigits } from "../../shared/core/money.js";
+import { addDays } from "../../shared/core/period.js";
+import { formatTaxRate } from "../../shared/documents/format.js";
+import { type ImportDeps, type ImportResult, importFiles } from "../../shared/imports/import.js";
+import { fileSource } from "../../shared/imports/sources.js";
 import { putAccount, putCharge } from "../../shared/store/accounts.js";
 import type { TableDeps } from "../../shared/store/records.js";
 
@@ -38,12 +46,12 @@ const COMPANIES = [
 ];
 const SUFFIXES = ["Ltd", "GmbH", "Inc.", "KK", "LLC", "SA"];
 
-/** Currency, tax rate (basis points) and plan price in that currency's minor units. */
+/** Currency, tax rate (parts per million) and plan price in that currency's minor units. */
 const MARKETS = [
-	{ currency: "USD", taxRateBasisPoints: 825, planAmount: 4900, usageUnit: 12, city: "Austin TX 78701", country: "United States" },
-	{ currency: "EUR", taxRateBasisPoints: 1900, planAmount: 4500, usageUnit: 11, city: "10115 Berlin", country: "Germany" },
-	{ currency: "GBP", taxRateBasisPoints: 2000, planAmount: 3900, usageUnit: 9, city: "London EC1A 1BB", country: "United Kingdom" },
-	{ currency: "JPY", taxRateBasisPoints: 1000, planAmount: 6500, usageUnit: 15, city: "Tokyo 100-0001", country: "Japan" },
+	{ currency: "USD", taxRatePpm: 82500, planAmount: 4900, usageUnit: 12, city: "Austin TX 78701", country: "United States" },
+	{ currency: "EUR", taxRatePpm: 190000, planAmount: 4500, usageUnit: 11, city: "10115 Berlin", country: "Germany" },
+	{ currency: "GBP", taxRatePpm: 200000, planAmount: 3900, usageUnit: 9, city: "London EC1A 1BB", country: "United Kingdom" },
+	{ currency: "JPY", taxRatePpm: 100000, planAmount: 6500, usageUnit: 15, city: "Tokyo 100-0001", country: "Japan" },
 ] as const;
 
 export interface SeedResult {
@@ -75,7 +83,7 @@ export function buildSeedData(count: number, seed: number, period: string, optio
 			email: i === 7 ? "accounts-payable@@invalid" : `ap+${tag}${accountId.toLowerCase()}@${slug}.example.com`,
 			currency: market.currency,
 			status: i === 11 ? "closed" : "active",
-			taxRateBasisPoints: market.taxRateBasisPoints,
+			taxRatePpm: market.taxRatePpm,
 			paymentTermsDays: [15, 30, 30, 60][i % 4] as number,
 			delivery: i === 5 ? "postal" : "email",
 			addressLines: [`${i} Market Street`, market.city, market.country],
@@ -108,7 +116,82 @@ export function buildSeedData(count: number, seed: number, period: string, optio
 	return { accounts, charges };
 }
 
-export async function seedDemoData(deps: TableDeps, data: SeedResult): Promise<void> {
+/** Minor units as the major-unit decimal a spreadsheet holds ("49.00", "6500", "1.250"). */
+function majorUnits(amount: number, currency: string): string {
+	const digits = minorUnitDigits(currency);
+	const text = String(amount).padStart(digits + 1, "0");
+	return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+const TERMS: Readonly<Record<number, string>> = { 0: "due_on_receipt", 15: "net_15", 30: "net_30", 60: "net_60" };
+
+/**
+ * The demo data as the four files a billing team would bring (DESIGN.md section 8): each
+ * account's plan becomes a catalog plan per currency and a subscription from the period's
+ * first day. Returns the files' paths.
+ */
+export function writeSeedFiles(data: SeedResult, period: string, dir: string): string[] {
+	mkdirSync(dir, { recursive: true });
+	const periodStart = `${period}-01`;
+	const plans = new Map<string, string[]>();
+	const subscriptions: (string | number)[][] = [];
+	for (const a of data.accounts) {
+		if (!a.plan) continue;
+		const code = `${a.plan.code}-${a.currency.toLowerCase()}`;
+		plans.set(code, [code, a.plan.description, a.currency, majorUnits(a.plan.unitAmount, a.currency)]);
+		subscriptions.push([`${a.accountId}-${a.plan.code}`, a.accountId, code, a.plan.quantity, periodStart]);
+	}
+	const currencyOf = new Map(data.accounts.map((a) => [a.accountId, a.currency]));
+	const files: Record<string, (string | number)[][]> = {
+		"accounts.csv": [
+			["account_id", "name", "currency", "email", "delivery", "address", "tax_rate", "payment_terms", "status", "closed_on"],
+			...data.accounts.map((a) => [
+				a.accountId,
+				a.name,
+				a.currency,
+				a.email,
+				a.delivery,
+				a.addressLines.join("|"),
+				formatTaxRate(a.taxRatePpm).replace("%", ""),
+				TERMS[a.paymentTermsDays] ?? "net_30",
+				a.status === "closed" ? "closed" : "active",
+				// Closed before the period: nothing to bill, no statement unless it owes.
+				a.status === "closed" ? (a.closedOn ?? addDays(periodStart, -1)) : "",
+			]),
+		],
+		"plans.csv": [["plan_code", "description", "currency", "unit_price"], ...plans.values()],
+		"subscriptions.csv": [["subscription_id", "account_id", "plan_code", "quantity", "start_date"], ...subscriptions],
+		"charges.csv": [
+			["charge_id", "account_id", "date", "description", "quantity", "unit_price", "kind"],
+			...data.charges.map((c) => [
+				`${c.accountId}-${c.chargeId}`,
+				c.accountId,
+				c.date ?? `${c.period}-01`,
+				c.description,
+				c.quantity,
+				majorUnits(c.unitAmount, currencyOf.get(c.accountId) ?? "USD"),
+				c.kind ?? "usage",
+			]),
+		],
+	};
+	return Object.entries(files).map(([name, rows]) => {
+		const path = join(dir, name);
+		writeFileSync(path, toCsvText(rows));
+		return path;
+	});
+}
+
+/** The demo accounts written as files into `dir` and imported through `billing import`'s code. */
+export async function seedDemoData(deps: TableDeps, data: SeedResult, period: string, dir: string): Promise<ImportResult> {
+	const importDeps: ImportDeps = { ...deps, actor: "demo:seed" };
+	return importFiles(
+		importDeps,
+		writeSeedFiles(data, period, dir).map((path) => fileSource(path)),
+	);
+}
+
+/** The pricing showcase (tiers, coupons, lines stored on the account), stored as built: no import file has those. */
+export async function putShowcaseData(deps: TableDeps, data: SeedResult): Promise<void> {
 	for (const account of data.accounts) await putAccount(deps, account);
 	for (const charge of data.charges) await putCharge(deps, charge);
 }

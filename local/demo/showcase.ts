@@ -37,7 +37,7 @@ export function buildShowcaseData(period: string, options: { emailTag?: string; 
 		email: `ap+${tag}${id.toLowerCase()}@showcase.example.com`,
 		currency,
 		status: "active",
-		taxRateBasisPoints: 0,
+		taxRatePpm: 0,
 		paymentTermsDays: 30,
 		paymentTerms: "net_30",
 		delivery: "email",
@@ -58,7 +58,7 @@ export function buildShowcaseData(period: string, options: { emailTag?: string; 
 		},
 		{
 			...base("SHOW-KWD", "Gulf Logistics WLL", "KWD", "Kuwait City, Kuwait"),
-			taxRateBasisPoints: 500,
+			taxRatePpm: 50000,
 			plan: seats("Team plan, per seat", 12_345, 2),
 		},
 		{

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { currencySchema, minorUnitsSchema } from "./money.js";
+import { currencySchema, minorUnitsSchema, type Quantity } from "./money.js";
 
 /** Records as stored in DynamoDB and passed between steps; one schema each. */
 
@@ -44,6 +44,26 @@ export const discountSchema = z.discriminatedUnion("kind", [
 	}),
 ]);
 
+/** A plan of the catalog: what a subscription to it bills a month, per unit, in its currency. */
+export const catalogPlanSchema = z.object({
+	planCode: z.string().min(1),
+	description: z.string().min(1),
+	currency: currencySchema,
+	unitAmount: minorUnitsSchema.nonnegative(),
+});
+export type CatalogPlan = z.infer<typeof catalogPlanSchema>;
+
+/** An account's subscription to a catalog plan: quantity × the plan's price a month, prorated by day from start to end (inclusive). */
+export const subscriptionRecordSchema = z.object({
+	subscriptionId: z.string().min(1),
+	accountId: accountIdSchema,
+	planCode: z.string().min(1),
+	quantity: z.number().int().positive(),
+	startDate: isoDateSchema,
+	endDate: isoDateSchema.optional(),
+});
+export type SubscriptionRecord = z.infer<typeof subscriptionRecordSchema>;
+
 export const paymentTermsSchema = z.enum(["due_on_receipt", "net_15", "net_30", "net_60"]);
 
 export const accountSchema = z.object({
@@ -52,7 +72,8 @@ export const accountSchema = z.object({
 	email: z.string(),
 	currency: currencySchema,
 	status: accountStatusSchema,
-	taxRateBasisPoints: z.number().int().min(0).max(10_000),
+	/** Tax rate in parts per million: percent × 10,000 (8.875% is 88,750). */
+	taxRatePpm: z.number().int().min(0).max(1_000_000),
 	paymentTermsDays: z.number().int().min(0).max(365),
 	delivery: z.enum(["email", "postal"]),
 	addressLines: z.array(z.string()),
@@ -62,7 +83,7 @@ export const accountSchema = z.object({
 	discounts: z.array(discountSchema).optional(),
 	/** Exempt accounts are invoiced at 0% whatever their jurisdiction. */
 	taxExempt: z.boolean().optional(),
-	/** Tax jurisdiction (e.g. "US-TX", "DE"); its rate (shared/pricing.ts) replaces taxRateBasisPoints. */
+	/** Tax jurisdiction (e.g. "US-TX", "DE"); its rate (shared/pricing.ts) replaces taxRatePpm. */
 	jurisdiction: z.string().optional(),
 	/** Named payment terms; they replace paymentTermsDays. */
 	paymentTerms: paymentTermsSchema.optional(),
@@ -75,6 +96,8 @@ export const accountSchema = z.object({
 	creditBalance: minorUnitsSchema.nonnegative().default(0),
 	/** The day a closed account stopped being billed. */
 	closedOn: isoDateSchema.optional(),
+	/** The account's id in the company's CRM (imports). */
+	externalRef: z.string().optional(),
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;
@@ -82,12 +105,17 @@ export type Subscription = z.infer<typeof subscriptionSchema>;
 export type Discount = z.infer<typeof discountSchema>;
 export type PaymentTerms = z.infer<typeof paymentTermsSchema>;
 
+/** A whole number, or a decimal string with up to 6 decimals (never a float). */
+export const quantitySchema = z.union([z.number().int().safe(), z.string().regex(/^\d+\.\d{1,6}$/)]) satisfies z.ZodType<Quantity>;
+
 export const chargeSchema = z.object({
 	accountId: accountIdSchema,
 	period: periodSchema,
 	chargeId: z.string(),
+	/** The day it was used or sold (imported charges); it is billed in that day's month. */
+	date: isoDateSchema.optional(),
 	description: z.string(),
-	quantity: z.number().int().positive(),
+	quantity: quantitySchema.refine((q) => q !== 0, { message: "quantity must be above 0" }),
 	unitAmount: minorUnitsSchema.nonnegative(),
 	/** Metered usage (the default) or a one-time charge. */
 	kind: z.enum(["usage", "one_time"]).optional(),
@@ -98,10 +126,10 @@ export type Charge = z.infer<typeof chargeSchema>;
 
 export const invoiceLineSchema = z.object({
 	description: z.string(),
-	quantity: z.number().int(),
+	quantity: quantitySchema,
 	unitAmount: minorUnitsSchema,
 	amount: minorUnitsSchema,
-	taxRateBasisPoints: z.number().int(),
+	taxRatePpm: z.number().int(),
 	tax: minorUnitsSchema,
 	kind: z.enum(["plan", "usage", "one_time", "discount"]).optional(),
 });
@@ -273,7 +301,7 @@ export type CreditMemo = z.infer<typeof creditMemoSchema>;
 
 /** Who or what changed an invoice or account, when, and the fields before and after. */
 export const auditEntrySchema = z.object({
-	subject: z.enum(["invoice", "account", "credit_memo"]),
+	subject: z.enum(["invoice", "account", "credit_memo", "plan", "subscription"]),
 	subjectId: z.string(),
 	action: z.string(),
 	actor: z.string(),

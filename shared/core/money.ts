@@ -91,14 +91,74 @@ export function divideRoundHalfUp(numerator: bigint, denominator: bigint): bigin
 	return negative ? -q : q;
 }
 
-/** quantity (in thousandths) × unit price, rounded half-up to the minor unit. */
-export function extendLine(unitAmount: number, quantityMilli: number): number {
-	return Number(divideRoundHalfUp(BigInt(unitAmount) * BigInt(quantityMilli), 1000n));
+/**
+ * A quantity: a whole number, or a decimal string with up to 6 decimals ("2.5", metered
+ * usage), so a fractional quantity is never a float.
+ */
+export type Quantity = number | string;
+
+const QUANTITY_DECIMALS = 6;
+const QUANTITY_SCALE = 10n ** BigInt(QUANTITY_DECIMALS);
+const DECIMAL_QUANTITY = /^(\d+)(?:\.(\d{1,6}))?$/;
+
+/** A quantity in millionths, exactly. */
+export function quantityMicros(quantity: Quantity): bigint {
+	if (typeof quantity === "number") {
+		if (!Number.isSafeInteger(quantity))
+			throw new ValidationError(`quantity ${quantity} is not a whole number; write a fraction as a decimal string`);
+		return BigInt(quantity) * QUANTITY_SCALE;
+	}
+	const match = DECIMAL_QUANTITY.exec(quantity);
+	if (!match) throw new ValidationError(`quantity ${JSON.stringify(quantity)}: digits with at most ${QUANTITY_DECIMALS} decimals`);
+	return BigInt(`${match[1]}${(match[2] ?? "").padEnd(QUANTITY_DECIMALS, "0")}`);
 }
 
-/** Tax on a line: amount × rate in basis points, rounded half-up per line. */
-export function taxPerLineHalfUp(amount: number, rateBasisPoints: number): number {
-	return Number(divideRoundHalfUp(BigInt(amount) * BigInt(rateBasisPoints), 10_000n));
+/**
+ * Reads a quantity as written ("3", "2.50", "0.000125") without floats: a whole number
+ * when it has no fraction, else its shortest decimal string. Refuses a sign, an exponent
+ * and more than 6 decimals.
+ */
+export function parseQuantity(text: string): Quantity {
+	const trimmed = text.trim();
+	const match = DECIMAL_QUANTITY.exec(trimmed);
+	if (!match) {
+		throw new ValidationError(
+			/^\d+\.\d+$/.test(trimmed)
+				? `${JSON.stringify(text)} has more than ${QUANTITY_DECIMALS} decimals`
+				: `${JSON.stringify(text)} is not a quantity: digits with at most one decimal point, e.g. 2.5`,
+		);
+	}
+	const whole = match[1]?.replace(/^0+(?=\d)/, "") ?? "0";
+	const fraction = (match[2] ?? "").replace(/0+$/, "");
+	if (fraction === "") {
+		const n = Number(whole);
+		if (!Number.isSafeInteger(n)) throw new ValidationError(`${JSON.stringify(text)} is too large`);
+		return n;
+	}
+	if (whole.length > 9) throw new ValidationError(`${JSON.stringify(text)} is too large`);
+	return `${whole}.${fraction}`;
+}
+
+/** quantity × unit price, rounded half-up to the minor unit. */
+export function extendLine(unitAmount: number, quantity: Quantity): number {
+	return Number(divideRoundHalfUp(BigInt(unitAmount) * quantityMicros(quantity), QUANTITY_SCALE));
+}
+
+/** A tax rate is in parts per million of the amount: percent × 10,000 (8.875% is 88,750), so a 4-decimal percent is exact. */
+export const TAX_RATE_SCALE = 1_000_000;
+
+/** Tax on a line: amount × rate (parts per million), rounded half-up per line. */
+export function taxPerLineHalfUp(amount: number, ratePpm: number): number {
+	return Number(divideRoundHalfUp(BigInt(amount) * BigInt(ratePpm), BigInt(TAX_RATE_SCALE)));
+}
+
+/** A percent as written ("8.875", "20") in parts per million, without floats; at most 4 decimals, at most 100. */
+export function parsePercentPpm(text: string): number {
+	const match = /^(\d{1,3})(?:\.(\d{1,4}))?$/.exec(text.trim());
+	if (!match) throw new ValidationError(`${JSON.stringify(text)} is not a percent: digits with at most 4 decimals, e.g. 8.875`);
+	const ppm = Number(`${match[1]}${(match[2] ?? "").padEnd(4, "0")}`);
+	if (ppm > TAX_RATE_SCALE) throw new ValidationError(`${JSON.stringify(text)} is over 100 percent`);
+	return ppm;
 }
 
 /** Formats for people (PDF, email): "USD 1,234.50", "JPY 12,000", "KWD 1.250". */

@@ -13,20 +13,21 @@ export function formatBillingPeriod(period: string): string {
 	return `${period}-01 to ${period}-${String(lastDay).padStart(2, "0")}`;
 }
 
-/** Basis points to a percentage: 1000 → "10%", 825 → "8.25%", 1050 → "10.5%". */
-export function formatTaxRate(basisPoints: number): string {
-	const sign = basisPoints < 0 ? "-" : "";
-	const abs = Math.abs(Math.trunc(basisPoints));
-	const whole = Math.trunc(abs / 100);
-	const fraction = abs % 100;
+/** Parts per million to a percentage: 100,000 → "10%", 82,500 → "8.25%", 88,750 → "8.875%". */
+export function formatTaxRate(ppm: number): string {
+	const sign = ppm < 0 ? "-" : "";
+	const abs = Math.abs(Math.trunc(ppm));
+	const whole = Math.trunc(abs / 10_000);
+	const fraction = abs % 10_000;
 	if (fraction === 0) return `${sign}${whole}%`;
-	return `${sign}${whole}.${String(fraction).padStart(2, "0").replace(/0$/, "")}%`;
+	return `${sign}${whole}.${String(fraction).padStart(4, "0").replace(/0+$/, "")}%`;
 }
 
-/** 1234 → "1,234". */
-export function formatQuantity(quantity: number): string {
-	const sign = quantity < 0 ? "-" : "";
-	return `${sign}${String(Math.abs(quantity)).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
+/** 1234 → "1,234", "1234.5" → "1,234.5". */
+export function formatQuantity(quantity: number | string): string {
+	const [whole = "", fraction] = String(quantity).split(".");
+	const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+	return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
 export function invoiceMoney(invoice: Invoice, amount: number): string {

@@ -77,7 +77,7 @@ export function drawRow(writer: PageWriter, invoice: Invoice, row: TableRow): vo
 	const { line } = row;
 	numberCell(writer, formatQuantity(line.quantity), COLUMNS.quantity, baseline, fonts.regular);
 	numberCell(writer, invoiceMoney(invoice, line.unitAmount), COLUMNS.unitPrice, baseline, fonts.regular);
-	numberCell(writer, formatTaxRate(line.taxRateBasisPoints), COLUMNS.taxRate, baseline, fonts.regular);
+	numberCell(writer, formatTaxRate(line.taxRatePpm), COLUMNS.taxRate, baseline, fonts.regular);
 	numberCell(writer, invoiceMoney(invoice, line.amount), COLUMNS.amount, baseline, fonts.regular);
 	writer.y -= row.height;
 	writer.rule(LEFT, RIGHT, writer.y);

@@ -232,14 +232,14 @@ class InvoiceWriter extends PageWriter {
 	private taxRates(): { rate: number; taxable: number; tax: number }[] {
 		const byRate = new Map<number, { rate: number; taxable: number; tax: number }>();
 		for (const line of this.invoice.lines) {
-			const entry = byRate.get(line.taxRateBasisPoints) ?? {
-				rate: line.taxRateBasisPoints,
+			const entry = byRate.get(line.taxRatePpm) ?? {
+				rate: line.taxRatePpm,
 				taxable: 0,
 				tax: 0,
 			};
 			entry.taxable += line.amount;
 			entry.tax += line.tax;
-			byRate.set(line.taxRateBasisPoints, entry);
+			byRate.set(line.taxRatePpm, entry);
 		}
 		return [...byRate.values()].sort((a, b) => a.rate - b.rate);
 	}

@@ -8,10 +8,11 @@ import { storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { balanceChangeAsRead } from "../store/accounts.js";
 import { issuedInvoice, reissuedInvoice } from "../store/invoices.js";
 import { creditAppliedEntries, ledgerEntryPut } from "../store/ledger.js";
-import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges, type TableDeps } from "../store/records.js";
+import { getAccount, getInvoice, getInvoiceNumberForPeriod, type TableDeps } from "../store/records.js";
 import { nextInSeries } from "../store/series.js";
 import { conditionFailedAt, isCancelled, jitteredPause, type TransactItem, transactWrite } from "../store/transact.js";
-import { paymentTermsFor, priceInvoiceLines, taxNoteFor } from "./pricing.js";
+import { priceAccountPeriod } from "./catalog.js";
+import { paymentTermsFor, taxNoteFor } from "./pricing.js";
 
 export interface InvoiceTotals {
 	readonly subtotal: number;
@@ -56,8 +57,7 @@ export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: str
 	}
 	const account = await getAccount(deps, accountId);
 	if (!account) throw new Error(`account ${accountId} does not exist`);
-	const charges = await listCharges(deps, accountId, period.period);
-	const lines = priceInvoiceLines(account, charges, period);
+	const lines = await priceAccountPeriod(deps, account, period);
 	const totals = invoiceTotals(lines);
 	// Nothing charged after discounts is nothing to bill: the cent per-line tax rounding can leave
 	// on a 100%-off period (each line's tax rounded on its own) is not an amount anyone owes.

@@ -29,14 +29,14 @@ function pricedLines(lines: readonly OneOffLine[], currency: string, rate: numbe
 		} catch (err) {
 			throw new ValidationError(`${where}: unit price: ${(err as Error).message}`);
 		}
-		const amount = extendLine(unitAmount, line.quantity * 1000);
+		const amount = extendLine(unitAmount, line.quantity);
 		return {
 			description: line.description.trim(),
 			quantity: line.quantity,
 			unitAmount,
 			amount,
 			kind: "one_time",
-			taxRateBasisPoints: rate,
+			taxRatePpm: rate,
 			tax: taxPerLineHalfUp(amount, rate),
 		};
 	});

@@ -14,15 +14,15 @@ import { formatTaxRate } from "../documents/format.js";
  * - tax: per line at the account's rate, half-up (taxPerLineHalfUp); 0 when exempt.
  */
 
-/** Standard rates of the jurisdictions the seller invoices, in basis points. */
+/** Standard rates of the jurisdictions the seller invoices, in parts per million (8.875% is 88,750). */
 export const JURISDICTION_TAX_RATES: Readonly<Record<string, number>> = {
-	"US-TX": 825,
-	"US-NY": 888,
+	"US-TX": 82_500,
+	"US-NY": 88_750,
 	"US-OR": 0,
-	DE: 1900,
-	FR: 2000,
-	GB: 2000,
-	JP: 1000,
+	DE: 190_000,
+	FR: 200_000,
+	GB: 200_000,
+	JP: 100_000,
 	KW: 0,
 };
 
@@ -45,10 +45,14 @@ export function percentOfHalfUp(amount: number, basisPoints: number): number {
 
 export function taxRateFor(account: Account): number {
 	if (account.taxExempt) return 0;
-	if (account.jurisdiction === undefined) return account.taxRateBasisPoints;
+	if (account.jurisdiction === undefined) return account.taxRatePpm;
 	const rate = JURISDICTION_TAX_RATES[account.jurisdiction];
 	if (rate === undefined) throw new ValidationError(`account ${account.accountId}: no tax rate for jurisdiction ${account.jurisdiction}`);
 	return rate;
+}
+
+export function paymentTermsDays(terms: PaymentTerms): number {
+	return PAYMENT_TERMS[terms].days;
 }
 
 export function paymentTermsFor(account: Account): { days: number; label: string } {
@@ -61,10 +65,16 @@ export function taxNoteFor(account: Account): string | undefined {
 	return account.taxExempt ? "Tax exempt customer: no tax charged." : undefined;
 }
 
-type UntaxedLine = Omit<InvoiceLine, "tax" | "taxRateBasisPoints">;
+type UntaxedLine = Omit<InvoiceLine, "tax" | "taxRatePpm">;
 
-export function priceInvoiceLines(account: Account, charges: readonly Charge[], period: BillingPeriod): InvoiceLine[] {
-	const subscriptions: Subscription[] = [...(account.plan ? [account.plan] : []), ...(account.subscriptions ?? [])];
+/** `subscribed`: the account's subscriptions to catalog plans (shared/invoicing/catalog.ts), after the lines stored on the account. */
+export function priceInvoiceLines(
+	account: Account,
+	charges: readonly Charge[],
+	period: BillingPeriod,
+	subscribed: readonly Subscription[] = [],
+): InvoiceLine[] {
+	const subscriptions: Subscription[] = [...(account.plan ? [account.plan] : []), ...(account.subscriptions ?? []), ...subscribed];
 	// A closed account's recurring lines end on its closing day (closed without one: ended before any period).
 	const closedOn = account.status === "closed" ? (account.closedOn ?? "0000-01-01") : undefined;
 	const lines: UntaxedLine[] = subscriptions.flatMap((s) =>
@@ -75,14 +85,14 @@ export function priceInvoiceLines(account: Account, charges: readonly Charge[], 
 	}
 	lines.push(...discountLines(account.discounts ?? [], lines, period.period));
 	const rate = taxRateFor(account);
-	return lines.map((line) => ({ ...line, taxRateBasisPoints: rate, tax: taxPerLineHalfUp(line.amount, rate) }));
+	return lines.map((line) => ({ ...line, taxRatePpm: rate, tax: taxPerLineHalfUp(line.amount, rate) }));
 }
 
 function recurringLine(subscription: Subscription, period: BillingPeriod): UntaxedLine[] {
 	const from = maxDate(subscription.startDate ?? period.periodStart, period.periodStart);
 	const to = minDate(subscription.endDate ?? period.periodEnd, period.periodEnd);
 	if (from > to) return [];
-	const full = extendLine(subscription.unitAmount, subscription.quantity * 1000);
+	const full = extendLine(subscription.unitAmount, subscription.quantity);
 	const periodDays = daysBetween(period.periodStart, period.periodEnd) + 1;
 	const activeDays = daysBetween(from, to) + 1;
 	const prorated = activeDays < periodDays;
@@ -105,28 +115,31 @@ function chargeLines(charge: Charge): UntaxedLine[] {
 				description: charge.description,
 				quantity: charge.quantity,
 				unitAmount: charge.unitAmount,
-				amount: extendLine(charge.unitAmount, charge.quantity * 1000),
+				amount: extendLine(charge.unitAmount, charge.quantity),
 				kind,
 			},
 		];
 	}
 	assertTiersInOrder(charge);
+	const quantity = charge.quantity;
+	if (typeof quantity !== "number")
+		throw new ValidationError(`charge ${charge.chargeId}: tiered usage is counted in whole units, not ${quantity}`);
 	const lines: UntaxedLine[] = [];
 	let below = 0;
 	for (const tier of charge.tiers) {
 		const upTo = tier.upTo ?? Number.POSITIVE_INFINITY;
-		const units = Math.min(charge.quantity, upTo) - below;
+		const units = Math.min(quantity, upTo) - below;
 		if (units > 0) {
 			const range = tier.upTo === undefined ? `${below + 1} and above` : `${below + 1} to ${tier.upTo}`;
 			lines.push({
 				description: `${charge.description}, units ${range}`,
 				quantity: units,
 				unitAmount: tier.unitAmount,
-				amount: extendLine(tier.unitAmount, units * 1000),
+				amount: extendLine(tier.unitAmount, units),
 				kind,
 			});
 		}
-		if (tier.upTo === undefined || charge.quantity <= tier.upTo) return lines;
+		if (tier.upTo === undefined || quantity <= tier.upTo) return lines;
 		below = tier.upTo;
 	}
 	throw new ValidationError(`charge ${charge.chargeId}: quantity ${charge.quantity} exceeds its last tier`);
@@ -163,7 +176,7 @@ function discountLines(discounts: readonly Discount[], charged: readonly Untaxed
 		const amount = Math.min(wanted, left);
 		if (amount <= 0) continue;
 		left -= amount;
-		const label = discount.kind === "percent" ? `${formatTaxRate(discount.basisPoints)} off` : "fixed";
+		const label = discount.kind === "percent" ? `${formatTaxRate(discount.basisPoints * 100)} off` : "fixed";
 		const span = discount.periods === undefined ? "" : `, period ${index + 1} of ${discount.periods}`;
 		lines.push({
 			description: `Discount ${discount.code}: ${discount.description} (${label}${span})`,

@@ -1,9 +1,9 @@
 import { BillingError } from "../core/errors.js";
 import type { Invoice } from "../core/model.js";
 import { resolveBillingPeriod } from "../core/period.js";
-import { getAccount, getInvoice, getInvoiceNumberForPeriod, listCharges } from "../store/records.js";
+import { getAccount, getInvoice, getInvoiceNumberForPeriod } from "../store/records.js";
+import { priceAccountPeriod } from "./catalog.js";
 import { ensureInvoicePdf, finalizeInvoice, type InvoicingDeps, inSeriesOrder, invoiceTotals } from "./invoices.js";
-import { priceInvoiceLines } from "./pricing.js";
 
 const MAX_ATTEMPTS = 10;
 
@@ -27,7 +27,7 @@ export async function reissueInvoice(deps: InvoicingDeps, number: string, asOf: 
 		const account = await getAccount(deps, voided.accountId);
 		if (!account) throw new BillingError(`account ${voided.accountId} of invoice ${number} does not exist`, 404);
 		const billing = resolveBillingPeriod({ period: voided.period, asOf }, new Date(`${asOf}T00:00:00Z`));
-		const lines = priceInvoiceLines(account, await listCharges(deps, account.accountId, voided.period), billing);
+		const lines = await priceAccountPeriod(deps, account, billing);
 		const totals = invoiceTotals(lines);
 		if (lines.length === 0 || totals.total <= 0) throw refuse(`nothing is billable for ${voided.period} on the account as it is now`);
 		const series = `${deps.seller.invoiceSeriesPrefix}-${asOf.slice(0, 4)}`;

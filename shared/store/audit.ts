@@ -7,6 +7,8 @@ const SUBJECT_PK: Record<AuditEntry["subject"], (id: string) => string> = {
 	invoice: (id) => keys.invoice(id).pk,
 	account: (id) => keys.account(id).pk,
 	credit_memo: (id) => keys.creditMemo(id).pk,
+	plan: (id) => keys.plan(id).pk,
+	subscription: (id) => keys.subscription(id).pk,
 };
 
 /**

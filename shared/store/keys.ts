@@ -25,6 +25,7 @@ export const keys = {
 		sk: `CHARGE#${period}#${chargeId}`,
 	}),
 	chargesPrefix: (period: string) => `CHARGE#${period}#`,
+	allChargesPrefix: "CHARGE#",
 	invoiceForPeriod: (accountId: string, period: string) => ({
 		pk: `ACCOUNT#${accountId}`,
 		sk: `INVOICE_FOR#${period}`,
@@ -93,6 +94,13 @@ export const keys = {
 		sk: `DELIVERY#${channel}`,
 	}),
 	run: (period: string) => `RUN#${period}`,
+	plan: (planCode: string) => ({ pk: `PLAN#${planCode}`, sk: "PLAN" }),
+	planListing: (planCode: string) => ({ gsi1pk: "PLANS", gsi1sk: planCode }),
+	subscription: (subscriptionId: string) => ({ pk: `SUBSCRIPTION#${subscriptionId}`, sk: "SUBSCRIPTION" }),
+	/** An account's subscriptions, for its invoice. */
+	subscriptionListing: (accountId: string, subscriptionId: string) => ({ gsi1pk: `SUBSCRIPTIONS_OF#${accountId}`, gsi1sk: subscriptionId }),
+	/** One import of files (`billing import`, an object under imports/): what it read and wrote. */
+	importRun: (importId: string) => ({ pk: `IMPORT#${importId}`, sk: "IMPORT" }),
 } as const;
 
 /** Strips key attributes so records read back match their schemas. */

@@ -68,6 +68,34 @@ export async function listCharges(deps: TableDeps, accountId: string, period: st
 	return items.map((item) => parseRecord(chargeSchema, item));
 }
 
+/** Every charge of the account, of every month: what an import compares its rows with. */
+export async function listChargesOfAccount(deps: TableDeps, accountId: string): Promise<Charge[]> {
+	const items = await queryAll(deps, {
+		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.allChargesPrefix },
+		ConsistentRead: true,
+	});
+	return items.map((item) => parseRecord(chargeSchema, item));
+}
+
+/** The periods the account's invoice was issued for (one-off invoices leave a period open). */
+export async function listInvoicedPeriods(deps: TableDeps, accountId: string): Promise<Set<string>> {
+	const guards = await queryAll(deps, {
+		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.invoiceForPeriodPrefix },
+		ProjectionExpression: "sk",
+		ConsistentRead: true,
+	});
+	const periods = guards.map((g) => String(g.sk).slice(keys.invoiceForPeriodPrefix.length)).filter((p) => /^\d{4}-\d{2}$/.test(p));
+	return new Set(periods);
+}
+
+export async function getAccounts(deps: TableDeps, accountIds: Iterable<string>): Promise<Map<string, Account>> {
+	const items = await getItems(deps, [...new Set(accountIds)].map(keys.account));
+	const accounts = items.map((item) => parseRecord(accountSchema, item));
+	return new Map(accounts.map((a) => [a.accountId, a]));
+}
+
 export async function getInvoice(deps: TableDeps, number: string): Promise<Invoice | undefined> {
 	const item = await getItem(deps, keys.invoice(number));
 	return item ? parseRecord(invoiceSchema, item) : undefined;
@@ -81,7 +109,7 @@ export async function getInvoiceNumberForPeriod(deps: TableDeps, accountId: stri
 const BATCH_GET_ATTEMPTS = 8;
 
 /** Consistent reads of up to 100 items per request; keys DynamoDB leaves unprocessed are asked for again, a few times. */
-async function getItems(deps: TableDeps, keyList: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
+export async function getItems(deps: TableDeps, keyList: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
 	const items: Record<string, unknown>[] = [];
 	for (let start = 0; start < keyList.length; start += 100) {
 		let pending: Record<string, unknown>[] = keyList.slice(start, start + 100);

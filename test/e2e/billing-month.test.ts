@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,7 +60,7 @@ beforeAll(async () => {
 	({ s3 } = createClients());
 	deps = { ddb: createClients().ddb, tableName: stack.tableName };
 	seed = buildSeedData(20, 7, PERIOD, { emailTag: stack.tag });
-	await seedDemoData(deps, seed);
+	await seedDemoData(deps, seed, PERIOD, join(stack.dataDir, "seed"));
 	const result = await runBillingCycle(stack.sfn, stack.stateMachineArn, { period: PERIOD, asOf: AS_OF });
 	expect(result.status).toBe("SUCCEEDED");
 	runOutput = result.output as typeof runOutput;

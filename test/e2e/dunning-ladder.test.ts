@@ -57,7 +57,7 @@ function account(id: string): Account {
 		email: `ap+${stack.tag}-${id.toLowerCase()}@example.com`,
 		currency: "USD",
 		status: "active",
-		taxRateBasisPoints: 1000,
+		taxRatePpm: 100000,
 		paymentTermsDays: 30,
 		delivery: "email",
 		addressLines: [`${id} Main Street`, "Springfield"],

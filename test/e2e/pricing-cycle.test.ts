@@ -10,7 +10,7 @@ import { startTestStack } from "../support/embedded.js";
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let billing: (...args: string[]) => Promise<CliResult>;
 
-const account = (accountId: string, overrides: Partial<Account> = {}) => testAccount(accountId, { taxRateBasisPoints: 825, ...overrides });
+const account = (accountId: string, overrides: Partial<Account> = {}) => testAccount(accountId, { taxRatePpm: 82500, ...overrides });
 
 function usage(accountId: string, chargeId: string, overrides: Partial<Charge> = {}): Charge {
 	return { accountId, period: "2026-10", chargeId, description: "API calls", quantity: 1, unitAmount: 1000, ...overrides };

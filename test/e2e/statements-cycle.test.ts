@@ -30,7 +30,7 @@ function account(accountId: string, overrides: Partial<Account> = {}): Account {
 		email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
 		currency: "USD",
 		status: "active",
-		taxRateBasisPoints: 1000,
+		taxRatePpm: 100000,
 		// Nothing is overdue by the October run, so no dunning email mixes in.
 		paymentTermsDays: 60,
 		delivery: "email",

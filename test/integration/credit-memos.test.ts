@@ -30,7 +30,7 @@ function account(accountId: string): Account {
 		email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
 		currency: "USD",
 		status: "active",
-		taxRateBasisPoints: 1000,
+		taxRatePpm: 100000,
 		paymentTermsDays: 30,
 		paymentTerms: "net_15",
 		delivery: "email",
@@ -215,7 +215,7 @@ describe("issued invoices across currencies", () => {
 		await fc.assert(
 			fc.asyncProperty(
 				fc.constantFrom("USD", "JPY", "KWD"),
-				fc.integer({ min: 0, max: 2500 }),
+				fc.integer({ min: 0, max: 250_000 }),
 				fc.integer({ min: 1, max: 1_000_000 }),
 				fc.integer({ min: 1, max: 28 }),
 				fc.integer({ min: 1, max: 5000 }),
@@ -225,7 +225,7 @@ describe("issued invoices across currencies", () => {
 					await putAccount(deps, {
 						...account(accountId),
 						currency,
-						taxRateBasisPoints: rate,
+						taxRatePpm: rate,
 						plan: undefined,
 						subscriptions: [
 							{ code: "p", description: "Plan", unitAmount, quantity: 2, startDate: `2026-10-${String(startDay).padStart(2, "0")}` },

@@ -44,7 +44,7 @@ describe("a configured dunning ladder", () => {
 			email: `ap+${stack.tag}@gulf.example.com`,
 			currency: "KWD",
 			status: "active",
-			taxRateBasisPoints: 0,
+			taxRatePpm: 0,
 			paymentTermsDays: 10,
 			delivery: "email",
 			addressLines: ["Kuwait City"],

@@ -54,7 +54,7 @@ beforeAll(async () => {
 		email: `ap+${stack.tag}@example.com`,
 		currency: "GBP",
 		status: "active",
-		taxRateBasisPoints: 2000,
+		taxRatePpm: 200000,
 		paymentTermsDays: 14,
 		delivery: "email",
 		addressLines: [],

@@ -28,7 +28,7 @@ beforeAll(async () => {
 			email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
 			currency: "KWD",
 			status: "active",
-			taxRateBasisPoints: 500,
+			taxRatePpm: 50000,
 			paymentTermsDays: 15,
 			delivery: "email",
 			addressLines: ["Kuwait City"],

@@ -25,7 +25,7 @@ function account(accountId: string, delivery: Account["delivery"], name: string)
 		email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
 		currency: "USD",
 		status: "active",
-		taxRateBasisPoints: 0,
+		taxRatePpm: 0,
 		paymentTermsDays: 30,
 		delivery,
 		addressLines: ["12 Paper Lane", "Springfield, IL 62701"],

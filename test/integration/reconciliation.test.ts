@@ -28,7 +28,7 @@ describe("reconciliation when the ledger does not add up", () => {
 			email: `ap+${stack.tag}@example.com`,
 			currency: "EUR",
 			status: "active",
-			taxRateBasisPoints: 0,
+			taxRatePpm: 0,
 			paymentTermsDays: 30,
 			delivery: "email",
 			addressLines: [],

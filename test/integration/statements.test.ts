@@ -29,7 +29,7 @@ function account(accountId: string): Account {
 		email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
 		currency: "USD",
 		status: "active",
-		taxRateBasisPoints: 1000,
+		taxRatePpm: 100000,
 		paymentTermsDays: 15,
 		delivery: "email",
 		addressLines: ["1 Main St"],

@@ -172,7 +172,7 @@ beforeAll(async () => {
 			email: `ap+${stack.tag}@example.com`,
 			currency: "USD",
 			status: "active",
-			taxRateBasisPoints: 0,
+			taxRatePpm: 0,
 			paymentTermsDays: 30,
 			delivery: "email",
 			addressLines: [],

@@ -8,7 +8,7 @@ export function testAccount(accountId: string, overrides: Partial<Account> = {})
 		email: `ap+${accountId.toLowerCase()}@example.com`,
 		currency: "USD",
 		status: "active",
-		taxRateBasisPoints: 0,
+		taxRatePpm: 0,
 		paymentTermsDays: 30,
 		delivery: "email",
 		addressLines: ["1 Test Road"],

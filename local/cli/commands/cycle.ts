@@ -1,9 +1,10 @@
+import { join } from "node:path";
 import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Command } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { previousPeriod } from "../../../shared/core/period.js";
 import { formatDemoSummary, runDemo } from "../../demo/demo.js";
-import { buildSeedData, seedDemoData } from "../../demo/seed.js";
+import { buildSeedData, putShowcaseData, seedDemoData } from "../../demo/seed.js";
 import { buildShowcaseData } from "../../demo/showcase.js";
 import { invokeLocalFunction, localFunctionArn } from "../../emulator/lambda-runtime.js";
 import { DEFAULT_HTTP_PORT, startEmbeddedStack } from "../../emulator/stack.js";
@@ -65,12 +66,14 @@ export function registerCycleCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (opts: { accounts: number; seed: number; period?: string; dataDir: string }) => {
 			await withSession(opts.dataDir, async (s) => {
-				const data = buildSeedData(opts.accounts, opts.seed, opts.period ?? previousPeriod(new Date()));
-				await seedDemoData({ ddb: s.clients.ddb, tableName: s.tableName }, data);
-				const showcase = buildShowcaseData(opts.period ?? previousPeriod(new Date()));
-				await seedDemoData({ ddb: s.clients.ddb, tableName: s.tableName }, showcase);
+				const period = opts.period ?? previousPeriod(new Date());
+				const data = buildSeedData(opts.accounts, opts.seed, period);
+				const dir = join(opts.dataDir, "seed", period);
+				const imported = await seedDemoData({ ddb: s.clients.ddb, tableName: s.tableName }, data, period, dir);
+				const showcase = buildShowcaseData(period);
+				await putShowcaseData({ ddb: s.clients.ddb, tableName: s.tableName }, showcase);
 				process.stdout.write(
-					`seeded ${data.accounts.length} accounts and ${data.charges.length} charges, and ${showcase.accounts.length} pricing showcase accounts\n`,
+					`seeded ${data.accounts.length} accounts and ${data.charges.length} charges (files in ${dir}, import ${imported.importId}), and ${showcase.accounts.length} pricing showcase accounts\n`,
 				);
 			});
 		});

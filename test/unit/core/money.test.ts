@@ -1,6 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { divideRoundHalfUp, extendLine, formatMoney, money, parseMajorUnits, sum, taxPerLineHalfUp } from "../../../shared/core/money.js";
+import { ValidationError } from "../../../shared/core/errors.js";
+import {
+	divideRoundHalfUp,
+	extendLine,
+	formatMoney,
+	money,
+	parseMajorUnits,
+	parsePercentPpm,
+	parseQuantity,
+	quantityMicros,
+	sum,
+	taxPerLineHalfUp,
+} from "../../../shared/core/money.js";
 
 describe("money", () => {
 	it("formats amounts for the currency's minor units", () => {
@@ -22,21 +34,23 @@ describe("money", () => {
 	});
 
 	it("rounds tax per line half-up", () => {
-		expect(taxPerLineHalfUp(1000, 825)).toBe(83); // 82.5 -> 83
-		expect(taxPerLineHalfUp(1001, 825)).toBe(83); // 82.58
-		expect(taxPerLineHalfUp(999, 825)).toBe(82); // 82.41
-		expect(taxPerLineHalfUp(650, 1000)).toBe(65);
+		expect(taxPerLineHalfUp(1000, 82_500)).toBe(83); // 8.25%: 82.5 -> 83
+		expect(taxPerLineHalfUp(1001, 82_500)).toBe(83); // 82.58
+		expect(taxPerLineHalfUp(999, 82_500)).toBe(82); // 82.41
+		expect(taxPerLineHalfUp(650, 100_000)).toBe(65);
+		expect(taxPerLineHalfUp(10_000, 88_750)).toBe(888); // 8.875%: 887.5 -> 888
+		expect(taxPerLineHalfUp(9_999, 88_750)).toBe(887); // 887.41
 		expect(divideRoundHalfUp(-5n, 2n)).toBe(-3n);
-		expect(extendLine(12, 333_500)).toBe(4002);
+		expect(extendLine(12, "333.5")).toBe(4002);
 	});
 
 	it("half-up rounding never is more than half a unit off the exact value", () => {
 		fc.assert(
-			fc.property(fc.integer({ min: 0, max: 10_000_000_000 }), fc.integer({ min: 0, max: 10_000 }), (amount, bps) => {
-				const tax = taxPerLineHalfUp(amount, bps);
-				const exactTimes10k = BigInt(amount) * BigInt(bps);
-				const diff = BigInt(tax) * 10_000n - exactTimes10k;
-				return diff <= 5_000n && diff > -5_000n && Number.isInteger(tax);
+			fc.property(fc.integer({ min: 0, max: 10_000_000_000 }), fc.integer({ min: 0, max: 1_000_000 }), (amount, ppm) => {
+				const tax = taxPerLineHalfUp(amount, ppm);
+				const exactTimesMillion = BigInt(amount) * BigInt(ppm);
+				const diff = BigInt(tax) * 1_000_000n - exactTimesMillion;
+				return diff <= 500_000n && diff > -500_000n && Number.isInteger(tax);
 			}),
 		);
 	});
@@ -58,5 +72,32 @@ describe("prices written in major units", () => {
 		for (const bad of ["-1.00", "1e3", "1,00", "", ".5", "5.", "12.50 USD", "90071992547409.92"]) {
 			expect(() => parseMajorUnits(bad, "USD"), bad).toThrow();
 		}
+	});
+});
+
+describe("quantities and percents as written", () => {
+	it("reads quantities with up to 6 decimals exactly, and extends a line half-up", () => {
+		expect(parseQuantity("3")).toBe(3);
+		expect(parseQuantity("2.50")).toBe("2.5");
+		expect(parseQuantity("0.000125")).toBe("0.000125");
+		expect(parseQuantity("007.000")).toBe(7);
+		expect(extendLine(1999, "2.5")).toBe(4998); // 49.975 -> 49.98
+		expect(extendLine(1, "0.5")).toBe(1);
+		expect(extendLine(1, "0.499999")).toBe(0);
+		expect(quantityMicros("1.000001")).toBe(1_000_001n);
+	});
+
+	it("refuses signs, exponents, more than 6 decimals and anything else", () => {
+		for (const bad of ["-1", "1e3", "1.0000001", "", "1,5", "abc", ".5", "1."]) {
+			expect(() => parseQuantity(bad), bad).toThrow(ValidationError);
+		}
+		expect(() => parseQuantity("1.0000001")).toThrow(/more than 6 decimals/);
+	});
+
+	it("reads a percent with up to 4 decimals as parts per million", () => {
+		expect(parsePercentPpm("8.875")).toBe(88_750);
+		expect(parsePercentPpm("20")).toBe(200_000);
+		expect(parsePercentPpm("0.0001")).toBe(1);
+		for (const bad of ["8.87501", "-1", "101", "8,875", "1e2"]) expect(() => parsePercentPpm(bad), bad).toThrow(ValidationError);
 	});
 });

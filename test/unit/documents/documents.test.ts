@@ -23,7 +23,7 @@ interface LineSpec {
 	description: string;
 	quantity: number;
 	unitAmount: number;
-	taxRateBasisPoints: number;
+	taxRatePpm: number;
 }
 
 /** Builds an invoice the way billing does (amounts from lines, tax per line half-up) and checks it against the schema. */
@@ -36,11 +36,11 @@ function buildInvoice(options: {
 	status?: Invoice["status"];
 }): Invoice {
 	const lines = options.lines.map((spec) => {
-		const amount = extendLine(spec.unitAmount, spec.quantity * 1000);
+		const amount = extendLine(spec.unitAmount, spec.quantity);
 		return {
 			...spec,
 			amount,
-			tax: taxPerLineHalfUp(amount, spec.taxRateBasisPoints),
+			tax: taxPerLineHalfUp(amount, spec.taxRatePpm),
 		};
 	});
 	const subtotal = lines.reduce((acc, line) => acc + line.amount, 0);
@@ -80,19 +80,19 @@ const usdInvoice = buildInvoice({
 			description: "Pro plan, monthly subscription",
 			quantity: 1,
 			unitAmount: 100_000,
-			taxRateBasisPoints: 1000,
+			taxRatePpm: 100000,
 		},
 		{
 			description: "Additional seats",
 			quantity: 3,
 			unitAmount: 3_500,
-			taxRateBasisPoints: 1000,
+			taxRatePpm: 100000,
 		},
 		{
 			description: "API overage (1,727 calls)",
 			quantity: 1,
 			unitAmount: 1_727,
-			taxRateBasisPoints: 1000,
+			taxRatePpm: 100000,
 		},
 	],
 });
@@ -105,13 +105,13 @@ const jpyInvoice = buildInvoice({
 			description: "Standard plan",
 			quantity: 1,
 			unitAmount: 10_000,
-			taxRateBasisPoints: 1000,
+			taxRatePpm: 100000,
 		},
 		{
 			description: "Storage add-on",
 			quantity: 1,
 			unitAmount: 909,
-			taxRateBasisPoints: 1000,
+			taxRatePpm: 100000,
 		},
 	],
 	amountPaid: 2_000,
@@ -125,7 +125,7 @@ const kwdInvoice = buildInvoice({
 			description: "Support hours",
 			quantity: 5,
 			unitAmount: 250,
-			taxRateBasisPoints: 0,
+			taxRatePpm: 0,
 		},
 	],
 });
@@ -242,13 +242,13 @@ describe("renderInvoicePdf", () => {
 					description: "Books",
 					quantity: 2,
 					unitAmount: 1_000,
-					taxRateBasisPoints: 700,
+					taxRatePpm: 70000,
 				},
 				{
 					description: "Software",
 					quantity: 1,
 					unitAmount: 10_000,
-					taxRateBasisPoints: 1900,
+					taxRatePpm: 190000,
 				},
 			],
 		});
@@ -268,7 +268,7 @@ describe("renderInvoicePdf", () => {
 				description: `Usage item ${String(i + 1).padStart(2, "0")}`,
 				quantity: i + 1,
 				unitAmount: 1_250,
-				taxRateBasisPoints: 1000,
+				taxRatePpm: 100000,
 			})),
 		});
 		const { text, pages } = await pdfText(await renderInvoicePdf(many, seller));
@@ -298,13 +298,13 @@ describe("renderInvoicePdf", () => {
 					description: longText,
 					quantity: 1,
 					unitAmount: 5_000,
-					taxRateBasisPoints: 0,
+					taxRatePpm: 0,
 				},
 				{
 					description: "Zürich office \u2014 東京 support\tline",
 					quantity: 1,
 					unitAmount: 1_000,
-					taxRateBasisPoints: 0,
+					taxRatePpm: 0,
 				},
 			],
 			billTo: { name: "株式会社 Example" },

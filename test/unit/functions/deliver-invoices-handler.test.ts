@@ -25,7 +25,7 @@ function invoice(number: string, accountId: string) {
 		issueDate: "2026-11-01",
 		dueDate: "2026-12-01",
 		billTo: { name: accountId, email: `ap@${accountId.toLowerCase()}.example.com`, addressLines: [] },
-		lines: [{ description: "Plan", quantity: 1, unitAmount: 1000, amount: 1000, taxRateBasisPoints: 0, tax: 0 }],
+		lines: [{ description: "Plan", quantity: 1, unitAmount: 1000, amount: 1000, taxRatePpm: 0, tax: 0 }],
 		subtotal: 1000,
 		tax: 0,
 		total: 1000,

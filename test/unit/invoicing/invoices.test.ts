@@ -15,7 +15,7 @@ function account(overrides: Partial<Account> = {}): Account {
 		email: "ap@acme.example.com",
 		currency: "USD",
 		status: "active",
-		taxRateBasisPoints: 825,
+		taxRatePpm: 82500,
 		paymentTermsDays: 30,
 		delivery: "email",
 		addressLines: ["1 Main St"],
@@ -40,11 +40,11 @@ describe("invoice pricing", () => {
 				quantity: 3,
 				unitAmount: 4900,
 				amount: 14700,
-				taxRateBasisPoints: 825,
+				taxRatePpm: 82500,
 				tax: 1213,
 				kind: "plan",
 			},
-			{ description: "API calls", quantity: 337, unitAmount: 12, amount: 4044, taxRateBasisPoints: 825, tax: 334, kind: "usage" },
+			{ description: "API calls", quantity: 337, unitAmount: 12, amount: 4044, taxRatePpm: 82500, tax: 334, kind: "usage" },
 		]);
 		// 14700 * 8.25% = 1212.75 -> 1213; 4044 * 8.25% = 333.63 -> 334
 		expect(invoiceTotals(lines)).toEqual({ subtotal: 18744, tax: 1547, total: 20291 });
@@ -52,7 +52,7 @@ describe("invoice pricing", () => {
 
 	it("works in JPY, which has no minor digits", () => {
 		const lines = priceInvoiceLines(
-			account({ currency: "JPY", taxRateBasisPoints: 1000, plan: { code: "t", description: "Plan", unitAmount: 6500, quantity: 2 } }),
+			account({ currency: "JPY", taxRatePpm: 100000, plan: { code: "t", description: "Plan", unitAmount: 6500, quantity: 2 } }),
 			[],
 			period,
 		);
@@ -65,10 +65,10 @@ describe("invoice pricing", () => {
 				fc.array(fc.record({ quantity: fc.integer({ min: 1, max: 10_000 }), unitAmount: fc.integer({ min: 0, max: 1_000_000 }) }), {
 					maxLength: 20,
 				}),
-				fc.integer({ min: 0, max: 3000 }),
-				(charges, bps) => {
+				fc.integer({ min: 0, max: 300_000 }),
+				(charges, ppm) => {
 					const lines = priceInvoiceLines(
-						account({ taxRateBasisPoints: bps, plan: undefined }),
+						account({ taxRatePpm: ppm, plan: undefined }),
 						charges.map((c, i) => ({
 							accountId: "ACC-1",
 							period: "2026-10",
@@ -80,7 +80,7 @@ describe("invoice pricing", () => {
 					);
 					const totals = invoiceTotals(lines);
 					return (
-						lines.every((l) => Number.isInteger(l.tax) && l.amount === l.quantity * l.unitAmount) &&
+						lines.every((l) => Number.isInteger(l.tax) && l.amount === Number(l.quantity) * l.unitAmount) &&
 						totals.total === totals.subtotal + totals.tax &&
 						totals.subtotal === charges.reduce((a, c) => a + c.quantity * c.unitAmount, 0)
 					);

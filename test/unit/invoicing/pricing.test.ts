@@ -27,7 +27,7 @@ function account(overrides: Partial<Account> = {}): Account {
 		email: "ap@acme.example.com",
 		currency: "USD",
 		status: "active",
-		taxRateBasisPoints: 1000,
+		taxRatePpm: 100000,
 		paymentTermsDays: 30,
 		delivery: "email",
 		addressLines: ["1 Main St"],
@@ -58,7 +58,7 @@ describe("recurring plans", () => {
 				unitAmount: 4900,
 				amount: 14_700,
 				kind: "plan",
-				taxRateBasisPoints: 1000,
+				taxRatePpm: 100000,
 				tax: 1470,
 			},
 		]);
@@ -151,7 +151,7 @@ describe("discounts", () => {
 			unitAmount: -1500,
 			amount: -1500,
 			kind: "discount",
-			taxRateBasisPoints: 1000,
+			taxRatePpm: 100000,
 			tax: -150,
 		});
 		expect(invoiceTotals(lines)).toEqual({ subtotal: 8500, tax: 850, total: 9350 });
@@ -174,11 +174,11 @@ describe("discounts", () => {
 
 describe("tax and terms", () => {
 	it("takes the rate from the jurisdiction, zero for exempt accounts, and refuses an unknown jurisdiction", () => {
-		expect(taxRateFor(account({ jurisdiction: "DE" }))).toBe(1900);
-		expect(taxRateFor(account({ jurisdiction: "US-TX", taxRateBasisPoints: 0 }))).toBe(825);
+		expect(taxRateFor(account({ jurisdiction: "DE" }))).toBe(190_000);
+		expect(taxRateFor(account({ jurisdiction: "US-TX", taxRatePpm: 0 }))).toBe(82_500);
 		expect(taxRateFor(account({ jurisdiction: "DE", taxExempt: true }))).toBe(0);
 		expect(taxNoteFor(account({ taxExempt: true }))).toMatch(/exempt/);
-		expect(taxRateFor(account({ taxRateBasisPoints: 700 }))).toBe(700);
+		expect(taxRateFor(account({ taxRatePpm: 70000 }))).toBe(70_000);
 		expect(() => taxRateFor(account({ jurisdiction: "XX" }))).toThrow(/no tax rate for jurisdiction XX/);
 	});
 
@@ -197,7 +197,7 @@ describe("tax and terms", () => {
 		);
 		expect(invoiceTotals(jpy)).toEqual({ subtotal: 1005, tax: 101, total: 1106 });
 		const kwd = priceInvoiceLines(
-			account({ currency: "KWD", taxRateBasisPoints: 500 }),
+			account({ currency: "KWD", taxRatePpm: 50000 }),
 			[charge({ quantity: 7, unitAmount: 1_235 })], // 8.645 KWD × 5% = 0.43225 → 0.432
 			october,
 		);
@@ -220,7 +220,7 @@ const tiersArb = fc
 const dayArb = fc.integer({ min: 1, max: 31 }).map((d) => `2026-10-${String(d).padStart(2, "0")}`);
 const accountArb = fc.record({
 	currency: currencyArb,
-	taxRateBasisPoints: fc.integer({ min: 0, max: 2500 }),
+	taxRatePpm: fc.integer({ min: 0, max: 250_000 }),
 	taxExempt: fc.boolean(),
 	subscriptions: fc.array(
 		fc.record({
@@ -254,7 +254,7 @@ function generated(spec: typeof accountArb extends fc.Arbitrary<infer T> ? T : n
 	return {
 		account: account({
 			currency: spec.currency,
-			taxRateBasisPoints: spec.taxRateBasisPoints,
+			taxRatePpm: spec.taxRatePpm,
 			taxExempt: spec.taxExempt,
 			subscriptions: spec.subscriptions.map((s, i) => ({ code: `s${i}`, description: `Plan ${i}`, ...s })),
 			discounts,
@@ -298,12 +298,12 @@ describe("pricing properties across currencies", () => {
 				expect(totals.total).toBe(totals.subtotal + totals.tax);
 				for (const line of lines) {
 					expect(Number.isSafeInteger(line.amount) && Number.isSafeInteger(line.tax)).toBe(true);
-					expect(line.taxRateBasisPoints).toBe(spec.taxExempt ? 0 : spec.taxRateBasisPoints);
-					expect(Math.abs(line.tax * 10_000 - line.amount * line.taxRateBasisPoints)).toBeLessThanOrEqual(5000);
+					expect(line.taxRatePpm).toBe(spec.taxExempt ? 0 : spec.taxRatePpm);
+					expect(Math.abs(line.tax * 1_000_000 - line.amount * line.taxRatePpm)).toBeLessThanOrEqual(500_000);
 				}
 				for (const c of charges) {
 					const own = lines.filter((l) => l.description.startsWith(`${c.description}`));
-					expect(own.reduce((a, l) => a + l.quantity, 0)).toBe(c.quantity);
+					expect(own.reduce((a, l) => a + Number(l.quantity), 0)).toBe(c.quantity);
 				}
 			}),
 		);

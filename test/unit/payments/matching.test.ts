@@ -31,7 +31,7 @@ const account: Account = {
 	email: "ap@acme.example.com",
 	currency: "USD",
 	status: "active",
-	taxRateBasisPoints: 0,
+	taxRatePpm: 0,
 	paymentTermsDays: 30,
 	delivery: "email",
 	addressLines: [],

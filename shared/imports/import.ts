@@ -1,0 +1,402 @@
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import pMap from "p-map";
+import { ValidationError } from "../core/errors.js";
+import type { Account, CatalogPlan, Charge, SubscriptionRecord } from "../core/model.js";
+import { getPlans, getSubscriptions } from "../store/catalog.js";
+import {
+	type ImportAudit,
+	importedAccountCreated,
+	importedChargeChanged,
+	importedChargesPut,
+	importedRecordChanged,
+	importedRecordCreated,
+	importRunPut,
+} from "../store/imports.js";
+import { keys } from "../store/keys.js";
+import { getAccounts, listChargesOfAccount, listInvoicedPeriods, type TableDeps } from "../store/records.js";
+import { transactWrite } from "../store/transact.js";
+import {
+	type ChargeRef,
+	chargeOf,
+	chargeProblem,
+	type Decision,
+	decideAccount,
+	decideCharge,
+	decidePlan,
+	decideSubscription,
+	type StoredState,
+} from "./plan.js";
+import { ImportFileError, type ImportFormat, readRows } from "./read.js";
+import {
+	type AccountRow,
+	COLUMNS,
+	columnsOf,
+	emailWarning,
+	type FieldError,
+	IMPORT_KINDS,
+	type ImportKind,
+	type KindRow,
+	type PlanRow,
+	readRow,
+	type SubscriptionRow,
+} from "./rows.js";
+
+/**
+ * One import of one or more files (DESIGN.md section 8), the same for `billing import`, an
+ * object put under imports/ and the HTTP API: every file is read and checked whole against
+ * the store first; one bad row and nothing is written. Then accounts, plans, subscriptions
+ * and charges are written in that order, each created, changed (with its audit entry naming
+ * the file) or left as it is, so the same files imported again change nothing. Charge files
+ * are read twice (checked, then written) and never held whole.
+ */
+
+export interface ImportSource {
+	/** The file's name as people know it: in messages and audit entries. */
+	readonly name: string;
+	readonly kind: ImportKind;
+	readonly format: ImportFormat;
+	/** A fresh stream of the file's bytes; called once to check it and, for charges, once to write it. */
+	readonly open: () => Promise<Readable> | Readable;
+}
+
+export interface ImportDeps extends TableDeps {
+	readonly actor: string;
+	readonly now?: () => Date;
+}
+
+export interface ImportProgress {
+	readonly phase: "checking" | "writing";
+	readonly file: string;
+	readonly rows: number;
+	readonly done: boolean;
+}
+
+export interface KindCounts {
+	created: number;
+	updated: number;
+	unchanged: number;
+}
+
+export interface ImportResult {
+	readonly importId: string;
+	readonly dryRun: boolean;
+	readonly files: { readonly name: string; readonly kind: ImportKind; readonly rows: number }[];
+	readonly counts: Partial<Record<ImportKind, KindCounts>>;
+	/** Rows imported with something to correct (an address delivery would refuse). */
+	readonly warnings: string[];
+}
+
+const MAX_ERRORS_LISTED = 100;
+const PROGRESS_EVERY = 10_000;
+const CONCURRENCY = 8;
+/** Charges written per round of BatchWriteItem calls. */
+const CHARGE_ROUND = 25 * CONCURRENCY;
+
+/** The file was refused: every bad row, up to 100, as "line N: field: reason"; nothing was written. */
+export class ImportRefused extends ValidationError {
+	constructor(
+		readonly errors: readonly string[],
+		readonly errorCount: number,
+	) {
+		super(
+			`import refused, nothing written: ${errorCount} error${errorCount === 1 ? "" : "s"}${errorCount > errors.length ? ` (the first ${errors.length} listed)` : ""}\n${errors.join("\n")}`,
+		);
+		this.name = "ImportRefused";
+	}
+}
+
+/** `--kind`, else the file name's prefix (accounts-2026.csv is accounts). */
+export function importKindOf(fileName: string, explicit?: string): ImportKind {
+	const kind = explicit ?? IMPORT_KINDS.find((k) => (fileName.split(/[\\/]/).at(-1) ?? "").toLowerCase().startsWith(k));
+	if (kind === undefined || !IMPORT_KINDS.includes(kind as ImportKind)) {
+		throw new ValidationError(
+			explicit === undefined
+				? `${fileName}: cannot tell what it holds from its name; start the name with ${IMPORT_KINDS.join(", ")} or give --kind`
+				: `--kind must be one of ${IMPORT_KINDS.join(", ")}`,
+		);
+	}
+	return kind as ImportKind;
+}
+
+class Problems {
+	readonly errors: string[] = [];
+	count = 0;
+	constructor(private readonly prefixWithFile: boolean) {}
+	add(file: string, e: FieldError): void {
+		this.count++;
+		if (this.errors.length < MAX_ERRORS_LISTED)
+			this.errors.push(`${this.prefixWithFile ? `${file}: ` : ""}line ${e.line}: ${e.field}: ${e.reason}`);
+	}
+}
+
+async function* rowsOf(
+	source: ImportSource,
+	problems: Problems,
+	phase: ImportProgress["phase"],
+	onProgress?: (p: ImportProgress) => void,
+): AsyncGenerator<KindRow, number> {
+	let rows = 0;
+	try {
+		for await (const raw of readRows(await source.open(), source.format, columnsOf(source.kind), COLUMNS[source.kind].required)) {
+			rows++;
+			if (rows % PROGRESS_EVERY === 0) onProgress?.({ phase, file: source.name, rows, done: false });
+			const read = readRow(source.kind, raw);
+			if ("errors" in read) for (const e of read.errors) problems.add(source.name, e);
+			else yield read;
+		}
+	} catch (err) {
+		if (!(err instanceof ImportFileError)) throw err;
+		problems.add(source.name, err);
+	}
+	onProgress?.({ phase, file: source.name, rows, done: true });
+	return rows;
+}
+
+export async function importFiles(
+	deps: ImportDeps,
+	sources: readonly ImportSource[],
+	options: { readonly dryRun?: boolean; readonly onProgress?: (p: ImportProgress) => void } = {},
+): Promise<ImportResult> {
+	const ordered = [...sources].sort((a, b) => IMPORT_KINDS.indexOf(a.kind) - IMPORT_KINDS.indexOf(b.kind));
+	const problems = new Problems(sources.length > 1);
+	const warnings: string[] = [];
+	const files: ImportResult["files"] = [];
+	const accounts = new Map<string, AccountRow & { file: string }>();
+	const plans = new Map<string, PlanRow & { file: string }>();
+	const subscriptions = new Map<string, SubscriptionRow & { file: string }>();
+	const charges = new Map<string, ChargeRef & { file: string }>();
+	const firstLines = new Map<string, number>();
+	const once = (file: string, kind: string, id: string, line: number, field: string): boolean => {
+		const key = `${kind}#${id}`;
+		const first = firstLines.get(key);
+		if (first === undefined) {
+			firstLines.set(key, line);
+			return true;
+		}
+		problems.add(file, { line, field, reason: `${id} appears twice (also on line ${first})` });
+		return false;
+	};
+
+	// Pass 1: every row read and checked on its own; ids must be unique within the import.
+	for (const source of ordered) {
+		const file = source.name;
+		const rows = rowsOf(source, problems, "checking", options.onProgress);
+		let next = await rows.next();
+		for (; !next.done; next = await rows.next()) {
+			const read = next.value;
+			if (read.kind === "accounts") {
+				const row = read.row;
+				if (once(file, "account", row.accountId, row.line, "account_id")) accounts.set(row.accountId, { ...row, file });
+				const warning = emailWarning(row);
+				if (warning) warnings.push(`${sources.length > 1 ? `${file}: ` : ""}line ${warning.line}: email: ${warning.reason}`);
+			} else if (read.kind === "plans") {
+				if (once(file, "plan", read.row.planCode, read.row.line, "plan_code")) plans.set(read.row.planCode, { ...read.row, file });
+			} else if (read.kind === "subscriptions") {
+				const row = read.row;
+				if (once(file, "subscription", row.subscriptionId, row.line, "subscription_id"))
+					subscriptions.set(row.subscriptionId, { ...row, file });
+			} else {
+				const { line, accountId, chargeId, date, unitPrice } = read.row;
+				if (once(file, "charge", chargeId, line, "charge_id")) charges.set(chargeId, { line, accountId, chargeId, date, unitPrice, file });
+			}
+		}
+		files.push({ name: file, kind: source.kind, rows: next.value });
+	}
+
+	// What is stored under every id the files name, read once.
+	const state = await readStoredState(deps, accounts, plans, subscriptions, charges);
+	const createdAt = (deps.now?.() ?? new Date()).toISOString();
+	const currencyOfAccount = (id: string) => accounts.get(id)?.currency ?? state.accounts.get(id)?.currency;
+	const currencyOfPlan = (code: string) => plans.get(code)?.currency ?? state.plans.get(code)?.currency;
+
+	const accountDecisions = decideAll(accounts, problems, (row) => decideAccount(row, state, createdAt));
+	const planDecisions = decideAll(plans, problems, (row) => decidePlan(row, state));
+	const subscriptionDecisions = decideAll(subscriptions, problems, (row) =>
+		decideSubscription(row, state, currencyOfAccount, currencyOfPlan),
+	);
+	for (const ref of charges.values()) {
+		const problem = chargeProblem(ref, currencyOfAccount(ref.accountId), state);
+		if (problem) problems.add(ref.file, problem);
+	}
+	if (problems.count > 0) throw new ImportRefused(problems.errors, problems.count);
+
+	const importId = randomUUID();
+	const counts: ImportResult["counts"] = {};
+	const tally = (kind: ImportKind, decisions: readonly { decision: Decision<unknown> }[]) => {
+		if (!files.some((f) => f.kind === kind)) return;
+		counts[kind] = count(decisions.map((d) => d.decision));
+	};
+	tally("accounts", accountDecisions);
+	tally("plans", planDecisions);
+	tally("subscriptions", subscriptionDecisions);
+
+	const at = new Date().toISOString();
+	const audit = (file: string): ImportAudit => ({ actor: deps.actor, at, reason: `import ${file}` });
+	if (!options.dryRun) {
+		await pMap(accountDecisions, ({ row, decision }) => writeAccount(deps, row.accountId, decision, audit(row.file)), {
+			concurrency: CONCURRENCY,
+		});
+		await pMap(planDecisions, ({ row, decision }) => writePlan(deps, row.planCode, decision, audit(row.file)), {
+			concurrency: CONCURRENCY,
+		});
+		await pMap(subscriptionDecisions, ({ row, decision }) => writeSubscription(deps, row, decision, audit(row.file)), {
+			concurrency: CONCURRENCY,
+		});
+	}
+	for (const source of ordered.filter((s) => s.kind === "charges")) {
+		counts.charges = await writeCharges(deps, source, state, currencyOfAccount, {
+			dryRun: options.dryRun ?? false,
+			importId,
+			audit: audit(source.name),
+			onProgress: options.onProgress,
+		});
+	}
+	const result: ImportResult = { importId, dryRun: options.dryRun ?? false, files, counts, warnings };
+	if (!options.dryRun)
+		await importRunPut(deps, { importId, actor: deps.actor, at, files, counts, warnings: warnings.slice(0, MAX_ERRORS_LISTED) });
+	return result;
+}
+
+function decideAll<R extends { line: number; file: string }, T>(
+	rows: ReadonlyMap<string, R>,
+	problems: Problems,
+	decide: (row: R) => Decision<T> | FieldError,
+): { row: R; decision: Decision<T> }[] {
+	const decided: { row: R; decision: Decision<T> }[] = [];
+	for (const row of rows.values()) {
+		const decision = decide(row);
+		if ("reason" in decision) problems.add(row.file, decision);
+		else decided.push({ row, decision });
+	}
+	return decided;
+}
+
+function count(decisions: readonly Decision<unknown>[]): KindCounts {
+	const counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
+	for (const d of decisions) counts[d.action === "create" ? "created" : d.action === "update" ? "updated" : "unchanged"]++;
+	return counts;
+}
+
+async function readStoredState(
+	deps: TableDeps,
+	accounts: ReadonlyMap<string, AccountRow>,
+	plans: ReadonlyMap<string, PlanRow>,
+	subscriptions: ReadonlyMap<string, SubscriptionRow>,
+	charges: ReadonlyMap<string, ChargeRef>,
+): Promise<StoredState> {
+	const chargeAccounts = new Set([...charges.values()].map((c) => c.accountId));
+	const accountIds = new Set([...accounts.keys(), ...[...subscriptions.values()].map((s) => s.accountId), ...chargeAccounts]);
+	const [storedAccounts, storedPlans, storedSubscriptions] = await Promise.all([
+		getAccounts(deps, accountIds),
+		getPlans(deps, [...plans.keys(), ...[...subscriptions.values()].map((s) => s.planCode)]),
+		getSubscriptions(deps, subscriptions.keys()),
+	]);
+	const existing = [...new Set([...accounts.keys(), ...chargeAccounts])].filter((id) => storedAccounts.has(id));
+	const invoicedPeriods = new Map<string, ReadonlySet<string>>();
+	const storedCharges = new Map<string, ReadonlyMap<string, Charge>>();
+	await pMap(
+		existing,
+		async (accountId) => {
+			invoicedPeriods.set(accountId, await listInvoicedPeriods(deps, accountId));
+			if (chargeAccounts.has(accountId)) {
+				storedCharges.set(accountId, new Map((await listChargesOfAccount(deps, accountId)).map((c) => [c.chargeId, c])));
+			}
+		},
+		{ concurrency: CONCURRENCY },
+	);
+	return { accounts: storedAccounts, plans: storedPlans, subscriptions: storedSubscriptions, invoicedPeriods, charges: storedCharges };
+}
+
+async function writeAccount(deps: TableDeps, accountId: string, decision: Decision<Account>, audit: ImportAudit): Promise<void> {
+	if (decision.action === "create") await transactWrite(deps, importedAccountCreated(deps.tableName, decision.record, audit));
+	else if (decision.action === "update") {
+		await transactWrite(
+			deps,
+			importedRecordChanged(deps.tableName, keys.account(accountId), decision, { subject: "account", subjectId: accountId }, audit),
+		);
+	}
+}
+
+async function writePlan(deps: TableDeps, planCode: string, decision: Decision<CatalogPlan>, audit: ImportAudit): Promise<void> {
+	const subject = { subject: "plan" as const, subjectId: planCode };
+	if (decision.action === "create") {
+		await transactWrite(
+			deps,
+			importedRecordCreated(
+				deps.tableName,
+				{ key: keys.plan(planCode), listing: keys.planListing(planCode), fields: decision.record },
+				subject,
+				audit,
+			),
+		);
+	} else if (decision.action === "update")
+		await transactWrite(deps, importedRecordChanged(deps.tableName, keys.plan(planCode), decision, subject, audit));
+}
+
+async function writeSubscription(
+	deps: TableDeps,
+	row: SubscriptionRow,
+	decision: Decision<SubscriptionRecord>,
+	audit: ImportAudit,
+): Promise<void> {
+	const subject = { subject: "subscription" as const, subjectId: row.subscriptionId };
+	const key = keys.subscription(row.subscriptionId);
+	if (decision.action === "create") {
+		await transactWrite(
+			deps,
+			importedRecordCreated(
+				deps.tableName,
+				{ key, listing: keys.subscriptionListing(row.accountId, row.subscriptionId), fields: decision.record },
+				subject,
+				audit,
+			),
+		);
+	} else if (decision.action === "update") await transactWrite(deps, importedRecordChanged(deps.tableName, key, decision, subject, audit));
+}
+
+/** Pass 2 over a charge file: each charge created (in batches), changed or left as it is. */
+async function writeCharges(
+	deps: TableDeps,
+	source: ImportSource,
+	state: StoredState,
+	currencyOfAccount: (id: string) => string | undefined,
+	options: { dryRun: boolean; importId: string; audit: ImportAudit; onProgress?: (p: ImportProgress) => void },
+): Promise<KindCounts> {
+	const counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
+	const problems = new Problems(false);
+	let batch: Charge[] = [];
+	const flush = async () => {
+		const round = batch;
+		batch = [];
+		if (options.dryRun || round.length === 0) return;
+		const chunks = Array.from({ length: Math.ceil(round.length / 25) }, (_, i) => round.slice(i * 25, i * 25 + 25));
+		await pMap(chunks, (chunk) => importedChargesPut(deps, chunk, options.importId), { concurrency: CONCURRENCY });
+	};
+	for await (const read of rowsOf(source, problems, "writing", options.onProgress)) {
+		if (read.kind !== "charges") continue;
+		const currency = currencyOfAccount(read.row.accountId);
+		const problem = chargeProblem(read.row, currency, state);
+		if (problem || currency === undefined) {
+			if (problem) problems.add(source.name, problem);
+			continue;
+		}
+		const charge = chargeOf(read.row, currency);
+		const decision = decideCharge(charge, state);
+		if (decision.action === "unchanged") counts.unchanged++;
+		else if (decision.action === "update") {
+			counts.updated++;
+			const before = state.charges.get(charge.accountId)?.get(charge.chargeId) as Charge;
+			if (!options.dryRun)
+				await transactWrite(deps, importedChargeChanged(deps.tableName, before, charge, options.importId, options.audit));
+		} else {
+			counts.created++;
+			batch.push(charge);
+			if (batch.length >= CHARGE_ROUND) await flush();
+		}
+	}
+	await flush();
+	// The file changed between its two readings: what was written stands; say so.
+	if (problems.count > 0) throw new ImportRefused(problems.errors, problems.count);
+	return counts;
+}
