@@ -1,10 +1,11 @@
 import { createReadStream, existsSync } from "node:fs";
 import { basename } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ValidationError } from "../core/errors.js";
 import { type ImportSource, importKindOf } from "./import.js";
-import { formatOf } from "./read.js";
+import { formatOf, numbersAsStrings } from "./read.js";
+import type { ImportKind } from "./rows.js";
 
 /** Where an import's bytes come from: a file on this machine, or an object in the stack's bucket. */
 
@@ -21,4 +22,39 @@ export function s3Source(s3: S3Client, bucket: string, key: string, kind?: strin
 		format: formatOf(key),
 		open: async () => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable,
 	};
+}
+
+/**
+ * Records posted as JSON (one object, or an array of at most `max`), as an import of one
+ * kind: numbers keep their digits (never read as floats) and `fields` are set on every
+ * record (the account id of PUT /accounts/{id}). Record N is "line N" in the errors.
+ */
+export function jsonBodySource(
+	name: string,
+	kind: ImportKind,
+	body: string,
+	options: { readonly max: number; readonly fields?: Readonly<Record<string, string>> },
+): ImportSource {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(numbersAsStrings(body));
+	} catch {
+		throw new ValidationError("the body is not JSON");
+	}
+	const records = Array.isArray(parsed) ? parsed : [parsed];
+	if (records.length === 0) throw new ValidationError("no records in the body");
+	if (records.length > options.max) throw new ValidationError(`${records.length} records; at most ${options.max} a request`);
+	const lines: string[] = [];
+	for (const [i, record] of records.entries()) {
+		if (typeof record !== "object" || record === null || Array.isArray(record))
+			throw new ValidationError(`record ${i + 1} is not a JSON object`);
+		for (const [field, value] of Object.entries(options.fields ?? {})) {
+			const given = (record as Record<string, unknown>)[field];
+			if (given !== undefined && given !== value)
+				throw new ValidationError(`record ${i + 1}: ${field} is ${JSON.stringify(given)}, the path says ${value}`);
+		}
+		lines.push(JSON.stringify({ ...record, ...options.fields }));
+	}
+	const text = `${lines.join("\n")}\n`;
+	return { name, kind, format: "jsonl", open: () => Readable.from([Buffer.from(text)]) };
 }
