@@ -9,13 +9,30 @@ export interface FunctionSpec {
 	readonly dir: string;
 	readonly description: string;
 	readonly table: "read" | "readWrite";
-	readonly bucket: "none" | "read" | "readWrite";
+	/**
+	 * Objects of the bucket it may touch: none, all of them (read, or read and write), or
+	 * "imports": read the files put under imports/ and write each one's result beside it
+	 * (imports/*.result.json), nothing else.
+	 */
+	readonly bucket: "none" | "read" | "readWrite" | "imports";
 	readonly sendsEmail: boolean;
 	readonly readsStripeSecret: boolean;
 	readonly startsBillingCycle: boolean;
 	readonly timeoutSeconds: number;
 	readonly memoryMb: number;
 }
+
+/**
+ * Files to import are put under `prefix` in the bucket (DESIGN.md section 8); the ImportFile
+ * function writes each one's result beside it as `<key><resultSuffix>`. The bucket's rule
+ * sends it the names with these extensions only (CSV or JSON Lines), so a result is never
+ * taken for a file to import.
+ */
+export const importObjects = {
+	prefix: "imports/",
+	resultSuffix: ".result.json",
+	extensions: ["csv", "jsonl", "ndjson"],
+} as const;
 
 const defaults = {
 	table: "readWrite",
@@ -127,9 +144,21 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		readsStripeSecret: true,
 		timeoutSeconds: 15,
 	},
+	{
+		...defaults,
+		id: "ImportFile",
+		dir: "import-file",
+		description:
+			"Imports a file put under imports/ in the bucket (accounts, plans, subscriptions or charges) and writes its result beside it",
+		bucket: "imports",
+		// 100,000 charge rows, read twice from S3 and written in batches.
+		timeoutSeconds: 900,
+		memoryMb: 1024,
+	},
 ];
 
-/** Functions the billing-cycle state machine invokes (everything but the scheduler target and the webhook). */
-export const billingCycleFunctionIds = functionCatalog
-	.map((f) => f.id)
-	.filter((id) => id !== "StartBillingCycle" && id !== "PaymentWebhook");
+/** Functions invoked by something other than the billing-cycle state machine. */
+const notInBillingCycle: readonly string[] = ["StartBillingCycle", "PaymentWebhook", "ImportFile"];
+
+/** Functions the billing-cycle state machine invokes (everything but the scheduler target, the webhook and the data ingestion). */
+export const billingCycleFunctionIds = functionCatalog.map((f) => f.id).filter((id) => !notInBillingCycle.includes(id));

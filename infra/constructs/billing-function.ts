@@ -8,7 +8,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
-import type { FunctionSpec } from "../../functions/catalog.js";
+import { type FunctionSpec, importObjects } from "../../functions/catalog.js";
 import type { BillingConfig } from "../config.js";
 import { acknowledge, type NagAcknowledgement, wildcardAction, wildcardResource } from "../nag.js";
 import { repoRoot } from "../paths.js";
@@ -131,7 +131,25 @@ export class BillingFunction extends Construct {
 			),
 		);
 
-		if (spec.bucket !== "none") {
+		if (spec.bucket === "imports") {
+			// Reads the files put under imports/, writes each one's result beside it: two exact actions, no listing, no deletes.
+			const files = env.bucket.arnForObjects(`${importObjects.prefix}*`);
+			const results = env.bucket.arnForObjects(`${importObjects.prefix}*${importObjects.resultSuffix}`);
+			this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [files] }));
+			this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: [results] }));
+			acknowledgements.push(
+				wildcardResource(
+					this,
+					files,
+					`s3:GetObject on the billing bucket's ${importObjects.prefix} prefix only: the files to import are named by whoever puts them there, so they cannot be listed up front.`,
+				),
+				wildcardResource(
+					this,
+					results,
+					`s3:PutObject on the billing bucket's ${importObjects.prefix}*${importObjects.resultSuffix} only: each file's result is written beside it under a name derived from the file's.`,
+				),
+			);
+		} else if (spec.bucket !== "none") {
 			if (spec.bucket === "readWrite") env.bucket.grantReadWrite(this.function);
 			else env.bucket.grantRead(this.function);
 			const objects = `Objects of the billing bucket only (invoice PDFs, manifests, reports) via the CDK bucket ${spec.bucket === "readWrite" ? "read/write" : "read"} grant`;

@@ -1,0 +1,84 @@
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { z } from "zod";
+import { ValidationError } from "../../shared/core/errors.js";
+import { ImportRefused, importFiles } from "../../shared/imports/import.js";
+import { s3Source } from "../../shared/imports/sources.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { storageConfig } from "../../shared/platform/config.js";
+import { logger, stepHandler } from "../../shared/platform/lambda.js";
+import { importObjects } from "../catalog.js";
+
+const { ddb, s3 } = createClients();
+const { tableName, bucketName } = storageConfig();
+
+/** What S3 sends EventBridge for an object put in the bucket (the fields used here). */
+const objectCreatedSchema = z.object({
+	source: z.literal("aws.s3"),
+	"detail-type": z.literal("Object Created"),
+	detail: z.object({
+		bucket: z.object({ name: z.string() }),
+		object: z.object({ key: z.string().min(1) }),
+		/** The account (or AWS service) that put the object. */
+		requester: z.string().optional(),
+	}),
+});
+
+/** The key as stored: S3 sends it URL-encoded, form style ("accounts 2026.csv" is "accounts+2026.csv"). */
+function objectKey(encoded: string): string {
+	try {
+		return decodeURIComponent(encoded.replace(/\+/g, " "));
+	} catch {
+		return encoded;
+	}
+}
+
+function isFileToImport(key: string): boolean {
+	return key.startsWith(importObjects.prefix) && !key.endsWith("/") && !key.endsWith(importObjects.resultSuffix);
+}
+
+type ImportFileResult =
+	| { status: "imported"; result: Awaited<ReturnType<typeof importFiles>> }
+	| { status: "refused"; errorCount: number; errors: readonly string[] }
+	| { status: "failed"; error: string };
+
+/**
+ * A file put under imports/ is imported whole or not at all (DESIGN.md section 8), and what
+ * came of it is written beside it as `<key>.result.json`. A refusal (bad rows, a name that
+ * says no kind) is the file's answer; anything else is ours: written as failed, then thrown
+ * so Lambda retries the event (the import is idempotent) and the errors alarm sees it.
+ */
+export const handler = stepHandler("Import File", objectCreatedSchema, async ({ detail }) => {
+	const key = objectKey(detail.object.key);
+	if (!isFileToImport(key)) return { key, status: "ignored" as const };
+	if (detail.bucket.name !== bucketName)
+		throw new ValidationError(`object of bucket ${detail.bucket.name}, this function imports from ${bucketName}`);
+	const resultKey = `${key}${importObjects.resultSuffix}`;
+	const writeResult = (body: ImportFileResult) =>
+		s3.send(
+			new PutObjectCommand({
+				Bucket: bucketName,
+				Key: resultKey,
+				Body: `${JSON.stringify(body, null, 2)}\n`,
+				ContentType: "application/json",
+			}),
+		);
+
+	try {
+		const result = await importFiles({ ddb, tableName, actor: `s3:${detail.requester ?? key}` }, [s3Source(s3, bucketName, key)]);
+		await writeResult({ status: "imported", result });
+		return { key, status: "imported" as const, resultKey, importId: result.importId, counts: result.counts };
+	} catch (err) {
+		if (err instanceof ValidationError) {
+			// The errors quote the file's values (addresses among them): they go to the result, not the log.
+			const refused =
+				err instanceof ImportRefused ? { errorCount: err.errorCount, errors: err.errors } : { errorCount: 1, errors: [err.message] };
+			await writeResult({ status: "refused", ...refused });
+			return { key, status: "refused" as const, resultKey, errorCount: refused.errorCount };
+		}
+		const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+		await writeResult({ status: "failed", error }).catch((writeError: unknown) =>
+			logger.error("could not write the failed result", { key, error: writeError as Error }),
+		);
+		throw err;
+	}
+});
