@@ -155,10 +155,19 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		timeoutSeconds: 900,
 		memoryMb: 1024,
 	},
+	{
+		...defaults,
+		id: "DataApi",
+		dir: "data-api",
+		description: "The data API: PUT /accounts/{id} and POST /charges (up to 1,000), imported like files",
+		bucket: "none",
+		// Within API Gateway's 30-second integration limit.
+		timeoutSeconds: 29,
+	},
 ];
 
 /** Functions invoked by something other than the billing-cycle state machine. */
-const notInBillingCycle: readonly string[] = ["StartBillingCycle", "PaymentWebhook", "ImportFile"];
+const notInBillingCycle: readonly string[] = ["StartBillingCycle", "PaymentWebhook", "ImportFile", "DataApi"];
 
 /** Functions the billing-cycle state machine invokes (everything but the scheduler target, the webhook and the data ingestion). */
 export const billingCycleFunctionIds = functionCatalog.map((f) => f.id).filter((id) => !notInBillingCycle.includes(id));

@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invokeLocalFunction, LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
 import { createClients } from "../../shared/platform/clients.js";
@@ -8,7 +9,8 @@ import { startTestStack } from "../support/embedded.js";
 
 /**
  * The deployed ways in (DESIGN.md section 8), through the handlers Lambda runs: a file put
- * under imports/ (the event S3 sends EventBridge) and its result beside it.
+ * under imports/ (the event S3 sends EventBridge) and its result beside it; the data API's
+ * requests as API Gateway hands them over (payload 2.0, the IAM authorizer's caller).
  */
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -168,5 +170,180 @@ describe("a file put under imports/", () => {
 			status: "failed",
 			error: expect.stringMatching(/NoSuchKey/),
 		});
+	});
+});
+
+const CALLER = `arn:aws:iam::${LOCAL_ACCOUNT}:user/crm-sync`;
+
+/** A request as API Gateway (HTTP API, payload 2.0) hands it over once SigV4 has authenticated the caller. */
+function apiRequest(method: string, path: string, body: unknown, options: { routeKey?: string; caller?: string | null } = {}) {
+	const now = new Date();
+	const id = /^\/accounts\/([^/]+)$/.exec(path)?.[1];
+	const routeKey = options.routeKey ?? (id ? `${method} /accounts/{id}` : `${method} ${path}`);
+	const caller = options.caller === undefined ? CALLER : options.caller;
+	return {
+		version: "2.0",
+		routeKey,
+		rawPath: path,
+		rawQueryString: "",
+		headers: {
+			"content-type": "application/json",
+			host: "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+			"x-amz-date": "20261201T120000Z",
+			authorization:
+				"AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261201/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
+		},
+		...(id ? { pathParameters: { id } } : {}),
+		requestContext: {
+			accountId: LOCAL_ACCOUNT,
+			apiId: "a1b2c3d4e5",
+			...(caller
+				? {
+						authorizer: {
+							iam: {
+								accessKey: "AKIAEXAMPLE",
+								accountId: LOCAL_ACCOUNT,
+								callerId: "AIDAEXAMPLE",
+								cognitoIdentity: null,
+								principalOrgId: null,
+								userArn: caller,
+								userId: "AIDAEXAMPLE",
+							},
+						},
+					}
+				: {}),
+			domainName: "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+			domainPrefix: "a1b2c3d4e5",
+			http: { method, path, protocol: "HTTP/1.1", sourceIp: "10.0.0.1", userAgent: "crm-sync/1.0" },
+			requestId: crypto.randomUUID(),
+			routeKey,
+			stage: "$default",
+			time: now.toUTCString(),
+			timeEpoch: now.getTime(),
+		},
+		body: typeof body === "string" ? body : JSON.stringify(body),
+		isBase64Encoded: false,
+	};
+}
+
+async function callApi(event: unknown): Promise<{ statusCode: number; body: Record<string, unknown> }> {
+	const response = (await invokeLocalFunction(localFunctionArn("DataApi"), event)) as { statusCode: number; body: string };
+	return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+}
+
+/**
+ * The stored charges with these ids, read from the table as it is (one item a charge, or
+ * pages of charges: this reads both, so it does not depend on how the store lays them out).
+ */
+async function storedCharges(...chargeIds: string[]): Promise<Record<string, unknown>[]> {
+	const items: Record<string, unknown>[] = [];
+	let startKey: Record<string, unknown> | undefined;
+	do {
+		const out = await clients.ddb.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: startKey }));
+		items.push(...(out.Items ?? []));
+		startKey = out.LastEvaluatedKey;
+	} while (startKey);
+	return items
+		.flatMap((item) => (Array.isArray(item.charges) ? (item.charges as Record<string, unknown>[]) : [item]))
+		.filter((c) => typeof c.chargeId === "string" && chargeIds.includes(c.chargeId))
+		.sort((a, b) => String(a.chargeId).localeCompare(String(b.chargeId)));
+}
+
+const account = { name: "Api Customer Inc", currency: "USD", email: "ap@api-customer.example.com", tax_rate: "8.875" };
+
+const charge = (chargeId: string, quantity: string | number, unitPrice: string | number) => ({
+	charge_id: chargeId,
+	account_id: "ACC-API-1",
+	date: "2026-11-30",
+	description: "Data transfer, GB",
+	quantity,
+	unit_price: unitPrice,
+});
+
+describe("the data API", () => {
+	it("PUT /accounts/{id} creates the account named by the path, the caller's IAM identity as actor", async () => {
+		const response = await callApi(apiRequest("PUT", "/accounts/ACC-API-1", account));
+
+		expect(response.statusCode).toBe(200);
+		expect(response.body).toMatchObject({ dryRun: false, counts: { accounts: { created: 1, updated: 0, unchanged: 0 } } });
+		expect(await getAccount(table, "ACC-API-1")).toMatchObject({
+			accountId: "ACC-API-1",
+			name: "Api Customer Inc",
+			currency: "USD",
+			email: "ap@api-customer.example.com",
+			taxRatePpm: 88_750,
+		});
+		const [created] = await listAuditEntries(table, "account", "ACC-API-1");
+		expect(created).toMatchObject({ action: "created", actor: `iam:${CALLER}`, reason: "import PUT /accounts/ACC-API-1" });
+
+		// The same body again changes nothing; a changed field is an update.
+		expect((await callApi(apiRequest("PUT", "/accounts/ACC-API-1", account))).body).toMatchObject({
+			counts: { accounts: { created: 0, updated: 0, unchanged: 1 } },
+		});
+		expect((await callApi(apiRequest("PUT", "/accounts/ACC-API-1", { ...account, name: "Api Customer Holdings" }))).body).toMatchObject({
+			counts: { accounts: { created: 0, updated: 1, unchanged: 0 } },
+		});
+		expect(await getAccount(table, "ACC-API-1")).toMatchObject({ name: "Api Customer Holdings" });
+	});
+
+	it("refuses a tax rate with more than 4 decimals with 400 naming the field, and stores nothing", async () => {
+		// A JSON number: its digits are read as written, never through a float.
+		const response = await callApi(
+			apiRequest(
+				"PUT",
+				"/accounts/ACC-API-2",
+				`{"name":"Too Precise Ltd","currency":"USD","email":"ap@precise.example.com","tax_rate":8.87501}`,
+			),
+		);
+
+		expect(response.statusCode).toBe(400);
+		expect(response.body).toEqual({ errorCount: 1, errors: [expect.stringMatching(/^line 1: tax_rate: "8.87501" .*at most 4 decimals/)] });
+		expect(await getAccount(table, "ACC-API-2")).toBeUndefined();
+	});
+
+	it("refuses a body whose account_id is not the path's, and a body that is not JSON", async () => {
+		const other = await callApi(apiRequest("PUT", "/accounts/ACC-API-3", { ...account, account_id: "ACC-API-4" }));
+		expect(other.statusCode).toBe(400);
+		expect(other.body).toEqual({ errorCount: 1, errors: [expect.stringContaining("the path says ACC-API-3")] });
+
+		const garbage = await callApi(apiRequest("PUT", "/accounts/ACC-API-3", "{name: nope"));
+		expect(garbage).toEqual({ statusCode: 400, body: { errorCount: 1, errors: ["the body is not JSON"] } });
+		for (const id of ["ACC-API-3", "ACC-API-4"]) expect(await getAccount(table, id)).toBeUndefined();
+	});
+
+	it("refuses POST /charges with more than 1,000 records, storing none of them", async () => {
+		const records = Array.from({ length: 1001 }, (_, i) => charge(`CH-API-MANY-${i}`, 1, "1.00"));
+		const response = await callApi(apiRequest("POST", "/charges", records));
+
+		expect(response.statusCode).toBe(400);
+		expect(response.body).toEqual({ errorCount: 1, errors: [expect.stringContaining("at most 1000 a request")] });
+		expect(await storedCharges("CH-API-MANY-0", "CH-API-MANY-1000")).toEqual([]);
+	});
+
+	it("POST /charges stores the charges: fractional quantities as decimal strings, prices in minor units", async () => {
+		const response = await callApi(apiRequest("POST", "/charges", [charge("CH-API-1", 2.5, 19.99), charge("CH-API-2", "3", "150.00")]));
+
+		expect(response.statusCode).toBe(200);
+		expect(response.body).toMatchObject({ counts: { charges: { created: 2, updated: 0, unchanged: 0 } } });
+		expect(await storedCharges("CH-API-1", "CH-API-2")).toEqual([
+			expect.objectContaining({ chargeId: "CH-API-1", accountId: "ACC-API-1", period: "2026-11", quantity: "2.5", unitAmount: 1999 }),
+			expect.objectContaining({ chargeId: "CH-API-2", accountId: "ACC-API-1", period: "2026-11", quantity: 3, unitAmount: 15000 }),
+		]);
+	});
+
+	it("refuses a charge for an account that does not exist, naming the record", async () => {
+		const response = await callApi(apiRequest("POST", "/charges", [{ ...charge("CH-API-X", 1, "1.00"), account_id: "ACC-API-NOPE" }]));
+		expect(response.statusCode).toBe(400);
+		expect(response.body).toEqual({ errorCount: 1, errors: [expect.stringMatching(/^line 1: account_id: /)] });
+		expect(await storedCharges("CH-API-X")).toEqual([]);
+	});
+
+	it("answers 404 for a route it does not have and 403 without an IAM identity", async () => {
+		expect(await callApi(apiRequest("GET", "/accounts", ""))).toEqual({ statusCode: 404, body: { message: "Not Found" } });
+		expect(await callApi(apiRequest("PUT", "/accounts/ACC-API-5", account, { caller: null }))).toEqual({
+			statusCode: 403,
+			body: { message: "Forbidden" },
+		});
+		expect(await getAccount(table, "ACC-API-5")).toBeUndefined();
 	});
 });
