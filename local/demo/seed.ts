@@ -7,7 +7,8 @@ import { addDays } from "../../shared/core/period.js";
 import { formatTaxRate } from "../../shared/documents/format.js";
 import { type ImportDeps, type ImportResult, importFiles } from "../../shared/imports/import.js";
 import { fileSource } from "../../shared/imports/sources.js";
-import { putAccount, putCharge } from "../../shared/store/accounts.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { putCharge } from "../../shared/store/charges.js";
 import type { TableDeps } from "../../shared/store/records.js";
 
 /** Deterministic pseudo-random numbers (mulberry32), so a seed always gives the same demo. */

@@ -124,6 +124,18 @@ export const chargeSchema = z.object({
 });
 export type Charge = z.infer<typeof chargeSchema>;
 
+/** Charges of one account and month stored together (up to a few hundred), so an import of 100,000 rows writes a few thousand items. */
+export const chargePageSchema = z.object({
+	accountId: accountIdSchema,
+	period: periodSchema,
+	pageId: z.string(),
+	charges: z.array(chargeSchema),
+	/** Raised by every change to the page, which is conditional on the version read. */
+	version: z.number().int().nonnegative(),
+	importId: z.string().optional(),
+});
+export type ChargePage = z.infer<typeof chargePageSchema>;
+
 export const invoiceLineSchema = z.object({
 	description: z.string(),
 	quantity: quantitySchema,

@@ -2,19 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import pMap from "p-map";
 import { ValidationError } from "../core/errors.js";
-import type { Account, CatalogPlan, Charge, SubscriptionRecord } from "../core/model.js";
+import type { Account, CatalogPlan, Charge, ChargePage, SubscriptionRecord } from "../core/model.js";
 import { getPlans, getSubscriptions } from "../store/catalog.js";
-import {
-	type ImportAudit,
-	importedAccountCreated,
-	importedChargeChanged,
-	importedChargesPut,
-	importedRecordChanged,
-	importedRecordCreated,
-	importRunPut,
-} from "../store/imports.js";
+import { chargeChanged, chargePagesPut, listChargePagesOfAccount } from "../store/charges.js";
+import { type ImportAudit, importedAccountCreated, importedRecordChanged, importedRecordCreated, importRunPut } from "../store/imports.js";
 import { keys } from "../store/keys.js";
-import { getAccounts, listChargesOfAccount, listInvoicedPeriods, type TableDeps } from "../store/records.js";
+import { getAccounts, listInvoicedPeriods, type TableDeps } from "../store/records.js";
 import { transactWrite } from "../store/transact.js";
 import {
 	type ChargeRef,
@@ -25,6 +18,7 @@ import {
 	decideCharge,
 	decidePlan,
 	decideSubscription,
+	type StoredCharge,
 	type StoredState,
 } from "./plan.js";
 import { ImportFileError, type ImportFormat, readRows } from "./read.js";
@@ -90,8 +84,10 @@ export interface ImportResult {
 const MAX_ERRORS_LISTED = 100;
 const PROGRESS_EVERY = 10_000;
 const CONCURRENCY = 8;
-/** Charges written per round of BatchWriteItem calls. */
-const CHARGE_ROUND = 25 * CONCURRENCY;
+/** Charges on one page: a few hundred keep an item far below DynamoDB's 400 KB. */
+const PAGE_SIZE = 250;
+/** New charges held to fill pages before they are written: bounds the memory a large file takes. */
+const PAGE_BUFFER = 100_000;
 
 /** The file was refused: every bad row, up to 100, as "line N: field: reason"; nothing was written. */
 export class ImportRefused extends ValidationError {
@@ -294,13 +290,17 @@ async function readStoredState(
 	]);
 	const existing = [...new Set([...accounts.keys(), ...chargeAccounts])].filter((id) => storedAccounts.has(id));
 	const invoicedPeriods = new Map<string, ReadonlySet<string>>();
-	const storedCharges = new Map<string, ReadonlyMap<string, Charge>>();
+	const storedCharges = new Map<string, ReadonlyMap<string, StoredCharge>>();
 	await pMap(
 		existing,
 		async (accountId) => {
 			invoicedPeriods.set(accountId, await listInvoicedPeriods(deps, accountId));
 			if (chargeAccounts.has(accountId)) {
-				storedCharges.set(accountId, new Map((await listChargesOfAccount(deps, accountId)).map((c) => [c.chargeId, c])));
+				const pages = await listChargePagesOfAccount(deps, accountId);
+				storedCharges.set(
+					accountId,
+					new Map(pages.flatMap((page) => page.charges.map((charge) => [charge.chargeId, { charge, page }] as const))),
+				);
 			}
 		},
 		{ concurrency: CONCURRENCY },
@@ -355,7 +355,10 @@ async function writeSubscription(
 	} else if (decision.action === "update") await transactWrite(deps, importedRecordChanged(deps.tableName, key, decision, subject, audit));
 }
 
-/** Pass 2 over a charge file: each charge created (in batches), changed or left as it is. */
+/**
+ * Pass 2 over a charge file: new charges are gathered by account and month into pages and
+ * written a batch of pages at a time; a changed charge moves to a page of its own.
+ */
 async function writeCharges(
 	deps: TableDeps,
 	source: ImportSource,
@@ -365,13 +368,19 @@ async function writeCharges(
 ): Promise<KindCounts> {
 	const counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
 	const problems = new Problems(false);
-	let batch: Charge[] = [];
-	const flush = async () => {
-		const round = batch;
-		batch = [];
-		if (options.dryRun || round.length === 0) return;
-		const chunks = Array.from({ length: Math.ceil(round.length / 25) }, (_, i) => round.slice(i * 25, i * 25 + 25));
-		await pMap(chunks, (chunk) => importedChargesPut(deps, chunk, options.importId), { concurrency: CONCURRENCY });
+	const groups = new Map<string, Charge[]>();
+	const changed: Charge[] = [];
+	const ready: ChargePage[] = [];
+	let buffered = 0;
+	let pageNumber = 0;
+	const toPage = (charges: Charge[]): ChargePage => {
+		const { accountId, period } = charges[0] as Charge;
+		return { accountId, period, pageId: `${options.importId}#${++pageNumber}`, charges, version: 0, importId: options.importId };
+	};
+	const writePages = async (pages: ChargePage[]) => {
+		if (options.dryRun || pages.length === 0) return;
+		const chunks = Array.from({ length: Math.ceil(pages.length / 25) }, (_, i) => pages.slice(i * 25, i * 25 + 25));
+		await pMap(chunks, (chunk) => chargePagesPut(deps, chunk), { concurrency: CONCURRENCY });
 	};
 	for await (const read of rowsOf(source, problems, "writing", options.onProgress)) {
 		if (read.kind !== "charges") continue;
@@ -386,17 +395,47 @@ async function writeCharges(
 		if (decision.action === "unchanged") counts.unchanged++;
 		else if (decision.action === "update") {
 			counts.updated++;
-			const before = state.charges.get(charge.accountId)?.get(charge.chargeId) as Charge;
-			if (!options.dryRun)
-				await transactWrite(deps, importedChargeChanged(deps.tableName, before, charge, options.importId, options.audit));
+			changed.push(charge);
 		} else {
 			counts.created++;
-			batch.push(charge);
-			if (batch.length >= CHARGE_ROUND) await flush();
+			const group = `${charge.accountId}#${charge.period}`;
+			const charges = groups.get(group) ?? [];
+			charges.push(charge);
+			groups.set(group, charges);
+			buffered++;
+			if (charges.length === PAGE_SIZE) {
+				ready.push(toPage(charges));
+				groups.delete(group);
+				buffered -= PAGE_SIZE;
+			}
+			if (buffered >= PAGE_BUFFER) {
+				ready.push(...[...groups.values()].map(toPage));
+				groups.clear();
+				buffered = 0;
+			}
+			if (ready.length >= 25 * CONCURRENCY || (buffered === 0 && ready.length > 0)) await writePages(ready.splice(0));
 		}
 	}
-	await flush();
+	await writePages([...ready, ...[...groups.values()].map(toPage)]);
 	// The file changed between its two readings: what was written stands; say so.
 	if (problems.count > 0) throw new ImportRefused(problems.errors, problems.count);
+	if (!options.dryRun) await writeChangedCharges(deps, changed, state, options);
 	return counts;
+}
+
+/** One transaction per changed charge, each on its page as the one before left it. */
+async function writeChangedCharges(
+	deps: TableDeps,
+	changed: readonly Charge[],
+	state: StoredState,
+	options: { importId: string; audit: ImportAudit },
+): Promise<void> {
+	const pages = new Map<string, ChargePage>();
+	for (const charge of changed) {
+		const stored = state.charges.get(charge.accountId)?.get(charge.chargeId) as StoredCharge;
+		const pageKey = `${stored.page.accountId}#${stored.page.period}#${stored.page.pageId}`;
+		const page = pages.get(pageKey) ?? stored.page;
+		await transactWrite(deps, chargeChanged(deps.tableName, page, charge, `${options.importId}:${charge.chargeId}`, options.audit));
+		pages.set(pageKey, { ...page, charges: page.charges.filter((c) => c.chargeId !== charge.chargeId), version: page.version + 1 });
+	}
 }

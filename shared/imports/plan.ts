@@ -1,4 +1,4 @@
-import type { Account, CatalogPlan, Charge, SubscriptionRecord } from "../core/model.js";
+import type { Account, CatalogPlan, Charge, ChargePage, SubscriptionRecord } from "../core/model.js";
 import { MINOR_UNIT_DIGITS, parseMajorUnits } from "../core/money.js";
 import { JURISDICTION_TAX_RATES, paymentTermsDays } from "../invoicing/pricing.js";
 import type { AccountRow, ChargeRow, FieldError, PlanRow, SubscriptionRow } from "./rows.js";
@@ -14,6 +14,11 @@ export type Decision<T> =
 	| { readonly action: "update"; readonly before: Record<string, unknown>; readonly after: Record<string, unknown> }
 	| { readonly action: "unchanged" };
 
+export interface StoredCharge {
+	readonly charge: Charge;
+	readonly page: ChargePage;
+}
+
 /** What is stored, read once for every id the files name. */
 export interface StoredState {
 	readonly accounts: ReadonlyMap<string, Account>;
@@ -21,8 +26,8 @@ export interface StoredState {
 	readonly subscriptions: ReadonlyMap<string, SubscriptionRecord>;
 	/** Per account: the periods its invoice was issued for. */
 	readonly invoicedPeriods: ReadonlyMap<string, ReadonlySet<string>>;
-	/** Per account: its charges by id. */
-	readonly charges: ReadonlyMap<string, ReadonlyMap<string, Charge>>;
+	/** Per account: its charges by id, with the page each is on. */
+	readonly charges: ReadonlyMap<string, ReadonlyMap<string, StoredCharge>>;
 }
 
 /** JSON with object keys in order and absent fields dropped, so equal records compare equal however they were built. */
@@ -174,7 +179,7 @@ export function chargeProblem(ref: ChargeRef, currency: string | undefined, stat
 	if (invoiced?.has(period)) {
 		return refuse("date", `${ref.accountId} was invoiced for ${period} already; bill it in an open month or issue a one-off invoice`);
 	}
-	const stored = state.charges.get(ref.accountId)?.get(ref.chargeId);
+	const stored = state.charges.get(ref.accountId)?.get(ref.chargeId)?.charge;
 	if (stored && invoiced?.has(stored.period)) {
 		return refuse("charge_id", `charge ${ref.chargeId} was billed on ${ref.accountId}'s invoice for ${stored.period}; it cannot change`);
 	}
@@ -196,7 +201,7 @@ export function chargeOf(row: ChargeRow, currency: string): Charge {
 }
 
 export function decideCharge(charge: Charge, state: StoredState): Decision<Charge> {
-	const stored = state.charges.get(charge.accountId)?.get(charge.chargeId);
+	const stored = state.charges.get(charge.accountId)?.get(charge.chargeId)?.charge;
 	if (!stored) return { action: "create", record: charge };
 	return same(stored, charge) ? { action: "unchanged" } : { action: "update", before: { ...stored }, after: { ...charge } };
 }

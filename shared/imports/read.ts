@@ -32,6 +32,22 @@ export function formatOf(fileName: string): ImportFormat {
 	return /\.(jsonl|ndjson)$/i.test(fileName) ? "jsonl" : "csv";
 }
 
+/** How many line breaks precede the first line of `bytes` that is not UTF-8. */
+function firstBadLine(bytes: Buffer): number {
+	let breaks = 0;
+	for (let start = 0; start <= bytes.length; breaks++) {
+		const end = bytes.indexOf(10, start);
+		try {
+			new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(start, end < 0 ? bytes.length : end));
+		} catch {
+			return breaks;
+		}
+		if (end < 0) return breaks;
+		start = end + 1;
+	}
+	return breaks;
+}
+
 /** Decodes UTF-8 strictly, so a file saved in another encoding is refused instead of read as garbage. */
 function strictUtf8(): Transform {
 	const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -42,7 +58,11 @@ function strictUtf8(): Transform {
 			for (const c of text) if (c === "\n") line++;
 			return text;
 		} catch {
-			throw new ImportFileError(line, "(file)", "is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)");
+			throw new ImportFileError(
+				bytes ? line + firstBadLine(bytes) : line,
+				"(file)",
+				"is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)",
+			);
 		}
 	};
 	return new Transform({

@@ -2,7 +2,8 @@ import { ValidationError } from "../core/errors.js";
 import type { Account, InvoiceLine, Subscription } from "../core/model.js";
 import type { BillingPeriod } from "../core/period.js";
 import { getPlans, listSubscriptionsOfAccount } from "../store/catalog.js";
-import { listCharges, type TableDeps } from "../store/records.js";
+import { listCharges } from "../store/charges.js";
+import type { TableDeps } from "../store/records.js";
 import { priceInvoiceLines } from "./pricing.js";
 
 /** The account's subscriptions to catalog plans as recurring lines, at the plans' prices as they are now. */

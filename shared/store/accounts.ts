@@ -1,5 +1,5 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { type Account, accountSchema, type Charge, chargeSchema } from "../core/model.js";
+import { type Account, accountSchema } from "../core/model.js";
 import { auditPut } from "./audit.js";
 import { keys } from "./keys.js";
 import type { TableDeps } from "./records.js";
@@ -223,16 +223,6 @@ export async function putAccount(deps: TableDeps, account: Account): Promise<voi
 		new PutCommand({
 			TableName: deps.tableName,
 			Item: { ...keys.account(parsed.accountId), ...keys.accountListing(parsed.accountId), ...parsed },
-		}),
-	);
-}
-
-export async function putCharge(deps: TableDeps, charge: Charge): Promise<void> {
-	const parsed = chargeSchema.parse(charge);
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: { ...keys.charge(parsed.accountId, parsed.period, parsed.chargeId), ...parsed },
 		}),
 	);
 }

@@ -1,6 +1,5 @@
-import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { TransientError } from "../core/errors.js";
-import { type Account, type AuditEntry, accountSchema, type Charge, chargeSchema } from "../core/model.js";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type Account, type AuditEntry, accountSchema } from "../core/model.js";
 import { auditPut } from "./audit.js";
 import { keys } from "./keys.js";
 import type { TableDeps } from "./records.js";
@@ -8,8 +7,8 @@ import type { TransactItem } from "./transact.js";
 
 /**
  * The writes of an import (shared/imports/): records created on free keys and fields
- * changed on the values read, each with its audit entry naming the file; charges in
- * batches; the import's own record.
+ * changed on the values read, each with its audit entry naming the file; the import's own
+ * record. Charges are written in pages (shared/store/charges.ts).
  */
 
 export interface ImportAudit {
@@ -99,54 +98,6 @@ export function importedRecordChanged(
 		},
 		auditPut(tableName, { ...subject, action: "updated", ...audit, before: change.before, after: change.after }),
 	];
-}
-
-/**
- * A charge imported again with other values, in an open month: the old one gives way to
- * the new (its key moves with its month), with an audit entry on the account.
- */
-export function importedChargeChanged(
-	tableName: string,
-	before: Charge,
-	after: Charge,
-	importId: string,
-	audit: ImportAudit,
-): TransactItem[] {
-	const parsed = chargeSchema.parse(after);
-	const oldKey = keys.charge(before.accountId, before.period, before.chargeId);
-	const newKey = keys.charge(parsed.accountId, parsed.period, parsed.chargeId);
-	const moved = oldKey.sk !== newKey.sk;
-	return [
-		...(moved ? [{ Delete: { TableName: tableName, Key: oldKey, ConditionExpression: "attribute_exists(pk)" } }] : []),
-		{ Put: { TableName: tableName, Item: { ...newKey, ...parsed, importId } } },
-		auditPut(tableName, {
-			subject: "account",
-			subjectId: parsed.accountId,
-			action: "charge_changed",
-			...audit,
-			before: { ...before },
-			after: { ...parsed },
-		}),
-	];
-}
-
-const BATCH_WRITE_ATTEMPTS = 8;
-
-/** New charges, 25 a request; what DynamoDB leaves unprocessed is written again, a few times. */
-export async function importedChargesPut(deps: TableDeps, charges: readonly Charge[], importId: string): Promise<void> {
-	for (let start = 0; start < charges.length; start += 25) {
-		let pending: Record<string, unknown>[] = charges.slice(start, start + 25).map((charge) => {
-			const parsed = chargeSchema.parse(charge);
-			return { PutRequest: { Item: { ...keys.charge(parsed.accountId, parsed.period, parsed.chargeId), ...parsed, importId } } };
-		});
-		for (let attempt = 0; pending.length > 0; attempt++) {
-			if (attempt === BATCH_WRITE_ATTEMPTS)
-				throw new TransientError(`${pending.length} charges stayed unwritten after ${attempt} BatchWriteItem calls`);
-			if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-			const out = await deps.ddb.send(new BatchWriteCommand({ RequestItems: { [deps.tableName]: pending as never } }));
-			pending = (out.UnprocessedItems?.[deps.tableName] ?? []) as Record<string, unknown>[];
-		}
-	}
 }
 
 /** The import's own record: which files, who, and what it created, changed and left as it was. */

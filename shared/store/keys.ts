@@ -20,12 +20,13 @@ export const tableKeySchema = {
 export const keys = {
 	account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: "ACCOUNT" }),
 	accountListing: (accountId: string) => ({ gsi1pk: "ACCOUNTS", gsi1sk: accountId }),
-	charge: (accountId: string, period: string, chargeId: string) => ({
+	/** A page of the account's charges of a month: imports write many charges as few items. */
+	chargePage: (accountId: string, period: string, pageId: string) => ({
 		pk: `ACCOUNT#${accountId}`,
-		sk: `CHARGE#${period}#${chargeId}`,
+		sk: `CHARGES#${period}#${pageId}`,
 	}),
-	chargesPrefix: (period: string) => `CHARGE#${period}#`,
-	allChargesPrefix: "CHARGE#",
+	/** The pages of a month, or of every month without one. */
+	chargePagesPrefix: (period?: string) => (period ? `CHARGES#${period}#` : "CHARGES#"),
 	invoiceForPeriod: (accountId: string, period: string) => ({
 		pk: `ACCOUNT#${accountId}`,
 		sk: `INVOICE_FOR#${period}`,

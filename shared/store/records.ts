@@ -4,8 +4,6 @@ import { CorruptRecordError, TransientError } from "../core/errors.js";
 import {
 	type Account,
 	accountSchema,
-	type Charge,
-	chargeSchema,
 	type Invoice,
 	invoiceSchema,
 	type LedgerEntry,
@@ -57,25 +55,6 @@ export async function listAccounts(deps: TableDeps): Promise<Account[]> {
 		ExpressionAttributeValues: { ":pk": "ACCOUNTS" },
 	});
 	return items.map((item) => parseRecord(accountSchema, item));
-}
-
-export async function listCharges(deps: TableDeps, accountId: string, period: string): Promise<Charge[]> {
-	const items = await queryAll(deps, {
-		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.chargesPrefix(period) },
-		ConsistentRead: true,
-	});
-	return items.map((item) => parseRecord(chargeSchema, item));
-}
-
-/** Every charge of the account, of every month: what an import compares its rows with. */
-export async function listChargesOfAccount(deps: TableDeps, accountId: string): Promise<Charge[]> {
-	const items = await queryAll(deps, {
-		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.allChargesPrefix },
-		ConsistentRead: true,
-	});
-	return items.map((item) => parseRecord(chargeSchema, item));
 }
 
 /** The periods the account's invoice was issued for (one-off invoices leave a period open). */

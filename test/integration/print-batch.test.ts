@@ -9,7 +9,8 @@ import { assemblePrintBatch } from "../../shared/delivery/print-batch.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
-import { putAccount, putCharge } from "../../shared/store/accounts.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { putCharge } from "../../shared/store/charges.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
