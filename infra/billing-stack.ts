@@ -5,6 +5,8 @@ import { type BillingConfig, readBillingConfig } from "./config.js";
 import { BillingCycleWorkflow } from "./constructs/billing-cycle-workflow.js";
 import { BillingData } from "./constructs/billing-data.js";
 import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/billing-function.js";
+import { DataApi } from "./constructs/data-api.js";
+import { DataImport } from "./constructs/data-import.js";
 import { GoCardlessWebhookSecret } from "./constructs/gocardless-webhook-secret.js";
 import { Monitoring } from "./constructs/monitoring.js";
 import { MonthlySchedule } from "./constructs/monthly-schedule.js";
@@ -30,6 +32,8 @@ export class BillingStack extends Stack {
 	readonly schedule: MonthlySchedule;
 	readonly webhookApi: PaymentWebhookApi;
 	readonly monitoring: Monitoring;
+	readonly dataImport: DataImport;
+	readonly dataApi: DataApi;
 
 	constructor(scope: Construct, id: string, props: BillingStackProps = {}) {
 		super(scope, id, {
@@ -80,6 +84,12 @@ export class BillingStack extends Stack {
 			scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
 			alarmEmail: this.config.alarmEmail,
 		});
+		this.dataImport = new DataImport(this, "DataImport", {
+			bucket: this.data.bucket,
+			handler: fn("ImportFile"),
+			alarmTopic: this.monitoring.topic,
+		});
+		this.dataApi = new DataApi(this, "DataHttpApi", { handler: fn("DataApi"), alarmTopic: this.monitoring.topic });
 
 		new CfnOutput(this, "StripeWebhookUrl", {
 			description: "Register this URL as the Stripe webhook endpoint",
@@ -96,6 +106,10 @@ export class BillingStack extends Stack {
 		new CfnOutput(this, "GoCardlessWebhookSecretArn", {
 			description: "Put the GoCardless webhook endpoint secret here",
 			value: this.gocardlessWebhookSecret.secret.secretArn,
+		});
+		new CfnOutput(this, "DataApiUrl", {
+			description: "The data API (IAM-authorized): PUT /accounts/{id}, POST /charges",
+			value: this.dataApi.url,
 		});
 		new CfnOutput(this, "StateMachineArn", { value: this.workflow.stateMachine.stateMachineArn });
 		new CfnOutput(this, "TableName", { value: this.data.table.tableName });
