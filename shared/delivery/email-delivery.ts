@@ -43,7 +43,7 @@ const PERMANENT_SES_ERRORS = new Set(["MessageRejected", "MailFromDomainNotVerif
 /** SigV4 presigned URLs live at most 7 days; the invoice email's link uses all of it. */
 export const INVOICE_LINK_TTL_SECONDS = 7 * 24 * 3600;
 
-async function invoiceDownloadLink(deps: DeliveryDeps, key: string): Promise<{ url: string; expiresAt: string }> {
+export async function invoiceDownloadLink(deps: DeliveryDeps, key: string): Promise<{ url: string; expiresAt: string }> {
 	const url = await getSignedUrl(deps.s3, new GetObjectCommand({ Bucket: deps.bucketName, Key: key }), {
 		expiresIn: INVOICE_LINK_TTL_SECONDS,
 	});

@@ -1,7 +1,8 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { auditPut } from "./audit.js";
 import type { TableDeps } from "./records.js";
-import { conditionFailedAt, transactWrite } from "./transact.js";
+import { conditionFailedAt, type TransactItem, transactWrite } from "./transact.js";
 
 /**
  * Delivery records, one per document and channel (keys.delivery for an invoice,
@@ -9,15 +10,21 @@ import { conditionFailedAt, transactWrite } from "./transact.js";
  */
 export type DeliveryKey = { readonly pk: string; readonly sk: string };
 
-export const deliveryRecordSchema = z.object({
-	channel: z.string(),
+const deliveryAttemptSchema = z.object({
 	status: z.enum(["sending", "sent", "failed", "queued_for_print"]),
 	recipient: z.string().optional(),
-	period: z.string().optional(),
 	messageId: z.string().optional(),
 	reason: z.string().optional(),
 	at: z.string(),
 	sentAt: z.string().optional(),
+});
+type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
+
+export const deliveryRecordSchema = deliveryAttemptSchema.extend({
+	channel: z.string(),
+	period: z.string().optional(),
+	/** The attempts before this one, oldest first (`billing invoices resend`). */
+	attempts: z.array(deliveryAttemptSchema).optional(),
 });
 export type DeliveryRecord = z.infer<typeof deliveryRecordSchema>;
 
@@ -76,15 +83,83 @@ export async function markSent(deps: TableDeps, key: DeliveryKey, messageId: str
 	);
 }
 
-/** Records a delivery that cannot succeed (bad address, SES rejected it); `isNew` when nothing was claimed first. */
+/** Records a delivery that cannot succeed (bad address, SES rejected it); `isNew` when nothing was claimed first. Earlier attempts stay. */
 export async function markDeliveryFailed(deps: TableDeps, key: DeliveryKey, reason: string, isNew: boolean): Promise<void> {
 	await deps.ddb.send(
-		new PutCommand({
+		new UpdateCommand({
 			TableName: deps.tableName,
-			Item: { ...key, channel: "email", status: "failed", reason, at: new Date().toISOString() },
+			Key: key,
+			UpdateExpression: "SET channel = :email, #status = :failed, reason = :reason, #at = :at",
+			ExpressionAttributeNames: { "#status": "status", "#at": "at" },
+			ExpressionAttributeValues: { ":email": "email", ":failed": "failed", ":reason": reason, ":at": new Date().toISOString() },
 			...(isNew ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
 		}),
 	);
+}
+
+/**
+ * A person sends the document again: its delivery record (on the record as read, or none)
+ * becomes a new "sending" attempt to `recipient`, the one before kept in `attempts`.
+ */
+export function deliveryResent(
+	tableName: string,
+	key: DeliveryKey,
+	read: DeliveryRecord | undefined,
+	recipient: string,
+	at: string,
+): TransactItem {
+	const previous: DeliveryAttempt[] = read
+		? [
+				...(read.attempts ?? []),
+				deliveryAttemptSchema.parse({
+					status: read.status,
+					recipient: read.recipient,
+					messageId: read.messageId,
+					reason: read.reason,
+					at: read.at,
+					sentAt: read.sentAt,
+				}),
+			]
+		: [];
+	return {
+		Put: {
+			TableName: tableName,
+			Item: {
+				...key,
+				channel: "email",
+				status: "sending",
+				recipient,
+				at,
+				...(read?.period ? { period: read.period } : {}),
+				attempts: previous,
+			},
+			...(read
+				? {
+						ConditionExpression: "#status = :status AND #at = :at",
+						ExpressionAttributeNames: { "#status": "status", "#at": "at" },
+						ExpressionAttributeValues: { ":status": read.status, ":at": read.at },
+					}
+				: { ConditionExpression: "attribute_not_exists(pk)" }),
+		},
+	};
+}
+
+/** The resend's audit entry on the invoice: who, why, to whom, and the attempt it follows. */
+export function resendAudit(
+	tableName: string,
+	invoiceNumber: string,
+	read: DeliveryRecord | undefined,
+	recipient: string,
+	audit: { readonly actor: string; readonly at: string; readonly reason: string },
+): TransactItem {
+	return auditPut(tableName, {
+		subject: "invoice",
+		subjectId: invoiceNumber,
+		action: "resent",
+		...audit,
+		before: read ? { status: read.status, recipient: read.recipient ?? null } : null,
+		after: { status: "sending", recipient },
+	});
 }
 
 /** Nothing was sent: the claim is released so a retry can send it. */

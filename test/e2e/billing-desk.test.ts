@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Account } from "../../shared/core/model.js";
 import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { recordPayment } from "../../shared/payments/recording.js";
@@ -7,6 +8,8 @@ import { sellerConfig } from "../../shared/platform/config.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
+import { getDelivery } from "../../shared/store/deliveries.js";
+import { keys } from "../../shared/store/keys.js";
 import { getPayment } from "../../shared/store/payments.js";
 import { getAccount, getInvoice, listInvoicesOfAccount, listLedgerEntries, listUnappliedPayments } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
@@ -360,6 +363,46 @@ describe("the billing desk through the CLI", () => {
 		const mail = await sentMail((m) => m.destination.to.some((to) => to.includes("ap+desk-b@example.com")));
 		expect(mail.flatMap((m) => m.attachments.map((a) => a.filename))).toContain(`${invoice.number}.pdf`);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+
+	it("resends an invoice to the corrected address, keeping every attempt, with its audit entry; refused for an address that cannot be delivered", async () => {
+		const [oneOff] = await listInvoicesOfAccount(table, "DESK-B");
+		const number = oneOff?.number ?? "";
+		expect(await getDelivery(table, keys.delivery(number, "email"))).toMatchObject({ status: "sent", recipient: "ap+desk-b@example.com" });
+
+		await putAccount(table, { ...((await getAccount(table, "DESK-B")) as Account), email: "typo@@example.com" });
+		const refused = await billing("invoices", "resend", number, "--reason", "customer says it never came");
+		expect(refused.code).toBe(2);
+		expect(refused.stderr).toMatch(
+			/email "typo@@example\.com" is not deliverable; correct it first \(billing accounts update DESK-B --email/,
+		);
+		expect(await listAuditEntries(table, "invoice", number)).toHaveLength(1);
+
+		expect((await billing("accounts", "update", "DESK-B", "--email", "payables@desk-b.example.com", "--actor", ACTOR)).code).toBe(0);
+		const resent = await billing("invoices", "resend", number, "--reason", "customer says it never came", "--actor", ACTOR);
+		expect(resent.code).toBe(0);
+		expect(JSON.parse(resent.stdout)).toMatchObject({
+			invoiceNumber: number,
+			recipient: "payables@desk-b.example.com",
+			outcome: "emailed",
+			earlierAttempts: 1,
+		});
+		const mail = await sentMail((m) => m.destination.to.some((to) => to.includes("payables@desk-b.example.com")));
+		expect(mail).toHaveLength(1);
+		expect(mail[0]?.attachments.map((a) => a.filename)).toContain(`${number}.pdf`);
+		const delivery = await getDelivery(table, keys.delivery(number, "email"));
+		expect(delivery).toMatchObject({ status: "sent", recipient: "payables@desk-b.example.com" });
+		expect(delivery?.attempts).toEqual([expect.objectContaining({ status: "sent", recipient: "ap+desk-b@example.com" })]);
+		expect((await listAuditEntries(table, "invoice", number)).at(-1)).toMatchObject({
+			action: "resent",
+			actor: ACTOR,
+			reason: "customer says it never came",
+			before: { status: "sent", recipient: "ap+desk-b@example.com" },
+			after: { status: "sending", recipient: "payables@desk-b.example.com" },
+		});
+		const postal = await billing("invoices", "resend", number, "--channel", "postal", "--reason", "x");
+		expect(postal.code).toBe(2);
+		expect((await billing("invoices", "resend", "INV-2026-999999", "--reason", "x")).stderr).toMatch(/no invoice INV-2026-999999/);
 	});
 
 	it("re-issues a void invoice for its period from the account as it is now; the void one stays listed with its correction", async () => {

@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Invoice } from "../../../shared/core/model.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import { deliverInvoice } from "../../../shared/delivery/email-delivery.js";
+import { resendInvoice } from "../../../shared/delivery/resend.js";
 import { closeAccount, updateAccountDetails } from "../../../shared/invoicing/accounts.js";
 import { holdInvoice, releaseInvoice } from "../../../shared/invoicing/holds.js";
 import { issueOneOffInvoice, type OneOffLine } from "../../../shared/invoicing/one-off.js";
@@ -160,6 +161,19 @@ export function registerDeskCommands(program: Command): void {
 		.action(async (number: string, opts: { reason?: string; actor: string; dataDir: string }) => {
 			const outcome = await withSession(opts.dataDir, (s) => releaseInvoice(deskDeps(s, opts.actor), number, opts.reason));
 			printJson({ invoiceNumber: number, outcome });
+		});
+	invoices
+		.command("resend")
+		.description("Send an invoice, and its statement, again to the account's address as it is now; every attempt is kept")
+		.argument("<number>", "invoice number")
+		.addOption(new Option("--channel <channel>", "how to send it").choices(["email"]).default("email"))
+		.requiredOption("--reason <text>", "why it is sent again, for the audit trail")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
+			const result = await withSession(opts.dataDir, (s) => resendInvoice(deliveringDeps(s, opts.actor), number, opts.reason));
+			printJson(result);
+			if (result.outcome === "failed") process.exitCode = 1;
 		});
 
 	const payments = group(program, "payments");

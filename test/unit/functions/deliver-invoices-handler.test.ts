@@ -104,9 +104,14 @@ describe("deliver-invoices handler", () => {
 
 		expect(result).toMatchObject({ emailed: 1, failed: 1 });
 		const puts = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
-		const delivery = puts.filter((i) => i?.pk === "INVOICE#INV-4" && i?.sk === "DELIVERY#email").at(-1);
-		expect(delivery).toMatchObject({ status: "failed" });
-		expect(String(delivery?.reason)).toMatch(/SES rejected ap@acc-4.example.com: Email address is not verified/);
+		// The failure is an update of the claimed record, so earlier attempts on it stay.
+		const delivery = ddbMock
+			.commandCalls(UpdateCommand)
+			.map((c) => c.args[0].input)
+			.filter((u) => u.Key?.pk === "INVOICE#INV-4" && u.Key?.sk === "DELIVERY#email")
+			.at(-1)?.ExpressionAttributeValues;
+		expect(delivery).toMatchObject({ ":failed": "failed" });
+		expect(String(delivery?.[":reason"])).toMatch(/SES rejected ap@acc-4.example.com: Email address is not verified/);
 		const failure = puts.find((i) => i?.pk === "RUN#2026-10");
 		expect(failure).toMatchObject({ accountId: "ACC-4", stage: "deliver" });
 		expect(sesMock.commandCalls(SendRawEmailCommand)).toHaveLength(2);
