@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
@@ -90,6 +90,21 @@ describe("billing --stack NAME", () => {
 			delete process.env[STACK_ENV];
 		}
 	}, 120_000);
+
+	it("imports a billing team's file into the stack's table", async () => {
+		const file = join(dataDir, "accounts-crm.csv");
+		writeFileSync(file, "account_id,name,currency,email,tax_rate\nDEPLOYED-2,Imported Ltd,USD,ap@imported.example,8.875\n");
+		const imported = await billing("import", file, "--stack", STACK, "--actor", "cli:ops");
+		expect(imported.code).toBe(0);
+		expect(imported.stdout).toMatch(/1 rows; 1 created, 0 updated, 0 unchanged/);
+		const table = { ddb: createClients().ddb, tableName: stack.tableName };
+		expect(await getAccount(table, "DEPLOYED-2")).toMatchObject({ name: "Imported Ltd", taxRatePpm: 88_750, balance: 0 });
+		expect((await listAuditEntries(table, "account", "DEPLOYED-2"))[0]).toMatchObject({
+			action: "created",
+			actor: "cli:ops",
+			reason: "import accounts-crm.csv",
+		});
+	});
 
 	it("refuses a stack that does not exist and the commands that only run embedded, changing nothing", async () => {
 		const missing = await billing("accounts", "list", "--stack", "billing-nope");
