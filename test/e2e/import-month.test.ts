@@ -190,6 +190,32 @@ describe("a billing team's own files", () => {
 		expect((await billing("import", late)).stderr).toMatch(/2 errors/);
 		expect(await snapshot()).toEqual(before);
 	});
+	it("closes an account from the file: its next invoice bills the plan to its closing day, then none", async () => {
+		const closing = readFileSync(fixture("accounts.csv"), "utf8")
+			.replace("ap@hudson.example.com", "billing@hudson.example.com")
+			.replace(
+				"account_id,name,currency,email,delivery,address,tax_rate,payment_terms,external_ref",
+				"account_id,name,currency,email,delivery,address,tax_rate,payment_terms,external_ref,status,closed_on",
+			)
+			.replace(/CRM-1002$/m, "CRM-1002,closed,2026-12-10")
+			.replace(/CRM-1001$/m, "CRM-1001,,")
+			.replace(/CRM-1003$/m, "CRM-1003,,");
+		const result = await billing("import", file("accounts-closing.csv", closing));
+		expect(result.code).toBe(0);
+		expect(await getAccount(table, "TYO-001")).toMatchObject({ status: "closed", closedOn: "2026-12-10" });
+		expect((await listAuditEntries(table, "account", "TYO-001")).at(-1)).toMatchObject({
+			action: "updated",
+			after: { status: "closed", closedOn: "2026-12-10" },
+		});
+		expect((await billing("run", "--period", "2026-12", "--as-of", "2027-01-01")).code).toBe(0);
+		const december = (await listInvoicesOfPeriod(table, "2026-12")).find((i) => i.accountId === "TYO-001");
+		// 2 × 3,300 for 10 of 31 days = 2,129.03 → 2,129, tax 10% = 212.9 → 213.
+		expect(december?.lines.map((l) => [l.description, l.amount, l.tax])).toEqual([
+			["Pro plan, per seat (2026-12-01 to 2026-12-10, 10 of 31 days)", 2129, 213],
+		]);
+		expect((await billing("run", "--period", "2027-01", "--as-of", "2027-02-01")).code).toBe(0);
+		expect((await listInvoicesOfPeriod(table, "2027-01")).filter((i) => i.accountId === "TYO-001")).toEqual([]);
+	});
 });
 
 describe("files as people save them", () => {
