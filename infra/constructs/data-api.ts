@@ -1,14 +1,13 @@
 import { Duration } from "aws-cdk-lib";
-import * as apigwv1 from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { alarmOnAny, httpApiAccessLogFormat } from "./operations.js";
 
 export interface DataApiProps {
 	/** The DataApi function: imports the posted records. */
@@ -55,24 +54,7 @@ export class DataApi extends Construct {
 			throttle: { rateLimit: props.rateLimit ?? 25, burstLimit: props.burstLimit ?? 50 },
 			accessLogSettings: {
 				destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-				format: apigwv1.AccessLogFormat.custom(
-					JSON.stringify({
-						requestId: "$context.requestId",
-						ip: "$context.identity.sourceIp",
-						caller: "$context.identity.userArn",
-						userAgent: "$context.identity.userAgent",
-						requestTime: "$context.requestTime",
-						routeKey: "$context.routeKey",
-						status: "$context.status",
-						protocol: "$context.protocol",
-						responseLength: "$context.responseLength",
-						responseLatency: "$context.responseLatency",
-						integrationStatus: "$context.integrationStatus",
-						integrationLatency: "$context.integrationLatency",
-						integrationError: "$context.integrationErrorMessage",
-						authorizerError: "$context.authorizer.error",
-					}),
-				),
+				format: httpApiAccessLogFormat({ caller: "$context.identity.userArn", authorizerError: "$context.authorizer.error" }),
 			},
 		});
 
@@ -83,15 +65,13 @@ export class DataApi extends Construct {
 			this.api.addRoutes({ path: route.path, methods: [route.method], integration });
 		}
 
-		this.serverErrorsAlarm = new cloudwatch.Alarm(this, "ServerErrors", {
-			metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
-			threshold: 1,
-			evaluationPeriods: 1,
-			comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-			alarmDescription: "The data API answered 5xx: posted accounts or charges were not imported; the callers must send them again.",
-		});
-		this.serverErrorsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+		this.serverErrorsAlarm = alarmOnAny(
+			this,
+			"ServerErrors",
+			this.api.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
+			"The data API answered 5xx: posted accounts or charges were not imported; the callers must send them again.",
+			props.alarmTopic,
+		);
 
 		this.url = this.api.apiEndpoint;
 	}

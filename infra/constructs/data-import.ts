@@ -1,6 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -8,6 +7,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { importObjects } from "../../functions/catalog.js";
+import { alarmOnAny } from "./operations.js";
 
 export interface DataImportProps {
 	/** The billing bucket: files are put under imports/ in it. */
@@ -59,14 +59,12 @@ export class DataImport extends Construct {
 			targets: [new targets.LambdaFunction(props.handler)],
 		});
 
-		this.failedImportsAlarm = new cloudwatch.Alarm(this, "ImportFailed", {
-			metric: props.handler.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
-			threshold: 1,
-			evaluationPeriods: 1,
-			comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-			alarmDescription: `An import of a file put under ${importObjects.prefix} failed (not a refusal: the file's rows were never checked or written); its <key>${importObjects.resultSuffix} says why, and Lambda retries it.`,
-		});
-		this.failedImportsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+		this.failedImportsAlarm = alarmOnAny(
+			this,
+			"ImportFailed",
+			props.handler.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
+			`An import of a file put under ${importObjects.prefix} failed (not a refusal: the file's rows were never checked or written); its <key>${importObjects.resultSuffix} says why, and Lambda retries it.`,
+			props.alarmTopic,
+		);
 	}
 }

@@ -1,6 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -9,6 +8,7 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { alarmOnAny } from "./operations.js";
 
 export interface MonitoringProps {
 	readonly stateMachine: sfn.IStateMachine;
@@ -55,21 +55,10 @@ export class Monitoring extends Construct {
 			enforceSSL: true,
 		});
 		if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-		const notify = new SnsAction(this.topic);
 
 		const fiveMinutes = Duration.minutes(5);
-		const atLeastOnce = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
-			const alarm = new cloudwatch.Alarm(this, alarmId, {
-				metric,
-				threshold: 1,
-				evaluationPeriods: 1,
-				comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-				treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-				alarmDescription: description,
-			});
-			alarm.addAlarmAction(notify);
-			return alarm;
-		};
+		const atLeastOnce = (alarmId: string, metric: cloudwatch.IMetric, description: string) =>
+			alarmOnAny(this, alarmId, metric, description, this.topic);
 
 		this.executionsFailedAlarm = atLeastOnce(
 			"ExecutionsFailed",

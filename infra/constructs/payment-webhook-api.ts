@@ -1,10 +1,10 @@
-import * as apigwv1 from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledge } from "../nag.js";
+import { httpApiAccessLogFormat } from "./operations.js";
 
 export interface PaymentWebhookApiProps {
 	/** The PaymentWebhook function: verifies the signature on the raw body and applies the payment. */
@@ -42,22 +42,7 @@ export class PaymentWebhookApi extends Construct {
 			throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
 			accessLogSettings: {
 				destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-				format: apigwv1.AccessLogFormat.custom(
-					JSON.stringify({
-						requestId: "$context.requestId",
-						ip: "$context.identity.sourceIp",
-						userAgent: "$context.identity.userAgent",
-						requestTime: "$context.requestTime",
-						routeKey: "$context.routeKey",
-						status: "$context.status",
-						protocol: "$context.protocol",
-						responseLength: "$context.responseLength",
-						responseLatency: "$context.responseLatency",
-						integrationStatus: "$context.integrationStatus",
-						integrationLatency: "$context.integrationLatency",
-						integrationError: "$context.integrationErrorMessage",
-					}),
-				),
+				format: httpApiAccessLogFormat(),
 			},
 		});
 

@@ -1,0 +1,48 @@
+import * as apigwv1 from "aws-cdk-lib/aws-apigateway";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import type { Construct } from "constructs";
+
+/** What every alarm and every HTTP API of the stack share, so an operator reads them all the same way. */
+
+/** An alarm that fires when the metric counts one or more in its period; quiet when there is no data. */
+export function alarmOnAny(
+	scope: Construct,
+	id: string,
+	metric: cloudwatch.IMetric,
+	description: string,
+	topic: sns.ITopic,
+): cloudwatch.Alarm {
+	const alarm = new cloudwatch.Alarm(scope, id, {
+		metric,
+		threshold: 1,
+		evaluationPeriods: 1,
+		comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+		alarmDescription: description,
+	});
+	alarm.addAlarmAction(new SnsAction(topic));
+	return alarm;
+}
+
+/** An HTTP API's access log line: the request, the caller's address, status, latencies and the integration's error; `extra` adds fields. */
+export function httpApiAccessLogFormat(extra: Readonly<Record<string, string>> = {}): apigwv1.AccessLogFormat {
+	return apigwv1.AccessLogFormat.custom(
+		JSON.stringify({
+			requestId: "$context.requestId",
+			ip: "$context.identity.sourceIp",
+			userAgent: "$context.identity.userAgent",
+			requestTime: "$context.requestTime",
+			routeKey: "$context.routeKey",
+			status: "$context.status",
+			protocol: "$context.protocol",
+			responseLength: "$context.responseLength",
+			responseLatency: "$context.responseLatency",
+			integrationStatus: "$context.integrationStatus",
+			integrationLatency: "$context.integrationLatency",
+			integrationError: "$context.integrationErrorMessage",
+			...extra,
+		}),
+	);
+}
