@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { BillingError } from "../../shared/core/errors.js";
+import { registerBooksCommands } from "./commands/books.js";
 import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerDeskCommands } from "./commands/desk.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
 	registerPaymentCommands(program);
 	registerDeskCommands(program);
 	registerImportCommands(program);
+	registerBooksCommands(program);
 	for (const command of allCommands(program)) {
 		if (EMBEDDED_ONLY.has(command.name()) || !command.options.some((o) => o.long === "--data-dir")) continue;
 		command.addOption(
