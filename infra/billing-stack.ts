@@ -80,6 +80,7 @@ export class BillingStack extends Stack {
 		this.monitoring = new Monitoring(this, "Monitoring", {
 			stateMachine: this.workflow.stateMachine,
 			webhookFunction: fn("PaymentWebhook"),
+			webhookApi: this.webhookApi,
 			startBillingCycleFunction: fn("StartBillingCycle"),
 			scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
 			alarmEmail: this.config.alarmEmail,

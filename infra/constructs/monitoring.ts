@@ -1,39 +1,56 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { alarmOnAny } from "./operations.js";
+import type { PaymentWebhookApi } from "./payment-webhook-api.js";
 
 export interface MonitoringProps {
 	readonly stateMachine: sfn.IStateMachine;
 	readonly webhookFunction: lambda.IFunction;
+	/** The API payment processors post to: its 5xx answers and its access log's 401s are alarmed. */
+	readonly webhookApi: Pick<PaymentWebhookApi, "api" | "accessLogGroup">;
 	readonly startBillingCycleFunction: lambda.IFunction;
 	readonly scheduleDeadLetterQueue: sqs.IQueue;
 	/** Subscribed to the alarm topic when set. */
 	readonly alarmEmail?: string;
 }
 
+/** A burst of 401s on the webhook API in five minutes: a wrong or rotated signing secret, not a stray forged request. */
+export const WEBHOOK_UNAUTHORIZED_BURST = 10;
+
 /**
- * Alarms an operator acts on: a billing run failed or timed out, the monthly start
- * failed, or payment webhooks are erroring. All notify one encrypted SNS topic.
+ * Alarms an operator acts on: a billing run failed, timed out or was aborted, the monthly
+ * start failed, or payment webhooks are failing (5xx) or refused (a burst of 401s). All
+ * notify one encrypted SNS topic whose policy lets CloudWatch publish.
  */
 export class Monitoring extends Construct {
+	/** Namespace of the metrics the stack derives from logs (metric filters). */
+	static readonly LOG_METRICS_NAMESPACE = "Billing/Logs";
+
 	readonly topic: sns.Topic;
 	readonly topicKey: kms.Key;
 	readonly executionsFailedAlarm: cloudwatch.Alarm;
 	readonly executionsTimedOutAlarm: cloudwatch.Alarm;
+	readonly executionsAbortedAlarm: cloudwatch.Alarm;
 	readonly webhookErrorsAlarm: cloudwatch.Alarm;
+	readonly webhookServerErrorsAlarm: cloudwatch.Alarm;
+	readonly webhookUnauthorizedAlarm: cloudwatch.Alarm;
 	readonly startBillingCycleErrorsAlarm: cloudwatch.Alarm;
 	readonly scheduleDeliveryFailedAlarm: cloudwatch.Alarm;
 
 	constructor(scope: Construct, id: string, props: MonitoringProps) {
 		super(scope, id);
+		const account = Stack.of(this).account;
+		// Only alarms of this account may use the key and the topic (confused-deputy guard).
+		const fromThisAccount = { StringEquals: { "aws:SourceAccount": account } };
 
 		// A customer-managed key: CloudWatch alarms cannot publish to a topic encrypted
 		// with the AWS-managed SNS key, because its key policy cannot grant CloudWatch.
@@ -47,6 +64,7 @@ export class Monitoring extends Construct {
 				principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
 				actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
 				resources: ["*"],
+				conditions: fromThisAccount,
 			}),
 		);
 		this.topic = new sns.Topic(this, "AlarmTopic", {
@@ -54,6 +72,17 @@ export class Monitoring extends Construct {
 			masterKey: this.topicKey,
 			enforceSSL: true,
 		});
+		// enforceSSL gives the topic a resource policy; without this statement it would not
+		// let CloudWatch publish, and alarm notifications would never arrive.
+		this.topic.addToResourcePolicy(
+			new iam.PolicyStatement({
+				sid: "AllowCloudWatchAlarmsToPublish",
+				principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+				actions: ["sns:Publish"],
+				resources: [this.topic.topicArn],
+				conditions: fromThisAccount,
+			}),
+		);
 		if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
 		const fiveMinutes = Duration.minutes(5);
@@ -70,10 +99,37 @@ export class Monitoring extends Construct {
 			props.stateMachine.metricTimedOut({ period: fiveMinutes, statistic: "Sum" }),
 			"A billing cycle execution timed out before finishing.",
 		);
+		this.executionsAbortedAlarm = atLeastOnce(
+			"ExecutionsAborted",
+			props.stateMachine.metricAborted({ period: fiveMinutes, statistic: "Sum" }),
+			"A billing cycle execution was stopped (aborted) before finishing; the period is only partly billed until it is re-driven.",
+		);
 		this.webhookErrorsAlarm = atLeastOnce(
 			"WebhookErrors",
 			props.webhookFunction.metricErrors({ period: fiveMinutes, statistic: "Sum" }),
 			"The payment webhook function returned errors; the processor will retry, but payments are not being recorded.",
+		);
+		// The function answers its own failures with a 500 (http-error-handler), so Lambda's
+		// Errors metric never sees them: the API's 5xx count does.
+		this.webhookServerErrorsAlarm = atLeastOnce(
+			"WebhookServerErrors",
+			props.webhookApi.api.metricServerError({ period: fiveMinutes, statistic: "Sum" }),
+			"The payment webhook API answered 5xx: events were not recorded; the processors retry them, but look at the PaymentWebhook function's log for the error.",
+		);
+		const unauthorized = new logs.MetricFilter(this, "WebhookUnauthorizedFilter", {
+			logGroup: props.webhookApi.accessLogGroup,
+			filterPattern: logs.FilterPattern.stringValue("$.status", "=", "401"),
+			metricNamespace: Monitoring.LOG_METRICS_NAMESPACE,
+			metricName: "WebhookUnauthorized",
+			metricValue: "1",
+		});
+		this.webhookUnauthorizedAlarm = alarmOnAny(
+			this,
+			"WebhookUnauthorizedBurst",
+			unauthorized.metric({ period: fiveMinutes, statistic: "Sum" }),
+			`The payment webhook API refused ${WEBHOOK_UNAUTHORIZED_BURST} or more requests with 401 in five minutes: the signing secret in Secrets Manager is most likely wrong or was rotated at the processor; payments are not being recorded.`,
+			this.topic,
+			WEBHOOK_UNAUTHORIZED_BURST,
 		);
 		this.startBillingCycleErrorsAlarm = atLeastOnce(
 			"StartBillingCycleErrors",

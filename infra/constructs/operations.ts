@@ -6,17 +6,21 @@ import type { Construct } from "constructs";
 
 /** What every alarm and every HTTP API of the stack share, so an operator reads them all the same way. */
 
-/** An alarm that fires when the metric counts one or more in its period; quiet when there is no data. */
+/**
+ * An alarm that fires when the metric counts one or more in its period (or `threshold`, for
+ * a burst of something that happens now and then); quiet when there is no data.
+ */
 export function alarmOnAny(
 	scope: Construct,
 	id: string,
 	metric: cloudwatch.IMetric,
 	description: string,
 	topic: sns.ITopic,
+	threshold = 1,
 ): cloudwatch.Alarm {
 	const alarm = new cloudwatch.Alarm(scope, id, {
 		metric,
-		threshold: 1,
+		threshold,
 		evaluationPeriods: 1,
 		comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

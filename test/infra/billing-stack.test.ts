@@ -322,6 +322,86 @@ describe("Monitoring", () => {
 			},
 		});
 	});
+
+	it("lets CloudWatch alarms of this account publish to the topic and use its key", () => {
+		const topicId = logicalId(stack.monitoring.topic);
+		const fromThisAccount = { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } };
+		template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+			Topics: [{ Ref: topicId }],
+			PolicyDocument: {
+				Statement: Match.arrayWith([
+					Match.objectLike({
+						Effect: "Allow",
+						Principal: { Service: "cloudwatch.amazonaws.com" },
+						Action: "sns:Publish",
+						Resource: { Ref: topicId },
+						Condition: fromThisAccount,
+					}),
+				]),
+			},
+		});
+		template.hasResourceProperties("AWS::KMS::Key", {
+			KeyPolicy: {
+				Statement: Match.arrayWith([
+					Match.objectLike({
+						Effect: "Allow",
+						Principal: { Service: "cloudwatch.amazonaws.com" },
+						Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+						Condition: fromThisAccount,
+					}),
+				]),
+			},
+		});
+	});
+
+	it("alarms on aborted billing runs", () => {
+		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			Namespace: "AWS/States",
+			MetricName: "ExecutionsAborted",
+			Dimensions: [{ Name: "StateMachineArn", Value: { Ref: logicalId(stack.workflow.stateMachine) } }],
+			Threshold: 1,
+			ComparisonOperator: "GreaterThanOrEqualToThreshold",
+			AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
+		});
+	});
+
+	it("alarms on the webhook API's 5xx answers, which the function's Errors metric never sees", () => {
+		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			Namespace: "AWS/ApiGateway",
+			MetricName: "5xx",
+			Dimensions: [{ Name: "ApiId", Value: { Ref: logicalId(stack.webhookApi.api) } }],
+			Statistic: "Sum",
+			Period: 300,
+			Threshold: 1,
+			ComparisonOperator: "GreaterThanOrEqualToThreshold",
+			AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
+		});
+	});
+
+	it("counts the webhook API's 401s from its access log and alarms on a burst (a wrong or rotated secret)", () => {
+		const logGroupId = logicalId(stack.webhookApi.accessLogGroup);
+		const [, filter] = onlyResource("AWS::Logs::MetricFilter", { Properties: { LogGroupName: { Ref: logGroupId } } });
+		const filterProps = filter.Properties as { FilterPattern: string; MetricTransformations: Json[] };
+		expect(filterProps.FilterPattern).toBe('{ $.status = "401" }');
+		expect(filterProps.MetricTransformations).toEqual([
+			{ MetricNamespace: "Billing/Logs", MetricName: "WebhookUnauthorized", MetricValue: "1" },
+		]);
+		// The access log line the filter reads carries the status under that name.
+		template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+			ApiId: { Ref: logicalId(stack.webhookApi.api) },
+			AccessLogSettings: { Format: Match.stringLikeRegexp('"status":"\\$context.status"') },
+		});
+		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			Namespace: "Billing/Logs",
+			MetricName: "WebhookUnauthorized",
+			Statistic: "Sum",
+			Period: 300,
+			Threshold: 10,
+			ComparisonOperator: "GreaterThanOrEqualToThreshold",
+			TreatMissingData: "notBreaching",
+			AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
+		});
+	});
 });
 
 describe("outputs", () => {
