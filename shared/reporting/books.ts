@@ -169,7 +169,7 @@ function tieOutOf(
 	return currencies.map((currency) => {
 		const closing = (code: string) => rows.find((r) => r.code === code && r.currency === currency)?.closing ?? 0;
 		const receivable = closing(chart.receivable.code);
-		const customerCredit = -closing(chart.customerCredit.code);
+		const customerCredit = 0 - closing(chart.customerCredit.code);
 		const customerBalances = entries.filter((e) => e.currency === currency).reduce((acc, e) => acc + e.amount, 0);
 		const differences: string[] = [];
 		const money = (amount: number) => formatMajor(amount, currency);

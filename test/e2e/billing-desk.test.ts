@@ -1,3 +1,4 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../../shared/core/model.js";
 import { resolveBillingPeriod } from "../../shared/core/period.js";
@@ -462,5 +463,51 @@ describe("the billing desk through the CLI", () => {
 		const paid = await snapshot("DESK-A");
 		expect(paid.invoice).toMatchObject({ status: "paid", amountDue: 0 });
 		await expectRefused(await billing("invoices", "hold", invoiceNumber, "--reason", "complaint"), /nothing due: nothing to hold/, paid);
+	});
+
+	it("closes the books on everything the desk did: the trial balance ties out, each export balances per currency and is the same bytes again", async () => {
+		// Desk actions without a date are dated today; the last run's invoices 2027-01-01.
+		const today = new Date().toISOString().slice(0, 7);
+		const latest = today > "2027-01" ? today : "2027-01";
+		const trial = await billing("books", "trial-balance", "--period", latest, "--json");
+		expect(trial.code).toBe(0);
+		const tb = JSON.parse(trial.stdout) as {
+			ties: boolean;
+			tieOut: { currency: string; receivable: number; customerCredit: number; stored?: unknown }[];
+		};
+		expect(tb.ties).toBe(true);
+		const accounts = await Promise.all(["DESK-A", "DESK-B", "DESK-C"].map((id) => getAccount(table, id)));
+		const usd = tb.tieOut.find((t) => t.currency === "USD");
+		expect(usd?.stored).toBeDefined();
+		expect((usd?.receivable ?? 0) - (usd?.customerCredit ?? 0)).toBe(
+			accounts.reduce((acc, a) => acc + (a?.currency === "USD" ? a.balance : 0), 0),
+		);
+
+		const csv = await billing("books", "export", "--period", today, "--format", "csv");
+		expect(csv.code).toBe(0);
+		const [header, ...lines] = csv.stdout.trim().split("\n");
+		expect(header).toBe("entry_id,date,currency,account_code,account_name,debit,credit,memo");
+		const cents = (text: string) => (text === "" ? 0 : Math.round(Number(text) * 100));
+		const sums = new Map<string, number>();
+		for (const line of lines) {
+			const [entry, , currency, , , debit, credit] = line.split(",");
+			sums.set(`${currency}`, (sums.get(`${currency}`) ?? 0) + cents(debit ?? "") - cents(credit ?? ""));
+			sums.set(`${entry}`, (sums.get(`${entry}`) ?? 0) + cents(debit ?? "") - cents(credit ?? ""));
+		}
+		expect(lines.length).toBeGreaterThan(10);
+		expect([...sums.values()].every((v) => v === 0)).toBe(true);
+		expect(csv.stdout).toMatch(/,6100,Bad Debt Expense,/);
+		expect(csv.stdout).toMatch(/,2300,Customer Credit,/);
+
+		for (const format of ["quickbooks", "xero"]) {
+			const first = await billing("books", "export", "--period", today, "--format", format);
+			const again = await billing("books", "export", "--period", today, "--format", format);
+			expect(first.code).toBe(0);
+			expect(again.stdout).toBe(first.stdout);
+		}
+		const stored = await createClients().s3.send(
+			new GetObjectCommand({ Bucket: stack.bucketName, Key: `books/${today}/journal-xero.csv` }),
+		);
+		expect(await stored.Body?.transformToString()).toMatch(/^Narration,Date,Description,AccountCode,TaxRate,Amount\n/);
 	});
 });

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { periodBooks } from "../../shared/reporting/books.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { DEFAULT_CHART } from "../../shared/reporting/journal.js";
 import { computeReport, loadReportInputs, parseReportPeriod } from "../../shared/reporting/reports.js";
 import { startTestStack } from "../support/embedded.js";
 import { moneyCommands } from "./commands.js";
@@ -45,6 +47,23 @@ async function expectReportFromLedger(model: MoneyModel, system: MoneySystem): P
 	expect(aging).toBe([...model.invoices.values()].reduce((acc, i) => acc + Math.max(amountDue(i), 0), 0));
 }
 
+/**
+ * The books from the same ledger: every journal entry balances (periodBooks refuses one that
+ * does not), receivables are what the model's invoices owe, customer credit what its accounts
+ * hold, and the trial balance ties out to the stored accounts and invoices.
+ */
+async function expectBooksFromModel(model: MoneyModel, system: MoneySystem): Promise<void> {
+	const { trialBalance } = await periodBooks(system.deps, "2099-12", DEFAULT_CHART);
+	expect(trialBalance.tieOut.flatMap((t) => t.differences)).toEqual([]);
+	const usd = trialBalance.tieOut.find((t) => t.currency === "USD");
+	expect(usd?.receivable ?? 0).toBe([...model.invoices.values()].reduce((acc, i) => acc + amountDue(i), 0));
+	expect(usd?.customerCredit ?? 0).toBe([...model.accounts.values()].reduce((acc, a) => acc + a.credit, 0));
+	for (const currency of new Set(trialBalance.rows.map((r) => r.currency))) {
+		const rows = trialBalance.rows.filter((r) => r.currency === currency);
+		expect(rows.reduce((acc, r) => acc + r.closing, 0)).toBe(0);
+	}
+}
+
 describe("the money core under generated sequences", () => {
 	it(
 		`matches the reference model after every step (${RUNS} sequences, seed ${SEED}, size ${SIZE})`,
@@ -66,6 +85,7 @@ describe("the money core under generated sequences", () => {
 							await fc.asyncModelRun(() => ({ model, real: system }), commands);
 							expect((await verifyLedgerInvariants(system.deps)).violations).toEqual([]);
 							await expectReportFromLedger(model, system);
+							await expectBooksFromModel(model, system);
 						} finally {
 							await system.drop();
 						}
