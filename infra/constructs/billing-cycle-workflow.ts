@@ -28,7 +28,7 @@ export function definitionPlaceholders(definition: string): string[] {
 /**
  * The monthly billing cycle: a Standard state machine loaded from the one ASL file the
  * embedded runtime also runs (DESIGN.md section 3), with DefinitionSubstitutions for
- * the function ARNs. Logs ALL events with execution data, traces with X-Ray.
+ * the function ARNs. Logs ALL events without execution data, traces with X-Ray.
  */
 export class BillingCycleWorkflow extends Construct {
 	static readonly DEFAULT_NAME = "billing-cycle";
@@ -84,7 +84,9 @@ export class BillingCycleWorkflow extends Construct {
 			// the substitutions can be checked in tests.
 			definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(JSON.parse(definition))),
 			definitionSubstitutions: substitutions,
-			logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+			// Every event, without its input and output: those are in the execution's history
+			// (90 days, with access control), not copied into a log group for anyone who reads logs.
+			logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
 			tracingEnabled: true,
 		});
 

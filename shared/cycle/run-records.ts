@@ -1,3 +1,4 @@
+import { maskEmailAddresses } from "../core/redact.js";
 import { getDelivery } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
 import { listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
@@ -10,7 +11,11 @@ export interface InvoicingSummary {
 	readonly emailsSent: number;
 	readonly postalInvoices: number;
 	readonly failedAccountCount: number;
-	/** At most 50 failures, so the state's output stays small; the rest are in the table. */
+	/**
+	 * At most 50 failures, so the state's output stays small; the rest are in the table. Their
+	 * reasons have email addresses masked: this output stays in the execution's history; the
+	 * run-failure records keep the address for the billing desk.
+	 */
 	readonly failedAccounts: readonly { readonly accountId: string; readonly stage: string; readonly reason: string }[];
 }
 
@@ -42,6 +47,8 @@ export async function summarizeInvoicing(deps: TableDeps, period: string): Promi
 		emailsSent,
 		postalInvoices,
 		failedAccountCount: failures.length,
-		failedAccounts: failures.slice(0, MAX_LISTED_FAILURES).map(({ accountId, stage, reason }) => ({ accountId, stage, reason })),
+		failedAccounts: failures
+			.slice(0, MAX_LISTED_FAILURES)
+			.map(({ accountId, stage, reason }) => ({ accountId, stage, reason: maskEmailAddresses(reason) })),
 	};
 }

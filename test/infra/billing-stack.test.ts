@@ -203,14 +203,14 @@ describe("BillingCycleWorkflow", () => {
 		expect(substituted).not.toContain("${");
 	});
 
-	it("is a Standard workflow with tracing and ALL-level logging including execution data", () => {
+	it("is a Standard workflow with tracing and ALL-level logging without execution data (no customer data in its log group)", () => {
 		expect(props).toMatchObject({
 			StateMachineName: "billing-cycle",
 			StateMachineType: "STANDARD",
 			TracingConfiguration: { Enabled: true },
 			LoggingConfiguration: {
 				Level: "ALL",
-				IncludeExecutionData: true,
+				IncludeExecutionData: false,
 				Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: expect.anything() } }],
 			},
 		});
