@@ -406,10 +406,22 @@ describe("the engine: errors, Retry and Catch", () => {
 		});
 	});
 
-	it("records AWS-shaped history events with consecutive ids", async () => {
+	it("records AWS-shaped history events with consecutive ids, each chained to the event that led to it", async () => {
 		const { history } = await run(distributedMachine(), manifestInput, { readJson: async () => accounts(3) });
 		expect(history.map((e) => e.id)).toEqual(history.map((_, i) => i + 1));
-		expect(history.every((e) => e.previousEventId === e.id - 1)).toBe(true);
+		expect(history.every((e) => e.previousEventId < e.id)).toBe(true);
+		// Each Map iteration's events chain back through MapIterationStarted to the Map's entry, not to
+		// the events of another iteration recorded in between.
+		const byId = new Map(history.map((e) => [e.id, e]));
+		const mapEntered = history.find((e) => e.type === "MapStateEntered");
+		for (const succeeded of history.filter((e) => e.type === "LambdaFunctionSucceeded")) {
+			const chain: string[] = [];
+			for (let e = byId.get(succeeded.previousEventId); e && chain.length < 50; e = byId.get(e.previousEventId)) chain.push(e.type);
+			expect(chain.slice(0, 3)).toEqual(["LambdaFunctionStarted", "LambdaFunctionScheduled", "TaskStateEntered"]);
+		}
+		for (const started of history.filter((e) => e.type === "MapIterationStarted")) {
+			expect(started.previousEventId).toBe(mapEntered?.id);
+		}
 		expect(history[0]).toMatchObject({ type: "ExecutionStarted", executionStartedEventDetails: { input: JSON.stringify(manifestInput) } });
 		const types = history.map((e) => e.type);
 		expect(types).toContain("MapStateEntered");

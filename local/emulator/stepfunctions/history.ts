@@ -30,6 +30,9 @@ export type TerminalStatus = "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
 
 const TERMINAL_TYPES = new Set(["ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"]);
 
+/** The thread of the execution's own events and its top-level states. */
+const ROOT_THREAD = "";
+
 function json(value: unknown): string {
 	return JSON.stringify(value === undefined ? null : value);
 }
@@ -47,6 +50,11 @@ export function causeString(cause: unknown): string {
  * Succeeded/Failed), Map iterations, Parallel start/end, and the execution's own events.
  * The engine does not report a Task's exact payload or raw result, so the Lambda events
  * carry the function ARN and, on failure, the error and cause only.
+ *
+ * As on AWS, `previousEventId` is the event that led to this one, not simply the one
+ * recorded before it: the events of concurrent Map iterations interleave, and each chains
+ * back through its own iteration to MapIterationStarted and the Map's entry. So a
+ * LambdaFunctionFailed (which names no state) can be traced to the state it failed in.
  */
 export class HistoryRecorder {
 	readonly events: HistoryEvent[] = [];
@@ -54,6 +62,12 @@ export class HistoryRecorder {
 	private flushScheduled = false;
 	/** States (by name and Map iteration index) whose failure a Catch handled: their exit is no success. */
 	private readonly caught = new Set<string>();
+	/** Per thread (the top level, or one Map iteration: `<map>#<index>`), the id of its last event. */
+	private readonly lastOfThread = new Map<string, number>();
+	/** Per Map state, the thread its own events are on (its iterations chain back to it). */
+	private readonly mapThreads = new Map<string, string>();
+	/** The thread of the engine event being converted. */
+	private thread = ROOT_THREAD;
 
 	constructor(private readonly options: HistoryRecorderOptions) {}
 
@@ -62,10 +76,12 @@ export class HistoryRecorder {
 		return last !== undefined && TERMINAL_TYPES.has(last.type);
 	}
 
-	/** Appends an AWS-shaped event (ids are consecutive from 1). */
+	/** Appends an AWS-shaped event (ids are consecutive from 1) to the current thread. */
 	push(type: string, timestampMs: number, details: Record<string, unknown> = {}): HistoryEvent {
 		const id = this.events.length + 1;
-		const event: HistoryEvent = { timestamp: timestampMs / 1000, type, id, previousEventId: id - 1, ...details };
+		const previousEventId = this.lastOfThread.get(this.thread) ?? id - 1;
+		this.lastOfThread.set(this.thread, id);
+		const event: HistoryEvent = { timestamp: timestampMs / 1000, type, id, previousEventId, ...details };
 		this.events.push(event);
 		this.options.onEvent?.(event);
 		return event;
@@ -75,6 +91,7 @@ export class HistoryRecorder {
 	terminate(status: TerminalStatus, timestampMs: number, details: { output?: string; error?: string; cause?: string }): void {
 		this.flush();
 		if (this.terminated) return;
+		this.thread = ROOT_THREAD;
 		switch (status) {
 			case "SUCCEEDED":
 				this.push("ExecutionSucceeded", timestampMs, {
@@ -147,9 +164,32 @@ export class HistoryRecorder {
 		return false;
 	}
 
+	/** The outermost Map a state runs in (the engine tags a nested state's events with that Map's iteration index). */
+	private outermostMap(name: string): string | undefined {
+		let map: string | undefined;
+		let current: string | undefined = name;
+		for (let guard = 0; current !== undefined && guard < 100; guard++) {
+			current = this.options.containers?.get(current);
+			if (current !== undefined && this.mapThreads.has(current)) map = current;
+		}
+		return map;
+	}
+
+	private threadOf(event: EngineEvent): string {
+		if (event.type === "MapIterationStarted" || event.type === "MapIterationSucceeded" || event.type === "MapIterationFailed") {
+			return `${event.parentState.name}#${event.index}`;
+		}
+		if ("state" in event && event.index !== undefined) {
+			const map = this.outermostMap(event.state.name);
+			if (map !== undefined) return `${map}#${event.index}`;
+		}
+		return ROOT_THREAD;
+	}
+
 	private convert(event: EngineEvent): void {
 		if (this.terminated) return;
 		const t = event.timestamp;
+		this.thread = this.threadOf(event);
 		switch (event.type) {
 			case "ExecutionStarted":
 				this.push("ExecutionStarted", t, {
@@ -174,6 +214,7 @@ export class HistoryRecorder {
 			case "StateEntered": {
 				const { name, type, input } = event.state;
 				this.push(`${type}StateEntered`, t, { stateEnteredEventDetails: { name, input: json(input), inputDetails: { truncated: false } } });
+				if (type === "Map") this.mapThreads.set(name, this.thread);
 				if (type === "Parallel") this.push("ParallelStateStarted", t);
 				if (type === "Task") this.taskStarted(name, t);
 				break;
@@ -203,9 +244,14 @@ export class HistoryRecorder {
 				if (type === "Parallel") this.push("ParallelStateFailed", t);
 				break;
 			}
-			case "MapIterationStarted":
+			case "MapIterationStarted": {
+				// An iteration (again, on a retry of the Map) starts from the Map's own last event.
+				const mapLast = this.lastOfThread.get(this.mapThreads.get(event.parentState.name) ?? ROOT_THREAD);
+				if (mapLast !== undefined) this.lastOfThread.set(this.thread, mapLast);
+				else this.lastOfThread.delete(this.thread);
 				this.push("MapIterationStarted", t, { mapIterationStartedEventDetails: { name: event.parentState.name, index: event.index } });
 				break;
+			}
 			case "MapIterationSucceeded":
 				this.push("MapIterationSucceeded", t, { mapIterationSucceededEventDetails: { name: event.parentState.name, index: event.index } });
 				break;
