@@ -3,8 +3,10 @@ import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { billingCycleFunctionIds } from "../../functions/catalog.js";
 import { tableKeySchema } from "../../shared/store/keys.js";
+import { listRunFailures } from "../../shared/store/run-failures.js";
 import { executionsConsole } from "./console.js";
 import { startHttpFront } from "./http-front.js";
 import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
@@ -137,10 +139,15 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 	process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.url;
 
 	const sfn = new SFNClient({ endpoint: stepFunctions.url, region: LOCAL_REGION });
+	// The console lists every failure recorded for a run's period, not only the 50 its output names.
+	const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: servers.dynamodb, region: LOCAL_REGION }));
 	const http =
 		options.httpPort === false
 			? undefined
-			: await startHttpFront({ port: options.httpPort ?? DEFAULT_HTTP_PORT, console: executionsConsole(sfn, stateMachineArn) });
+			: await startHttpFront({
+					port: options.httpPort ?? DEFAULT_HTTP_PORT,
+					console: executionsConsole(sfn, stateMachineArn, { runFailures: (period) => listRunFailures({ ddb, tableName }, period) }),
+				});
 	return {
 		endpoints: { ...servers, stepfunctions: stepFunctions.url, ...(http ? { http: http.url } : {}) },
 		stateMachineArn,
@@ -152,6 +159,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 			await stepFunctions.close();
 			sfn.destroy();
 			s3.destroy();
+			ddb.destroy();
 			await ownServers?.stop();
 		},
 	};
