@@ -11,6 +11,8 @@ import { holdInvoice } from "../../shared/invoicing/holds.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerName } from "../../shared/platform/config.js";
 import { readObjectBytes } from "../../shared/platform/s3-objects.js";
+import { periodBooks, publishBooks } from "../../shared/reporting/books.js";
+import { chartOfAccounts } from "../../shared/reporting/journal.js";
 import { parseReportPeriod, publishReportFiles, quarterOf } from "../../shared/reporting/reports.js";
 import { listOpenCases } from "../../shared/store/collections.js";
 import { listInvoicesOfPeriod, listPayments, type TableDeps } from "../../shared/store/records.js";
@@ -57,6 +59,8 @@ export interface DemoSummary {
 	readonly quarterlyReport: string;
 	readonly pricing?: ShowcaseSummary;
 	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
+	/** The books of the month the invoices were issued in: the trial balance's tie-out and the exports' folder. */
+	readonly books: { readonly period: string; readonly ties: boolean; readonly currencies: readonly string[]; readonly dir: string };
 }
 
 /** The demo owns its data dir: it starts clean, but never deletes a directory it did not create. */
@@ -188,10 +192,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			ladder: { ...ladder, openCases: (await listOpenCases(deps)).length, disputed: disputed ?? "none" },
 			pricing,
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
+			books: await closeTheBooks({ ...deps, s3, bucketName: stack.bucketName }, issueDate.slice(0, 7), options.dataDir),
 		};
 	} finally {
 		await stack.stop();
 	}
+}
+
+/** The month the invoices were issued in, as the books see it: trial balance and the three journal exports, copied out. */
+async function closeTheBooks(deps: TableDeps & { readonly s3: S3Client; readonly bucketName: string }, period: string, dataDir: string) {
+	progress(`writing the books of ${period}...`);
+	const chart = chartOfAccounts();
+	const books = await periodBooks(deps, period, chart);
+	await publishBooks(deps, books, chart);
+	const { booksDir } = await exportArtifacts(deps.s3, deps.bucketName, dataDir, period);
+	return { period, ties: books.trialBalance.ties, currencies: books.trialBalance.tieOut.map((t) => t.currency), dir: booksDir };
 }
 
 export interface LadderWalk {
@@ -349,5 +364,8 @@ export function formatDemoSummary(s: DemoSummary): string {
 	lines.push(`  quarterly report:         ${s.quarterlyReport} (npx billing report --period YYYY-Qn)`);
 	lines.push(`  emails (.eml):            ${s.artifacts.mailDir}`);
 	lines.push(`  executions:               ${s.artifacts.executions} (npx billing executions list)`);
+	lines.push(
+		`  books ${s.books.period}:            trial balance ${s.books.ties ? "ties out" : "does NOT tie out"} (${s.books.currencies.join(", ")}); QuickBooks, Xero and CSV journals in ${s.books.dir} (npx billing books trial-balance --period ${s.books.period})`,
+	);
 	return lines.join("\n");
 }

@@ -12,19 +12,27 @@ export async function exportArtifacts(
 	bucket: string,
 	dataDir: string,
 	period: string,
-): Promise<{ invoicesDir: string; report: string }> {
+): Promise<{ invoicesDir: string; report: string; booksDir: string }> {
 	const outDir = join(dataDir, "artifacts", period);
 	const invoicesDir = join(outDir, "invoices");
+	const booksDir = join(outDir, "books");
 	mkdirSync(invoicesDir, { recursive: true });
+	mkdirSync(booksDir, { recursive: true });
 	let report = "";
-	for (const prefix of [`invoices/${period}/`, `reports/${period}/`]) {
+	for (const prefix of [`invoices/${period}/`, `reports/${period}/`, `books/${period}/`]) {
 		let token: string | undefined;
 		do {
 			const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
 			for (const object of page.Contents ?? []) {
 				if (!object.Key) continue;
-				const target = prefix.startsWith("invoices") ? join(invoicesDir, basename(object.Key)) : join(outDir, basename(object.Key));
-				writeFileSync(target, await readObjectBytes(s3, bucket, object.Key));
+				const folder = prefix.startsWith("invoices") ? invoicesDir : prefix.startsWith("books") ? booksDir : outDir;
+				const target = join(folder, basename(object.Key));
+				const bytes = await readObjectBytes(s3, bucket, object.Key);
+				// The report links the books where the bucket keeps them (../../books/<period>/); here they sit in books/ beside it.
+				writeFileSync(
+					target,
+					target.endsWith(".html") ? Buffer.from(bytes).toString("utf8").replaceAll(`../../books/${period}/`, "books/") : bytes,
+				);
 				// The monthly HTML report is the one a person opens; the reconciliation files sit beside it.
 				if (prefix.startsWith("reports") && basename(object.Key).startsWith("monthly") && (report === "" || object.Key.endsWith(".html")))
 					report = target;
@@ -32,5 +40,5 @@ export async function exportArtifacts(
 			token = page.NextContinuationToken;
 		} while (token);
 	}
-	return { invoicesDir, report };
+	return { invoicesDir, report, booksDir };
 }

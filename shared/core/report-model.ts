@@ -44,4 +44,6 @@ export interface BillingReport {
 	/** Days sales outstanding per currency: receivables ÷ invoiced in the report's months × its days, one decimal; null when nothing was invoiced. */
 	readonly daysSalesOutstanding: Record<string, number | null>;
 	readonly topOverdueAccounts: readonly AccountAging[];
+	/** The month's books (monthly report of the cycle): whether the trial balance ties out, and its files' keys. */
+	readonly books?: { readonly ties: boolean; readonly files: Readonly<Record<string, string>> };
 }

@@ -57,6 +57,7 @@ export function renderReportHtml(r: BillingReport, sellerName: string): string {
 		`<h1>${escapeHtml(title)}</h1>`,
 		`<p>As of ${escapeHtml(r.asOf)}. Amounts per currency; nothing is converted.</p>`,
 		...sections,
+		...booksSection(r),
 		"<h2>Top overdue accounts</h2>",
 		top
 			? `<table><tr><th>Account</th><th>Overdue</th><th>Days overdue</th>${AGING_BUCKETS.map((b) => `<th>${bucketLabel(b)}</th>`).join("")}</tr>\n${top}</table>`
@@ -64,6 +65,18 @@ export function renderReportHtml(r: BillingReport, sellerName: string): string {
 		"</body></html>",
 		"",
 	].join("\n");
+}
+
+/** Links to the month's trial balance and journals, relative to the report's own place (reports/<period>/ beside books/<period>/). */
+function booksSection(r: BillingReport): string[] {
+	if (!r.books) return [];
+	const links = Object.entries(r.books.files)
+		.map(([name, key]) => `<li><a href="../../${escapeHtml(key)}">${escapeHtml(name)}</a></li>`)
+		.join("");
+	const verdict = r.books.ties
+		? "The trial balance ties out: receivables less customer credit are the customers' balances."
+		: "The trial balance does NOT tie out: see billing books trial-balance.";
+	return ["<h2>Books of the month</h2>", `<p>${verdict}</p>`, `<ul>${links}</ul>`];
 }
 
 function bucketLabel(b: AgingBucket): string {

@@ -15,6 +15,8 @@ import {
 	listPayments,
 	type TableDeps,
 } from "../store/records.js";
+import { periodBooks, publishBooks } from "./books.js";
+import { chartOfAccounts } from "./journal.js";
 
 export interface ReportDeps extends TableDeps {
 	readonly s3: S3Client;
@@ -30,6 +32,8 @@ export interface MonthlyReportRow {
 
 export interface PublishedReport extends PublishedReportFiles {
 	readonly monthlyReportKey: string;
+	/** The month's trial balance and journals under books/<period>/, and whether the trial balance ties out. */
+	readonly books: { readonly ties: boolean; readonly files: Readonly<Record<string, string>> };
 	readonly rows: number;
 	/** YYYY-Qn of the month, and whether the month is the quarter's last (the cycle then publishes the quarterly report). */
 	readonly quarter: string;
@@ -113,8 +117,19 @@ export async function publishMonthlyReport(
 	const rows = await buildMonthlyReport(deps, period);
 	const key = `reports/${period.period}/monthly-billing-report.csv`;
 	await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucketName, Key: key, Body: toCsv(rows), ContentType: "text/csv" }));
-	const files = await publishReportFiles(deps, parseReportPeriod(period.period), period.asOf);
-	return { monthlyReportKey: key, rows: rows.length, ...files, quarter: quarterOf(period.period), quarterEnd: isQuarterEnd(period.period) };
+	// The books, not the lock: closing the period stays a person's decision (billing books close).
+	const chart = chartOfAccounts();
+	const periodOfBooks = await periodBooks(deps, period.period, chart);
+	const books = { ties: periodOfBooks.trialBalance.ties, files: await publishBooks(deps, periodOfBooks, chart) };
+	const files = await publishReportFiles(deps, parseReportPeriod(period.period), period.asOf, books);
+	return {
+		monthlyReportKey: key,
+		rows: rows.length,
+		...files,
+		books,
+		quarter: quarterOf(period.period),
+		quarterEnd: isQuarterEnd(period.period),
+	};
 }
 
 export interface ReportInputs {
@@ -338,8 +353,9 @@ export async function publishReportFiles(
 	deps: ReportDeps & { readonly sellerName: string },
 	period: ReportPeriod,
 	asOf: string,
+	books?: BillingReport["books"],
 ): Promise<PublishedReportFiles> {
-	const report = computeReport(period.label, period.kind, await loadReportInputs(deps, period, asOf));
+	const report = { ...computeReport(period.label, period.kind, await loadReportInputs(deps, period, asOf)), ...(books ? { books } : {}) };
 	const base = `reports/${period.label}/${period.kind}-billing-report`;
 	const files: PublishedReportFiles = {
 		// The monthly CSV name is taken by the cycle's summary CSV, kept as it was.

@@ -140,6 +140,20 @@ describe("a billing month on the embedded stack", () => {
 		expect(runOutput.invoicing.failedAccounts[0]?.reason).toMatch(/invalid email address/);
 	});
 
+	it("writes the month's books beside the report: a trial balance that ties out and the three journals, linked from the report", async () => {
+		const read = async (key: string) =>
+			(await (await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }))).Body?.transformToString()) ?? "";
+		expect(await read("books/2026-10/trial-balance.csv")).toMatch(/^currency,account_code,account_name,opening,debits,credits,closing\n/);
+		expect(await read("books/2026-10/journal.csv")).toMatch(/^entry_id,date,currency,account_code,account_name,debit,credit,memo\n/);
+		expect(await read("books/2026-10/journal-quickbooks.csv")).toMatch(
+			/^Journal No,Journal Date,Currency Code,Account Name,Debits,Credits,Description,Name\n/,
+		);
+		expect(await read("books/2026-10/journal-xero.csv")).toMatch(/^Narration,Date,Description,AccountCode,TaxRate,Amount\n/);
+		const html = await read("reports/2026-10/monthly-billing-report.html");
+		expect(html).toContain("The trial balance ties out");
+		expect(html).toContain('href="../../books/2026-10/journal-quickbooks.csv"');
+	});
+
 	it("publishes the monthly report to S3 with the month's figures per currency, in minor units", async () => {
 		const object = await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: "reports/2026-10/monthly-billing-report.csv" }));
 		const csv = (await object.Body?.transformToString()) ?? "";
