@@ -8,18 +8,34 @@ export interface FunctionSpec {
 	/** Folder under functions/ holding handler.ts (export `handler`). */
 	readonly dir: string;
 	readonly description: string;
-	readonly table: "read" | "readWrite";
-	/**
-	 * Objects of the bucket it may touch: none, all of them (read, or read and write), or
-	 * "imports": read the files put under imports/ and write each one's result beside it
-	 * (imports/*.result.json), nothing else.
-	 */
-	readonly bucket: "none" | "read" | "readWrite" | "imports";
+	/** The billing table: none (no grant, no TABLE_NAME), read, or read and write. */
+	readonly table: "none" | "read" | "readWrite";
+	/** The objects of the bucket it may read and write, by key prefix; no function may delete one. */
+	readonly bucket: "none" | BucketAccess;
 	readonly sendsEmail: boolean;
 	readonly readsStripeSecret: boolean;
 	readonly startsBillingCycle: boolean;
 	readonly timeoutSeconds: number;
 	readonly memoryMb: number;
+}
+
+/** Objects of the billing bucket under one key pattern, and what they are (the grant's written reason says it). */
+export interface BucketObjects {
+	/** An S3 key pattern, `invoices/*`. */
+	readonly keys: string;
+	readonly holds: string;
+}
+
+/**
+ * What a function may do in the bucket: s3:GetObject on `read`, s3:PutObject on `write`
+ * (a new version of a key: the bucket is versioned, so nothing written is ever lost),
+ * never s3:DeleteObject*. `list` adds s3:ListBucket, which a HEAD of a missing key needs
+ * to answer 404 rather than 403 (storing a PDF unless it is present).
+ */
+export interface BucketAccess {
+	readonly read?: readonly BucketObjects[];
+	readonly write?: readonly BucketObjects[];
+	readonly list?: boolean;
 }
 
 /**
@@ -34,9 +50,23 @@ export const importObjects = {
 	extensions: ["csv", "jsonl", "ndjson"],
 } as const;
 
+/** The bucket's folders, as the code names its keys (shared/invoicing, delivery, reporting, collections). */
+export const bucketObjects = {
+	manifests: { keys: "manifests/*", holds: "each run's manifest of accounts, manifests/<period>/" },
+	invoices: { keys: "invoices/*", holds: "invoice PDFs, invoices/<period>/<number>.pdf" },
+	statements: { keys: "statements/*", holds: "statement PDFs, statements/<period>/<account>.pdf" },
+	print: { keys: "print/*", holds: "the period's print batch and its manifest, print/<period>/" },
+	reports: { keys: "reports/*", holds: "the monthly, quarterly and reconciliation reports, reports/<period>/" },
+	collections: { keys: "collections/*", holds: "the collections cases of a month, collections/<month>/cases.csv" },
+	imports: { keys: `${importObjects.prefix}*`, holds: "files to import, named by whoever puts them there" },
+	importResults: {
+		keys: `${importObjects.prefix}*${importObjects.resultSuffix}`,
+		holds: "each imported file's result, written beside it under a name derived from the file's",
+	},
+} as const satisfies Record<string, BucketObjects>;
+
 const defaults = {
 	table: "readWrite",
-	bucket: "readWrite",
 	sendsEmail: false,
 	readsStripeSecret: false,
 	startsBillingCycle: false,
@@ -50,7 +80,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "StartBillingCycle",
 		dir: "start-billing-cycle",
 		description: "Scheduler target: starts the billing cycle for the previous month under an execution name derived from the period",
-		table: "read",
+		table: "none",
 		bucket: "none",
 		startsBillingCycle: true,
 		timeoutSeconds: 30,
@@ -60,7 +90,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "ResolveBillingPeriod",
 		dir: "resolve-billing-period",
 		description: "Validates or defaults the billing period",
-		table: "read",
+		table: "none",
 		bucket: "none",
 		timeoutSeconds: 10,
 	},
@@ -70,6 +100,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		dir: "identify-outstanding-accounts",
 		description: "Writes the manifest of accounts to invoice",
 		table: "read",
+		bucket: { write: [bucketObjects.manifests] },
 		timeoutSeconds: 300,
 	},
 	{
@@ -77,6 +108,12 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "GenerateInvoices",
 		dir: "generate-invoices",
 		description: "Prices, numbers and renders a batch of invoices, then issues their accounts' statements",
+		// Stores each PDF unless present (a HEAD first, which needs the listing to answer 404).
+		bucket: {
+			read: [bucketObjects.invoices, bucketObjects.statements],
+			write: [bucketObjects.invoices, bucketObjects.statements],
+			list: true,
+		},
 		timeoutSeconds: 300,
 		memoryMb: 1024,
 	},
@@ -85,6 +122,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "DeliverInvoices",
 		dir: "deliver-invoices",
 		description: "Emails a batch of invoices with their PDFs and the accounts' statements",
+		// The PDFs it attaches; the invoice's download link is signed with this role's GetObject.
+		bucket: { read: [bucketObjects.invoices, bucketObjects.statements] },
 		sendsEmail: true,
 		timeoutSeconds: 300,
 	},
@@ -93,6 +132,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "AssemblePrintBatch",
 		dir: "assemble-print-batch",
 		description: "Merges the period's postal invoices into one print-ready PDF with a manifest CSV",
+		bucket: { read: [bucketObjects.invoices, bucketObjects.statements], write: [bucketObjects.print] },
 		timeoutSeconds: 300,
 		memoryMb: 1024,
 	},
@@ -118,6 +158,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "ReconcilePayments",
 		dir: "reconcile-payments",
 		description: "Applies matchable unapplied payments and parked events, verifies ledger invariants, writes the reconciliation report",
+		bucket: { write: [bucketObjects.reports] },
 		timeoutSeconds: 300,
 	},
 	{
@@ -125,6 +166,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "EscalateOverdueAccounts",
 		dir: "escalate-overdue-accounts",
 		description: "Runs the dunning ladder and flags collections",
+		// Attaches the invoice PDF to each notice; rewrites the month's cases for the agency.
+		bucket: { read: [bucketObjects.invoices], write: [bucketObjects.collections] },
 		sendsEmail: true,
 		timeoutSeconds: 300,
 	},
@@ -133,6 +176,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "PublishReports",
 		dir: "publish-reports",
 		description: "Writes the monthly billing report to S3",
+		bucket: { write: [bucketObjects.reports] },
 		timeoutSeconds: 300,
 	},
 	{
@@ -150,7 +194,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		dir: "import-file",
 		description:
 			"Imports a file put under imports/ in the bucket (accounts, plans, subscriptions or charges) and writes its result beside it",
-		bucket: "imports",
+		bucket: { read: [bucketObjects.imports], write: [bucketObjects.importResults] },
 		// 100,000 charge rows, read twice from S3 and written in batches.
 		timeoutSeconds: 900,
 		memoryMb: 1024,

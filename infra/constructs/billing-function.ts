@@ -8,9 +8,9 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
-import { type FunctionSpec, importObjects } from "../../functions/catalog.js";
+import type { BucketObjects, FunctionSpec } from "../../functions/catalog.js";
 import type { BillingConfig } from "../config.js";
-import { acknowledge, type NagAcknowledgement, wildcardAction, wildcardResource } from "../nag.js";
+import { acknowledge, type NagAcknowledgement, wildcardResource } from "../nag.js";
 import { repoRoot } from "../paths.js";
 import type { SenderIdentity } from "./sender-identity.js";
 
@@ -62,7 +62,7 @@ export class BillingFunction extends Construct {
 
 		const { config } = env;
 		const environment: Record<string, string> = {
-			TABLE_NAME: env.table.tableName,
+			...(spec.table === "none" ? {} : { TABLE_NAME: env.table.tableName }),
 			BUCKET_NAME: env.bucket.bucketName,
 			SENDER_EMAIL: env.sender.email,
 			SELLER_NAME: config.sellerName,
@@ -121,52 +121,38 @@ export class BillingFunction extends Construct {
 			},
 		];
 
-		if (spec.table === "readWrite") env.table.grantReadWriteData(this.function);
-		else env.table.grantReadData(this.function);
-		acknowledgements.push(
-			wildcardResource(
-				this,
-				`${env.table.tableArn}/index/*`,
-				"Queries on the billing table's own GSIs (gsi1 listings, gsi2 work queues; shared/table.ts); the wildcard spans only this table's indexes.",
-			),
-		);
+		if (spec.table !== "none") {
+			if (spec.table === "readWrite") env.table.grantReadWriteData(this.function);
+			else env.table.grantReadData(this.function);
+			acknowledgements.push(
+				wildcardResource(
+					this,
+					`${env.table.tableArn}/index/*`,
+					"CDK's table grant covers the billing table's own GSIs (gsi1 listings, gsi2 work queues; shared/store/keys.ts), which the function's reads query; the wildcard spans only this table's indexes.",
+				),
+			);
+		}
 
-		if (spec.bucket === "imports") {
-			// Reads the files put under imports/, writes each one's result beside it: two exact actions, no listing, no deletes.
-			const files = env.bucket.arnForObjects(`${importObjects.prefix}*`);
-			const results = env.bucket.arnForObjects(`${importObjects.prefix}*${importObjects.resultSuffix}`);
-			this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [files] }));
-			this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: [results] }));
-			acknowledgements.push(
-				wildcardResource(
-					this,
-					files,
-					`s3:GetObject on the billing bucket's ${importObjects.prefix} prefix only: the files to import are named by whoever puts them there, so they cannot be listed up front.`,
-				),
-				wildcardResource(
-					this,
-					results,
-					`s3:PutObject on the billing bucket's ${importObjects.prefix}*${importObjects.resultSuffix} only: each file's result is written beside it under a name derived from the file's.`,
-				),
-			);
-		} else if (spec.bucket !== "none") {
-			if (spec.bucket === "readWrite") env.bucket.grantReadWrite(this.function);
-			else env.bucket.grantRead(this.function);
-			const objects = `Objects of the billing bucket only (invoice PDFs, manifests, reports) via the CDK bucket ${spec.bucket === "readWrite" ? "read/write" : "read"} grant`;
-			acknowledgements.push(
-				wildcardResource(
-					this,
-					env.bucket.arnForObjects("*"),
-					`${objects}; object keys are per account and period, so they cannot be listed up front.`,
-				),
-				...["s3:GetObject*", "s3:GetBucket*", "s3:List*"].map((action) =>
-					wildcardAction(action, `${objects}: read actions (object body, metadata, versions and listing) on this bucket only.`),
-				),
-			);
-			if (spec.bucket === "readWrite") {
+		if (spec.bucket !== "none") {
+			// Exact actions on the key patterns the catalog names: no listing of keys beyond what a
+			// HEAD needs, no other bucket action, and no delete, so the bucket's versions stay.
+			const { read = [], write = [], list = false } = spec.bucket;
+			const grant = (action: string, objects: readonly BucketObjects[]) => {
+				if (objects.length === 0) return;
+				this.function.addToRolePolicy(
+					new iam.PolicyStatement({ actions: [action], resources: objects.map((o) => env.bucket.arnForObjects(o.keys)) }),
+				);
+			};
+			grant("s3:GetObject", read);
+			grant("s3:PutObject", write);
+			if (list) this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [env.bucket.bucketArn] }));
+			for (const objects of new Set([...read, ...write])) {
+				const actions = [read.includes(objects) ? "s3:GetObject" : "", write.includes(objects) ? "s3:PutObject" : ""].filter(Boolean);
 				acknowledgements.push(
-					...["s3:DeleteObject*", "s3:Abort*"].map((action) =>
-						wildcardAction(action, `${objects}: replacing or abandoning (multipart) uploads of this bucket's objects only.`),
+					wildcardResource(
+						this,
+						env.bucket.arnForObjects(objects.keys),
+						`${actions.join(" and ")} on the billing bucket's ${objects.keys} only (${objects.holds}): keys are named per period, account or document as the work reaches them, so they cannot be listed up front; no delete.`,
 					),
 				);
 			}

@@ -36,6 +36,29 @@ function onlyResource(type: string, props: Json = {}): [string, Json] {
 	return found[0] as [string, Json];
 }
 
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
+type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
+const actionsOf = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+const resourcesOfStatement = (st: Statement) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]);
+
+function functionIdOf(catalogId: string): string {
+	return logicalId(stack.functions[catalogId]?.function as IConstruct);
+}
+
+function functionPropertiesOf(catalogId: string): Json {
+	const fn = resources[functionIdOf(catalogId)];
+	if (!fn) throw new Error(`no function ${catalogId} in the template`);
+	return fn.Properties;
+}
+
+/** The statements of the policies attached to a function's role. */
+function roleStatementsOf(catalogId: string): Statement[] {
+	const role = (functionPropertiesOf(catalogId).Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+	return Object.values(resources)
+		.filter((r) => r.Type === "AWS::IAM::Policy" && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+		.flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
 describe("BillingData", () => {
 	it("has one on-demand table with PITR, AWS-managed encryption, deletion protection and both GSIs", () => {
 		const [, table] = onlyResource("AWS::DynamoDB::Table");
@@ -116,7 +139,6 @@ describe("BillingFunction", () => {
 				LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
 				Environment: {
 					Variables: expect.objectContaining({
-						TABLE_NAME: { Ref: logicalId(stack.data.table) },
 						BUCKET_NAME: { Ref: logicalId(stack.data.bucket) },
 						SENDER_EMAIL: "billing@example.com",
 						SELLER_NAME: expect.any(String),
@@ -132,6 +154,14 @@ describe("BillingFunction", () => {
 		}
 		const logGroups = resourcesOf("AWS::Logs::LogGroup", { Properties: { RetentionInDays: 30 } });
 		expect(logGroups.length).toBeGreaterThanOrEqual(functionCatalog.length);
+	});
+
+	it("names the table to the functions that use it, and only to them", () => {
+		for (const spec of functionCatalog) {
+			const variables = (functionPropertiesOf(spec.id).Environment as { Variables: Json }).Variables;
+			if (spec.table === "none") expect(variables, spec.id).not.toHaveProperty("TABLE_NAME");
+			else expect(variables.TABLE_NAME, spec.id).toEqual({ Ref: logicalId(stack.data.table) });
+		}
 	});
 
 	it("binds the secret, the state machine and SES only to the functions whose spec asks for them", () => {
@@ -161,6 +191,87 @@ describe("BillingFunction", () => {
 				]),
 			},
 		});
+	});
+});
+
+describe("grants", () => {
+	const bucketId = logicalId(stack.data.bucket);
+	const tableId = logicalId(stack.data.table);
+	const bucketObjectsArn = (keys: string) => ({ "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, `/${keys}`]] });
+	/** Every (action, resource) a role's statements allow on the billing bucket. */
+	const bucketGrants = (statements: Statement[]) =>
+		statements
+			.flatMap((st) => actionsOf(st).flatMap((action) => resourcesOfStatement(st).map((resource) => [action, JSON.stringify(resource)])))
+			.filter(([, resource]) => resource?.includes(bucketId))
+			.map(([action, resource]) => `${action} ${resource}`)
+			.sort();
+
+	it("gives each function exactly the bucket access its catalog entry names: GetObject and PutObject per key prefix, never a delete", () => {
+		for (const spec of functionCatalog) {
+			const expected =
+				spec.bucket === "none"
+					? []
+					: [
+							...(spec.bucket.read ?? []).map((o) => `s3:GetObject ${JSON.stringify(bucketObjectsArn(o.keys))}`),
+							...(spec.bucket.write ?? []).map((o) => `s3:PutObject ${JSON.stringify(bucketObjectsArn(o.keys))}`),
+							...(spec.bucket.list ? [`s3:ListBucket ${JSON.stringify({ "Fn::GetAtt": [bucketId, "Arn"] })}`] : []),
+						].sort();
+			expect(bucketGrants(roleStatementsOf(spec.id)), spec.id).toEqual(expected);
+		}
+	});
+
+	it("lets no role of the stack delete an object (version) of any bucket or use an S3 wildcard action", () => {
+		const s3Actions = resourcesOf("AWS::IAM::Policy")
+			.flatMap(([, policy]) => ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement)
+			.filter((st) => st.Effect === "Allow")
+			.flatMap(actionsOf)
+			.filter((action) => action.startsWith("s3:"));
+		expect(s3Actions.length).toBeGreaterThan(0);
+		expect([...new Set(s3Actions)].sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+	});
+
+	it("names the prefixes the code writes: manifests, invoices, statements, print batches, reports, collections, import results", () => {
+		const writes = (id: string) => {
+			const bucket = functionCatalog.find((f) => f.id === id)?.bucket;
+			return bucket === "none" || bucket === undefined ? [] : (bucket.write ?? []).map((o) => o.keys);
+		};
+		expect(writes("IdentifyOutstandingAccounts")).toEqual(["manifests/*"]);
+		expect(writes("GenerateInvoices")).toEqual(["invoices/*", "statements/*"]);
+		expect(writes("AssemblePrintBatch")).toEqual(["print/*"]);
+		expect(writes("ReconcilePayments")).toEqual(["reports/*"]);
+		expect(writes("PublishReports")).toEqual(["reports/*"]);
+		expect(writes("EscalateOverdueAccounts")).toEqual(["collections/*"]);
+		expect(writes("ImportFile")).toEqual(["imports/*.result.json"]);
+		expect(writes("DeliverInvoices")).toEqual([]);
+	});
+
+	it("gives the functions that never touch the table no grant on it; the read-only ones only reads", () => {
+		const tableActions = (id: string) =>
+			roleStatementsOf(id)
+				.filter((st) => JSON.stringify(st.Resource).includes(tableId))
+				.flatMap(actionsOf);
+		const none = functionCatalog.filter((f) => f.table === "none").map((f) => f.id);
+		expect(none.sort()).toEqual(["ResolveBillingPeriod", "StartBillingCycle"]);
+		for (const id of none) {
+			expect(tableActions(id), id).toEqual([]);
+			expect(
+				roleStatementsOf(id)
+					.flatMap(actionsOf)
+					.filter((a) => a.startsWith("dynamodb:")),
+				id,
+			).toEqual([]);
+		}
+		for (const spec of functionCatalog.filter((f) => f.table === "read")) {
+			const actions = tableActions(spec.id);
+			expect(actions.length, spec.id).toBeGreaterThan(0);
+			expect(
+				actions.filter((a) => /Put|Update|Delete|Write/.test(a)),
+				spec.id,
+			).toEqual([]);
+		}
+		for (const spec of functionCatalog.filter((f) => f.table === "readWrite")) {
+			expect(tableActions(spec.id), spec.id).toContain("dynamodb:PutItem");
+		}
 	});
 });
 
