@@ -58,6 +58,7 @@ export const bucketObjects = {
 	print: { keys: "print/*", holds: "the period's print batch and its manifest, print/<period>/" },
 	reports: { keys: "reports/*", holds: "the monthly, quarterly and reconciliation reports, reports/<period>/" },
 	collections: { keys: "collections/*", holds: "the collections cases of a month, collections/<month>/cases.csv" },
+	books: { keys: "books/*", holds: "the month's trial balance and journals, books/<period>/" },
 	imports: { keys: `${importObjects.prefix}*`, holds: "files to import, named by whoever puts them there" },
 	importResults: {
 		keys: `${importObjects.prefix}*${importObjects.resultSuffix}`,
@@ -176,7 +177,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "PublishReports",
 		dir: "publish-reports",
 		description: "Writes the monthly billing report to S3",
-		bucket: { write: [bucketObjects.reports] },
+		bucket: { write: [bucketObjects.reports, bucketObjects.books] },
 		timeoutSeconds: 300,
 	},
 	{

@@ -23,7 +23,7 @@ pre{margin:0;max-width:60rem;max-height:24rem;overflow:auto;background:#f8f8f8;p
 #details{flex:1;min-width:22rem;max-width:44rem;border:1px solid #d5dbdb;border-radius:6px;padding:.5rem 1rem;position:sticky;top:.5rem;max-height:95vh;overflow:auto}
 #details h2{margin:.3rem 0}#details h3{margin:.8rem 0 .3rem;font-size:1rem}
 #details .run{border-top:1px solid #eaeded;padding:.4rem 0}
-#details dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.3rem 0}#details dt{color:#545b64}#details dd{margin:0}
+#details dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.3rem 0}#details dt{color:#545b64}#details dd{margin:0;overflow-wrap:anywhere}
 .hint,.none{color:#687078}
 tr.failed-account{cursor:pointer}tr.failed-account:hover,tr.failed-account.selected{background:#fdecea}
 td.reason{max-width:40rem}
@@ -40,7 +40,7 @@ export const CONSOLE_SCRIPT = `
 const data = JSON.parse(document.getElementById("console-data").textContent);
 const panel = document.getElementById("details");
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); if (cls) e.className = cls; return e; };
-const json = (label, value, open) => { const d = el("details"); if (open) d.open = true; d.append(el("summary", label), el("pre", JSON.stringify(value, null, 2))); return d; };
+const json = (label, value, open, raw) => { const d = el("details"); if (open) d.open = true; d.append(el("summary", label), el("pre", raw ? value : JSON.stringify(value, null, 2))); return d; };
 const list = (pairs) => { const dl = el("dl"); for (const [k, v, cls] of pairs) if (v !== undefined && v !== null && v !== "") dl.append(el("dt", k), el("dd", v, cls)); return dl; };
 const select = (name) => {
   document.querySelectorAll(".flow .state.selected").forEach((n) => n.classList.remove("selected"));
@@ -72,8 +72,13 @@ function showState(name) {
     const title = s.runs.length > 1 ? "Run " + (i + 1) + (r.iteration !== undefined ? " (child " + r.iteration + ")" : "") : "Run";
     box.append(el("h3", title), list([["Status", r.status, "status-" + r.status], ["Entered", r.enteredAt], ["Exited", r.exitedAt], ["Duration", r.durationMs !== undefined ? r.durationMs + " ms" : ""], ["Attempts", r.attempts > 1 ? r.attempts : ""]]));
     if (r.error !== undefined || r.cause !== undefined) {
-      box.append(el("h3", "Error"), list([["Error", r.error], ["Cause", r.cause]]));
-      box.lastChild.className = "error";
+      // A Lambda function's cause is the runtime's JSON: its message first, the stack trace folded.
+      let cause = r.cause, trace;
+      try { const c = JSON.parse(r.cause); if (c && typeof c.errorMessage === "string") { cause = c.errorMessage; trace = c.trace; } } catch {}
+      const errorList = list([["Error", r.error], ["Cause", cause]]);
+      errorList.classList.add("error");
+      box.append(el("h3", "Error"), errorList);
+      if (Array.isArray(trace) && trace.length) box.append(json("Stack trace", trace.join("\\n"), false, true));
     }
     box.append(json("Input", r.input, s.runs.length === 1), json("Output", r.output === undefined ? null : r.output, false));
     panel.append(box);

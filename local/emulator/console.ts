@@ -207,7 +207,7 @@ export function executionsConsole(sfn: SFNClient, stateMachineArn: string, optio
 		res.end(
 			page(
 				name,
-				`${summary}${legend()}<div class="layout"><div class="graph">${renderFlowSvg(flow, view.states)}</div><aside id="details" aria-live="polite"><p class="hint">Click a state for its input, output and error.</p></aside></div><h2>Failed accounts</h2>${failedAccountsTable(failed, flow)}<h2>States</h2>${statesTable(flow, view)}<h2>Output</h2><details><summary>the execution's output</summary><pre>${escapeHtml(JSON.stringify(data.output, null, 2))}</pre></details><script type="application/json" id="console-data">${scriptJson(data)}</script><script>${CONSOLE_SCRIPT}</script>`,
+				`${summary}<h2>Failed accounts</h2>${failedAccountsTable(failed, flow)}<h2>Graph</h2>${legend()}<div class="layout"><div class="graph">${renderFlowSvg(flow, view.states)}</div><aside id="details" aria-live="polite"><p class="hint">Click a state for its input, output and error.</p></aside></div><h2>States</h2>${statesTable(flow, view)}<h2>Output</h2><details><summary>the execution's output</summary><pre>${escapeHtml(JSON.stringify(data.output, null, 2))}</pre></details><script type="application/json" id="console-data">${scriptJson(data)}</script><script>${CONSOLE_SCRIPT}</script>`,
 			),
 		);
 	};

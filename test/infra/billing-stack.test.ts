@@ -230,7 +230,7 @@ describe("grants", () => {
 		expect([...new Set(s3Actions)].sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
 	});
 
-	it("names the prefixes the code writes: manifests, invoices, statements, print batches, reports, collections, import results", () => {
+	it("names the prefixes the code writes: manifests, invoices, statements, print batches, reports, books, collections, import results", () => {
 		const writes = (id: string) => {
 			const bucket = functionCatalog.find((f) => f.id === id)?.bucket;
 			return bucket === "none" || bucket === undefined ? [] : (bucket.write ?? []).map((o) => o.keys);
@@ -239,7 +239,7 @@ describe("grants", () => {
 		expect(writes("GenerateInvoices")).toEqual(["invoices/*", "statements/*"]);
 		expect(writes("AssemblePrintBatch")).toEqual(["print/*"]);
 		expect(writes("ReconcilePayments")).toEqual(["reports/*"]);
-		expect(writes("PublishReports")).toEqual(["reports/*"]);
+		expect(writes("PublishReports")).toEqual(["reports/*", "books/*"]);
 		expect(writes("EscalateOverdueAccounts")).toEqual(["collections/*"]);
 		expect(writes("ImportFile")).toEqual(["imports/*.result.json"]);
 		expect(writes("DeliverInvoices")).toEqual([]);

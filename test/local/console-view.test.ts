@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allStates, describeRule, parseAsl } from "../../local/emulator/console-asl.js";
 import { renderFlowSvg } from "../../local/emulator/console-graph.js";
+import { CONSOLE_SCRIPT } from "../../local/emulator/console-page.js";
 import { executionView } from "../../local/emulator/console-view.js";
 import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
 
@@ -222,6 +223,10 @@ describe("the console's graph of the state machine", () => {
 		expect(svg.match(/class="edge edge-catch" data-from="[^"]+" data-to="Record Run Failure"/g)).toHaveLength(9);
 		expect(svg).toContain('class="edge edge-catch" data-from="Deliver Invoices" data-to="Record Batch Failure"');
 		expect(svg).toContain("Map (distributed)");
+	});
+
+	it("ships a page script that parses (it runs in the browser test)", () => {
+		expect(() => new Function(CONSOLE_SCRIPT)).not.toThrow();
 	});
 
 	it("reads Choice rules as a billing specialist would", () => {
