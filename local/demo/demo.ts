@@ -14,6 +14,7 @@ import { readObjectBytes } from "../../shared/platform/s3-objects.js";
 import { periodBooks, publishBooks } from "../../shared/reporting/books.js";
 import { chartOfAccounts } from "../../shared/reporting/journal.js";
 import { parseReportPeriod, publishReportFiles, quarterOf } from "../../shared/reporting/reports.js";
+import { buildWorklist } from "../../shared/reporting/worklist.js";
 import { listOpenCases } from "../../shared/store/collections.js";
 import { listInvoicesOfPeriod, listPayments, type TableDeps } from "../../shared/store/records.js";
 import { type ExecutionResult, runBillingCycle } from "../cli/operations.js";
@@ -61,6 +62,8 @@ export interface DemoSummary {
 	readonly artifacts: { readonly invoicesDir: string; readonly mailDir: string; readonly report: string; readonly executions: string };
 	/** The books of the month the invoices were issued in: the trial balance's tie-out and the exports' folder. */
 	readonly books: { readonly period: string; readonly ties: boolean; readonly currencies: readonly string[]; readonly dir: string };
+	/** The open exceptions at the end of the demo, by kind. */
+	readonly worklist: Readonly<Record<string, number>>;
 }
 
 /** The demo owns its data dir: it starts clean, but never deletes a directory it did not create. */
@@ -193,10 +196,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			pricing,
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
 			books: await closeTheBooks({ ...deps, s3, bucketName: stack.bucketName }, issueDate.slice(0, 7), options.dataDir),
+			worklist: countBy(await buildWorklist(deps, ladder.runs.at(-1)?.asOf ?? issueDate), (i) => i.kind),
 		};
 	} finally {
 		await stack.stop();
 	}
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+	const counts: Record<string, number> = {};
+	for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+	return counts;
 }
 
 /** The month the invoices were issued in, as the books see it: trial balance and the three journal exports, copied out. */
@@ -364,6 +374,8 @@ export function formatDemoSummary(s: DemoSummary): string {
 	lines.push(`  quarterly report:         ${s.quarterlyReport} (npx billing report --period YYYY-Qn)`);
 	lines.push(`  emails (.eml):            ${s.artifacts.mailDir}`);
 	lines.push(`  executions:               ${s.artifacts.executions} (npx billing executions list)`);
+	const open = Object.entries(s.worklist).map(([kind, n]) => `${n} ${kind.replaceAll("_", " ")}`);
+	lines.push(`  worklist:                 ${open.join(", ") || "nothing open"} (npx billing worklist)`);
 	lines.push(
 		`  books ${s.books.period}:            trial balance ${s.books.ties ? "ties out" : "does NOT tie out"} (${s.books.currencies.join(", ")}); QuickBooks, Xero and CSV journals in ${s.books.dir} (npx billing books trial-balance --period ${s.books.period})`,
 	);

@@ -94,12 +94,24 @@ export const keys = {
 		pk: `STATEMENT#${accountId}#${period}`,
 		sk: `DELIVERY#${channel}`,
 	}),
+	/**
+	 * A delivery claimed (status "sending") and not yet marked sent or failed: a crash between
+	 * the claim and the send leaves it so, its outcome unknown. Indexed by period until settled.
+	 */
+	deliveryOutcomeUnknown: (period: string, delivery: { readonly pk: string; readonly sk: string }) => ({
+		gsi2pk: "DELIVERIES_SENDING",
+		gsi2sk: `${period}#${delivery.pk}#${delivery.sk}`,
+	}),
+	deliveriesOutcomeUnknownOf: (period: string) => ({ gsi2pk: "DELIVERIES_SENDING", gsi2skPrefix: `${period}#` }),
 	run: (period: string) => `RUN#${period}`,
 	plan: (planCode: string) => ({ pk: `PLAN#${planCode}`, sk: "PLAN" }),
 	planListing: (planCode: string) => ({ gsi1pk: "PLANS", gsi1sk: planCode }),
 	subscription: (subscriptionId: string) => ({ pk: `SUBSCRIPTION#${subscriptionId}`, sk: "SUBSCRIPTION" }),
 	/** An account's subscriptions, for its invoice. */
 	subscriptionListing: (accountId: string, subscriptionId: string) => ({ gsi1pk: `SUBSCRIPTIONS_OF#${accountId}`, gsi1sk: subscriptionId }),
+	/** Who works an item of the worklist (`billing worklist assign`). */
+	worklistAssignment: (itemId: string) => ({ pk: `WORKLIST#${itemId}`, sk: "ASSIGNMENT" }),
+	worklistAssignmentListing: (itemId: string) => ({ gsi1pk: "WORKLIST_ASSIGNMENTS", gsi1sk: itemId }),
 	/** One import of files (`billing import`, an object under imports/): what it read and wrote. */
 	importRun: (importId: string) => ({ pk: `IMPORT#${importId}`, sk: "IMPORT" }),
 } as const;

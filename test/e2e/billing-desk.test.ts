@@ -465,6 +465,31 @@ describe("the billing desk through the CLI", () => {
 		await expectRefused(await billing("invoices", "hold", invoiceNumber, "--reason", "complaint"), /nothing due: nothing to hold/, paid);
 	});
 
+	it("lists the open exceptions with the command that resolves each; an assigned item closes when its cause is resolved", async () => {
+		const listed = await billing("worklist", "--json");
+		expect(listed.code).toBe(0);
+		const items = JSON.parse(listed.stdout) as { id: string; kind: string; amount?: number; currency?: string; resolve: string }[];
+		expect(items.find((i) => i.id === "payment:stripe:pi_big")).toMatchObject({
+			kind: "unapplied_payment",
+			amount: 20_000,
+			currency: "USD",
+			resolve: "billing payments apply stripe:pi_big --invoice <number>",
+		});
+		expect(items.find((i) => i.id === "payment:stripe:pi_eur")).toMatchObject({ amount: 3000, currency: "EUR" });
+
+		const unknown = await billing("worklist", "assign", "payment:stripe:pi_nope", "--to", "dana");
+		expect(unknown.code).toBe(2);
+		expect(unknown.stderr).toMatch(/no open worklist item payment:stripe:pi_nope/);
+		expect((await billing("worklist", "assign", "payment:stripe:pi_big", "--to", "dana")).code).toBe(0);
+		const mine = JSON.parse((await billing("worklist", "--assignee", "dana", "--json")).stdout) as { id: string; assignee: string }[];
+		expect(mine).toEqual([expect.objectContaining({ id: "payment:stripe:pi_big", assignee: "dana" })]);
+
+		const [oneOff] = await listInvoicesOfAccount(table, "DESK-B");
+		expect((await billing("payments", "apply", "stripe:pi_big", "--invoice", String(oneOff?.number), "--actor", ACTOR)).code).toBe(0);
+		expect(JSON.parse((await billing("worklist", "--assignee", "dana", "--json")).stdout)).toEqual([]);
+		expect((await billing("worklist")).stdout).not.toContain("payment:stripe:pi_big");
+	});
+
 	it("closes the books on everything the desk did: the trial balance ties out, each export balances per currency and is the same bytes again", async () => {
 		// Desk actions without a date are dated today; the last run's invoices 2027-01-01.
 		const today = new Date().toISOString().slice(0, 7);

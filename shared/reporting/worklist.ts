@@ -1,0 +1,180 @@
+import pMap from "p-map";
+import { daysBetween } from "../core/period.js";
+import { listOpenCases } from "../store/collections.js";
+import { getDelivery } from "../store/deliveries.js";
+import { keys } from "../store/keys.js";
+import { listParkedEvents } from "../store/payments.js";
+import {
+	getAccount,
+	getInvoiceNumberForPeriod,
+	listOpenInvoicesDueBy,
+	listPayments,
+	listUnappliedPayments,
+	type TableDeps,
+} from "../store/records.js";
+import { listRunFailures } from "../store/run-failures.js";
+import { listAssignments } from "../store/worklist.js";
+import { verifyLedgerInvariants } from "./invariants.js";
+
+/**
+ * Every open exception in one list (DESIGN.md section 10), read from where each one lives,
+ * so an item leaves the list when its cause is resolved: cash no one applied, refunds and
+ * disputes waiting for their payment, deliveries and invoicing that failed, open disputes,
+ * invoices held by hand, collections cases, broken ledger invariants. Each says the command
+ * that resolves it.
+ */
+
+export const WORKLIST_KINDS = [
+	"unapplied_payment",
+	"parked_event",
+	"failed_delivery",
+	"failed_invoicing",
+	"open_dispute",
+	"invoice_on_hold",
+	"collections_case",
+	"invariant_violation",
+] as const;
+export type WorklistKind = (typeof WORKLIST_KINDS)[number];
+
+export interface WorklistItem {
+	/** Stable while the exception is open: what `billing worklist assign` names. */
+	readonly id: string;
+	readonly kind: WorklistKind;
+	readonly accountId?: string;
+	readonly amount?: number;
+	readonly currency?: string;
+	/** The day it became an exception. */
+	readonly since: string;
+	readonly ageDays: number;
+	readonly detail: string;
+	readonly resolve: string;
+	readonly assignee?: string;
+}
+
+type Draft = Omit<WorklistItem, "ageDays" | "assignee">;
+
+/** The periods whose run failures are looked at: the twelve months up to the day's. */
+function recentPeriods(asOf: string): string[] {
+	const [year, month] = asOf.split("-").map(Number) as [number, number];
+	return Array.from({ length: 12 }, (_, i) => {
+		const d = new Date(Date.UTC(year, month - 1 - i, 1));
+		return d.toISOString().slice(0, 7);
+	});
+}
+
+async function failuresStillOpen(deps: TableDeps, asOf: string): Promise<Draft[]> {
+	const failures = (await pMap(recentPeriods(asOf), (p) => listRunFailures(deps, p), { concurrency: 4 })).flat();
+	const open = await pMap(
+		failures,
+		async (f): Promise<Draft | undefined> => {
+			if (f.stage === "invoice") {
+				if (await getInvoiceNumberForPeriod(deps, f.accountId, f.period)) return undefined;
+				return {
+					id: `invoicing:${f.period}:${f.accountId}`,
+					kind: "failed_invoicing",
+					accountId: f.accountId,
+					since: f.at.slice(0, 10),
+					detail: f.reason,
+					resolve: `fix what the reason says, then: billing run --period ${f.period} --rerun`,
+				};
+			}
+			if (f.stage !== "deliver") return undefined;
+			const invoiceNumber = /invoice (\S+)/.exec(f.reason)?.[1];
+			if (!invoiceNumber) return undefined;
+			const account = await getAccount(deps, f.accountId);
+			const channel = account?.delivery ?? "email";
+			const delivery = await getDelivery(deps, keys.delivery(invoiceNumber, channel));
+			if (delivery && (delivery.status === "sent" || delivery.status === "queued_for_print")) return undefined;
+			return {
+				id: `delivery:${invoiceNumber}`,
+				kind: "failed_delivery",
+				accountId: f.accountId,
+				since: f.at.slice(0, 10),
+				detail: f.reason,
+				resolve: `billing accounts update ${f.accountId} --email <address>, then billing invoices resend ${invoiceNumber} --reason "<why>"`,
+			};
+		},
+		{ concurrency: 8 },
+	);
+	return open.filter((d): d is Draft => d !== undefined);
+}
+
+export async function buildWorklist(deps: TableDeps, asOf: string): Promise<WorklistItem[]> {
+	const [unapplied, parked, payments, held, cases, failures, invariants, assignments] = await Promise.all([
+		listUnappliedPayments(deps),
+		listParkedEvents(deps),
+		listPayments(deps),
+		listOpenInvoicesDueBy(deps, "9999-12-31"),
+		listOpenCases(deps),
+		failuresStillOpen(deps, asOf),
+		verifyLedgerInvariants(deps),
+		listAssignments(deps),
+	]);
+	const drafts: Draft[] = [
+		...unapplied.map((p) => ({
+			id: `payment:${p.provider}:${p.paymentId}`,
+			kind: "unapplied_payment" as const,
+			...(p.accountId ? { accountId: p.accountId } : {}),
+			amount: p.unappliedAmount,
+			currency: p.currency,
+			since: p.receivedAt.slice(0, 10),
+			detail: `${p.provider} payment ${p.paymentId}: ${p.unappliedAmount} of ${p.amount} minor units applied to no invoice`,
+			resolve: `billing payments apply ${p.provider}:${p.paymentId} --invoice <number>`,
+		})),
+		...parked.map((e) => ({
+			id: `parked:${e.adjustment.provider}:${e.adjustment.eventId}`,
+			kind: "parked_event" as const,
+			since: e.adjustment.occurredAt.slice(0, 10),
+			detail: `${e.eventType} for ${e.adjustment.provider} payment ${e.adjustment.paymentId}, which has not arrived`,
+			resolve: `it is applied when payment ${e.adjustment.paymentId} arrives; if it never does, look the payment up in ${e.adjustment.provider}'s dashboard`,
+		})),
+		...payments
+			.filter((p) => p.dispute?.status === "open")
+			.map((p) => ({
+				id: `dispute:${p.provider}:${p.dispute?.disputeId}`,
+				kind: "open_dispute" as const,
+				...(p.accountId ? { accountId: p.accountId } : {}),
+				amount: p.dispute?.amount ?? 0,
+				currency: p.currency,
+				since: (p.dispute?.since ?? p.receivedAt).slice(0, 10),
+				detail: `dispute ${p.dispute?.disputeId} on ${p.provider} payment ${p.paymentId}: ${p.dispute?.reason}`,
+				resolve: `answer it in ${p.provider}'s dashboard; its outcome arrives as a webhook and releases the hold`,
+			})),
+		...held
+			.filter((i) => i.hold && (i.hold.disputeIds?.length ?? 0) === 0)
+			.map((i) => ({
+				id: `hold:${i.number}`,
+				kind: "invoice_on_hold" as const,
+				accountId: i.accountId,
+				amount: i.amountDue,
+				currency: i.currency,
+				since: (i.hold?.since ?? i.issueDate).slice(0, 10),
+				detail: `invoice ${i.number} held: ${i.hold?.reason}`,
+				resolve: `billing invoices release ${i.number} --reason "<how it was resolved>"`,
+			})),
+		...cases.map((c) => ({
+			id: `case:${c.caseId}`,
+			kind: "collections_case" as const,
+			accountId: c.accountId,
+			amount: c.amountDue,
+			currency: c.currency,
+			since: c.openedOn,
+			detail: `collections case for ${c.invoices.length} invoice(s)`,
+			resolve: `the agency's payment closes it; or billing write-off --invoice <number> --reason "<why>"`,
+		})),
+		...failures,
+		...invariants.violations.map((v) => ({
+			id: `invariant:${v.rule}:${v.subject}`,
+			kind: "invariant_violation" as const,
+			since: asOf,
+			detail: `${v.rule} on ${v.subject}: ${v.detail}`,
+			resolve: "investigate with billing ledger and billing invoices history; the reconcile step checks it every run",
+		})),
+	];
+	return drafts
+		.map((d) => {
+			const assignee = assignments.get(d.id)?.assignee;
+			return { ...d, ageDays: Math.max(0, daysBetween(d.since, asOf)), ...(assignee ? { assignee } : {}) };
+		})
+		.sort((a, b) => a.since.localeCompare(b.since) || a.id.localeCompare(b.id));
+}
