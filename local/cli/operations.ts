@@ -93,7 +93,8 @@ async function currentState(sfn: SFNClient, executionArn: string): Promise<strin
 export interface StateRecord {
 	readonly name: string;
 	readonly type: string;
-	status: "SUCCEEDED" | "FAILED" | "RUNNING";
+	/** ABORTED: still running when the execution was aborted or timed out (it never finished). */
+	status: "SUCCEEDED" | "FAILED" | "RUNNING" | "ABORTED";
 	readonly enteredAt: string;
 	exitedAt?: string;
 	durationMs?: number;
@@ -152,6 +153,8 @@ export function statesFromHistory(events: readonly HistoryEvent[]): StateRecord[
 				record.cause = details.cause;
 				if (type !== "ExecutionFailed") record.status = "FAILED";
 			}
+		} else if (type === "ExecutionAborted" || type === "ExecutionTimedOut") {
+			for (const record of open) if (record.status === "RUNNING") record.status = "ABORTED";
 		}
 	}
 	return states;

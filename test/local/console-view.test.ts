@@ -10,6 +10,7 @@ import {
 	StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { statesFromHistory } from "../../local/cli/operations.js";
 import { allStates, describeRule, parseAsl } from "../../local/emulator/console-asl.js";
 import { renderFlowSvg } from "../../local/emulator/console-graph.js";
 import { CONSOLE_SCRIPT } from "../../local/emulator/console-page.js";
@@ -201,13 +202,18 @@ describe("the console's view of an execution", () => {
 		release();
 		gate = undefined;
 		expect(await finished(arn)).toBe("ABORTED");
-		const { states } = executionView(FLOW, await history(arn));
+		const events = await history(arn);
+		const { states } = executionView(FLOW, events);
 		expect(states["Resolve Billing Period"]?.status).toBe("SUCCEEDED");
 		expect(states["Invoice Accounts"]?.status).toBe("ABORTED");
 		expect(states["Invoice Accounts"]?.mapRun?.children.running).toBe(0);
 		expect(states["Generate Invoices"]?.status).toBe("ABORTED");
 		expect(states["Summarize Invoicing"]?.status).toBe("NOT_REACHED");
 		expect(Object.values(states).filter((s) => s.status === "RUNNING")).toEqual([]);
+		// `billing executions show` says the same.
+		const rows = statesFromHistory(events);
+		expect(rows.filter((r) => r.status === "RUNNING")).toEqual([]);
+		expect(rows.find((r) => r.name === "Invoice Accounts")?.status).toBe("ABORTED");
 	});
 });
 
