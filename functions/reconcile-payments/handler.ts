@@ -2,6 +2,7 @@ import { withBillingSchema } from "../../shared/cycle/payloads.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
+import { publishRunMetrics } from "../../shared/platform/metrics.js";
 import { reconcilePayments } from "../../shared/reporting/reconciliation.js";
 
 const { ddb, s3 } = createClients();
@@ -10,5 +11,7 @@ const { tableName, bucketName } = storageConfig();
 export const handler = stepHandler("Reconcile Payments", withBillingSchema, async ({ billing }) => {
 	const outcome = await reconcilePayments({ ddb, s3, tableName, bucketName }, billing.period);
 	if (!outcome.invariants.invariantsHold) logger.error("ledger invariants violated", { violations: outcome.invariants.violations });
+	// The run goes on with broken invariants (the report lists them): the metric makes them alarm.
+	publishRunMetrics({ ledgerInvariantViolations: outcome.invariants.violationCount });
 	return outcome;
 });

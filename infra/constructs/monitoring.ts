@@ -1,5 +1,5 @@
 import { Duration, Stack } from "aws-cdk-lib";
-import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -9,6 +9,7 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { runMetrics } from "../../shared/platform/metrics.js";
 import { alarmOnAny } from "./operations.js";
 import type { PaymentWebhookApi } from "./payment-webhook-api.js";
 
@@ -27,9 +28,11 @@ export interface MonitoringProps {
 export const WEBHOOK_UNAUTHORIZED_BURST = 10;
 
 /**
- * Alarms an operator acts on: a billing run failed, timed out or was aborted, the monthly
- * start failed, or payment webhooks are failing (5xx) or refused (a burst of 401s). All
- * notify one encrypted SNS topic whose policy lets CloudWatch publish.
+ * Alarms an operator acts on: a billing run failed, timed out or was aborted; a run that
+ * succeeded left failed accounts, deliveries whose outcome is unknown or broken ledger
+ * invariants (metrics the run publishes); the monthly start failed; payment webhooks are
+ * failing (5xx) or refused (a burst of 401s). All notify one encrypted SNS topic whose
+ * policy lets CloudWatch publish. README "When an alarm fires" says what to do for each.
  */
 export class Monitoring extends Construct {
 	/** Namespace of the metrics the stack derives from logs (metric filters). */
@@ -40,6 +43,9 @@ export class Monitoring extends Construct {
 	readonly executionsFailedAlarm: cloudwatch.Alarm;
 	readonly executionsTimedOutAlarm: cloudwatch.Alarm;
 	readonly executionsAbortedAlarm: cloudwatch.Alarm;
+	readonly failedAccountsAlarm: cloudwatch.Alarm;
+	readonly deliveriesOutcomeUnknownAlarm: cloudwatch.Alarm;
+	readonly ledgerInvariantsAlarm: cloudwatch.Alarm;
 	readonly webhookErrorsAlarm: cloudwatch.Alarm;
 	readonly webhookServerErrorsAlarm: cloudwatch.Alarm;
 	readonly webhookUnauthorizedAlarm: cloudwatch.Alarm;
@@ -103,6 +109,30 @@ export class Monitoring extends Construct {
 			"ExecutionsAborted",
 			props.stateMachine.metricAborted({ period: fiveMinutes, statistic: "Sum" }),
 			"A billing cycle execution was stopped (aborted) before finishing; the period is only partly billed until it is re-driven.",
+		);
+		// A run that SUCCEEDED may still leave these: the steps that know them publish them (shared/platform/metrics.ts).
+		const runMetric = (metricName: string) =>
+			new cloudwatch.Metric({
+				namespace: runMetrics.namespace,
+				metricName,
+				dimensionsMap: { ...runMetrics.dimensions },
+				period: fiveMinutes,
+				statistic: "Sum",
+			});
+		this.failedAccountsAlarm = atLeastOnce(
+			"RunFailedAccounts",
+			runMetric(runMetrics.names.failedAccounts),
+			"A billing run finished with accounts that failed invoicing, their statement or delivery (the execution itself SUCCEEDED): its output's invoicing.failedAccounts names each and why. Fix the cause, then re-drive the period.",
+		);
+		this.deliveriesOutcomeUnknownAlarm = atLeastOnce(
+			"RunDeliveriesOutcomeUnknown",
+			runMetric(runMetrics.names.deliveriesOutcomeUnknown),
+			"A billing run finished with deliveries claimed but never confirmed sent or failed (a crash between the claim and the send): whether those customers got their invoice is unknown, and no retry sends it. Its output's invoicing.deliveriesOutcomeUnknown lists them; check, then resend.",
+		);
+		this.ledgerInvariantsAlarm = atLeastOnce(
+			"LedgerInvariantsBroken",
+			runMetric(runMetrics.names.ledgerInvariantViolations),
+			"The Reconcile Payments step found broken ledger invariants (a balance that is not the sum of its ledger, a payment whose parts do not add up): reports/<period>/payment-reconciliation.json lists them.",
 		);
 		this.webhookErrorsAlarm = atLeastOnce(
 			"WebhookErrors",

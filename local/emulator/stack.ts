@@ -67,6 +67,8 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		GOCARDLESS_WEBHOOK_SECRET: process.env.GOCARDLESS_WEBHOOK_SECRET ?? LOCAL_GOCARDLESS_WEBHOOK_SECRET,
 		POWERTOOLS_SERVICE_NAME: "billing",
 		POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+		// The run's metrics are EMF lines on stdout for CloudWatch; here stdout is the CLI's own output.
+		POWERTOOLS_METRICS_DISABLED: "true",
 	};
 }
 

@@ -1,5 +1,5 @@
 import { maskEmailAddresses } from "../core/redact.js";
-import { getDelivery } from "../store/deliveries.js";
+import { type DeliveryOutcomeUnknown, getDelivery, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
 import { listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
 import { listRunFailures } from "../store/run-failures.js";
@@ -17,9 +17,24 @@ export interface InvoicingSummary {
 	 * run-failure records keep the address for the billing desk.
 	 */
 	readonly failedAccounts: readonly { readonly accountId: string; readonly stage: string; readonly reason: string }[];
+	/**
+	 * Deliveries claimed and never confirmed sent or failed (a crash between the claim and the
+	 * send): whether the customer got them is unknown, and no retry sends them (DESIGN.md
+	 * section 10). Someone checks and resends them (billing invoices resend).
+	 */
+	readonly deliveriesOutcomeUnknownCount: number;
+	/** At most 50 of them, the rest in the table. */
+	readonly deliveriesOutcomeUnknown: readonly { readonly document: string; readonly channel: string; readonly claimedAt: string }[];
 }
 
 const MAX_LISTED_FAILURES = 50;
+const MAX_LISTED_DELIVERIES = 50;
+
+/** "invoice INV-2026-000001" or "statement ACC-0001 2026-10", from the delivery record's key. */
+function documentOf(delivery: DeliveryOutcomeUnknown): string {
+	const [kind, ...rest] = delivery.key.pk.split("#");
+	return kind === "INVOICE" ? `invoice ${rest.join("#")}` : `${kind?.toLowerCase()} ${rest.join(" ")}`;
+}
 
 export async function summarizeInvoicing(deps: TableDeps, period: string): Promise<InvoicingSummary> {
 	const invoices = await listInvoicesOfPeriod(deps, period);
@@ -40,6 +55,7 @@ export async function summarizeInvoicing(deps: TableDeps, period: string): Promi
 		if (postal) postalInvoices += 1;
 	}
 	const failures = await listRunFailures(deps, period);
+	const unknown = await listDeliveriesOutcomeUnknown(deps, period);
 	return {
 		period,
 		invoicesIssued: invoices.length,
@@ -50,5 +66,9 @@ export async function summarizeInvoicing(deps: TableDeps, period: string): Promi
 		failedAccounts: failures
 			.slice(0, MAX_LISTED_FAILURES)
 			.map(({ accountId, stage, reason }) => ({ accountId, stage, reason: maskEmailAddresses(reason) })),
+		deliveriesOutcomeUnknownCount: unknown.length,
+		deliveriesOutcomeUnknown: unknown
+			.slice(0, MAX_LISTED_DELIVERIES)
+			.map((d) => ({ document: documentOf(d), channel: d.channel, claimedAt: d.claimedAt })),
 	};
 }

@@ -93,7 +93,7 @@ async function deliverOnce(
 	const { email, attached } = await document.compose();
 	const claims = [deliveryKey, ...attached];
 	try {
-		if ((await claimDeliveries(deps, claims, document.recipient)) === "already_claimed") return "already_delivered";
+		if ((await claimDeliveries(deps, claims, document.recipient, document.period)) === "already_claimed") return "already_delivered";
 	} catch (err) {
 		if (!isCancelled(err)) throw err;
 		// An attachment went out meanwhile on its own: the retry reads that and sends the document without it.

@@ -59,8 +59,8 @@ export async function resendInvoice(
 	const readStatement = statement ? await getDelivery(deps, statementKey) : undefined;
 	try {
 		await transactWrite(deps, [
-			deliveryResent(deps.tableName, invoiceKey, readInvoice, recipient, at),
-			...(statement ? [deliveryResent(deps.tableName, statementKey, readStatement, recipient, at)] : []),
+			deliveryResent(deps.tableName, invoiceKey, readInvoice, recipient, at, invoice.period),
+			...(statement ? [deliveryResent(deps.tableName, statementKey, readStatement, recipient, at, invoice.period)] : []),
 			resendAudit(deps.tableName, invoiceNumber, readInvoice, recipient, { actor: deps.actor, at, reason }),
 		]);
 	} catch (err) {

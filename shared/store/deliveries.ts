@@ -1,7 +1,8 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { auditPut } from "./audit.js";
-import type { TableDeps } from "./records.js";
+import { GSI2, keys } from "./keys.js";
+import { queryAll, type TableDeps } from "./records.js";
 import { conditionFailedAt, type TransactItem, transactWrite } from "./transact.js";
 
 /**
@@ -55,13 +56,19 @@ export async function claimDeliveries(
 	deps: TableDeps,
 	deliveryKeys: readonly DeliveryKey[],
 	recipient: string,
+	period: string,
 ): Promise<"claimed" | "already_claimed"> {
-	const claim = { channel: "email", status: "sending", recipient, at: new Date().toISOString() };
+	const claim = { channel: "email", status: "sending", recipient, period, at: new Date().toISOString() };
 	try {
 		await transactWrite(
 			deps,
 			deliveryKeys.map((key) => ({
-				Put: { TableName: deps.tableName, Item: { ...key, ...claim }, ConditionExpression: "attribute_not_exists(pk)" },
+				Put: {
+					TableName: deps.tableName,
+					// Listed as a delivery whose outcome is unknown until it is marked sent or failed.
+					Item: { ...key, ...claim, ...keys.deliveryOutcomeUnknown(period, key) },
+					ConditionExpression: "attribute_not_exists(pk)",
+				},
 			})),
 		);
 		return "claimed";
@@ -76,7 +83,7 @@ export async function markSent(deps: TableDeps, key: DeliveryKey, messageId: str
 		new UpdateCommand({
 			TableName: deps.tableName,
 			Key: key,
-			UpdateExpression: "SET #status = :sent, messageId = :id, sentAt = :at",
+			UpdateExpression: "SET #status = :sent, messageId = :id, sentAt = :at REMOVE gsi2pk, gsi2sk",
 			ExpressionAttributeNames: { "#status": "status" },
 			ExpressionAttributeValues: { ":sent": "sent", ":id": messageId ?? "", ":at": new Date().toISOString() },
 		}),
@@ -89,7 +96,7 @@ export async function markDeliveryFailed(deps: TableDeps, key: DeliveryKey, reas
 		new UpdateCommand({
 			TableName: deps.tableName,
 			Key: key,
-			UpdateExpression: "SET channel = :email, #status = :failed, reason = :reason, #at = :at",
+			UpdateExpression: "SET channel = :email, #status = :failed, reason = :reason, #at = :at REMOVE gsi2pk, gsi2sk",
 			ExpressionAttributeNames: { "#status": "status", "#at": "at" },
 			ExpressionAttributeValues: { ":email": "email", ":failed": "failed", ":reason": reason, ":at": new Date().toISOString() },
 			...(isNew ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
@@ -107,6 +114,7 @@ export function deliveryResent(
 	read: DeliveryRecord | undefined,
 	recipient: string,
 	at: string,
+	period: string,
 ): TransactItem {
 	const previous: DeliveryAttempt[] = read
 		? [
@@ -130,7 +138,8 @@ export function deliveryResent(
 				status: "sending",
 				recipient,
 				at,
-				...(read?.period ? { period: read.period } : {}),
+				period,
+				...keys.deliveryOutcomeUnknown(period, key),
 				attempts: previous,
 			},
 			...(read
@@ -160,6 +169,26 @@ export function resendAudit(
 		before: read ? { status: read.status, recipient: read.recipient ?? null } : null,
 		after: { status: "sending", recipient },
 	});
+}
+
+/** A delivery claimed and never marked sent or failed (DESIGN.md section 10): which document, on which channel, since when. */
+export interface DeliveryOutcomeUnknown {
+	readonly key: DeliveryKey;
+	readonly channel: string;
+	readonly claimedAt: string;
+}
+
+/** The period's deliveries whose outcome is unknown, oldest key first (the index lags a write by a moment). */
+export async function listDeliveriesOutcomeUnknown(deps: TableDeps, period: string): Promise<DeliveryOutcomeUnknown[]> {
+	const { gsi2pk, gsi2skPrefix } = keys.deliveriesOutcomeUnknownOf(period);
+	const items = await queryAll(deps, {
+		IndexName: GSI2,
+		KeyConditionExpression: "gsi2pk = :pk AND begins_with(gsi2sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": gsi2pk, ":prefix": gsi2skPrefix },
+	});
+	return items
+		.filter((item) => item.status === "sending")
+		.map((item) => ({ key: { pk: String(item.pk), sk: String(item.sk) }, channel: String(item.channel), claimedAt: String(item.at) }));
 }
 
 /** Nothing was sent: the claim is released so a retry can send it. */

@@ -476,6 +476,23 @@ describe("Monitoring", () => {
 		});
 	});
 
+	it("alarms when a run that succeeded left failed accounts, deliveries whose outcome is unknown or broken ledger invariants", () => {
+		for (const metric of ["FailedAccounts", "DeliveriesOutcomeUnknown", "LedgerInvariantViolations"]) {
+			template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+				// What publishRunMetrics writes (shared/platform/metrics.ts; test/integration/run-alarms.test.ts reads its lines).
+				Namespace: "Billing",
+				MetricName: metric,
+				Dimensions: [{ Name: "service", Value: "billing" }],
+				Statistic: "Sum",
+				Period: 300,
+				Threshold: 1,
+				ComparisonOperator: "GreaterThanOrEqualToThreshold",
+				TreatMissingData: "notBreaching",
+				AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
+			});
+		}
+	});
+
 	it("alarms on the webhook API's 5xx answers, which the function's Errors metric never sees", () => {
 		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
 			Namespace: "AWS/ApiGateway",

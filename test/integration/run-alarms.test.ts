@@ -1,0 +1,127 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { claimDeliveries, markSent } from "../../shared/store/deliveries.js";
+import { keys } from "../../shared/store/keys.js";
+import { recordRunFailure } from "../../shared/store/run-failures.js";
+import { testAccount } from "../support/accounts.js";
+import { startTestStack } from "../support/embedded.js";
+
+/**
+ * A run that SUCCEEDED can still leave failed accounts, deliveries whose outcome is unknown
+ * and broken ledger invariants: the steps that know each count publish it as a CloudWatch
+ * metric (EMF on stdout), which the stack alarms on (test/infra). Embedded, the metrics are
+ * switched off; here they are switched on to read the lines Lambda would send to CloudWatch.
+ */
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+const PERIOD = "2026-10";
+const billing = { period: PERIOD, periodStart: "2026-10-01", periodEnd: "2026-10-31", asOf: "2026-11-01" };
+
+beforeAll(async () => {
+	stack = await startTestStack("run-alarms");
+	process.env.POWERTOOLS_METRICS_DISABLED = "false";
+});
+
+afterAll(async () => {
+	process.env.POWERTOOLS_METRICS_DISABLED = "true";
+	await stack?.stop();
+});
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
+
+/** Runs the step and returns its output and the EMF lines it printed. */
+async function step(functionId: string): Promise<{ output: Record<string, unknown>; metrics: Record<string, unknown>[] }> {
+	const lines: string[] = [];
+	vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+		lines.push(String(chunk));
+		return true;
+	});
+	const output = (await invokeLocalFunction(localFunctionArn(functionId), { billing })) as Record<string, unknown>;
+	vi.restoreAllMocks();
+	const metrics = lines
+		.flatMap((chunk) => chunk.split("\n"))
+		.filter((line) => line.includes('"CloudWatchMetrics"'))
+		.map((line) => JSON.parse(line) as Record<string, unknown>);
+	return { output, metrics };
+}
+
+function emfOf(metrics: Record<string, unknown>[], name: string): Record<string, unknown> {
+	const line = metrics.find((m) => name in m);
+	if (!line) throw new Error(`no EMF line with ${name}: ${JSON.stringify(metrics)}`);
+	return line;
+}
+
+describe("the run's alarm metrics", () => {
+	it("Summarize Invoicing counts failed accounts and deliveries claimed but never confirmed, and publishes both", async () => {
+		const deps = { ddb: createClients().ddb, tableName: stack.tableName };
+		await recordRunFailure(deps, {
+			period: PERIOD,
+			accountId: "ACC-BAD",
+			stage: "deliver",
+			reason: 'invoice INV-2026-000009 not delivered: invalid email address "ap@acme"',
+		});
+		// A crash between the claim and the send (the embedded stack killed during delivery) leaves these "sending".
+		await claimDeliveries(
+			deps,
+			[keys.delivery("INV-2026-000001", "email"), keys.statementDelivery("ACC-1", PERIOD, "email")],
+			"ap@one.example.com",
+			PERIOD,
+		);
+		await claimDeliveries(deps, [keys.delivery("INV-2026-000002", "email")], "ap@two.example.com", PERIOD);
+		await claimDeliveries(deps, [keys.delivery("INV-2026-000003", "email")], "ap@three.example.com", PERIOD);
+		await markSent(deps, keys.delivery("INV-2026-000003", "email"), "msg-3");
+		// Another period's stays out of this one's count.
+		await claimDeliveries(deps, [keys.delivery("INV-2026-000100", "email")], "ap@later.example.com", "2026-11");
+
+		const { output, metrics } = await step("SummarizeInvoicing");
+		expect(output).toMatchObject({
+			failedAccountCount: 1,
+			failedAccounts: [
+				{ accountId: "ACC-BAD", stage: "deliver", reason: 'invoice INV-2026-000009 not delivered: invalid email address "a***@acme"' },
+			],
+			deliveriesOutcomeUnknownCount: 3,
+		});
+		expect((output.deliveriesOutcomeUnknown as { document: string }[]).map((d) => d.document).sort()).toEqual([
+			"invoice INV-2026-000001",
+			"invoice INV-2026-000002",
+			"statement ACC-1 2026-10",
+		]);
+		expect(JSON.stringify(output)).not.toMatch(/ap@/);
+
+		const emf = emfOf(metrics, "FailedAccounts");
+		expect(emf).toMatchObject({ service: "billing", FailedAccounts: 1, DeliveriesOutcomeUnknown: 3 });
+		expect((emf._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics).toEqual([
+			{
+				Namespace: "Billing",
+				Dimensions: [["service"]],
+				Metrics: expect.arrayContaining([
+					{ Name: "FailedAccounts", Unit: "Count" },
+					{ Name: "DeliveriesOutcomeUnknown", Unit: "Count" },
+				]),
+			},
+		]);
+
+		// Confirmed (or resent and confirmed), a delivery leaves the count.
+		await markSent(deps, keys.delivery("INV-2026-000002", "email"), "msg-2");
+		expect((await step("SummarizeInvoicing")).output).toMatchObject({ deliveriesOutcomeUnknownCount: 2 });
+	});
+
+	it("Reconcile Payments publishes the number of broken ledger invariants", async () => {
+		const deps = { ddb: createClients().ddb, tableName: stack.tableName };
+		const clean = await step("ReconcilePayments");
+		expect(emfOf(clean.metrics, "LedgerInvariantViolations")).toMatchObject({ service: "billing", LedgerInvariantViolations: 0 });
+
+		// A balance no ledger entry explains.
+		await putAccount(deps, testAccount("ACC-DRIFT", { balance: 1234 }));
+		const broken = await step("ReconcilePayments");
+		const invariants = broken.output.invariants as { invariantsHold: boolean; violationCount: number };
+		// Its balance is neither the sum of its ledger nor what its invoices leave due.
+		expect(invariants).toMatchObject({ invariantsHold: false, violationCount: 2 });
+		expect(emfOf(broken.metrics, "LedgerInvariantViolations")).toMatchObject({ LedgerInvariantViolations: 2 });
+	});
+});
