@@ -234,6 +234,8 @@ export const ledgerEntrySchema = z.object({
 	invoiceNumber: z.string().optional(),
 	/** When it happened, what reports, aging and the journal go by (a back-dated write-off: its date). */
 	effectiveDate: isoDateSchema,
+	/** The date it happened on when that fell in a closed period: it is dated into the first open one instead. */
+	datedFrom: isoDateSchema.optional(),
 	/** When it was committed: after every statement cut before it, so statements chain without a gap. */
 	recordedAt: z.string(),
 });

@@ -6,6 +6,7 @@ import { minorUnitDigits } from "../core/money.js";
 import { resolveBillingPeriod } from "../core/period.js";
 import { getCreditMemo } from "../store/credit-memos.js";
 import { getInvoice, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "../store/records.js";
+import { closedThrough } from "../store/transact.js";
 import { type ChartOfAccounts, imbalance, type JournalEntry, journalEntryFor, sourceOf } from "./journal.js";
 
 /**
@@ -283,7 +284,7 @@ export function booksKey(period: string, file: string): string {
 	return `books/${period}/${file}`;
 }
 
-/** The period's trial balance and its journal in the three formats, under books/<period>/. */
+/** The period's trial balance and its journal in the three formats, under books/<period>/; a closed period's files stay as they were closed. */
 export async function publishBooks(
 	deps: TableDeps & { readonly s3: S3Client; readonly bucketName: string },
 	books: PeriodBooks,
@@ -295,9 +296,10 @@ export async function publishBooks(
 		"journal-quickbooks.csv": exportJournal(books, "quickbooks", chart),
 		"journal-xero.csv": exportJournal(books, "xero", chart),
 	};
-	const keys: Record<string, string> = {};
+	const keys: Record<string, string> = Object.fromEntries(Object.keys(files).map((file) => [file, booksKey(books.period, file)]));
+	const closed = await closedThrough(deps);
+	if (closed && books.period <= closed) return keys;
 	for (const [file, body] of Object.entries(files)) {
-		keys[file] = booksKey(books.period, file);
 		await deps.s3.send(
 			new PutObjectCommand({ Bucket: deps.bucketName, Key: keys[file], Body: body, ContentType: "text/csv; charset=utf-8" }),
 		);

@@ -15,6 +15,8 @@ export const tableKeySchema = {
 		{ indexName: GSI1, partitionKey: "gsi1pk", sortKey: "gsi1sk" },
 		{ indexName: GSI2, partitionKey: "gsi2pk", sortKey: "gsi2sk" },
 	],
+	/** Epoch seconds after which DynamoDB's TTL deletes an item (raw webhook events and bodies); DynamoDB Local ignores it. */
+	timeToLiveAttribute: "ttl",
 } as const;
 
 export const keys = {
@@ -65,6 +67,8 @@ export const keys = {
 		gsi2sk: `${receivedAt}#${provider}#${paymentId}`,
 	}),
 	webhookEvent: (provider: string, eventId: string) => ({ pk: `EVENT#${provider}#${eventId}`, sk: "EVENT" }),
+	/** A delivery's raw body stored once for the events it carried (a GoCardless batch), by its SHA-256. */
+	webhookBody: (provider: string, bodyId: string) => ({ pk: `WEBHOOK_BODY#${provider}#${bodyId}`, sk: "BODY" }),
 	/** A refund or dispute waiting for its payment, oldest first under the payment. */
 	parkedEvent: (provider: string, paymentId: string, occurredAt: string, eventId: string) => ({
 		pk: `PARKED#${provider}#${paymentId}`,
@@ -109,6 +113,11 @@ export const keys = {
 	subscription: (subscriptionId: string) => ({ pk: `SUBSCRIPTION#${subscriptionId}`, sk: "SUBSCRIPTION" }),
 	/** An account's subscriptions, for its invoice. */
 	subscriptionListing: (accountId: string, subscriptionId: string) => ({ gsi1pk: `SUBSCRIPTIONS_OF#${accountId}`, gsi1sk: subscriptionId }),
+	/** The books' lock: every period up to `closedThrough` is closed (`billing books close`). */
+	booksLock: { pk: "BOOKS", sk: "LOCK" },
+	/** Who closed a period, when and why. */
+	periodClose: (period: string) => ({ pk: "BOOKS", sk: `CLOSE#${period}` }),
+	periodClosePrefix: "CLOSE#",
 	/** Who works an item of the worklist (`billing worklist assign`). */
 	worklistAssignment: (itemId: string) => ({ pk: `WORKLIST#${itemId}`, sk: "ASSIGNMENT" }),
 	worklistAssignmentListing: (itemId: string) => ({ gsi1pk: "WORKLIST_ASSIGNMENTS", gsi1sk: itemId }),

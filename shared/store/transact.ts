@@ -1,14 +1,68 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransientError } from "../core/errors.js";
+import { keys } from "./keys.js";
 import type { TableDeps } from "./records.js";
 
 /** One item of a TransactWriteItems call: what every store function returns, so callers compose one transaction. */
 export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 
-/** Writes the items all or nothing. */
+/** The last period the books are closed through (YYYY-MM), if any. */
+export async function closedThrough(deps: TableDeps): Promise<string | undefined> {
+	const out = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.booksLock, ConsistentRead: true }));
+	return out?.Item?.closedThrough as string | undefined;
+}
+
+/** The first day after a closed period: where anything dated into it goes. */
+export function firstOpenDay(closed: string): string {
+	const [year, month] = closed.split("-").map(Number) as [number, number];
+	return new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 10);
+}
+
+/** The lock's check for ledger entries dated no earlier than `period`: every period they fall in is still open. */
+function openPeriodCheck(tableName: string, period: string): TransactItem {
+	return {
+		ConditionCheck: {
+			TableName: tableName,
+			Key: keys.booksLock,
+			ConditionExpression: "attribute_not_exists(closedThrough) OR closedThrough < :period",
+			ExpressionAttributeValues: { ":period": period },
+		},
+	};
+}
+
+const isLedgerEntry = (item: TransactItem) => String(item.Put?.Item?.sk ?? "").startsWith(keys.ledgerPrefix);
+const effectiveDateOf = (item: TransactItem) => String((item.Put?.Item as { effectiveDate?: string } | undefined)?.effectiveDate ?? "");
+
+/**
+ * Writes the items all or nothing. Ledger entries never land in a closed period: the
+ * transaction checks the books' lock (no read first, so a payment still commits in one
+ * call); when an entry is dated into a closed period it is dated into the first open one
+ * instead, `datedFrom` keeping the day it happened, and written with the lock as read. So
+ * the books, reports and statements of a closed period never change.
+ */
 export async function transactWrite(deps: TableDeps, items: readonly TransactItem[]): Promise<void> {
-	await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...items] }));
+	const entries = items.filter(isLedgerEntry);
+	if (entries.length === 0) {
+		await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...items] }));
+		return;
+	}
+	const earliest = entries.map(effectiveDateOf).sort()[0]?.slice(0, 7) ?? "";
+	try {
+		await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...items, openPeriodCheck(deps.tableName, earliest)] }));
+		return;
+	} catch (err) {
+		if (!conditionFailedAt(err, items.length)) throw err;
+	}
+	const closed = await closedThrough(deps);
+	if (!closed) throw new TransientError("the books' lock changed during a write; try again");
+	const openFrom = firstOpenDay(closed);
+	const dated = items.map((item) => {
+		const day = effectiveDateOf(item);
+		if (!isLedgerEntry(item) || day >= openFrom) return item;
+		return { ...item, Put: { ...item.Put, Item: { ...item.Put?.Item, effectiveDate: openFrom, datedFrom: day } } } as TransactItem;
+	});
+	await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...dated, openPeriodCheck(deps.tableName, openFrom.slice(0, 7))] }));
 }
 
 /** True when DynamoDB cancelled the transaction (a condition failed, or a conflicting write was in flight). */

@@ -8,8 +8,9 @@ import {
 	periodBooks,
 	publishBooks,
 } from "../../../shared/reporting/books.js";
+import { closePeriod } from "../../../shared/reporting/close.js";
 import { chartOfAccounts } from "../../../shared/reporting/journal.js";
-import { dataDirOption, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
+import { actorOption, dataDirOption, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
 
 /** Month-end close (DESIGN.md section 10): the trial balance and the journal for the accounting software. */
 export function registerBooksCommands(program: Command): void {
@@ -49,6 +50,26 @@ export function registerBooksCommands(program: Command): void {
 				process.stderr.write(`billing: the books do not tie out:\n${differences.map((d) => `  ${d}`).join("\n")}\n`);
 				process.exitCode = 1;
 			}
+		});
+	books
+		.command("close")
+		.description("Close the books through a month: nothing is dated into it afterwards; refused while its exceptions are open")
+		.requiredOption("--period <YYYY-MM>", "the month", periodOption)
+		.option("--force", "close with exceptions still open (needs --reason)")
+		.option("--reason <text>", "why it closes with exceptions open")
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (opts: { period: string; force?: boolean; reason?: string; actor: string; dataDir: string }) => {
+			const result = await withSession(opts.dataDir, (s) =>
+				closePeriod({ ddb: s.clients.ddb, tableName: s.tableName, s3: s.clients.s3, bucketName: s.bucketName }, opts.period, {
+					actor: opts.actor,
+					today: new Date().toISOString().slice(0, 10),
+					chart: chartOfAccounts(),
+					force: opts.force ?? false,
+					...(opts.reason ? { reason: opts.reason } : {}),
+				}),
+			);
+			printJson(result);
 		});
 	books
 		.command("export")

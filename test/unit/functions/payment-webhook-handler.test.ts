@@ -84,7 +84,12 @@ describe("payment-webhook handler", () => {
 		expect(res.statusCode).toBe(200);
 		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", paymentId: "pi_unit_1", invoiceNumber: "INV-2026-000001" });
 		const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-		expect(items).toHaveLength(7);
+		// Seven items of the payment, and the books' lock checked in the same transaction: its month is not closed.
+		expect(items).toHaveLength(8);
+		expect(items[7]?.ConditionCheck).toMatchObject({
+			Key: { pk: "BOOKS", sk: "LOCK" },
+			ConditionExpression: "attribute_not_exists(closedThrough) OR closedThrough < :period",
+		});
 		expect(items[0]?.Put?.Item?.pk).toBe("EVENT#stripe#evt_unit_1");
 		expect(items[0]?.Put?.Item?.rawBody).toBe(paymentEvent);
 		expect(items[1]?.Put?.Item).toMatchObject({

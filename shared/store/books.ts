@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { keys } from "./keys.js";
+import { parseRecord, queryAll, type TableDeps } from "./records.js";
+import type { TransactItem } from "./transact.js";
+
+/** A period closed by a person (`billing books close`): the lock's history. */
+export const periodCloseSchema = z.object({
+	period: z.string(),
+	closedAt: z.string(),
+	actor: z.string(),
+	/** Closed with exceptions still open: why. */
+	reason: z.string().optional(),
+	openItems: z.number().int().nonnegative(),
+	/** The books' files as they were closed. */
+	files: z.record(z.string(), z.string()),
+});
+export type PeriodClose = z.infer<typeof periodCloseSchema>;
+
+/** The lock moved forward to `close.period` from what was read (none, or an earlier period), with its record. */
+export function periodClosed(tableName: string, read: string | undefined, close: PeriodClose): TransactItem[] {
+	const parsed = periodCloseSchema.parse(close);
+	return [
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.booksLock,
+				UpdateExpression: "SET closedThrough = :period",
+				...(read
+					? { ConditionExpression: "closedThrough = :read", ExpressionAttributeValues: { ":period": parsed.period, ":read": read } }
+					: { ConditionExpression: "attribute_not_exists(closedThrough)", ExpressionAttributeValues: { ":period": parsed.period } }),
+			},
+		},
+		{
+			Put: {
+				TableName: tableName,
+				Item: { ...keys.periodClose(parsed.period), ...parsed },
+				ConditionExpression: "attribute_not_exists(pk)",
+			},
+		},
+	];
+}
+
+export async function listPeriodCloses(deps: TableDeps): Promise<PeriodClose[]> {
+	const items = await queryAll(deps, {
+		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+		ExpressionAttributeValues: { ":pk": keys.booksLock.pk, ":prefix": keys.periodClosePrefix },
+		ConsistentRead: true,
+	});
+	return items.map((item) => parseRecord(periodCloseSchema, item));
+}
