@@ -1,7 +1,7 @@
 import pMap from "p-map";
 import { daysBetween } from "../core/period.js";
 import { listOpenCases } from "../store/collections.js";
-import { getDelivery } from "../store/deliveries.js";
+import { getDelivery, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
 import { listParkedEvents } from "../store/payments.js";
 import {
@@ -28,6 +28,7 @@ export const WORKLIST_KINDS = [
 	"unapplied_payment",
 	"parked_event",
 	"failed_delivery",
+	"delivery_outcome_unknown",
 	"failed_invoicing",
 	"open_dispute",
 	"invoice_on_hold",
@@ -99,14 +100,37 @@ async function failuresStillOpen(deps: TableDeps, asOf: string): Promise<Draft[]
 	return open.filter((d): d is Draft => d !== undefined);
 }
 
+/** A claim younger than this is a send in flight, not yet an exception. */
+const IN_FLIGHT_MS = 15 * 60 * 1000;
+
+/** Deliveries claimed and never confirmed sent or failed (a crash between the claim and the send): a person checks, then resends. */
+async function outcomesUnknown(deps: TableDeps, asOf: string): Promise<Draft[]> {
+	const unknown = (await pMap(recentPeriods(asOf), (p) => listDeliveriesOutcomeUnknown(deps, p), { concurrency: 4 })).flat();
+	return unknown
+		.filter((d) => Date.parse(d.claimedAt) < Date.now() - IN_FLIGHT_MS)
+		.map((d) => {
+			const invoiceNumber = d.key.pk.startsWith("INVOICE#") ? d.key.pk.slice("INVOICE#".length) : undefined;
+			return {
+				id: `unknown:${d.key.pk}:${d.key.sk}`,
+				kind: "delivery_outcome_unknown" as const,
+				since: d.claimedAt.slice(0, 10),
+				detail: `${invoiceNumber ? `invoice ${invoiceNumber}` : d.key.pk.toLowerCase()} claimed for ${d.channel} delivery at ${d.claimedAt}, never confirmed sent or failed`,
+				resolve: invoiceNumber
+					? `check the mail log for it, then billing invoices resend ${invoiceNumber} --reason "outcome unknown, checked"`
+					: "check the mail log for it; the invoice's resend carries the statement",
+			};
+		});
+}
+
 export async function buildWorklist(deps: TableDeps, asOf: string): Promise<WorklistItem[]> {
-	const [unapplied, parked, payments, held, cases, failures, invariants, assignments] = await Promise.all([
+	const [unapplied, parked, payments, held, cases, failures, unknown, invariants, assignments] = await Promise.all([
 		listUnappliedPayments(deps),
 		listParkedEvents(deps),
 		listPayments(deps),
 		listOpenInvoicesDueBy(deps, "9999-12-31"),
 		listOpenCases(deps),
 		failuresStillOpen(deps, asOf),
+		outcomesUnknown(deps, asOf),
 		verifyLedgerInvariants(deps),
 		listAssignments(deps),
 	]);
@@ -163,6 +187,7 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 			resolve: `the agency's payment closes it; or billing write-off --invoice <number> --reason "<why>"`,
 		})),
 		...failures,
+		...unknown,
 		...invariants.violations.map((v) => ({
 			id: `invariant:${v.rule}:${v.subject}`,
 			kind: "invariant_violation" as const,
