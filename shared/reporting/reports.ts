@@ -15,6 +15,7 @@ import {
 	listPayments,
 	type TableDeps,
 } from "../store/records.js";
+import { closedThrough } from "../store/transact.js";
 import { periodBooks, publishBooks } from "./books.js";
 import { chartOfAccounts } from "./journal.js";
 
@@ -116,7 +117,10 @@ export async function publishMonthlyReport(
 ): Promise<PublishedReport> {
 	const rows = await buildMonthlyReport(deps, period);
 	const key = `reports/${period.period}/monthly-billing-report.csv`;
-	await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucketName, Key: key, Body: toCsv(rows), ContentType: "text/csv" }));
+	const closed = await closedThrough(deps);
+	if (!closed || period.period > closed) {
+		await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucketName, Key: key, Body: toCsv(rows), ContentType: "text/csv" }));
+	}
 	// The books, not the lock: closing the period stays a person's decision (billing books close).
 	const chart = chartOfAccounts();
 	const periodOfBooks = await periodBooks(deps, period.period, chart);
@@ -363,6 +367,9 @@ export async function publishReportFiles(
 		jsonKey: `${base}.json`,
 		htmlKey: `${base}.html`,
 	};
+	// A closed month's reports stay as they were closed (DESIGN.md section 10).
+	const closed = await closedThrough(deps);
+	if (closed && (period.months.at(-1)?.period ?? "") <= closed) return files;
 	const put = (Key: string, Body: string, ContentType: string) =>
 		deps.s3.send(new PutObjectCommand({ Bucket: deps.bucketName, Key, Body, ContentType }));
 	await put(files.csvKey, reportCsv(report), "text/csv");

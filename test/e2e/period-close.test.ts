@@ -77,7 +77,7 @@ describe("billing books close", () => {
 		journalAtClose = (await billing("books", "export", "--period", "2026-11", "--format", "csv")).stdout;
 		trialBalanceAtClose = (await billing("books", "trial-balance", "--period", "2026-11", "--json")).stdout;
 		expect(journalAtClose).toMatch(/2026-11-01,USD,1200,Accounts Receivable,100\.00,,invoice issued/);
-
+		expect((await billing("report", "--period", "2026-11", "--as-of", "2026-12-01")).code).toBe(0);
 		const closed = await billing(
 			"books",
 			"close",
@@ -133,6 +133,13 @@ describe("billing books close", () => {
 		expect((await billing("books", "export", "--period", "2026-11", "--format", "csv")).stdout).toBe(journalAtClose);
 		const trialBalance = JSON.parse((await billing("books", "trial-balance", "--period", "2026-11", "--json")).stdout);
 		expect(trialBalance.rows).toEqual(JSON.parse(trialBalanceAtClose).rows);
+		// The month's report made again after the close: its files stay as they were closed.
+		const s3 = createClients().s3;
+		const read = async (key: string) =>
+			(await (await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }))).Body?.transformToString()) ?? "";
+		const reportAtClose = await read("reports/2026-11/monthly-billing-report.json");
+		expect((await billing("report", "--period", "2026-11", "--as-of", "2027-01-15")).code).toBe(0);
+		expect(await read("reports/2026-11/monthly-billing-report.json")).toBe(reportAtClose);
 		const december = (await billing("books", "export", "--period", "2026-12", "--format", "csv")).stdout;
 		expect(december).toMatch(/2026-12-01,USD,6100,Bad Debt Expense,100\.00,,write off/);
 		expect(december).toMatch(/2026-12-01,USD,1010,Cash Clearing - Stripe,100\.00,,payment applied: stripe:pi_close_c/);
