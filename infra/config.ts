@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { dunningConfig } from "../shared/platform/config.js";
+import { DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS, dunningConfig } from "../shared/platform/config.js";
 
 /**
  * Deployment configuration, read once from CDK context (`cdk.json` "context" or
@@ -25,6 +25,8 @@ export interface BillingConfig {
 	readonly webhookRateLimit: number;
 	/** Burst of requests allowed on the webhook API's default stage. */
 	readonly webhookBurstLimit: number;
+	/** Days raw webhook events and bodies are kept before DynamoDB's TTL deletes them (WEBHOOK_EVENT_RETENTION_DAYS). */
+	readonly webhookEventRetentionDays: number;
 }
 
 /** Context keys and their defaults (documented in the README and the final report). */
@@ -41,6 +43,7 @@ export const configDefaults = {
 	alarmEmail: undefined,
 	webhookRateLimit: 50,
 	webhookBurstLimit: 100,
+	webhookEventRetentionDays: DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS,
 } as const satisfies BillingConfig;
 
 export class BillingConfigError extends Error {
@@ -97,5 +100,6 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		alarmEmail: alarmEmail === undefined || alarmEmail === null || alarmEmail === "" ? undefined : email("alarmEmail", String(alarmEmail)),
 		webhookRateLimit: positiveInt(scope, "webhookRateLimit", configDefaults.webhookRateLimit),
 		webhookBurstLimit: positiveInt(scope, "webhookBurstLimit", configDefaults.webhookBurstLimit),
+		webhookEventRetentionDays: positiveInt(scope, "webhookEventRetentionDays", configDefaults.webhookEventRetentionDays),
 	};
 }

@@ -4,17 +4,18 @@ import httpErrorHandler from "@middy/http-error-handler";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { receivePaymentWebhook } from "../../shared/payments/webhook.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { getRequiredEnv, gocardlessWebhookSecret, stripeWebhookSecret } from "../../shared/platform/config.js";
+import { getRequiredEnv, gocardlessWebhookSecret, stripeWebhookSecret, webhookEventRetentionDays } from "../../shared/platform/config.js";
 import { logger } from "../../shared/platform/lambda.js";
 
 const { ddb } = createClients();
 const tableName = getRequiredEnv("TABLE_NAME");
+const eventRetentionDays = webhookEventRetentionDays();
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
 	// API Gateway hands over a binary body base64-encoded; the signature covers the bytes as sent.
 	const body = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
 	const outcome = await receivePaymentWebhook(
-		{ ddb, tableName, stripeSecret: () => stripeWebhookSecret(), gocardlessSecret: () => gocardlessWebhookSecret() },
+		{ ddb, tableName, eventRetentionDays, stripeSecret: () => stripeWebhookSecret(), gocardlessSecret: () => gocardlessWebhookSecret() },
 		{ path: event.rawPath, headers: event.headers ?? {}, body },
 	);
 	logger.info("webhook handled", { outcome });

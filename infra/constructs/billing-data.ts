@@ -29,6 +29,8 @@ export class BillingData extends Construct {
 			pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
 			deletionProtection: true,
 			removalPolicy: RemovalPolicy.RETAIN,
+			// Raw webhook events and bodies carry an expiry (WEBHOOK_EVENT_RETENTION_DAYS); nothing else has one.
+			timeToLiveAttribute: tableKeySchema.timeToLiveAttribute,
 		});
 		for (const index of tableKeySchema.globalSecondaryIndexes) {
 			this.table.addGlobalSecondaryIndex({

@@ -79,6 +79,7 @@ export class BillingFunction extends Construct {
 			// The webhook function verifies every provider's signature, so it reads each provider's secret.
 			environment.STRIPE_WEBHOOK_SECRET_ARN = env.stripeWebhookSecret.secretArn;
 			environment.GOCARDLESS_WEBHOOK_SECRET_ARN = env.gocardlessWebhookSecret.secretArn;
+			environment.WEBHOOK_EVENT_RETENTION_DAYS = String(config.webhookEventRetentionDays);
 		}
 		if (spec.startsBillingCycle) environment.STATE_MACHINE_ARN = env.billingCycleStateMachineArn;
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { invokeLocalFunction, LOCAL_ACCOUNT, localFunctionArn } from "./lambda-runtime.js";
 
-/** API Gateway's own payload cap; the webhook function enforces the product's 1 MB limit. */
+/** API Gateway's own payload cap; the webhook function enforces the product's 256 KB limit (MAX_WEBHOOK_BODY_BYTES). */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface HttpFront {

@@ -1,4 +1,5 @@
 import {
+	type EventBody,
 	getPayment,
 	listParkedEvents,
 	type ProviderEvent,
@@ -20,11 +21,11 @@ export async function recordAdjustment(
 	deps: TableDeps,
 	adjustment: PaymentAdjustment,
 	eventType: string,
-	rawBody: string,
+	body: EventBody,
 	options: { fromParked?: boolean } = {},
 ): Promise<WebhookOutcome> {
 	const { provider, eventId, paymentId } = adjustment;
-	const event: ProviderEvent = { provider, eventId, eventType, rawBody };
+	const event: ProviderEvent = { provider, eventId, eventType, ...body };
 	return withOptimisticRetry(`event ${eventId} for payment ${paymentId} could not be applied`, async () => {
 		const payment = await getPayment(deps, provider, paymentId);
 		if (!payment) {
@@ -33,7 +34,7 @@ export async function recordAdjustment(
 			try {
 				await transactWrite(deps, [
 					storedEvent(deps.tableName, event, { handling: "parked", paymentId }),
-					...parkedAdjustment(deps.tableName, { adjustment, eventType, rawBody }),
+					...parkedAdjustment(deps.tableName, { adjustment, eventType }),
 				]);
 			} catch (err) {
 				if (conditionFailedAt(err, 0)) return { result: "duplicate_event", eventId } as const;
@@ -66,9 +67,8 @@ export async function applyParkedAdjustments(
 	const parked = await listParkedEvents(deps, payment);
 	let applied = 0;
 	for (const item of parked) {
-		const outcome = await recordAdjustment(deps, item.adjustment as unknown as PaymentAdjustment, item.eventType, item.rawBody, {
-			fromParked: true,
-		});
+		// Its event was stored when it was parked: nothing of the body is written again.
+		const outcome = await recordAdjustment(deps, item.adjustment as unknown as PaymentAdjustment, item.eventType, {}, { fromParked: true });
 		if (outcome.result !== "parked" && outcome.result !== "duplicate_event") applied += 1;
 	}
 	return { applied, stillParked: parked.length - applied };

@@ -1,4 +1,4 @@
-import { newPayment, nothingParkedFor, type ProviderEvent, storedEvent, storeIgnoredEvent } from "../store/payments.js";
+import { type EventBody, newPayment, nothingParkedFor, type ProviderEvent, storedEvent, storeIgnoredEvent } from "../store/payments.js";
 import type { TableDeps } from "../store/records.js";
 import {
 	conditionFailedAt,
@@ -33,9 +33,15 @@ export async function recordPayment(
 	deps: TableDeps,
 	payment: PaymentReceived,
 	eventType: string,
-	rawBody: string,
+	/** The raw body (a bank row, the desk's input), or where the webhook's is kept and until when. */
+	body: string | EventBody,
 ): Promise<WebhookOutcome> {
-	const event: ProviderEvent = { provider: payment.provider, eventId: payment.eventId, eventType, rawBody };
+	const event: ProviderEvent = {
+		provider: payment.provider,
+		eventId: payment.eventId,
+		eventType,
+		...(typeof body === "string" ? { rawBody: body } : body),
+	};
 	let parkedEvents = false;
 	let assumeAccount = true;
 	let presumed = presumedFullPayment(payment);

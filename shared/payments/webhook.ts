@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
 import { BillingError, PayloadTooLargeError, ValidationError } from "../core/errors.js";
+import { DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS } from "../platform/config.js";
+import { type EventBody, storeWebhookBody } from "../store/payments.js";
 import type { TableDeps } from "../store/records.js";
 import { recordAdjustment } from "./adjustments.js";
 import { verifyGoCardlessWebhook } from "./providers/gocardless.js";
@@ -6,11 +9,17 @@ import { verifyStripeWebhook } from "./providers/stripe.js";
 import { recordIgnoredEvent, recordPayment } from "./recording.js";
 import type { ProviderEventResult, WebhookOutcome } from "./types.js";
 
-export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+/**
+ * The largest body accepted (413 above it): the raw body is stored in one DynamoDB item,
+ * which holds 400 KB with all its attributes, so the body is kept well below that.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 
 export interface WebhookDeps extends TableDeps {
 	readonly stripeSecret: () => Promise<string>;
 	readonly gocardlessSecret: () => Promise<string>;
+	/** Days the raw events and bodies are kept, then deleted by DynamoDB's TTL. @default 365 */
+	readonly eventRetentionDays?: number;
 }
 
 /** A webhook request as any HTTP front hands it over: the raw body's bytes are what the signature covers. */
@@ -37,10 +46,15 @@ function header(request: WebhookRequest, name: string): string | undefined {
 	return Object.entries(request.headers).find(([key]) => key.toLowerCase() === wanted)?.[1];
 }
 
-async function recordEvent(deps: TableDeps, provider: string, event: ProviderEventResult, rawBody: string): Promise<WebhookOutcome> {
-	if (event.kind === "ignored") return recordIgnoredEvent(deps, { provider, eventId: event.eventId, eventType: event.eventType, rawBody });
-	if (event.kind === "adjustment") return recordAdjustment(deps, event.adjustment, event.eventType, rawBody);
-	return recordPayment(deps, event.payment, event.eventType, rawBody);
+async function recordEvent(deps: TableDeps, provider: string, event: ProviderEventResult, body: EventBody): Promise<WebhookOutcome> {
+	if (event.kind === "ignored") return recordIgnoredEvent(deps, { provider, eventId: event.eventId, eventType: event.eventType, ...body });
+	if (event.kind === "adjustment") return recordAdjustment(deps, event.adjustment, event.eventType, body);
+	return recordPayment(deps, event.payment, event.eventType, body);
+}
+
+/** Epoch seconds `days` from now: the TTL of what a webhook stores. */
+function expiryAfter(days: number): number {
+	return Math.floor(Date.now() / 1000) + days * 24 * 3600;
 }
 
 /**
@@ -53,13 +67,18 @@ export async function receivePaymentWebhook(deps: WebhookDeps, request: WebhookR
 		throw new BillingError(`no webhook endpoint for provider ${JSON.stringify(provider)}`, 404);
 	}
 	const rawBody = rawBodyOf(request.body);
+	const ttl = expiryAfter(deps.eventRetentionDays ?? DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS);
 	if (provider === "gocardless") {
 		const events = verifyGoCardlessWebhook(rawBody, header(request, "webhook-signature"), await deps.gocardlessSecret());
+		// The batch's body once, each event pointing at it (a redelivered batch stores it again as nothing).
+		const bodyId = createHash("sha256").update(rawBody).digest("hex");
+		await storeWebhookBody(deps, { provider, bodyId, rawBody, ttl });
 		const outcomes: WebhookOutcome[] = [];
 		// In order: GoCardless sends a payment's events oldest first, and a chargeback needs its payment.
-		for (const e of events) outcomes.push(await recordEvent(deps, provider, e, rawBody));
+		for (const e of events) outcomes.push(await recordEvent(deps, provider, e, { bodyId, ttl }));
 		return { result: "batch", events: outcomes };
 	}
 	const verified = verifyStripeWebhook(rawBody, header(request, "stripe-signature"), await deps.stripeSecret());
-	return recordEvent(deps, provider, verified, rawBody);
+	// One event per delivery: its body is kept on the event itself.
+	return recordEvent(deps, provider, verified, { rawBody, ttl });
 }

@@ -90,6 +90,16 @@ export function collectionsEmail(env: Env = process.env): string {
 	return getOptionalEnv("COLLECTIONS_EMAIL", "collections@example.com", env);
 }
 
+/** Days the raw webhook events and bodies are kept before DynamoDB's TTL deletes them. */
+export const DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS = 365;
+
+/** WEBHOOK_EVENT_RETENTION_DAYS: how long raw webhook events and bodies are kept (days, at least 1). */
+export function webhookEventRetentionDays(env: Env = process.env): number {
+	const days = getIntEnv("WEBHOOK_EVENT_RETENTION_DAYS", DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS, env);
+	if (days < 1) throw new ConfigError(`environment variable WEBHOOK_EVENT_RETENTION_DAYS must be at least 1, got ${days}`);
+	return days;
+}
+
 let cachedSecret: Promise<string> | undefined;
 
 /**

@@ -145,12 +145,44 @@ export function disputeClosedOnPayment(
 	return reversalOnPayment(tableName, payment, "chargebackAmount", chargeback, fromUnapplied, dispute);
 }
 
+/**
+ * Where an event's raw body is kept: on the event itself when its delivery carried this one
+ * event (`rawBody`), or once for the whole delivery (`bodyId`, a GoCardless batch: see
+ * storeWebhookBody); `ttl` (epoch seconds) lets DynamoDB delete the record after the
+ * retention. Events of bank statements and the desk carry their row, without expiry.
+ */
+export interface EventBody {
+	readonly rawBody?: string;
+	readonly bodyId?: string;
+	readonly ttl?: number;
+}
+
 /** A provider's event as received, stored once (its id is the idempotency key) and kept for audit. */
-export interface ProviderEvent {
+export interface ProviderEvent extends EventBody {
 	readonly provider: string;
 	readonly eventId: string;
 	readonly eventType: string;
-	readonly rawBody: string;
+}
+
+/**
+ * A delivery's raw body, stored once for all the events it carried: a batch of 500 events is
+ * one copy of its body, not 500. Keyed by the body's SHA-256, so a redelivery stores nothing.
+ */
+export async function storeWebhookBody(
+	deps: TableDeps,
+	body: { readonly provider: string; readonly bodyId: string; readonly rawBody: string; readonly ttl: number },
+): Promise<void> {
+	try {
+		await deps.ddb.send(
+			new PutCommand({
+				TableName: deps.tableName,
+				Item: { ...keys.webhookBody(body.provider, body.bodyId), ...body, storedAt: new Date().toISOString() },
+				ConditionExpression: "attribute_not_exists(pk)",
+			}),
+		);
+	} catch (err) {
+		if (!isConditionFailure(err)) throw err;
+	}
 }
 
 export type EventHandling =
@@ -190,13 +222,15 @@ export function nothingParkedFor(tableName: string, provider: string, paymentId:
 	};
 }
 
-/** A refund or dispute whose payment has not arrived, as parked with its event. */
+/**
+ * A refund or dispute whose payment has not arrived, as parked with its event's type; its raw
+ * body is on the event's record (items parked before that carry a copy, no longer read).
+ */
 export const parkedEventSchema = z.object({
 	adjustment: z.looseObject({ provider: z.string(), eventId: z.string(), paymentId: z.string(), occurredAt: z.string() }),
 	eventType: z.string(),
-	rawBody: z.string(),
 });
-export type ParkedEvent<A> = { readonly adjustment: A; readonly eventType: string; readonly rawBody: string };
+export type ParkedEvent<A> = { readonly adjustment: A; readonly eventType: string };
 
 /**
  * Parks an adjustment under its payment, with the marker the payment's own transaction

@@ -88,6 +88,12 @@ describe("BillingData", () => {
 		});
 	});
 
+	it("lets DynamoDB delete what carries an expiry (raw webhook events and bodies) through TTL on `ttl`", () => {
+		template.hasResourceProperties("AWS::DynamoDB::Table", { TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true } });
+		const webhook = functionPropertiesOf("PaymentWebhook").Environment as { Variables: Json };
+		expect(webhook.Variables.WEBHOOK_EVENT_RETENTION_DAYS).toBe("365");
+	});
+
 	it("keeps invoices in an encrypted, versioned, private, logged bucket that refuses plain HTTP", () => {
 		const bucketId = logicalId(stack.data.bucket);
 		const bucket = template.toJSON().Resources[bucketId] as Json;

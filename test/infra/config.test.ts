@@ -17,8 +17,10 @@ describe("readBillingConfig (CDK context)", () => {
 			webhookRateLimit: 5,
 			alarmEmail: "ops@acme.test",
 			dunningStages: "reminder:3,collections:45",
+			webhookEventRetentionDays: "90",
 		});
 		expect(config).toMatchObject({
+			webhookEventRetentionDays: 90,
 			senderEmail: "invoices@acme.test",
 			sellerName: "Acme Ltd",
 			paymentTermsDays: 14,
@@ -33,6 +35,7 @@ describe("readBillingConfig (CDK context)", () => {
 		[{ alarmEmail: "ops" }, /alarmEmail/],
 		[{ paymentTermsDays: "thirty" }, /paymentTermsDays/],
 		[{ webhookBurstLimit: 0 }, /webhookBurstLimit/],
+		[{ webhookEventRetentionDays: 0 }, /webhookEventRetentionDays/],
 		[{ dunningStages: "reminder:1,final_notice:14" }, /dunningStages.*collections/],
 		[{ sellerName: "  " }, /sellerName/],
 	])("refuses %j at synth time", (context, message) => {

@@ -104,6 +104,24 @@ describe("GoCardless webhooks on POST /webhooks/gocardless", () => {
 		expect(await getAccount(table, "ACC-G1")).toMatchObject({ balance: 0 });
 	});
 
+	it("keeps a batch's raw body once, its events pointing at it, all deleted by DynamoDB's TTL after 365 days", async () => {
+		const items = (await clients.ddb.send(new ScanCommand({ TableName: stack.tableName }))).Items ?? [];
+		const events = ["EV000", "EV001", "EV002"].map((id) => items.find((i) => i.pk === `EVENT#gocardless#${id}`));
+		const bodyId = events[0]?.bodyId as string;
+		expect(bodyId).toMatch(/^[0-9a-f]{64}$/);
+		for (const event of events) {
+			expect(event).toMatchObject({ bodyId });
+			expect(event).not.toHaveProperty("rawBody");
+		}
+		const bodies = items.filter((i) => String(i.pk).startsWith("WEBHOOK_BODY#gocardless#"));
+		// The batch and the redelivery of its confirmed event: two deliveries, two bodies, not four.
+		expect(bodies).toHaveLength(2);
+		const batch = bodies.find((b) => b.pk === `WEBHOOK_BODY#gocardless#${bodyId}`);
+		for (const id of ["EV000", "EV001", "EV002"]) expect(batch?.rawBody).toContain(`"id":"${id}"`);
+		const yearFromNow = Date.now() / 1000 + 365 * 24 * 3600;
+		for (const item of [...events, ...bodies]) expect(Math.abs(Number(item?.ttl) - yearFromNow)).toBeLessThan(600);
+	});
+
 	it("reopens the invoice when the payer's bank charges the payment back", async () => {
 		const res = await signedPost({
 			events: [
