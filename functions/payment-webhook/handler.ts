@@ -15,7 +15,13 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
 	// API Gateway hands over a binary body base64-encoded; the signature covers the bytes as sent.
 	const body = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
 	const outcome = await receivePaymentWebhook(
-		{ ddb, tableName, eventRetentionDays, stripeSecret: () => stripeWebhookSecret(), gocardlessSecret: () => gocardlessWebhookSecret() },
+		{
+			ddb,
+			tableName,
+			eventRetentionDays,
+			stripeSecret: (options) => stripeWebhookSecret(process.env, undefined, options),
+			gocardlessSecret: (options) => gocardlessWebhookSecret(process.env, undefined, options),
+		},
 		{ path: event.rawPath, headers: event.headers ?? {}, body },
 	);
 	logger.info("webhook handled", { outcome });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { BillingError, PayloadTooLargeError, ValidationError } from "../core/errors.js";
-import { DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS } from "../platform/config.js";
+import { BillingError, PayloadTooLargeError, SignatureError, ValidationError } from "../core/errors.js";
+import { DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS, type SecretOptions } from "../platform/config.js";
 import { type EventBody, storeWebhookBody } from "../store/payments.js";
 import type { TableDeps } from "../store/records.js";
 import { recordAdjustment } from "./adjustments.js";
@@ -16,8 +16,9 @@ import type { ProviderEventResult, WebhookOutcome } from "./types.js";
 export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 
 export interface WebhookDeps extends TableDeps {
-	readonly stripeSecret: () => Promise<string>;
-	readonly gocardlessSecret: () => Promise<string>;
+	/** The signing secret, cached; `{ refresh: true }` asks for it to be read again (it may have been rotated). */
+	readonly stripeSecret: (options?: SecretOptions) => Promise<string>;
+	readonly gocardlessSecret: (options?: SecretOptions) => Promise<string>;
 	/** Days the raw events and bodies are kept, then deleted by DynamoDB's TTL. @default 365 */
 	readonly eventRetentionDays?: number;
 }
@@ -52,6 +53,26 @@ async function recordEvent(deps: TableDeps, provider: string, event: ProviderEve
 	return recordPayment(deps, event.payment, event.eventType, body);
 }
 
+/**
+ * Verifies with the cached secret; a signature that does not verify is tried once more with
+ * the secret read again, since the cached one may predate a rotation, before it is refused.
+ */
+async function verifiedWith<T>(
+	secret: WebhookDeps["stripeSecret"],
+	signature: string | undefined,
+	verify: (secret: string) => T,
+): Promise<T> {
+	const cached = await secret();
+	try {
+		return verify(cached);
+	} catch (err) {
+		if (!(err instanceof SignatureError) || signature === undefined) throw err;
+		const fetched = await secret({ refresh: true });
+		if (fetched === cached) throw err;
+		return verify(fetched);
+	}
+}
+
 /** Epoch seconds `days` from now: the TTL of what a webhook stores. */
 function expiryAfter(days: number): number {
 	return Math.floor(Date.now() / 1000) + days * 24 * 3600;
@@ -69,7 +90,8 @@ export async function receivePaymentWebhook(deps: WebhookDeps, request: WebhookR
 	const rawBody = rawBodyOf(request.body);
 	const ttl = expiryAfter(deps.eventRetentionDays ?? DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS);
 	if (provider === "gocardless") {
-		const events = verifyGoCardlessWebhook(rawBody, header(request, "webhook-signature"), await deps.gocardlessSecret());
+		const signature = header(request, "webhook-signature");
+		const events = await verifiedWith(deps.gocardlessSecret, signature, (secret) => verifyGoCardlessWebhook(rawBody, signature, secret));
 		// The batch's body once, each event pointing at it (a redelivered batch stores it again as nothing).
 		const bodyId = createHash("sha256").update(rawBody).digest("hex");
 		await storeWebhookBody(deps, { provider, bodyId, rawBody, ttl });
@@ -78,7 +100,8 @@ export async function receivePaymentWebhook(deps: WebhookDeps, request: WebhookR
 		for (const e of events) outcomes.push(await recordEvent(deps, provider, e, { bodyId, ttl }));
 		return { result: "batch", events: outcomes };
 	}
-	const verified = verifyStripeWebhook(rawBody, header(request, "stripe-signature"), await deps.stripeSecret());
+	const signature = header(request, "stripe-signature");
+	const verified = await verifiedWith(deps.stripeSecret, signature, (secret) => verifyStripeWebhook(rawBody, signature, secret));
 	// One event per delivery: its body is kept on the event itself.
 	return recordEvent(deps, provider, verified, { rawBody, ttl });
 }

@@ -100,53 +100,63 @@ export function webhookEventRetentionDays(env: Env = process.env): number {
 	return days;
 }
 
-let cachedSecret: Promise<string> | undefined;
+/** A secret read from Secrets Manager is used for at most this long, so a rotated one is picked up without a redeploy. */
+export const SECRET_CACHE_MS = 5 * 60_000;
+/**
+ * A refetch asked for because a signature did not verify (the secret may have just been
+ * rotated) happens at most this often per secret, so a stream of forged requests cannot turn
+ * into a stream of Secrets Manager calls.
+ */
+export const SECRET_REFRESH_MIN_INTERVAL_MS = 10_000;
+
+export interface SecretOptions {
+	/** Fetch the secret again (unless it was fetched within SECRET_REFRESH_MIN_INTERVAL_MS): the cached one did not verify. */
+	readonly refresh?: boolean;
+}
+
+const cachedSecrets = new Map<string, { readonly value: Promise<string>; readonly fetchedAt: number }>();
+
+/** The secret's string, from the cache while it is fresh; a failed read is not cached. */
+function secretValue(arn: string, secrets: () => SecretsManagerClient, options: SecretOptions): Promise<string> {
+	const now = Date.now();
+	const cached = cachedSecrets.get(arn);
+	if (cached && now - cached.fetchedAt < (options.refresh ? SECRET_REFRESH_MIN_INTERVAL_MS : SECRET_CACHE_MS)) return cached.value;
+	const value: Promise<string> = (async () => {
+		const out = await secrets().send(new GetSecretValueCommand({ SecretId: arn }));
+		if (!out.SecretString) throw new ConfigError(`secret ${arn} has no string value`);
+		return out.SecretString;
+	})().catch((err: unknown) => {
+		if (cachedSecrets.get(arn)?.value === value) cachedSecrets.delete(arn);
+		throw err;
+	});
+	cachedSecrets.set(arn, { value, fetchedAt: now });
+	return value;
+}
 
 /**
  * Embedded runs pass STRIPE_WEBHOOK_SECRET itself; deployed functions get
- * STRIPE_WEBHOOK_SECRET_ARN and read Secrets Manager once per container.
+ * STRIPE_WEBHOOK_SECRET_ARN and read Secrets Manager, cached for SECRET_CACHE_MS.
  */
 export function stripeWebhookSecret(
 	env: Env = process.env,
 	secrets: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+	options: SecretOptions = {},
 ): Promise<string> {
 	const inline = env.STRIPE_WEBHOOK_SECRET;
 	if (inline) return Promise.resolve(inline);
-	cachedSecret ??= (async () => {
-		const arn = getRequiredEnv("STRIPE_WEBHOOK_SECRET_ARN", env);
-		const out = await secrets().send(new GetSecretValueCommand({ SecretId: arn }));
-		if (!out.SecretString) throw new ConfigError(`secret ${arn} has no string value`);
-		return out.SecretString;
-	})().catch((err: unknown) => {
-		cachedSecret = undefined;
-		throw err;
-	});
-	return cachedSecret;
+	return secretValue(getRequiredEnv("STRIPE_WEBHOOK_SECRET_ARN", env), secrets, options);
 }
-
-const cachedSecrets = new Map<string, Promise<string>>();
 
 /**
  * The GoCardless webhook endpoint secret, like Stripe's: GOCARDLESS_WEBHOOK_SECRET
- * embedded, GOCARDLESS_WEBHOOK_SECRET_ARN (Secrets Manager, read once) deployed.
+ * embedded, GOCARDLESS_WEBHOOK_SECRET_ARN (Secrets Manager, cached the same way) deployed.
  */
 export function gocardlessWebhookSecret(
 	env: Env = process.env,
 	secrets: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+	options: SecretOptions = {},
 ): Promise<string> {
 	const inline = env.GOCARDLESS_WEBHOOK_SECRET;
 	if (inline) return Promise.resolve(inline);
-	const arn = getRequiredEnv("GOCARDLESS_WEBHOOK_SECRET_ARN", env);
-	const cached = cachedSecrets.get(arn);
-	if (cached) return cached;
-	const loading = (async () => {
-		const out = await secrets().send(new GetSecretValueCommand({ SecretId: arn }));
-		if (!out.SecretString) throw new ConfigError(`secret ${arn} has no string value`);
-		return out.SecretString;
-	})().catch((err: unknown) => {
-		cachedSecrets.delete(arn);
-		throw err;
-	});
-	cachedSecrets.set(arn, loading);
-	return loading;
+	return secretValue(getRequiredEnv("GOCARDLESS_WEBHOOK_SECRET_ARN", env), secrets, options);
 }
