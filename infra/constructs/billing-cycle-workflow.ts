@@ -138,12 +138,16 @@ export class BillingCycleWorkflow extends Construct {
 				props.bucket.arnForObjects("*"),
 				"The Distributed Map ItemReader reads the manifest whose key Identify Outstanding Accounts chooses per run; s3:GetObject only, this bucket only.",
 			),
-			...childExecutions.map((arn) =>
-				wildcardResource(
-					this,
-					arn,
-					"Distributed Map child executions of this state machine only (execution names are generated per map run).",
-				),
+			// Two patterns, two reasons: the first is every execution of this state machine, not only map children.
+			wildcardResource(
+				this,
+				childExecutions[0] as string,
+				"states:DescribeExecution and states:StopExecution on this state machine's own executions only (billing-<period> and its re-drives, named per run, so not listable up front); no other state machine's.",
+			),
+			wildcardResource(
+				this,
+				childExecutions[1] as string,
+				"The Distributed Map's child executions of this state machine only (named per map run): described, stopped and redriven by the map.",
 			),
 		);
 	}
