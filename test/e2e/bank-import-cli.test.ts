@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Payment } from "../../shared/core/model.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
-import { type CliResult, cliOn } from "../support/cli.js";
+import { type CliResult, cliInProcess } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -12,7 +12,7 @@ let billing: (...args: string[]) => Promise<CliResult>;
 
 beforeAll(async () => {
 	stack = await startTestStack("bank-cli");
-	billing = cliOn(stack);
+	billing = cliInProcess(stack);
 }, 60_000);
 
 afterAll(async () => {

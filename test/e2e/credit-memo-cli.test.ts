@@ -7,7 +7,7 @@ import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { getAccount, getInvoice } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
-import { type CliResult, cliOn } from "../support/cli.js";
+import { type CliResult, cliInProcess } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -17,7 +17,7 @@ let invoiceNumber: string;
 
 beforeAll(async () => {
 	stack = await startTestStack("memo-cli");
-	billing = cliOn(stack);
+	billing = cliInProcess(stack);
 	const clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	await putAccount(table, testAccount("ACC-WO", { plan: { code: "p", description: "Plan", unitAmount: 10000, quantity: 1 } }));

@@ -10,7 +10,7 @@ import { getAccount, listInvoicesOfAccount, listLedgerEntries } from "../../shar
 import { getStatement } from "../../shared/store/statements.js";
 import { transactWrite } from "../../shared/store/transact.js";
 import { testAccount } from "../support/accounts.js";
-import { type CliResult, cliOn } from "../support/cli.js";
+import { type CliResult, cliInProcess } from "../support/cli.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 import { pdfText } from "../support/pdf.js";
 
@@ -22,7 +22,7 @@ const CLOSED = "CHAIN-CLOSED";
 
 beforeAll(async () => {
 	stack = await startTestStack("statement-chain");
-	billing = cliOn(stack);
+	billing = cliInProcess(stack);
 	table = { ddb: createClients().ddb, tableName: stack.tableName };
 	await putAccount(table, testAccount(ACCOUNT, { plan: { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 } }));
 	// In euros, so the USD report figures above are CHAIN-1's alone.
