@@ -1,5 +1,6 @@
 import type { Construct } from "constructs";
 import { DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS, dunningConfig } from "../shared/platform/config.js";
+import { chartOfAccounts } from "../shared/reporting/journal.js";
 
 /**
  * Deployment configuration, read once from CDK context (`cdk.json` "context" or
@@ -27,6 +28,8 @@ export interface BillingConfig {
 	readonly webhookBurstLimit: number;
 	/** Days raw webhook events and bodies are kept before DynamoDB's TTL deletes them (WEBHOOK_EVENT_RETENTION_DAYS). */
 	readonly webhookEventRetentionDays: number;
+	/** The company's account codes per role of the books, JSON (CHART_OF_ACCOUNTS); "{}" keeps the defaults. */
+	readonly chartOfAccounts: string;
 }
 
 /** Context keys and their defaults (documented in the README and the final report). */
@@ -44,6 +47,7 @@ export const configDefaults = {
 	webhookRateLimit: 50,
 	webhookBurstLimit: 100,
 	webhookEventRetentionDays: DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS,
+	chartOfAccounts: "{}",
 } as const satisfies BillingConfig;
 
 export class BillingConfigError extends Error {
@@ -87,6 +91,15 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 	} catch (err) {
 		throw new BillingConfigError(`context value "dunningStages" is invalid: ${(err as Error).message}`);
 	}
+	const chart: unknown = scope.node.tryGetContext("chartOfAccounts");
+	const chartOfAccountsJson =
+		chart === undefined || chart === null ? configDefaults.chartOfAccounts : typeof chart === "string" ? chart : JSON.stringify(chart);
+	try {
+		// The same reader the report step uses, so a chart that synthesizes also runs.
+		chartOfAccounts({ CHART_OF_ACCOUNTS: chartOfAccountsJson });
+	} catch (err) {
+		throw new BillingConfigError(`context value "chartOfAccounts" is invalid: ${(err as Error).message}`);
+	}
 	const alarmEmail: unknown = scope.node.tryGetContext("alarmEmail");
 	return {
 		senderEmail: email("senderEmail", text(scope, "senderEmail", configDefaults.senderEmail)),
@@ -101,5 +114,6 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		webhookRateLimit: positiveInt(scope, "webhookRateLimit", configDefaults.webhookRateLimit),
 		webhookBurstLimit: positiveInt(scope, "webhookBurstLimit", configDefaults.webhookBurstLimit),
 		webhookEventRetentionDays: positiveInt(scope, "webhookEventRetentionDays", configDefaults.webhookEventRetentionDays),
+		chartOfAccounts: chartOfAccountsJson,
 	};
 }

@@ -72,6 +72,7 @@ export class BillingFunction extends Construct {
 			DUNNING_STAGES: config.dunningStages,
 			DEFAULT_PAYMENT_TERMS_DAYS: String(config.paymentTermsDays),
 			COLLECTIONS_EMAIL: config.collectionsEmail,
+			CHART_OF_ACCOUNTS: config.chartOfAccounts,
 			POWERTOOLS_SERVICE_NAME: "billing",
 			NODE_OPTIONS: "--enable-source-maps",
 		};

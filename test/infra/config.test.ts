@@ -18,8 +18,10 @@ describe("readBillingConfig (CDK context)", () => {
 			alarmEmail: "ops@acme.test",
 			dunningStages: "reminder:3,collections:45",
 			webhookEventRetentionDays: "90",
+			chartOfAccounts: { receivable: { code: "610", name: "Debtors" } },
 		});
 		expect(config).toMatchObject({
+			chartOfAccounts: '{"receivable":{"code":"610","name":"Debtors"}}',
 			webhookEventRetentionDays: 90,
 			senderEmail: "invoices@acme.test",
 			sellerName: "Acme Ltd",
@@ -38,6 +40,7 @@ describe("readBillingConfig (CDK context)", () => {
 		[{ webhookEventRetentionDays: 0 }, /webhookEventRetentionDays/],
 		[{ dunningStages: "reminder:1,final_notice:14" }, /dunningStages.*collections/],
 		[{ sellerName: "  " }, /sellerName/],
+		[{ chartOfAccounts: '{"cash":{"code":"1","name":"Cash"}}' }, /chartOfAccounts.*cash is not one of/],
 	])("refuses %j at synth time", (context, message) => {
 		expect(() => configFrom(context)).toThrow(BillingConfigError);
 		expect(() => configFrom(context)).toThrow(message);
