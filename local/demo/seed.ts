@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { toCsvText } from "../../shared/core/csv.js";
 import type { Account, Charge } from "../../shared/core/model.js";
-import { minorUnitDigits } from "../../shared/core/money.js";
+import { formatMajorUnits } from "../../shared/core/money.js";
 import { addDays } from "../../shared/core/period.js";
 import { formatTaxRate } from "../../shared/documents/format.js";
 import { type ImportDeps, type ImportResult, importFiles } from "../../shared/imports/import.js";
@@ -117,13 +117,6 @@ export function buildSeedData(count: number, seed: number, period: string, optio
 	return { accounts, charges };
 }
 
-/** Minor units as the major-unit decimal a spreadsheet holds ("49.00", "6500", "1.250"). */
-function majorUnits(amount: number, currency: string): string {
-	const digits = minorUnitDigits(currency);
-	const text = String(amount).padStart(digits + 1, "0");
-	return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
-
 const TERMS: Readonly<Record<number, string>> = { 0: "due_on_receipt", 15: "net_15", 30: "net_30", 60: "net_60" };
 
 /**
@@ -139,7 +132,7 @@ export function writeSeedFiles(data: SeedResult, period: string, dir: string): s
 	for (const a of data.accounts) {
 		if (!a.plan) continue;
 		const code = `${a.plan.code}-${a.currency.toLowerCase()}`;
-		plans.set(code, [code, a.plan.description, a.currency, majorUnits(a.plan.unitAmount, a.currency)]);
+		plans.set(code, [code, a.plan.description, a.currency, formatMajorUnits(a.plan.unitAmount, a.currency)]);
 		subscriptions.push([`${a.accountId}-${a.plan.code}`, a.accountId, code, a.plan.quantity, periodStart]);
 	}
 	const currencyOf = new Map(data.accounts.map((a) => [a.accountId, a.currency]));
@@ -170,7 +163,7 @@ export function writeSeedFiles(data: SeedResult, period: string, dir: string): s
 				c.date ?? `${c.period}-01`,
 				c.description,
 				c.quantity,
-				majorUnits(c.unitAmount, currencyOf.get(c.accountId) ?? "USD"),
+				formatMajorUnits(c.unitAmount, currencyOf.get(c.accountId) ?? "USD"),
 				c.kind ?? "usage",
 			]),
 		],

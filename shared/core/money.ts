@@ -62,6 +62,14 @@ export function parseMajorUnits(text: string, currency: string): number {
 	return Number(minor);
 }
 
+/** Minor units as the plain major-unit decimal files and accounting software read: "1234.50", "-7", "1.250". */
+export function formatMajorUnits(amount: number, currency: string): string {
+	const digits = minorUnitDigits(currency);
+	const sign = amount < 0 ? "-" : "";
+	const text = String(Math.abs(amount)).padStart(digits + 1, "0");
+	return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
 function sameCurrency(a: Money, b: Money): void {
 	if (a.currency !== b.currency) {
 		throw new Error(`currency mismatch: ${a.currency} and ${b.currency}`);

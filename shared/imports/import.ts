@@ -2,13 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import pMap from "p-map";
 import { ValidationError } from "../core/errors.js";
-import type { Account, CatalogPlan, Charge, ChargePage, SubscriptionRecord } from "../core/model.js";
+import type { Account, Charge } from "../core/model.js";
 import { getPlans, getSubscriptions } from "../store/catalog.js";
-import { chargeChanged, chargePagesPut, listChargePagesOfAccount } from "../store/charges.js";
-import { type ImportAudit, importedAccountCreated, importedRecordChanged, importedRecordCreated, importRunPut } from "../store/imports.js";
+import { listChargePagesOfAccount } from "../store/charges.js";
+import { type ImportAudit, importedAccountCreated, importRunPut } from "../store/imports.js";
 import { keys } from "../store/keys.js";
 import { getAccounts, listInvoicedPeriods, type TableDeps } from "../store/records.js";
-import { transactWrite } from "../store/transact.js";
 import {
 	type ChargeRef,
 	chargeOf,
@@ -35,6 +34,7 @@ import {
 	readRow,
 	type SubscriptionRow,
 } from "./rows.js";
+import { ChargePages, type RecordTarget, writeChangedCharges, writeDecision } from "./write.js";
 
 /**
  * One import of one or more files (DESIGN.md section 8), the same for `billing import`, an
@@ -84,10 +84,6 @@ export interface ImportResult {
 const MAX_ERRORS_LISTED = 100;
 const PROGRESS_EVERY = 10_000;
 const CONCURRENCY = 8;
-/** Charges on one page: a few hundred keep an item far below DynamoDB's 400 KB. */
-const PAGE_SIZE = 250;
-/** New charges held to fill pages before they are written: bounds the memory a large file takes. */
-const PAGE_BUFFER = 100_000;
 
 /** The file was refused: every bad row, up to 100, as "line N: field: reason"; nothing was written. */
 export class ImportRefused extends ValidationError {
@@ -230,15 +226,25 @@ export async function importFiles(
 	const at = new Date().toISOString();
 	const audit = (file: string): ImportAudit => ({ actor: deps.actor, at, reason: `import ${file}` });
 	if (!options.dryRun) {
-		await pMap(accountDecisions, ({ row, decision }) => writeAccount(deps, row.accountId, decision, audit(row.file)), {
-			concurrency: CONCURRENCY,
-		});
-		await pMap(planDecisions, ({ row, decision }) => writePlan(deps, row.planCode, decision, audit(row.file)), {
-			concurrency: CONCURRENCY,
-		});
-		await pMap(subscriptionDecisions, ({ row, decision }) => writeSubscription(deps, row, decision, audit(row.file)), {
-			concurrency: CONCURRENCY,
-		});
+		const write = <R extends { file: string }, T extends Record<string, unknown>>(
+			decided: readonly { row: R; decision: Decision<T> }[],
+			target: (row: R) => RecordTarget<T>,
+		) => pMap(decided, ({ row, decision }) => writeDecision(deps, decision, target(row), audit(row.file)), { concurrency: CONCURRENCY });
+		await write(accountDecisions, ({ accountId }) => ({
+			key: keys.account(accountId),
+			subject: { subject: "account", subjectId: accountId },
+			created: (account: Account, audited) => importedAccountCreated(deps.tableName, account, audited),
+		}));
+		await write(planDecisions, ({ planCode }) => ({
+			key: keys.plan(planCode),
+			listing: keys.planListing(planCode),
+			subject: { subject: "plan", subjectId: planCode },
+		}));
+		await write(subscriptionDecisions, ({ subscriptionId, accountId }) => ({
+			key: keys.subscription(subscriptionId),
+			listing: keys.subscriptionListing(accountId, subscriptionId),
+			subject: { subject: "subscription", subjectId: subscriptionId },
+		}));
 	}
 	for (const source of ordered.filter((s) => s.kind === "charges")) {
 		counts.charges = await writeCharges(deps, source, state, currencyOfAccount, {
@@ -308,57 +314,7 @@ async function readStoredState(
 	return { accounts: storedAccounts, plans: storedPlans, subscriptions: storedSubscriptions, invoicedPeriods, charges: storedCharges };
 }
 
-async function writeAccount(deps: TableDeps, accountId: string, decision: Decision<Account>, audit: ImportAudit): Promise<void> {
-	if (decision.action === "create") await transactWrite(deps, importedAccountCreated(deps.tableName, decision.record, audit));
-	else if (decision.action === "update") {
-		await transactWrite(
-			deps,
-			importedRecordChanged(deps.tableName, keys.account(accountId), decision, { subject: "account", subjectId: accountId }, audit),
-		);
-	}
-}
-
-async function writePlan(deps: TableDeps, planCode: string, decision: Decision<CatalogPlan>, audit: ImportAudit): Promise<void> {
-	const subject = { subject: "plan" as const, subjectId: planCode };
-	if (decision.action === "create") {
-		await transactWrite(
-			deps,
-			importedRecordCreated(
-				deps.tableName,
-				{ key: keys.plan(planCode), listing: keys.planListing(planCode), fields: decision.record },
-				subject,
-				audit,
-			),
-		);
-	} else if (decision.action === "update")
-		await transactWrite(deps, importedRecordChanged(deps.tableName, keys.plan(planCode), decision, subject, audit));
-}
-
-async function writeSubscription(
-	deps: TableDeps,
-	row: SubscriptionRow,
-	decision: Decision<SubscriptionRecord>,
-	audit: ImportAudit,
-): Promise<void> {
-	const subject = { subject: "subscription" as const, subjectId: row.subscriptionId };
-	const key = keys.subscription(row.subscriptionId);
-	if (decision.action === "create") {
-		await transactWrite(
-			deps,
-			importedRecordCreated(
-				deps.tableName,
-				{ key, listing: keys.subscriptionListing(row.accountId, row.subscriptionId), fields: decision.record },
-				subject,
-				audit,
-			),
-		);
-	} else if (decision.action === "update") await transactWrite(deps, importedRecordChanged(deps.tableName, key, decision, subject, audit));
-}
-
-/**
- * Pass 2 over a charge file: new charges are gathered by account and month into pages and
- * written a batch of pages at a time; a changed charge moves to a page of its own.
- */
+/** Pass 2 over a charge file: each charge created (in pages), changed or left as it is. */
 async function writeCharges(
 	deps: TableDeps,
 	source: ImportSource,
@@ -368,20 +324,8 @@ async function writeCharges(
 ): Promise<KindCounts> {
 	const counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
 	const problems = new Problems(false);
-	const groups = new Map<string, Charge[]>();
+	const pages = new ChargePages(deps, options.importId, options.dryRun);
 	const changed: Charge[] = [];
-	const ready: ChargePage[] = [];
-	let buffered = 0;
-	let pageNumber = 0;
-	const toPage = (charges: Charge[]): ChargePage => {
-		const { accountId, period } = charges[0] as Charge;
-		return { accountId, period, pageId: `${options.importId}#${++pageNumber}`, charges, version: 0, importId: options.importId };
-	};
-	const writePages = async (pages: ChargePage[]) => {
-		if (options.dryRun || pages.length === 0) return;
-		const chunks = Array.from({ length: Math.ceil(pages.length / 25) }, (_, i) => pages.slice(i * 25, i * 25 + 25));
-		await pMap(chunks, (chunk) => chargePagesPut(deps, chunk), { concurrency: CONCURRENCY });
-	};
 	for await (const read of rowsOf(source, problems, "writing", options.onProgress)) {
 		if (read.kind !== "charges") continue;
 		const currency = currencyOfAccount(read.row.accountId);
@@ -398,44 +342,12 @@ async function writeCharges(
 			changed.push(charge);
 		} else {
 			counts.created++;
-			const group = `${charge.accountId}#${charge.period}`;
-			const charges = groups.get(group) ?? [];
-			charges.push(charge);
-			groups.set(group, charges);
-			buffered++;
-			if (charges.length === PAGE_SIZE) {
-				ready.push(toPage(charges));
-				groups.delete(group);
-				buffered -= PAGE_SIZE;
-			}
-			if (buffered >= PAGE_BUFFER) {
-				ready.push(...[...groups.values()].map(toPage));
-				groups.clear();
-				buffered = 0;
-			}
-			if (ready.length >= 25 * CONCURRENCY || (buffered === 0 && ready.length > 0)) await writePages(ready.splice(0));
+			await pages.add(charge);
 		}
 	}
-	await writePages([...ready, ...[...groups.values()].map(toPage)]);
+	await pages.finish();
 	// The file changed between its two readings: what was written stands; say so.
 	if (problems.count > 0) throw new ImportRefused(problems.errors, problems.count);
 	if (!options.dryRun) await writeChangedCharges(deps, changed, state, options);
 	return counts;
-}
-
-/** One transaction per changed charge, each on its page as the one before left it. */
-async function writeChangedCharges(
-	deps: TableDeps,
-	changed: readonly Charge[],
-	state: StoredState,
-	options: { importId: string; audit: ImportAudit },
-): Promise<void> {
-	const pages = new Map<string, ChargePage>();
-	for (const charge of changed) {
-		const stored = state.charges.get(charge.accountId)?.get(charge.chargeId) as StoredCharge;
-		const pageKey = `${stored.page.accountId}#${stored.page.period}#${stored.page.pageId}`;
-		const page = pages.get(pageKey) ?? stored.page;
-		await transactWrite(deps, chargeChanged(deps.tableName, page, charge, `${options.importId}:${charge.chargeId}`, options.audit));
-		pages.set(pageKey, { ...page, charges: page.charges.filter((c) => c.chargeId !== charge.chargeId), version: page.version + 1 });
-	}
 }

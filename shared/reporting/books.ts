@@ -2,7 +2,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pMap from "p-map";
 import { toCsvText } from "../core/csv.js";
 import type { Account, Invoice, LedgerEntry } from "../core/model.js";
-import { minorUnitDigits } from "../core/money.js";
+import { formatMajorUnits } from "../core/money.js";
 import { resolveBillingPeriod } from "../core/period.js";
 import { getCreditMemo } from "../store/credit-memos.js";
 import { getInvoice, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "../store/records.js";
@@ -15,7 +15,7 @@ import { type ChartOfAccounts, imbalance, type JournalEntry, journalEntryFor, so
  */
 
 /** The journal entries of the given ledger entries, in their order; an entry that does not balance is a defect and stops it. */
-export async function journalOf(deps: TableDeps, entries: readonly LedgerEntry[], chart: ChartOfAccounts): Promise<JournalEntry[]> {
+async function journalOf(deps: TableDeps, entries: readonly LedgerEntry[], chart: ChartOfAccounts): Promise<JournalEntry[]> {
 	const memoInvoices = new Map<string, string>();
 	await pMap(
 		[...new Set(entries.map((e) => sourceOf(e).creditMemo).filter((m): m is string => m !== undefined))],
@@ -173,7 +173,7 @@ function tieOutOf(
 		const customerCredit = 0 - closing(chart.customerCredit.code);
 		const customerBalances = entries.filter((e) => e.currency === currency).reduce((acc, e) => acc + e.amount, 0);
 		const differences: string[] = [];
-		const money = (amount: number) => formatMajor(amount, currency);
+		const money = (amount: number) => formatMajorUnits(amount, currency);
 		if (receivable - customerCredit !== customerBalances) {
 			differences.push(
 				`${currency}: AR ${money(receivable)} less customer credit ${money(customerCredit)} is ${money(receivable - customerCredit)}, the customers' balances are ${money(customerBalances)} (difference ${money(receivable - customerCredit - customerBalances)})`,
@@ -196,14 +196,6 @@ function tieOutOf(
 		}
 		return { currency, receivable, customerCredit, customerBalances, ...(s ? { stored: s } : {}), differences };
 	});
-}
-
-/** Minor units as the major-unit decimal accounting software reads: "1234.50", "-7", "1.250". */
-export function formatMajor(amount: number, currency: string): string {
-	const digits = minorUnitDigits(currency);
-	const sign = amount < 0 ? "-" : "";
-	const text = String(Math.abs(amount)).padStart(digits + 1, "0");
-	return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
 export const EXPORT_FORMATS = ["csv", "quickbooks", "xero"] as const;
@@ -233,7 +225,7 @@ export function exportJournal(
 	options: { readonly xeroTaxRate?: string } = {},
 ): string {
 	const rows: (string | number)[][] = [];
-	const amount = (value: number, currency: string) => (value === 0 ? "" : formatMajor(value, currency));
+	const amount = (value: number, currency: string) => (value === 0 ? "" : formatMajorUnits(value, currency));
 	if (format === "csv") rows.push(["entry_id", "date", "currency", "account_code", "account_name", "debit", "credit", "memo"]);
 	if (format === "quickbooks")
 		rows.push(["Journal No", "Journal Date", "Currency Code", "Account Name", "Debits", "Credits", "Description", "Name"]);
@@ -255,7 +247,7 @@ export function exportJournal(
 					entry.memo,
 					line.account.code,
 					options.xeroTaxRate ?? "Tax Exempt",
-					formatMajor(line.debit - line.credit, entry.currency),
+					formatMajorUnits(line.debit - line.credit, entry.currency),
 				]);
 			}
 		}
@@ -271,10 +263,10 @@ export function trialBalanceCsv(tb: TrialBalance): string {
 			r.currency,
 			r.code,
 			r.name,
-			formatMajor(r.opening, r.currency),
-			formatMajor(r.debits, r.currency),
-			formatMajor(r.credits, r.currency),
-			formatMajor(r.closing, r.currency),
+			formatMajorUnits(r.opening, r.currency),
+			formatMajorUnits(r.debits, r.currency),
+			formatMajorUnits(r.credits, r.currency),
+			formatMajorUnits(r.closing, r.currency),
 		]),
 	]);
 }

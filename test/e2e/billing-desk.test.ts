@@ -1,6 +1,7 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../../shared/core/model.js";
+import { parseMajorUnits } from "../../shared/core/money.js";
 import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { recordPayment } from "../../shared/payments/recording.js";
@@ -512,12 +513,13 @@ describe("the billing desk through the CLI", () => {
 		expect(csv.code).toBe(0);
 		const [header, ...lines] = csv.stdout.trim().split("\n");
 		expect(header).toBe("entry_id,date,currency,account_code,account_name,debit,credit,memo");
-		const cents = (text: string) => (text === "" ? 0 : Math.round(Number(text) * 100));
+		const minor = (text: string, currency: string) => (text === "" ? 0 : parseMajorUnits(text, currency));
 		const sums = new Map<string, number>();
 		for (const line of lines) {
 			const [entry, , currency, , , debit, credit] = line.split(",");
-			sums.set(`${currency}`, (sums.get(`${currency}`) ?? 0) + cents(debit ?? "") - cents(credit ?? ""));
-			sums.set(`${entry}`, (sums.get(`${entry}`) ?? 0) + cents(debit ?? "") - cents(credit ?? ""));
+			const net = minor(debit ?? "", currency ?? "") - minor(credit ?? "", currency ?? "");
+			sums.set(`${currency}`, (sums.get(`${currency}`) ?? 0) + net);
+			sums.set(`${entry}`, (sums.get(`${entry}`) ?? 0) + net);
 		}
 		expect(lines.length).toBeGreaterThan(10);
 		expect([...sums.values()].every((v) => v === 0)).toBe(true);

@@ -1,16 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-	DescribeExecutionCommand,
-	GetExecutionHistoryCommand,
-	type HistoryEvent,
-	SFNClient,
-	StartExecutionCommand,
-	StopExecutionCommand,
-} from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, type HistoryEvent, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { statesFromHistory } from "../../local/cli/operations.js";
+import { executionHistory, statesFromHistory } from "../../local/cli/operations.js";
 import { allStates, describeRule, parseAsl } from "../../local/emulator/console-asl.js";
 import { renderFlowSvg } from "../../local/emulator/console-graph.js";
 import { CONSOLE_SCRIPT } from "../../local/emulator/console-page.js";
@@ -117,15 +110,8 @@ async function finished(executionArn: string): Promise<string> {
 	throw new Error(`${executionArn} still running`);
 }
 
-async function history(executionArn: string): Promise<HistoryEvent[]> {
-	const events: HistoryEvent[] = [];
-	let nextToken: string | undefined;
-	do {
-		const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-		events.push(...(page.events ?? []));
-		nextToken = page.nextToken;
-	} while (nextToken);
-	return events;
+function history(executionArn: string): Promise<HistoryEvent[]> {
+	return executionHistory(sfn, executionArn);
 }
 
 describe("the console's view of an execution", () => {

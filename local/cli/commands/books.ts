@@ -1,13 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import {
-	EXPORT_FORMATS,
-	type ExportFormat,
-	exportJournal,
-	formatMajor,
-	periodBooks,
-	publishBooks,
-} from "../../../shared/reporting/books.js";
+import { formatMajorUnits } from "../../../shared/core/money.js";
+import { EXPORT_FORMATS, type ExportFormat, exportJournal, periodBooks, publishBooks } from "../../../shared/reporting/books.js";
 import { closePeriod } from "../../../shared/reporting/close.js";
 import { chartOfAccounts } from "../../../shared/reporting/journal.js";
 import { actorOption, dataDirOption, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
@@ -28,7 +22,7 @@ export function registerBooksCommands(program: Command): void {
 			);
 			if (opts.json) printJson(trialBalance);
 			else {
-				const money = (amount: number, currency: string) => formatMajor(amount, currency);
+				const money = (amount: number, currency: string) => formatMajorUnits(amount, currency);
 				const rows = trialBalance.rows.map((r) => ({
 					currency: r.currency,
 					code: r.code,

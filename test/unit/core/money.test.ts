@@ -4,6 +4,7 @@ import { ValidationError } from "../../../shared/core/errors.js";
 import {
 	divideRoundHalfUp,
 	extendLine,
+	formatMajorUnits,
 	formatMoney,
 	money,
 	parseMajorUnits,
@@ -72,6 +73,20 @@ describe("prices written in major units", () => {
 		for (const bad of ["-1.00", "1e3", "1,00", "", ".5", "5.", "12.50 USD", "90071992547409.92"]) {
 			expect(() => parseMajorUnits(bad, "USD"), bad).toThrow();
 		}
+	});
+});
+
+describe("amounts written for files", () => {
+	it("formats minor units as the plain major-unit decimal, and reads back the same amount", () => {
+		expect(formatMajorUnits(123_450, "USD")).toBe("1234.50");
+		expect(formatMajorUnits(-7, "USD")).toBe("-0.07");
+		expect(formatMajorUnits(1250, "KWD")).toBe("1.250");
+		expect(formatMajorUnits(-7, "JPY")).toBe("-7");
+		fc.assert(
+			fc.property(fc.integer({ min: 0, max: 10_000_000_000 }), fc.constantFrom("USD", "JPY", "KWD"), (amount, currency) => {
+				return parseMajorUnits(formatMajorUnits(amount, currency), currency) === amount;
+			}),
+		);
 	});
 });
 
