@@ -5,7 +5,7 @@ import type { Account, Charge } from "../../shared/core/model.js";
 import { formatMajorUnits } from "../../shared/core/money.js";
 import { addDays } from "../../shared/core/period.js";
 import { formatTaxRate } from "../../shared/documents/format.js";
-import { type ImportDeps, type ImportResult, importFiles } from "../../shared/imports/import.js";
+import { type ImportDeps, type ImportProgress, type ImportResult, importFiles } from "../../shared/imports/import.js";
 import { fileSource } from "../../shared/imports/sources.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { putCharge } from "../../shared/store/charges.js";
@@ -176,11 +176,18 @@ export function writeSeedFiles(data: SeedResult, period: string, dir: string): s
 }
 
 /** The demo accounts written as files into `dir` and imported through `billing import`'s code. */
-export async function seedDemoData(deps: TableDeps, data: SeedResult, period: string, dir: string): Promise<ImportResult> {
+export async function seedDemoData(
+	deps: TableDeps,
+	data: SeedResult,
+	period: string,
+	dir: string,
+	onProgress?: (p: ImportProgress) => void,
+): Promise<ImportResult> {
 	const importDeps: ImportDeps = { ...deps, actor: "demo:seed" };
 	return importFiles(
 		importDeps,
 		writeSeedFiles(data, period, dir).map((path) => fileSource(path)),
+		onProgress ? { onProgress } : {},
 	);
 }
 

@@ -9,6 +9,7 @@ import { buildShowcaseData } from "../../demo/showcase.js";
 import { invokeLocalFunction, localFunctionArn } from "../../emulator/lambda-runtime.js";
 import { DEFAULT_HTTP_PORT, startEmbeddedStack } from "../../emulator/stack.js";
 import { executionArnFor, executionHistory, listExecutions, runBillingCycle, statesFromHistory } from "../operations.js";
+import { progressLine } from "../progress.js";
 import { progress, removeServeRecord, resolveDataDir, runningServe, writeServeRecord } from "../session.js";
 import { dataDirOption, dateOption, jsonOption, periodOption, positiveInt, printJson, table, withSession } from "./common.js";
 
@@ -69,7 +70,15 @@ export function registerCycleCommands(program: Command): void {
 				const period = opts.period ?? previousPeriod(new Date());
 				const data = buildSeedData(opts.accounts, opts.seed, period);
 				const dir = join(opts.dataDir, "seed", period);
-				const imported = await seedDemoData({ ddb: s.clients.ddb, tableName: s.tableName }, data, period, dir);
+				const line = progressLine();
+				// Each file is read (checked), then written: a rate per file and phase.
+				let since = Date.now();
+				const imported = await seedDemoData({ ddb: s.clients.ddb, tableName: s.tableName }, data, period, dir, (p) => {
+					const rate = Math.round(p.rows / Math.max(0.001, (Date.now() - since) / 1000));
+					line.update(`seeding ${data.accounts.length} accounts`, `${p.phase} ${p.file}, ${p.rows} rows, ${rate} rows/s`);
+					if (p.done) since = Date.now();
+				});
+				line.done();
 				const showcase = buildShowcaseData(period);
 				await putShowcaseData({ ddb: s.clients.ddb, tableName: s.tableName }, showcase);
 				process.stdout.write(

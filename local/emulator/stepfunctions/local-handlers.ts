@@ -4,6 +4,7 @@ import { batchItems, selectItems } from "./batching.js";
 import { isJsonObject, isPositiveInteger, type JsonValue, toJsonValue } from "./json.js";
 import { EXCEED_THRESHOLD, ITEM_READER_FAILED, namedError, runtimeError } from "./local-state-errors.js";
 import { type DistributedMapPlan, type ExecutionScope, LOCAL_CONTEXT_KEY, type LocalTaskHandler, type ReadJson } from "./local-states.js";
+import { currentMapRunObserver } from "./map-runs.js";
 
 interface IterationOutcome {
 	readonly ok: boolean;
@@ -27,6 +28,8 @@ export function createScope(plans: readonly DistributedMapPlan[], readJson: Read
 	const exposed: Record<string, { items: JsonValue[] }> = {};
 	const runs = new Map<string, MapRun>();
 	const taskHandlers: Record<string, LocalTaskHandler> = {};
+	// Map runs for ListMapRuns/DescribeMapRun (map-runs.ts): the server sets the observer while it starts the execution.
+	const mapRuns = currentMapRunObserver();
 
 	for (const plan of plans) {
 		const countItems = (value: JsonValue | undefined): number =>
@@ -84,6 +87,7 @@ export function createScope(plans: readonly DistributedMapPlan[], readJson: Read
 				optionalNumber(params.toleratedFailureCount, "ToleratedFailureCountPath", (n) => Number.isInteger(n) && n >= 0);
 			exposed[plan.key] = { items };
 			runs.set(plan.key, { outcomes: new Array<IterationOutcome | undefined>(items.length).fill(undefined), percentage, count });
+			mapRuns?.started(plan.mapName, items.map(countItems));
 			return null;
 		};
 
@@ -93,6 +97,7 @@ export function createScope(plans: readonly DistributedMapPlan[], readJson: Read
 				throw runtimeError(`no running Map "${plan.mapName}" to record an item in`);
 			const value = ok ? (Array.isArray(input.output) ? (input.output[0] ?? null) : null) : (input.error ?? null);
 			run.outcomes[input.index] = { ok, value, items: countItems(input.value) };
+			mapRuns?.childFinished(plan.mapName, input.index, ok);
 			return null;
 		};
 		taskHandlers[plan.record] = record(true);
@@ -123,6 +128,7 @@ export function createScope(plans: readonly DistributedMapPlan[], readJson: Read
 				(run.percentage !== undefined && total > 0 && (failed * 100) / total > run.percentage) ||
 				(run.count !== undefined && failed > run.count) ||
 				(run.percentage === undefined && run.count === undefined && failed > 0);
+			mapRuns?.closed(plan.mapName, !exceeded);
 			if (exceeded) {
 				throw namedError(
 					EXCEED_THRESHOLD,

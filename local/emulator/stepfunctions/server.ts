@@ -7,6 +7,7 @@ import { compileStateMachine, type InvokeFunction, type LocalExecution, type Loc
 import type { HistoryEvent } from "./history.js";
 import { isJsonObject, type JsonValue } from "./json.js";
 import type { ReadJson } from "./local-states.js";
+import { executionCounts, itemCounts, type MapRun, MapRunRegistry, withMapRunObserver } from "./map-runs.js";
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./store.js";
 
 /**
@@ -14,7 +15,8 @@ import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./st
  * `X-Amz-Target: AWSStepFunctions.<Operation>`) for the operations the `billing` CLI and
  * the tests use, so `@aws-sdk/client-sfn` drives it exactly as it drives AWS. Executions
  * run in the background on aws-local-stepfunctions (through the adapter) and are
- * persisted under `<dataDir>/stepfunctions/executions/`.
+ * persisted under `<dataDir>/stepfunctions/executions/`; their Distributed Maps' map runs
+ * (ListMapRuns, DescribeMapRun) are kept in memory (map-runs.ts).
  */
 
 export interface LocalStateMachineConfig {
@@ -217,6 +219,7 @@ export async function startLocalStepFunctions(options: StartLocalStepFunctionsOp
 	const executions = new Map<string, ExecutionRecord>();
 	const running = new Map<string, LocalExecution>();
 	const persistTimers = new Map<string, NodeJS.Timeout>();
+	const mapRuns = new MapRunRegistry();
 
 	const persistNow = (record: ExecutionRecord): Promise<void> => {
 		const timer = persistTimers.get(record.executionArn);
@@ -327,15 +330,23 @@ export async function startLocalStepFunctions(options: StartLocalStepFunctionsOp
 		};
 		executions.set(executionArn, record);
 		let execution: LocalExecution;
+		const executionMapRuns = mapRuns.forExecution({ executionArn, stateMachineArn: machine.arn, definition: machine.adapted.substituted });
 		try {
-			execution = startLocalExecution({
-				machine: machine.compiled,
-				input: parsed,
-				identity: { executionArn, name, stateMachineArn: machine.arn, stateMachineName: machine.name, roleArn: machine.roleArn, region },
-				invoke: options.invoke,
-				startDate,
-				onHistoryEvent: () => persistSoon(record),
-			});
+			execution = withMapRunObserver(executionMapRuns, () =>
+				startLocalExecution({
+					machine: machine.compiled,
+					input: parsed,
+					identity: { executionArn, name, stateMachineArn: machine.arn, stateMachineName: machine.name, roleArn: machine.roleArn, region },
+					invoke: options.invoke,
+					startDate,
+					onHistoryEvent: (event) => {
+						persistSoon(record);
+						if (event.type !== "MapIterationStarted") return;
+						const { name: mapName, index } = (event.mapIterationStartedEventDetails ?? {}) as { name?: unknown; index?: unknown };
+						if (typeof mapName === "string" && typeof index === "number") executionMapRuns.childStarted(mapName, index);
+					},
+				}),
+			);
 		} catch (err) {
 			record.status = "FAILED";
 			record.stopDate = Date.now();
@@ -348,6 +359,7 @@ export async function startLocalStepFunctions(options: StartLocalStepFunctionsOp
 		running.set(executionArn, execution);
 		await persistNow(record);
 		void execution.done.then(async (outcome) => {
+			executionMapRuns.executionStopped();
 			record.status = outcome.status as ExecutionStatus;
 			record.stopDate = outcome.stopDate.getTime();
 			if (outcome.output !== undefined) record.output = outcome.output;
@@ -408,6 +420,46 @@ export async function startLocalStepFunctions(options: StartLocalStepFunctionsOp
 		return { events: includeData ? items : items.map(withoutExecutionData), ...(nextToken ? { nextToken } : {}) };
 	};
 
+	const findMapRun = (arn: string): MapRun => {
+		if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:mapRun:[^:/]+\/[^:]+:[^:]+$/.test(arn))
+			throw new ApiError("InvalidArn", `Invalid Arn: '${arn}'`);
+		const run = mapRuns.get(arn);
+		if (!run) throw new ApiError("ResourceNotFound", `Resource not found: '${arn}'`);
+		return run;
+	};
+
+	const listMapRuns = (body: Body) => {
+		const record = findExecution(requiredString(body, "executionArn"));
+		const { items, nextToken } = page(mapRuns.list(record.executionArn), body, `mapRuns:${record.executionArn}`);
+		return {
+			mapRuns: items.map((run) => ({
+				executionArn: run.executionArn,
+				mapRunArn: run.mapRunArn,
+				stateMachineArn: run.stateMachineArn,
+				startDate: seconds(run.startDate),
+				...(run.stopDate !== undefined ? { stopDate: seconds(run.stopDate) } : {}),
+			})),
+			...(nextToken ? { nextToken } : {}),
+		};
+	};
+
+	const describeMapRun = (body: Body) => {
+		const run = findMapRun(requiredString(body, "mapRunArn"));
+		return {
+			mapRunArn: run.mapRunArn,
+			executionArn: run.executionArn,
+			status: run.status,
+			startDate: seconds(run.startDate),
+			...(run.stopDate !== undefined ? { stopDate: seconds(run.stopDate) } : {}),
+			maxConcurrency: run.maxConcurrency,
+			toleratedFailurePercentage: run.toleratedFailurePercentage,
+			toleratedFailureCount: run.toleratedFailureCount,
+			itemCounts: itemCounts(run),
+			executionCounts: executionCounts(run),
+			redriveCount: 0,
+		};
+	};
+
 	const describeStateMachine = (machine: MachineEntry) => ({
 		stateMachineArn: machine.arn,
 		name: machine.name,
@@ -426,6 +478,8 @@ export async function startLocalStepFunctions(options: StartLocalStepFunctionsOp
 		DescribeExecution: (body) => describe(findExecution(requiredString(body, "executionArn"))),
 		ListExecutions: listExecutions,
 		GetExecutionHistory: getExecutionHistory,
+		ListMapRuns: listMapRuns,
+		DescribeMapRun: describeMapRun,
 		ListStateMachines: (body) => {
 			const all = [...machines.values()].sort((a, b) => a.name.localeCompare(b.name));
 			const { items, nextToken } = page(all, body, "machines");
