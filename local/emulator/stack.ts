@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { billingCycleFunctionIds } from "../../functions/catalog.js";
@@ -134,6 +134,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 		readJson: async (bucket, key) => {
 			const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
 			return JSON.parse(await (out.Body?.transformToString() ?? "null")) as unknown;
+		},
+		writeJson: async (bucket, key, body) => {
+			await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(body), ContentType: "application/json" }));
 		},
 	});
 	const stateMachineArn = stepFunctions.stateMachineArns[BILLING_CYCLE] as string;

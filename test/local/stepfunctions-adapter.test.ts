@@ -6,7 +6,7 @@ import { UnsupportedDefinitionError } from "../../local/emulator/stepfunctions/d
 import { compileStateMachine, type InvokeFunction, startLocalExecution } from "../../local/emulator/stepfunctions/engine.js";
 import type { HistoryEvent } from "../../local/emulator/stepfunctions/history.js";
 import type { JsonObject, JsonValue } from "../../local/emulator/stepfunctions/json.js";
-import type { ReadJson } from "../../local/emulator/stepfunctions/local-states.js";
+import type { ReadJson, WriteJson } from "../../local/emulator/stepfunctions/local-states.js";
 import { MissingSubstitutionError, substituteDefinition } from "../../local/emulator/stepfunctions/substitutions.js";
 
 const fn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -42,8 +42,15 @@ function namedError(name: string, message: string): Error {
 	return error;
 }
 
-async function run(definition: unknown, input: JsonValue, options: { invoke?: InvokeFunction; readJson?: ReadJson } = {}) {
-	const adapted = adaptForLocalEngine(definition, { readJson: options.readJson ?? (async () => []) });
+async function run(
+	definition: unknown,
+	input: JsonValue,
+	options: { invoke?: InvokeFunction; readJson?: ReadJson; writeJson?: WriteJson } = {},
+) {
+	const adapted = adaptForLocalEngine(definition, {
+		readJson: options.readJson ?? (async () => []),
+		writeJson: options.writeJson ?? (async () => undefined),
+	});
 	const machine = compileStateMachine(adapted);
 	const execution = startLocalExecution({ machine, input, identity, invoke: options.invoke ?? fakeLambdas().invoke });
 	const outcome = await execution.done;
@@ -245,6 +252,56 @@ describe("adaptForLocalEngine: tolerated failures", () => {
 			batches: 3,
 			all: [{ invoiced: 2 }, { Error: "InvoiceError", Cause: expect.stringContaining("cannot invoice acc-2") }, { invoiced: 1 }],
 		});
+	});
+
+	it("writes the results to S3 as AWS's ResultWriter does and yields { MapRunArn, ResultWriterDetails }", async () => {
+		const lambdas = workFailingFor("acc-2");
+		const objects = new Map<string, unknown>();
+		const definition = distributedMachine({
+			ResultWriter: {
+				Resource: "arn:aws:states:::s3:putObject",
+				Parameters: { "Bucket.$": "$.manifest.bucket", "Prefix.$": "States.Format('runs/{}/invoices', $.tag)" },
+			},
+			ResultSelector: { "results.$": "$.ResultWriterDetails" },
+			ResultPath: "$.run",
+			ToleratedFailurePercentage: 50,
+		});
+		await run(definition, manifestInput, {
+			invoke: lambdas.invoke,
+			readJson: async () => accounts(5),
+			writeJson: async (bucket, key, body) => {
+				objects.set(`${bucket}/${key}`, body);
+			},
+		});
+		const after = lambdas.calls.find((c) => c.fn === "After")?.payload as { run: { results: { Bucket: string; Key: string } } };
+		expect(after.run.results.Bucket).toBe("billing");
+		const folder = /^runs\/2026-10\/invoices\/([0-9a-f-]{36})\/manifest\.json$/.exec(after.run.results.Key);
+		expect(folder).not.toBeNull();
+		const base = `billing/runs/2026-10/invoices/${folder?.[1]}`;
+		expect([...objects.keys()].sort()).toEqual([`${base}/FAILED_0.json`, `${base}/SUCCEEDED_0.json`, `${base}/manifest.json`]);
+		expect(objects.get(`${base}/manifest.json`)).toMatchObject({
+			DestinationBucket: "billing",
+			MapRunArn: expect.stringContaining(":mapRun:"),
+			ResultFiles: {
+				SUCCEEDED: [{ Key: `runs/2026-10/invoices/${folder?.[1]}/SUCCEEDED_0.json` }],
+				FAILED: [{ Key: `runs/2026-10/invoices/${folder?.[1]}/FAILED_0.json` }],
+				PENDING: [],
+			},
+		});
+		const succeeded = objects.get(`${base}/SUCCEEDED_0.json`) as JsonObject[];
+		expect(succeeded.map((c) => [c.Status, JSON.parse(c.Output as string), JSON.parse(c.Input as string).Items.length])).toEqual([
+			["SUCCEEDED", { invoiced: 2 }, 2],
+			["SUCCEEDED", { invoiced: 1 }, 1],
+		]);
+		const failed = objects.get(`${base}/FAILED_0.json`) as JsonObject[];
+		expect(failed).toEqual([
+			expect.objectContaining({
+				Status: "FAILED",
+				Error: "InvoiceError",
+				Cause: expect.stringContaining("cannot invoice acc-2"),
+				Input: JSON.stringify({ Items: [{ accountId: "acc-2" }, { accountId: "acc-3" }], BatchInput: { tag: "2026-10" } }),
+			}),
+		]);
 	});
 
 	it("rewrites a Distributed Map over ItemsPath (no ItemReader) the same way", async () => {
@@ -454,10 +511,16 @@ describe("adaptForLocalEngine: refusals", () => {
 		["other service", task({ Resource: "arn:aws:states:::dynamodb:putItem" }), "Charge Card", "Resource"],
 		["Catch Output", task({ Catch: [{ ErrorEquals: ["States.ALL"], Next: "Charge Card", Output: {} }] }), "Charge Card", "Catch[0].Output"],
 		[
-			"ResultWriter",
-			withMap({ ResultWriter: { Resource: "arn:aws:states:::s3:putObject", Parameters: { Bucket: "b", Prefix: "p" } } }),
+			"ResultWriter WriterConfig",
+			withMap({
+				ResultWriter: {
+					Resource: "arn:aws:states:::s3:putObject",
+					Parameters: { Bucket: "b", Prefix: "p" },
+					WriterConfig: { OutputType: "JSONL" },
+				},
+			}),
 			"Invoice",
-			"ResultWriter",
+			"ResultWriter.WriterConfig",
 		],
 		["Label", withMap({ Label: "invoices" }), "Invoice", "Label"],
 		[
@@ -518,8 +581,10 @@ describe("adaptForLocalEngine: refusals", () => {
 		expect(() => adaptForLocalEngine(duplicate)).toThrow('state "Step": duplicate state name');
 	});
 
-	it("needs readJson for an ItemReader", () => {
+	it("needs readJson for an ItemReader and writeJson for a ResultWriter", () => {
 		expect(() => adaptForLocalEngine(distributedMachine())).toThrow("readJson");
+		const writing = distributedMachine({ ResultWriter: { Resource: "arn:aws:states:::s3:putObject", Parameters: { Bucket: "b" } } });
+		expect(() => adaptForLocalEngine(writing, { readJson: async () => [] })).toThrow("writeJson");
 	});
 });
 
@@ -550,7 +615,7 @@ describe("substitutions", () => {
 		const substitutions: Record<string, string> = {};
 		for (const placeholder of JSON.stringify(asl).matchAll(/\$\{([^}]+)\}/g))
 			substitutions[placeholder[1] as string] = fn(placeholder[1] as string);
-		const adapted = adaptForLocalEngine(asl, { substitutions, readJson: async () => [] });
+		const adapted = adaptForLocalEngine(asl, { substitutions, readJson: async () => [], writeJson: async () => undefined });
 		expect(() => compileStateMachine(adapted)).not.toThrow();
 		expect(Object.keys(adapted.taskResources)).toEqual(
 			expect.arrayContaining(["Resolve Billing Period", "Generate Invoices", "Record Run Failure"]),

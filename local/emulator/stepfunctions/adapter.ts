@@ -3,7 +3,7 @@ import { asObject, invalid, UnsupportedDefinitionError, unsupported } from "./de
 import { type AdapterContext, isDistributed, type PlannedNames, rewriteDistributedMap } from "./distributed-map.js";
 import { isJsonObject, isPositiveInteger, type JsonObject, type JsonValue, toJsonValue } from "./json.js";
 import { createScope } from "./local-handlers.js";
-import type { DistributedMapPlan, ExecutionScope, ReadJson } from "./local-states.js";
+import type { DistributedMapPlan, ExecutionScope, ReadJson, WriteJson } from "./local-states.js";
 import { setResultPath } from "./reference-paths.js";
 import { substituteDefinition } from "./substitutions.js";
 import {
@@ -46,6 +46,8 @@ export interface AdaptOptions {
 	readonly substitutions?: Readonly<Record<string, string>>;
 	/** Needed when the definition has a Map with an ItemReader. */
 	readonly readJson?: ReadJson;
+	/** Needed when the definition has a Map with a ResultWriter. */
+	readonly writeJson?: WriteJson;
 	/**
 	 * TimeoutSeconds given to Task states that set none. The engine otherwise fails every
 	 * Task after 60 s with States.Timeout; AWS has no default state timeout (the Lambda
@@ -357,12 +359,15 @@ export function adaptForLocalEngine(definition: unknown, options: AdaptOptions =
 	if (adapter.plans.some((p) => p.hasReader) && !options.readJson) {
 		throw new UnsupportedDefinitionError("state machine: a Map with an ItemReader needs the readJson option");
 	}
+	if (adapter.plans.some((p) => p.hasWriter) && !options.writeJson) {
+		throw new UnsupportedDefinitionError("state machine: a Map with a ResultWriter needs the writeJson option");
+	}
 	const plans = [...adapter.plans];
 	return {
 		definition: adapted as unknown as StateMachineDefinition,
 		substituted,
 		taskResources: adapter.taskResources,
 		localStates: adapter.localStates,
-		createExecutionScope: () => createScope(plans, options.readJson),
+		createExecutionScope: () => createScope(plans, options.readJson, options.writeJson),
 	};
 }

@@ -6,7 +6,7 @@ import { setResultPath } from "./reference-paths.js";
 import { DISTRIBUTED_MAP_FIELDS, FIELD_HINTS, type MachineKind } from "./supported-fields.js";
 
 /** The names of the local states planned for a Distributed Map before the rewrite. */
-export type PlannedNames = Omit<DistributedMapPlan, "hasReader" | "key" | "mapName">;
+export type PlannedNames = Omit<DistributedMapPlan, "hasReader" | "hasWriter" | "key" | "mapName">;
 
 /** What rewriting a Distributed Map needs from the adapter that walks the whole definition (adapter.ts). */
 export interface AdapterContext {
@@ -27,7 +27,7 @@ export function isDistributed(state: JsonObject): boolean {
 	const processor = state.ItemProcessor ?? state.Iterator;
 	const config = isJsonObject(processor) ? processor.ProcessorConfig : undefined;
 	const mode = isJsonObject(config) ? config.Mode : undefined;
-	return mode === "DISTRIBUTED" || [...DISTRIBUTED_MAP_FIELDS, "ResultWriter", "Label"].some((f) => f in state);
+	return mode === "DISTRIBUTED" || [...DISTRIBUTED_MAP_FIELDS, "Label"].some((f) => f in state);
 }
 
 /** Retriers and catchers copied from a Map onto a local Task must not match as `States.TaskFailed` (a Map's errors never do). */
@@ -51,7 +51,6 @@ export function rewriteDistributedMap(adapter: AdapterContext, name: string, sta
 	for (const key of Object.keys(config)) {
 		if (key !== "Mode" && key !== "ExecutionType") throw unsupported(name, `${processorField}.ProcessorConfig.${key}`, FIELD_HINTS[key]);
 	}
-	if ("ResultWriter" in state) throw unsupported(name, "ResultWriter", FIELD_HINTS.ResultWriter);
 	if ("Label" in state) throw unsupported(name, "Label", FIELD_HINTS.Label);
 	if (config.Mode !== "DISTRIBUTED") {
 		const field = DISTRIBUTED_MAP_FIELDS.find((f) => f in state);
@@ -103,6 +102,23 @@ export function rewriteDistributedMap(adapter: AdapterContext, name: string, sta
 		params.reader = readerParams;
 	} else {
 		params["items.$"] = typeof state.ItemsPath === "string" ? state.ItemsPath : "$";
+	}
+
+	const hasWriter = "ResultWriter" in state;
+	if (hasWriter) {
+		const writer = asObject(state.ResultWriter, name, "ResultWriter");
+		for (const key of Object.keys(writer)) {
+			if (!["Resource", "Parameters"].includes(key)) throw unsupported(name, `ResultWriter.${key}`, FIELD_HINTS[key]);
+		}
+		if (writer.Resource !== "arn:aws:states:::s3:putObject") {
+			throw unsupported(name, `ResultWriter.Resource "${String(writer.Resource)}"`, "only arn:aws:states:::s3:putObject");
+		}
+		const writerParams = asObject(writer.Parameters, name, "ResultWriter.Parameters");
+		for (const key of Object.keys(writerParams)) {
+			if (!["Bucket", "Bucket.$", "Prefix", "Prefix.$"].includes(key)) throw unsupported(name, `ResultWriter.Parameters.${key}`);
+		}
+		if (!("Bucket" in writerParams || "Bucket.$" in writerParams)) throw invalid(name, "ResultWriter.Parameters must name a Bucket");
+		params.writer = writerParams;
 	}
 
 	if ("ItemSelector" in state && "Parameters" in state) throw invalid(name, "ItemSelector and Parameters are mutually exclusive");
@@ -161,6 +177,7 @@ export function rewriteDistributedMap(adapter: AdapterContext, name: string, sta
 		key,
 		...names,
 		hasReader,
+		hasWriter,
 		...(readerMaxItems !== undefined ? { readerMaxItems } : {}),
 		...(selector !== undefined ? { selector } : {}),
 		...(batcher ? { batcher } : {}),
@@ -214,7 +231,7 @@ export function rewriteDistributedMap(adapter: AdapterContext, name: string, sta
 	};
 	const check: JsonObject = {
 		Type: "Task",
-		Comment: `Embedded engine only: applies "${name}"'s tolerated failure threshold, ResultSelector, ResultPath, OutputPath and Catch.`,
+		Comment: `Embedded engine only: applies "${name}"'s tolerated failure threshold${hasWriter ? ", writes its results to S3 as its ResultWriter does" : ""}, ResultSelector, ResultPath, OutputPath and Catch.`,
 		Resource: `${LOCAL_RESOURCE_PREFIX}check-tolerated-failures`,
 		TimeoutSeconds: adapter.defaultTimeout,
 		...("ResultSelector" in state ? { ResultSelector: state.ResultSelector ?? null } : {}),
@@ -230,6 +247,7 @@ export function rewriteDistributedMap(adapter: AdapterContext, name: string, sta
 	adapter.localStates[names.iteration] = `wraps each iteration of "${name}" so a failed item is recorded, not fatal`;
 	adapter.localStates[names.record] = `records a successful iteration of "${name}"`;
 	adapter.localStates[names.recordFailed] = `records a failed iteration of "${name}"`;
-	adapter.localStates[names.check] = `applies the tolerated failure threshold and output of "${name}"`;
+	adapter.localStates[names.check] =
+		`applies the tolerated failure threshold and output of "${name}"${hasWriter ? " and writes its results to S3 (ResultWriter)" : ""}`;
 	return { [names.prepare]: prepare, [name]: map, [names.check]: check };
 }

@@ -1,21 +1,37 @@
 /** Per-execution local handlers: run the states the adapter inserts for each Distributed Map. */
 
+import { randomUUID } from "node:crypto";
 import { batchItems, selectItems } from "./batching.js";
-import { isJsonObject, isPositiveInteger, type JsonValue, toJsonValue } from "./json.js";
+import { isJsonObject, isPositiveInteger, type JsonObject, type JsonValue, toJsonValue } from "./json.js";
 import { EXCEED_THRESHOLD, ITEM_READER_FAILED, namedError, runtimeError } from "./local-state-errors.js";
-import { type DistributedMapPlan, type ExecutionScope, LOCAL_CONTEXT_KEY, type LocalTaskHandler, type ReadJson } from "./local-states.js";
+import {
+	type DistributedMapPlan,
+	type ExecutionScope,
+	LOCAL_CONTEXT_KEY,
+	type LocalTaskHandler,
+	type ReadJson,
+	type WriteJson,
+} from "./local-states.js";
 import { currentMapRunObserver } from "./map-runs.js";
 
 interface IterationOutcome {
 	readonly ok: boolean;
 	readonly value: JsonValue;
 	readonly items: number;
+	/** The child execution's input (its batch), for a ResultWriter's results. */
+	readonly input: JsonValue;
+	readonly startDate: string;
+	readonly stopDate: string;
 }
 
 interface MapRun {
 	readonly outcomes: (IterationOutcome | undefined)[];
 	readonly percentage: number | undefined;
 	readonly count: number | undefined;
+	readonly mapRunArn: string;
+	readonly startDate: string;
+	/** Where the ResultWriter puts the results: `<Prefix>/<map run id>/`. */
+	readonly writer?: { readonly bucket: string; readonly prefix: string };
 }
 
 function optionalNumber(value: JsonValue | undefined, what: string, check: (n: number) => boolean): number | undefined {
@@ -24,7 +40,11 @@ function optionalNumber(value: JsonValue | undefined, what: string, check: (n: n
 	return value;
 }
 
-export function createScope(plans: readonly DistributedMapPlan[], readJson: ReadJson | undefined): ExecutionScope {
+export function createScope(
+	plans: readonly DistributedMapPlan[],
+	readJson: ReadJson | undefined,
+	writeJson: WriteJson | undefined,
+): ExecutionScope {
 	const exposed: Record<string, { items: JsonValue[] }> = {};
 	const runs = new Map<string, MapRun>();
 	const taskHandlers: Record<string, LocalTaskHandler> = {};
@@ -85,9 +105,25 @@ export function createScope(plans: readonly DistributedMapPlan[], readJson: Read
 			const count =
 				plan.toleratedFailureCount ??
 				optionalNumber(params.toleratedFailureCount, "ToleratedFailureCountPath", (n) => Number.isInteger(n) && n >= 0);
+			let writer: MapRun["writer"];
+			if (plan.hasWriter) {
+				const { Bucket: bucket, Prefix: prefix = "" } = isJsonObject(params.writer) ? params.writer : {};
+				if (typeof bucket !== "string" || typeof prefix !== "string") {
+					throw runtimeError(`ResultWriter Bucket and Prefix must be strings (got ${JSON.stringify({ Bucket: bucket, Prefix: prefix })})`);
+				}
+				writer = { bucket, prefix };
+			}
+			const mapRunArn =
+				mapRuns?.started(plan.mapName, items.map(countItems)) ?? `arn:aws:states:::mapRun:local/${plan.mapName}:${randomUUID()}`;
 			exposed[plan.key] = { items };
-			runs.set(plan.key, { outcomes: new Array<IterationOutcome | undefined>(items.length).fill(undefined), percentage, count });
-			mapRuns?.started(plan.mapName, items.map(countItems));
+			runs.set(plan.key, {
+				outcomes: new Array<IterationOutcome | undefined>(items.length).fill(undefined),
+				percentage,
+				count,
+				mapRunArn,
+				startDate: new Date().toISOString(),
+				...(writer ? { writer } : {}),
+			});
 			return null;
 		};
 
@@ -96,7 +132,15 @@ export function createScope(plans: readonly DistributedMapPlan[], readJson: Read
 			if (!run || !isJsonObject(input) || typeof input.index !== "number")
 				throw runtimeError(`no running Map "${plan.mapName}" to record an item in`);
 			const value = ok ? (Array.isArray(input.output) ? (input.output[0] ?? null) : null) : (input.error ?? null);
-			run.outcomes[input.index] = { ok, value, items: countItems(input.value) };
+			const stopDate = new Date().toISOString();
+			run.outcomes[input.index] = {
+				ok,
+				value,
+				items: countItems(input.value),
+				input: input.value ?? null,
+				startDate: typeof input.startDate === "string" ? input.startDate : stopDate,
+				stopDate,
+			};
 			mapRuns?.childFinished(plan.mapName, input.index, ok);
 			return null;
 		};
@@ -111,12 +155,17 @@ export function createScope(plans: readonly DistributedMapPlan[], readJson: Read
 			let total = 0;
 			let failed = 0;
 			const results: JsonValue[] = [];
+			const outcomes: IterationOutcome[] = [];
 			for (let i = 0; i < run.outcomes.length; i++) {
 				const outcome = run.outcomes[i] ?? {
 					ok: false,
 					value: { Error: "States.Runtime", Cause: "the iteration left no result" },
 					items: 1,
+					input: null,
+					startDate: run.startDate,
+					stopDate: run.startDate,
 				};
+				outcomes.push(outcome);
 				total += outcome.items;
 				if (!outcome.ok) failed += outcome.items;
 				results.push(outcome.value);
@@ -129,14 +178,60 @@ export function createScope(plans: readonly DistributedMapPlan[], readJson: Read
 				(run.count !== undefined && failed > run.count) ||
 				(run.percentage === undefined && run.count === undefined && failed > 0);
 			mapRuns?.closed(plan.mapName, !exceeded);
+			// AWS writes the results whether or not the threshold was exceeded.
+			const written = run.writer ? await writeResults(writeJson, run, outcomes) : undefined;
 			if (exceeded) {
 				throw namedError(
 					EXCEED_THRESHOLD,
 					`The specified tolerated failure threshold was exceeded: ${failed} of ${total} items failed (tolerated: ${limits.join(" or ") || "none"})`,
 				);
 			}
-			return results;
+			return written ?? results;
 		};
 	}
 	return { taskHandlers, context: { [LOCAL_CONTEXT_KEY]: exposed } };
+}
+
+/**
+ * Writes a map run's results as AWS's ResultWriter does (JSON output, no transformation):
+ * `<Prefix>/<map run id>/SUCCEEDED_0.json` and `FAILED_0.json`, each an array of child
+ * execution records with Input and Output as JSON text, and `manifest.json` listing them.
+ * Returns what the Map state then yields, `{ MapRunArn, ResultWriterDetails }`.
+ */
+async function writeResults(writeJson: WriteJson | undefined, run: MapRun, outcomes: readonly IterationOutcome[]): Promise<JsonValue> {
+	const writer = run.writer;
+	if (!writer || !writeJson) throw runtimeError("the embedded engine was started without writeJson");
+	const runId = run.mapRunArn.split(":").at(-1) ?? randomUUID();
+	const folder = `${writer.prefix.replace(/\/+$/, "")}${writer.prefix ? "/" : ""}${runId}`;
+	const stateMachineArn = run.mapRunArn.replace(":mapRun:", ":stateMachine:").replace(/:[^:]+$/, "");
+	const record = (o: IterationOutcome, i: number): JsonObject => {
+		const common = {
+			ExecutionArn: `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${runId}-${i}`,
+			Input: JSON.stringify(o.input),
+			InputDetails: { Included: true },
+			Name: `${runId}-${i}`,
+			StartDate: o.startDate,
+			StateMachineArn: stateMachineArn,
+			StopDate: o.stopDate,
+		};
+		if (o.ok) return { ...common, Output: JSON.stringify(o.value), OutputDetails: { Included: true }, Status: "SUCCEEDED" };
+		const error = isJsonObject(o.value) ? o.value : {};
+		return {
+			...common,
+			Error: typeof error.Error === "string" ? error.Error : "States.TaskFailed",
+			Cause: typeof error.Cause === "string" ? error.Cause : "",
+			Status: "FAILED",
+		};
+	};
+	const files: Record<string, { Key: string; Size: number }[]> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
+	for (const status of ["SUCCEEDED", "FAILED"] as const) {
+		const records = outcomes.flatMap((o, i) => ((o.ok ? "SUCCEEDED" : "FAILED") === status ? [record(o, i)] : []));
+		if (records.length === 0) continue;
+		const key = `${folder}/${status}_0.json`;
+		await writeJson(writer.bucket, key, records);
+		files[status]?.push({ Key: key, Size: Buffer.byteLength(JSON.stringify(records)) });
+	}
+	const manifestKey = `${folder}/manifest.json`;
+	await writeJson(writer.bucket, manifestKey, { DestinationBucket: writer.bucket, MapRunArn: run.mapRunArn, ResultFiles: files });
+	return { MapRunArn: run.mapRunArn, ResultWriterDetails: { Bucket: writer.bucket, Key: manifestKey } };
 }

@@ -8,6 +8,9 @@ import type { JsonValue } from "./json.js";
 /** Reads a JSON document from S3 (the ItemReader's `arn:aws:states:::s3:getObject`). */
 export type ReadJson = (bucket: string, key: string) => Promise<unknown>;
 
+/** Writes a JSON document to S3 (a ResultWriter's `arn:aws:states:::s3:putObject`). */
+export type WriteJson = (bucket: string, key: string, body: unknown) => Promise<void>;
+
 /** A local handler for a Task state, as aws-local-stepfunctions' taskResourceLocalHandlers take it. */
 export type LocalTaskHandler = (input: JsonValue) => Promise<JsonValue>;
 
@@ -32,6 +35,8 @@ export interface DistributedMapPlan {
 	readonly record: string;
 	readonly recordFailed: string;
 	readonly hasReader: boolean;
+	/** Results go to S3 and the Map's result is `{ MapRunArn, ResultWriterDetails }`, as on AWS. */
+	readonly hasWriter: boolean;
 	readonly readerMaxItems?: number;
 	readonly selector?: JsonValue;
 	readonly batcher?: { maxItemsPerBatch?: number; maxInputBytesPerBatch?: number };

@@ -6,7 +6,7 @@ import { type AdaptedDefinition, adaptForLocalEngine } from "./adapter.js";
 import { compileStateMachine, type InvokeFunction, type LocalExecution, type LocalStateMachine, startLocalExecution } from "./engine.js";
 import type { HistoryEvent } from "./history.js";
 import { isJsonObject, type JsonValue } from "./json.js";
-import type { ReadJson } from "./local-states.js";
+import type { ReadJson, WriteJson } from "./local-states.js";
 import { executionCounts, itemCounts, type MapRun, MapRunRegistry, withMapRunObserver } from "./map-runs.js";
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./store.js";
 
@@ -34,6 +34,7 @@ export interface StartLocalStepFunctionsOptions {
 	readonly stateMachines: readonly LocalStateMachineConfig[];
 	readonly invoke: InvokeFunction;
 	readonly readJson?: ReadJson;
+	readonly writeJson?: WriteJson;
 	readonly region?: string;
 	readonly accountId?: string;
 	/** How long close() waits for running executions before aborting them (default 60 000 ms). */
@@ -196,6 +197,7 @@ export async function startLocalStepFunctions(options: StartLocalStepFunctionsOp
 			adapted = adaptForLocalEngine(config.definition, {
 				...(config.substitutions ? { substitutions: config.substitutions } : {}),
 				...(options.readJson ? { readJson: options.readJson } : {}),
+				...(options.writeJson ? { writeJson: options.writeJson } : {}),
 				...(options.defaultTaskTimeoutSeconds !== undefined ? { defaultTaskTimeoutSeconds: options.defaultTaskTimeoutSeconds } : {}),
 			});
 			compiled = compileStateMachine(

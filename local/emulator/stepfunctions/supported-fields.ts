@@ -17,6 +17,7 @@ export const DISTRIBUTED_MAP_FIELDS = [
 	"ToleratedFailurePercentagePath",
 	"ToleratedFailureCount",
 	"ToleratedFailureCountPath",
+	"ResultWriter",
 ];
 export const SUPPORTED_FIELDS: Record<StateType, readonly string[]> = {
 	Task: [...COMMON, "Resource", "Parameters", ...RESULT_AND_TRANSITION, "TimeoutSeconds", "TimeoutSecondsPath"],
@@ -51,7 +52,8 @@ export const FIELD_HINTS: Record<string, string> = {
 	HeartbeatSeconds: "the engine would silently ignore it",
 	HeartbeatSecondsPath: "the engine would silently ignore it",
 	Credentials: "the engine would silently ignore it",
-	ResultWriter: "the embedded engine keeps Map results in the state; remove ResultWriter or run on AWS",
+	WriterConfig:
+		"the embedded engine writes the results as JSON files (AWS's default); JSONL output and transformations are not implemented",
 	Label: "the engine would silently ignore it",
 	ItemsPointer: "JSONata is not implemented",
 };
