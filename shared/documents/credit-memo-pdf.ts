@@ -5,6 +5,7 @@ import type { SellerConfig } from "../platform/config.js";
 import {
 	BLACK,
 	createHelveticaDocument,
+	drawText,
 	drawTextRight,
 	FOOTER_Y,
 	GREY,
@@ -35,7 +36,7 @@ export async function renderCreditMemoPdf(memo: CreditMemo, seller: SellerConfig
 
 	const page: PDFPage = doc.addPage(PAGE_SIZE);
 	const text = (value: string, x: number, y: number, font: PDFFont = regular, size = 10) =>
-		page.drawText(clean(value), { x, y, size, font, color: BLACK });
+		drawText(page, clean(value), { x, y, size, font, color: BLACK });
 	const textRight = (value: string, y: number, font: PDFFont = regular, size = 10) =>
 		drawTextRight(page, clean(value), RIGHT, y, font, size);
 	const money = (amount: number) => formatMoney({ amount, currency: memo.currency });
@@ -88,7 +89,7 @@ export async function renderCreditMemoPdf(memo: CreditMemo, seller: SellerConfig
 			? "Account credit is deducted from your next invoice."
 			: `This credit reduces the amount due on invoice ${memo.invoiceNumber}.`;
 	text(note, LEFT, y, regular, 9.5);
-	page.drawText(clean(`${seller.name} \u00b7 Credit memo ${memo.number}`), { x: LEFT, y: FOOTER_Y, size: 8, font: regular, color: GREY });
+	drawText(page, clean(`${seller.name} \u00b7 Credit memo ${memo.number}`), { x: LEFT, y: FOOTER_Y, size: 8, font: regular, color: GREY });
 
 	return doc.save({ useObjectStreams: true });
 }

@@ -1,7 +1,7 @@
 import { type PDFFont, rgb } from "pdf-lib";
 import type { Invoice, InvoiceLine } from "../core/model.js";
 import { formatQuantity, formatTaxRate, invoiceMoney } from "./format.js";
-import { BLACK, CONTENT_WIDTH, LEFT, type PageWriter, RIGHT, truncateLine } from "./pdf-layout.js";
+import { BLACK, CONTENT_WIDTH, drawText, LEFT, type PageWriter, RIGHT, truncateLine } from "./pdf-layout.js";
 
 /**
  * The invoice PDF's table of lines: its columns, each row measured (the description wrapped
@@ -66,7 +66,7 @@ export function drawRow(writer: PageWriter, invoice: Invoice, row: TableRow): vo
 	const { fonts } = writer;
 	const baseline = writer.y - 12.5;
 	row.descriptionLines.forEach((line, index) => {
-		writer.page.drawText(line, {
+		drawText(writer.page, line, {
 			x: COLUMNS.description.x,
 			y: baseline - index * TABLE_LINE_HEIGHT,
 			size: TABLE_FONT_SIZE,

@@ -52,7 +52,8 @@ export async function renderInvoicePdf(invoice: Invoice, seller: SellerConfig): 
 	writer.drawHowToPay();
 	writer.drawFooters();
 
-	return doc.save({ useObjectStreams: true });
+	// A classic cross-reference table: the object and cross-reference streams would be compressed, costing more time than their bytes save on a page or two.
+	return doc.save({ useObjectStreams: false });
 }
 
 class InvoiceWriter extends PageWriter {

@@ -1,4 +1,4 @@
-import { PDFDocument, type PDFFont, type PDFPage, type RGB, rgb, StandardFonts } from "pdf-lib";
+import { degrees, drawLinesOfText, PDFDocument, type PDFFont, type PDFName, type PDFPage, type RGB, rgb, StandardFonts } from "pdf-lib";
 
 /**
  * What the invoice, statement and credit memo PDFs have in common: the A4 page with its
@@ -74,7 +74,7 @@ export class PageWriter {
 		const { align, color = BLACK, page = this.page } = style;
 		const fitted = fitLine(this.clean(value), font, size, maxWidth);
 		if (align === "right") drawTextRight(page, fitted.text, x, y, font, fitted.size, color);
-		else page.drawText(fitted.text, { x, y, size: fitted.size, font, color });
+		else drawText(page, fitted.text, { x, y, size: fitted.size, font, color });
 	}
 
 	rule(from: number, to: number, y: number): void {
@@ -100,7 +100,51 @@ export function drawTextRight(
 	size: number,
 	color: RGB = BLACK,
 ): void {
-	page.drawText(text, { x: right - font.widthOfTextAtSize(text, size), y, size, font, color });
+	drawText(page, text, { x: right - font.widthOfTextAtSize(text, size), y, size, font, color });
+}
+
+/**
+ * The resource name of each font on each page. pdf-lib's page.drawText with a font names it
+ * anew on the page at every call, and the page's font before it once more (two more entries
+ * in the page's font dictionary, each found unique by a scan of it): one name per font and
+ * page is all a PDF needs, and keeps rendering time linear in the text drawn.
+ */
+const fontNames = new WeakMap<PDFPage, Map<PDFFont, PDFName>>();
+
+/** pdf-lib's default line height, which page.drawText sets for the lines it draws. */
+const LINE_HEIGHT = 24;
+
+/** Draws text as page.drawText does (its operators, line breaks and tabs), naming each font once per page. */
+export function drawText(
+	page: PDFPage,
+	text: string,
+	options: { readonly x: number; readonly y: number; readonly size: number; readonly font: PDFFont; readonly color?: RGB },
+): void {
+	const { font } = options;
+	const names = fontNames.get(page) ?? new Map<PDFFont, PDFName>();
+	fontNames.set(page, names);
+	const name = names.get(font) ?? page.node.newFontDictionary(font.name, font.ref);
+	names.set(font, name);
+	const lines = text
+		.replace(/\t|\u0085|\u2028|\u2029/g, "    ")
+		.replace(/[\b\v]/g, "")
+		.split(/\r\n|\r|\n/);
+	page.pushOperators(
+		...drawLinesOfText(
+			lines.map((line) => font.encodeText(line)),
+			{
+				color: options.color ?? BLACK,
+				font: name,
+				size: options.size,
+				rotate: degrees(0),
+				xSkew: degrees(0),
+				ySkew: degrees(0),
+				x: options.x,
+				y: options.y,
+				lineHeight: LINE_HEIGHT,
+			},
+		),
+	);
 }
 
 /** A thin grey horizontal line from `from` to `to`. */

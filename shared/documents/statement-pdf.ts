@@ -9,6 +9,7 @@ import {
 	CONTENT_WIDTH,
 	createHelveticaDocument,
 	drawRule,
+	drawText,
 	drawTextRight,
 	LEFT,
 	PAGE_HEIGHT,
@@ -50,7 +51,7 @@ export async function renderStatementPdf(statement: Statement, seller: SellerCon
 
 	let page: PDFPage = doc.addPage(PAGE_SIZE);
 	let y = PAGE_HEIGHT - 64;
-	const text = (value: string, x: number, font: PDFFont = regular, size = 10) => page.drawText(clean(value), { x, y, size, font });
+	const text = (value: string, x: number, font: PDFFont = regular, size = 10) => drawText(page, clean(value), { x, y, size, font });
 	const right = (value: string, x: number, font: PDFFont = regular, size = 10) => drawTextRight(page, clean(value), x, y, font, size);
 	const nextLine = (height: number) => {
 		y -= height;
@@ -104,5 +105,6 @@ export async function renderStatementPdf(statement: Statement, seller: SellerCon
 	for (const [i, bucket] of AGING_BUCKETS.entries()) right(bucket, LEFT + width * (i + 1), bold, 9);
 	nextLine(14);
 	for (const [i, bucket] of AGING_BUCKETS.entries()) right(money(statement.aging[bucket]), LEFT + width * (i + 1), regular, 9);
-	return doc.save({ useObjectStreams: true });
+	// A classic cross-reference table: the object and cross-reference streams would be compressed, costing more time than their bytes save on a page or two.
+	return doc.save({ useObjectStreams: false });
 }
