@@ -1,5 +1,5 @@
 import { deliveryBatchSchema } from "../../shared/cycle/payloads.js";
-import { deliverInvoicesForBatch, deliverStatementsForBatch } from "../../shared/delivery/email-delivery.js";
+import { DeliveryContext, deliverInvoicesForBatch, deliverStatementsForBatch } from "../../shared/delivery/email-delivery.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
@@ -13,13 +13,11 @@ export const handler = stepHandler("Deliver Invoices", deliveryBatchSchema, asyn
 	const deps = { ddb, s3, ses, tableName, bucketName, seller };
 	const recordFailure = (accountId: string, reason: string) =>
 		recordRunFailure({ ddb, tableName }, { period: billing.period, accountId, stage: "deliver", reason });
-	const invoices = await deliverInvoicesForBatch(deps, invoiceNumbers, recordFailure);
+	const accountIds = items.map((i) => i.accountId);
+	// The batch's invoices, accounts, statements and delivery records, read together for both steps below.
+	const context = await DeliveryContext.read(deps, invoiceNumbers, accountIds, billing.period);
+	const invoices = await deliverInvoicesForBatch(deps, invoiceNumbers, recordFailure, context);
 	// Invoices first: their emails carry the statement, so only the remaining statements go out on their own.
-	const statements = await deliverStatementsForBatch(
-		deps,
-		items.map((i) => i.accountId),
-		billing.period,
-		recordFailure,
-	);
+	const statements = await deliverStatementsForBatch(deps, accountIds, billing.period, recordFailure, context);
 	return { ...invoices, statements };
 });

@@ -1,5 +1,5 @@
 import { ValidationError } from "../core/errors.js";
-import type { Account, InvoiceLine, Subscription } from "../core/model.js";
+import type { Account, CatalogPlan, InvoiceLine, Subscription, SubscriptionRecord } from "../core/model.js";
 import type { BillingPeriod } from "../core/period.js";
 import { getPlans, listSubscriptionsOfAccount } from "../store/catalog.js";
 import { listCharges } from "../store/charges.js";
@@ -14,7 +14,16 @@ export async function subscribedPlans(deps: TableDeps, account: Account): Promis
 		deps,
 		subscriptions.map((s) => s.planCode),
 	);
-	return subscriptions
+	return subscriptionsAtPlanPrices(account, subscriptions, plans);
+}
+
+/** The subscriptions as recurring lines, at the prices of `plans` (which holds each plan they name, or the subscription is refused). */
+export function subscriptionsAtPlanPrices(
+	account: Account,
+	subscriptions: readonly SubscriptionRecord[],
+	plans: ReadonlyMap<string, CatalogPlan>,
+): Subscription[] {
+	return [...subscriptions]
 		.sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId))
 		.map((s) => {
 			const plan = plans.get(s.planCode);

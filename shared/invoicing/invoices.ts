@@ -12,6 +12,7 @@ import { getAccount, getInvoice, getInvoiceNumberForPeriod, type TableDeps } fro
 import { nextInSeries } from "../store/series.js";
 import { conditionFailedAt, isCancelled, jitteredPause, type TransactItem, transactWrite } from "../store/transact.js";
 import { priceAccountPeriod } from "./catalog.js";
+import { storeNewPdf } from "./pdf-objects.js";
 import { paymentTermsFor, taxNoteFor } from "./pricing.js";
 
 export interface InvoiceTotals {
@@ -40,9 +41,6 @@ export type InvoiceOutcome =
 	| { readonly accountId: string; readonly outcome: "nothing_to_bill" };
 
 const MAX_NUMBERING_ATTEMPTS = 25;
-/** Positions in the finalization's transaction: the series advance, `issuedInvoice`'s period guard, invoice and audit, the account update. */
-const PERIOD_GUARD = 1;
-const ACCOUNT_UPDATE = 4;
 
 /**
  * Issues the account's invoice for the period, once. The invoice number is taken from
@@ -50,25 +48,49 @@ const ACCOUNT_UPDATE = 4;
  * ledger entry, so numbers are gapless and unique and a retry never issues twice.
  */
 export async function issueInvoiceForAccount(deps: InvoicingDeps, accountId: string, period: BillingPeriod): Promise<InvoiceOutcome> {
+	const issued = await issueAccountInvoice(deps, accountId, period);
+	if (issued.outcome === "nothing_to_bill") return { accountId, outcome: "nothing_to_bill" };
+	return { accountId, outcome: issued.outcome, invoiceNumber: issued.invoice.number };
+}
+
+export type AccountInvoice =
+	| { readonly outcome: "issued" | "already_issued"; readonly invoice: Invoice }
+	| { readonly outcome: "nothing_to_bill" };
+
+/** `issueInvoiceForAccount`, answering the invoice itself. */
+export async function issueAccountInvoice(deps: InvoicingDeps, accountId: string, period: BillingPeriod): Promise<AccountInvoice> {
 	const existing = await getInvoiceNumberForPeriod(deps, accountId, period.period);
 	if (existing) {
-		await ensureInvoicePdf(deps, existing);
-		return { accountId, outcome: "already_issued", invoiceNumber: existing };
+		const invoice = await getInvoice(deps, existing);
+		if (!invoice) throw new Error(`invoice ${existing} does not exist`);
+		await ensureInvoicePdf(deps, invoice);
+		return { outcome: "already_issued", invoice };
 	}
 	const account = await getAccount(deps, accountId);
 	if (!account) throw new Error(`account ${accountId} does not exist`);
 	const lines = await priceAccountPeriod(deps, account, period);
 	const totals = invoiceTotals(lines);
-	// Nothing charged after discounts is nothing to bill: the cent per-line tax rounding can leave
-	// on a 100%-off period (each line's tax rounded on its own) is not an amount anyone owes.
-	if (lines.length === 0 || totals.subtotal <= 0 || totals.total <= 0) return { accountId, outcome: "nothing_to_bill" };
+	if (!isBillable(lines, totals)) return { outcome: "nothing_to_bill" };
 
-	const series = `${deps.seller.invoiceSeriesPrefix}-${period.asOf.slice(0, 4)}`;
+	const series = invoiceSeriesOf(deps, period);
 	const finalized = await inSeriesOrder(series, () => finalizeInvoice(deps, account, period, series, lines, totals));
 	// Issued by a concurrent attempt, or the account changed since it was read: start over.
-	if (finalized === "restart") return issueInvoiceForAccount(deps, accountId, period);
-	await ensureInvoicePdf(deps, finalized);
-	return { accountId, outcome: "issued", invoiceNumber: finalized };
+	if (finalized === "restart") return issueAccountInvoice(deps, accountId, period);
+	await storeNewInvoicePdf(deps, finalized);
+	return { outcome: "issued", invoice: finalized };
+}
+
+/**
+ * Nothing charged after discounts is nothing to bill: the cent per-line tax rounding can leave
+ * on a 100%-off period (each line's tax rounded on its own) is not an amount anyone owes.
+ */
+export function isBillable(lines: readonly InvoiceLine[], totals: InvoiceTotals): boolean {
+	return lines.length > 0 && totals.subtotal > 0 && totals.total > 0;
+}
+
+/** The cycle's invoices are numbered in the series of the year they are issued in. */
+export function invoiceSeriesOf(deps: Pick<InvoicingDeps, "seller">, period: BillingPeriod): string {
+	return `${deps.seller.invoiceSeriesPrefix}-${period.asOf.slice(0, 4)}`;
 }
 
 /**
@@ -89,6 +111,81 @@ export async function inSeriesOrder<T>(series: string, work: () => Promise<T>): 
 	}
 }
 
+export interface FinalizeOptions {
+	readonly oneOff?: boolean;
+	readonly replaces?: Invoice;
+}
+
+/** The invoice record finalization stores under `number`. */
+export function invoiceRecord(
+	account: Account,
+	period: BillingPeriod,
+	number: string,
+	priced: { readonly lines: InvoiceLine[]; readonly totals: InvoiceTotals },
+	createdAt: string,
+	options: FinalizeOptions = {},
+): Invoice {
+	const { lines, totals } = priced;
+	const terms = paymentTermsFor(account);
+	const taxNote = taxNoteFor(account);
+	// Account credit (overpayments, credit memos on paid invoices) pays what it can of the new invoice.
+	const creditApplied = Math.min(account.creditBalance, totals.total);
+	const amountDue = totals.total - creditApplied;
+	return {
+		number,
+		accountId: account.accountId,
+		period: period.period,
+		currency: account.currency,
+		status: amountDue === 0 ? "paid" : "open",
+		issueDate: period.asOf,
+		dueDate: addDays(period.asOf, terms.days),
+		paymentTerms: terms.label,
+		...(taxNote ? { taxNote } : {}),
+		billTo: { name: account.name, email: account.email, addressLines: account.addressLines },
+		lines,
+		...totals,
+		amountPaid: 0,
+		...(creditApplied > 0 ? { creditApplied } : {}),
+		amountDue,
+		pdfKey: `invoices/${period.period}/${number}.pdf`,
+		...(options.oneOff ? { oneOff: true as const } : {}),
+		...(options.replaces ? { reissueOf: options.replaces.number } : {}),
+		createdAt,
+	};
+}
+
+/** Where in `finalizationItems` the period guard and the account's update are: a failed condition there means start over. */
+export const FINALIZATION_GUARD_OFFSET = 0;
+export const FINALIZATION_ACCOUNT_OFFSET = 3;
+
+/**
+ * One invoice's part of a finalization transaction, after its series advance: the period
+ * guard, the invoice and its audit entry, the account's update on the balance as read and
+ * its audit entry, the ledger entries, and for a re-issue the void invoice's mark.
+ */
+export function finalizationItems(
+	deps: InvoicingDeps,
+	account: Account,
+	invoice: Invoice,
+	recordedAt: string,
+	options: FinalizeOptions = {},
+): TransactItem[] {
+	const actor = deps.actor ?? "billing-cycle";
+	const at = invoice.createdAt;
+	return [
+		...issuedInvoice(deps.tableName, invoice, { action: "finalized", actor, at }),
+		// Consuming credit moves no balance by itself: the balance is amounts due minus credit, and both drop by it.
+		...balanceChangeAsRead(
+			deps.tableName,
+			account,
+			{ balanceDelta: invoice.total, creditDelta: -(invoice.creditApplied ?? 0), recordedAt },
+			{ action: "invoice_issued", actor, at, reason: invoice.number },
+		),
+		...issuedInvoiceEntries(deps.tableName, invoice, recordedAt),
+		...(options.replaces ? reissuedInvoice(deps.tableName, options.replaces, invoice.number, { action: "reissued", actor, at }) : []),
+	];
+}
+
 /** Stores the invoice under the series' next number; "restart" when the invoice or account changed under it. */
 export async function finalizeInvoice(
 	deps: InvoicingDeps,
@@ -97,59 +194,20 @@ export async function finalizeInvoice(
 	series: string,
 	lines: InvoiceLine[],
 	totals: InvoiceTotals,
-	options: { readonly oneOff?: boolean; readonly replaces?: Invoice } = {},
-): Promise<string | "restart"> {
-	const accountId = account.accountId;
+	options: FinalizeOptions = {},
+): Promise<Invoice | "restart"> {
 	for (let attempt = 1; attempt <= MAX_NUMBERING_ATTEMPTS; attempt++) {
 		const { number, advance } = await nextInSeries(deps, series);
 		const createdAt = (deps.now?.() ?? new Date()).toISOString();
 		const recordedAt = new Date().toISOString();
-		const terms = paymentTermsFor(account);
-		const taxNote = taxNoteFor(account);
-		// Account credit (overpayments, credit memos on paid invoices) pays what it can of the new invoice.
-		const creditApplied = Math.min(account.creditBalance, totals.total);
-		const amountDue = totals.total - creditApplied;
-		const invoice: Invoice = {
-			number,
-			accountId,
-			period: period.period,
-			currency: account.currency,
-			status: amountDue === 0 ? "paid" : "open",
-			issueDate: period.asOf,
-			dueDate: addDays(period.asOf, terms.days),
-			paymentTerms: terms.label,
-			...(taxNote ? { taxNote } : {}),
-			billTo: { name: account.name, email: account.email, addressLines: account.addressLines },
-			lines,
-			...totals,
-			amountPaid: 0,
-			...(creditApplied > 0 ? { creditApplied } : {}),
-			amountDue,
-			pdfKey: `invoices/${period.period}/${number}.pdf`,
-			...(options.oneOff ? { oneOff: true as const } : {}),
-			...(options.replaces ? { reissueOf: options.replaces.number } : {}),
-			createdAt,
-		};
-		const actor = deps.actor ?? "billing-cycle";
-		const items = [
-			advance,
-			...issuedInvoice(deps.tableName, invoice, { action: "finalized", actor, at: createdAt }),
-			// Consuming credit moves no balance by itself: the balance is amounts due minus credit, and both drop by it.
-			...balanceChangeAsRead(
-				deps.tableName,
-				account,
-				{ balanceDelta: invoice.total, creditDelta: -creditApplied, recordedAt },
-				{ action: "invoice_issued", actor, at: createdAt, reason: number },
-			),
-			...issuedInvoiceEntries(deps.tableName, invoice, recordedAt),
-			...(options.replaces ? reissuedInvoice(deps.tableName, options.replaces, number, { action: "reissued", actor, at: createdAt }) : []),
-		];
+		const invoice = invoiceRecord(account, period, number, { lines, totals }, createdAt, options);
 		try {
-			await transactWrite(deps, items);
-			return number;
+			await transactWrite(deps, [advance, ...finalizationItems(deps, account, invoice, recordedAt, options)]);
+			return invoice;
 		} catch (err) {
 			if (!isCancelled(err)) throw err;
-			if (conditionFailedAt(err, PERIOD_GUARD) || conditionFailedAt(err, ACCOUNT_UPDATE)) return "restart";
+			if (conditionFailedAt(err, 1 + FINALIZATION_GUARD_OFFSET) || conditionFailedAt(err, 1 + FINALIZATION_ACCOUNT_OFFSET))
+				return "restart";
 			// The series moved on under a concurrent finalization: read it again and retry, after an
 			// exponential backoff with full jitter so a hundred finalizations at once spread out.
 			await jitteredPause(attempt);
@@ -158,53 +216,29 @@ export async function finalizeInvoice(
 	throw new TransientError(`could not assign an invoice number in series ${series} after ${MAX_NUMBERING_ATTEMPTS} attempts`);
 }
 
-/** Renders and stores the invoice's PDF unless it is already in S3 (a retry after a crash). */
-export async function ensureInvoicePdf(deps: InvoicingDeps, number: string): Promise<void> {
-	const invoice = await getInvoice(deps, number);
-	if (!invoice) throw new Error(`invoice ${number} does not exist`);
-	await storePdfUnlessPresent(deps.s3, deps.bucketName, invoice.pdfKey, () => renderInvoicePdf(invoice, deps.seller), {
-		"invoice-number": number,
-		"account-id": invoice.accountId,
-	});
-}
+const invoicePdfMetadata = (invoice: Invoice) => ({ "invoice-number": invoice.number, "account-id": invoice.accountId });
 
-export interface BatchInvoicingResult {
-	/** Numbers of the batch's invoices for the period, new or issued by an earlier attempt. */
-	readonly invoiceNumbers: string[];
-	readonly issued: number;
-	readonly alreadyIssued: number;
-	readonly nothingToBill: number;
-	readonly failed: number;
+/** Renders and stores the invoice's PDF unless it is already in S3 (a retry after a crash). */
+export async function ensureInvoicePdf(deps: InvoicingDeps, number: string | Invoice): Promise<void> {
+	const invoice = typeof number === "string" ? await getInvoice(deps, number) : number;
+	if (!invoice) throw new Error(`invoice ${number} does not exist`);
+	await storePdfUnlessPresent(
+		deps.s3,
+		deps.bucketName,
+		invoice.pdfKey,
+		() => renderInvoicePdf(invoice, deps.seller),
+		invoicePdfMetadata(invoice),
+	);
 }
 
 /**
- * One account's failure is recorded and the batch goes on; transient faults propagate so
- * the state machine retries the batch, which is safe because issuing is idempotent.
+ * Renders and stores the PDF of an invoice this attempt just finalized: its number is new,
+ * so no PDF can be stored under it yet and S3 is not asked first. (A retry after a crash
+ * finds the invoice issued and goes through `ensureInvoicePdf`.)
  */
-export async function issueInvoicesForBatch(
-	deps: InvoicingDeps,
-	accountIds: readonly string[],
-	period: BillingPeriod,
-	recordFailure: (accountId: string, reason: string) => Promise<void>,
-): Promise<BatchInvoicingResult> {
-	const result = { invoiceNumbers: [] as string[], issued: 0, alreadyIssued: 0, nothingToBill: 0, failed: 0 };
-	for (const accountId of accountIds) {
-		try {
-			const outcome = await issueInvoiceForAccount(deps, accountId, period);
-			if (outcome.outcome === "nothing_to_bill") {
-				result.nothingToBill += 1;
-				continue;
-			}
-			result.invoiceNumbers.push(outcome.invoiceNumber);
-			if (outcome.outcome === "issued") result.issued += 1;
-			else result.alreadyIssued += 1;
-		} catch (err) {
-			if (err instanceof TransientError) throw err;
-			result.failed += 1;
-			await recordFailure(accountId, err instanceof Error ? err.message : String(err));
-		}
-	}
-	return result;
+export async function storeNewInvoicePdf(deps: InvoicingDeps, invoice: Invoice): Promise<void> {
+	const pdf = await renderInvoicePdf(invoice, deps.seller);
+	await storeNewPdf(deps.s3, deps.bucketName, invoice.pdfKey, pdf, invoicePdfMetadata(invoice));
 }
 
 /** The new invoice's entry, on its issue date, and the account credit it consumed. */

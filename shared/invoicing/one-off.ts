@@ -2,8 +2,8 @@ import { BillingError, ValidationError } from "../core/errors.js";
 import type { Invoice, InvoiceLine } from "../core/model.js";
 import { extendLine, parseMajorUnits, taxPerLineHalfUp } from "../core/money.js";
 import { parseIsoDate } from "../core/period.js";
-import { getAccount, getInvoice } from "../store/records.js";
-import { ensureInvoicePdf, finalizeInvoice, type InvoicingDeps, inSeriesOrder, invoiceTotals } from "./invoices.js";
+import { getAccount } from "../store/records.js";
+import { finalizeInvoice, type InvoicingDeps, inSeriesOrder, invoiceTotals, storeNewInvoicePdf } from "./invoices.js";
 import { taxRateFor } from "./pricing.js";
 
 export interface OneOffLine {
@@ -66,11 +66,11 @@ export async function issueOneOffInvoice(
 		const totals = invoiceTotals(priced);
 		if (totals.total <= 0) throw new ValidationError("a one-off invoice must come to more than nothing");
 		const series = `${deps.seller.invoiceSeriesPrefix}-${issueDate.slice(0, 4)}`;
-		const number = await inSeriesOrder(series, () => finalizeInvoice(deps, account, billing, series, priced, totals, { oneOff: true }));
+		const invoice = await inSeriesOrder(series, () => finalizeInvoice(deps, account, billing, series, priced, totals, { oneOff: true }));
 		// "restart": the account changed while it was read (a payment landed): price it again on what is stored.
-		if (number === "restart") continue;
-		await ensureInvoicePdf(deps, number);
-		return (await getInvoice(deps, number)) as Invoice;
+		if (invoice === "restart") continue;
+		await storeNewInvoicePdf(deps, invoice);
+		return invoice;
 	}
 	throw new BillingError(`account ${accountId} kept changing; try again`, 409);
 }

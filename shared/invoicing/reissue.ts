@@ -3,7 +3,7 @@ import type { Invoice } from "../core/model.js";
 import { resolveBillingPeriod } from "../core/period.js";
 import { getAccount, getInvoice, getInvoiceNumberForPeriod } from "../store/records.js";
 import { priceAccountPeriod } from "./catalog.js";
-import { ensureInvoicePdf, finalizeInvoice, type InvoicingDeps, inSeriesOrder, invoiceTotals } from "./invoices.js";
+import { finalizeInvoice, type InvoicingDeps, inSeriesOrder, invoiceTotals, storeNewInvoicePdf } from "./invoices.js";
 
 const MAX_ATTEMPTS = 10;
 
@@ -36,8 +36,8 @@ export async function reissueInvoice(deps: InvoicingDeps, number: string, asOf: 
 		);
 		// "restart": the account or the period's invoice changed meanwhile: look again.
 		if (correction === "restart") continue;
-		await ensureInvoicePdf(deps, correction);
-		return (await getInvoice(deps, correction)) as Invoice;
+		await storeNewInvoicePdf(deps, correction);
+		return correction;
 	}
 	throw new BillingError(`invoice ${number} kept changing; try again`, 409);
 }

@@ -118,6 +118,26 @@ export function statementCut(tableName: string, accountId: string, cutoff: strin
 	};
 }
 
+/**
+ * The statement's cut as `statementCut`, and only on the cut-off as read (`readCutoff`,
+ * undefined for none): a statement cut concurrently makes it fail, so whoever read the
+ * account knows every cut before this one.
+ */
+export function statementCutAsRead(tableName: string, accountId: string, cutoff: string, readCutoff: string | undefined): TransactItem {
+	return {
+		Update: {
+			TableName: tableName,
+			Key: keys.account(accountId),
+			UpdateExpression: "SET statementCutoff = :cutoff",
+			ConditionExpression:
+				readCutoff === undefined
+					? "attribute_exists(pk) AND attribute_not_exists(statementCutoff)"
+					: "attribute_exists(pk) AND statementCutoff = :read AND statementCutoff < :cutoff",
+			ExpressionAttributeValues: readCutoff === undefined ? { ":cutoff": cutoff } : { ":cutoff": cutoff, ":read": readCutoff },
+		},
+	};
+}
+
 /** What the billing desk may change on an account by hand: where and how its documents go. */
 export type AccountDetails = Pick<Account, "email" | "addressLines" | "delivery">;
 

@@ -48,6 +48,21 @@ export async function queueForPrint(deps: TableDeps, key: DeliveryKey, period: s
 }
 
 /**
+ * The claim of a document's delivery to `recipient`, as an item of a transaction: it fails
+ * when the delivery was claimed or recorded before. Listed as a delivery whose outcome is
+ * unknown until it is marked sent or failed.
+ */
+function deliveryClaim(tableName: string, key: DeliveryKey, recipient: string, period: string, at: string): TransactItem {
+	return {
+		Put: {
+			TableName: tableName,
+			Item: { ...key, channel: "email", status: "sending", recipient, period, at, ...keys.deliveryOutcomeUnknown(period, key) },
+			ConditionExpression: "attribute_not_exists(pk)",
+		},
+	};
+}
+
+/**
  * Claims the documents' deliveries to `recipient` in one transaction: "claimed", or
  * "already_claimed" when the first was claimed before; a conflict on a later one (it went
  * out meanwhile on its own) throws, for the caller's retry to read again.
@@ -58,18 +73,11 @@ export async function claimDeliveries(
 	recipient: string,
 	period: string,
 ): Promise<"claimed" | "already_claimed"> {
-	const claim = { channel: "email", status: "sending", recipient, period, at: new Date().toISOString() };
+	const at = new Date().toISOString();
 	try {
 		await transactWrite(
 			deps,
-			deliveryKeys.map((key) => ({
-				Put: {
-					TableName: deps.tableName,
-					// Listed as a delivery whose outcome is unknown until it is marked sent or failed.
-					Item: { ...key, ...claim, ...keys.deliveryOutcomeUnknown(period, key) },
-					ConditionExpression: "attribute_not_exists(pk)",
-				},
-			})),
+			deliveryKeys.map((key) => deliveryClaim(deps.tableName, key, recipient, period, at)),
 		);
 		return "claimed";
 	} catch (err) {
@@ -78,16 +86,54 @@ export async function claimDeliveries(
 	}
 }
 
-export async function markSent(deps: TableDeps, key: DeliveryKey, messageId: string | undefined): Promise<void> {
-	await deps.ddb.send(
-		new UpdateCommand({
-			TableName: deps.tableName,
-			Key: key,
-			UpdateExpression: "SET #status = :sent, messageId = :id, sentAt = :at REMOVE gsi2pk, gsi2sk",
-			ExpressionAttributeNames: { "#status": "status" },
-			ExpressionAttributeValues: { ":sent": "sent", ":id": messageId ?? "", ":at": new Date().toISOString() },
-		}),
+/** A document's claims as `claimDeliveries` makes them. */
+export interface DeliveryClaims {
+	readonly keys: readonly DeliveryKey[];
+	readonly recipient: string;
+	readonly period: string;
+}
+
+/**
+ * Several documents' claims in one transaction (at most 100 keys in all), all or none: a
+ * transaction cancelled because one was claimed before throws, and the caller claims them
+ * one at a time (`claimDeliveries`) to learn which.
+ */
+export async function claimDeliveriesTogether(deps: TableDeps, claims: readonly DeliveryClaims[]): Promise<void> {
+	const at = new Date().toISOString();
+	await transactWrite(
+		deps,
+		claims.flatMap((c) => c.keys.map((key) => deliveryClaim(deps.tableName, key, c.recipient, c.period, at))),
 	);
+}
+
+function sentUpdate(tableName: string, key: DeliveryKey, messageId: string | undefined, at: string) {
+	return {
+		TableName: tableName,
+		Key: key,
+		UpdateExpression: "SET #status = :sent, messageId = :id, sentAt = :at REMOVE gsi2pk, gsi2sk",
+		ExpressionAttributeNames: { "#status": "status" },
+		ExpressionAttributeValues: { ":sent": "sent", ":id": messageId ?? "", ":at": at },
+	};
+}
+
+export async function markSent(deps: TableDeps, key: DeliveryKey, messageId: string | undefined): Promise<void> {
+	await deps.ddb.send(new UpdateCommand(sentUpdate(deps.tableName, key, messageId, new Date().toISOString())));
+}
+
+/** Deliveries marked sent, each with the message that carried it, as `markSent` leaves them: one transaction per 100, one update for one. */
+export async function markAllSent(
+	deps: TableDeps,
+	sent: readonly { readonly key: DeliveryKey; readonly messageId: string | undefined }[],
+): Promise<void> {
+	const [only] = sent;
+	if (sent.length === 1 && only) return markSent(deps, only.key, only.messageId);
+	const at = new Date().toISOString();
+	for (let start = 0; start < sent.length; start += 100) {
+		await transactWrite(
+			deps,
+			sent.slice(start, start + 100).map(({ key, messageId }) => ({ Update: sentUpdate(deps.tableName, key, messageId, at) })),
+		);
+	}
 }
 
 /** Records a delivery that cannot succeed (bad address, SES rejected it); `isNew` when nothing was claimed first. Earlier attempts stay. */

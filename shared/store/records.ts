@@ -104,14 +104,19 @@ export async function getItems(deps: TableDeps, keyList: readonly { pk: string; 
 	return items;
 }
 
-/** Every invoice the account was issued, oldest period first: one Query for the period guards, one BatchGet for the invoices. */
-export async function listInvoicesOfAccount(deps: TableDeps, accountId: string): Promise<Invoice[]> {
+/** The numbers of every invoice the account was issued, oldest period first, from its period guards (one Query). */
+export async function listInvoiceNumbersOfAccount(deps: TableDeps, accountId: string): Promise<string[]> {
 	const guards = await queryAll(deps, {
 		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
 		ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.invoiceForPeriodPrefix },
 		ConsistentRead: true,
 	});
-	const numbers = guards.map((g) => String(g.invoiceNumber));
+	return guards.map((g) => String(g.invoiceNumber));
+}
+
+/** Every invoice the account was issued, oldest period first: one Query for the period guards, one BatchGet for the invoices. */
+export async function listInvoicesOfAccount(deps: TableDeps, accountId: string): Promise<Invoice[]> {
+	const numbers = await listInvoiceNumbersOfAccount(deps, accountId);
 	const invoices = (await getItems(deps, numbers.map(keys.invoice))).map((item) => parseRecord(invoiceSchema, item));
 	const byNumber = new Map(invoices.map((i) => [i.number, i]));
 	return numbers.map((n) => byNumber.get(n)).filter((i): i is Invoice => i !== undefined);
@@ -184,5 +189,10 @@ export async function listLedgerEntries(
 					ConsistentRead: true,
 				},
 	);
-	return items.map((item) => parseRecord(ledgerEntrySchema, { ...item, entryId: String(item.sk).split("#").at(-1) }));
+	return items.map(ledgerEntryOf);
+}
+
+/** A stored ledger entry; its id is the last part of its sort key. */
+export function ledgerEntryOf(item: Record<string, unknown>): LedgerEntry {
+	return parseRecord(ledgerEntrySchema, { ...item, entryId: String(item.sk).split("#").at(-1) });
 }

@@ -18,21 +18,37 @@ export interface NextInSeries {
 	readonly advance: TransactItem;
 }
 
-/** Reads a gapless series (invoices, credit memos) and prepares taking its next number. */
-export async function nextInSeries(deps: TableDeps, series: string): Promise<NextInSeries> {
+/** A series as read: the last number taken (0 before the first), and whether it is stored yet. */
+export interface SeriesAsRead {
+	readonly series: string;
+	readonly last: number;
+	readonly stored: boolean;
+}
+
+export async function readSeries(deps: TableDeps, series: string): Promise<SeriesAsRead> {
 	const counter = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.invoiceSeries(series), ConsistentRead: true }));
-	const last = counter.Item ? Number(counter.Item.last) : 0;
+	return { series, last: counter.Item ? Number(counter.Item.last) : 0, stored: Boolean(counter.Item) };
+}
+
+/**
+ * Takes the `count` numbers after the series as read, for documents written in the same
+ * transaction: it fails when another finalization moved the series first.
+ */
+export function seriesAdvance(tableName: string, read: SeriesAsRead, count: number): TransactItem {
 	return {
-		number: formatDocumentNumber(series, last + 1),
-		advance: {
-			Update: {
-				TableName: deps.tableName,
-				Key: keys.invoiceSeries(series),
-				UpdateExpression: "SET #last = :next",
-				ConditionExpression: counter.Item ? "#last = :last" : "attribute_not_exists(pk)",
-				ExpressionAttributeNames: { "#last": "last" },
-				ExpressionAttributeValues: counter.Item ? { ":next": last + 1, ":last": last } : { ":next": last + 1 },
-			},
+		Update: {
+			TableName: tableName,
+			Key: keys.invoiceSeries(read.series),
+			UpdateExpression: "SET #last = :next",
+			ConditionExpression: read.stored ? "#last = :last" : "attribute_not_exists(pk)",
+			ExpressionAttributeNames: { "#last": "last" },
+			ExpressionAttributeValues: read.stored ? { ":next": read.last + count, ":last": read.last } : { ":next": read.last + count },
 		},
 	};
+}
+
+/** Reads a gapless series (invoices, credit memos) and prepares taking its next number. */
+export async function nextInSeries(deps: TableDeps, series: string): Promise<NextInSeries> {
+	const read = await readSeries(deps, series);
+	return { number: formatDocumentNumber(series, read.last + 1), advance: seriesAdvance(deps.tableName, read, 1) };
 }

@@ -1,6 +1,6 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { MessageRejected, SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const s3Mock = mockClient(S3Client);
 const sesMock = mockClient(SESClient);
-let handler: (event: unknown, context: Context) => Promise<{ emailed: number; failed: number; alreadyDelivered: number }>;
+let handler: (event: unknown, context: Context) => Promise<Record<string, number>>;
 
 const billing = { period: "2026-10", periodStart: "2026-10-01", periodEnd: "2026-10-31", asOf: "2026-11-01" };
 const context = { functionName: "DeliverInvoices", awsRequestId: "req-1", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
@@ -36,6 +36,32 @@ function invoice(number: string, accountId: string) {
 	};
 }
 
+/** The table as the handler's batch reads (BatchGetItem) see it: these items, nothing else. */
+function storedItems(...items: Record<string, unknown>[]) {
+	ddbMock.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> }) => {
+		const [table, request] = Object.entries(input.RequestItems)[0] ?? [];
+		const found = (request?.Keys ?? []).flatMap((k) => items.filter((i) => i.pk === k.pk && i.sk === k.sk));
+		return { Responses: { [table ?? ""]: found } };
+	});
+}
+
+function account(accountId: string, delivery: "email" | "postal") {
+	return {
+		accountId,
+		name: accountId,
+		email: `ap@${accountId.toLowerCase()}.example.com`,
+		currency: "EUR",
+		status: "active",
+		taxRatePpm: 0,
+		paymentTermsDays: 30,
+		delivery,
+		addressLines: ["1 Main St"],
+		balance: 1000,
+		creditBalance: 0,
+		createdAt: "2026-01-01T00:00:00.000Z",
+	};
+}
+
 beforeAll(async () => {
 	// Lambda always has credentials; presigning the invoice link needs them even with mocked clients.
 	Object.assign(process.env, {
@@ -58,9 +84,7 @@ beforeEach(() => {
 
 describe("deliver-invoices handler", () => {
 	it("records an invoice whose PDF is missing as failed, claims nothing for it, and emails the rest", async () => {
-		ddbMock.on(GetCommand).resolves({});
-		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-1", sk: "INVOICE" } }).resolves({ Item: invoice("INV-1", "ACC-1") });
-		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-2", sk: "INVOICE" } }).resolves({ Item: invoice("INV-2", "ACC-2") });
+		storedItems(invoice("INV-1", "ACC-1"), invoice("INV-2", "ACC-2"));
 		ddbMock.on(PutCommand).resolves({});
 		ddbMock.on(TransactWriteCommand).resolves({});
 		ddbMock.on(UpdateCommand).resolves({});
@@ -86,9 +110,7 @@ describe("deliver-invoices handler", () => {
 	});
 
 	it("records an address SES rejects against the account and goes on with the batch", async () => {
-		ddbMock.on(GetCommand).resolves({});
-		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-4", sk: "INVOICE" } }).resolves({ Item: invoice("INV-4", "ACC-4") });
-		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-5", sk: "INVOICE" } }).resolves({ Item: invoice("INV-5", "ACC-5") });
+		storedItems(invoice("INV-4", "ACC-4"), invoice("INV-5", "ACC-5"));
 		ddbMock.on(PutCommand).resolves({});
 		ddbMock.on(TransactWriteCommand).resolves({});
 		ddbMock.on(UpdateCommand).resolves({});
@@ -118,15 +140,67 @@ describe("deliver-invoices handler", () => {
 	});
 
 	it("sends nothing for an invoice already delivered on this channel", async () => {
-		ddbMock.on(GetCommand).resolves({});
-		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-3", sk: "INVOICE" } }).resolves({ Item: invoice("INV-3", "ACC-3") });
-		ddbMock
-			.on(GetCommand, { Key: { pk: "INVOICE#INV-3", sk: "DELIVERY#email" } })
-			.resolves({ Item: { channel: "email", status: "sent", recipient: "acc-3@example.com", at: "2026-11-01T02:00:00.000Z" } });
+		storedItems(invoice("INV-3", "ACC-3"), {
+			pk: "INVOICE#INV-3",
+			sk: "DELIVERY#email",
+			channel: "email",
+			status: "sent",
+			recipient: "acc-3@example.com",
+			at: "2026-11-01T02:00:00.000Z",
+		});
 		const result = await handler({ billing, invoiceNumbers: ["INV-3"] }, context);
 		expect(result).toMatchObject({ emailed: 0, alreadyDelivered: 1 });
 		expect(sesMock.calls()).toHaveLength(0);
 		expect(s3Mock.calls()).toHaveLength(0);
+	});
+
+	it("counts the batch's invoices emailed and queued for print, now or before", async () => {
+		storedItems(
+			invoice("INV-6", "ACC-6"),
+			invoice("INV-7", "ACC-7"),
+			invoice("INV-8", "ACC-8"),
+			{ pk: "ACCOUNT#ACC-7", sk: "ACCOUNT", ...account("ACC-7", "postal") },
+			{ pk: "INVOICE#INV-6", sk: "DELIVERY#email", channel: "email", status: "sent", at: "2026-11-01T02:00:00.000Z" },
+		);
+		ddbMock.on(PutCommand).resolves({});
+		ddbMock.on(TransactWriteCommand).resolves({});
+		ddbMock.on(UpdateCommand).resolves({});
+		s3Mock
+			.on(GetObjectCommand)
+			.resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from("%PDF-1.7 test")) } as never });
+		sesMock.on(SendRawEmailCommand).resolves({ MessageId: "msg-8" });
+
+		const result = await handler({ billing, invoiceNumbers: ["INV-6", "INV-7", "INV-8"] }, context);
+
+		expect(result).toMatchObject({ emailed: 1, alreadyDelivered: 1, queuedForPrint: 1, invoiceEmailsSent: 2, postalInvoices: 1 });
+		const queued = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+		expect(queued.find((i) => i?.sk === "DELIVERY#postal")).toMatchObject({ pk: "INVOICE#INV-7", status: "queued_for_print" });
+		expect(sesMock.commandCalls(SendRawEmailCommand).map((c) => c.args[0].input.Destinations)).toEqual([["ap@acc-8.example.com"]]);
+	});
+
+	it("claims a round's emails in one transaction before sending any, and marks them sent in another", async () => {
+		storedItems(invoice("INV-11", "ACC-11"), invoice("INV-12", "ACC-12"), invoice("INV-13", "ACC-13"));
+		ddbMock.on(TransactWriteCommand).resolves({});
+		s3Mock
+			.on(GetObjectCommand)
+			.resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from("%PDF-1.7 test")) } as never });
+		sesMock.on(SendRawEmailCommand).resolves({ MessageId: "msg" });
+
+		const result = await handler({ billing, invoiceNumbers: ["INV-11", "INV-12", "INV-13"] }, context);
+
+		expect(result).toMatchObject({ emailed: 3, invoiceEmailsSent: 3, postalInvoices: 0 });
+		const [claims, sent] = ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+		expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
+		expect(claims?.map((i) => [i.Put?.Item?.pk, i.Put?.Item?.status, i.Put?.ConditionExpression])).toEqual(
+			["INV-11", "INV-12", "INV-13"].map((n) => [`INVOICE#${n}`, "sending", "attribute_not_exists(pk)"]),
+		);
+		expect(sent?.map((i) => [i.Update?.Key?.pk, i.Update?.ExpressionAttributeValues?.[":sent"]])).toEqual(
+			["INV-11", "INV-12", "INV-13"].map((n) => [`INVOICE#${n}`, "sent"]),
+		);
+		// Every claim was written before the first email went out.
+		const [claimCall] = ddbMock.commandCalls(TransactWriteCommand);
+		const [firstSend] = sesMock.commandCalls(SendRawEmailCommand);
+		expect(claimCall && firstSend && claimCall.calledBefore(firstSend)).toBe(true);
 	});
 
 	it("refuses malformed input with a message naming the field", async () => {

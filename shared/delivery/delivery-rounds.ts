@@ -1,0 +1,231 @@
+import type { SESClient } from "@aws-sdk/client-ses";
+import { TransientError } from "../core/errors.js";
+import { isDeliverableEmailAddress } from "../documents/email-address.js";
+import type { SellerConfig } from "../platform/config.js";
+import { type RawEmail, sendRawEmail } from "../platform/mail.js";
+import {
+	claimDeliveries,
+	claimDeliveriesTogether,
+	type DeliveryKey,
+	markAllSent,
+	markDeliveryFailed,
+	queueForPrint,
+	releaseClaim,
+} from "../store/deliveries.js";
+import type { TableDeps } from "../store/records.js";
+import { isCancelled } from "../store/transact.js";
+import type { DeliveryContext } from "./delivery-context.js";
+
+export type DeliveryOutcome = "emailed" | "already_delivered" | "queued_for_print" | "failed";
+
+export interface RoundDeps extends TableDeps {
+	readonly ses: SESClient;
+	readonly seller: SellerConfig;
+}
+
+/** SES answers these for a bad recipient or sender: the address is at fault, retrying will not help. */
+const PERMANENT_SES_ERRORS = new Set(["MessageRejected", "MailFromDomainNotVerifiedException", "InvalidParameterValue"]);
+
+/**
+ * Documents are sent in rounds of up to this many (of different accounts): the round's
+ * claims go in one transaction, its sends side by side, its sent marks in one transaction.
+ * At most this many deliveries are ever claimed and not yet marked.
+ */
+const ROUND_SIZE = 5;
+
+export type RecordFailure = (accountId: string, reason: string) => Promise<void>;
+export type Outcome = DeliveryOutcome | "no_statement";
+
+/** What a document's delivery does before and after the send, and what its failure says. */
+export interface Document {
+	readonly accountId: string;
+	/** "invoice INV-2026-000001", "statement 2026-10": how failures name it. */
+	readonly label: string;
+	readonly period: string;
+	readonly channel: string;
+	readonly recipient: string;
+	readonly deliveryKey: DeliveryKey;
+	/** The email, and the delivery records of what it carries besides the document (claimed with it). */
+	readonly compose: () => Promise<{ readonly email: RawEmail; readonly attached: readonly DeliveryKey[] }>;
+	/** What else an undeliverable address fails (the statement the invoice would have carried). */
+	readonly onBadAddress?: (reason: string) => Promise<void>;
+}
+
+/** A document to deliver: whose it is and how a failure names it, before it can be read. */
+export interface Job {
+	readonly accountId: string;
+	readonly label: string;
+	readonly document: () => Document | "no_statement";
+}
+
+/** A document composed and ready to be claimed and sent. */
+interface Sendable {
+	readonly job: number;
+	readonly document: Document;
+	readonly email: RawEmail;
+	readonly claims: readonly DeliveryKey[];
+}
+
+/**
+ * Delivers each document at most once per channel, in rounds: already delivered (or failed)
+ * stays so, postal goes into the print batch, an undeliverable address is recorded as
+ * failed, and an email is claimed, sent, then marked sent; SES's permanent rejections are
+ * recorded, anything else releases the claims and is retried by the state machine. A
+ * document that fails otherwise is recorded (`record`) or thrown (`throw`, one document).
+ */
+export async function deliverDocuments(
+	deps: RoundDeps,
+	read: DeliveryContext,
+	jobs: readonly Job[],
+	recordFailure: RecordFailure,
+	onError: "record" | "throw" = "record",
+): Promise<Outcome[]> {
+	const outcomes: Outcome[] = jobs.map(() => "failed");
+	const failed = async (index: number, err: unknown) => {
+		if (err instanceof TransientError || onError === "throw") throw err;
+		const job = jobs[index] as Job;
+		await recordFailure(job.accountId, `${job.label} not delivered: ${err instanceof Error ? err.message : String(err)}`);
+		outcomes[index] = "failed";
+	};
+	let pending = jobs.map((_, index) => index);
+	while (pending.length > 0) {
+		// An account's documents go in different rounds, so each sees what the one before wrote (a statement it carried).
+		const round: number[] = [];
+		const accounts = new Set<string>();
+		for (const index of pending) {
+			const accountId = (jobs[index] as Job).accountId;
+			if (round.length === ROUND_SIZE || accounts.has(accountId)) continue;
+			round.push(index);
+			accounts.add(accountId);
+		}
+		pending = pending.filter((index) => !round.includes(index));
+		const sendables: Sendable[] = [];
+		await Promise.all(
+			round.map(async (index) => {
+				try {
+					const prepared = await prepare(deps, read, index, (jobs[index] as Job).document(), recordFailure);
+					if (typeof prepared === "string") outcomes[index] = prepared;
+					else sendables.push(prepared);
+				} catch (err) {
+					await failed(index, err);
+				}
+			}),
+		);
+		const sent = await sendRound(deps, read, sendables, recordFailure, failed);
+		for (const [index, outcome] of sent) outcomes[index] = outcome;
+	}
+	return outcomes;
+}
+
+/** Everything before the claim, so a failure here leaves the document deliverable. */
+async function prepare(
+	deps: RoundDeps,
+	read: DeliveryContext,
+	job: number,
+	document: Document | "no_statement",
+	recordFailure: RecordFailure,
+): Promise<Outcome | Sendable> {
+	if (document === "no_statement") return document;
+	const { deliveryKey } = document;
+	const existing = read.status(deliveryKey);
+	if (existing) return existing === "failed" ? "failed" : "already_delivered";
+	if (document.channel === "postal") {
+		await queueForPrint(deps, deliveryKey, document.period);
+		read.wrote(deliveryKey, "queued_for_print");
+		return "queued_for_print";
+	}
+	if (!isDeliverableEmailAddress(document.recipient)) {
+		const reason = `invalid email address ${JSON.stringify(document.recipient)}`;
+		await markDeliveryFailed(deps, deliveryKey, reason, true);
+		read.wrote(deliveryKey, "failed");
+		await document.onBadAddress?.(reason);
+		await recordFailure(document.accountId, `${document.label} not delivered: ${reason}`);
+		return "failed";
+	}
+	const { email, attached } = await document.compose();
+	return { job, document, email, claims: [deliveryKey, ...attached] };
+}
+
+/**
+ * Claims the round's deliveries (together; one at a time when one of them was claimed
+ * before), sends the claimed emails side by side and marks the sent ones together.
+ */
+async function sendRound(
+	deps: RoundDeps,
+	read: DeliveryContext,
+	sendables: readonly Sendable[],
+	recordFailure: RecordFailure,
+	failed: (job: number, err: unknown) => Promise<void>,
+): Promise<Map<number, DeliveryOutcome>> {
+	const outcomes = new Map<number, DeliveryOutcome>();
+	let transient: TransientError | undefined;
+	const claimsOf = (s: Sendable) => ({ keys: s.claims, recipient: s.document.recipient, period: s.document.period });
+	let claimed: Sendable[] = [];
+	if (sendables.length > 1) {
+		try {
+			await claimDeliveriesTogether(deps, sendables.map(claimsOf));
+			claimed = [...sendables];
+		} catch {
+			// One was claimed before (a concurrent attempt), or the write failed: each is claimed on its own below.
+		}
+	}
+	if (claimed.length === 0) {
+		for (const s of sendables) {
+			try {
+				const claim = claimsOf(s);
+				if ((await claimDeliveries(deps, claim.keys, claim.recipient, claim.period)) === "already_claimed")
+					outcomes.set(s.job, "already_delivered");
+				else claimed.push(s);
+			} catch (err) {
+				if (!isCancelled(err)) await failed(s.job, err);
+				// An attachment went out meanwhile on its own: the retry reads that and sends the document without it.
+				else transient ??= new TransientError(`claiming delivery of ${s.document.label} failed: ${(err as Error).message}`, { cause: err });
+			}
+		}
+	}
+	for (const s of claimed) for (const key of s.claims) read.wrote(key, "sending");
+
+	const results = await Promise.all(
+		claimed.map((s) =>
+			sendRawEmail(deps.ses, deps.seller.email, s.email).then(
+				(messageId) => ({ s, messageId, error: undefined }),
+				(error: unknown) => ({ s, messageId: undefined, error: error as Error }),
+			),
+		),
+	);
+	const delivered = results.filter((r) => r.error === undefined);
+	try {
+		await markAllSent(
+			deps,
+			delivered.flatMap((r) => r.s.claims.map((key) => ({ key, messageId: r.messageId }))),
+		);
+	} catch (err) {
+		// Sent: the claims stay, so a retry sends nothing again; these deliveries are listed as of unknown outcome.
+		throw new TransientError(`marking ${delivered.length} deliveries sent failed: ${(err as Error).message}`, { cause: err });
+	}
+	for (const r of delivered) {
+		for (const key of r.s.claims) read.wrote(key, "sent");
+		outcomes.set(r.s.job, "emailed");
+	}
+	for (const { s, error } of results) {
+		if (!error) continue;
+		if (PERMANENT_SES_ERRORS.has(error.name ?? "Error")) {
+			const reason = `SES rejected ${s.document.recipient}: ${error.message}`;
+			for (const key of s.claims) {
+				await markDeliveryFailed(deps, key, reason, false);
+				read.wrote(key, "failed");
+			}
+			await recordFailure(s.document.accountId, `${s.document.label} not delivered: ${reason}`);
+			outcomes.set(s.job, "failed");
+			continue;
+		}
+		// Nothing was sent: release the claims so the state machine's retry can send it.
+		for (const key of s.claims) {
+			await releaseClaim(deps, key);
+			read.wrote(key, "released");
+		}
+		transient ??= new TransientError(`sending ${s.document.label} failed: ${error.message}`, { cause: error });
+	}
+	if (transient) throw transient;
+	return outcomes;
+}
