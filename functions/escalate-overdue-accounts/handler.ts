@@ -1,4 +1,9 @@
-import { escalateOverdueAccounts } from "../../shared/collections/dunning.js";
+import {
+	type BatchEscalation,
+	type EscalationResult,
+	escalateAccounts,
+	escalateOverdueAccounts,
+} from "../../shared/collections/dunning.js";
 import { escalationSchema } from "../../shared/cycle/payloads.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig, storageConfig } from "../../shared/platform/config.js";
@@ -10,6 +15,22 @@ const seller = sellerConfig();
 const stages = dunningConfig();
 const collectionsTeam = collectionsEmail();
 
-export const handler = stepHandler("Escalate Overdue Accounts", escalationSchema, ({ asOf }) =>
-	escalateOverdueAccounts({ ddb, s3, ses, tableName, bucketName, seller, stages, collectionsEmail: collectionsTeam }, asOf),
+/**
+ * With `items`, one batch of the Review Accounts map (the month's case files and the
+ * collections notice follow in Summarize Account Review); without, the whole book at once,
+ * as `billing escalate --as-of` walks the ladder by hand.
+ */
+export const handler = stepHandler(
+	"Escalate Overdue Accounts",
+	escalationSchema,
+	({ asOf, items }): Promise<EscalationResult | BatchEscalation> => {
+		const deps = { ddb, s3, ses, tableName, bucketName, seller, stages, collectionsEmail: collectionsTeam };
+		return items
+			? escalateAccounts(
+					deps,
+					items.map((i) => i.accountId),
+					asOf,
+				)
+			: escalateOverdueAccounts(deps, asOf);
+	},
 );

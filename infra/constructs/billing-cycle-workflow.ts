@@ -6,6 +6,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { bucketObjects } from "../../functions/catalog.js";
 import { acknowledge, wildcardResource } from "../nag.js";
 import { billingCycleDefinitionFile } from "../paths.js";
 
@@ -97,8 +98,16 @@ export class BillingCycleWorkflow extends Construct {
 				resources: invoked.map((fn) => fn.functionArn),
 			}),
 		);
-		// The Distributed Map's ItemReader reads the manifest object.
-		this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [props.bucket.arnForObjects("*")] }));
+		// The Distributed Maps' ItemReader reads the run's manifest; their ResultWriter writes the batches' results.
+		const manifests = props.bucket.arnForObjects(bucketObjects.manifests.keys);
+		const results = props.bucket.arnForObjects(bucketObjects.runs.keys);
+		this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [manifests] }));
+		this.stateMachine.addToRolePolicy(
+			new iam.PolicyStatement({
+				actions: ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+				resources: [results],
+			}),
+		);
 
 		// A Distributed Map runs its batches as child executions of this state machine. A
 		// separate policy with ARNs built from the fixed name avoids a dependency cycle
@@ -135,8 +144,13 @@ export class BillingCycleWorkflow extends Construct {
 			},
 			wildcardResource(
 				this,
-				props.bucket.arnForObjects("*"),
-				"The Distributed Map ItemReader reads the manifest whose key Identify Outstanding Accounts chooses per run; s3:GetObject only, this bucket only.",
+				manifests,
+				`The Distributed Maps' ItemReader reads the manifest whose key Identify Outstanding Accounts chooses per run (${bucketObjects.manifests.holds}); s3:GetObject only.`,
+			),
+			wildcardResource(
+				this,
+				results,
+				`The Distributed Maps' ResultWriter writes each map run's results under a key it names per map run (${bucketObjects.runs.holds}): written, read back and multipart-uploaded there only, never deleted.`,
 			),
 			// Two patterns, two reasons: the first is every execution of this state machine, not only map children.
 			wildcardResource(

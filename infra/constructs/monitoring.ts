@@ -122,7 +122,7 @@ export class Monitoring extends Construct {
 		this.failedAccountsAlarm = atLeastOnce(
 			"RunFailedAccounts",
 			runMetric(runMetrics.names.failedAccounts),
-			"A billing run finished with accounts that failed invoicing, their statement or delivery (the execution itself SUCCEEDED): its output's invoicing.failedAccounts names each and why. Fix the cause, then re-drive the period.",
+			"A billing run finished with accounts that failed invoicing, their statement, delivery or review (the execution itself SUCCEEDED): its output's invoicing.failedAccounts names each and why (review.accountsNotReviewed counts batches of Review Accounts that failed; billing executions show lists them all). Fix the cause, then re-drive the period.",
 		);
 		this.deliveriesOutcomeUnknownAlarm = atLeastOnce(
 			"RunDeliveriesOutcomeUnknown",
@@ -132,7 +132,7 @@ export class Monitoring extends Construct {
 		this.ledgerInvariantsAlarm = atLeastOnce(
 			"LedgerInvariantsBroken",
 			runMetric(runMetrics.names.ledgerInvariantViolations),
-			"The Reconcile Payments step found broken ledger invariants (a balance that is not the sum of its ledger, a payment whose parts do not add up): reports/<period>/payment-reconciliation.json lists them.",
+			"A billing run found broken ledger invariants: Reconcile Payments a payment whose parts do not add up (reports/<period>/payment-reconciliation.json lists them), Summarize Account Review an account whose balance is not the sum of its ledger (the run's output review.invariants lists the first 50; billing reconcile lists all).",
 		);
 		this.webhookErrorsAlarm = atLeastOnce(
 			"WebhookErrors",

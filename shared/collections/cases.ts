@@ -41,14 +41,30 @@ function collectionsDays(stages: readonly DunningStageConfig[]): number {
 	return stage.daysOverdue;
 }
 
+/** What settling the collections status of some accounts did; the month's files and the notice come after (publishCollections). */
+export interface CollectionsSettlement {
+	readonly accountsInCollections: readonly string[];
+	readonly accountsPastDue: number;
+	readonly accountsBackToActive: readonly string[];
+	readonly casesOpened: readonly string[];
+	readonly casesClosed: readonly string[];
+	/** The months (YYYY-MM, the month a case was opened in) whose cases changed. */
+	readonly caseMonths: readonly string[];
+}
+
 /**
  * Derives each account's status from its overdue invoices as of `asOf` (held ones do not
  * count): in_collections once one is at the collections stage, past_due while any is
  * overdue, active again when none is. Opens a case for an account entering collections,
- * refreshes the open ones, closes those with nothing overdue any more; then exports the
- * month's cases as CSV and tells the collections team about new ones.
+ * refreshes the open ones, closes those with nothing overdue any more. `overdue` must hold
+ * every overdue invoice of `accounts`.
  */
-export async function reconcileCollections(deps: CollectionsDeps, asOf: string, overdue: readonly Invoice[]): Promise<CollectionsResult> {
+export async function settleCollectionsOf(
+	deps: CollectionsDeps,
+	asOf: string,
+	overdue: readonly Invoice[],
+	accounts: readonly Account[],
+): Promise<CollectionsSettlement> {
 	const threshold = collectionsDays(deps.stages);
 	const overdueByAccount = new Map<string, Invoice[]>();
 	for (const invoice of overdue) {
@@ -57,11 +73,11 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
 	}
 	const inCollections: string[] = [];
 	const backToActive: string[] = [];
-	const opened: CollectionsCase[] = [];
+	const opened: string[] = [];
 	const closed: string[] = [];
 	const touchedMonths = new Set<string>();
 	let pastDue = 0;
-	for (const account of await listAccounts(deps)) {
+	for (const account of accounts) {
 		const invoices = overdueByAccount.get(account.accountId) ?? [];
 		const collect = invoices.some((i) => daysBetween(i.dueDate, asOf) >= threshold);
 		const status = collect ? "in_collections" : invoices.length > 0 ? "past_due" : "active";
@@ -76,7 +92,7 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
 			const snapshot = await caseSnapshot(deps, account, asOf, open);
 			const written = await putCollectionsCase(deps, snapshot, open === undefined);
 			touchedMonths.add(snapshot.openedOn.slice(0, 7));
-			if (!open && written) opened.push(snapshot);
+			if (!open && written) opened.push(snapshot.caseId);
 		} else if (open) {
 			await putCollectionsCase(
 				deps,
@@ -87,19 +103,43 @@ export async function reconcileCollections(deps: CollectionsDeps, asOf: string, 
 			touchedMonths.add(open.openedOn.slice(0, 7));
 		}
 	}
-	// A case is filed under the month it was opened in; that month's file is rewritten whenever one of its cases changes.
-	const casesCsvKeys: string[] = [];
-	for (const month of [...touchedMonths].sort()) casesCsvKeys.push(await exportCases(deps, month, await listCasesOfMonth(deps, month)));
-	const noticeSentTo = opened.length > 0 ? await sendCollectionsNotice(deps, asOf, opened) : undefined;
 	return {
 		accountsInCollections: inCollections.sort(),
 		accountsPastDue: pastDue,
 		accountsBackToActive: backToActive.sort(),
-		casesOpened: opened.map((c) => c.caseId).sort(),
+		casesOpened: opened.sort(),
 		casesClosed: closed.sort(),
-		casesCsvKeys,
-		...(noticeSentTo ? { noticeSentTo } : {}),
+		caseMonths: [...touchedMonths].sort(),
 	};
+}
+
+/**
+ * After the accounts are settled: rewrites the files of the months whose cases changed (a
+ * case is filed under the month it was opened in) and tells the collections team about
+ * the cases opened.
+ */
+export async function publishCollections(
+	deps: CollectionsDeps,
+	asOf: string,
+	settled: Pick<CollectionsSettlement, "casesOpened" | "caseMonths">,
+): Promise<{ readonly casesCsvKeys: readonly string[]; readonly noticeSentTo?: string }> {
+	const casesCsvKeys: string[] = [];
+	const openedIds = new Set(settled.casesOpened);
+	const opened: CollectionsCase[] = [];
+	for (const month of [...settled.caseMonths].sort()) {
+		const cases = await listCasesOfMonth(deps, month);
+		casesCsvKeys.push(await exportCases(deps, month, cases));
+		opened.push(...cases.filter((c) => openedIds.has(c.caseId)));
+	}
+	opened.sort((a, b) => a.accountId.localeCompare(b.accountId));
+	const noticeSentTo = opened.length > 0 ? await sendCollectionsNotice(deps, asOf, opened) : undefined;
+	return { casesCsvKeys, ...(noticeSentTo ? { noticeSentTo } : {}) };
+}
+
+/** Every account's collections status and case as of `asOf` (the desk's and the CLI's whole run), then the month's files and notice. */
+export async function reconcileCollections(deps: CollectionsDeps, asOf: string, overdue: readonly Invoice[]): Promise<CollectionsResult> {
+	const { caseMonths, ...settled } = await settleCollectionsOf(deps, asOf, overdue, await listAccounts(deps));
+	return { ...settled, ...(await publishCollections(deps, asOf, { casesOpened: settled.casesOpened, caseMonths })) };
 }
 
 /**

@@ -7,8 +7,14 @@ import { applyAccountCredit } from "../payments/account-credit.js";
 import { sendRawEmail } from "../platform/mail.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { claimDunningStage, countNoticesSent, dunningRecords, finishDunningStage, supersedeDunningStage } from "../store/collections.js";
-import { getInvoice, listOpenInvoicesDueBy } from "../store/records.js";
-import { type CollectionsDeps, type CollectionsResult, reconcileCollections } from "./cases.js";
+import { getAccounts, getInvoice, listInvoicesOfAccount, listOpenInvoicesDueBy } from "../store/records.js";
+import {
+	type CollectionsDeps,
+	type CollectionsResult,
+	type CollectionsSettlement,
+	reconcileCollections,
+	settleCollectionsOf,
+} from "./cases.js";
 
 /** What the ladder needs: what collections needs, since the ladder ends by reconciling collections. */
 export type DunningDeps = CollectionsDeps;
@@ -30,6 +36,15 @@ export interface EscalationResult {
 	readonly collections: CollectionsResult;
 }
 
+/** The ladder's part of an escalation: what it found and sent. */
+interface LadderOutcome {
+	readonly overdue: readonly Invoice[];
+	readonly noticesSent: Record<string, number>;
+	readonly held: number;
+	readonly deferredByCap: number;
+	readonly failed: number;
+}
+
 /**
  * The ladder, run as of a date (time travel: tests and the demo walk it day by day).
  * - One notice per invoice per stage, ever: the stage record is claimed with a
@@ -43,8 +58,38 @@ export interface EscalationResult {
  * Invoices are taken oldest due date first, so the cap favours the most overdue.
  */
 export async function escalateOverdueAccounts(deps: DunningDeps, asOf: string): Promise<EscalationResult> {
+	const ladder = await climbLadder(deps, await listOpenInvoicesDueBy(deps, addDays(asOf, -1)), asOf);
+	const collections = await reconcileCollections(deps, asOf, ladder.overdue);
+	return { asOf, ...ladderCounts(ladder), accountsSentToCollections: collections.accountsInCollections, collections };
+}
+
+export interface BatchEscalation extends Omit<EscalationResult, "collections" | "accountsSentToCollections"> {
+	readonly collections: CollectionsSettlement;
+}
+
+/**
+ * The ladder and the collections status for some accounts (a batch of the billing cycle's
+ * Review Accounts map): their open invoices due before `asOf`, read per account. The
+ * month's case files and the notice to the collections team follow once every batch is
+ * done (publishCollections).
+ */
+export async function escalateAccounts(deps: DunningDeps, accountIds: readonly string[], asOf: string): Promise<BatchEscalation> {
+	const accounts = [...(await getAccounts(deps, accountIds)).values()];
+	const open = (await Promise.all(accounts.map((a) => listInvoicesOfAccount(deps, a.accountId))))
+		.flat()
+		.filter((i) => i.amountDue > 0 && (i.status === "open" || i.status === "partially_paid") && i.dueDate < asOf)
+		.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number));
+	const ladder = await climbLadder(deps, open, asOf);
+	return { asOf, ...ladderCounts(ladder), collections: await settleCollectionsOf(deps, asOf, ladder.overdue, accounts) };
+}
+
+function ladderCounts(ladder: LadderOutcome) {
+	const { overdue, ...counts } = ladder;
+	return { overdueInvoices: overdue.length, ...counts };
+}
+
+async function climbLadder(deps: DunningDeps, listed: readonly Invoice[], asOf: string): Promise<LadderOutcome> {
 	const stages = [...deps.stages].sort((a, b) => a.daysOverdue - b.daysOverdue);
-	const listed = await listOpenInvoicesDueBy(deps, addDays(asOf, -1));
 	// Credit the customer has is set against their open invoices first: the ladder never chases what credit covers.
 	const stillDue = new Map<string, number>();
 	for (const accountId of new Set(listed.filter((i) => !i.hold).map((i) => i.accountId))) {
@@ -79,17 +124,7 @@ export async function escalateOverdueAccounts(deps: DunningDeps, asOf: string): 
 		if (await sendNotice(deps, invoice, stage.stage, daysOverdue)) noticesSent[stage.stage] = (noticesSent[stage.stage] ?? 0) + 1;
 		else failed += 1;
 	}
-	const collections = await reconcileCollections(deps, asOf, overdue);
-	return {
-		asOf,
-		overdueInvoices: overdue.length,
-		noticesSent,
-		held,
-		deferredByCap,
-		accountsSentToCollections: collections.accountsInCollections,
-		failed,
-		collections,
-	};
+	return { overdue, noticesSent, held, deferredByCap, failed };
 }
 
 async function sendNotice(deps: DunningDeps, invoice: Invoice, stage: string, daysOverdue: number): Promise<boolean> {

@@ -289,7 +289,7 @@ export type Payment = z.infer<typeof paymentSchema>;
 export const runFailureSchema = z.object({
 	period: periodSchema,
 	accountId: z.string(),
-	stage: z.enum(["invoice", "statement", "deliver", "batch", "run"]),
+	stage: z.enum(["invoice", "statement", "deliver", "batch", "review", "run"]),
 	reason: z.string(),
 	at: z.string(),
 });

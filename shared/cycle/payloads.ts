@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoDateSchema, periodSchema } from "../core/model.js";
+import { mapResultsSchema } from "./map-results.js";
 
 /** Payloads between the billing cycle's states (statemachines/billing-cycle.asl.json). */
 export const billingPeriodSchema = z.object({
@@ -26,6 +27,24 @@ export const deliveryBatchSchema = z.object({
 		.default([]),
 });
 
+/** A combining step's input: the period, and where its Distributed Map's ResultWriter left the batches' results. */
+export const mapResultsInputSchema = z.object({ billing: billingPeriodSchema, results: mapResultsSchema });
+
+/** A batch of the Review Accounts map. */
+export const accountBatchSchema = z.object({
+	billing: billingPeriodSchema,
+	items: z.array(z.object({ accountId: z.string().min(1) })).max(1000),
+});
+
+/** A batch of the Review Accounts map with `items`; the whole book without. */
+export const escalationSchema = z.object({
+	asOf: isoDateSchema,
+	items: z
+		.array(z.object({ accountId: z.string().min(1) }))
+		.max(1000)
+		.optional(),
+});
+
 export const publishReportsSchema = z.object({
 	billing: billingPeriodSchema,
 	quarter: z
@@ -33,8 +52,6 @@ export const publishReportsSchema = z.object({
 		.regex(/^\d{4}-Q[1-4]$/, { message: "quarter must look like 2026-Q4" })
 		.optional(),
 });
-
-export const escalationSchema = z.object({ asOf: isoDateSchema });
 
 export const runFailureInputSchema = z.discriminatedUnion("scope", [
 	z.object({

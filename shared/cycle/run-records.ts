@@ -1,8 +1,10 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import { z } from "zod";
 import { maskEmailAddresses } from "../core/redact.js";
-import { type DeliveryOutcomeUnknown, getDelivery, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
-import { keys } from "../store/keys.js";
-import { listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
+import { type DeliveryOutcomeUnknown, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
+import type { TableDeps } from "../store/records.js";
 import { listRunFailures } from "../store/run-failures.js";
+import { foldMapResults, type MapResultsLocation } from "./map-results.js";
 
 export interface InvoicingSummary {
 	readonly period: string;
@@ -36,29 +38,51 @@ function documentOf(delivery: DeliveryOutcomeUnknown): string {
 	return kind === "INVOICE" ? `invoice ${rest.join("#")}` : `${kind?.toLowerCase()} ${rest.join(" ")}`;
 }
 
-export async function summarizeInvoicing(deps: TableDeps, period: string): Promise<InvoicingSummary> {
-	const invoices = await listInvoicesOfPeriod(deps, period);
+/** What Summarize Invoicing reads of each Invoice Accounts child's output (the batch's counts). */
+const invoicedBatchSchema = z.object({
+	generated: z.object({
+		totalsByCurrency: z.record(z.string(), z.object({ invoices: z.number().int(), total: z.number().int() })),
+	}),
+	delivered: z.object({ invoiceEmailsSent: z.number().int(), postalInvoices: z.number().int() }),
+});
+
+/**
+ * Adds up the batches' counts from the Invoice Accounts map's results in S3, so the step
+ * reads one small record per batch rather than every invoice; the failures and the
+ * unconfirmed deliveries are exceptions, read from their own listings.
+ */
+export async function summarizeInvoicing(
+	deps: TableDeps & { readonly s3: S3Client },
+	period: string,
+	results: MapResultsLocation,
+): Promise<InvoicingSummary> {
 	const totalsByCurrency: Record<string, { invoices: number; total: number }> = {};
-	for (const invoice of invoices) {
-		const bucket = totalsByCurrency[invoice.currency] ?? { invoices: 0, total: 0 };
-		bucket.invoices += 1;
-		bucket.total += invoice.total;
-		totalsByCurrency[invoice.currency] = bucket;
-	}
+	let invoicesIssued = 0;
 	let emailsSent = 0;
 	let postalInvoices = 0;
-	for (const invoice of invoices) {
-		const [email, postal] = await Promise.all(
-			(["email", "postal"] as const).map((channel) => getDelivery(deps, keys.delivery(invoice.number, channel))),
-		);
-		if (email?.status === "sent") emailsSent += 1;
-		if (postal) postalInvoices += 1;
-	}
+	await foldMapResults(
+		deps.s3,
+		results,
+		invoicedBatchSchema,
+		({ generated, delivered }) => {
+			for (const [currency, batch] of Object.entries(generated.totalsByCurrency)) {
+				const bucket = totalsByCurrency[currency] ?? { invoices: 0, total: 0 };
+				bucket.invoices += batch.invoices;
+				bucket.total += batch.total;
+				totalsByCurrency[currency] = bucket;
+				invoicesIssued += batch.invoices;
+			}
+			emailsSent += delivered.invoiceEmailsSent;
+			postalInvoices += delivered.postalInvoices;
+		},
+		// A failed batch recorded each of its accounts as a run failure (Record Batch Failure), listed below.
+		() => undefined,
+	);
 	const failures = await listRunFailures(deps, period);
 	const unknown = await listDeliveriesOutcomeUnknown(deps, period);
 	return {
 		period,
-		invoicesIssued: invoices.length,
+		invoicesIssued,
 		totalsByCurrency,
 		emailsSent,
 		postalInvoices,

@@ -1,11 +1,13 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import pMap from "p-map";
 import { PDFDocument } from "pdf-lib";
+import type { Invoice } from "../core/model.js";
 import type { Statement } from "../core/statement.js";
 import { statementFilename } from "../documents/invoice-email.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
-import { getDelivery } from "../store/deliveries.js";
+import { listQueuedForPrint } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
-import { listAccounts, listInvoicesOfPeriod, type TableDeps } from "../store/records.js";
+import { getInvoice, type TableDeps } from "../store/records.js";
 import { getStatement } from "../store/statements.js";
 
 export interface PrintBatchDeps extends TableDeps {
@@ -49,16 +51,18 @@ function csvField(value: string | number): string {
  * same two objects again and nothing is printed twice.
  */
 export async function assemblePrintBatch(deps: PrintBatchDeps, period: string): Promise<PrintBatchResult> {
-	const invoices = (await listInvoicesOfPeriod(deps, period)).sort((a, b) => a.number.localeCompare(b.number));
-	const postal = [];
-	for (const invoice of invoices) {
-		if ((await getDelivery(deps, keys.delivery(invoice.number, "postal")))?.status === "queued_for_print") postal.push(invoice);
-	}
+	// The print queue lists the period's postal documents only: the step's work grows with what is printed, not with the accounts.
+	const queued = await listQueuedForPrint(deps, period);
+	const invoiceNumbers = queued.filter((k) => k.pk.startsWith("INVOICE#")).map((k) => k.pk.slice("INVOICE#".length));
+	const postal = (await pMap(invoiceNumbers, (number) => getInvoice(deps, number), { concurrency: 8 }))
+		.filter((invoice): invoice is Invoice => invoice !== undefined)
+		.sort((a, b) => a.number.localeCompare(b.number));
+	const statementAccounts = queued
+		.filter((k) => k.pk.startsWith(keys.statementPrefix) && k.pk.endsWith(`#${period}`))
+		.map((k) => k.pk.slice(keys.statementPrefix.length, -`#${period}`.length));
 	const statements = new Map<string, Statement>();
-	for (const account of (await listAccounts(deps)).filter((a) => a.delivery === "postal")) {
-		const delivery = await getDelivery(deps, keys.statementDelivery(account.accountId, period, "postal"));
-		const statement = delivery?.status === "queued_for_print" ? await getStatement(deps, account.accountId, period) : undefined;
-		if (statement) statements.set(account.accountId, statement);
+	for (const statement of await pMap(statementAccounts, (accountId) => getStatement(deps, accountId, period), { concurrency: 8 })) {
+		if (statement) statements.set(statement.accountId, statement);
 	}
 	const statementDocument = (st: Statement): PrintDocument => ({
 		number: statementFilename(st.accountId, st.period).replace(/\.pdf$/, ""),

@@ -1,3 +1,4 @@
+import pMap from "p-map";
 import type { Payment } from "../core/model.js";
 import { amountDueOf } from "../store/invoices.js";
 import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, type TableDeps } from "../store/records.js";
@@ -125,18 +126,39 @@ export function paymentViolations(payment: Payment): InvariantViolation[] {
 	return violations;
 }
 
-/** Every account's and every payment's invariants (`accountViolations`, `paymentViolations`). */
-export async function verifyLedgerInvariants(deps: TableDeps): Promise<InvariantReport> {
-	const violations: InvariantViolation[] = [];
-	const accounts = await listAccounts(deps);
-	for (const listed of accounts) violations.push(...(await accountViolations(deps, listed.accountId)));
-	const payments = await listPayments(deps);
-	for (const payment of payments) violations.push(...paymentViolations(payment));
+/** The report of some accounts' and some payments' violations, at most 50 listed. */
+function invariantReport(accountsChecked: number, paymentsChecked: number, violations: readonly InvariantViolation[]): InvariantReport {
 	return {
-		accountsChecked: accounts.length,
-		paymentsChecked: payments.length,
+		accountsChecked,
+		paymentsChecked,
 		invariantsHold: violations.length === 0,
 		violationCount: violations.length,
 		violations: violations.slice(0, 50),
 	};
+}
+
+/** Several accounts read side by side; the violations come in the accounts' order. */
+async function violationsOfAccounts(deps: TableDeps, accountIds: readonly string[]): Promise<InvariantViolation[]> {
+	return (await pMap(accountIds, (accountId) => accountViolations(deps, accountId), { concurrency: 8 })).flat();
+}
+
+/** Every payment's invariants (`paymentViolations`). */
+export async function verifyPaymentInvariants(deps: TableDeps): Promise<InvariantReport> {
+	const payments = await listPayments(deps);
+	return invariantReport(0, payments.length, payments.flatMap(paymentViolations));
+}
+
+/** These accounts' invariants (`accountViolations`): a batch of the billing cycle's Review Accounts map. */
+export async function verifyAccountInvariants(deps: TableDeps, accountIds: readonly string[]): Promise<InvariantReport> {
+	return invariantReport(accountIds.length, 0, await violationsOfAccounts(deps, accountIds));
+}
+
+/** Every account's and every payment's invariants. */
+export async function verifyLedgerInvariants(deps: TableDeps): Promise<InvariantReport> {
+	const accounts = (await listAccounts(deps)).map((a) => a.accountId);
+	const payments = await listPayments(deps);
+	return invariantReport(accounts.length, payments.length, [
+		...(await violationsOfAccounts(deps, accounts)),
+		...payments.flatMap(paymentViolations),
+	]);
 }

@@ -4,7 +4,7 @@ import { applyParkedAdjustments } from "../payments/adjustments.js";
 import { type ReapplyResult, reapplyUnappliedPayments } from "../payments/reapply.js";
 import { GSI2, keys } from "../store/keys.js";
 import { listAccounts, listPayments, queryAll, type TableDeps } from "../store/records.js";
-import { type InvariantReport, verifyLedgerInvariants } from "./invariants.js";
+import { type InvariantReport, verifyLedgerInvariants, verifyPaymentInvariants } from "./invariants.js";
 
 export interface ReconciliationDeps extends TableDeps {
 	readonly s3: S3Client;
@@ -167,14 +167,41 @@ export function reconciliationCsv(report: ReconciliationReport): string {
 }
 
 /**
- * The cycle's reconcile step: applies unapplied payments that now match and parked events
- * whose payment arrived, verifies the ledger invariants, and writes the report to S3.
+ * Reconciles everything at once (the CLI's `billing reconcile` and the desk): applies
+ * unapplied payments that now match and parked events whose payment arrived, sets every
+ * account's credit against its open invoices, verifies every ledger invariant, and writes
+ * the report to S3.
  */
 export async function reconcilePayments(deps: ReconciliationDeps, period: string): Promise<ReconciliationOutcome> {
 	const reapplied = await reapplyUnappliedPayments(deps);
 	const parked = await applyParkedAdjustments(deps);
 	const creditApplied = await applyCreditOfEveryAccount(deps);
-	const invariants = await verifyLedgerInvariants(deps);
+	return writeReconciliation(deps, period, { reapplied, parkedApplied: parked.applied, creditApplied }, await verifyLedgerInvariants(deps));
+}
+
+/**
+ * The billing cycle's Reconcile Payments step: the payments' side only (unapplied payments
+ * that now match, parked events, each payment's invariants) and the report; each
+ * account's credit and ledger are reviewed per batch in the Review Accounts map after it.
+ */
+export async function reconcileReceivedPayments(deps: ReconciliationDeps, period: string): Promise<ReconciliationOutcome> {
+	const reapplied = await reapplyUnappliedPayments(deps);
+	const parked = await applyParkedAdjustments(deps);
+	const creditApplied = { accounts: 0, amount: {} };
+	return writeReconciliation(
+		deps,
+		period,
+		{ reapplied, parkedApplied: parked.applied, creditApplied },
+		await verifyPaymentInvariants(deps),
+	);
+}
+
+async function writeReconciliation(
+	deps: ReconciliationDeps,
+	period: string,
+	applied: Pick<ReconciliationOutcome, "reapplied" | "parkedApplied" | "creditApplied">,
+	invariants: InvariantReport,
+): Promise<ReconciliationOutcome> {
 	const report = await buildReconciliationReport(deps, period, invariants);
 	const reportKey = `reports/${period}/payment-reconciliation.json`;
 	const csvKey = `reports/${period}/payment-reconciliation.csv`;
@@ -189,7 +216,7 @@ export async function reconcilePayments(deps: ReconciliationDeps, period: string
 	await deps.s3.send(
 		new PutObjectCommand({ Bucket: deps.bucketName, Key: csvKey, Body: reconciliationCsv(report), ContentType: "text/csv" }),
 	);
-	return { reapplied, parkedApplied: parked.applied, creditApplied, invariants, reportKey, csvKey, mismatches: report.mismatches.length };
+	return { ...applied, invariants, reportKey, csvKey, mismatches: report.mismatches.length };
 }
 
 /** Credit left on accounts (overpayments, credit memos) set against their open invoices, oldest first. */

@@ -1,4 +1,5 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import pMap from "p-map";
 import { AGING_BUCKETS, type Aging, agingBucket, emptyAging } from "../core/aging.js";
 import { toCsvText } from "../core/csv.js";
 import { ValidationError } from "../core/errors.js";
@@ -322,12 +323,20 @@ export async function loadReportInputs(deps: TableDeps, period: ReportPeriod, as
 	const invoices = (await Promise.all(period.months.map((m) => listInvoicesOfPeriod(deps, m.period)))).flat();
 	const ledger: LedgerEntry[] = [];
 	const openInvoices: ReportInputs["openInvoices"][number][] = [];
-	for (const account of await listAccounts(deps)) {
-		const entries = await listLedgerEntries(deps, account.accountId);
+	// Accounts read side by side, in the listing's order, so the report is the same whatever finishes first.
+	const perAccount = await pMap(
+		await listAccounts(deps),
+		async (account) => {
+			const entries = await listLedgerEntries(deps, account.accountId);
+			const dueAsOf = amountsDueAsOf(entries, asOf);
+			const invoices = dueAsOf.size === 0 ? [] : await listInvoicesOfAccount(deps, account.accountId);
+			return { entries, dueAsOf, invoices };
+		},
+		{ concurrency: 8 },
+	);
+	for (const { entries, dueAsOf, invoices } of perAccount) {
 		ledger.push(...entries);
-		const dueAsOf = amountsDueAsOf(entries, asOf);
-		if (dueAsOf.size === 0) continue;
-		for (const invoice of await listInvoicesOfAccount(deps, account.accountId)) {
+		for (const invoice of invoices) {
 			const amountDue = dueAsOf.get(invoice.number) ?? 0;
 			if (amountDue > 0)
 				openInvoices.push({ accountId: invoice.accountId, currency: invoice.currency, dueDate: invoice.dueDate, amountDue });

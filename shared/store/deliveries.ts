@@ -41,7 +41,14 @@ export async function queueForPrint(deps: TableDeps, key: DeliveryKey, period: s
 	await deps.ddb.send(
 		new PutCommand({
 			TableName: deps.tableName,
-			Item: { ...key, channel: "postal", status: "queued_for_print", period, at: new Date().toISOString() },
+			Item: {
+				...key,
+				...keys.queuedForPrint(period, key),
+				channel: "postal",
+				status: "queued_for_print",
+				period,
+				at: new Date().toISOString(),
+			},
 			ConditionExpression: "attribute_not_exists(pk)",
 		}),
 	);
@@ -235,6 +242,17 @@ export async function listDeliveriesOutcomeUnknown(deps: TableDeps, period: stri
 	return items
 		.filter((item) => item.status === "sending")
 		.map((item) => ({ key: { pk: String(item.pk), sk: String(item.sk) }, channel: String(item.channel), claimedAt: String(item.at) }));
+}
+
+/** The period's postal deliveries queued for print (invoices and statements), by key (the index lags a write by a moment). */
+export async function listQueuedForPrint(deps: TableDeps, period: string): Promise<DeliveryKey[]> {
+	const items = await queryAll(deps, {
+		IndexName: GSI2,
+		KeyConditionExpression: "gsi2pk = :pk",
+		ExpressionAttributeValues: { ":pk": keys.queuedForPrint(period, { pk: "", sk: "" }).gsi2pk },
+		ProjectionExpression: "pk, sk",
+	});
+	return items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
 }
 
 /** Nothing was sent: the claim is released so a retry can send it. */

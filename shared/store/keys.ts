@@ -107,6 +107,11 @@ export const keys = {
 		gsi2sk: `${period}#${delivery.pk}#${delivery.sk}`,
 	}),
 	deliveriesOutcomeUnknownOf: (period: string) => ({ gsi2pk: "DELIVERIES_SENDING", gsi2skPrefix: `${period}#` }),
+	/** A postal delivery queued for the period's print batch, so the batch reads its documents only, not every invoice. */
+	queuedForPrint: (period: string, delivery: { readonly pk: string; readonly sk: string }) => ({
+		gsi2pk: `PRINT_QUEUE#${period}`,
+		gsi2sk: `${delivery.pk}#${delivery.sk}`,
+	}),
 	run: (period: string) => `RUN#${period}`,
 	plan: (planCode: string) => ({ pk: `PLAN#${planCode}`, sk: "PLAN" }),
 	planListing: (planCode: string) => ({ gsi1pk: "PLANS", gsi1sk: planCode }),

@@ -233,7 +233,14 @@ describe("grants", () => {
 			.flatMap(actionsOf)
 			.filter((action) => action.startsWith("s3:"));
 		expect(s3Actions.length).toBeGreaterThan(0);
-		expect([...new Set(s3Actions)].sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+		// The multipart actions are the ResultWriter's (the state machine's, on runs/* only: below).
+		expect([...new Set(s3Actions)].sort()).toEqual([
+			"s3:AbortMultipartUpload",
+			"s3:GetObject",
+			"s3:ListBucket",
+			"s3:ListMultipartUploadParts",
+			"s3:PutObject",
+		]);
 	});
 
 	it("names the prefixes the code writes: manifests, invoices, statements, print batches, reports, books, collections, import results", () => {
@@ -246,7 +253,9 @@ describe("grants", () => {
 		expect(writes("AssemblePrintBatch")).toEqual(["print/*"]);
 		expect(writes("ReconcilePayments")).toEqual(["reports/*"]);
 		expect(writes("PublishReports")).toEqual(["reports/*", "books/*"]);
-		expect(writes("EscalateOverdueAccounts")).toEqual(["collections/*"]);
+		expect(writes("EscalateOverdueAccounts")).toEqual([]);
+		expect(writes("SummarizeAccountReview")).toEqual(["collections/*"]);
+		expect(writes("VerifyLedgers")).toEqual([]);
 		expect(writes("ImportFile")).toEqual(["imports/*.result.json"]);
 		expect(writes("DeliverInvoices")).toEqual([]);
 	});
@@ -330,6 +339,21 @@ describe("BillingCycleWorkflow", () => {
 				IncludeExecutionData: false,
 				Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: expect.anything() } }],
 			},
+		});
+	});
+
+	it("reads only the manifests and writes only the Distributed Maps' results (ResultWriter) in the bucket", () => {
+		const statements = resourcesOf("AWS::IAM::Policy")
+			.filter(([id]) => id.startsWith("BillingCycle"))
+			.flatMap(([, policy]) => ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement);
+		const s3Grants = statements
+			.filter((st) => actionsOf(st).some((a) => a.startsWith("s3:")))
+			.map((st) => ({ actions: actionsOf(st).sort(), resource: JSON.stringify(st.Resource) }));
+		expect(s3Grants).toHaveLength(2);
+		expect(s3Grants[0]).toMatchObject({ actions: ["s3:GetObject"], resource: expect.stringContaining('"/manifests/*"') });
+		expect(s3Grants[1]).toMatchObject({
+			actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
+			resource: expect.stringContaining('"/runs/*"'),
 		});
 	});
 

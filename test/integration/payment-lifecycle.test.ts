@@ -278,6 +278,8 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			mismatches: 3,
 			invariants: { invariantsHold: true },
 		});
+		// The cycle's step verifies the payments; each account's ledger is verified by Review Accounts, here at once.
+		expect((await verifyLedgerInvariants(table)).invariantsHold).toBe(true);
 		const read = async (key: string) =>
 			(await clients.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }))).Body?.transformToString() ?? "";
 		const report = JSON.parse(await read(outcome.reportKey));
@@ -596,6 +598,7 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			invariants: { invariantsHold: boolean };
 		};
 		expect(outcome.invariants.invariantsHold).toBe(true);
+		expect((await verifyLedgerInvariants(table)).invariantsHold).toBe(true);
 		const report = JSON.parse(
 			(await (
 				await clients.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: outcome.reportKey }))

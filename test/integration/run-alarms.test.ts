@@ -4,9 +4,10 @@ import { createClients } from "../../shared/platform/clients.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { claimDeliveries, markSent } from "../../shared/store/deliveries.js";
 import { keys } from "../../shared/store/keys.js";
-import { recordRunFailure } from "../../shared/store/run-failures.js";
+import { listRunFailures, recordRunFailure } from "../../shared/store/run-failures.js";
 import { testAccount } from "../support/accounts.js";
 import { startTestStack } from "../support/embedded.js";
+import { putMapResults } from "../support/map-results.js";
 
 /**
  * A run that SUCCEEDED can still leave failed accounts, deliveries whose outcome is unknown
@@ -35,13 +36,16 @@ afterEach(() => {
 });
 
 /** Runs the step and returns its output and the EMF lines it printed. */
-async function step(functionId: string): Promise<{ output: Record<string, unknown>; metrics: Record<string, unknown>[] }> {
+async function step(
+	functionId: string,
+	input: Record<string, unknown> = {},
+): Promise<{ output: Record<string, unknown>; metrics: Record<string, unknown>[] }> {
 	const lines: string[] = [];
 	vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
 		lines.push(String(chunk));
 		return true;
 	});
-	const output = (await invokeLocalFunction(localFunctionArn(functionId), { billing })) as Record<string, unknown>;
+	const output = (await invokeLocalFunction(localFunctionArn(functionId), { billing, ...input })) as Record<string, unknown>;
 	vi.restoreAllMocks();
 	const metrics = lines
 		.flatMap((chunk) => chunk.split("\n"))
@@ -78,8 +82,23 @@ describe("the run's alarm metrics", () => {
 		// Another period's stays out of this one's count.
 		await claimDeliveries(deps, [keys.delivery("INV-2026-000100", "email")], "ap@later.example.com", "2026-11");
 
-		const { output, metrics } = await step("SummarizeInvoicing");
+		// Two batches of the Invoice Accounts map, as its ResultWriter left them.
+		const batch = (totals: Record<string, { invoices: number; total: number }>, emailsSent: number, postal: number) => ({
+			generated: { invoiceNumbers: [], issued: 0, alreadyIssued: 0, nothingToBill: 0, failed: 0, totalsByCurrency: totals },
+			delivered: { invoiceEmailsSent: emailsSent, postalInvoices: postal },
+		});
+		const results = await putMapResults(createClients().s3, stack.bucketName, `runs/${PERIOD}/invoice-accounts`, {
+			succeeded: [
+				batch({ USD: { invoices: 2, total: 10_001 } }, 1, 1),
+				batch({ USD: { invoices: 1, total: 99 }, JPY: { invoices: 1, total: 500 } }, 2, 0),
+			],
+		});
+		const { output, metrics } = await step("SummarizeInvoicing", { results });
 		expect(output).toMatchObject({
+			invoicesIssued: 4,
+			totalsByCurrency: { USD: { invoices: 3, total: 10_100 }, JPY: { invoices: 1, total: 500 } },
+			emailsSent: 3,
+			postalInvoices: 1,
 			failedAccountCount: 1,
 			failedAccounts: [
 				{ accountId: "ACC-BAD", stage: "deliver", reason: 'invoice INV-2026-000009 not delivered: invalid email address "a***@acme"' },
@@ -108,20 +127,56 @@ describe("the run's alarm metrics", () => {
 
 		// Confirmed (or resent and confirmed), a delivery leaves the count.
 		await markSent(deps, keys.delivery("INV-2026-000002", "email"), "msg-2");
-		expect((await step("SummarizeInvoicing")).output).toMatchObject({ deliveriesOutcomeUnknownCount: 2 });
+		expect((await step("SummarizeInvoicing", { results })).output).toMatchObject({ deliveriesOutcomeUnknownCount: 2 });
 	});
 
-	it("Reconcile Payments publishes the number of broken ledger invariants", async () => {
-		const deps = { ddb: createClients().ddb, tableName: stack.tableName };
+	it("Reconcile Payments publishes the number of payments that do not add up", async () => {
 		const clean = await step("ReconcilePayments");
+		expect(clean.output.invariants).toMatchObject({ paymentsChecked: 0, invariantsHold: true, violationCount: 0 });
 		expect(emfOf(clean.metrics, "LedgerInvariantViolations")).toMatchObject({ service: "billing", LedgerInvariantViolations: 0 });
+	});
 
+	it("Review Accounts verifies each batch's ledgers; Summarize Account Review publishes the broken invariants and the accounts not reviewed", async () => {
+		const deps = { ddb: createClients().ddb, tableName: stack.tableName };
 		// A balance no ledger entry explains.
 		await putAccount(deps, testAccount("ACC-DRIFT", { balance: 1234 }));
-		const broken = await step("ReconcilePayments");
-		const invariants = broken.output.invariants as { invariantsHold: boolean; violationCount: number };
+		await putAccount(deps, testAccount("ACC-FINE"));
+		const verified = await step("VerifyLedgers", { items: [{ accountId: "ACC-DRIFT" }, { accountId: "ACC-FINE" }] });
 		// Its balance is neither the sum of its ledger nor what its invoices leave due.
-		expect(invariants).toMatchObject({ invariantsHold: false, violationCount: 2 });
-		expect(emfOf(broken.metrics, "LedgerInvariantViolations")).toMatchObject({ LedgerInvariantViolations: 2 });
+		expect(verified.output).toMatchObject({ accountsChecked: 2, invariantsHold: false, violationCount: 2 });
+		const escalated = await step("EscalateOverdueAccounts", {
+			asOf: billing.asOf,
+			items: [{ accountId: "ACC-DRIFT" }, { accountId: "ACC-FINE" }],
+		});
+		expect(escalated.output).toMatchObject({ overdueInvoices: 0, collections: { accountsPastDue: 0, caseMonths: [] } });
+
+		const results = await putMapResults(createClients().s3, stack.bucketName, `runs/${PERIOD}/review-accounts`, {
+			succeeded: [{ ledgers: verified.output, collections: escalated.output }],
+			failed: [
+				{
+					input: { Items: [{ accountId: "ACC-LOST-1" }, { accountId: "ACC-LOST-2" }], BatchInput: { billing } },
+					error: "States.Timeout",
+					cause: "the batch timed out",
+				},
+			],
+		});
+		const { output, metrics } = await step("SummarizeAccountReview", { results });
+		expect(output).toMatchObject({
+			accountsReviewed: 2,
+			accountsNotReviewed: 2,
+			invariants: { accountsChecked: 2, invariantsHold: false, violationCount: 2 },
+			collections: { overdueInvoices: 0, accountsInCollections: { count: 0, first: [] }, casesCsvKeys: [] },
+		});
+		expect((output.invariants as { violations: { subject: string }[] }).violations.map((v) => v.subject)).toEqual([
+			"ACC-DRIFT",
+			"ACC-DRIFT",
+		]);
+		expect(emfOf(metrics, "LedgerInvariantViolations")).toMatchObject({ LedgerInvariantViolations: 2, FailedAccounts: 2 });
+		// The accounts of the failed batch are on the run's failure list, for the console and the desk.
+		const failures = await listRunFailures(deps, PERIOD);
+		expect(failures.filter((f) => f.stage === "review").map((f) => [f.accountId, f.reason])).toEqual([
+			["ACC-LOST-1", "account review failed: States.Timeout: the batch timed out"],
+			["ACC-LOST-2", "account review failed: States.Timeout: the batch timed out"],
+		]);
 	});
 });

@@ -87,6 +87,7 @@ describe("payment webhooks through the local HTTP front", () => {
 		};
 		expect(reconciled.reapplied).toMatchObject({ applied: 1, amountApplied: { USD: 4000 } });
 		expect(reconciled.invariants.invariantsHold).toBe(true);
+		expect((await verifyLedgerInvariants(table)).invariantsHold).toBe(true);
 		expect(await getInvoice(table, "INV-2026-000001")).toMatchObject({ status: "partially_paid", amountPaid: 4000, amountDue: 6000 });
 		const again = (await invokeLocalFunction(localFunctionArn("ReconcilePayments"), { billing: period })) as {
 			reapplied: { applied: number };

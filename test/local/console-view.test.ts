@@ -82,6 +82,7 @@ beforeAll(async () => {
 			const period = /manifests\/(.+)\.json$/.exec(key)?.[1] ?? "";
 			return Array.from({ length: accounts[period] ?? 0 }, (_, i) => ({ accountId: `${period}-acc-${i}` }));
 		},
+		writeJson: async () => undefined,
 		drainTimeoutMs: 1_000,
 	});
 	sfn = new SFNClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" } });
@@ -209,10 +210,11 @@ describe("the console's graph of the state machine", () => {
 		for (const state of allStates(FLOW)) expect(svg).toContain(`data-state="${state.name.replaceAll("'", "&#39;")}"`);
 		expect(svg).not.toContain("[local:");
 		// Next, the Choice's rule and its Default, every Catch, the Map's inner flow.
-		expect(svg).toContain('data-from="Escalate Overdue Accounts" data-to="Publish Monthly Report"');
+		expect(svg).toContain('data-from="Summarize Account Review" data-to="Publish Monthly Report"');
+		expect(svg).toContain('data-from="Verify Ledgers" data-to="Escalate Overdue Accounts"');
 		expect(svg).toContain('class="edge edge-choice" data-from="Is It A Quarter&#39;s Last Month?" data-to="Publish Quarterly Report"');
 		expect(svg).toContain('class="edge edge-default"');
-		expect(svg.match(/class="edge edge-catch" data-from="[^"]+" data-to="Record Run Failure"/g)).toHaveLength(9);
+		expect(svg.match(/class="edge edge-catch" data-from="[^"]+" data-to="Record Run Failure"/g)).toHaveLength(10);
 		expect(svg).toContain('class="edge edge-catch" data-from="Deliver Invoices" data-to="Record Batch Failure"');
 		expect(svg).toContain("Map (distributed)");
 	});

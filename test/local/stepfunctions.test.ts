@@ -87,18 +87,44 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
 			// Like the real handler: a run-level record says why, and the Fail state's CausePath reads it.
 			return { recorded: true, reason: `${(p.state as { failure?: { Error?: string } } | undefined)?.failure?.Error ?? "batch"} recorded` };
 		case "SummarizeInvoicing":
-			return { invoices: 60, failedAccounts: 0 };
+			// Like the real step: adds up the batches from the ResultWriter's files, not from its input.
+			return { invoices: succeededOutputs(p.results).reduce((n, o) => n + (o.generated?.invoiceNumbers?.length ?? 0), 0) };
 		case "AssemblePrintBatch":
 			return { period: billing?.period, documents: 0, sheets: 0 };
 		case "ReconcilePayments":
 			return { applied: 0, unapplied: 0 };
+		case "VerifyLedgers":
+			return { accountsChecked: (p.items as unknown[]).length };
 		case "EscalateOverdueAccounts":
-			return { reminders: 0, finalNotices: 0, collections: 0 };
+			return { overdueInvoices: 0, accounts: (p.items as unknown[]).length };
+		case "SummarizeAccountReview":
+			return { accountsReviewed: succeededOutputs(p.results).reduce((n, o) => n + (o.ledgers?.accountsChecked ?? 0), 0) };
 		case "PublishReports":
 			return { monthly: `reports/${billing?.period}.csv` };
 		default:
 			throw named("ResourceNotFoundException", `no fake for ${functionArn}`);
 	}
+}
+
+/** What the Maps' ResultWriter wrote, by `bucket/key`. */
+const written = new Map<string, unknown>();
+
+async function writeJson(bucket: string, key: string, body: unknown): Promise<void> {
+	written.set(`${bucket}/${key}`, JSON.parse(JSON.stringify(body)));
+}
+
+interface ChildOutput {
+	readonly generated?: { invoiceNumbers?: string[] };
+	readonly ledgers?: { accountsChecked?: number };
+}
+
+/** The outputs of a map run's successful children, read through the manifest its ResultWriter wrote. */
+function succeededOutputs(results: unknown): ChildOutput[] {
+	const { Bucket, Key } = results as { Bucket: string; Key: string };
+	const manifest = written.get(`${Bucket}/${Key}`) as { ResultFiles: { SUCCEEDED: { Key: string }[] } };
+	return manifest.ResultFiles.SUCCEEDED.flatMap((file) =>
+		(written.get(`${Bucket}/${file.Key}`) as { Output: string }[]).map((child) => JSON.parse(child.Output) as ChildOutput),
+	);
 }
 
 async function readJson(bucket: string, key: string): Promise<unknown> {
@@ -129,6 +155,7 @@ async function start(): Promise<void> {
 		stateMachines: [{ name: MACHINE, definition: ASL, substitutions }],
 		invoke,
 		readJson,
+		writeJson,
 		drainTimeoutMs: 2_000,
 	});
 	sfn = client(server.url);
@@ -196,17 +223,25 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 			invoicing: { invoices: 60 },
 			reports: { monthly: "reports/2026-10.csv" },
 		});
-		// ResultPath null on the Map: nothing of the Map run (nor of the local adapter) reaches the output.
+		// Each Map yields where its results are, as on AWS; nothing of the local adapter reaches the output.
 		expect(Object.keys(output).sort()).toEqual([
 			"billing",
-			"collections",
+			"invoiceRun",
 			"invoicing",
 			"outstanding",
 			"period",
 			"printBatch",
 			"reconciliation",
 			"reports",
+			"review",
+			"reviewRun",
 		]);
+		const invoiceRun = output.invoiceRun as { results: { Bucket: string; Key: string } };
+		expect(invoiceRun.results.Bucket).toBe("billing-documents");
+		expect(invoiceRun.results.Key).toMatch(/^runs\/2026-10\/invoice-accounts\/[0-9a-f-]{36}\/manifest\.json$/);
+		expect(output.review).toEqual({ accountsReviewed: 60 });
+		const review = calls.filter((c) => c.fn === "VerifyLedgers");
+		expect(review.map((c) => (c.payload.items as unknown[]).length).sort((a, b) => a - b)).toEqual([10, 50]);
 
 		const generate = calls.filter((c) => c.fn === "GenerateInvoices");
 		expect(generate.map((c) => (c.payload.items as unknown[]).length).sort((a, b) => a - b)).toEqual([10, 25, 25]);
@@ -233,15 +268,17 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 			"Summarize Invoicing",
 			"Assemble Print Batch",
 			"Reconcile Payments",
+			"Verify Ledgers",
 			"Escalate Overdue Accounts",
+			"Summarize Account Review",
 			"Publish Monthly Report",
 		]) {
 			expect(tasks).toContain(name);
 		}
 		expect(tasks).toContain("Invoice Accounts [local: read items]");
-		expect(enteredNames(events, "MapStateEntered")).toEqual(["Invoice Accounts"]);
+		expect(enteredNames(events, "MapStateEntered")).toEqual(["Invoice Accounts", "Review Accounts"]);
 		expect(enteredNames(events, "SucceedStateEntered")).toEqual(["Billing Cycle Complete"]);
-		expect(events.filter((e) => e.type === "MapIterationSucceeded")).toHaveLength(3);
+		expect(events.filter((e) => e.type === "MapIterationSucceeded")).toHaveLength(5);
 		const resolved = events.find((e) => e.type === "TaskStateExited" && e.stateExitedEventDetails?.name === "Resolve Billing Period");
 		expect(JSON.parse(resolved?.stateExitedEventDetails?.output ?? "null")).toMatchObject({ billing: { period: "2026-10" } });
 		expect(events.find((e) => e.type === "LambdaFunctionScheduled")?.lambdaFunctionScheduledEventDetails?.resource).toBe(
@@ -395,6 +432,7 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 			stateMachines: [{ name: MACHINE, definition: ASL, substitutions }],
 			invoke,
 			readJson,
+			writeJson,
 		});
 		const secondClient = client(second.url);
 		try {
@@ -442,6 +480,7 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 			stateMachines: [{ name: MACHINE, definition: ASL, substitutions }],
 			invoke: slowInvoke,
 			readJson,
+			writeJson,
 			drainTimeoutMs: 200,
 		});
 		const localClient = client(local.url);
@@ -459,6 +498,7 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 				stateMachines: [{ name: MACHINE, definition: ASL, substitutions }],
 				invoke,
 				readJson,
+				writeJson,
 			});
 			const reopenedClient = client(reopened.url);
 			try {
