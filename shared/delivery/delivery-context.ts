@@ -21,9 +21,10 @@ export class DeliveryContext {
 	private constructor(private readonly read: RecordsRead) {}
 
 	/**
-	 * Reads the invoices, then the accounts, statements and delivery records (on both
-	 * channels) of their accounts and periods, and of `accountIds` for `period`: the accounts
-	 * whose statements the batch delivers besides.
+	 * Reads the invoices with the accounts and statements of `accountIds` for `period` (the
+	 * accounts whose statements the batch delivers besides), then the invoices' delivery
+	 * records on both channels and the statements' on their account's channel, with the
+	 * accounts and statements of any invoice not read yet.
 	 */
 	static async read(
 		deps: TableDeps,
@@ -32,12 +33,10 @@ export class DeliveryContext {
 		period?: string,
 	): Promise<DeliveryContext> {
 		const ofAccounts = period ? accountIds.map((accountId) => ({ accountId, period })) : [];
-		const documentsOf = ({ accountId, period }: { accountId: string; period: string }) => [
-			keys.account(accountId),
-			keys.statement(accountId, period),
-			...CHANNELS.map((channel) => keys.statementDelivery(accountId, period, channel)),
-		];
-		const first = await RecordsRead.of(deps, [...invoiceNumbers.map(keys.invoice), ...ofAccounts.flatMap(documentsOf)]);
+		const first = await RecordsRead.of(deps, [
+			...invoiceNumbers.map(keys.invoice),
+			...ofAccounts.flatMap(({ accountId, period }) => [keys.account(accountId), keys.statement(accountId, period)]),
+		]);
 		const ofInvoices = invoiceNumbers.flatMap((number) => {
 			try {
 				const invoice = first.invoice(number);
@@ -47,8 +46,22 @@ export class DeliveryContext {
 				return [];
 			}
 		});
+		const statementsOf = ({ accountId, period }: { accountId: string; period: string }) => {
+			if (!first.wasRead(keys.account(accountId))) {
+				return [
+					keys.account(accountId),
+					keys.statement(accountId, period),
+					...CHANNELS.map((channel) => keys.statementDelivery(accountId, period, channel)),
+				];
+			}
+			try {
+				return [keys.statementDelivery(accountId, period, first.account(accountId)?.delivery ?? "email")];
+			} catch {
+				return [];
+			}
+		};
 		const read = await first.extend(deps, [
-			...ofInvoices.flatMap(documentsOf),
+			...[...ofAccounts, ...ofInvoices].flatMap(statementsOf),
 			...invoiceNumbers.flatMap((number) => CHANNELS.map((channel) => keys.delivery(number, channel))),
 		]);
 		return new DeliveryContext(read);

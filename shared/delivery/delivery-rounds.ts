@@ -11,6 +11,7 @@ import {
 	markDeliveryFailed,
 	queueForPrint,
 	releaseClaim,
+	type SentDelivery,
 } from "../store/deliveries.js";
 import type { TableDeps } from "../store/records.js";
 import { isCancelled } from "../store/transact.js";
@@ -28,7 +29,7 @@ const PERMANENT_SES_ERRORS = new Set(["MessageRejected", "MailFromDomainNotVerif
 
 /**
  * Documents are sent in rounds of up to this many (of different accounts): the round's
- * claims go in one transaction, its sends side by side, its sent marks in one transaction.
+ * claims go in one transaction with the round before's sent marks, its sends side by side.
  * At most this many deliveries are ever claimed and not yet marked.
  */
 const ROUND_SIZE = 5;
@@ -88,32 +89,45 @@ export async function deliverDocuments(
 		outcomes[index] = "failed";
 	};
 	let pending = jobs.map((_, index) => index);
-	while (pending.length > 0) {
-		// An account's documents go in different rounds, so each sees what the one before wrote (a statement it carried).
-		const round: number[] = [];
-		const accounts = new Set<string>();
-		for (const index of pending) {
-			const accountId = (jobs[index] as Job).accountId;
-			if (round.length === ROUND_SIZE || accounts.has(accountId)) continue;
-			round.push(index);
-			accounts.add(accountId);
+	// The round before's sends, marked sent in the next round's claim transaction (or at the end).
+	let unmarked: readonly SentDelivery[] = [];
+	try {
+		while (pending.length > 0) {
+			// An account's documents go in different rounds, so each sees what the one before wrote (a statement it carried).
+			const round: number[] = [];
+			const accounts = new Set<string>();
+			for (const index of pending) {
+				const accountId = (jobs[index] as Job).accountId;
+				if (round.length === ROUND_SIZE || accounts.has(accountId)) continue;
+				round.push(index);
+				accounts.add(accountId);
+			}
+			pending = pending.filter((index) => !round.includes(index));
+			const sendables: Sendable[] = [];
+			await Promise.all(
+				round.map(async (index) => {
+					try {
+						const prepared = await prepare(deps, read, index, (jobs[index] as Job).document(), recordFailure);
+						if (typeof prepared === "string") outcomes[index] = prepared;
+						else sendables.push(prepared);
+					} catch (err) {
+						await failed(index, err);
+					}
+				}),
+			);
+			// Handed over: the round marks them, or fails as transient about them.
+			const previous = unmarked;
+			unmarked = [];
+			const sent = await sendRound(deps, read, sendables, previous, recordFailure, failed);
+			unmarked = sent.unmarked;
+			for (const [index, outcome] of sent.outcomes) outcomes[index] = outcome;
 		}
-		pending = pending.filter((index) => !round.includes(index));
-		const sendables: Sendable[] = [];
-		await Promise.all(
-			round.map(async (index) => {
-				try {
-					const prepared = await prepare(deps, read, index, (jobs[index] as Job).document(), recordFailure);
-					if (typeof prepared === "string") outcomes[index] = prepared;
-					else sendables.push(prepared);
-				} catch (err) {
-					await failed(index, err);
-				}
-			}),
-		);
-		const sent = await sendRound(deps, read, sendables, recordFailure, failed);
-		for (const [index, outcome] of sent) outcomes[index] = outcome;
+	} catch (err) {
+		// Whatever failed, the sends before it are marked if they can be; if not, their claims stay (outcome unknown).
+		await markSent(deps, read, unmarked).catch(() => undefined);
+		throw err;
 	}
+	await markSent(deps, read, unmarked);
 	return outcomes;
 }
 
@@ -147,29 +161,43 @@ async function prepare(
 }
 
 /**
- * Claims the round's deliveries (together; one at a time when one of them was claimed
- * before), sends the claimed emails side by side and marks the sent ones together.
+ * Marks sends sent. Failing that, the claims stay, so a retry sends nothing again; these
+ * deliveries are listed as of unknown outcome.
+ */
+async function markSent(deps: RoundDeps, read: DeliveryContext, sent: readonly SentDelivery[]): Promise<void> {
+	try {
+		await markAllSent(deps, sent);
+	} catch (err) {
+		throw new TransientError(`marking ${sent.length} deliveries sent failed: ${(err as Error).message}`, { cause: err });
+	}
+	for (const { key } of sent) read.wrote(key, "sent");
+}
+
+/**
+ * Claims the round's deliveries, with the round before's sends marked in the same
+ * transaction (each claimed on its own when one of them was claimed before), sends the
+ * claimed emails side by side and answers the sends for the next round to mark.
  */
 async function sendRound(
 	deps: RoundDeps,
 	read: DeliveryContext,
 	sendables: readonly Sendable[],
+	unmarked: readonly SentDelivery[],
 	recordFailure: RecordFailure,
 	failed: (job: number, err: unknown) => Promise<void>,
-): Promise<Map<number, DeliveryOutcome>> {
+): Promise<{ readonly outcomes: Map<number, DeliveryOutcome>; readonly unmarked: readonly SentDelivery[] }> {
 	const outcomes = new Map<number, DeliveryOutcome>();
+	if (sendables.length === 0) return { outcomes, unmarked };
 	let transient: TransientError | undefined;
 	const claimsOf = (s: Sendable) => ({ keys: s.claims, recipient: s.document.recipient, period: s.document.period });
 	let claimed: Sendable[] = [];
-	if (sendables.length > 1) {
-		try {
-			await claimDeliveriesTogether(deps, sendables.map(claimsOf));
-			claimed = [...sendables];
-		} catch {
-			// One was claimed before (a concurrent attempt), or the write failed: each is claimed on its own below.
-		}
-	}
-	if (claimed.length === 0) {
+	try {
+		await claimDeliveriesTogether(deps, sendables.map(claimsOf), unmarked);
+		for (const { key } of unmarked) read.wrote(key, "sent");
+		claimed = [...sendables];
+	} catch {
+		// One was claimed before (a concurrent attempt), or the write failed: marked, then each claimed on its own.
+		await markSent(deps, read, unmarked);
 		for (const s of sendables) {
 			try {
 				const claim = claimsOf(s);
@@ -193,22 +221,13 @@ async function sendRound(
 			),
 		),
 	);
-	const delivered = results.filter((r) => r.error === undefined);
-	try {
-		await markAllSent(
-			deps,
-			delivered.flatMap((r) => r.s.claims.map((key) => ({ key, messageId: r.messageId }))),
-		);
-	} catch (err) {
-		// Sent: the claims stay, so a retry sends nothing again; these deliveries are listed as of unknown outcome.
-		throw new TransientError(`marking ${delivered.length} deliveries sent failed: ${(err as Error).message}`, { cause: err });
-	}
-	for (const r of delivered) {
-		for (const key of r.s.claims) read.wrote(key, "sent");
-		outcomes.set(r.s.job, "emailed");
-	}
-	for (const { s, error } of results) {
-		if (!error) continue;
+	const sent: SentDelivery[] = [];
+	for (const { s, messageId, error } of results) {
+		if (!error) {
+			sent.push(...s.claims.map((key) => ({ key, messageId })));
+			outcomes.set(s.job, "emailed");
+			continue;
+		}
 		if (PERMANENT_SES_ERRORS.has(error.name ?? "Error")) {
 			const reason = `SES rejected ${s.document.recipient}: ${error.message}`;
 			for (const key of s.claims) {
@@ -226,6 +245,9 @@ async function sendRound(
 		}
 		transient ??= new TransientError(`sending ${s.document.label} failed: ${error.message}`, { cause: error });
 	}
-	if (transient) throw transient;
-	return outcomes;
+	if (transient) {
+		await markSent(deps, read, sent);
+		throw transient;
+	}
+	return { outcomes, unmarked: sent };
 }

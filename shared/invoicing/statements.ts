@@ -7,12 +7,12 @@ import { renderStatementPdf } from "../documents/statement-pdf.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { statementCut, statementCutAsRead } from "../store/accounts.js";
 import { cycleAccountKeys, RecordsRead } from "../store/batch-reads.js";
-import { keys } from "../store/keys.js";
-import { getAccount, listAccounts, listInvoiceNumbersOfAccount, listInvoicesOfAccount } from "../store/records.js";
+import { getAccount, listAccounts, listInvoicesOfAccount } from "../store/records.js";
 import { getStatement, putStatement, putStatements, statementChainLink } from "../store/statements.js";
 import { conditionFailedAt, isCancelled, transactWrite } from "../store/transact.js";
 import type { InvoicingDeps } from "./invoices.js";
 import { storeNewPdf } from "./pdf-objects.js";
+import { invoicesToAge } from "./statement-aging.js";
 
 /**
  * The account's statement for the period: statements chain, so the opening balance is the
@@ -78,7 +78,6 @@ interface Cut {
 interface AccountActivity extends Cut {
 	readonly previous: Statement | undefined;
 	readonly entries: LedgerEntry[];
-	readonly invoiceNumbers: string[];
 }
 
 /**
@@ -120,19 +119,23 @@ export async function issueStatementsForBatch(
 	}
 
 	const cutoff = await cutLedgers(deps, toCut);
-	const activity = await readActivity(deps, toCut, cutoff, fail);
-	const invoices = await RecordsRead.of(
-		deps,
-		activity.flatMap((a) => a.invoiceNumbers.map(keys.invoice)),
-	);
+	const [activity, aging] = await Promise.all([
+		readActivity(deps, toCut, cutoff, fail),
+		invoicesToAge(
+			deps,
+			toCut.map((c) => c.account.accountId),
+			period,
+			fail,
+		),
+	]);
 	const statements: Statement[] = [];
 	await pMap(
 		activity,
 		async (a) => {
 			try {
-				if (!hasActivity(a)) return;
-				const ofAccount = a.invoiceNumbers.map((n) => invoices.invoice(n)).filter((i): i is Invoice => i !== undefined);
-				const statement = statementOf(a, ofAccount, { period, statementDate, cutoff });
+				const invoices = aging.get(a.account.accountId);
+				if (!hasActivity(a) || !invoices) return;
+				const statement = statementOf(a, invoices, { period, statementDate, cutoff });
 				// An attempt that cut the ledger since the last stored statement may have stored this one's PDF before it failed.
 				const retried = a.cutBefore !== undefined && a.cutBefore > (a.previous?.cutoff ?? "");
 				if (retried) await ensureStatementPdf(deps, statement);
@@ -185,7 +188,7 @@ async function cutLedgers(deps: InvoicingDeps, accounts: readonly Cut[]): Promis
 
 const MAX_CUTS_PER_WRITE = 100;
 
-/** Each cut account's previous statement, its ledger since that one up to the cut, and its invoices' numbers. */
+/** Each cut account's previous statement and its ledger since that one up to the cut. */
 async function readActivity(
 	deps: InvoicingDeps,
 	accounts: readonly Cut[],
@@ -197,11 +200,7 @@ async function readActivity(
 		async (cut): Promise<AccountActivity | undefined> => {
 			const accountId = cut.account.accountId;
 			try {
-				const [{ previous, entries }, invoiceNumbers] = await Promise.all([
-					statementChainLink(deps, accountId, cutoff),
-					listInvoiceNumbersOfAccount(deps, accountId),
-				]);
-				return { ...cut, previous, entries, invoiceNumbers };
+				return { ...cut, ...(await statementChainLink(deps, accountId, cutoff)) };
 			} catch (err) {
 				fail(accountId, err);
 				return undefined;

@@ -39,6 +39,11 @@ export class RecordsRead {
 		return new RecordsRead(new Set([...this.requested, ...unique.map(keyOf)]), items);
 	}
 
+	/** Whether the record was asked for (and so is known to exist or not). */
+	wasRead(key: Key): boolean {
+		return this.requested.has(keyOf(key));
+	}
+
 	/** The stored item, or undefined when there is none; a key that was not read is a mistake, not a missing record. */
 	private item(key: Key): Record<string, unknown> | undefined {
 		const k = keyOf(key);

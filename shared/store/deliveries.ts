@@ -100,17 +100,28 @@ export interface DeliveryClaims {
 	readonly period: string;
 }
 
+/** A delivery that went out, and the message that carried it. */
+export interface SentDelivery {
+	readonly key: DeliveryKey;
+	readonly messageId: string | undefined;
+}
+
 /**
- * Several documents' claims in one transaction (at most 100 keys in all), all or none: a
- * transaction cancelled because one was claimed before throws, and the caller claims them
- * one at a time (`claimDeliveries`) to learn which.
+ * Several documents' claims in one transaction (at most 100 keys with `sent`), all or none,
+ * with deliveries sent before marked sent (as `markSent` does) in the same write: a
+ * transaction cancelled because one was claimed before throws, and the caller marks and
+ * claims them one at a time (`markAllSent`, `claimDeliveries`) to learn which.
  */
-export async function claimDeliveriesTogether(deps: TableDeps, claims: readonly DeliveryClaims[]): Promise<void> {
+export async function claimDeliveriesTogether(
+	deps: TableDeps,
+	claims: readonly DeliveryClaims[],
+	sent: readonly SentDelivery[] = [],
+): Promise<void> {
 	const at = new Date().toISOString();
-	await transactWrite(
-		deps,
-		claims.flatMap((c) => c.keys.map((key) => deliveryClaim(deps.tableName, key, c.recipient, c.period, at))),
-	);
+	await transactWrite(deps, [
+		...sent.map(({ key, messageId }) => ({ Update: sentUpdate(deps.tableName, key, messageId, at) })),
+		...claims.flatMap((c) => c.keys.map((key) => deliveryClaim(deps.tableName, key, c.recipient, c.period, at))),
+	]);
 }
 
 function sentUpdate(tableName: string, key: DeliveryKey, messageId: string | undefined, at: string) {

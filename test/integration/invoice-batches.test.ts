@@ -97,6 +97,8 @@ describe("a batch of the Invoice Accounts map", () => {
 			EUR: { invoices: 2, total: 9_900 + 13_500 },
 		});
 		expect(first.totalsByCurrency).toEqual(await storedTotals("2026-10"));
+		// The statement ages what the account owes: here its new invoice alone.
+		expect((await getStatement(deps, "ACC-B2", "2026-10"))?.aging).toMatchObject({ current: 40_000 });
 
 		const again = await generate({ billing: october, items: items() }, context);
 		expect(again).toMatchObject({ issued: 0, alreadyIssued: 5, nothingToBill: 1, failed: 0, statements: 5 });
@@ -172,6 +174,8 @@ describe("a batch of the Invoice Accounts map", () => {
 		expect(Buffer.from((await kept.Body?.transformToByteArray()) as Uint8Array).equals(Buffer.from(earlier))).toBe(true);
 		const b2 = await getStatement(deps, "ACC-B2", "2026-11");
 		expect(b2).toMatchObject({ openingBalance: 40_000, closingBalance: 40_000 + 40_000 - 500 });
+		// October's invoice is still due besides November's (less the credit it consumed): both are aged.
+		expect(b2?.aging).toEqual({ current: 40_000 + 39_500, "1-30": 0, "31-60": 0, "61-90": 0, "over 90": 0 });
 		expect(await storedPdfText(deps.s3, stack.bucketName, "statements/2026-11/ACC-B2.pdf")).toContain("ACC-B2");
 	});
 });

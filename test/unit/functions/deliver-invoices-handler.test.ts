@@ -1,6 +1,13 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { MessageRejected, SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+	BatchGetCommand,
+	DeleteCommand,
+	DynamoDBDocumentClient,
+	PutCommand,
+	TransactWriteCommand,
+	UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -201,6 +208,52 @@ describe("deliver-invoices handler", () => {
 		const [claimCall] = ddbMock.commandCalls(TransactWriteCommand);
 		const [firstSend] = sesMock.commandCalls(SendRawEmailCommand);
 		expect(claimCall && firstSend && claimCall.calledBefore(firstSend)).toBe(true);
+	});
+
+	it("marks a round's sends sent in the next round's claim transaction", async () => {
+		const numbers = Array.from({ length: 7 }, (_, i) => `INV-3${i}`);
+		storedItems(...numbers.map((n, i) => invoice(n, `ACC-3${i}`)));
+		ddbMock.on(TransactWriteCommand).resolves({});
+		s3Mock
+			.on(GetObjectCommand)
+			.resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from("%PDF-1.7 test")) } as never });
+		sesMock.on(SendRawEmailCommand).resolves({ MessageId: "msg" });
+
+		const result = await handler({ billing, invoiceNumbers: numbers }, context);
+
+		expect(result).toMatchObject({ emailed: 7, invoiceEmailsSent: 7 });
+		const writes = ddbMock
+			.commandCalls(TransactWriteCommand)
+			.map((c) => (c.args[0].input.TransactItems ?? []).map((i) => (i.Put ? `claim ${i.Put.Item?.pk}` : `sent ${i.Update?.Key?.pk}`)));
+		const first = numbers.slice(0, 5);
+		const second = numbers.slice(5);
+		expect(writes).toEqual([
+			first.map((n) => `claim INVOICE#${n}`),
+			[...first.map((n) => `sent INVOICE#${n}`), ...second.map((n) => `claim INVOICE#${n}`)],
+			second.map((n) => `sent INVOICE#${n}`),
+		]);
+	});
+
+	it("marks what went out and releases what did not when SES fails for a while, and fails the batch to be retried", async () => {
+		storedItems(invoice("INV-41", "ACC-41"), invoice("INV-42", "ACC-42"));
+		ddbMock.on(TransactWriteCommand).resolves({});
+		ddbMock.on(UpdateCommand).resolves({});
+		ddbMock.on(DeleteCommand).resolves({});
+		s3Mock
+			.on(GetObjectCommand)
+			.resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from("%PDF-1.7 test")) } as never });
+		sesMock.on(SendRawEmailCommand).resolves({ MessageId: "msg-41" });
+		sesMock
+			.on(SendRawEmailCommand, { Destinations: ["ap@acc-42.example.com"] })
+			.rejects(Object.assign(new Error("Maximum sending rate exceeded."), { name: "Throttling" }));
+
+		await expect(handler({ billing, invoiceNumbers: ["INV-41", "INV-42"] }, context)).rejects.toThrow(/sending invoice INV-42 failed/);
+
+		const marked = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+		expect(marked.map((u) => [u.Key?.pk, u.ExpressionAttributeValues?.[":sent"], u.ExpressionAttributeValues?.[":id"]])).toEqual([
+			["INVOICE#INV-41", "sent", "msg-41"],
+		]);
+		expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([{ pk: "INVOICE#INV-42", sk: "DELIVERY#email" }]);
 	});
 
 	it("refuses malformed input with a message naming the field", async () => {
