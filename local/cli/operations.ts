@@ -13,6 +13,7 @@ import {
 import { ValidationError } from "../../shared/core/errors.js";
 import { executionNameFor, parseIsoDate, parsePeriod } from "../../shared/core/period.js";
 import { signStripePayload } from "../../shared/payments/providers/stripe.js";
+import { closeState, enteredState, eventTime, type HistoryState, parseJson } from "../emulator/execution-states.js";
 import { formatCounts, type ProgressLine, progressLine } from "./progress.js";
 
 export interface ExecutionResult {
@@ -215,28 +216,8 @@ class RunProgress {
 	}
 }
 
-export interface StateRecord {
-	readonly name: string;
-	readonly type: string;
-	/** ABORTED: still running when the execution was aborted or timed out (it never finished). */
-	status: "SUCCEEDED" | "FAILED" | "RUNNING" | "ABORTED";
-	readonly enteredAt: string;
-	exitedAt?: string;
-	durationMs?: number;
-	readonly input?: unknown;
-	output?: unknown;
-	error?: string;
-	cause?: string;
-}
-
-function parseJson(value: string | undefined): unknown {
-	if (value === undefined) return undefined;
-	try {
-		return JSON.parse(value) as unknown;
-	} catch {
-		return value;
-	}
-}
+/** Status ABORTED: still running when the execution was aborted or timed out (it never finished). */
+export type StateRecord = HistoryState<"SUCCEEDED" | "FAILED" | "RUNNING" | "ABORTED">;
 
 /** Per state: status, timing, input and output, what an operator reads in the console. */
 export function statesFromHistory(events: readonly HistoryEvent[]): StateRecord[] {
@@ -244,26 +225,17 @@ export function statesFromHistory(events: readonly HistoryEvent[]): StateRecord[
 	const open: StateRecord[] = [];
 	for (const event of events) {
 		const type = event.type ?? "";
-		const at = event.timestamp ? new Date(event.timestamp).toISOString() : "";
-		if (type.endsWith("StateEntered") && event.stateEnteredEventDetails) {
-			const record: StateRecord = {
-				name: event.stateEnteredEventDetails.name ?? "",
-				type: type.replace("StateEntered", ""),
-				status: "RUNNING",
-				enteredAt: at,
-				input: parseJson(event.stateEnteredEventDetails.input),
-			};
-			states.push(record);
-			open.push(record);
+		const entered = enteredState(event);
+		if (entered) {
+			states.push(entered);
+			open.push(entered);
 		} else if (type.endsWith("StateExited") && event.stateExitedEventDetails) {
 			const name = event.stateExitedEventDetails.name;
 			const index = open.findLastIndex((s) => s.name === name);
 			const record = open[index];
 			if (record) {
 				open.splice(index, 1);
-				record.status = record.error ? "FAILED" : "SUCCEEDED";
-				record.exitedAt = at;
-				record.durationMs = Date.parse(at) - Date.parse(record.enteredAt);
+				closeState(record, record.error ? "FAILED" : "SUCCEEDED", eventTime(event));
 				record.output = parseJson(event.stateExitedEventDetails.output);
 			}
 		} else if (type.endsWith("Failed")) {

@@ -1,5 +1,6 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { type AslFlow, type AslState, allStates } from "./console-asl.js";
+import { closeState, enteredState, eventTime, type HistoryState, parseJson } from "./execution-states.js";
 
 /**
  * One execution as the console shows it: per state of the definition, its status and
@@ -21,17 +22,7 @@ export const STATUS_WORDS: Readonly<Record<StateStatus, string>> = {
 	NOT_REACHED: "Not reached",
 };
 
-export interface StateRun {
-	readonly name: string;
-	readonly type: string;
-	status: StateStatus;
-	readonly enteredAt: string;
-	exitedAt?: string;
-	durationMs?: number;
-	readonly input?: unknown;
-	output?: unknown;
-	error?: string;
-	cause?: string;
+export interface StateRun extends HistoryState<StateStatus> {
 	/** Task attempts (1 + retries). */
 	attempts: number;
 	/** The Map iteration (child execution) it ran in. */
@@ -87,19 +78,6 @@ interface OpenRun extends StateRun {
 
 const HELPER = /^(.+) \[local: ([a-z ]+)\](?: \d+)?$/;
 
-function parseJson(value: string | undefined): unknown {
-	if (value === undefined) return undefined;
-	try {
-		return JSON.parse(value) as unknown;
-	} catch {
-		return value;
-	}
-}
-
-function iso(timestamp: Date | undefined): string {
-	return timestamp ? timestamp.toISOString() : "";
-}
-
 function errorDetails(event: HistoryEvent): { error?: string; cause?: string } | undefined {
 	return (
 		event.lambdaFunctionFailedEventDetails ??
@@ -134,15 +112,13 @@ export function stateRuns(events: readonly HistoryEvent[]): { runs: StateRun[]; 
 	let executionStatus = "RUNNING";
 	const close = (run: OpenRun, status: StateStatus, at: string) => {
 		run.open = false;
-		run.status = status;
-		run.exitedAt = at;
-		run.durationMs = Date.parse(at) - Date.parse(run.enteredAt);
+		closeState(run, status, at);
 	};
 	for (const event of events) {
 		const id = event.id ?? 0;
 		const previous = event.previousEventId ?? id - 1;
 		const type = event.type ?? "";
-		const at = iso(event.timestamp);
+		const at = eventTime(event);
 		const iteration = iterationOfEvent.get(previous);
 		if (iteration !== undefined) iterationOfEvent.set(id, iteration);
 		const before = runOfEvent.get(previous);
@@ -154,21 +130,12 @@ export function stateRuns(events: readonly HistoryEvent[]): { runs: StateRun[]; 
 			iterationOfEvent.set(id, event.mapIterationStartedEventDetails?.index ?? 0);
 			continue;
 		}
-		if (type.endsWith("StateEntered") && event.stateEnteredEventDetails) {
+		const entered = enteredState(event);
+		if (entered) {
 			// A state whose error was caught without an exit event of its own (as AWS records it).
 			if (before?.open && (before.error !== undefined || before.failedWithoutDetails)) close(before, "CAUGHT", at);
-			const stateType = type.slice(0, -"StateEntered".length);
-			const run: OpenRun = {
-				name: event.stateEnteredEventDetails.name ?? "",
-				type: stateType,
-				status: "RUNNING",
-				enteredAt: at,
-				input: parseJson(event.stateEnteredEventDetails.input),
-				attempts: 0,
-				open: true,
-				...(iteration !== undefined ? { iteration } : {}),
-			};
-			if (stateType === "Fail") close(run, "FAILED", at);
+			const run: OpenRun = { ...entered, attempts: 0, open: true, ...(iteration !== undefined ? { iteration } : {}) };
+			if (run.type === "Fail") close(run, "FAILED", at);
 			runs.push(run);
 			runOfEvent.set(id, run);
 			continue;
