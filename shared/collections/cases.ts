@@ -24,17 +24,6 @@ export interface CollectionsDeps extends TableDeps {
 	readonly actor?: string;
 }
 
-export interface CollectionsResult {
-	readonly accountsInCollections: readonly string[];
-	readonly accountsPastDue: number;
-	readonly accountsBackToActive: readonly string[];
-	readonly casesOpened: readonly string[];
-	readonly casesClosed: readonly string[];
-	/** The agency's files (collections/<month opened>/cases.csv) this run rewrote. */
-	readonly casesCsvKeys: readonly string[];
-	readonly noticeSentTo?: string;
-}
-
 function collectionsDays(stages: readonly DunningStageConfig[]): number {
 	const stage = stages.find((s) => s.stage === "collections");
 	if (!stage) throw new ValidationError('the dunning stages have no "collections" stage');
@@ -51,6 +40,13 @@ export interface CollectionsSettlement {
 	/** The months (YYYY-MM, the month a case was opened in) whose cases changed. */
 	readonly caseMonths: readonly string[];
 }
+
+/** A whole run (reconcileCollections): the settlement, with the files of the months whose cases changed in place of the months. */
+export type CollectionsResult = Omit<CollectionsSettlement, "caseMonths"> & {
+	/** The agency's files (collections/<month opened>/cases.csv) this run rewrote. */
+	readonly casesCsvKeys: readonly string[];
+	readonly noticeSentTo?: string;
+};
 
 /**
  * Derives each account's status from its overdue invoices as of `asOf` (held ones do not
@@ -122,7 +118,7 @@ export async function publishCollections(
 	deps: CollectionsDeps,
 	asOf: string,
 	settled: Pick<CollectionsSettlement, "casesOpened" | "caseMonths">,
-): Promise<{ readonly casesCsvKeys: readonly string[]; readonly noticeSentTo?: string }> {
+): Promise<Pick<CollectionsResult, "casesCsvKeys" | "noticeSentTo">> {
 	const casesCsvKeys: string[] = [];
 	const openedIds = new Set(settled.casesOpened);
 	const opened: CollectionsCase[] = [];
