@@ -100,7 +100,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		...defaults,
 		id: "IdentifyOutstandingAccounts",
 		dir: "identify-outstanding-accounts",
-		description: "Writes the manifest of accounts to invoice",
+		description: "Writes the manifests of accounts to invoice and to review",
 		table: "read",
 		bucket: { write: [bucketObjects.manifests] },
 		timeoutSeconds: 300,
@@ -167,8 +167,9 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		...defaults,
 		id: "VerifyLedgers",
 		dir: "verify-ledgers",
-		description: "Sets a batch of accounts' credit against their open invoices and verifies their ledgers",
-		bucket: "none",
+		description:
+			"Sets a batch of accounts' credit against their open invoices, verifies their ledgers and tallies them for the month's books",
+		bucket: { write: [bucketObjects.runs] },
 		timeoutSeconds: 300,
 	},
 	{
@@ -194,8 +195,9 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		...defaults,
 		id: "PublishReports",
 		dir: "publish-reports",
-		description: "Writes the monthly billing report to S3",
-		bucket: { write: [bucketObjects.reports, bucketObjects.books] },
+		description: "Adds up the Review Accounts tallies into the month's (and quarter's) billing report and books in S3",
+		table: "read",
+		bucket: { read: [bucketObjects.runs], write: [bucketObjects.reports, bucketObjects.books] },
 		timeoutSeconds: 300,
 	},
 	{

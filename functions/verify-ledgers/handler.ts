@@ -1,15 +1,16 @@
 import { verifyLedgersOf } from "../../shared/cycle/account-review.js";
 import { accountBatchSchema } from "../../shared/cycle/payloads.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { getRequiredEnv } from "../../shared/platform/config.js";
+import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 
-const { ddb } = createClients();
-const tableName = getRequiredEnv("TABLE_NAME");
+const { ddb, s3 } = createClients();
+const { tableName, bucketName } = storageConfig();
 
-export const handler = stepHandler("Verify Ledgers", accountBatchSchema, ({ items }) =>
+export const handler = stepHandler("Verify Ledgers", accountBatchSchema, ({ billing, items }) =>
 	verifyLedgersOf(
-		{ ddb, tableName },
+		{ ddb, s3, tableName, bucketName },
+		billing,
 		items.map((i) => i.accountId),
 	),
 );

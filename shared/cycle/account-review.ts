@@ -1,23 +1,39 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import pMap from "p-map";
 import { z } from "zod";
 import { type CollectionsDeps, publishCollections } from "../collections/cases.js";
 import type { BillingPeriod } from "../core/period.js";
 import { applyAccountCredit } from "../payments/account-credit.js";
-import { type InvariantReport, type InvariantViolation, verifyAccountInvariants } from "../reporting/invariants.js";
+import {
+	type AccountRecords,
+	accountSnapshot,
+	type InvariantReport,
+	type InvariantViolation,
+	invariantReport,
+	violationsOf,
+} from "../reporting/invariants.js";
 import { getAccounts, type TableDeps } from "../store/records.js";
 import { recordRunFailure } from "../store/run-failures.js";
 import { accountsOfFailedChild, foldMapResults, type MapResultsLocation } from "./map-results.js";
+import { type MonthTally, tallyMonth } from "./month-tally.js";
 
-/** A batch's Verify Ledgers: the credit set against open invoices, then the ledgers verified. */
+/** A batch's Verify Ledgers: the credit set against open invoices, the ledgers verified, and the batch's tally of the month. */
 export interface LedgersVerified extends InvariantReport {
 	readonly creditApplied: { readonly accounts: number; readonly amount: Record<string, number> };
+	readonly tally: MonthTally;
 }
 
 /**
  * One batch of the Review Accounts map: each account's credit (overpayments, credit memos)
  * is set against its open invoices, oldest due first, so the ladder that follows never
- * chases what credit covers; then each account's ledger invariants are verified.
+ * chases what credit covers; then each account is read as of one moment, its ledger
+ * invariants verified, and the same records tallied for the month's books and reports.
  */
-export async function verifyLedgersOf(deps: TableDeps, accountIds: readonly string[]): Promise<LedgersVerified> {
+export async function verifyLedgersOf(
+	deps: TableDeps & { readonly s3: S3Client; readonly bucketName: string },
+	billing: BillingPeriod,
+	accountIds: readonly string[],
+): Promise<LedgersVerified> {
 	const creditApplied = { accounts: 0, amount: {} as Record<string, number> };
 	// The batch read may lag a write; applyAccountCredit reads the account again before it takes anything.
 	for (const account of (await getAccounts(deps, accountIds)).values()) {
@@ -27,7 +43,14 @@ export async function verifyLedgersOf(deps: TableDeps, accountIds: readonly stri
 		creditApplied.accounts += 1;
 		creditApplied.amount[account.currency] = (creditApplied.amount[account.currency] ?? 0) + applied.amount;
 	}
-	return { ...(await verifyAccountInvariants(deps, accountIds)), creditApplied };
+	const records = (await pMap(accountIds, (accountId) => accountSnapshot(deps, accountId), { concurrency: 8 })).filter(
+		(r): r is AccountRecords => r !== undefined,
+	);
+	return {
+		...invariantReport(accountIds.length, 0, records.flatMap(violationsOf)),
+		creditApplied,
+		tally: await tallyMonth(deps, billing, records),
+	};
 }
 
 const MAX_LISTED = 50;

@@ -51,6 +51,8 @@ export const publishReportsSchema = z.object({
 		.string()
 		.regex(/^\d{4}-Q[1-4]$/, { message: "quarter must look like 2026-Q4" })
 		.optional(),
+	/** Where the Review Accounts map left its batches' results, with their tallies. */
+	results: mapResultsSchema,
 });
 
 export const runFailureInputSchema = z.discriminatedUnion("scope", [

@@ -1,12 +1,13 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pMap from "p-map";
 import { toCsvText } from "../core/csv.js";
-import type { Account, Invoice, LedgerEntry } from "../core/model.js";
+import type { Invoice, LedgerEntry } from "../core/model.js";
 import { formatMajorUnits } from "../core/money.js";
 import { resolveBillingPeriod } from "../core/period.js";
 import { getCreditMemo } from "../store/credit-memos.js";
 import { getInvoice, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "../store/records.js";
 import { closedThrough } from "../store/transact.js";
+import type { AccountRecords } from "./invariants.js";
 import { type ChartOfAccounts, imbalance, type JournalEntry, journalEntryFor, sourceOf } from "./journal.js";
 
 /**
@@ -14,8 +15,16 @@ import { type ChartOfAccounts, imbalance, type JournalEntry, journalEntryFor, so
  * to the customers' accounts, and the journal as the files QuickBooks Online and Xero import.
  */
 
-/** The journal entries of the given ledger entries, in their order; an entry that does not balance is a defect and stops it. */
-async function journalOf(deps: TableDeps, entries: readonly LedgerEntry[], chart: ChartOfAccounts): Promise<JournalEntry[]> {
+/**
+ * The journal entries of the given ledger entries, in their order; an entry that does not
+ * balance is a defect and stops it. `known` holds invoices already read; others are read.
+ */
+async function journalOf(
+	deps: TableDeps,
+	entries: readonly LedgerEntry[],
+	chart: ChartOfAccounts,
+	known: ReadonlyMap<string, Invoice>,
+): Promise<JournalEntry[]> {
 	const memoInvoices = new Map<string, string>();
 	await pMap(
 		[...new Set(entries.map((e) => sourceOf(e).creditMemo).filter((m): m is string => m !== undefined))],
@@ -29,9 +38,9 @@ async function journalOf(deps: TableDeps, entries: readonly LedgerEntry[], chart
 		const source = sourceOf(e);
 		return source.invoice ?? (source.creditMemo ? memoInvoices.get(source.creditMemo) : undefined);
 	};
-	const invoices = new Map<string, Invoice>();
+	const invoices = new Map(known);
 	await pMap(
-		[...new Set(entries.map(invoiceOf).filter((n): n is string => n !== undefined))],
+		[...new Set(entries.map(invoiceOf).filter((n): n is string => n !== undefined && !invoices.has(n)))],
 		async (number) => {
 			const invoice = await getInvoice(deps, number);
 			if (invoice) invoices.set(number, invoice);
@@ -78,6 +87,8 @@ export interface TrialBalance {
 	readonly rows: readonly TrialBalanceRow[];
 	readonly tieOut: readonly TieOut[];
 	readonly ties: boolean;
+	/** Why the books are not whole, when a batch of accounts could not be tallied. */
+	readonly incomplete?: readonly string[];
 }
 
 export interface PeriodBooks {
@@ -88,17 +99,48 @@ export interface PeriodBooks {
 	readonly customers: ReadonlyMap<string, string>;
 }
 
-/** The period's journal and trial balance, from every account's ledger and the stored invoices and accounts. */
-export async function periodBooks(deps: TableDeps, period: string, chart: ChartOfAccounts): Promise<PeriodBooks> {
-	const { periodStart, periodEnd } = resolveBillingPeriod({ period }, new Date());
-	const all = await listAccounts(deps);
-	const perAccount = await pMap(all, (a) => listLedgerEntries(deps, a.accountId), { concurrency: 8 });
-	const everything = perAccount.flat();
-	const upToEnd = inJournalOrder(everything.filter((e) => e.effectiveDate <= periodEnd));
-	const journal = await journalOf(deps, upToEnd, chart);
-	const inPeriod = journal.filter((j) => j.date >= periodStart);
+/** The accounts' stored figures, per currency: their balances and credit, and their invoices' amounts due. */
+export interface StoredSubledger {
+	readonly balances: number;
+	readonly amountsDue: number;
+	readonly credit: number;
+}
 
-	const rows = new Map<string, { code: string; name: string; currency: string; opening: number; debits: number; credits: number }>();
+/**
+ * Some accounts' share of the period's books: the trial balance's sums before closing, what
+ * the tie-out compares, and the period's journal entries with the customers they name.
+ * Shares of different accounts add up to the books (`combineBooks`).
+ */
+export interface BooksTally {
+	readonly accounts: number;
+	readonly rows: readonly Omit<TrialBalanceRow, "closing">[];
+	/** Per currency: the ledger entries up to the period's last day, summed. */
+	readonly customerBalances: Readonly<Record<string, number>>;
+	readonly stored: Readonly<Record<string, StoredSubledger>>;
+	/** Whether an entry is dated after the period: the stored figures then describe a later day. */
+	readonly laterActivity: boolean;
+}
+
+export interface BooksShare {
+	readonly tally: BooksTally;
+	/** The period's journal entries of these accounts, in journal order. */
+	readonly journal: readonly JournalEntry[];
+	/** Name by account id, of the accounts the journal names. */
+	readonly customers: Readonly<Record<string, string>>;
+}
+
+/** These accounts' share of the period's books, from their records as read. */
+export async function tallyBooks(
+	deps: TableDeps,
+	records: readonly AccountRecords[],
+	period: string,
+	chart: ChartOfAccounts,
+): Promise<BooksShare> {
+	const { periodStart, periodEnd } = resolveBillingPeriod({ period }, new Date());
+	const everything = records.flatMap((r) => r.entries);
+	const known = new Map(records.flatMap((r) => r.invoices.map((i) => [i.number, i] as const)));
+	const journal = await journalOf(deps, inJournalOrder(everything.filter((e) => e.effectiveDate <= periodEnd)), chart, known);
+	const rows = new Map<string, Omit<TrialBalanceRow, "closing">>();
 	for (const entry of journal) {
 		for (const line of entry.lines) {
 			const key = `${line.account.code}#${entry.currency}`;
@@ -110,26 +152,116 @@ export async function periodBooks(deps: TableDeps, period: string, chart: ChartO
 				debits: 0,
 				credits: 0,
 			};
-			if (entry.date < periodStart) row.opening += line.debit - line.credit;
-			else {
-				row.debits += line.debit;
-				row.credits += line.credit;
-			}
-			rows.set(key, row);
+			const before = entry.date < periodStart;
+			rows.set(key, {
+				...row,
+				opening: row.opening + (before ? line.debit - line.credit : 0),
+				debits: row.debits + (before ? 0 : line.debit),
+				credits: row.credits + (before ? 0 : line.credit),
+			});
 		}
+	}
+	const customerBalances: Record<string, number> = {};
+	for (const e of everything)
+		if (e.effectiveDate <= periodEnd) customerBalances[e.currency] = (customerBalances[e.currency] ?? 0) + e.amount;
+	const stored: Record<string, StoredSubledger> = {};
+	const add = (currency: string, figures: Partial<StoredSubledger>) => {
+		const s = stored[currency] ?? { balances: 0, amountsDue: 0, credit: 0 };
+		stored[currency] = {
+			balances: s.balances + (figures.balances ?? 0),
+			amountsDue: s.amountsDue + (figures.amountsDue ?? 0),
+			credit: s.credit + (figures.credit ?? 0),
+		};
+	};
+	for (const { account, invoices } of records) {
+		add(account.currency, { balances: account.balance, credit: account.creditBalance });
+		for (const invoice of invoices) add(invoice.currency, { amountsDue: invoice.amountDue });
+	}
+	const inPeriod = journal.filter((j) => j.date >= periodStart);
+	const named = new Set(inPeriod.map((j) => j.accountId));
+	return {
+		tally: {
+			accounts: records.length,
+			rows: [...rows.values()],
+			customerBalances,
+			stored,
+			laterActivity: everything.some((e) => e.effectiveDate > periodEnd),
+		},
+		journal: inPeriod,
+		customers: Object.fromEntries(records.filter((r) => named.has(r.account.accountId)).map((r) => [r.account.accountId, r.account.name])),
+	};
+}
+
+/**
+ * The period's books from the shares of every account. `accountsMissing` counts accounts
+ * whose share could not be taken (a failed batch): the books then do not tie out, and say why.
+ */
+export function combineBooks(period: string, chart: ChartOfAccounts, shares: readonly BooksShare[], accountsMissing = 0): PeriodBooks {
+	const rows = new Map<string, Omit<TrialBalanceRow, "closing">>();
+	const customerBalances = new Map<string, number>();
+	const stored = new Map<string, StoredSubledger>();
+	let laterActivity = false;
+	for (const { tally } of shares) {
+		for (const row of tally.rows) {
+			const key = `${row.code}#${row.currency}`;
+			const sum = rows.get(key);
+			rows.set(
+				key,
+				sum ? { ...sum, opening: sum.opening + row.opening, debits: sum.debits + row.debits, credits: sum.credits + row.credits } : row,
+			);
+		}
+		for (const [currency, amount] of Object.entries(tally.customerBalances))
+			customerBalances.set(currency, (customerBalances.get(currency) ?? 0) + amount);
+		for (const [currency, s] of Object.entries(tally.stored)) {
+			const sum = stored.get(currency) ?? { balances: 0, amountsDue: 0, credit: 0 };
+			stored.set(currency, {
+				balances: sum.balances + s.balances,
+				amountsDue: sum.amountsDue + s.amountsDue,
+				credit: sum.credit + s.credit,
+			});
+		}
+		laterActivity ||= tally.laterActivity;
 	}
 	const trialRows = [...rows.values()]
 		.map((r) => ({ ...r, closing: r.opening + r.debits - r.credits }))
 		.sort((a, b) => a.currency.localeCompare(b.currency) || a.code.localeCompare(b.code));
-
-	const laterActivity = everything.some((e) => e.effectiveDate > periodEnd);
-	const tieOut = tieOutOf(trialRows, chart, upToEnd, laterActivity ? undefined : await storedSubledger(deps, all));
+	const tieOut = tieOutOf(trialRows, chart, customerBalances, laterActivity ? undefined : stored);
+	const missing =
+		accountsMissing > 0
+			? [`${accountsMissing} account(s) of failed batches are not in these books: re-drive the run, then publish them again`]
+			: [];
+	// Journal order: date, account, then as recorded; each account's entries come in that order from one share.
+	const journal = shares.flatMap((s) => s.journal).sort((a, b) => a.date.localeCompare(b.date) || a.accountId.localeCompare(b.accountId));
 	return {
 		period,
-		journal: inPeriod,
-		trialBalance: { period, rows: trialRows, tieOut, ties: tieOut.every((t) => t.differences.length === 0) },
-		customers: new Map(all.map((a) => [a.accountId, a.name])),
+		journal,
+		trialBalance: {
+			period,
+			rows: trialRows,
+			tieOut,
+			ties: missing.length === 0 && tieOut.every((t) => t.differences.length === 0),
+			...(missing.length > 0 ? { incomplete: missing } : {}),
+		},
+		customers: new Map(shares.flatMap((s) => Object.entries(s.customers))),
 	};
+}
+
+/** The period's journal and trial balance, from every account's ledger and the stored invoices and accounts. */
+export async function periodBooks(deps: TableDeps, period: string, chart: ChartOfAccounts): Promise<PeriodBooks> {
+	return combineBooks(period, chart, [await tallyBooks(deps, await everyAccountRecords(deps), period, chart)]);
+}
+
+/** Every account with its ledger and invoices, read side by side in the listing's order. */
+export async function everyAccountRecords(deps: TableDeps): Promise<AccountRecords[]> {
+	return pMap(
+		await listAccounts(deps),
+		async (account) => ({
+			account,
+			entries: await listLedgerEntries(deps, account.accountId),
+			invoices: await listInvoicesOfAccount(deps, account.accountId),
+		}),
+		{ concurrency: 8 },
+	);
 }
 
 /** Ledger entries in journal order: effective date, account, then as recorded. */
@@ -143,35 +275,18 @@ function inJournalOrder(entries: readonly LedgerEntry[]): LedgerEntry[] {
 	);
 }
 
-/** Per currency: the accounts' stored balances and credit, and the open invoices' amounts due. */
-async function storedSubledger(deps: TableDeps, accounts: readonly Account[]) {
-	const byCurrency = new Map<string, { balances: number; amountsDue: number; credit: number }>();
-	const of = (currency: string) => {
-		const totals = byCurrency.get(currency) ?? { balances: 0, amountsDue: 0, credit: 0 };
-		byCurrency.set(currency, totals);
-		return totals;
-	};
-	for (const account of accounts) {
-		of(account.currency).balances += account.balance;
-		of(account.currency).credit += account.creditBalance;
-	}
-	const invoices = (await pMap(accounts, (a) => listInvoicesOfAccount(deps, a.accountId), { concurrency: 8 })).flat();
-	for (const invoice of invoices) of(invoice.currency).amountsDue += invoice.amountDue;
-	return byCurrency;
-}
-
 function tieOutOf(
 	rows: readonly TrialBalanceRow[],
 	chart: ChartOfAccounts,
-	entries: readonly LedgerEntry[],
-	stored: ReadonlyMap<string, { balances: number; amountsDue: number; credit: number }> | undefined,
+	balances: ReadonlyMap<string, number>,
+	stored: ReadonlyMap<string, StoredSubledger> | undefined,
 ): TieOut[] {
 	const currencies = [...new Set([...rows.map((r) => r.currency), ...(stored?.keys() ?? [])])].sort();
 	return currencies.map((currency) => {
 		const closing = (code: string) => rows.find((r) => r.code === code && r.currency === currency)?.closing ?? 0;
 		const receivable = closing(chart.receivable.code);
 		const customerCredit = 0 - closing(chart.customerCredit.code);
-		const customerBalances = entries.filter((e) => e.currency === currency).reduce((acc, e) => acc + e.amount, 0);
+		const customerBalances = balances.get(currency) ?? 0;
 		const differences: string[] = [];
 		const money = (amount: number) => formatMajorUnits(amount, currency);
 		if (receivable - customerCredit !== customerBalances) {

@@ -1,5 +1,5 @@
 import pMap from "p-map";
-import type { Payment } from "../core/model.js";
+import type { Account, Invoice, LedgerEntry, Payment } from "../core/model.js";
 import { amountDueOf } from "../store/invoices.js";
 import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, type TableDeps } from "../store/records.js";
 import { jitteredPause } from "../store/transact.js";
@@ -21,6 +21,13 @@ export interface InvariantReport {
 
 const SNAPSHOT_ATTEMPTS = 5;
 
+/** An account with its ledger and its invoices, read as of one moment. */
+export interface AccountRecords {
+	readonly account: Account;
+	readonly entries: readonly LedgerEntry[];
+	readonly invoices: readonly Invoice[];
+}
+
 /**
  * The account, its ledger and its invoices as of one moment: every change to an invoice's
  * amounts or to the ledger changes the account's balance or credit in the same
@@ -28,7 +35,7 @@ const SNAPSHOT_ATTEMPTS = 5;
  * invoices, nothing committed in between. The listing's copy of the account may lag (an
  * index), so the account itself is read, consistently.
  */
-async function accountSnapshot(deps: TableDeps, accountId: string) {
+export async function accountSnapshot(deps: TableDeps, accountId: string): Promise<AccountRecords | undefined> {
 	for (let attempt = 1; attempt <= SNAPSHOT_ATTEMPTS; attempt++) {
 		const account = await getAccount(deps, accountId);
 		if (!account) return undefined;
@@ -48,10 +55,13 @@ async function accountSnapshot(deps: TableDeps, accountId: string) {
  * sum of that invoice's entries, the credit minus the sum of the entries on no invoice.
  */
 export async function accountViolations(deps: TableDeps, accountId: string): Promise<InvariantViolation[]> {
-	const violations: InvariantViolation[] = [];
 	const snapshot = await accountSnapshot(deps, accountId);
-	if (!snapshot) return violations;
-	const { account, entries, invoices } = snapshot;
+	return snapshot ? violationsOf(snapshot) : [];
+}
+
+/** `accountViolations` of records already read. */
+export function violationsOf({ account, entries, invoices }: AccountRecords): InvariantViolation[] {
+	const violations: InvariantViolation[] = [];
 	const ledgerSum = entries.reduce((acc, e) => acc + e.amount, 0);
 	if (ledgerSum !== account.balance) {
 		violations.push({
@@ -127,7 +137,11 @@ export function paymentViolations(payment: Payment): InvariantViolation[] {
 }
 
 /** The report of some accounts' and some payments' violations, at most 50 listed. */
-function invariantReport(accountsChecked: number, paymentsChecked: number, violations: readonly InvariantViolation[]): InvariantReport {
+export function invariantReport(
+	accountsChecked: number,
+	paymentsChecked: number,
+	violations: readonly InvariantViolation[],
+): InvariantReport {
 	return {
 		accountsChecked,
 		paymentsChecked,
@@ -146,11 +160,6 @@ async function violationsOfAccounts(deps: TableDeps, accountIds: readonly string
 export async function verifyPaymentInvariants(deps: TableDeps): Promise<InvariantReport> {
 	const payments = await listPayments(deps);
 	return invariantReport(0, payments.length, payments.flatMap(paymentViolations));
-}
-
-/** These accounts' invariants (`accountViolations`): a batch of the billing cycle's Review Accounts map. */
-export async function verifyAccountInvariants(deps: TableDeps, accountIds: readonly string[]): Promise<InvariantReport> {
-	return invariantReport(accountIds.length, 0, await violationsOfAccounts(deps, accountIds));
 }
 
 /** Every account's and every payment's invariants. */

@@ -1,5 +1,4 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import pMap from "p-map";
 import { AGING_BUCKETS, type Aging, agingBucket, emptyAging } from "../core/aging.js";
 import { toCsvText } from "../core/csv.js";
 import { ValidationError } from "../core/errors.js";
@@ -7,18 +6,10 @@ import type { Invoice, LedgerEntry, Payment } from "../core/model.js";
 import { type BillingPeriod, daysBetween } from "../core/period.js";
 import type { AccountAging, BillingReport, Flows, MonthFlows } from "../core/report-model.js";
 import { renderReportHtml } from "../documents/report-html.js";
-import {
-	listAccounts,
-	listInvoicesOfAccount,
-	listInvoicesOfPeriod,
-	listLedgerEntries,
-	listOpenInvoicesDueBy,
-	listPayments,
-	type TableDeps,
-} from "../store/records.js";
+import { listPayments, type TableDeps } from "../store/records.js";
 import { closedThrough } from "../store/transact.js";
-import { periodBooks, publishBooks } from "./books.js";
-import { chartOfAccounts } from "./journal.js";
+import { everyAccountRecords } from "./books.js";
+import type { AccountRecords } from "./invariants.js";
 
 export interface ReportDeps extends TableDeps {
 	readonly s3: S3Client;
@@ -32,36 +23,48 @@ export interface MonthlyReportRow {
 	readonly value: number;
 }
 
-export interface PublishedReport extends PublishedReportFiles {
-	readonly monthlyReportKey: string;
-	/** The month's trial balance and journals under books/<period>/, and whether the trial balance ties out. */
-	readonly books: { readonly ties: boolean; readonly files: Readonly<Record<string, string>> };
-	readonly rows: number;
-	/** YYYY-Qn of the month, and whether the month is the quarter's last (the cycle then publishes the quarterly report). */
-	readonly quarter: string;
-	readonly quarterEnd: boolean;
-}
-
 function add(map: Map<string, number>, currency: string, amount: number): void {
 	map.set(currency, (map.get(currency) ?? 0) + amount);
+}
+
+/** The monthly summary's open receivables as they stand: what open invoices owe, and of it what is past due on the as-of date. */
+export interface OpenReceivables {
+	readonly receivable: Readonly<Record<string, number>>;
+	readonly overdue: Readonly<Record<string, number>>;
+}
+
+/** Open receivables of these invoices as they stand (`OpenReceivables`). */
+export function openReceivablesOf(invoices: readonly Pick<Invoice, "currency" | "amountDue" | "dueDate">[], asOf: string): OpenReceivables {
+	const receivable: Record<string, number> = {};
+	const overdue: Record<string, number> = {};
+	for (const i of invoices) {
+		if (i.amountDue <= 0) continue;
+		receivable[i.currency] = (receivable[i.currency] ?? 0) + i.amountDue;
+		if (i.dueDate < asOf) overdue[i.currency] = (overdue[i.currency] ?? 0) + i.amountDue;
+	}
+	return { receivable, overdue };
 }
 
 /**
  * The month's figures, amounts in minor units: invoices issued for the period, payments
  * received in the month, unapplied cash, and open receivables as of the run's date.
  */
-export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod): Promise<MonthlyReportRow[]> {
-	const invoices = await listInvoicesOfPeriod(deps, period.period);
+export function monthlySummary(
+	period: BillingPeriod,
+	invoices: readonly Pick<Invoice, "period" | "currency" | "total" | "tax">[],
+	allPayments: readonly Pick<Payment, "currency" | "amount" | "appliedAmount" | "unappliedAmount" | "receivedAt">[],
+	open: OpenReceivables,
+): MonthlyReportRow[] {
 	const issuedCount = new Map<string, number>();
 	const issuedTotal = new Map<string, number>();
 	const issuedTax = new Map<string, number>();
-	for (const invoice of invoices) {
+	for (const invoice of invoices.filter((i) => i.period === period.period)) {
 		add(issuedCount, invoice.currency, 1);
 		add(issuedTotal, invoice.currency, invoice.total);
 		add(issuedTax, invoice.currency, invoice.tax);
 	}
 	// Received in the month itself: a payment after it belongs to the next month's report, never to two.
-	const payments = (await listPayments(deps)).filter(
+	const payments = allPayments.filter(
 		(p) => p.receivedAt.slice(0, 10) >= period.periodStart && p.receivedAt.slice(0, 10) <= period.periodEnd,
 	);
 	const received = new Map<string, number>();
@@ -72,13 +75,8 @@ export async function buildMonthlyReport(deps: TableDeps, period: BillingPeriod)
 		add(applied, payment.currency, payment.appliedAmount);
 		add(unapplied, payment.currency, payment.unappliedAmount);
 	}
-	const open = await listOpenInvoicesDueBy(deps, "9999-12-31");
-	const receivable = new Map<string, number>();
-	const overdue = new Map<string, number>();
-	for (const invoice of open) {
-		add(receivable, invoice.currency, invoice.amountDue);
-		if (invoice.dueDate < period.asOf) add(overdue, invoice.currency, invoice.amountDue);
-	}
+	const receivable = new Map(Object.entries(open.receivable));
+	const overdue = new Map(Object.entries(open.overdue));
 	const rows: MonthlyReportRow[] = [];
 	const maps = [issuedCount, issuedTotal, issuedTax, received, applied, unapplied, receivable, overdue];
 	// Every currency the month touched gets every metric, zero included, so the report reads as a full table.
@@ -106,35 +104,6 @@ export function toCsv(rows: readonly MonthlyReportRow[]): string {
 		.map((cols) => cols.map(csvField).join(","))
 		.join("\n")
 		.concat("\n");
-}
-
-/**
- * The cycle's report step: the month's summary CSV, then the full report (CSV, JSON, HTML).
- * Its output tells the state machine whether the quarter ends with this month.
- */
-export async function publishMonthlyReport(
-	deps: ReportDeps & { readonly sellerName: string },
-	period: BillingPeriod,
-): Promise<PublishedReport> {
-	const rows = await buildMonthlyReport(deps, period);
-	const key = `reports/${period.period}/monthly-billing-report.csv`;
-	const closed = await closedThrough(deps);
-	if (!closed || period.period > closed) {
-		await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucketName, Key: key, Body: toCsv(rows), ContentType: "text/csv" }));
-	}
-	// The books, not the lock: closing the period stays a person's decision (billing books close).
-	const chart = chartOfAccounts();
-	const periodOfBooks = await periodBooks(deps, period.period, chart);
-	const books = { ties: periodOfBooks.trialBalance.ties, files: await publishBooks(deps, periodOfBooks, chart) };
-	const files = await publishReportFiles(deps, parseReportPeriod(period.period), period.asOf, books);
-	return {
-		monthlyReportKey: key,
-		rows: rows.length,
-		...files,
-		books,
-		quarter: quarterOf(period.period),
-		quarterEnd: isQuarterEnd(period.period),
-	};
 }
 
 export interface ReportInputs {
@@ -314,35 +283,47 @@ export function parseReportPeriod(value: string): ReportPeriod {
 	return { kind: "quarterly", label: value, months };
 }
 
+/** Some accounts' share of a report's records (`ReportInputs` but the payments); the tax is the monthly summary's. */
+export interface ReportShare extends Pick<ReportInputs, "ledger" | "openInvoices"> {
+	readonly invoices: readonly Pick<Invoice, "period" | "currency" | "total" | "tax">[];
+}
+
 /**
- * The report's records. What was due on each invoice as of the as-of date is the sum of
- * its ledger entries effective up to that day, so a report as of a past date shows what
- * was owed then, not today's amounts.
+ * These accounts' share of the report of `months` as of `asOf`: their invoices billed for
+ * those months, their ledger entries dated in them, and what each invoice had due on the
+ * as-of date: the sum of its entries effective up to that day, so a report as of a past
+ * date shows what was owed then, not today's amounts.
  */
-export async function loadReportInputs(deps: TableDeps, period: ReportPeriod, asOf: string): Promise<ReportInputs> {
-	const invoices = (await Promise.all(period.months.map((m) => listInvoicesOfPeriod(deps, m.period)))).flat();
-	const ledger: LedgerEntry[] = [];
-	const openInvoices: ReportInputs["openInvoices"][number][] = [];
-	// Accounts read side by side, in the listing's order, so the report is the same whatever finishes first.
-	const perAccount = await pMap(
-		await listAccounts(deps),
-		async (account) => {
-			const entries = await listLedgerEntries(deps, account.accountId);
-			const dueAsOf = amountsDueAsOf(entries, asOf);
-			const invoices = dueAsOf.size === 0 ? [] : await listInvoicesOfAccount(deps, account.accountId);
-			return { entries, dueAsOf, invoices };
-		},
-		{ concurrency: 8 },
-	);
-	for (const { entries, dueAsOf, invoices } of perAccount) {
-		ledger.push(...entries);
-		for (const invoice of invoices) {
+export function reportShareOf(records: readonly AccountRecords[], months: ReportPeriod["months"], asOf: string): ReportShare {
+	const periods = new Set(months.map((m) => m.period));
+	const inMonths = (date: string) => months.some((m) => date >= m.periodStart && date <= m.periodEnd);
+	const invoices: ReportShare["invoices"][number][] = [];
+	const ledger: ReportShare["ledger"][number][] = [];
+	const openInvoices: ReportShare["openInvoices"][number][] = [];
+	for (const { entries, invoices: ofAccount } of records) {
+		for (const i of ofAccount)
+			if (periods.has(i.period)) invoices.push({ period: i.period, currency: i.currency, total: i.total, tax: i.tax });
+		for (const e of entries) {
+			if (inMonths(e.effectiveDate)) ledger.push({ type: e.type, amount: e.amount, currency: e.currency, effectiveDate: e.effectiveDate });
+		}
+		const dueAsOf = amountsDueAsOf(entries, asOf);
+		for (const invoice of ofAccount) {
 			const amountDue = dueAsOf.get(invoice.number) ?? 0;
 			if (amountDue > 0)
 				openInvoices.push({ accountId: invoice.accountId, currency: invoice.currency, dueDate: invoice.dueDate, amountDue });
 		}
 	}
-	return { months: period.months, asOf, invoices, ledger, payments: await listPayments(deps), openInvoices };
+	return { invoices, ledger, openInvoices };
+}
+
+/** The report's records, from every account (`reportShareOf`) and every payment. */
+export async function loadReportInputs(deps: TableDeps, period: ReportPeriod, asOf: string): Promise<ReportInputs> {
+	return {
+		months: period.months,
+		asOf,
+		...reportShareOf(await everyAccountRecords(deps), period.months, asOf),
+		payments: await listPayments(deps),
+	};
 }
 
 /** Invoice number → what its ledger entries effective up to `asOf` leave due, where something is. */
@@ -361,14 +342,21 @@ export interface PublishedReportFiles {
 	readonly htmlKey: string;
 }
 
-/** Writes the report's CSV, JSON and HTML under reports/<label>/. */
+/** Writes the report's CSV, JSON and HTML under reports/<label>/, from every account's records. */
 export async function publishReportFiles(
 	deps: ReportDeps & { readonly sellerName: string },
 	period: ReportPeriod,
 	asOf: string,
-	books?: BillingReport["books"],
 ): Promise<PublishedReportFiles> {
-	const report = { ...computeReport(period.label, period.kind, await loadReportInputs(deps, period, asOf)), ...(books ? { books } : {}) };
+	return writeReportFiles(deps, period, computeReport(period.label, period.kind, await loadReportInputs(deps, period, asOf)));
+}
+
+/** Writes a computed report under reports/<label>/; a closed month's reports stay as they were closed (DESIGN.md section 10). */
+export async function writeReportFiles(
+	deps: ReportDeps & { readonly sellerName: string },
+	period: ReportPeriod,
+	report: BillingReport,
+): Promise<PublishedReportFiles> {
 	const base = `reports/${period.label}/${period.kind}-billing-report`;
 	const files: PublishedReportFiles = {
 		// The monthly CSV name is taken by the cycle's summary CSV, kept as it was.
@@ -376,7 +364,6 @@ export async function publishReportFiles(
 		jsonKey: `${base}.json`,
 		htmlKey: `${base}.html`,
 	};
-	// A closed month's reports stay as they were closed (DESIGN.md section 10).
 	const closed = await closedThrough(deps);
 	if (closed && (period.months.at(-1)?.period ?? "") <= closed) return files;
 	const put = (Key: string, Body: string, ContentType: string) =>

@@ -255,9 +255,17 @@ describe("grants", () => {
 		expect(writes("PublishReports")).toEqual(["reports/*", "books/*"]);
 		expect(writes("EscalateOverdueAccounts")).toEqual([]);
 		expect(writes("SummarizeAccountReview")).toEqual(["collections/*"]);
-		expect(writes("VerifyLedgers")).toEqual([]);
+		// Each Review Accounts batch's tally of the month, beside the map's results: runs/<period>/review-accounts/tallies/.
+		expect(writes("VerifyLedgers")).toEqual(["runs/*"]);
 		expect(writes("ImportFile")).toEqual(["imports/*.result.json"]);
 		expect(writes("DeliverInvoices")).toEqual([]);
+		const reads = (id: string) => {
+			const bucket = functionCatalog.find((f) => f.id === id)?.bucket;
+			return bucket === "none" || bucket === undefined ? [] : (bucket.read ?? []).map((o) => o.keys);
+		};
+		// The report adds up those tallies; it reads nothing else in the bucket.
+		expect(reads("PublishReports")).toEqual(["runs/*"]);
+		expect(reads("VerifyLedgers")).toEqual([]);
 	});
 
 	it("gives the functions that never touch the table no grant on it; the read-only ones only reads", () => {

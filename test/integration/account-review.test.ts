@@ -76,7 +76,7 @@ describe("Review Accounts, batch by batch, and its summary", () => {
 		const batches = [["REV-1", "REV-2"], ["REV-3"]];
 		const outputs = [];
 		for (const batch of batches) {
-			const ledgers = await verifyLedgersOf(deps, batch);
+			const ledgers = await verifyLedgersOf(deps, billing, batch);
 			const collections = await escalateAccounts(deps, batch, billing.asOf);
 			outputs.push({ ledgers, collections });
 		}
@@ -113,7 +113,7 @@ describe("Review Accounts, batch by batch, and its summary", () => {
 		// A re-drive reviews the same accounts again: nothing is sent twice, no case opened again.
 		const again = [];
 		for (const batch of batches) {
-			again.push({ ledgers: await verifyLedgersOf(deps, batch), collections: await escalateAccounts(deps, batch, billing.asOf) });
+			again.push({ ledgers: await verifyLedgersOf(deps, billing, batch), collections: await escalateAccounts(deps, batch, billing.asOf) });
 		}
 		const rerun = await summarizeAccountReview(
 			deps,

@@ -47,7 +47,11 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
 			return { period: requested, asOf: `${requested}-28` };
 		}
 		case "IdentifyOutstandingAccounts":
-			return { manifest: { bucket: "billing", key: `manifests/${period}.json` }, accountCount: accounts[period] };
+			return {
+				manifest: { bucket: "billing", key: `manifests/${period}.json` },
+				reviewManifest: { bucket: "billing", key: `manifests/${period}.json` },
+				accountCount: accounts[period],
+			};
 		case "GenerateInvoices": {
 			generateCalls++;
 			if (gate) await gate;

@@ -67,6 +67,7 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
 		case "IdentifyOutstandingAccounts":
 			return {
 				manifest: { bucket: "billing-documents", key: `manifests/${billing?.period}.json` },
+				reviewManifest: { bucket: "billing-documents", key: `manifests/${billing?.period}.json` },
 				accounts: manifestSizes[billing?.period ?? ""] ?? 0,
 			};
 		case "GenerateInvoices": {
@@ -242,6 +243,12 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 		expect(output.review).toEqual({ accountsReviewed: 60 });
 		const review = calls.filter((c) => c.fn === "VerifyLedgers");
 		expect(review.map((c) => (c.payload.items as unknown[]).length).sort((a, b) => a - b)).toEqual([10, 50]);
+		// The report adds up the review batches' tallies: it is handed where the review map left them.
+		const publish = calls.filter((c) => c.fn === "PublishReports");
+		expect(publish).toHaveLength(1);
+		const results = publish[0]?.payload.results as { Key: string } | undefined;
+		expect(results).toEqual((output.reviewRun as { results: unknown }).results);
+		expect(results?.Key).toMatch(/^runs\/2026-10\/review-accounts\/[0-9a-f-]{36}\/manifest\.json$/);
 
 		const generate = calls.filter((c) => c.fn === "GenerateInvoices");
 		expect(generate.map((c) => (c.payload.items as unknown[]).length).sort((a, b) => a - b)).toEqual([10, 25, 25]);
