@@ -13,7 +13,7 @@ import {
 import { ValidationError } from "../../shared/core/errors.js";
 import { executionNameFor, parseIsoDate, parsePeriod } from "../../shared/core/period.js";
 import { signStripePayload } from "../../shared/payments/providers/stripe.js";
-import { closeState, enteredState, eventTime, type HistoryState, parseJson } from "../emulator/execution-states.js";
+import { historyStates, type StateRun } from "../emulator/console-view.js";
 import { formatCounts, type ProgressLine, progressLine } from "./progress.js";
 
 export interface ExecutionResult {
@@ -216,45 +216,30 @@ class RunProgress {
 	}
 }
 
-/** Status ABORTED: still running when the execution was aborted or timed out (it never finished). */
-export type StateRecord = HistoryState<"SUCCEEDED" | "FAILED" | "RUNNING" | "ABORTED">;
+/**
+ * A state's run as `billing executions show` prints it: the console's reading of the history
+ * (status SUCCEEDED, FAILED, CAUGHT when its error was caught and the run went on, RUNNING,
+ * or ABORTED when its execution was aborted or timed out before it finished), with its
+ * attempts and, inside a Map, the iteration (batch) it ran in.
+ */
+export type StateRecord = StateRun;
 
-/** Per state: status, timing, input and output, what an operator reads in the console. */
+/**
+ * Per state run, in the order entered: status, timing, input and output, error, what an
+ * operator reads in the console (historyStates, which the console's view reads too: events
+ * are attributed through previousEventId, retried errors are cleared by the retry, the
+ * local engine's helper states are folded into their Map). A Fail state that ended the run
+ * shows the error and cause the execution failed with.
+ */
 export function statesFromHistory(events: readonly HistoryEvent[]): StateRecord[] {
-	const states: StateRecord[] = [];
-	const open: StateRecord[] = [];
-	for (const event of events) {
-		const type = event.type ?? "";
-		const entered = enteredState(event);
-		if (entered) {
-			states.push(entered);
-			open.push(entered);
-		} else if (type.endsWith("StateExited") && event.stateExitedEventDetails) {
-			const name = event.stateExitedEventDetails.name;
-			const index = open.findLastIndex((s) => s.name === name);
-			const record = open[index];
-			if (record) {
-				open.splice(index, 1);
-				closeState(record, record.error ? "FAILED" : "SUCCEEDED", eventTime(event));
-				record.output = parseJson(event.stateExitedEventDetails.output);
-			}
-		} else if (type.endsWith("Failed")) {
-			const details =
-				event.taskFailedEventDetails ??
-				event.lambdaFunctionFailedEventDetails ??
-				event.executionFailedEventDetails ??
-				event.mapRunFailedEventDetails;
-			const record = open.at(-1);
-			if (record && details) {
-				record.error = details.error;
-				record.cause = details.cause;
-				if (type !== "ExecutionFailed") record.status = "FAILED";
-			}
-		} else if (type === "ExecutionAborted" || type === "ExecutionTimedOut") {
-			for (const record of open) if (record.status === "RUNNING") record.status = "ABORTED";
-		}
+	const { runs } = historyStates(events);
+	const failed = events.findLast((e) => e.type === "ExecutionFailed")?.executionFailedEventDetails;
+	const last = runs.findLast((r) => r.iteration === undefined);
+	if (failed && last?.type === "Fail" && last.error === undefined) {
+		if (failed.error !== undefined) last.error = failed.error;
+		if (failed.cause !== undefined) last.cause = failed.cause;
 	}
-	return states;
+	return runs;
 }
 
 export async function executionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {

@@ -246,7 +246,7 @@ function mapRunOf(helpers: HelperRuns): MapRunView {
  * check failures]`: on AWS that is one Map state, so its run starts at the first, ends at
  * the last, and takes the first error of the three.
  */
-function foldMapRuns(mapRuns: StateRun[], helpers: HelperRuns, executionStatus: string): StateRun[] {
+function foldMapRuns(name: string, mapRuns: StateRun[], helpers: HelperRuns, executionStatus: string): StateRun[] {
 	const parts = [...helpers.prepare, ...mapRuns, ...helpers.check].sort((a, b) => a.enteredAt.localeCompare(b.enteredAt));
 	const first = parts[0];
 	if (!first) return [];
@@ -258,9 +258,8 @@ function foldMapRuns(mapRuns: StateRun[], helpers: HelperRuns, executionStatus: 
 	else if (lastCheck && lastCheck === last) status = last.status;
 	else if (last.status === "RUNNING" || last.status === "ABORTED") status = last.status;
 	else status = executionStatus === "RUNNING" ? "RUNNING" : "ABORTED";
-	const mapRun = mapRuns.at(-1);
 	const run: StateRun = {
-		name: mapRun?.name ?? first.name,
+		name,
 		type: "Map",
 		status,
 		enteredAt: first.enteredAt,
@@ -274,6 +273,52 @@ function foldMapRuns(mapRuns: StateRun[], helpers: HelperRuns, executionStatus: 
 		...(failed?.cause !== undefined ? { cause: failed.cause } : {}),
 	};
 	return [run];
+}
+
+/**
+ * The runs of the states an execution went through, in the order they were entered (read by
+ * stateRuns), as AWS shows them: the local engine's helper runs of a Map (named `<Map>
+ * [local: ...]`) are folded into that Map's one run (foldMapRuns) and counted in its map
+ * run. `isHelper(name, map)` says whether a run so named is a helper of a Map: by default
+ * any, as the local adapter names only its helper states so. The console's view and
+ * `billing executions show` both read an execution through this.
+ */
+export function historyStates(
+	events: readonly HistoryEvent[],
+	isHelper: (name: string, map: string) => boolean = () => true,
+): { runs: StateRun[]; mapRuns: ReadonlyMap<string, MapRunView>; executionStatus: string } {
+	const { runs, executionStatus } = stateRuns(events);
+	const helpersOf = new Map<string, HelperRuns>();
+	const mapOfHelper = new Map<StateRun, string>();
+	for (const run of runs) {
+		const helper = HELPER.exec(run.name);
+		const map = helper?.[1];
+		if (!helper || map === undefined || !isHelper(run.name, map)) continue;
+		const helpers = helpersOf.get(map) ?? { prepare: [], iterations: [], recorded: [], recordedFailed: [], check: [] };
+		helpersOf.set(map, helpers);
+		mapOfHelper.set(run, map);
+		const kind = helper[2];
+		if (kind === "read items" || kind === "prepare items") helpers.prepare.push(run);
+		else if (kind === "iteration") helpers.iterations.push(run);
+		else if (kind === "record item") helpers.recorded.push(run);
+		else if (kind === "record failed item") helpers.recordedFailed.push(run);
+		else if (kind === "check failures") helpers.check.push(run);
+	}
+	const mapOf = (run: StateRun) => mapOfHelper.get(run) ?? (run.type === "Map" && helpersOf.has(run.name) ? run.name : undefined);
+	const folded: StateRun[] = [];
+	const foldedMaps = new Set<string>();
+	for (const run of runs) {
+		const map = mapOf(run);
+		if (map === undefined) folded.push(run);
+		else if (!foldedMaps.has(map)) {
+			// The Map's one run takes the place of the first of its parts.
+			foldedMaps.add(map);
+			const ownRuns = runs.filter((r) => r.name === map && !mapOfHelper.has(r));
+			folded.push(...foldMapRuns(map, ownRuns, helpersOf.get(map) as HelperRuns, executionStatus));
+		}
+	}
+	const mapRuns = new Map([...helpersOf].map(([map, helpers]) => [map, mapRunOf(helpers)]));
+	return { runs: folded, mapRuns, executionStatus };
 }
 
 function aggregateStatus(runs: readonly StateRun[], nested: boolean): StateStatus {
@@ -295,32 +340,17 @@ function shownRuns(runs: readonly StateRun[]): StateRun[] {
 export function executionView(flow: AslFlow, events: readonly HistoryEvent[]): ExecutionView {
 	const definitionStates = allStates(flow);
 	const byName = new Map<string, AslState>(definitionStates.map((s) => [s.name, s]));
-	const { runs, executionStatus } = stateRuns(events);
+	const { runs, mapRuns } = historyStates(events, (name, map) => !byName.has(name) && byName.get(map)?.type === "Map");
 	const runsOf = new Map<string, StateRun[]>();
-	const helpersOf = new Map<string, HelperRuns>();
 	for (const run of runs) {
-		const helper = byName.has(run.name) ? undefined : HELPER.exec(run.name);
-		const map = helper ? byName.get(helper[1] as string) : undefined;
-		if (helper && map?.type === "Map") {
-			const helpers = helpersOf.get(map.name) ?? { prepare: [], iterations: [], recorded: [], recordedFailed: [], check: [] };
-			helpersOf.set(map.name, helpers);
-			const kind = helper[2];
-			if (kind === "read items" || kind === "prepare items") helpers.prepare.push(run);
-			else if (kind === "iteration") helpers.iterations.push(run);
-			else if (kind === "record item") helpers.recorded.push(run);
-			else if (kind === "record failed item") helpers.recordedFailed.push(run);
-			else if (kind === "check failures") helpers.check.push(run);
-			continue;
-		}
 		const list = runsOf.get(run.name) ?? [];
 		list.push(run);
 		runsOf.set(run.name, list);
 	}
 	const states: Record<string, StateView> = {};
 	for (const state of definitionStates) {
-		const helpers = helpersOf.get(state.name);
-		const stateRunsOf = runsOf.get(state.name) ?? [];
-		const all = helpers ? foldMapRuns(stateRunsOf, helpers, executionStatus) : stateRunsOf;
+		const all = runsOf.get(state.name) ?? [];
+		const mapRun = mapRuns.get(state.name);
 		const counts: Partial<Record<StateStatus, number>> = {};
 		for (const run of all) counts[run.status] = (counts[run.status] ?? 0) + 1;
 		states[state.name] = {
@@ -331,7 +361,7 @@ export function executionView(flow: AslFlow, events: readonly HistoryEvent[]): E
 			counts,
 			runCount: all.length,
 			runs: shownRuns(all),
-			...(helpers ? { mapRun: mapRunOf(helpers) } : {}),
+			...(mapRun ? { mapRun } : {}),
 			...(state.error !== undefined ? { error: state.error } : {}),
 			...(state.cause !== undefined ? { cause: state.cause } : {}),
 		};

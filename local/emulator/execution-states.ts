@@ -2,9 +2,9 @@ import type { HistoryEvent } from "@aws-sdk/client-sfn";
 
 /**
  * A state's run as read from a Step Functions execution history, and how its entry and
- * exit are read, for the console's view (console-view.ts) and `billing executions show`
- * (cli/operations.ts). Each decides which run an exit or error belongs to and what status
- * it ends with, so `Status` is theirs.
+ * exit are read. The reader that decides which run an exit or error belongs to and what
+ * status it ends with is console-view.ts (stateRuns, historyStates), for the console's view
+ * and `billing executions show` (cli/operations.ts) alike, so `Status` is its.
  */
 export interface HistoryState<Status extends string> {
 	readonly name: string;

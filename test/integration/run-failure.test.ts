@@ -34,8 +34,10 @@ describe("a billing run that cannot go on", () => {
 
 		const states = statesFromHistory(await executionHistory(stack.sfn, executionArnFor(stack.stateMachineArn, "billing-2026-09")));
 		const identify = states.find((s) => s.name === "Identify Outstanding Accounts");
-		expect(identify?.status).toBe("FAILED");
+		// Its error was caught (the run went on to Record Run Failure), as the console shows it; the run failed in Billing Run Failed.
+		expect(identify).toMatchObject({ status: "CAUGHT", error: "CorruptRecordError" });
 		expect(states.map((s) => s.name)).toContain("Record Run Failure");
+		expect(states.find((s) => s.name === "Billing Run Failed")).toMatchObject({ status: "FAILED", error: "BillingRunFailed" });
 		expect(states.map((s) => s.name)).not.toContain("Invoice Accounts");
 
 		const failures = await listRunFailures({ ddb, tableName: stack.tableName }, "2026-09");
