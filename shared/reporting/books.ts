@@ -87,8 +87,6 @@ export interface TrialBalance {
 	readonly rows: readonly TrialBalanceRow[];
 	readonly tieOut: readonly TieOut[];
 	readonly ties: boolean;
-	/** Why the books are not whole, when a batch of accounts could not be tallied. */
-	readonly incomplete?: readonly string[];
 }
 
 export interface PeriodBooks {
@@ -194,7 +192,7 @@ export async function tallyBooks(
 
 /**
  * The period's books from the shares of every account. `accountsMissing` counts accounts
- * whose share could not be taken (a failed batch): the books then do not tie out, and say why.
+ * whose share could not be taken (a failed batch); the caller reports them.
  */
 export function combineBooks(period: string, chart: ChartOfAccounts, shares: readonly BooksShare[], accountsMissing = 0): PeriodBooks {
 	const rows = new Map<string, Omit<TrialBalanceRow, "closing">>();
@@ -226,10 +224,6 @@ export function combineBooks(period: string, chart: ChartOfAccounts, shares: rea
 		.map((r) => ({ ...r, closing: r.opening + r.debits - r.credits }))
 		.sort((a, b) => a.currency.localeCompare(b.currency) || a.code.localeCompare(b.code));
 	const tieOut = tieOutOf(trialRows, chart, customerBalances, laterActivity ? undefined : stored);
-	const missing =
-		accountsMissing > 0
-			? [`${accountsMissing} account(s) of failed batches are not in these books: re-drive the run, then publish them again`]
-			: [];
 	// Journal order: date, account, then as recorded; each account's entries come in that order from one share.
 	const journal = shares.flatMap((s) => s.journal).sort((a, b) => a.date.localeCompare(b.date) || a.accountId.localeCompare(b.accountId));
 	return {
@@ -239,8 +233,8 @@ export function combineBooks(period: string, chart: ChartOfAccounts, shares: rea
 			period,
 			rows: trialRows,
 			tieOut,
-			ties: missing.length === 0 && tieOut.every((t) => t.differences.length === 0),
-			...(missing.length > 0 ? { incomplete: missing } : {}),
+			// Accounts of a failed batch are missing from every figure: such books never tie out.
+			ties: accountsMissing === 0 && tieOut.every((t) => t.differences.length === 0),
 		},
 		customers: new Map(shares.flatMap((s) => Object.entries(s.customers))),
 	};
