@@ -33,6 +33,11 @@ const TERMINAL_TYPES = new Set(["ExecutionSucceeded", "ExecutionFailed", "Execut
 /** The thread of the execution's own events and its top-level states. */
 const ROOT_THREAD = "";
 
+/** The Map of an iteration's thread (`<map>#<index>`). */
+function mapOfThread(thread: string): string {
+	return thread.slice(0, thread.lastIndexOf("#"));
+}
+
 function json(value: unknown): string {
 	return JSON.stringify(value === undefined ? null : value);
 }
@@ -66,6 +71,10 @@ export class HistoryRecorder {
 	private readonly lastOfThread = new Map<string, number>();
 	/** Per Map state, the thread its own events are on (its iterations chain back to it). */
 	private readonly mapThreads = new Map<string, string>();
+	/** Map iteration threads whose MapIterationStarted has been converted (for the Map's current attempt). */
+	private readonly startedIterations = new Set<string>();
+	/** Events of iterations not started yet, in order: converted right after their MapIterationStarted. */
+	private readonly waiting: { readonly thread: string; readonly event: EngineEvent }[] = [];
 	/** The thread of the engine event being converted. */
 	private thread = ROOT_THREAD;
 
@@ -90,6 +99,7 @@ export class HistoryRecorder {
 	/** Records the terminal event when the engine did not (an abort from outside, a lost event). */
 	terminate(status: TerminalStatus, timestampMs: number, details: { output?: string; error?: string; cause?: string }): void {
 		this.flush();
+		this.convertWaiting();
 		if (this.terminated) return;
 		this.thread = ROOT_THREAD;
 		switch (status) {
@@ -114,7 +124,8 @@ export class HistoryRecorder {
 	 * Queues an engine event. The engine forwards the events of Map iterations and Parallel
 	 * branches a few microtasks late, so events are converted in batches on the next
 	 * macrotask, in timestamp order, with a Map's or Parallel's own exit moved after every
-	 * late event of its iterations or branches.
+	 * late event of its iterations or branches. An event of a Map iteration whose
+	 * MapIterationStarted has not been converted yet waits for it (see `convert`).
 	 */
 	record(event: EngineEvent): void {
 		this.pending.push(event);
@@ -131,25 +142,31 @@ export class HistoryRecorder {
 		const batch = this.pending.splice(0).sort((a, b) => a.timestamp - b.timestamp);
 		for (let i = 0; i < batch.length; i++) {
 			const event = batch[i];
-			const container =
+			const exit =
 				event &&
 				(event.type === "StateExited" || event.type === "StateFailed") &&
 				(event.state.type === "Map" || event.state.type === "Parallel")
-					? event.state.name
+					? event
 					: undefined;
-			if (!event || container === undefined) continue;
+			if (!exit) continue;
 			const late: EngineEvent[] = [];
 			const rest: EngineEvent[] = [];
-			for (const other of batch.slice(i + 1)) (this.belongsTo(other, container) ? late : rest).push(other);
+			for (const other of batch.slice(i + 1)) (this.belongsTo(other, exit.state.name, exit.index) ? late : rest).push(other);
 			if (late.length > 0) {
-				batch.splice(i, batch.length - i, ...late, event, ...rest);
+				batch.splice(i, batch.length - i, ...late, exit, ...rest);
 				i += late.length;
 			}
 		}
 		for (const event of batch) this.convert(event);
 	}
 
-	private belongsTo(event: EngineEvent, container: string): boolean {
+	/**
+	 * Whether `event` runs inside the Map or Parallel `container`. A container inside a Map
+	 * iteration (`index`) runs in every iteration: a state event of another iteration (the
+	 * engine tags it with its own index) is not its own, even though the names match.
+	 */
+	private belongsTo(event: EngineEvent, container: string, index: number | undefined): boolean {
+		if ("state" in event && index !== undefined && event.index !== undefined && event.index !== index) return false;
 		let name: string | undefined;
 		if ("parentState" in event) {
 			if (event.parentState.name === container) return true;
@@ -186,10 +203,58 @@ export class HistoryRecorder {
 		return ROOT_THREAD;
 	}
 
+	/**
+	 * Converts one engine event. On AWS every event of a Map iteration follows its
+	 * MapIterationStarted; an event of an iteration not started yet (for this attempt of the
+	 * Map) waits and is converted right after it, so it chains back through its own iteration.
+	 * (A Map inside another Map's iterations shares its iteration threads between the outer
+	 * iterations, so only iterations of an outermost Map wait.)
+	 */
 	private convert(event: EngineEvent): void {
 		if (this.terminated) return;
+		const thread = this.threadOf(event);
+		if (
+			thread !== ROOT_THREAD &&
+			event.type !== "MapIterationStarted" &&
+			!this.startedIterations.has(thread) &&
+			this.outermostMap(mapOfThread(thread)) === undefined
+		) {
+			this.waiting.push({ thread, event });
+			return;
+		}
+		this.convertNow(event, thread);
+	}
+
+	/**
+	 * Converts the events still waiting for their MapIterationStarted (the execution ends
+	 * without it), in order, each iteration chained to its Map's last event: none is lost.
+	 */
+	private convertWaiting(): void {
+		for (const { thread, event } of this.waiting.splice(0)) {
+			if (!this.startedIterations.has(thread)) this.startIteration(thread, mapOfThread(thread));
+			this.convertNow(event, thread);
+		}
+	}
+
+	/** An iteration (again, on a retry of the Map) starts from the Map's own last event. */
+	private startIteration(thread: string, map: string): void {
+		const mapLast = this.lastOfThread.get(this.mapThreads.get(map) ?? ROOT_THREAD);
+		if (mapLast !== undefined) this.lastOfThread.set(thread, mapLast);
+		else this.lastOfThread.delete(thread);
+		this.startedIterations.add(thread);
+	}
+
+	/** The Map runs its iterations (again): each waits for its new MapIterationStarted. */
+	private restartIterations(map: string): void {
+		for (const thread of this.startedIterations) {
+			if (mapOfThread(thread) === map) this.startedIterations.delete(thread);
+		}
+	}
+
+	private convertNow(event: EngineEvent, thread: string): void {
+		if (this.terminated) return;
 		const t = event.timestamp;
-		this.thread = this.threadOf(event);
+		this.thread = thread;
 		switch (event.type) {
 			case "ExecutionStarted":
 				this.push("ExecutionStarted", t, {
@@ -214,13 +279,17 @@ export class HistoryRecorder {
 			case "StateEntered": {
 				const { name, type, input } = event.state;
 				this.push(`${type}StateEntered`, t, { stateEnteredEventDetails: { name, input: json(input), inputDetails: { truncated: false } } });
-				if (type === "Map") this.mapThreads.set(name, this.thread);
+				if (type === "Map") {
+					this.mapThreads.set(name, this.thread);
+					this.restartIterations(name);
+				}
 				if (type === "Parallel") this.push("ParallelStateStarted", t);
 				if (type === "Task") this.taskStarted(name, t);
 				break;
 			}
 			case "StateRetried":
 				if (event.state.type === "Task") this.taskStarted(event.state.name, t);
+				if (event.state.type === "Map") this.restartIterations(event.state.name);
 				break;
 			case "StateCaught":
 				this.caught.add(`${event.state.name}#${event.index ?? ""}`);
@@ -245,11 +314,13 @@ export class HistoryRecorder {
 				break;
 			}
 			case "MapIterationStarted": {
-				// An iteration (again, on a retry of the Map) starts from the Map's own last event.
-				const mapLast = this.lastOfThread.get(this.mapThreads.get(event.parentState.name) ?? ROOT_THREAD);
-				if (mapLast !== undefined) this.lastOfThread.set(this.thread, mapLast);
-				else this.lastOfThread.delete(this.thread);
+				this.startIteration(thread, event.parentState.name);
 				this.push("MapIterationStarted", t, { mapIterationStartedEventDetails: { name: event.parentState.name, index: event.index } });
+				const own = this.waiting.filter((w) => w.thread === thread);
+				if (own.length > 0) {
+					this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((w) => w.thread !== thread));
+					for (const waited of own) this.convertNow(waited.event, thread);
+				}
 				break;
 			}
 			case "MapIterationSucceeded":
