@@ -13,6 +13,7 @@ import {
 	openReceivablesOf,
 	type PublishedReportFiles,
 	parseReportPeriod,
+	paymentsReceivedIn,
 	quarterOf,
 	type ReportDeps,
 	type ReportShare,
@@ -21,7 +22,6 @@ import {
 	writeReportFiles,
 } from "../reporting/reports.js";
 import type { TableDeps } from "../store/records.js";
-import { listPayments } from "../store/records.js";
 import { closedThrough } from "../store/transact.js";
 import { accountsOfFailedChild, foldMapResults, type MapResultsLocation } from "./map-results.js";
 
@@ -181,7 +181,8 @@ export async function publishMonthlyReport(
 	results: MapResultsLocation,
 ): Promise<PublishedReport> {
 	const tallied = await readTallies(deps.s3, results);
-	const payments = await listPayments(deps);
+	const month = parseReportPeriod(billing.period);
+	const payments = await paymentsReceivedIn(deps, month.months);
 	const rows = monthlySummary(billing, tallied.report.invoices, payments, tallied.open);
 	const key = `reports/${billing.period}/monthly-billing-report.csv`;
 	const closed = await closedThrough(deps);
@@ -191,7 +192,6 @@ export async function publishMonthlyReport(
 	const chart = chartOfAccounts();
 	const periodOfBooks = combineBooks(billing.period, chart, tallied.shares, tallied.accountsMissing);
 	const books = { ties: periodOfBooks.trialBalance.ties, files: await publishBooks(deps, periodOfBooks, chart) };
-	const month = parseReportPeriod(billing.period);
 	const report = computeReport(month.label, month.kind, { months: month.months, asOf: billing.asOf, ...tallied.report, payments });
 	const files = await writeReportFiles(deps, month, { ...report, books });
 	return {
@@ -218,7 +218,7 @@ export async function publishQuarterlyReport(
 		months: period.months,
 		asOf: billing.asOf,
 		...tallied.report,
-		payments: await listPayments(deps),
+		payments: await paymentsReceivedIn(deps, period.months),
 	});
 	return writeReportFiles(deps, period, report);
 }

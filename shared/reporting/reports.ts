@@ -6,7 +6,7 @@ import type { Invoice, LedgerEntry, Payment } from "../core/model.js";
 import { type BillingPeriod, daysBetween } from "../core/period.js";
 import type { AccountAging, BillingReport, Flows, MonthFlows } from "../core/report-model.js";
 import { renderReportHtml } from "../documents/report-html.js";
-import { listPayments, type TableDeps } from "../store/records.js";
+import { listPaymentsReceived, type TableDeps } from "../store/records.js";
 import { closedThrough } from "../store/transact.js";
 import { everyAccountRecords } from "./books.js";
 import type { AccountRecords } from "./invariants.js";
@@ -316,13 +316,25 @@ export function reportShareOf(records: readonly AccountRecords[], months: Report
 	return { invoices, ledger, openInvoices };
 }
 
+/** The payments received in the report's months (the report counts a payment in the month it was received). */
+export async function paymentsReceivedIn(deps: TableDeps, months: ReportPeriod["months"]): Promise<Payment[]> {
+	if (months.length === 0) return [];
+	const from = months.map((m) => m.periodStart).sort()[0] ?? "";
+	const to =
+		months
+			.map((m) => m.periodEnd)
+			.sort()
+			.at(-1) ?? "";
+	return listPaymentsReceived(deps, from, to);
+}
+
 /** The report's records, from every account (`reportShareOf`) and every payment. */
 export async function loadReportInputs(deps: TableDeps, period: ReportPeriod, asOf: string): Promise<ReportInputs> {
 	return {
 		months: period.months,
 		asOf,
 		...reportShareOf(await everyAccountRecords(deps), period.months, asOf),
-		payments: await listPayments(deps),
+		payments: await paymentsReceivedIn(deps, period.months),
 	};
 }
 

@@ -150,6 +150,17 @@ export async function listPayments(deps: TableDeps): Promise<Payment[]> {
 	return items.map((item) => parseRecord(paymentSchema, item));
 }
 
+/** Payments received from `from` to `to` (YYYY-MM-DD, both days included), oldest first: one range of the payments' index. */
+export async function listPaymentsReceived(deps: TableDeps, from: string, to: string): Promise<Payment[]> {
+	const items = await queryAll(deps, {
+		IndexName: GSI1,
+		// The index sorts payments by received time; "~" sorts after every time of the last day.
+		KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
+		ExpressionAttributeValues: { ":pk": "PAYMENTS", ":from": from, ":to": `${to}~` },
+	});
+	return items.map((item) => parseRecord(paymentSchema, item));
+}
+
 export async function listUnappliedPayments(deps: TableDeps): Promise<Payment[]> {
 	const items = await queryAll(deps, {
 		IndexName: GSI2,

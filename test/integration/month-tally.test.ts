@@ -12,9 +12,9 @@ import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
 import { exportJournal, periodBooks, trialBalanceCsv } from "../../shared/reporting/books.js";
 import { DEFAULT_CHART } from "../../shared/reporting/journal.js";
-import { computeReport, loadReportInputs, parseReportPeriod, reportCsv } from "../../shared/reporting/reports.js";
+import { computeReport, loadReportInputs, parseReportPeriod, paymentsReceivedIn, reportCsv } from "../../shared/reporting/reports.js";
 import { putAccount } from "../../shared/store/accounts.js";
-import { getAccount } from "../../shared/store/records.js";
+import { getAccount, listInvoicesOfAccount } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
 import { putMapResults } from "../support/map-results.js";
 
@@ -145,6 +145,20 @@ describe("the month's books and reports, tallied per batch and added up", () => 
 		const quarter = await publishQuarterlyReport(deps, october, "2026-Q4", results);
 		const q4 = computeReport("2026-Q4", "quarterly", await loadReportInputs(deps, parseReportPeriod("2026-Q4"), october.asOf));
 		expect(await text(quarter.csvKey)).toBe(reportCsv(q4));
+	});
+
+	it("counts a payment in the month it was received, to the millisecond at either end", async () => {
+		const [august] = (await listInvoicesOfAccount(deps, "TAL-1")).filter((i) => i.period === "2026-08");
+		for (const [id, at] of [
+			["b-sep-last", "2026-09-30T23:59:59.999Z"],
+			["b-oct-first", "2026-10-01T00:00:00.000Z"],
+			["b-oct-last", "2026-10-31T23:59:59.999Z"],
+			["b-nov-first", "2026-11-01T00:00:00.000Z"],
+		] as const)
+			await pay(august?.number ?? "", 1, "USD", at, id);
+		const october = await paymentsReceivedIn(deps, parseReportPeriod("2026-10").months);
+		expect(october.map((p) => p.paymentId)).toEqual(["b-oct-first", "p-tal-1", "p-tal-2", "b-oct-last"]);
+		expect(october.map((p) => p.amount)).toEqual([1, 4_000, 12_000, 1]);
 	});
 
 	it("says the books are incomplete when a batch failed, and names how many accounts are missing", async () => {
