@@ -13,7 +13,7 @@ import {
 	type ReconciliationRow,
 	reconcilePayments,
 } from "../../shared/reporting/reconciliation.js";
-import { listInvoicesOfPeriod } from "../../shared/store/records.js";
+import { listInvoicesOfPeriod, listPayments } from "../../shared/store/records.js";
 import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../emulator/stack.js";
 import { deliverStripeEvent, type WebhookDelivery } from "./webhook-delivery.js";
 
@@ -200,7 +200,7 @@ export async function runPaymentsDemo(deps: PaymentsDemoDeps, period: string): P
 	}
 
 	const reconciliation = await reconcilePayments(deps, period);
-	const report = await buildReconciliationReport(deps, period, reconciliation.invariants);
+	const report = await buildReconciliationReport(deps, period, reconciliation.invariants, await listPayments(deps));
 	return { deliveries, reconciliation, rows: report.rows };
 }
 

@@ -156,18 +156,17 @@ async function violationsOfAccounts(deps: TableDeps, accountIds: readonly string
 	return (await pMap(accountIds, (accountId) => accountViolations(deps, accountId), { concurrency: 8 })).flat();
 }
 
-/** Every payment's invariants (`paymentViolations`). */
-export async function verifyPaymentInvariants(deps: TableDeps): Promise<InvariantReport> {
-	const payments = await listPayments(deps);
+/** These payments' invariants (`paymentViolations`). */
+export function verifyPaymentInvariants(payments: readonly Payment[]): InvariantReport {
 	return invariantReport(0, payments.length, payments.flatMap(paymentViolations));
 }
 
-/** Every account's and every payment's invariants. */
-export async function verifyLedgerInvariants(deps: TableDeps): Promise<InvariantReport> {
+/** Every account's and every payment's invariants; `payments` when they were listed already. */
+export async function verifyLedgerInvariants(deps: TableDeps, payments?: readonly Payment[]): Promise<InvariantReport> {
 	const accounts = (await listAccounts(deps)).map((a) => a.accountId);
-	const payments = await listPayments(deps);
-	return invariantReport(accounts.length, payments.length, [
+	const listed = payments ?? (await listPayments(deps));
+	return invariantReport(accounts.length, listed.length, [
 		...(await violationsOfAccounts(deps, accounts)),
-		...payments.flatMap(paymentViolations),
+		...listed.flatMap(paymentViolations),
 	]);
 }

@@ -1,4 +1,5 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { Payment } from "../core/model.js";
 import { applyAccountCredit } from "../payments/account-credit.js";
 import { applyParkedAdjustments } from "../payments/adjustments.js";
 import { type ReapplyResult, reapplyUnappliedPayments } from "../payments/reapply.js";
@@ -54,15 +55,16 @@ export interface ReconciliationOutcome {
 	readonly mismatches: number;
 }
 
-/** Every payment recorded so far, by provider and currency, with everything that does not add up. */
+/** The payments (every one recorded so far), by provider and currency, with everything that does not add up. */
 export async function buildReconciliationReport(
 	deps: TableDeps,
 	period: string,
 	invariants: InvariantReport,
+	payments: readonly Payment[],
 ): Promise<ReconciliationReport> {
 	const rows = new Map<string, ReconciliationRow>();
 	const mismatches: Mismatch[] = [];
-	for (const p of await listPayments(deps)) {
+	for (const p of payments) {
 		const key = `${p.provider}#${p.currency}`;
 		const row = rows.get(key) ?? {
 			provider: p.provider,
@@ -176,7 +178,10 @@ export async function reconcilePayments(deps: ReconciliationDeps, period: string
 	const reapplied = await reapplyUnappliedPayments(deps);
 	const parked = await applyParkedAdjustments(deps);
 	const creditApplied = await applyCreditOfEveryAccount(deps);
-	return writeReconciliation(deps, period, { reapplied, parkedApplied: parked.applied, creditApplied }, await verifyLedgerInvariants(deps));
+	// Listed once, after everything above has changed them: the invariants and the report read the same payments.
+	const payments = await listPayments(deps);
+	const invariants = await verifyLedgerInvariants(deps, payments);
+	return writeReconciliation(deps, period, { reapplied, parkedApplied: parked.applied, creditApplied }, invariants, payments);
 }
 
 /**
@@ -188,11 +193,13 @@ export async function reconcileReceivedPayments(deps: ReconciliationDeps, period
 	const reapplied = await reapplyUnappliedPayments(deps);
 	const parked = await applyParkedAdjustments(deps);
 	const creditApplied = { accounts: 0, amount: {} };
+	const payments = await listPayments(deps);
 	return writeReconciliation(
 		deps,
 		period,
 		{ reapplied, parkedApplied: parked.applied, creditApplied },
-		await verifyPaymentInvariants(deps),
+		verifyPaymentInvariants(payments),
+		payments,
 	);
 }
 
@@ -201,8 +208,9 @@ async function writeReconciliation(
 	period: string,
 	applied: Pick<ReconciliationOutcome, "reapplied" | "parkedApplied" | "creditApplied">,
 	invariants: InvariantReport,
+	payments: readonly Payment[],
 ): Promise<ReconciliationOutcome> {
-	const report = await buildReconciliationReport(deps, period, invariants);
+	const report = await buildReconciliationReport(deps, period, invariants, payments);
 	const reportKey = `reports/${period}/payment-reconciliation.json`;
 	const csvKey = `reports/${period}/payment-reconciliation.csv`;
 	await deps.s3.send(
