@@ -3,7 +3,8 @@ import { z } from "zod";
 import { isoDateSchema, ledgerEntryTypeSchema } from "../core/model.js";
 import type { BillingPeriod } from "../core/period.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
-import { type BooksShare, combineBooks, publishBooks, tallyBooks } from "../reporting/books.js";
+import { publishBooks } from "../reporting/book-files.js";
+import { type BooksShare, combineBooks, tallyBooks } from "../reporting/books.js";
 import type { AccountRecords } from "../reporting/invariants.js";
 import { type ChartOfAccounts, chartOfAccounts } from "../reporting/journal.js";
 import {

@@ -4,7 +4,8 @@ import { resolveBillingPeriod } from "../core/period.js";
 import { periodClosed } from "../store/books.js";
 import type { TableDeps } from "../store/records.js";
 import { closedThrough, isCancelled, transactWrite } from "../store/transact.js";
-import { periodBooks, publishBooks } from "./books.js";
+import { publishBooks } from "./book-files.js";
+import { periodBooks } from "./books.js";
 import type { ChartOfAccounts } from "./journal.js";
 import { buildWorklist } from "./worklist.js";
 

@@ -10,7 +10,8 @@ import { identifyOutstandingAccounts } from "../../shared/invoicing/manifest.js"
 import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
-import { exportJournal, periodBooks, trialBalanceCsv } from "../../shared/reporting/books.js";
+import { exportJournal, trialBalanceCsv } from "../../shared/reporting/book-files.js";
+import { periodBooks } from "../../shared/reporting/books.js";
 import { DEFAULT_CHART } from "../../shared/reporting/journal.js";
 import { computeReport, loadReportInputs, parseReportPeriod, paymentsReceivedIn, reportCsv } from "../../shared/reporting/reports.js";
 import { putAccount } from "../../shared/store/accounts.js";

@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { formatMajorUnits } from "../../../shared/core/money.js";
-import { EXPORT_FORMATS, type ExportFormat, exportJournal, periodBooks, publishBooks } from "../../../shared/reporting/books.js";
+import { EXPORT_FORMATS, type ExportFormat, exportJournal, publishBooks } from "../../../shared/reporting/book-files.js";
+import { periodBooks } from "../../../shared/reporting/books.js";
 import { closePeriod } from "../../../shared/reporting/close.js";
 import { chartOfAccounts } from "../../../shared/reporting/journal.js";
 import { actorOption, dataDirOption, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
