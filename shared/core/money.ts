@@ -90,6 +90,11 @@ export function sum(currency: string, items: readonly Money[]): Money {
 	return items.reduce((acc, m) => add(acc, m), { amount: 0, currency });
 }
 
+/** Adds amounts keyed alike (by currency, by stage) into `into`. */
+export function addAmounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+	for (const [key, amount] of Object.entries(from)) into[key] = (into[key] ?? 0) + amount;
+}
+
 /** Integer division of numerator/denominator rounded half away from zero (commercial rounding). */
 export function divideRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
 	if (denominator <= 0n) throw new Error("denominator must be positive");

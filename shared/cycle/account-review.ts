@@ -2,6 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import pMap from "p-map";
 import { z } from "zod";
 import { type CollectionsDeps, publishCollections } from "../collections/cases.js";
+import { addAmounts } from "../core/money.js";
 import type { BillingPeriod } from "../core/period.js";
 import { applyAccountCredit } from "../payments/account-credit.js";
 import {
@@ -118,10 +119,6 @@ function listed(values: readonly string[]): Listed {
 	return { count: values.length, first: [...values].sort().slice(0, MAX_LISTED) };
 }
 
-function addCounts(into: Record<string, number>, from: Record<string, number>): void {
-	for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
-}
-
 /**
  * Summarize Account Review: adds up the Review Accounts map's batches from its results in
  * S3, records the accounts of failed batches as run failures, then writes the month's
@@ -151,11 +148,11 @@ export async function summarizeAccountReview(
 		({ ledgers, collections }) => {
 			accountsReviewed += ledgers.accountsChecked;
 			creditApplied.accounts += ledgers.creditApplied.accounts;
-			addCounts(creditApplied.amount, ledgers.creditApplied.amount);
+			addAmounts(creditApplied.amount, ledgers.creditApplied.amount);
 			violationCount += ledgers.violationCount;
 			violations.push(...ledgers.violations.slice(0, MAX_LISTED - violations.length));
 			escalation.overdueInvoices += collections.overdueInvoices;
-			addCounts(escalation.noticesSent, collections.noticesSent);
+			addAmounts(escalation.noticesSent, collections.noticesSent);
 			escalation.held += collections.held;
 			escalation.deferredByCap += collections.deferredByCap;
 			escalation.failed += collections.failed;

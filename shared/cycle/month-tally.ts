@@ -1,10 +1,11 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { isoDateSchema, ledgerEntryTypeSchema } from "../core/model.js";
+import { addAmounts } from "../core/money.js";
 import type { BillingPeriod } from "../core/period.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { publishBooks } from "../reporting/book-files.js";
-import { type BooksShare, combineBooks, tallyBooks } from "../reporting/books.js";
+import { type BooksShare, booksTallySchema, combineBooks, tallyBooks } from "../reporting/books.js";
 import type { AccountRecords } from "../reporting/invariants.js";
 import { type ChartOfAccounts, chartOfAccounts } from "../reporting/journal.js";
 import {
@@ -34,32 +35,16 @@ import { accountsOfFailedChild, foldMapResults, type MapResultsLocation } from "
  * written to S3 beside the results, one object per batch.
  */
 
-const amounts = z.record(z.string(), z.number().int());
-
 const tallySchema = z.object({
-	/** The batch's part: `TallyPart`, JSON. */
+	/** The batch's part (`partSchema`), JSON. */
 	key: z.string().min(1),
 	accounts: z.number().int(),
-	books: z.object({
-		accounts: z.number().int(),
-		rows: z.array(
-			z.object({
-				code: z.string(),
-				name: z.string(),
-				currency: z.string(),
-				opening: z.number().int(),
-				debits: z.number().int(),
-				credits: z.number().int(),
-			}),
-		),
-		customerBalances: amounts,
-		stored: z.record(z.string(), z.object({ balances: z.number().int(), amountsDue: z.number().int(), credit: z.number().int() })),
-		laterActivity: z.boolean(),
-	}),
-	open: z.object({ receivable: amounts, overdue: amounts }),
+	books: booksTallySchema,
+	open: z.object({ receivable: z.record(z.string(), z.number().int()), overdue: z.record(z.string(), z.number().int()) }),
 });
 export type MonthTally = z.infer<typeof tallySchema>;
 
+/** A batch's long part, as `tallyMonth` writes it and `readTallies` reads it back. */
 const partSchema = z.object({
 	journal: z.array(
 		z.object({
@@ -78,7 +63,6 @@ const partSchema = z.object({
 	ledger: z.array(z.object({ type: ledgerEntryTypeSchema, amount: z.number().int(), currency: z.string(), effectiveDate: z.string() })),
 	openInvoices: z.array(z.object({ accountId: z.string(), currency: z.string(), amountDue: z.number().int(), dueDate: z.string() })),
 });
-type TallyPart = z.infer<typeof partSchema>;
 
 /** The months a tally covers: the period's quarter up to the period, for the monthly report and, at a quarter's end, the quarterly one. */
 function tallyMonths(period: string) {
@@ -97,7 +81,7 @@ export async function tallyMonth(
 ): Promise<MonthTally> {
 	const books = await tallyBooks(deps, records, billing.period, chart);
 	const share = reportShareOf(records, tallyMonths(billing.period), billing.asOf);
-	const part: TallyPart = { journal: [...books.journal], customers: { ...books.customers }, ...share } as TallyPart;
+	const part = { journal: books.journal, customers: books.customers, ...share };
 	// One object per batch, named by its first account: a retried or re-driven batch writes the same key.
 	const first = records[0]?.account.accountId ?? "none";
 	const key = `runs/${billing.period}/review-accounts/tallies/${encodeURIComponent(first)}.json`;
@@ -107,7 +91,7 @@ export async function tallyMonth(
 	return {
 		key,
 		accounts: records.length,
-		books: { ...books.tally, rows: [...books.tally.rows] },
+		books: books.tally,
 		open: openReceivablesOf(
 			records.flatMap((r) => r.invoices),
 			billing.asOf,
@@ -150,14 +134,13 @@ async function readTallies(s3: S3Client, results: MapResultsLocation): Promise<T
 		report.invoices.push(...part.invoices);
 		report.ledger.push(...part.ledger);
 		report.openInvoices.push(...part.openInvoices);
-		for (const [field, sums] of Object.entries(tally.open) as [keyof Tallied["open"], Record<string, number>][]) {
-			for (const [currency, amount] of Object.entries(sums)) open[field][currency] = (open[field][currency] ?? 0) + amount;
-		}
+		addAmounts(open.receivable, tally.open.receivable);
+		addAmounts(open.overdue, tally.open.overdue);
 	}
 	return { shares, report, open, accountsMissing };
 }
 
-type PublishDeps = ReportDeps & { readonly s3: S3Client; readonly bucketName: string; readonly sellerName: string };
+type PublishDeps = ReportDeps & { readonly sellerName: string };
 
 export interface PublishedReport extends PublishedReportFiles {
 	readonly monthlyReportKey: string;

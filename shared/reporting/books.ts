@@ -1,4 +1,5 @@
 import pMap from "p-map";
+import { z } from "zod";
 import type { Invoice, LedgerEntry } from "../core/model.js";
 import { formatMajorUnits } from "../core/money.js";
 import { resolveBillingPeriod } from "../core/period.js";
@@ -95,27 +96,28 @@ export interface PeriodBooks {
 	readonly customers: ReadonlyMap<string, string>;
 }
 
+const minor = z.number().int();
+
 /** The accounts' stored figures, per currency: their balances and credit, and their invoices' amounts due. */
-export interface StoredSubledger {
-	readonly balances: number;
-	readonly amountsDue: number;
-	readonly credit: number;
-}
+const storedSubledgerSchema = z.object({ balances: minor, amountsDue: minor, credit: minor });
+export type StoredSubledger = z.infer<typeof storedSubledgerSchema>;
 
 /**
  * Some accounts' share of the period's books: the trial balance's sums before closing, what
  * the tie-out compares, and the period's journal entries with the customers they name.
- * Shares of different accounts add up to the books (`combineBooks`).
+ * Shares of different accounts add up to the books (`combineBooks`). A schema, for the
+ * billing cycle carries it between steps as JSON.
  */
-export interface BooksTally {
-	readonly accounts: number;
-	readonly rows: readonly Omit<TrialBalanceRow, "closing">[];
+export const booksTallySchema = z.object({
+	accounts: z.number().int(),
+	rows: z.array(z.object({ code: z.string(), name: z.string(), currency: z.string(), opening: minor, debits: minor, credits: minor })),
 	/** Per currency: the ledger entries up to the period's last day, summed. */
-	readonly customerBalances: Readonly<Record<string, number>>;
-	readonly stored: Readonly<Record<string, StoredSubledger>>;
+	customerBalances: z.record(z.string(), minor),
+	stored: z.record(z.string(), storedSubledgerSchema),
 	/** Whether an entry is dated after the period: the stored figures then describe a later day. */
-	readonly laterActivity: boolean;
-}
+	laterActivity: z.boolean(),
+});
+export type BooksTally = z.infer<typeof booksTallySchema>;
 
 export interface BooksShare {
 	readonly tally: BooksTally;
