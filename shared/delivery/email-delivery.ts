@@ -126,23 +126,6 @@ export async function deliverInvoice(
 	return outcome as DeliveryOutcome;
 }
 
-/**
- * Delivers the account's statement for the period unless an invoice email already carried
- * it: its own email, or the print batch for a postal account. At most once per account,
- * period and channel, claimed like an invoice delivery.
- */
-export async function deliverStatement(
-	deps: DeliveryDeps,
-	accountId: string,
-	period: string,
-	recordFailure: RecordFailure,
-	context?: DeliveryContext,
-): Promise<Outcome> {
-	const read = context ?? (await DeliveryContext.read(deps, [], [accountId], period));
-	const [outcome] = await deliverDocuments(deps, read, [statementJob(deps, read, accountId, period)], recordFailure, "throw");
-	return outcome as Outcome;
-}
-
 export interface BatchInvoiceDeliveryResult extends BatchDeliveryResult {
 	/** The batch's invoices whose email delivery is sent, now or before. */
 	readonly invoiceEmailsSent: number;

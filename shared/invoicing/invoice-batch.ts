@@ -23,6 +23,7 @@ import {
 	invoiceTotals,
 	isBillable,
 	issueAccountInvoice,
+	MAX_NUMBERING_ATTEMPTS,
 	storeNewInvoicePdf,
 } from "./invoices.js";
 import { priceInvoiceLines } from "./pricing.js";
@@ -49,7 +50,6 @@ type Outcome = AccountInvoice | { readonly outcome: "failed"; readonly reason: s
 const PRICING_CONCURRENCY = 4;
 /** PDFs rendered and stored side by side. */
 const PDF_CONCURRENCY = 2;
-const MAX_NUMBERING_ATTEMPTS = 25;
 /** A transaction takes 100 items and 4 MB: the series advance and the books' lock check, then the invoices as they fit. */
 const MAX_ITEMS_PER_WRITE = 98;
 const MAX_BYTES_PER_WRITE = 3_000_000;

@@ -4,7 +4,7 @@ import type { Account, Invoice, InvoiceLine } from "../core/model.js";
 import { addDays, type BillingPeriod } from "../core/period.js";
 import { renderInvoicePdf } from "../documents/invoice-pdf.js";
 import type { SellerConfig } from "../platform/config.js";
-import { storePdfUnlessPresent } from "../platform/s3-objects.js";
+import { storeNewPdf, storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { balanceChangeAsRead } from "../store/accounts.js";
 import { issuedInvoice, reissuedInvoice } from "../store/invoices.js";
 import { creditAppliedEntries, ledgerEntryPut } from "../store/ledger.js";
@@ -12,7 +12,6 @@ import { getAccount, getInvoice, getInvoiceNumberForPeriod, type TableDeps } fro
 import { nextInSeries } from "../store/series.js";
 import { conditionFailedAt, isCancelled, jitteredPause, type TransactItem, transactWrite } from "../store/transact.js";
 import { priceAccountPeriod } from "./catalog.js";
-import { storeNewPdf } from "./pdf-objects.js";
 import { paymentTermsFor, taxNoteFor } from "./pricing.js";
 
 export interface InvoiceTotals {
@@ -40,7 +39,8 @@ export type InvoiceOutcome =
 	| { readonly accountId: string; readonly outcome: "issued" | "already_issued"; readonly invoiceNumber: string }
 	| { readonly accountId: string; readonly outcome: "nothing_to_bill" };
 
-const MAX_NUMBERING_ATTEMPTS = 25;
+/** How often taking the series' next number is tried when a concurrent writer takes it first. */
+export const MAX_NUMBERING_ATTEMPTS = 25;
 
 /**
  * Issues the account's invoice for the period, once. The invoice number is taken from

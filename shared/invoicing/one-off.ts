@@ -3,7 +3,7 @@ import type { Invoice, InvoiceLine } from "../core/model.js";
 import { extendLine, parseMajorUnits, taxPerLineHalfUp } from "../core/money.js";
 import { parseIsoDate } from "../core/period.js";
 import { getAccount } from "../store/records.js";
-import { finalizeInvoice, type InvoicingDeps, inSeriesOrder, invoiceTotals, storeNewInvoicePdf } from "./invoices.js";
+import { finalizeInvoice, type InvoicingDeps, inSeriesOrder, invoiceSeriesOf, invoiceTotals, storeNewInvoicePdf } from "./invoices.js";
 import { taxRateFor } from "./pricing.js";
 
 export interface OneOffLine {
@@ -65,7 +65,7 @@ export async function issueOneOffInvoice(
 		const priced = pricedLines(lines, account.currency, taxRateFor(account));
 		const totals = invoiceTotals(priced);
 		if (totals.total <= 0) throw new ValidationError("a one-off invoice must come to more than nothing");
-		const series = `${deps.seller.invoiceSeriesPrefix}-${issueDate.slice(0, 4)}`;
+		const series = invoiceSeriesOf(deps, billing);
 		const invoice = await inSeriesOrder(series, () => finalizeInvoice(deps, account, billing, series, priced, totals, { oneOff: true }));
 		// "restart": the account changed while it was read (a payment landed): price it again on what is stored.
 		if (invoice === "restart") continue;

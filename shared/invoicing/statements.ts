@@ -4,14 +4,13 @@ import { TransientError } from "../core/errors.js";
 import type { Account, Invoice, LedgerEntry } from "../core/model.js";
 import type { Statement } from "../core/statement.js";
 import { renderStatementPdf } from "../documents/statement-pdf.js";
-import { storePdfUnlessPresent } from "../platform/s3-objects.js";
+import { storeNewPdf, storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { statementCut, statementCutAsRead } from "../store/accounts.js";
 import { cycleAccountKeys, RecordsRead } from "../store/batch-reads.js";
 import { getAccount, listAccounts, listInvoicesOfAccount } from "../store/records.js";
 import { getStatement, putStatement, putStatements, statementChainLink } from "../store/statements.js";
 import { conditionFailedAt, isCancelled, transactWrite } from "../store/transact.js";
 import type { InvoicingDeps } from "./invoices.js";
-import { storeNewPdf } from "./pdf-objects.js";
 import { invoicesToAge } from "./statement-aging.js";
 
 /**

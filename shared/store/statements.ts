@@ -17,23 +17,6 @@ export async function getStatement(deps: TableDeps, accountId: string, period: s
 	return readStatement(out.Item);
 }
 
-/**
- * The account's statement cut last: the chain's previous link. By cut-off, not by period, so
- * a statement issued late for an earlier period still follows the one before it in time.
- */
-export async function latestStatement(deps: TableDeps, accountId: string): Promise<Statement | undefined> {
-	const out = await deps.ddb.send(
-		new QueryCommand({
-			TableName: deps.tableName,
-			KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-			ExpressionAttributeValues: { ":pk": keys.account(accountId).pk, ":prefix": keys.statementPrefix },
-			ConsistentRead: true,
-		}),
-	);
-	const statements = (out.Items ?? []).map((item) => readStatement(item) as Statement);
-	return statements.sort((a, b) => a.cutoff.localeCompare(b.cutoff)).at(-1);
-}
-
 function statementPut(tableName: string, statement: Statement) {
 	return {
 		TableName: tableName,
@@ -46,10 +29,11 @@ function statementPut(tableName: string, statement: Statement) {
 const CHAIN_PAGE_ITEMS = 100;
 
 /**
- * The account's latest statement (`latestStatement`) and the ledger entries recorded after
- * its cut-off up to `upTo` (`listLedgerEntries`), in one Query instead of two: the key range
- * from the ledger to the statements read newest first (every statement, then the entries
- * newest first), until the entries reach the previous cut-off.
+ * The account's latest statement (the one cut last: by cut-off, not by period) and the
+ * ledger entries recorded after its cut-off up to `upTo` (`listLedgerEntries`), in one
+ * Query instead of two: the key range from the ledger to the statements read newest first
+ * (every statement, then the entries newest first), until the entries reach the previous
+ * cut-off.
  */
 export async function statementChainLink(
 	deps: TableDeps,
@@ -132,12 +116,11 @@ function inWriteGroups(statements: readonly Statement[]): Statement[][] {
 }
 
 /**
- * Stores each statement once, a group of them in one transaction; answers the accounts
- * whose statement for the period was stored before. A group that a condition cancels is
- * written one statement at a time instead, so each gets its own answer.
+ * Stores each statement once, a group of them in one transaction; one stored for the account
+ * and period before stands. A group that a condition cancels is written one statement at a
+ * time instead.
  */
-export async function putStatements(deps: TableDeps, statements: readonly Statement[]): Promise<Set<string>> {
-	const storedBefore = new Set<string>();
+export async function putStatements(deps: TableDeps, statements: readonly Statement[]): Promise<void> {
 	for (const group of inWriteGroups(statements)) {
 		if (group.length > 1) {
 			try {
@@ -150,7 +133,6 @@ export async function putStatements(deps: TableDeps, statements: readonly Statem
 				if (!isCancelled(err)) throw err;
 			}
 		}
-		for (const statement of group) if (!(await putStatement(deps, statement))) storedBefore.add(statement.accountId);
+		for (const statement of group) await putStatement(deps, statement);
 	}
-	return storedBefore;
 }
