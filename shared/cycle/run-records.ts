@@ -1,10 +1,12 @@
 import type { S3Client } from "@aws-sdk/client-s3";
+import pMap from "p-map";
 import { z } from "zod";
 import { maskEmailAddresses } from "../core/redact.js";
-import { type DeliveryOutcomeUnknown, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
-import type { TableDeps } from "../store/records.js";
+import { type DeliveryOutcomeUnknown, getDelivery, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
+import { keys } from "../store/keys.js";
+import { getInvoice, getInvoiceNumberForPeriod, type TableDeps } from "../store/records.js";
 import { listRunFailures } from "../store/run-failures.js";
-import { foldMapResults, type MapResultsLocation } from "./map-results.js";
+import { accountsOfFailedChild, foldMapResults, type MapResultsLocation } from "./map-results.js";
 
 export interface InvoicingSummary {
 	readonly period: string;
@@ -49,7 +51,9 @@ const invoicedBatchSchema = z.object({
 /**
  * Adds up the batches' counts from the Invoice Accounts map's results in S3, so the step
  * reads one small record per batch rather than every invoice; the failures and the
- * unconfirmed deliveries are exceptions, read from their own listings.
+ * unconfirmed deliveries are exceptions, read from their own listings. A batch that failed
+ * may have stored its invoices (and sent some) before it failed: its accounts' invoices for
+ * the period and their deliveries are read one by one, failures being few.
  */
 export async function summarizeInvoicing(
 	deps: TableDeps & { readonly s3: S3Client },
@@ -57,27 +61,43 @@ export async function summarizeInvoicing(
 	results: MapResultsLocation,
 ): Promise<InvoicingSummary> {
 	const totalsByCurrency: Record<string, { invoices: number; total: number }> = {};
-	let invoicesIssued = 0;
+	const count = (currency: string, invoices: number, total: number) => {
+		const bucket = totalsByCurrency[currency] ?? { invoices: 0, total: 0 };
+		totalsByCurrency[currency] = { invoices: bucket.invoices + invoices, total: bucket.total + total };
+	};
 	let emailsSent = 0;
 	let postalInvoices = 0;
+	const ofFailedBatches: string[] = [];
 	await foldMapResults(
 		deps.s3,
 		results,
 		invoicedBatchSchema,
 		({ generated, delivered }) => {
-			for (const [currency, batch] of Object.entries(generated.totalsByCurrency)) {
-				const bucket = totalsByCurrency[currency] ?? { invoices: 0, total: 0 };
-				bucket.invoices += batch.invoices;
-				bucket.total += batch.total;
-				totalsByCurrency[currency] = bucket;
-				invoicesIssued += batch.invoices;
-			}
+			for (const [currency, batch] of Object.entries(generated.totalsByCurrency)) count(currency, batch.invoices, batch.total);
 			emailsSent += delivered.invoiceEmailsSent;
 			postalInvoices += delivered.postalInvoices;
 		},
-		// A failed batch recorded each of its accounts as a run failure (Record Batch Failure), listed below.
-		() => undefined,
+		// Each account of a failed batch is also a run failure (Record Batch Failure), listed below.
+		(child) => ofFailedBatches.push(...accountsOfFailedChild(child)),
 	);
+	const stored = await pMap(
+		ofFailedBatches,
+		async (accountId) => {
+			const number = await getInvoiceNumberForPeriod(deps, accountId, period);
+			return number ? getInvoice(deps, number) : undefined;
+		},
+		{ concurrency: 8 },
+	);
+	for (const invoice of stored) {
+		if (!invoice) continue;
+		count(invoice.currency, 1, invoice.total);
+		const [email, postal] = await Promise.all(
+			(["email", "postal"] as const).map((channel) => getDelivery(deps, keys.delivery(invoice.number, channel))),
+		);
+		if (email?.status === "sent") emailsSent += 1;
+		if (postal) postalInvoices += 1;
+	}
+	const invoicesIssued = Object.values(totalsByCurrency).reduce((n, t) => n + t.invoices, 0);
 	const failures = await listRunFailures(deps, period);
 	const unknown = await listDeliveriesOutcomeUnknown(deps, period);
 	return {
