@@ -4,7 +4,9 @@ import { createClients } from "../../shared/platform/clients.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { claimDeliveries, markSent } from "../../shared/store/deliveries.js";
 import { keys } from "../../shared/store/keys.js";
+import { newPayment } from "../../shared/store/payments.js";
 import { listRunFailures, recordRunFailure } from "../../shared/store/run-failures.js";
+import { transactWrite } from "../../shared/store/transact.js";
 import { testAccount } from "../support/accounts.js";
 import { startTestStack } from "../support/embedded.js";
 import { putMapResults } from "../support/map-results.js";
@@ -134,6 +136,35 @@ describe("the run's alarm metrics", () => {
 		const clean = await step("ReconcilePayments");
 		expect(clean.output.invariants).toMatchObject({ paymentsChecked: 0, invariantsHold: true, violationCount: 0 });
 		expect(emfOf(clean.metrics, "LedgerInvariantViolations")).toMatchObject({ service: "billing", LedgerInvariantViolations: 0 });
+
+		// A payment recorded as applied in full whose applications add up to less than its appliedAmount.
+		const deps = { ddb: createClients().ddb, tableName: stack.tableName };
+		await transactWrite(deps, [
+			newPayment(stack.tableName, {
+				provider: "stripe",
+				paymentId: "pi_uneven",
+				eventId: "evt_uneven",
+				accountId: "ACC-UNEVEN",
+				invoiceNumber: "INV-2026-000050",
+				amount: 10_000,
+				currency: "USD",
+				receivedAt: "2026-10-15T12:00:00.000Z",
+				status: "applied",
+				appliedAmount: 10_000,
+				unappliedAmount: 0,
+				returnedUnapplied: 0,
+				applications: [{ invoiceNumber: "INV-2026-000050", amount: 9_000 }],
+				creditedAmount: 0,
+				refundedAmount: 0,
+				chargebackAmount: 0,
+			}),
+		]);
+		const broken = await step("ReconcilePayments");
+		expect(broken.output.invariants).toMatchObject({ paymentsChecked: 1, invariantsHold: false, violationCount: 1 });
+		expect((broken.output.invariants as { violations: { subject: string }[] }).violations.map((v) => v.subject)).toEqual([
+			"stripe:pi_uneven",
+		]);
+		expect(emfOf(broken.metrics, "LedgerInvariantViolations")).toMatchObject({ service: "billing", LedgerInvariantViolations: 1 });
 	});
 
 	it("Review Accounts verifies each batch's ledgers; Summarize Account Review publishes the broken invariants and the accounts not reviewed", async () => {
