@@ -243,29 +243,25 @@ describe("grants", () => {
 		]);
 	});
 
-	it("names the prefixes the code writes: manifests, invoices, statements, print batches, reports, books, collections, import results", () => {
-		const writes = (id: string) => {
+	it("names the prefixes the code writes and reads: manifests, invoices, statements, print batches, reports, books, collections, import results, runs/*", () => {
+		const keysOf = (id: string, access: "read" | "write") => {
 			const bucket = functionCatalog.find((f) => f.id === id)?.bucket;
-			return bucket === "none" || bucket === undefined ? [] : (bucket.write ?? []).map((o) => o.keys);
+			return bucket === "none" || bucket === undefined ? [] : (bucket[access] ?? []).map((o) => o.keys);
 		};
-		expect(writes("IdentifyOutstandingAccounts")).toEqual(["manifests/*"]);
-		expect(writes("GenerateInvoices")).toEqual(["invoices/*", "statements/*"]);
-		expect(writes("AssemblePrintBatch")).toEqual(["print/*"]);
-		expect(writes("ReconcilePayments")).toEqual(["reports/*"]);
-		expect(writes("PublishReports")).toEqual(["reports/*", "books/*"]);
-		expect(writes("EscalateOverdueAccounts")).toEqual([]);
-		expect(writes("SummarizeAccountReview")).toEqual(["collections/*"]);
+		expect(keysOf("IdentifyOutstandingAccounts", "write")).toEqual(["manifests/*"]);
+		expect(keysOf("GenerateInvoices", "write")).toEqual(["invoices/*", "statements/*"]);
+		expect(keysOf("AssemblePrintBatch", "write")).toEqual(["print/*"]);
+		expect(keysOf("ReconcilePayments", "write")).toEqual(["reports/*"]);
+		expect(keysOf("PublishReports", "write")).toEqual(["reports/*", "books/*"]);
+		expect(keysOf("EscalateOverdueAccounts", "write")).toEqual([]);
+		expect(keysOf("SummarizeAccountReview", "write")).toEqual(["collections/*"]);
 		// Each Review Accounts batch's tally of the month, beside the map's results: runs/<period>/review-accounts/tallies/.
-		expect(writes("VerifyLedgers")).toEqual(["runs/*"]);
-		expect(writes("ImportFile")).toEqual(["imports/*.result.json"]);
-		expect(writes("DeliverInvoices")).toEqual([]);
-		const reads = (id: string) => {
-			const bucket = functionCatalog.find((f) => f.id === id)?.bucket;
-			return bucket === "none" || bucket === undefined ? [] : (bucket.read ?? []).map((o) => o.keys);
-		};
+		expect(keysOf("VerifyLedgers", "write")).toEqual(["runs/*"]);
+		expect(keysOf("ImportFile", "write")).toEqual(["imports/*.result.json"]);
+		expect(keysOf("DeliverInvoices", "write")).toEqual([]);
 		// The report adds up those tallies; it reads nothing else in the bucket.
-		expect(reads("PublishReports")).toEqual(["runs/*"]);
-		expect(reads("VerifyLedgers")).toEqual([]);
+		expect(keysOf("PublishReports", "read")).toEqual(["runs/*"]);
+		expect(keysOf("VerifyLedgers", "read")).toEqual([]);
 	});
 
 	it("gives the functions that never touch the table no grant on it; the read-only ones only reads", () => {
