@@ -52,6 +52,15 @@ const iteration = (type: "MapIterationStarted" | "MapIterationSucceeded" | "MapI
 const branch = (type: "ParallelBranchStarted" | "ParallelBranchFailed" | "ParallelBranchSucceeded", t: number) =>
 	ev({ type, timestamp: t, parentState: { name: WRAPPER, type: "Parallel", input: {} } });
 
+/** The time the executions here start at. */
+const T0 = 1_700_000_000_000;
+
+/** Records the events the engine delivers in one macrotask, then flushes them as the server does. */
+function feed(history: HistoryRecorder, events: readonly EngineEvent[]): void {
+	for (const e of events) history.record(e);
+	history.flush();
+}
+
 /** The Map iteration a recorded state event belongs to (its input or output names the batch), if any. */
 function batchOf(event: HistoryEvent): number | undefined {
 	const details = (event.stateEnteredEventDetails ?? event.stateExitedEventDetails) as
@@ -110,33 +119,27 @@ const summary = (history: readonly HistoryEvent[]) =>
 describe("HistoryRecorder: Map iterations' previousEventId", () => {
 	it("converts an iteration's state event that arrives before its MapIterationStarted right after it, chained to it", () => {
 		const history = recorder({ [TASK]: MAP, Done: MAP });
-		const t = 1_700_000_000_000;
-		for (const e of [
-			executionStarted(t),
-			state("StateEntered", t + 1, MAP, "Map"),
-			iteration("MapIterationStarted", t + 2, 0),
-			state("StateEntered", t + 3, TASK, "Task", 0),
-			state("StateExited", t + 5, TASK, "Task", 0),
-			state("StateEntered", t + 5, "Done", "Pass", 0),
-			state("StateExited", t + 5, "Done", "Pass", 0),
-			iteration("MapIterationSucceeded", t + 5, 0),
-		])
-			history.record(e);
-		history.flush();
+		feed(history, [
+			executionStarted(T0),
+			state("StateEntered", T0 + 1, MAP, "Map"),
+			iteration("MapIterationStarted", T0 + 2, 0),
+			state("StateEntered", T0 + 3, TASK, "Task", 0),
+			state("StateExited", T0 + 5, TASK, "Task", 0),
+			state("StateEntered", T0 + 5, "Done", "Pass", 0),
+			state("StateExited", T0 + 5, "Done", "Pass", 0),
+			iteration("MapIterationSucceeded", T0 + 5, 0),
+		]);
 		// Iteration 1's first state comes in one flush, its MapIterationStarted only in the next.
-		history.record(state("StateEntered", t + 6, TASK, "Task", 1));
-		history.flush();
-		for (const e of [
-			iteration("MapIterationStarted", t + 6, 1),
-			state("StateExited", t + 8, TASK, "Task", 1),
-			state("StateEntered", t + 8, "Done", "Pass", 1),
-			state("StateExited", t + 8, "Done", "Pass", 1),
-			iteration("MapIterationSucceeded", t + 8, 1),
-			state("StateExited", t + 9, MAP, "Map"),
-			executionSucceeded(t + 10),
-		])
-			history.record(e);
-		history.flush();
+		feed(history, [state("StateEntered", T0 + 6, TASK, "Task", 1)]);
+		feed(history, [
+			iteration("MapIterationStarted", T0 + 6, 1),
+			state("StateExited", T0 + 8, TASK, "Task", 1),
+			state("StateEntered", T0 + 8, "Done", "Pass", 1),
+			state("StateExited", T0 + 8, "Done", "Pass", 1),
+			iteration("MapIterationSucceeded", T0 + 8, 1),
+			state("StateExited", T0 + 9, MAP, "Map"),
+			executionSucceeded(T0 + 10),
+		]);
 
 		const events = history.events;
 		expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
@@ -154,50 +157,43 @@ describe("HistoryRecorder: Map iterations' previousEventId", () => {
 	it("keeps an iteration that starts as another iteration's branch fails out of that batch (MaxConcurrency slot freed)", () => {
 		// The adapter's shape of a Distributed Map: each iteration is a one-branch Parallel.
 		const history = recorder({ [WRAPPER]: MAP, [RECORD_FAILED]: MAP, [TASK]: WRAPPER, [FAIL]: WRAPPER });
-		const t = 1_700_000_000_000;
-		for (const e of [
-			executionStarted(t),
-			state("StateEntered", t + 1, MAP, "Map"),
-			iteration("MapIterationStarted", t + 2, 4),
-			state("StateEntered", t + 2, WRAPPER, "Parallel", 4),
-			branch("ParallelBranchStarted", t + 2),
-			state("StateEntered", t + 2, TASK, "Task", 4),
-			state("StateFailed", t + 3, TASK, "Task", 4),
-			state("StateCaught", t + 3, TASK, "Task", 4),
-			state("StateExited", t + 3, TASK, "Task", 4),
-		])
-			history.record(e);
-		history.flush();
+		feed(history, [
+			executionStarted(T0),
+			state("StateEntered", T0 + 1, MAP, "Map"),
+			iteration("MapIterationStarted", T0 + 2, 4),
+			state("StateEntered", T0 + 2, WRAPPER, "Parallel", 4),
+			branch("ParallelBranchStarted", T0 + 2),
+			state("StateEntered", T0 + 2, TASK, "Task", 4),
+			state("StateFailed", T0 + 3, TASK, "Task", 4),
+			state("StateCaught", T0 + 3, TASK, "Task", 4),
+			state("StateExited", T0 + 3, TASK, "Task", 4),
+		]);
 		// One macrotask: batch 4's branch ends in its Fail state and the Parallel's Catch records the
 		// failure; the engine forwards the branch's own events (two levels deep) a few microtasks
 		// after the Parallel's, and batch 4's slot (MaxConcurrency) goes to batch 8 at once.
-		for (const e of [
-			state("StateFailed", t + 4, WRAPPER, "Parallel", 4),
-			state("StateCaught", t + 4, WRAPPER, "Parallel", 4),
-			state("StateExited", t + 4, WRAPPER, "Parallel", 4),
-			state("StateEntered", t + 4, RECORD_FAILED, "Task", 4),
-			state("StateEntered", t + 4, FAIL, "Fail", 4),
-			state("StateFailed", t + 4, FAIL, "Fail", 4),
-			branch("ParallelBranchFailed", t + 4),
-			state("StateExited", t + 4, RECORD_FAILED, "Task", 4),
-			iteration("MapIterationSucceeded", t + 4, 4),
-			iteration("MapIterationStarted", t + 4, 8),
-			state("StateEntered", t + 4, WRAPPER, "Parallel", 8),
-			branch("ParallelBranchStarted", t + 4),
-			state("StateEntered", t + 4, TASK, "Task", 8),
-		])
-			history.record(e);
-		history.flush();
-		for (const e of [
-			state("StateExited", t + 6, TASK, "Task", 8),
-			branch("ParallelBranchSucceeded", t + 6),
-			state("StateExited", t + 6, WRAPPER, "Parallel", 8),
-			iteration("MapIterationSucceeded", t + 6, 8),
-			state("StateExited", t + 7, MAP, "Map"),
-			executionSucceeded(t + 8),
-		])
-			history.record(e);
-		history.flush();
+		feed(history, [
+			state("StateFailed", T0 + 4, WRAPPER, "Parallel", 4),
+			state("StateCaught", T0 + 4, WRAPPER, "Parallel", 4),
+			state("StateExited", T0 + 4, WRAPPER, "Parallel", 4),
+			state("StateEntered", T0 + 4, RECORD_FAILED, "Task", 4),
+			state("StateEntered", T0 + 4, FAIL, "Fail", 4),
+			state("StateFailed", T0 + 4, FAIL, "Fail", 4),
+			branch("ParallelBranchFailed", T0 + 4),
+			state("StateExited", T0 + 4, RECORD_FAILED, "Task", 4),
+			iteration("MapIterationSucceeded", T0 + 4, 4),
+			iteration("MapIterationStarted", T0 + 4, 8),
+			state("StateEntered", T0 + 4, WRAPPER, "Parallel", 8),
+			branch("ParallelBranchStarted", T0 + 4),
+			state("StateEntered", T0 + 4, TASK, "Task", 8),
+		]);
+		feed(history, [
+			state("StateExited", T0 + 6, TASK, "Task", 8),
+			branch("ParallelBranchSucceeded", T0 + 6),
+			state("StateExited", T0 + 6, WRAPPER, "Parallel", 8),
+			iteration("MapIterationSucceeded", T0 + 6, 8),
+			state("StateExited", T0 + 7, MAP, "Map"),
+			executionSucceeded(T0 + 8),
+		]);
 
 		const events = history.events;
 		expectEveryIterationChainsBack(events, [4, 8]);
@@ -213,17 +209,14 @@ describe("HistoryRecorder: Map iterations' previousEventId", () => {
 
 	it("loses no event whose MapIterationStarted never comes: it is converted when the execution terminates", () => {
 		const history = recorder({ [TASK]: MAP });
-		const t = 1_700_000_000_000;
-		for (const e of [
-			executionStarted(t),
-			state("StateEntered", t + 1, MAP, "Map"),
-			iteration("MapIterationStarted", t + 2, 0),
-			state("StateEntered", t + 2, TASK, "Task", 0),
-			state("StateEntered", t + 2, TASK, "Task", 3),
-		])
-			history.record(e);
-		history.flush();
-		history.terminate("ABORTED", t + 3, { error: "Stopped", cause: "by the operator" });
+		feed(history, [
+			executionStarted(T0),
+			state("StateEntered", T0 + 1, MAP, "Map"),
+			iteration("MapIterationStarted", T0 + 2, 0),
+			state("StateEntered", T0 + 2, TASK, "Task", 0),
+			state("StateEntered", T0 + 2, TASK, "Task", 3),
+		]);
+		history.terminate("ABORTED", T0 + 3, { error: "Stopped", cause: "by the operator" });
 
 		expect(summary(history.events)).toEqual([
 			"1<-0 ExecutionStarted",
