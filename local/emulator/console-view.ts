@@ -286,7 +286,7 @@ function foldMapRuns(name: string, mapRuns: StateRun[], helpers: HelperRuns, exe
 export function historyStates(
 	events: readonly HistoryEvent[],
 	isHelper: (name: string, map: string) => boolean = () => true,
-): { runs: StateRun[]; mapRuns: ReadonlyMap<string, MapRunView>; executionStatus: string } {
+): { runs: StateRun[]; mapRuns: ReadonlyMap<string, MapRunView> } {
 	const { runs, executionStatus } = stateRuns(events);
 	const helpersOf = new Map<string, HelperRuns>();
 	const mapOfHelper = new Map<StateRun, string>();
@@ -318,7 +318,7 @@ export function historyStates(
 		}
 	}
 	const mapRuns = new Map([...helpersOf].map(([map, helpers]) => [map, mapRunOf(helpers)]));
-	return { runs: folded, mapRuns, executionStatus };
+	return { runs: folded, mapRuns };
 }
 
 function aggregateStatus(runs: readonly StateRun[], nested: boolean): StateStatus {
