@@ -12,6 +12,14 @@ export const billingPeriodSchema = z.object({
 
 export const withBillingSchema = z.object({ billing: billingPeriodSchema });
 
+/**
+ * Assemble Print Batch's input: the period, and Summarize Invoicing's output, whose
+ * `postalInvoices` the print queue must list; without it (another caller), nothing is checked.
+ */
+export const printBatchInputSchema = withBillingSchema.extend({
+	invoicing: z.object({ postalInvoices: z.number().int().nonnegative() }).optional(),
+});
+
 export const invoiceBatchSchema = z.object({
 	billing: billingPeriodSchema,
 	items: z.array(z.object({ accountId: z.string().min(1) })).max(1000),

@@ -1,14 +1,14 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import pMap from "p-map";
 import { PDFDocument } from "pdf-lib";
+import { TransientError } from "../core/errors.js";
 import type { Invoice } from "../core/model.js";
 import type { Statement } from "../core/statement.js";
 import { statementFilename } from "../documents/invoice-email.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
+import { RecordsRead } from "../store/batch-reads.js";
 import { listQueuedForPrint } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
-import { getInvoice, type TableDeps } from "../store/records.js";
-import { getStatement } from "../store/statements.js";
+import type { TableDeps } from "../store/records.js";
 
 export interface PrintBatchDeps extends TableDeps {
 	readonly s3: S3Client;
@@ -43,25 +43,49 @@ function csvField(value: string | number): string {
 	return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+export interface PrintBatchOptions {
+	/**
+	 * The period's postal invoices delivery queued, now or before (Summarize Invoicing's
+	 * `postalInvoices`). The print queue is an index, which lags the delivery records: when it
+	 * lists fewer, the step fails with a TransientError and is retried rather than printing a
+	 * batch short of a customer's invoice. Absent (a caller without the count), nothing is checked.
+	 */
+	readonly expectedPostalInvoices?: number;
+}
+
 /**
  * The period's postal invoices and statements (those delivery queued for print), each
  * invoice followed by its account's statement, merged into one print-ready PDF, each document starting on a new sheet for duplex printing, plus a
- * manifest CSV a print shop can check the run against. Rebuilt from the records on every
- * run, in invoice-number order and from deterministic PDFs, so a retried step writes the
- * same two objects again and nothing is printed twice.
+ * manifest CSV a print shop can check the run against. On every run the documents are listed
+ * from the print queue, checked against the count delivery reported (`expectedPostalInvoices`),
+ * and read in batches (BatchGetItem, consistent); the batch is written in invoice-number order
+ * from deterministic PDFs, so a retried step writes the same two objects again and nothing is
+ * printed twice.
  */
-export async function assemblePrintBatch(deps: PrintBatchDeps, period: string): Promise<PrintBatchResult> {
+export async function assemblePrintBatch(deps: PrintBatchDeps, period: string, options: PrintBatchOptions = {}): Promise<PrintBatchResult> {
 	// The print queue lists the period's postal documents only: the step's work grows with what is printed, not with the accounts.
 	const queued = await listQueuedForPrint(deps, period);
 	const invoiceNumbers = queued.filter((k) => k.pk.startsWith("INVOICE#")).map((k) => k.pk.slice("INVOICE#".length));
-	const postal = (await pMap(invoiceNumbers, (number) => getInvoice(deps, number), { concurrency: 8 }))
-		.filter((invoice): invoice is Invoice => invoice !== undefined)
-		.sort((a, b) => a.number.localeCompare(b.number));
+	const expected = options.expectedPostalInvoices;
+	if (expected !== undefined && invoiceNumbers.length < expected) {
+		throw new TransientError(
+			`the print queue of ${period} lists ${invoiceNumbers.length} postal invoices, ${expected} expected: its index has not caught up with delivery, no print batch written`,
+		);
+	}
 	const statementAccounts = queued
 		.filter((k) => k.pk.startsWith(keys.statementPrefix) && k.pk.endsWith(`#${period}`))
 		.map((k) => k.pk.slice(keys.statementPrefix.length, -`#${period}`.length));
+	const read = await RecordsRead.of(deps, [
+		...invoiceNumbers.map(keys.invoice),
+		...statementAccounts.map((accountId) => keys.statement(accountId, period)),
+	]);
+	const postal = invoiceNumbers
+		.map((number) => read.invoice(number))
+		.filter((invoice): invoice is Invoice => invoice !== undefined)
+		.sort((a, b) => a.number.localeCompare(b.number));
 	const statements = new Map<string, Statement>();
-	for (const statement of await pMap(statementAccounts, (accountId) => getStatement(deps, accountId, period), { concurrency: 8 })) {
+	for (const accountId of statementAccounts) {
+		const statement = read.statement(accountId, period);
 		if (statement) statements.set(statement.accountId, statement);
 	}
 	const statementDocument = (st: Statement): PrintDocument => ({

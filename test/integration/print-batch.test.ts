@@ -1,7 +1,8 @@
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { PDFDocument } from "pdf-lib";
 import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TransientError } from "../../shared/core/errors.js";
 import type { Account } from "../../shared/core/model.js";
 import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { deliverInvoicesForBatch } from "../../shared/delivery/email-delivery.js";
@@ -18,6 +19,8 @@ let stack: Stack;
 let deps: Parameters<typeof issueInvoiceForAccount>[0] & Parameters<typeof deliverInvoicesForBatch>[0];
 const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
 const numbers: string[] = [];
+/** The postal invoices delivery reported queuing (what Summarize Invoicing adds up and hands Assemble Print Batch). */
+let postalInvoices = 0;
 
 function account(accountId: string, delivery: Account["delivery"], name: string): Account {
 	return {
@@ -35,6 +38,11 @@ function account(accountId: string, delivery: Account["delivery"], name: string)
 		creditBalance: 0,
 		createdAt: "2026-01-01T00:00:00.000Z",
 	};
+}
+
+async function printObjects(): Promise<string[]> {
+	const out = await deps.s3.send(new ListObjectsV2Command({ Bucket: stack.bucketName, Prefix: "print/" }));
+	return (out.Contents ?? []).map((o) => o.Key ?? "");
 }
 
 async function object(key: string): Promise<Uint8Array> {
@@ -64,7 +72,7 @@ beforeAll(async () => {
 		const outcome = await issueInvoiceForAccount(deps, id, period);
 		if ("invoiceNumber" in outcome) numbers.push(outcome.invoiceNumber);
 	}
-	await deliverInvoicesForBatch(deps, numbers, async () => undefined);
+	({ postalInvoices } = await deliverInvoicesForBatch(deps, numbers, async () => undefined));
 });
 
 afterAll(async () => {
@@ -72,8 +80,20 @@ afterAll(async () => {
 });
 
 describe("postal print batch", () => {
+	// Runs first, while the bucket holds no print batch: the queue lags the delivery records on AWS (an index).
+	it("assembles nothing and throws a TransientError, so the state retries, when the queue lists fewer postal invoices than delivery queued", async () => {
+		expect(postalInvoices).toBe(2);
+		const short = assemblePrintBatch(deps, "2026-10", { expectedPostalInvoices: postalInvoices + 1 });
+		await expect(short).rejects.toBeInstanceOf(TransientError);
+		await expect(short).rejects.toThrow(/lists 2 postal invoices.*3 expected/);
+		expect(await printObjects()).toEqual([]);
+		// A period whose postal invoice is not listed at all gets no silent empty run either.
+		await expect(assemblePrintBatch(deps, "2026-09", { expectedPostalInvoices: 1 })).rejects.toBeInstanceOf(TransientError);
+		expect(await printObjects()).toEqual([]);
+	});
+
 	it("merges the postal invoices, each on its own sheets, with a manifest of address, number and page count", async () => {
-		const result = await assemblePrintBatch(deps, "2026-10");
+		const result = await assemblePrintBatch(deps, "2026-10", { expectedPostalInvoices: postalInvoices });
 		expect(result).toMatchObject({ documents: 2, pdfKey: "print/2026-10/print-batch.pdf", manifestKey: "print/2026-10/manifest.csv" });
 		const [p1, p2] = numbers;
 		const p1Pages = (await PDFDocument.load(await object(`invoices/2026-10/${p1}.pdf`))).getPageCount();
