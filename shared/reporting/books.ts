@@ -3,8 +3,9 @@ import { z } from "zod";
 import type { Invoice, LedgerEntry } from "../core/model.js";
 import { formatMajorUnits } from "../core/money.js";
 import { resolveBillingPeriod } from "../core/period.js";
+import { getInvoices } from "../store/batch-reads.js";
 import { getCreditMemo } from "../store/credit-memos.js";
-import { getInvoice, listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "../store/records.js";
+import { listAccounts, listInvoicesOfAccount, listLedgerEntries, type TableDeps } from "../store/records.js";
 import type { AccountRecords } from "./invariants.js";
 import { type ChartOfAccounts, imbalance, type JournalEntry, journalEntryFor, sourceOf } from "./journal.js";
 
@@ -38,14 +39,8 @@ async function journalOf(
 		return source.invoice ?? (source.creditMemo ? memoInvoices.get(source.creditMemo) : undefined);
 	};
 	const invoices = new Map(known);
-	await pMap(
-		[...new Set(entries.map(invoiceOf).filter((n): n is string => n !== undefined && !invoices.has(n)))],
-		async (number) => {
-			const invoice = await getInvoice(deps, number);
-			if (invoice) invoices.set(number, invoice);
-		},
-		{ concurrency: 8 },
-	);
+	const unread = entries.map(invoiceOf).filter((n): n is string => n !== undefined && !invoices.has(n));
+	for (const [number, invoice] of await getInvoices(deps, unread)) invoices.set(number, invoice);
 	const journal: JournalEntry[] = [];
 	for (const entry of entries) {
 		const number = invoiceOf(entry);
