@@ -2,23 +2,24 @@ import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import pMap from "p-map";
 import { ValidationError } from "../core/errors.js";
-import type { Account, Charge } from "../core/model.js";
-import { getPlans, getSubscriptions } from "../store/catalog.js";
-import { listChargePagesOfAccount } from "../store/charges.js";
+import type { Account } from "../core/model.js";
+import { getPlan, getPlans, getSubscription, getSubscriptions } from "../store/catalog.js";
+import { readChargeBook } from "../store/charges.js";
 import { type ImportAudit, importedAccountCreated, importRunPut } from "../store/imports.js";
 import { keys } from "../store/keys.js";
-import { getAccounts, listInvoicedPeriods, type TableDeps } from "../store/records.js";
+import { getAccount, getAccounts, listInvoicedPeriods, type TableDeps } from "../store/records.js";
 import {
 	type ChargeRef,
 	chargeOf,
 	chargeProblem,
 	type Decision,
 	decideAccount,
-	decideCharge,
 	decidePlan,
 	decideSubscription,
+	type KindCounts,
 	type StoredCharge,
 	type StoredState,
+	storedChargesOf,
 } from "./plan.js";
 import { ImportFileError, type ImportFormat, readRows } from "./read.js";
 import {
@@ -34,7 +35,7 @@ import {
 	readRow,
 	type SubscriptionRow,
 } from "./rows.js";
-import { ChargePages, type RecordTarget, writeChangedCharges, writeDecision } from "./write.js";
+import { ChargeWriter, type RecordTarget, writeDecision } from "./write.js";
 
 /**
  * One import of one or more files (DESIGN.md section 8), the same for `billing import`, an
@@ -66,11 +67,7 @@ export interface ImportProgress {
 	readonly done: boolean;
 }
 
-export interface KindCounts {
-	created: number;
-	updated: number;
-	unchanged: number;
-}
+export type { KindCounts } from "./plan.js";
 
 export interface ImportResult {
 	readonly importId: string;
@@ -214,38 +211,48 @@ export async function importFiles(
 	if (problems.count > 0) throw new ImportRefused(problems.errors, problems.count);
 
 	const importId = randomUUID();
-	const counts: ImportResult["counts"] = {};
-	const tally = (kind: ImportKind, decisions: readonly { decision: Decision<unknown> }[]) => {
-		if (!files.some((f) => f.kind === kind)) return;
-		counts[kind] = count(decisions.map((d) => d.decision));
-	};
-	tally("accounts", accountDecisions);
-	tally("plans", planDecisions);
-	tally("subscriptions", subscriptionDecisions);
-
 	const at = new Date().toISOString();
 	const audit = (file: string): ImportAudit => ({ actor: deps.actor, at, reason: `import ${file}` });
-	if (!options.dryRun) {
-		const write = <R extends { file: string }, T extends Record<string, unknown>>(
-			decided: readonly { row: R; decision: Decision<T> }[],
-			target: (row: R) => RecordTarget<T>,
-		) => pMap(decided, ({ row, decision }) => writeDecision(deps, decision, target(row), audit(row.file)), { concurrency: CONCURRENCY });
-		await write(accountDecisions, ({ accountId }) => ({
-			key: keys.account(accountId),
-			subject: { subject: "account", subjectId: accountId },
+	const again = async <K extends keyof StoredState, V>(kind: K, id: string, read: Promise<V | undefined>): Promise<StoredState> => {
+		const stored = await read;
+		return { ...state, [kind]: new Map(stored === undefined ? [] : [[id, stored]]) };
+	};
+	const write = async <R extends { file: string }, T extends Record<string, unknown>>(
+		decided: readonly { row: R; decision: Decision<T> }[],
+		target: (row: R) => RecordTarget<T>,
+	): Promise<Decision<T>[]> =>
+		options.dryRun
+			? decided.map((d) => d.decision)
+			: pMap(decided, ({ row, decision }) => writeDecision(deps, decision, target(row), audit(row.file)), { concurrency: CONCURRENCY });
+	const done = {
+		accounts: await write(accountDecisions, (row) => ({
+			key: keys.account(row.accountId),
+			subject: { subject: "account", subjectId: row.accountId },
 			created: (account: Account, audited) => importedAccountCreated(deps.tableName, account, audited),
-		}));
-		await write(planDecisions, ({ planCode }) => ({
-			key: keys.plan(planCode),
-			listing: keys.planListing(planCode),
-			subject: { subject: "plan", subjectId: planCode },
-		}));
-		await write(subscriptionDecisions, ({ subscriptionId, accountId }) => ({
-			key: keys.subscription(subscriptionId),
-			listing: keys.subscriptionListing(accountId, subscriptionId),
-			subject: { subject: "subscription", subjectId: subscriptionId },
-		}));
-	}
+			decideAgain: async () => decideAccount(row, await again("accounts", row.accountId, getAccount(deps, row.accountId)), createdAt),
+		})),
+		plans: await write(planDecisions, (row) => ({
+			key: keys.plan(row.planCode),
+			listing: keys.planListing(row.planCode),
+			subject: { subject: "plan", subjectId: row.planCode },
+			decideAgain: async () => decidePlan(row, await again("plans", row.planCode, getPlan(deps, row.planCode))),
+		})),
+		subscriptions: await write(subscriptionDecisions, (row) => ({
+			key: keys.subscription(row.subscriptionId),
+			listing: keys.subscriptionListing(row.accountId, row.subscriptionId),
+			subject: { subject: "subscription", subjectId: row.subscriptionId },
+			decideAgain: async () =>
+				decideSubscription(
+					row,
+					await again("subscriptions", row.subscriptionId, getSubscription(deps, row.subscriptionId)),
+					currencyOfAccount,
+					currencyOfPlan,
+				),
+		})),
+	};
+	const counts: ImportResult["counts"] = {};
+	for (const kind of ["accounts", "plans", "subscriptions"] as const)
+		if (files.some((f) => f.kind === kind)) counts[kind] = count(done[kind]);
 	for (const source of ordered.filter((s) => s.kind === "charges")) {
 		counts.charges = await writeCharges(deps, source, state, currencyOfAccount, {
 			dryRun: options.dryRun ?? false,
@@ -296,22 +303,28 @@ async function readStoredState(
 	]);
 	const existing = [...new Set([...accounts.keys(), ...chargeAccounts])].filter((id) => storedAccounts.has(id));
 	const invoicedPeriods = new Map<string, ReadonlySet<string>>();
-	const storedCharges = new Map<string, ReadonlyMap<string, StoredCharge>>();
+	const storedCharges = new Map<string, Map<string, StoredCharge>>();
+	const chargeBooks = new Map<string, number>();
 	await pMap(
 		existing,
 		async (accountId) => {
 			invoicedPeriods.set(accountId, await listInvoicedPeriods(deps, accountId));
 			if (chargeAccounts.has(accountId)) {
-				const pages = await listChargePagesOfAccount(deps, accountId);
-				storedCharges.set(
-					accountId,
-					new Map(pages.flatMap((page) => page.charges.map((charge) => [charge.chargeId, { charge, page }] as const))),
-				);
+				const book = await readChargeBook(deps, accountId);
+				chargeBooks.set(accountId, book.version);
+				storedCharges.set(accountId, storedChargesOf(book.pages));
 			}
 		},
 		{ concurrency: CONCURRENCY },
 	);
-	return { accounts: storedAccounts, plans: storedPlans, subscriptions: storedSubscriptions, invoicedPeriods, charges: storedCharges };
+	return {
+		accounts: storedAccounts,
+		plans: storedPlans,
+		subscriptions: storedSubscriptions,
+		invoicedPeriods,
+		charges: storedCharges,
+		chargeBooks,
+	};
 }
 
 /** Pass 2 over a charge file: each charge created (in pages), changed or left as it is. */
@@ -322,10 +335,8 @@ async function writeCharges(
 	currencyOfAccount: (id: string) => string | undefined,
 	options: { dryRun: boolean; importId: string; audit: ImportAudit; onProgress?: (p: ImportProgress) => void },
 ): Promise<KindCounts> {
-	const counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
 	const problems = new Problems(false);
-	const pages = new ChargePages(deps, options.importId, options.dryRun);
-	const changed: Charge[] = [];
+	const writer = new ChargeWriter(deps, state, options);
 	for await (const read of rowsOf(source, problems, "writing", options.onProgress)) {
 		if (read.kind !== "charges") continue;
 		const currency = currencyOfAccount(read.row.accountId);
@@ -334,20 +345,11 @@ async function writeCharges(
 			if (problem) problems.add(source.name, problem);
 			continue;
 		}
-		const charge = chargeOf(read.row, currency);
-		const decision = decideCharge(charge, state);
-		if (decision.action === "unchanged") counts.unchanged++;
-		else if (decision.action === "update") {
-			counts.updated++;
-			changed.push(charge);
-		} else {
-			counts.created++;
-			await pages.add(charge);
-		}
+		await writer.add(chargeOf(read.row, currency));
 	}
-	await pages.finish();
+	await writer.finishNew();
 	// The file changed between its two readings: what was written stands; say so.
 	if (problems.count > 0) throw new ImportRefused(problems.errors, problems.count);
-	if (!options.dryRun) await writeChangedCharges(deps, changed, state, options);
-	return counts;
+	await writer.writeChanged();
+	return writer.counts;
 }

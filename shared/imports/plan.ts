@@ -19,7 +19,13 @@ export interface StoredCharge {
 	readonly page: ChargePage;
 }
 
-/** What is stored, read once for every id the files name. */
+export interface KindCounts {
+	created: number;
+	updated: number;
+	unchanged: number;
+}
+
+/** What is stored, read once for every id the files name; the import keeps the charges current as it writes. */
 export interface StoredState {
 	readonly accounts: ReadonlyMap<string, Account>;
 	readonly plans: ReadonlyMap<string, CatalogPlan>;
@@ -27,7 +33,14 @@ export interface StoredState {
 	/** Per account: the periods its invoice was issued for. */
 	readonly invoicedPeriods: ReadonlyMap<string, ReadonlySet<string>>;
 	/** Per account: its charges by id, with the page each is on. */
-	readonly charges: ReadonlyMap<string, ReadonlyMap<string, StoredCharge>>;
+	readonly charges: Map<string, Map<string, StoredCharge>>;
+	/** Per account: its charge book's version, on which the import's writes of its charges are conditional. */
+	readonly chargeBooks: Map<string, number>;
+}
+
+/** An account's stored pages as its charges by id. */
+export function storedChargesOf(pages: readonly ChargePage[]): Map<string, StoredCharge> {
+	return new Map(pages.flatMap((page) => page.charges.map((charge) => [charge.chargeId, { charge, page }] as const)));
 }
 
 /** JSON with object keys in order and absent fields dropped, so equal records compare equal however they were built. */

@@ -10,6 +10,10 @@ export async function getPlans(deps: TableDeps, planCodes: Iterable<string>): Pr
 	return new Map(plans.map((p) => [p.planCode, p]));
 }
 
+export async function getPlan(deps: TableDeps, planCode: string): Promise<CatalogPlan | undefined> {
+	return (await getPlans(deps, [planCode])).get(planCode);
+}
+
 export async function listPlans(deps: TableDeps): Promise<CatalogPlan[]> {
 	const items = await queryAll(deps, {
 		IndexName: GSI1,
@@ -23,6 +27,10 @@ export async function getSubscriptions(deps: TableDeps, subscriptionIds: Iterabl
 	const items = await getItems(deps, [...new Set(subscriptionIds)].map(keys.subscription));
 	const subscriptions = items.map((item) => parseRecord(subscriptionRecordSchema, item));
 	return new Map(subscriptions.map((s) => [s.subscriptionId, s]));
+}
+
+export async function getSubscription(deps: TableDeps, subscriptionId: string): Promise<SubscriptionRecord | undefined> {
+	return (await getSubscriptions(deps, [subscriptionId])).get(subscriptionId);
 }
 
 export async function listSubscriptionsOfAccount(deps: TableDeps, accountId: string): Promise<SubscriptionRecord[]> {

@@ -27,6 +27,11 @@ export const keys = {
 		pk: `ACCOUNT#${accountId}`,
 		sk: `CHARGES#${period}#${pageId}`,
 	}),
+	/**
+	 * The account's charge book: its version is raised by every write of the account's charge
+	 * pages, each conditional on the version its writer read, so two imports never both add a charge.
+	 */
+	chargeBook: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: "CHARGES" }),
 	/** The pages of a month, or of every month without one. */
 	chargePagesPrefix: (period?: string) => (period ? `CHARGES#${period}#` : "CHARGES#"),
 	invoiceForPeriod: (accountId: string, period: string) => ({
