@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../shared/platform/clients.js";
+import { listAuditEntries } from "../../shared/store/audit.js";
 import { listChargePagesOfAccount } from "../../shared/store/charges.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
@@ -45,28 +46,34 @@ beforeAll(async () => {
 			),
 		].join("\n"),
 	);
-	expect((await billing("import", join(dir, "accounts.csv"))).code).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
 	await stack?.stop();
 });
 
-describe("three imports of the same file at once", () => {
-	it("store each charge once, and exactly one import created each", async () => {
-		const results = await Promise.all([1, 2, 3].map(() => billing("import", join(dir, "charges.csv"), "--json")));
-		for (const r of results) expect(r.code, r.stderr).toBe(0);
-		const counts = results.map(
-			(r) => (JSON.parse(r.stdout) as { counts: { charges: { created: number; updated: number; unchanged: number } } }).counts.charges,
+describe("three imports of the same files at once", () => {
+	it("store each account and charge once, and exactly one import created each", async () => {
+		const results = await Promise.all(
+			[1, 2, 3].map(() => billing("import", join(dir, "accounts.csv"), join(dir, "charges.csv"), "--json")),
 		);
-		for (const c of counts) {
-			expect(c.updated).toBe(0);
-			expect(c.created + c.unchanged).toBe(CHARGES);
+		for (const r of results) expect(r.code, r.stderr).toBe(0);
+		type Counts = { created: number; updated: number; unchanged: number };
+		const counts = results.map((r) => (JSON.parse(r.stdout) as { counts: { accounts: Counts; charges: Counts } }).counts);
+		for (const [kind, rows] of [
+			["accounts", ACCOUNTS],
+			["charges", CHARGES],
+		] as const) {
+			for (const c of counts) {
+				expect(c[kind].updated).toBe(0);
+				expect(c[kind].created + c[kind].unchanged).toBe(rows);
+			}
+			expect(counts.reduce((n, c) => n + c[kind].created, 0)).toBe(rows);
 		}
-		expect(counts.reduce((n, c) => n + c.created, 0)).toBe(CHARGES);
 
 		const table = { ddb: createClients().ddb, tableName: stack.tableName };
 		for (let a = 0; a < ACCOUNTS; a++) {
+			expect((await listAuditEntries(table, "account", accountId(a))).map((e) => e.action)).toEqual(["created"]);
 			const ids = (await listChargePagesOfAccount(table, accountId(a))).flatMap((page) => page.charges.map((c) => c.chargeId));
 			expect(ids).toHaveLength(CHARGES / ACCOUNTS);
 			expect(new Set(ids).size).toBe(CHARGES / ACCOUNTS);
