@@ -1,13 +1,15 @@
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
-import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { ValidationError } from "../../shared/core/errors.js";
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { TransientError, ValidationError } from "../../shared/core/errors.js";
 import { ImportRefused, type ImportSource, importFiles } from "../../shared/imports/import.js";
 import { jsonBodySource } from "../../shared/imports/sources.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger } from "../../shared/platform/lambda.js";
+import { requestIdempotency } from "../../shared/store/idempotency.js";
 import { isCancelled } from "../../shared/store/transact.js";
 
 const { ddb } = createClients();
@@ -39,18 +41,12 @@ function sourceOf(event: APIGatewayProxyEventV2WithIAMAuthorizer, body: string):
 	return undefined;
 }
 
-/**
- * The data API (IAM-authorized HTTP API, payload 2.0): `PUT /accounts/{id}` and
- * `POST /charges`, each an import of the posted records with the same fields, rules and
- * audit as a file, the caller's IAM identity as actor. 200 with the import's counts; 400
- * with every error (`line N` is record N) and nothing written; 409 when a record changed
- * while being written (send it again).
- */
-export const handler = middy(async (event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
-	const caller = event.requestContext.authorizer?.iam?.userArn;
-	// The routes are IAM-authorized: API Gateway passes nothing it has not authenticated.
-	if (!caller) return json(403, { message: "Forbidden" });
-	const body = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8").toString("utf8");
+/** A request's answer once it is final: 200 with the counts, 400 with every error (nothing written), 404. */
+async function answer(
+	event: APIGatewayProxyEventV2WithIAMAuthorizer,
+	caller: string,
+	body: string,
+): Promise<APIGatewayProxyStructuredResultV2> {
 	try {
 		const source = sourceOf(event, body);
 		if (!source) return json(404, { message: "Not Found" });
@@ -67,13 +63,60 @@ export const handler = middy(async (event: APIGatewayProxyEventV2WithIAMAuthoriz
 			logger.info("request refused", { errorCount: 1 });
 			return json(400, { errors: [err.message], errorCount: 1 });
 		}
-		if (isCancelled(err)) {
-			logger.info("records changed while being written", { error: String(err) });
-			return json(409, { errors: ["a record changed while this request was being written; send it again"], errorCount: 1 });
-		}
 		throw err;
 	}
-})
+}
+
+const idempotency = requestIdempotency(tableName, "data-api");
+/** The answer kept under the caller's Idempotency-Key; what throws (409, 500) is not kept, so a retry runs again. */
+const answerOnce = makeIdempotent(
+	(request: { caller: string; key: string; request: { route: string; body: string } }, event: APIGatewayProxyEventV2WithIAMAuthorizer) =>
+		answer(event, request.caller, request.request.body),
+	{ ...idempotency, dataIndexArgument: 0 },
+);
+
+/** What an Idempotency-Key may be: printable ASCII, as Stripe and the IETF draft allow. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The data API (IAM-authorized HTTP API, payload 2.0): `PUT /accounts/{id}` and
+ * `POST /charges`, each an import of the posted records with the same fields, rules and
+ * audit as a file, the caller's IAM identity as actor. 200 with the import's counts; 400
+ * with every error (`line N` is record N) and nothing written; 409 when a record kept
+ * changing while being written (send it again). With an `Idempotency-Key` header, a retry
+ * of the same request gets the first answer (24 hours); the key with another request is 422,
+ * and while the first is still running 409.
+ */
+export const handler = middy(
+	async (event: APIGatewayProxyEventV2WithIAMAuthorizer, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+		const caller = event.requestContext.authorizer?.iam?.userArn;
+		// The routes are IAM-authorized: API Gateway passes nothing it has not authenticated.
+		if (!caller) return json(403, { message: "Forbidden" });
+		const body = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8").toString("utf8");
+		const key = event.headers?.["idempotency-key"];
+		try {
+			if (key === undefined) return await answer(event, caller, body);
+			if (!IDEMPOTENCY_KEY.test(key)) return json(400, { errors: ["Idempotency-Key: 1-255 printable ASCII characters"], errorCount: 1 });
+			idempotency.config.registerLambdaContext(context);
+			return await answerOnce({ caller, key, request: { route: `${event.requestContext.http.method} ${event.rawPath}`, body } }, event);
+		} catch (err) {
+			if (isCancelled(err) || err instanceof TransientError) {
+				logger.info("records changed while being written", { error: String(err) });
+				return json(409, { errors: ["a record kept changing while this request was being written; send it again"], errorCount: 1 });
+			}
+			if (err instanceof IdempotencyAlreadyInProgressError) {
+				return json(409, {
+					errors: ["a request with this Idempotency-Key is still being answered; send it again when it is done"],
+					errorCount: 1,
+				});
+			}
+			if (err instanceof IdempotencyValidationError) {
+				return json(422, { errors: ["this Idempotency-Key was used for another request; use a new key for a new request"], errorCount: 1 });
+			}
+			throw err;
+		}
+	},
+)
 	.use(injectLambdaContext(logger, { resetKeys: true }))
 	// Anything else is ours: logged as an error (alarmed), answered 500 without its details.
 	.use(httpErrorHandler({ logger: (err: unknown) => logger.error("data api failed", { error: err as Error }) }));

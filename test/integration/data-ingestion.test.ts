@@ -176,7 +176,12 @@ describe("a file put under imports/", () => {
 const CALLER = `arn:aws:iam::${LOCAL_ACCOUNT}:user/crm-sync`;
 
 /** A request as API Gateway (HTTP API, payload 2.0) hands it over once SigV4 has authenticated the caller. */
-function apiRequest(method: string, path: string, body: unknown, options: { routeKey?: string; caller?: string | null } = {}) {
+function apiRequest(
+	method: string,
+	path: string,
+	body: unknown,
+	options: { routeKey?: string; caller?: string | null; idempotencyKey?: string } = {},
+) {
 	const now = new Date();
 	const id = /^\/accounts\/([^/]+)$/.exec(path)?.[1];
 	const routeKey = options.routeKey ?? (id ? `${method} /accounts/{id}` : `${method} ${path}`);
@@ -192,6 +197,7 @@ function apiRequest(method: string, path: string, body: unknown, options: { rout
 			"x-amz-date": "20261201T120000Z",
 			authorization:
 				"AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261201/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
+			...(options.idempotencyKey === undefined ? {} : { "idempotency-key": options.idempotencyKey }),
 		},
 		...(id ? { pathParameters: { id } } : {}),
 		requestContext: {
@@ -329,6 +335,35 @@ describe("the data API", () => {
 			expect.objectContaining({ chargeId: "CH-API-1", accountId: "ACC-API-1", period: "2026-11", quantity: "2.5", unitAmount: 1999 }),
 			expect.objectContaining({ chargeId: "CH-API-2", accountId: "ACC-API-1", period: "2026-11", quantity: 3, unitAmount: 15000 }),
 		]);
+	});
+
+	it("answers a retry with the same Idempotency-Key as the first time, and stores the charges once", async () => {
+		const records = [charge("CH-API-IK-1", 2, "10.00"), charge("CH-API-IK-2", 1, "5.25")];
+		const send = (key: string, body: unknown = records) => callApi(apiRequest("POST", "/charges", body, { idempotencyKey: key }));
+
+		// A client retrying while its first call still runs: the retry waits for nothing and writes nothing.
+		const [first, retry] = await Promise.all([send("sync-2026-11-30-a"), send("sync-2026-11-30-a")]);
+		const answers = [first, retry].filter((r) => r.statusCode === 200);
+		expect(answers.length).toBeGreaterThanOrEqual(1);
+		for (const r of [first, retry].filter((r) => r.statusCode !== 200))
+			expect(r).toEqual({ statusCode: 409, body: { errorCount: 1, errors: [expect.stringContaining("still being answered")] } });
+		expect(answers[0]?.body).toMatchObject({ counts: { charges: { created: 2, updated: 0, unchanged: 0 } } });
+
+		// Once answered, a retry gets the very same answer (the same import id), and nothing is imported again.
+		const later = await send("sync-2026-11-30-a");
+		expect(later).toEqual(answers[0]);
+		expect(await storedCharges("CH-API-IK-1", "CH-API-IK-2")).toEqual([
+			expect.objectContaining({ chargeId: "CH-API-IK-1", unitAmount: 1000 }),
+			expect.objectContaining({ chargeId: "CH-API-IK-2", unitAmount: 525 }),
+		]);
+
+		// The key with another request is refused, and changes nothing.
+		const reused = await send("sync-2026-11-30-a", [charge("CH-API-IK-1", 3, "10.00")]);
+		expect(reused).toEqual({ statusCode: 422, body: { errorCount: 1, errors: [expect.stringContaining("used for another request")] } });
+		expect((await storedCharges("CH-API-IK-1"))[0]).toMatchObject({ quantity: 2 });
+
+		// A key that is not printable ASCII is refused.
+		expect((await send("bad key é")).statusCode).toBe(400);
 	});
 
 	it("refuses a charge for an account that does not exist, naming the record", async () => {
