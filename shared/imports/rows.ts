@@ -99,13 +99,39 @@ export type RowOf<K extends ImportKind> = K extends "accounts"
 			? SubscriptionRow
 			: ChargeRow;
 
+/**
+ * The longest value a field may hold, in characters: what a name, an address or a
+ * description needs on an invoice, and a bound on every record's size (a charge page or an
+ * account item stays far below DynamoDB's 400 KB). Every other field (ids, codes, dates,
+ * numbers) is at most DEFAULT_MAX_LENGTH.
+ */
+export const MAX_LENGTH: Readonly<Record<string, number>> = {
+	name: 200,
+	email: 254,
+	address: 500,
+	description: 500,
+	external_ref: 128,
+};
+const DEFAULT_MAX_LENGTH = 64;
+
 /** A row's fields read one by one; every problem is kept, so one pass names them all. */
 class FieldReader {
 	readonly errors: FieldError[] = [];
-	constructor(private readonly row: ImportRow) {}
+	/** Fields refused for their length: what else is wrong with them is not worth saying. */
+	private readonly tooLong = new Set<string>();
+	constructor(private readonly row: ImportRow) {
+		for (const [field, value] of Object.entries(row.fields)) {
+			const max = MAX_LENGTH[field] ?? DEFAULT_MAX_LENGTH;
+			const length = [...value.trim()].length;
+			if (length > max) {
+				this.fail(field, `is ${length.toLocaleString("en-US")} characters long; at most ${max}`);
+				this.tooLong.add(field);
+			}
+		}
+	}
 
 	fail(field: string, reason: string): undefined {
-		this.errors.push({ line: this.row.line, field, reason });
+		if (!this.tooLong.has(field)) this.errors.push({ line: this.row.line, field, reason });
 		return undefined;
 	}
 

@@ -366,6 +366,33 @@ describe("the data API", () => {
 		expect((await send("bad key é")).statusCode).toBe(400);
 	});
 
+	it("stores 1,000 charges of one month whose descriptions are as long as allowed, in pages under DynamoDB's item limit", async () => {
+		// 500 characters of four bytes each in UTF-8: 250 of these on one page were over 400 KB, and the request failed with 500.
+		const description = "𝄞".repeat(500);
+		const records = Array.from({ length: 1000 }, (_, i) => ({ ...charge(`CH-API-LONG-${i}`, 1, "0.10"), description }));
+		const response = await callApi(apiRequest("POST", "/charges", records));
+
+		expect(response.statusCode).toBe(200);
+		expect(response.body).toMatchObject({ counts: { charges: { created: 1000, updated: 0, unchanged: 0 } } });
+		const stored = await storedCharges(...records.map((r) => r.charge_id));
+		expect(stored).toHaveLength(1000);
+		expect(new Set(stored.map((c) => c.description))).toEqual(new Set([description]));
+	});
+
+	it("refuses a field longer than its limit, naming the record and the field, and stores nothing", async () => {
+		const response = await callApi(
+			apiRequest("POST", "/charges", [
+				charge("CH-API-TOOLONG-1", 1, "1.00"),
+				{ ...charge("CH-API-TOOLONG-2", 1, "1.00"), description: "x".repeat(501) },
+			]),
+		);
+		expect(response).toEqual({
+			statusCode: 400,
+			body: { errorCount: 1, errors: ["line 2: description: is 501 characters long; at most 500"] },
+		});
+		expect(await storedCharges("CH-API-TOOLONG-1", "CH-API-TOOLONG-2")).toEqual([]);
+	});
+
 	it("refuses a charge for an account that does not exist, naming the record", async () => {
 		const response = await callApi(apiRequest("POST", "/charges", [{ ...charge("CH-API-X", 1, "1.00"), account_id: "ACC-API-NOPE" }]));
 		expect(response.statusCode).toBe(400);
