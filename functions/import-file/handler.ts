@@ -17,7 +17,7 @@ const objectCreatedSchema = z.object({
 	"detail-type": z.literal("Object Created"),
 	detail: z.object({
 		bucket: z.object({ name: z.string() }),
-		object: z.object({ key: z.string().min(1) }),
+		object: z.object({ key: z.string().min(1), size: z.number().int().nonnegative().optional(), "version-id": z.string().optional() }),
 		/** The account (or AWS service) that put the object. */
 		requester: z.string().optional(),
 	}),
@@ -64,7 +64,9 @@ export const handler = stepHandler("Import File", objectCreatedSchema, async ({ 
 		);
 
 	try {
-		const result = await importFiles({ ddb, tableName, actor: `s3:${detail.requester ?? key}` }, [s3Source(s3, bucketName, key)]);
+		const result = await importFiles({ ddb, tableName, actor: `s3:${detail.requester ?? key}` }, [
+			s3Source(s3, bucketName, key, { size: detail.object.size, versionId: detail.object["version-id"] }),
+		]);
 		await writeResult({ status: "imported", result });
 		return { key, status: "imported" as const, resultKey, importId: result.importId, counts: result.counts };
 	} catch (err) {

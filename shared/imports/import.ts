@@ -4,23 +4,12 @@ import pMap from "p-map";
 import { ValidationError } from "../core/errors.js";
 import type { Account } from "../core/model.js";
 import { getPlan, getPlans, getSubscription, getSubscriptions } from "../store/catalog.js";
-import { readChargeBook } from "../store/charges.js";
 import { type ImportAudit, importedAccountCreated, importRunPut } from "../store/imports.js";
 import { keys } from "../store/keys.js";
 import { getAccount, getAccounts, listInvoicedPeriods, type TableDeps } from "../store/records.js";
-import {
-	type ChargeRef,
-	chargeOf,
-	chargeProblem,
-	type Decision,
-	decideAccount,
-	decidePlan,
-	decideSubscription,
-	type KindCounts,
-	type StoredCharge,
-	type StoredState,
-	storedChargesOf,
-} from "./plan.js";
+import { checkCharges, writeCharges } from "./charges.js";
+import { type Decision, decideAccount, decidePlan, decideSubscription, type KindCounts, type StoredState } from "./plan.js";
+import { Problems } from "./problems.js";
 import { ImportFileError, type ImportFormat, readRows } from "./read.js";
 import {
 	type AccountRow,
@@ -35,15 +24,20 @@ import {
 	readRow,
 	type SubscriptionRow,
 } from "./rows.js";
-import { ChargeWriter, type RecordTarget, writeDecision } from "./write.js";
+import { ChargeSpill } from "./spill.js";
+import { type RecordTarget, writeDecision } from "./write.js";
+import { ImportWriting } from "./writing.js";
 
 /**
  * One import of one or more files (DESIGN.md section 8), the same for `billing import`, an
  * object put under imports/ and the HTTP API: every file is read and checked whole against
  * the store first; one bad row and nothing is written. Then accounts, plans, subscriptions
  * and charges are written in that order, each created, changed (with its audit entry naming
- * the file) or left as it is, so the same files imported again change nothing. Charge files
- * are read twice (checked, then written) and never held whole.
+ * the file) or left as it is, so the same files imported again change nothing, and an import
+ * that stopped half-way (a crash) run again ends where one whole run would have. Charge files
+ * are read once and never held whole: their checked rows are kept aside by account
+ * (spill.ts) and checked against the store, then written, a partition of accounts at a time.
+ * While an import writes, billing runs wait (writing.ts).
  */
 
 export interface ImportSource {
@@ -51,8 +45,10 @@ export interface ImportSource {
 	readonly name: string;
 	readonly kind: ImportKind;
 	readonly format: ImportFormat;
-	/** A fresh stream of the file's bytes; called once to check it and, for charges, once to write it. */
+	/** A fresh stream of the file's bytes, read once. */
 	readonly open: () => Promise<Readable> | Readable;
+	/** The file's size in bytes, where known: how many partitions its charges are kept aside in. */
+	readonly size?: number;
 }
 
 export interface ImportDeps extends TableDeps {
@@ -78,22 +74,12 @@ export interface ImportResult {
 	readonly warnings: string[];
 }
 
-const MAX_ERRORS_LISTED = 100;
 const PROGRESS_EVERY = 10_000;
+/** Warnings the import's record keeps (the result carries all of them). */
+const MAX_WARNINGS_KEPT = 100;
 const CONCURRENCY = 8;
 
-/** The file was refused: every bad row, up to 100, as "line N: field: reason"; nothing was written. */
-export class ImportRefused extends ValidationError {
-	constructor(
-		readonly errors: readonly string[],
-		readonly errorCount: number,
-	) {
-		super(
-			`import refused, nothing written: ${errorCount} error${errorCount === 1 ? "" : "s"}${errorCount > errors.length ? ` (the first ${errors.length} listed)` : ""}\n${errors.join("\n")}`,
-		);
-		this.name = "ImportRefused";
-	}
-}
+export { ImportRefused } from "./problems.js";
 
 /** `--kind`, else the file name's prefix (accounts-2026.csv is accounts). */
 export function importKindOf(fileName: string, explicit?: string): ImportKind {
@@ -106,17 +92,6 @@ export function importKindOf(fileName: string, explicit?: string): ImportKind {
 		);
 	}
 	return kind as ImportKind;
-}
-
-class Problems {
-	readonly errors: string[] = [];
-	count = 0;
-	constructor(private readonly prefixWithFile: boolean) {}
-	add(file: string, e: FieldError): void {
-		this.count++;
-		if (this.errors.length < MAX_ERRORS_LISTED)
-			this.errors.push(`${this.prefixWithFile ? `${file}: ` : ""}line ${e.line}: ${e.field}: ${e.reason}`);
-	}
 }
 
 async function* rowsOf(
@@ -147,6 +122,22 @@ export async function importFiles(
 	sources: readonly ImportSource[],
 	options: { readonly dryRun?: boolean; readonly onProgress?: (p: ImportProgress) => void } = {},
 ): Promise<ImportResult> {
+	const chargeFiles = sources.filter((s) => s.kind === "charges");
+	const knownSize = chargeFiles.every((s) => s.size !== undefined);
+	const spill = new ChargeSpill(knownSize ? chargeFiles.reduce((n, s) => n + (s.size ?? 0), 0) : undefined);
+	try {
+		return await importSpilling(deps, sources, spill, options);
+	} finally {
+		spill.close();
+	}
+}
+
+async function importSpilling(
+	deps: ImportDeps,
+	sources: readonly ImportSource[],
+	spill: ChargeSpill,
+	options: { readonly dryRun?: boolean; readonly onProgress?: (p: ImportProgress) => void },
+): Promise<ImportResult> {
 	const ordered = [...sources].sort((a, b) => IMPORT_KINDS.indexOf(a.kind) - IMPORT_KINDS.indexOf(b.kind));
 	const problems = new Problems(sources.length > 1);
 	const warnings: string[] = [];
@@ -154,7 +145,7 @@ export async function importFiles(
 	const accounts = new Map<string, AccountRow & { file: string }>();
 	const plans = new Map<string, PlanRow & { file: string }>();
 	const subscriptions = new Map<string, SubscriptionRow & { file: string }>();
-	const charges = new Map<string, ChargeRef & { file: string }>();
+	const chargeAccounts = new Set<string>();
 	const firstLines = new Map<string, number>();
 	const once = (file: string, kind: string, id: string, line: number, field: string): boolean => {
 		const key = `${kind}#${id}`;
@@ -168,6 +159,7 @@ export async function importFiles(
 	};
 
 	// Pass 1: every row read and checked on its own; ids must be unique within the import.
+	// Charges are kept aside by account (a charge id twice for one account is found there).
 	for (const source of ordered) {
 		const file = source.name;
 		const rows = rowsOf(source, problems, "checking", options.onProgress);
@@ -186,15 +178,15 @@ export async function importFiles(
 				if (once(file, "subscription", row.subscriptionId, row.line, "subscription_id"))
 					subscriptions.set(row.subscriptionId, { ...row, file });
 			} else {
-				const { line, accountId, chargeId, date, unitPrice } = read.row;
-				if (once(file, "charge", chargeId, line, "charge_id")) charges.set(chargeId, { line, accountId, chargeId, date, unitPrice, file });
+				spill.add({ ...read.row, file });
+				chargeAccounts.add(read.row.accountId);
 			}
 		}
 		files.push({ name: file, kind: source.kind, rows: next.value });
 	}
 
-	// What is stored under every id the files name, read once.
-	const state = await readStoredState(deps, accounts, plans, subscriptions, charges);
+	// What is stored under every id the files name, read once; the charges a partition at a time.
+	const state = await readStoredState(deps, accounts, plans, subscriptions, chargeAccounts);
 	const createdAt = (deps.now?.() ?? new Date()).toISOString();
 	const currencyOfAccount = (id: string) => accounts.get(id)?.currency ?? state.accounts.get(id)?.currency;
 	const currencyOfPlan = (code: string) => plans.get(code)?.currency ?? state.plans.get(code)?.currency;
@@ -204,11 +196,8 @@ export async function importFiles(
 	const subscriptionDecisions = decideAll(subscriptions, problems, (row) =>
 		decideSubscription(row, state, currencyOfAccount, currencyOfPlan),
 	);
-	for (const ref of charges.values()) {
-		const problem = chargeProblem(ref, currencyOfAccount(ref.accountId), state);
-		if (problem) problems.add(ref.file, problem);
-	}
-	if (problems.count > 0) throw new ImportRefused(problems.errors, problems.count);
+	await checkCharges(deps, spill, state, currencyOfAccount, problems);
+	problems.refuseIfAny();
 
 	const importId = randomUUID();
 	const at = new Date().toISOString();
@@ -224,47 +213,55 @@ export async function importFiles(
 		options.dryRun
 			? decided.map((d) => d.decision)
 			: pMap(decided, ({ row, decision }) => writeDecision(deps, decision, target(row), audit(row.file)), { concurrency: CONCURRENCY });
-	const done = {
-		accounts: await write(accountDecisions, (row) => ({
-			key: keys.account(row.accountId),
-			subject: { subject: "account", subjectId: row.accountId },
-			created: (account: Account, audited) => importedAccountCreated(deps.tableName, account, audited),
-			decideAgain: async () => decideAccount(row, await again("accounts", row.accountId, getAccount(deps, row.accountId)), createdAt),
-		})),
-		plans: await write(planDecisions, (row) => ({
-			key: keys.plan(row.planCode),
-			listing: keys.planListing(row.planCode),
-			subject: { subject: "plan", subjectId: row.planCode },
-			decideAgain: async () => decidePlan(row, await again("plans", row.planCode, getPlan(deps, row.planCode))),
-		})),
-		subscriptions: await write(subscriptionDecisions, (row) => ({
-			key: keys.subscription(row.subscriptionId),
-			listing: keys.subscriptionListing(row.accountId, row.subscriptionId),
-			subject: { subject: "subscription", subjectId: row.subscriptionId },
-			decideAgain: async () =>
-				decideSubscription(
-					row,
-					await again("subscriptions", row.subscriptionId, getSubscription(deps, row.subscriptionId)),
-					currencyOfAccount,
-					currencyOfPlan,
-				),
-		})),
-	};
-	const counts: ImportResult["counts"] = {};
-	for (const kind of ["accounts", "plans", "subscriptions"] as const)
-		if (files.some((f) => f.kind === kind)) counts[kind] = count(done[kind]);
-	for (const source of ordered.filter((s) => s.kind === "charges")) {
-		counts.charges = await writeCharges(deps, source, state, currencyOfAccount, {
-			dryRun: options.dryRun ?? false,
-			importId,
-			audit: audit(source.name),
-			onProgress: options.onProgress,
-		});
+	const writing = options.dryRun
+		? undefined
+		: await ImportWriting.start(deps, { importId, actor: deps.actor, files: files.map((f) => f.name) });
+	try {
+		const done = {
+			accounts: await write(accountDecisions, (row) => ({
+				key: keys.account(row.accountId),
+				subject: { subject: "account", subjectId: row.accountId },
+				created: (account: Account, audited) => importedAccountCreated(deps.tableName, account, audited),
+				decideAgain: async () => decideAccount(row, await again("accounts", row.accountId, getAccount(deps, row.accountId)), createdAt),
+			})),
+			plans: await write(planDecisions, (row) => ({
+				key: keys.plan(row.planCode),
+				listing: keys.planListing(row.planCode),
+				subject: { subject: "plan", subjectId: row.planCode },
+				decideAgain: async () => decidePlan(row, await again("plans", row.planCode, getPlan(deps, row.planCode))),
+			})),
+			subscriptions: await write(subscriptionDecisions, (row) => ({
+				key: keys.subscription(row.subscriptionId),
+				listing: keys.subscriptionListing(row.accountId, row.subscriptionId),
+				subject: { subject: "subscription", subjectId: row.subscriptionId },
+				decideAgain: async () =>
+					decideSubscription(
+						row,
+						await again("subscriptions", row.subscriptionId, getSubscription(deps, row.subscriptionId)),
+						currencyOfAccount,
+						currencyOfPlan,
+					),
+			})),
+		};
+		const counts: ImportResult["counts"] = {};
+		for (const kind of ["accounts", "plans", "subscriptions"] as const)
+			if (files.some((f) => f.kind === kind)) counts[kind] = count(done[kind]);
+		const chargeFileNames = files.filter((f) => f.kind === "charges").map((f) => f.name);
+		if (chargeFileNames.length > 0) {
+			counts.charges = await writeCharges(deps, spill, state, currencyOfAccount, {
+				importId,
+				dryRun: options.dryRun ?? false,
+				audit,
+				onProgress: (rows, done) => options.onProgress?.({ phase: "writing", file: chargeFileNames.join(", "), rows, done }),
+			});
+		}
+		const result: ImportResult = { importId, dryRun: options.dryRun ?? false, files, counts, warnings };
+		if (!options.dryRun)
+			await importRunPut(deps, { importId, actor: deps.actor, at, files, counts, warnings: warnings.slice(0, MAX_WARNINGS_KEPT) });
+		return result;
+	} finally {
+		await writing?.end();
 	}
-	const result: ImportResult = { importId, dryRun: options.dryRun ?? false, files, counts, warnings };
-	if (!options.dryRun)
-		await importRunPut(deps, { importId, actor: deps.actor, at, files, counts, warnings: warnings.slice(0, MAX_ERRORS_LISTED) });
-	return result;
 }
 
 function decideAll<R extends { line: number; file: string }, T>(
@@ -292,9 +289,8 @@ async function readStoredState(
 	accounts: ReadonlyMap<string, AccountRow>,
 	plans: ReadonlyMap<string, PlanRow>,
 	subscriptions: ReadonlyMap<string, SubscriptionRow>,
-	charges: ReadonlyMap<string, ChargeRef>,
+	chargeAccounts: ReadonlySet<string>,
 ): Promise<StoredState> {
-	const chargeAccounts = new Set([...charges.values()].map((c) => c.accountId));
 	const accountIds = new Set([...accounts.keys(), ...[...subscriptions.values()].map((s) => s.accountId), ...chargeAccounts]);
 	const [storedAccounts, storedPlans, storedSubscriptions] = await Promise.all([
 		getAccounts(deps, accountIds),
@@ -303,53 +299,16 @@ async function readStoredState(
 	]);
 	const existing = [...new Set([...accounts.keys(), ...chargeAccounts])].filter((id) => storedAccounts.has(id));
 	const invoicedPeriods = new Map<string, ReadonlySet<string>>();
-	const storedCharges = new Map<string, Map<string, StoredCharge>>();
-	const chargeBooks = new Map<string, number>();
-	await pMap(
-		existing,
-		async (accountId) => {
-			invoicedPeriods.set(accountId, await listInvoicedPeriods(deps, accountId));
-			if (chargeAccounts.has(accountId)) {
-				const book = await readChargeBook(deps, accountId);
-				chargeBooks.set(accountId, book.version);
-				storedCharges.set(accountId, storedChargesOf(book.pages));
-			}
-		},
-		{ concurrency: CONCURRENCY },
-	);
+	await pMap(existing, async (accountId) => invoicedPeriods.set(accountId, await listInvoicedPeriods(deps, accountId)), {
+		concurrency: CONCURRENCY,
+	});
+	// The charges stored are read a partition of accounts at a time (charges.ts), not here.
 	return {
 		accounts: storedAccounts,
 		plans: storedPlans,
 		subscriptions: storedSubscriptions,
 		invoicedPeriods,
-		charges: storedCharges,
-		chargeBooks,
+		charges: new Map(),
+		chargeBooks: new Map(),
 	};
-}
-
-/** Pass 2 over a charge file: each charge created (in pages), changed or left as it is. */
-async function writeCharges(
-	deps: TableDeps,
-	source: ImportSource,
-	state: StoredState,
-	currencyOfAccount: (id: string) => string | undefined,
-	options: { dryRun: boolean; importId: string; audit: ImportAudit; onProgress?: (p: ImportProgress) => void },
-): Promise<KindCounts> {
-	const problems = new Problems(false);
-	const writer = new ChargeWriter(deps, state, options);
-	for await (const read of rowsOf(source, problems, "writing", options.onProgress)) {
-		if (read.kind !== "charges") continue;
-		const currency = currencyOfAccount(read.row.accountId);
-		const problem = chargeProblem(read.row, currency, state);
-		if (problem || currency === undefined) {
-			if (problem) problems.add(source.name, problem);
-			continue;
-		}
-		await writer.add(chargeOf(read.row, currency));
-	}
-	await writer.finishNew();
-	// The file changed between its two readings: what was written stands; say so.
-	if (problems.count > 0) throw new ImportRefused(problems.errors, problems.count);
-	await writer.writeChanged();
-	return writer.counts;
 }

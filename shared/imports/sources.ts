@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -11,16 +11,31 @@ import type { ImportKind } from "./rows.js";
 
 export function fileSource(path: string, kind?: string): ImportSource {
 	if (!existsSync(path)) throw new ValidationError(`${path}: no such file`);
-	return { name: basename(path), kind: importKindOf(path, kind), format: formatOf(path), open: () => createReadStream(path) };
+	return {
+		name: basename(path),
+		kind: importKindOf(path, kind),
+		format: formatOf(path),
+		open: () => createReadStream(path),
+		size: statSync(path).size,
+	};
 }
 
-/** Read as a stream, twice for a charge file (checked, then written), never whole. */
-export function s3Source(s3: S3Client, bucket: string, key: string, kind?: string): ImportSource {
+/**
+ * Read as a stream, never whole. With the version S3's event names, a redelivered event for
+ * a key put again since reads the version it was sent for, not the newest.
+ */
+export function s3Source(
+	s3: S3Client,
+	bucket: string,
+	key: string,
+	options: { readonly kind?: string; readonly size?: number; readonly versionId?: string } = {},
+): ImportSource {
 	return {
 		name: key,
-		kind: importKindOf(key, kind),
+		kind: importKindOf(key, options.kind),
 		format: formatOf(key),
-		open: async () => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable,
+		open: async () => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: options.versionId }))).Body as Readable,
+		...(options.size === undefined ? {} : { size: options.size }),
 	};
 }
 
@@ -56,5 +71,5 @@ export function jsonBodySource(
 		lines.push(JSON.stringify({ ...record, ...options.fields }));
 	}
 	const text = `${lines.join("\n")}\n`;
-	return { name, kind, format: "jsonl", open: () => Readable.from([Buffer.from(text)]) };
+	return { name, kind, format: "jsonl", open: () => Readable.from([Buffer.from(text)]), size: Buffer.byteLength(text) };
 }

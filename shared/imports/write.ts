@@ -88,7 +88,9 @@ export async function writeDecision<T extends Record<string, unknown>>(
  */
 export class ChargeWriter {
 	readonly counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
-	private readonly changed: Charge[] = [];
+	private readonly changed: { readonly charge: Charge; readonly file: string }[] = [];
+	/** The file each new charge came from, until its page is written. */
+	private readonly files = new Map<Charge, string>();
 	private readonly groups = new Map<string, { charges: Charge[]; bytes: number }>();
 	private ready: ChargePage[] = [];
 	private buffered = 0;
@@ -97,18 +99,19 @@ export class ChargeWriter {
 	constructor(
 		private readonly deps: TableDeps,
 		private readonly state: StoredState,
-		private readonly options: { readonly importId: string; readonly dryRun: boolean; readonly audit: ImportAudit },
+		private readonly options: { readonly importId: string; readonly dryRun: boolean; readonly audit: (file: string) => ImportAudit },
 	) {}
 
-	async add(charge: Charge): Promise<void> {
+	/** A charge of the file named (its audit entry names the file when it changes a stored one). */
+	async add(charge: Charge, file: string): Promise<void> {
 		const decision = decideCharge(charge, this.state);
 		if (decision.action === "unchanged") this.counts.unchanged++;
 		else if (decision.action === "update") {
 			this.counts.updated++;
-			this.changed.push(charge);
+			this.changed.push({ charge, file });
 		} else {
 			this.counts.created++;
-			await this.gather(charge);
+			await this.gather(charge, file);
 		}
 	}
 
@@ -121,7 +124,7 @@ export class ChargeWriter {
 	/** A changed charge leaves its page for one of its own: one transaction each, on the book as read. */
 	async writeChanged(): Promise<void> {
 		if (this.options.dryRun) return;
-		for (const charge of this.changed) {
+		for (const { charge, file } of this.changed) {
 			await withOptimisticRetry(`changing charge ${charge.chargeId}`, async () => {
 				const stored = this.state.charges.get(charge.accountId)?.get(charge.chargeId);
 				if (!stored) throw new Error(`charge ${charge.chargeId} of ${charge.accountId} was decided changed but is not stored`);
@@ -135,7 +138,7 @@ export class ChargeWriter {
 					const version = await chargeChanged(
 						this.deps,
 						{ page: stored.page, after: charge, pageId, bookVersion: this.bookVersion(charge.accountId) },
-						this.options.audit,
+						this.options.audit(file),
 					);
 					this.state.chargeBooks.set(charge.accountId, version);
 					this.changedAsWritten(stored.page, charge, pageId);
@@ -153,7 +156,8 @@ export class ChargeWriter {
 		return this.state.chargeBooks.get(accountId) ?? 0;
 	}
 
-	private async gather(charge: Charge): Promise<void> {
+	private async gather(charge: Charge, file: string): Promise<void> {
+		this.files.set(charge, file);
 		const key = `${charge.accountId}#${charge.period}`;
 		const bytes = chargeBytes(charge);
 		let group = this.groups.get(key);
@@ -208,6 +212,7 @@ export class ChargeWriter {
 		for (let attempt = 1; pending.length > 0; attempt++) {
 			try {
 				this.state.chargeBooks.set(accountId, await chargePagesAdded(this.deps, accountId, this.bookVersion(accountId), pending));
+				for (const page of pending) for (const charge of page.charges) this.files.delete(charge);
 				return;
 			} catch (err) {
 				if (!(err instanceof ChargeBookChanged) || attempt === MAX_ATTEMPTS) throw err;
@@ -241,7 +246,7 @@ export class ChargeWriter {
 			if (decision.action === "unchanged") this.counts.unchanged++;
 			else {
 				this.counts.updated++;
-				this.changed.push(charge);
+				this.changed.push({ charge, file: this.files.get(charge) as string });
 			}
 		}
 		return still;

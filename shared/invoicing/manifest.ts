@@ -1,5 +1,6 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { BillingPeriod } from "../core/period.js";
+import { refuseWhileImportWriting } from "../imports/writing.js";
 import { listAccounts, type TableDeps } from "../store/records.js";
 
 export interface ManifestDeps extends TableDeps {
@@ -25,6 +26,8 @@ export interface OutstandingAccounts {
  * Distributed Maps read them there and the state's output carries only its location and counts.
  */
 export async function identifyOutstandingAccounts(deps: ManifestDeps, period: BillingPeriod): Promise<OutstandingAccounts> {
+	// A month is never billed from half an import: the state's Retry waits for it.
+	await refuseWhileImportWriting(deps);
 	const accounts = await listAccounts(deps);
 	const inRun = accounts.filter(
 		(a) => a.status !== "closed" || a.balance !== 0 || a.creditBalance !== 0 || (a.closedOn ?? "") >= period.periodStart,

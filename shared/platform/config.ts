@@ -100,6 +100,16 @@ export function webhookEventRetentionDays(env: Env = process.env): number {
 	return days;
 }
 
+/**
+ * IMPORT_LEASE_SECONDS: how long an import's writing lease holds without renewal (it is
+ * renewed at a quarter of it), so how long a crashed import keeps billing runs waiting.
+ */
+export function importLeaseSeconds(env: Env = process.env): number {
+	const seconds = getIntEnv("IMPORT_LEASE_SECONDS", 120, env);
+	if (seconds < 2) throw new ConfigError(`environment variable IMPORT_LEASE_SECONDS must be at least 2, got ${seconds}`);
+	return seconds;
+}
+
 /** A secret read from Secrets Manager is used for at most this long, so a rotated one is picked up without a redeploy. */
 export const SECRET_CACHE_MS = 5 * 60_000;
 /**

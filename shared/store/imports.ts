@@ -1,8 +1,8 @@
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, type AuditEntry, accountSchema } from "../core/model.js";
 import { auditPut } from "./audit.js";
-import { keys } from "./keys.js";
-import type { TableDeps } from "./records.js";
+import { keys, withoutKeys } from "./keys.js";
+import { queryAll, type TableDeps } from "./records.js";
 import type { TransactItem } from "./transact.js";
 
 /**
@@ -103,4 +103,31 @@ export function importedRecordChanged(
 /** The import's own record: which files, who, and what it created, changed and left as it was. */
 export async function importRunPut(deps: TableDeps, run: { readonly importId: string } & Record<string, unknown>): Promise<void> {
 	await deps.ddb.send(new PutCommand({ TableName: deps.tableName, Item: { ...keys.importRun(run.importId), ...run } }));
+}
+
+/** An import writing, as its lease says: who, which files, since when, and until when it holds unless renewed. */
+export interface ImportWritingLease {
+	readonly importId: string;
+	readonly actor: string;
+	readonly files: readonly string[];
+	readonly startedAt: string;
+	readonly leaseUntil: string;
+}
+
+export async function importWritingLeasePut(deps: TableDeps, lease: ImportWritingLease): Promise<void> {
+	await deps.ddb.send(new PutCommand({ TableName: deps.tableName, Item: { ...keys.importWriting(lease.importId), ...lease } }));
+}
+
+export async function importWritingLeaseEnded(deps: TableDeps, importId: string): Promise<void> {
+	await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: keys.importWriting(importId) }));
+}
+
+/** The imports whose lease still holds at `now`; a crashed import's lapses on its own. */
+export async function listImportsWriting(deps: TableDeps, now: Date): Promise<ImportWritingLease[]> {
+	const items = await queryAll(deps, {
+		KeyConditionExpression: "pk = :pk",
+		ExpressionAttributeValues: { ":pk": keys.importWriting("").pk },
+		ConsistentRead: true,
+	});
+	return items.map((item) => withoutKeys(item) as unknown as ImportWritingLease).filter((lease) => lease.leaseUntil > now.toISOString());
 }

@@ -132,6 +132,8 @@ export const keys = {
 	worklistAssignment: (itemId: string) => ({ pk: `WORKLIST#${itemId}`, sk: "ASSIGNMENT" }),
 	worklistAssignmentListing: (itemId: string) => ({ gsi1pk: "WORKLIST_ASSIGNMENTS", gsi1sk: itemId }),
 	/** One import of files (`billing import`, an object under imports/): what it read and wrote. */
+	/** Present while an import writes, with its lease: billing runs wait for it (shared/imports/writing.ts). */
+	importWriting: (importId: string) => ({ pk: "IMPORTS_WRITING", sk: importId }),
 	importRun: (importId: string) => ({ pk: `IMPORT#${importId}`, sk: "IMPORT" }),
 } as const;
 

@@ -3,6 +3,7 @@ import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Command } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { previousPeriod } from "../../../shared/core/period.js";
+import { refuseWhileImportWriting } from "../../../shared/imports/writing.js";
 import { formatDemoSummary, runDemo } from "../../demo/demo.js";
 import { buildSeedData, putShowcaseData, seedDemoData } from "../../demo/seed.js";
 import { buildShowcaseData } from "../../demo/showcase.js";
@@ -95,7 +96,10 @@ export function registerCycleCommands(program: Command): void {
 		.option("--rerun", "re-drive a period already run; nothing issued or delivered is repeated")
 		.addOption(dataDirOption())
 		.action(async (opts: { period: string; asOf?: string; rerun?: boolean; dataDir: string }) => {
-			const result = await withSession(opts.dataDir, (s) => runBillingCycle(s.sfn, s.stateMachineArn, opts, progress));
+			const result = await withSession(opts.dataDir, async (s) => {
+				await refuseWhileImportWriting({ ddb: s.clients.ddb, tableName: s.tableName });
+				return runBillingCycle(s.sfn, s.stateMachineArn, opts, progress);
+			});
 			printJson(result);
 			if (result.status !== "SUCCEEDED") process.exitCode = 1;
 		});
