@@ -18,6 +18,9 @@ import { startTestStack } from "../support/embedded.js";
  * month's journal and trial balance come out the same bytes as when it was closed.
  */
 
+/** A customer name a spreadsheet would run as a formula: the exports must write it as text. */
+const HOSTILE_NAME = '=HYPERLINK("http://evil","x")';
+
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let billing: (...args: string[]) => Promise<CliResult>;
 let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
@@ -38,7 +41,13 @@ beforeAll(async () => {
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
 	for (const id of ["CLOSE-A", "CLOSE-B", "CLOSE-C"]) {
-		await putAccount(table, testAccount(id, { plan: { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 } }));
+		await putAccount(
+			table,
+			testAccount(id, {
+				...(id === "CLOSE-A" ? { name: HOSTILE_NAME } : {}),
+				plan: { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 },
+			}),
+		);
 		const issued = await issueInvoiceForAccount(
 			{ ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() },
 			id,
@@ -100,6 +109,16 @@ describe("billing books close", () => {
 		const again = await billing("books", "close", "--period", "2026-11");
 		expect(again.code).toBe(2);
 		expect(again.stderr).toMatch(/the books are closed through 2026-11 already/);
+	});
+
+	it("exports a customer name that would run as a formula with a single quote before it, and amounts as they are", async () => {
+		const quickbooks = (await billing("books", "export", "--period", "2026-11", "--format", "quickbooks")).stdout;
+		const memo = `invoice issued: ${invoices["CLOSE-A"]} (CLOSE-A)`;
+		expect(quickbooks).toContain(`2026-11-0001,11/01/2026,USD,Accounts Receivable,100.00,,${memo},"'=HYPERLINK(""http://evil"",""x"")"\n`);
+		expect(quickbooks).not.toMatch(/,"?=HYPERLINK/);
+		// Xero's credits are negative amounts: they stay numbers its import reads.
+		const xero = (await billing("books", "export", "--period", "2026-11", "--format", "xero")).stdout;
+		expect(xero).toContain(`2026-11-0001 USD ${memo},01/11/2026,${memo},4000,Tax Exempt,-100.00\n`);
 	});
 
 	it("dates a write-off or a payment dated into the closed month into the first open one, and the closed month's books do not change", async () => {
