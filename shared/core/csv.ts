@@ -4,11 +4,12 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 const PLAIN_AMOUNT = /^-?\d+(\.\d+)?$/;
 
 /**
- * RFC 4180 CSV: fields with a comma, quote or line break are quoted; lines end in \n.
- * Text a spreadsheet would run as a formula (a customer named `=HYPERLINK(...)`) gets a
- * leading single quote, so it shows as text; numbers and plain decimal amounts do not.
+ * RFC 4180 CSV: fields with a comma, quote or line break are quoted; lines end in \n
+ * (or `lineEnd`). Text a spreadsheet would run as a formula (a customer named
+ * `=HYPERLINK(...)`) gets a leading single quote, so it shows as text; numbers and plain
+ * decimal amounts do not. Every CSV file the system writes goes through here.
  */
-export function toCsvText(rows: readonly (readonly (string | number)[])[]): string {
+export function toCsvText(rows: readonly (readonly (string | number)[])[], lineEnd: "\n" | "\r\n" = "\n"): string {
 	const field = (v: string | number) => {
 		const text = String(v);
 		const s = typeof v === "string" && FORMULA_START.test(text) && !PLAIN_AMOUNT.test(text) ? `'${text}` : text;
@@ -16,6 +17,6 @@ export function toCsvText(rows: readonly (readonly (string | number)[])[]): stri
 	};
 	return rows
 		.map((cols) => cols.map(field).join(","))
-		.join("\n")
-		.concat("\n");
+		.join(lineEnd)
+		.concat(lineEnd);
 }

@@ -2,8 +2,13 @@ import { describe, expect, it } from "vitest";
 import { toCsvText } from "../../../shared/core/csv.js";
 
 describe("toCsvText", () => {
-	it("quotes fields with a comma, a quote or a line break, and ends every line in \\n", () => {
+	it("quotes fields with a comma, a quote or a line break, and ends every line in \\n or the line end asked for", () => {
 		expect(toCsvText([["a", "b,c", 'say "hi"', "two\nlines"]])).toBe('a,"b,c","say ""hi""","two\nlines"\n');
+		const twoLines = [
+			["a", "b"],
+			["c", "d"],
+		];
+		expect(toCsvText(twoLines, "\r\n")).toBe("a,b\r\nc,d\r\n");
 	});
 
 	it("starts text a spreadsheet would run as a formula with a single quote (OWASP CSV injection)", () => {
