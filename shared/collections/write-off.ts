@@ -3,7 +3,7 @@ import { balanceChange } from "../store/accounts.js";
 import { writeOffOnInvoice, writeOffReinstatedOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { getInvoice, type TableDeps } from "../store/records.js";
-import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
+import { isCancelled, RETRY, transactWrite, type WriteDeps, withOptimisticRetry } from "../store/transact.js";
 
 export interface WriteOffResult {
 	readonly invoiceNumber: string;
@@ -18,7 +18,7 @@ export interface WriteOffResult {
  * the account's balance, all in one transaction; it leaves the open-invoice queue with it.
  */
 export async function writeOffInvoice(
-	deps: TableDeps & { readonly actor?: string },
+	deps: WriteDeps & { readonly actor?: string },
 	number: string,
 	reason: string,
 	now = new Date(),
@@ -44,8 +44,8 @@ export async function writeOffInvoice(
 					deps.tableName,
 					current,
 					{ reason, at: now.toISOString() },
-					// When the change was made; the write-off itself is booked on its effective date.
-					{ action: "written_off", actor: deps.actor ?? "billing-cycle", at: recordedAt, reason: `${reason} (booked ${effectiveDate})` },
+					// When the change was made; the write-off itself is booked on its effective date (or the first open day after it).
+					{ action: "written_off", actor: deps.actor ?? "billing-cycle", at: recordedAt, reason, bookedOn: effectiveDate },
 				),
 				ledgerEntryPut(deps.tableName, {
 					accountId: current.accountId,

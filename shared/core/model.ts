@@ -321,6 +321,10 @@ export const auditEntrySchema = z.object({
 	actor: z.string(),
 	at: z.string(),
 	reason: z.string().optional(),
+	/** The day the change's ledger entries are dated: a write-off's date, or the first open day a closed period moved it to. */
+	bookedOn: isoDateSchema.optional(),
+	/** The day the change was dated when that fell in a closed period: it was booked on the first open day instead. */
+	requestedOn: isoDateSchema.optional(),
 	before: z.record(z.string(), z.unknown()).nullable(),
 	after: z.record(z.string(), z.unknown()),
 });

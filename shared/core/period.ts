@@ -68,3 +68,21 @@ export function resolveBillingPeriod(requested: { period?: unknown; asOf?: unkno
 function maxDate(a: string, b: string): string {
 	return a > b ? a : b;
 }
+
+/** A change dated into a closed period, booked on the first open day instead. */
+export interface Rebooked {
+	/** The day it was dated. */
+	readonly requestedOn: string;
+	/** The first open day, where its ledger entries went. */
+	readonly bookedOn: string;
+}
+
+/** Where a back-dated change went, e.g. "INV-1 written off on 2026-12-01 (asked for 2026-11-20; November 2026 is closed)". */
+export function rebookedNote(done: string, rebooked: Rebooked): string {
+	const month = new Date(`${rebooked.requestedOn.slice(0, 7)}-01T00:00:00Z`).toLocaleString("en-US", {
+		month: "long",
+		year: "numeric",
+		timeZone: "UTC",
+	});
+	return `${done} on ${rebooked.bookedOn} (asked for ${rebooked.requestedOn}; ${month} is closed)`;
+}

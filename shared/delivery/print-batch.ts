@@ -1,5 +1,6 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { PDFDocument } from "pdf-lib";
+import { toCsvText } from "../core/csv.js";
 import { TransientError } from "../core/errors.js";
 import type { Invoice } from "../core/model.js";
 import type { Statement } from "../core/statement.js";
@@ -35,12 +36,6 @@ interface PrintDocument {
 	readonly name: string;
 	readonly addressLines: readonly string[];
 	readonly pdfKey: string;
-}
-
-/** RFC 4180: quote a field holding a comma, quote or line break, doubling its quotes. */
-function csvField(value: string | number): string {
-	const text = String(value);
-	return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export interface PrintBatchOptions {
@@ -116,7 +111,7 @@ export async function assemblePrintBatch(deps: PrintBatchDeps, period: string, o
 	merged.setProducer("pdf-lib");
 	merged.setCreationDate(new Date(`${lastIssue}T00:00:00Z`));
 	merged.setModificationDate(new Date(`${lastIssue}T00:00:00Z`));
-	const rows = [["sequence", "document_number", "account_id", "recipient", "address", "page_count", "first_page"].join(",")];
+	const rows: (string | number)[][] = [["sequence", "document_number", "account_id", "recipient", "address", "page_count", "first_page"]];
 	for (const [index, document] of documents.entries()) {
 		const source = await PDFDocument.load(await readObjectBytes(deps.s3, deps.bucketName, document.pdfKey), { updateMetadata: false });
 		const firstPage = merged.getPageCount() + 1;
@@ -124,11 +119,15 @@ export async function assemblePrintBatch(deps: PrintBatchDeps, period: string, o
 		// An odd page count gets a blank back, so the next document starts on its own sheet.
 		const last = source.getPage(source.getPageCount() - 1);
 		if (source.getPageCount() % 2 === 1) merged.addPage([last.getWidth(), last.getHeight()]);
-		rows.push(
-			[index + 1, document.number, document.accountId, document.name, document.addressLines.join("; "), source.getPageCount(), firstPage]
-				.map(csvField)
-				.join(","),
-		);
+		rows.push([
+			index + 1,
+			document.number,
+			document.accountId,
+			document.name,
+			document.addressLines.join("; "),
+			source.getPageCount(),
+			firstPage,
+		]);
 	}
 	const target = printBatchKeys(period);
 	await deps.s3.send(
@@ -140,7 +139,7 @@ export async function assemblePrintBatch(deps: PrintBatchDeps, period: string, o
 		}),
 	);
 	await deps.s3.send(
-		new PutObjectCommand({ Bucket: deps.bucketName, Key: target.manifest, Body: `${rows.join("\r\n")}\r\n`, ContentType: "text/csv" }),
+		new PutObjectCommand({ Bucket: deps.bucketName, Key: target.manifest, Body: toCsvText(rows, "\r\n"), ContentType: "text/csv" }),
 	);
 	return { period, documents: documents.length, sheets: merged.getPageCount() / 2, pdfKey: target.pdf, manifestKey: target.manifest };
 }

@@ -8,9 +8,9 @@ import { storeNewPdf, storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { balanceChangeAsRead } from "../store/accounts.js";
 import { issuedInvoice, reissuedInvoice } from "../store/invoices.js";
 import { creditAppliedEntries, ledgerEntryPut } from "../store/ledger.js";
-import { getAccount, getInvoice, getInvoiceNumberForPeriod, type TableDeps } from "../store/records.js";
+import { getAccount, getInvoice, getInvoiceNumberForPeriod } from "../store/records.js";
 import { nextInSeries } from "../store/series.js";
-import { conditionFailedAt, isCancelled, jitteredPause, type TransactItem, transactWrite } from "../store/transact.js";
+import { conditionFailedAt, isCancelled, jitteredPause, type TransactItem, transactWrite, type WriteDeps } from "../store/transact.js";
 import { priceAccountPeriod } from "./catalog.js";
 import { paymentTermsFor, taxNoteFor } from "./pricing.js";
 
@@ -26,7 +26,7 @@ export function invoiceTotals(lines: readonly InvoiceLine[]): InvoiceTotals {
 	return { subtotal, tax, total: subtotal + tax };
 }
 
-export interface InvoicingDeps extends TableDeps {
+export interface InvoicingDeps extends WriteDeps {
 	readonly s3: S3Client;
 	readonly bucketName: string;
 	readonly seller: SellerConfig;

@@ -7,6 +7,7 @@ import {
 	RETRY_NOW,
 	type TransactItem,
 	transactWrite,
+	type WriteDeps,
 	withOptimisticRetry,
 } from "../store/transact.js";
 import { applyParkedAdjustments } from "./adjustments.js";
@@ -30,7 +31,7 @@ export async function recordIgnoredEvent(deps: TableDeps, event: ProviderEvent):
  * parked marker exists, so only a payment with parked events pays for reading them.
  */
 export async function recordPayment(
-	deps: TableDeps,
+	deps: WriteDeps,
 	payment: PaymentReceived,
 	eventType: string,
 	/** The raw body (a bank row, the desk's input), or where the webhook's is kept and until when. */

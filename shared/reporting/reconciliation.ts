@@ -1,4 +1,5 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { toCsvText } from "../core/csv.js";
 import type { Payment } from "../core/model.js";
 import { applyAccountCredit } from "../payments/account-credit.js";
 import { applyParkedAdjustments } from "../payments/adjustments.js";
@@ -135,17 +136,6 @@ export async function buildReconciliationReport(
 	};
 }
 
-function toCsvTable(table: readonly (readonly (string | number)[])[]): string {
-	const field = (v: string | number) => {
-		const text = String(v);
-		return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-	};
-	return table
-		.map((cols) => cols.map(field).join(","))
-		.join("\n")
-		.concat("\n");
-}
-
 /** Two tables in one file: the figures per provider and currency, then every mismatch. */
 export function reconciliationCsv(report: ReconciliationReport): string {
 	const columns = [
@@ -160,8 +150,8 @@ export function reconciliationCsv(report: ReconciliationReport): string {
 		"disputed",
 		"chargedBack",
 	] as const;
-	const summary = toCsvTable([columns, ...report.rows.map((r) => columns.map((c) => r[c]))]);
-	const detail = toCsvTable([
+	const summary = toCsvText([columns, ...report.rows.map((r) => columns.map((c) => r[c]))]);
+	const detail = toCsvText([
 		["mismatch", "provider", "currency", "subject", "amount", "detail"],
 		...report.mismatches.map((m) => [m.kind, m.provider, m.currency, m.subject, m.amount, m.detail]),
 	]);

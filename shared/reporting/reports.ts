@@ -96,14 +96,7 @@ export function monthlySummary(
 }
 
 export function toCsv(rows: readonly MonthlyReportRow[]): string {
-	const csvField = (v: string | number) => {
-		const s = String(v);
-		return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-	};
-	return [["section", "metric", "currency", "value"], ...rows.map((r) => [r.section, r.metric, r.currency, r.value])]
-		.map((cols) => cols.map(csvField).join(","))
-		.join("\n")
-		.concat("\n");
+	return toCsvText([["section", "metric", "currency", "value"], ...rows.map((r) => [r.section, r.metric, r.currency, r.value])]);
 }
 
 export interface ReportInputs {

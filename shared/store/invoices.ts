@@ -16,6 +16,8 @@ export interface InvoiceAudit {
 	readonly actor: string;
 	readonly at: string;
 	readonly reason?: string;
+	/** The day the change is booked on (a write-off's effective date). */
+	readonly bookedOn?: string;
 }
 
 export type Hold = NonNullable<Invoice["hold"]>;

@@ -1,11 +1,17 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransientError } from "../core/errors.js";
+import type { Rebooked } from "../core/period.js";
 import { keys } from "./keys.js";
 import type { TableDeps } from "./records.js";
 
 /** One item of a TransactWriteItems call: what every store function returns, so callers compose one transaction. */
 export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
+
+/** The table, and who hears where a change dated into a closed period was booked instead (the CLI says so). */
+export interface WriteDeps extends TableDeps {
+	readonly onRebooked?: (rebooked: Rebooked) => void;
+}
 
 /** The last period the books are closed through (YYYY-MM), if any. */
 export async function closedThrough(deps: TableDeps): Promise<string | undefined> {
@@ -14,7 +20,7 @@ export async function closedThrough(deps: TableDeps): Promise<string | undefined
 }
 
 /** The first day after a closed period: where anything dated into it goes. */
-export function firstOpenDay(closed: string): string {
+function firstOpenDay(closed: string): string {
 	const [year, month] = closed.split("-").map(Number) as [number, number];
 	return new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 10);
 }
@@ -31,25 +37,30 @@ function openPeriodCheck(tableName: string, period: string): TransactItem {
 	};
 }
 
-const isLedgerEntry = (item: TransactItem) => String(item.Put?.Item?.sk ?? "").startsWith(keys.ledgerPrefix);
+const isPutOf = (prefix: string) => (item: TransactItem) => String(item.Put?.Item?.sk ?? "").startsWith(prefix);
+const isLedgerEntry = isPutOf(keys.ledgerPrefix);
+const isAuditEntry = isPutOf(keys.auditPrefix);
 const effectiveDateOf = (item: TransactItem) => String((item.Put?.Item as { effectiveDate?: string } | undefined)?.effectiveDate ?? "");
+const withFields = (item: TransactItem, fields: Record<string, string>) =>
+	({ ...item, Put: { ...item.Put, Item: { ...item.Put?.Item, ...fields } } }) as TransactItem;
 
 /**
  * Writes the items all or nothing. Ledger entries never land in a closed period: the
  * transaction checks the books' lock (no read first, so a payment still commits in one
  * call); when an entry is dated into a closed period it is dated into the first open one
  * instead, `datedFrom` keeping the day it happened, and written with the lock as read. So
- * the books, reports and statements of a closed period never change.
+ * the books, reports and statements of a closed period never change. The audit entries
+ * of such a change say both days (`requestedOn`, `bookedOn`), and `onRebooked` hears them.
  */
-export async function transactWrite(deps: TableDeps, items: readonly TransactItem[]): Promise<void> {
+export async function transactWrite(deps: WriteDeps, items: readonly TransactItem[]): Promise<void> {
 	const entries = items.filter(isLedgerEntry);
 	if (entries.length === 0) {
 		await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...items] }));
 		return;
 	}
-	const earliest = entries.map(effectiveDateOf).sort()[0]?.slice(0, 7) ?? "";
+	const earliestDay = entries.map(effectiveDateOf).sort()[0] ?? "";
 	try {
-		await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...items, openPeriodCheck(deps.tableName, earliest)] }));
+		await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...items, openPeriodCheck(deps.tableName, earliestDay.slice(0, 7))] }));
 		return;
 	} catch (err) {
 		if (!conditionFailedAt(err, items.length)) throw err;
@@ -57,12 +68,16 @@ export async function transactWrite(deps: TableDeps, items: readonly TransactIte
 	const closed = await closedThrough(deps);
 	if (!closed) throw new TransientError("the books' lock changed during a write; try again");
 	const openFrom = firstOpenDay(closed);
+	// The day the change was dated: its entries' earliest (one change's entries share a day).
+	const requestedOn = earliestDay < openFrom ? earliestDay : undefined;
 	const dated = items.map((item) => {
+		if (requestedOn && isAuditEntry(item)) return withFields(item, { requestedOn, bookedOn: openFrom });
 		const day = effectiveDateOf(item);
 		if (!isLedgerEntry(item) || day >= openFrom) return item;
-		return { ...item, Put: { ...item.Put, Item: { ...item.Put?.Item, effectiveDate: openFrom, datedFrom: day } } } as TransactItem;
+		return withFields(item, { effectiveDate: openFrom, datedFrom: day });
 	});
 	await deps.ddb.send(new TransactWriteCommand({ TransactItems: [...dated, openPeriodCheck(deps.tableName, openFrom.slice(0, 7))] }));
+	if (requestedOn) deps.onRebooked?.({ requestedOn, bookedOn: openFrom });
 }
 
 /** True when DynamoDB cancelled the transaction (a condition failed, or a conflicting write was in flight). */

@@ -309,7 +309,8 @@ describe("the dunning ladder, walked through 45 days", () => {
 		expect((await listAuditEntries(deps, "invoice", number)).at(-1)).toMatchObject({
 			action: "written_off",
 			actor: "billing-cycle",
-			reason: "customer insolvent (booked 2027-01-15)",
+			reason: "customer insolvent",
+			bookedOn: "2027-01-15",
 			before: { status: "open", amountDue: 11_000 },
 			after: { status: "uncollectible", amountDue: 0, amountWrittenOff: 11_000 },
 		});

@@ -6,6 +6,7 @@ import { recordPayment } from "../../shared/payments/recording.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
 import { putAccount } from "../../shared/store/accounts.js";
+import { listAuditEntries } from "../../shared/store/audit.js";
 import { listPeriodCloses } from "../../shared/store/books.js";
 import { listLedgerEntries } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
@@ -17,6 +18,9 @@ import { startTestStack } from "../support/embedded.js";
  * payment dated into it is dated into the first open month and says so, and the closed
  * month's journal and trial balance come out the same bytes as when it was closed.
  */
+
+/** A customer name a spreadsheet would run as a formula: the exports must write it as text. */
+const HOSTILE_NAME = '=HYPERLINK("http://evil","x")';
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let billing: (...args: string[]) => Promise<CliResult>;
@@ -37,8 +41,14 @@ beforeAll(async () => {
 	const clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
-	for (const id of ["CLOSE-A", "CLOSE-B", "CLOSE-C"]) {
-		await putAccount(table, testAccount(id, { plan: { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 } }));
+	for (const id of ["CLOSE-A", "CLOSE-B", "CLOSE-C", "CLOSE-D"]) {
+		await putAccount(
+			table,
+			testAccount(id, {
+				...(id === "CLOSE-A" ? { name: HOSTILE_NAME } : {}),
+				plan: { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 },
+			}),
+		);
 		const issued = await issueInvoiceForAccount(
 			{ ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() },
 			id,
@@ -102,7 +112,17 @@ describe("billing books close", () => {
 		expect(again.stderr).toMatch(/the books are closed through 2026-11 already/);
 	});
 
-	it("dates a write-off or a payment dated into the closed month into the first open one, and the closed month's books do not change", async () => {
+	it("exports a customer name that would run as a formula with a single quote before it, and amounts as they are", async () => {
+		const quickbooks = (await billing("books", "export", "--period", "2026-11", "--format", "quickbooks")).stdout;
+		const memo = `invoice issued: ${invoices["CLOSE-A"]} (CLOSE-A)`;
+		expect(quickbooks).toContain(`2026-11-0001,11/01/2026,USD,Accounts Receivable,100.00,,${memo},"'=HYPERLINK(""http://evil"",""x"")"\n`);
+		expect(quickbooks).not.toMatch(/,"?=HYPERLINK/);
+		// Xero's credits are negative amounts: they stay numbers its import reads.
+		const xero = (await billing("books", "export", "--period", "2026-11", "--format", "xero")).stdout;
+		expect(xero).toContain(`2026-11-0001 USD ${memo},01/11/2026,${memo},4000,Tax Exempt,-100.00\n`);
+	});
+
+	it("dates a write-off or a payment dated into the closed month into the first open one, says where it went, and the closed month's books do not change", async () => {
 		const writeOff = await billing(
 			"write-off",
 			"--invoice",
@@ -113,12 +133,53 @@ describe("billing books close", () => {
 			"2026-11-20",
 		);
 		expect(writeOff.code).toBe(0);
-		expect(writeOff.stderr).toMatch(/the books are closed through 2026-11: the write-off is dated 2026-12-01, not 2026-11-20/);
+		expect(writeOff.stderr).toContain(`${invoices["CLOSE-A"]} written off on 2026-12-01 (asked for 2026-11-20; November 2026 is closed)`);
 		const ledgerA = await listLedgerEntries(table, "CLOSE-A");
 		expect(ledgerA.find((e) => e.type === "write_off")).toMatchObject({
 			amount: -10_000,
 			effectiveDate: "2026-12-01",
 			datedFrom: "2026-11-20",
+		});
+		expect((await listAuditEntries(table, "invoice", invoices["CLOSE-A"] as string)).at(-1)).toMatchObject({
+			action: "written_off",
+			reason: "customer gone",
+			requestedOn: "2026-11-20",
+			bookedOn: "2026-12-01",
+		});
+
+		// A cheque entered by hand with the day it came in, in the closed month.
+		const cheque = await billing(
+			"payments",
+			"record",
+			"--account",
+			"CLOSE-D",
+			"--amount",
+			"100.00",
+			"--currency",
+			"USD",
+			"--reference",
+			`cheque 1001 ${invoices["CLOSE-D"]}`,
+			"--received",
+			"2026-11-25",
+		);
+		expect(cheque.code).toBe(0);
+		expect(JSON.parse(cheque.stdout)).toMatchObject({ result: "applied", invoiceNumbers: [invoices["CLOSE-D"]] });
+		expect(cheque.stderr).toContain("payment booked on 2026-12-01 (asked for 2026-11-25; November 2026 is closed)");
+		expect((await listAuditEntries(table, "invoice", invoices["CLOSE-D"] as string)).at(-1)).toMatchObject({
+			action: "payment_applied",
+			requestedOn: "2026-11-25",
+			bookedOn: "2026-12-01",
+		});
+
+		// An invoice issued by hand with an issue date in the closed month: its ledger entry goes to December.
+		const oneOff = await billing("invoices", "issue", "--account", "CLOSE-D", "--line", "Setup fee,1,50.00", "--date", "2026-11-15");
+		expect(oneOff.code).toBe(0);
+		const setupFee = JSON.parse(oneOff.stdout).invoice.number as string;
+		expect(oneOff.stderr).toContain(`${setupFee} booked on 2026-12-01 (asked for 2026-11-15; November 2026 is closed)`);
+		expect((await listAuditEntries(table, "invoice", setupFee)).at(-1)).toMatchObject({
+			action: "finalized",
+			requestedOn: "2026-11-15",
+			bookedOn: "2026-12-01",
 		});
 
 		// A webhook that arrives late for a payment received in the closed month.
@@ -128,6 +189,11 @@ describe("billing books close", () => {
 		expect((await listLedgerEntries(table, "CLOSE-C")).find((e) => e.type === "payment_applied")).toMatchObject({
 			effectiveDate: "2026-12-01",
 			datedFrom: "2026-11-28",
+		});
+		expect((await listAuditEntries(table, "invoice", invoices["CLOSE-C"] as string)).at(-1)).toMatchObject({
+			action: "payment_applied",
+			requestedOn: "2026-11-28",
+			bookedOn: "2026-12-01",
 		});
 
 		expect((await billing("books", "export", "--period", "2026-11", "--format", "csv")).stdout).toBe(journalAtClose);

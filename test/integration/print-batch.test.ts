@@ -55,7 +55,8 @@ beforeAll(async () => {
 	const { ddb, s3, ses } = createClients();
 	deps = { ddb, s3, ses, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
 	await putAccount(deps, account("ACC-P1", "postal", 'Quote "Printing", Inc.'));
-	await putAccount(deps, account("ACC-P2", "postal", "Long Invoice Ltd"));
+	// A name a spreadsheet would run as a formula: the manifest must write it as text.
+	await putAccount(deps, account("ACC-P2", "postal", '=HYPERLINK("http://evil","Long Invoice Ltd")'));
 	await putAccount(deps, account("ACC-E1", "email", "Email Only Ltd"));
 	// Enough lines that ACC-P2's invoice runs over two pages.
 	for (let i = 0; i < 60; i++) {
@@ -104,7 +105,7 @@ describe("postal print batch", () => {
 		expect(manifest.trim().split("\r\n")).toEqual([
 			"sequence,document_number,account_id,recipient,address,page_count,first_page",
 			`1,${p1},ACC-P1,"Quote ""Printing"", Inc.","12 Paper Lane; Springfield, IL 62701",1,1`,
-			`2,${p2},ACC-P2,Long Invoice Ltd,"12 Paper Lane; Springfield, IL 62701",${p2Pages},3`,
+			`2,${p2},ACC-P2,"'=HYPERLINK(""http://evil"",""Long Invoice Ltd"")","12 Paper Lane; Springfield, IL 62701",${p2Pages},3`,
 		]);
 		const merged = await object("print/2026-10/print-batch.pdf");
 		const sheetsPages = 2 + p2Pages + (p2Pages % 2);

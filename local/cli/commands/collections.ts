@@ -3,9 +3,7 @@ import { reverseWriteOff, writeOffInvoice } from "../../../shared/collections/wr
 import { ValidationError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import { listOpenCases } from "../../../shared/store/collections.js";
-import { closedThrough, firstOpenDay } from "../../../shared/store/transact.js";
-import { progress } from "../session.js";
-import { actorOption, dataDirOption, dateOption, jsonOption, printJson, table, withSession } from "./common.js";
+import { actorOption, dataDirOption, dateOption, jsonOption, printJson, sayingWhereBooked, table, withSession } from "./common.js";
 
 /** Collections: the open cases the agency works on, and writing off what will not be paid. */
 export function registerCollectionsCommands(program: Command): void {
@@ -48,15 +46,13 @@ export function registerCollectionsCommands(program: Command): void {
 			if (!opts.invoice || !opts.reason) throw new ValidationError("billing write-off needs --invoice and --reason");
 			const { invoice, reason } = opts;
 			const bookedAt = opts.asOf ? new Date(`${opts.asOf}T12:00:00.000Z`) : new Date();
-			const result = await withSession(opts.dataDir, async (s) => {
-				const deps = { ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor };
-				const closed = await closedThrough(deps);
-				const day = bookedAt.toISOString().slice(0, 10);
-				if (closed && day < firstOpenDay(closed)) {
-					progress(`the books are closed through ${closed}: the write-off is dated ${firstOpenDay(closed)}, not ${day}`);
-				}
-				return writeOffInvoice(deps, invoice, reason, bookedAt);
-			});
+			const result = await withSession(opts.dataDir, (s) =>
+				sayingWhereBooked(
+					(onRebooked) =>
+						writeOffInvoice({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor, onRebooked }, invoice, reason, bookedAt),
+					() => `${invoice} written off`,
+				),
+			);
 			printJson(result);
 		});
 	writeOff

@@ -1,9 +1,9 @@
 import { userInfo } from "node:os";
 import { InvalidArgumentError, Option } from "commander";
 import type { Invoice } from "../../../shared/core/model.js";
-import { parseIsoDate, parsePeriod } from "../../../shared/core/period.js";
+import { parseIsoDate, parsePeriod, type Rebooked, rebookedNote } from "../../../shared/core/period.js";
 import { listAccounts, listInvoicesOfAccount } from "../../../shared/store/records.js";
-import { openSession, type Session } from "../session.js";
+import { openSession, progress, type Session } from "../session.js";
 
 export function positiveInt(value: string): number {
 	const n = Number(value);
@@ -59,6 +59,22 @@ export async function withSession<T>(dataDir: string, work: (s: Session) => Prom
 	} finally {
 		await session.close();
 	}
+}
+
+/**
+ * A change a person may date back (a write-off, a payment, an invoice): run with
+ * `onRebooked` for its deps, and when a closed period moved it to the first open day,
+ * say where it went on stderr, e.g. "INV-1 written off on 2026-12-01 (asked for
+ * 2026-11-20; November 2026 is closed)". `done` names what happened, from the result.
+ */
+export async function sayingWhereBooked<T>(
+	change: (onRebooked: (rebooked: Rebooked) => void) => Promise<T>,
+	done: (result: T) => string,
+): Promise<T> {
+	const rebooked: Rebooked[] = [];
+	const result = await change((r) => rebooked.push(r));
+	for (const note of new Set(rebooked.map((r) => rebookedNote(done(result), r)))) progress(note);
+	return result;
 }
 
 export async function allInvoices(s: Session): Promise<Invoice[]> {

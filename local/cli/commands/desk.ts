@@ -12,7 +12,7 @@ import { applyPaymentByHand, unapplyPaymentByHand } from "../../../shared/paymen
 import { sellerConfig } from "../../../shared/platform/config.js";
 import { recordRunFailure } from "../../../shared/store/run-failures.js";
 import type { Session } from "../session.js";
-import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, printJson, withSession } from "./common.js";
+import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, printJson, sayingWhereBooked, withSession } from "./common.js";
 
 /** The billing desk (DESIGN.md section 9): what a billing specialist changes by hand, each one transaction with its audit entry. */
 
@@ -118,10 +118,12 @@ export function registerDeskCommands(program: Command): void {
 		.action(async (opts: { account: string; line: OneOffLine[]; date?: string; actor: string; dataDir: string }) => {
 			const result = await withSession(opts.dataDir, async (s) => {
 				const deps = deliveringDeps(s, opts.actor);
-				return deliveredAtOnce(
-					deps,
-					await issueOneOffInvoice(deps, opts.account, opts.line, opts.date ?? new Date().toISOString().slice(0, 10)),
+				const invoice = await sayingWhereBooked(
+					(onRebooked) =>
+						issueOneOffInvoice({ ...deps, onRebooked }, opts.account, opts.line, opts.date ?? new Date().toISOString().slice(0, 10)),
+					(issued) => `${issued.number} booked`,
 				);
+				return deliveredAtOnce(deps, invoice);
 			});
 			printJson(result);
 		});
@@ -136,7 +138,11 @@ export function registerDeskCommands(program: Command): void {
 			printJson(
 				await withSession(opts.dataDir, async (s) => {
 					const deps = deliveringDeps(s, opts.actor);
-					return deliveredAtOnce(deps, await reissueInvoice(deps, number, opts.asOf ?? new Date().toISOString().slice(0, 10)));
+					const correction = await sayingWhereBooked(
+						(onRebooked) => reissueInvoice({ ...deps, onRebooked }, number, opts.asOf ?? new Date().toISOString().slice(0, 10)),
+						(reissued) => `${reissued.number} booked`,
+					);
+					return deliveredAtOnce(deps, correction);
 				}),
 			);
 		});

@@ -127,8 +127,15 @@ export function registerInvoicingCommands(program: Command): void {
 			if (opts.json) return printJson(entries);
 			process.stdout.write(
 				`${table(
-					entries.map((e) => ({ at: e.at, action: e.action, actor: e.actor, reason: e.reason ?? "", after: JSON.stringify(e.after) })),
-					["at", "action", "actor", "reason", "after"],
+					entries.map((e) => ({
+						at: e.at,
+						action: e.action,
+						actor: e.actor,
+						reason: e.reason ?? "",
+						booked: e.requestedOn ? `${e.bookedOn} (asked for ${e.requestedOn})` : (e.bookedOn ?? ""),
+						after: JSON.stringify(e.after),
+					})),
+					["at", "action", "actor", "reason", "booked", "after"],
 				)}\n`,
 			);
 		});

@@ -4,7 +4,7 @@ import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import { importBankStatement, recordManualPayment } from "../../../shared/payments/providers/bank.js";
 import { reconcilePayments } from "../../../shared/reporting/reconciliation.js";
-import { dataDirOption, dateOption, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
+import { dataDirOption, dateOption, jsonOption, periodOption, printJson, sayingWhereBooked, table, withSession } from "./common.js";
 
 /** Reconciliation on demand and the payments that do not come through a webhook. */
 export function registerPaymentCommands(program: Command): void {
@@ -56,7 +56,12 @@ export function registerPaymentCommands(program: Command): void {
 		.addOption(jsonOption())
 		.action(async (file: string, opts: { dataDir: string; json?: boolean }) => {
 			const content = readFileSync(file, "utf8");
-			const rows = await withSession(opts.dataDir, (s) => importBankStatement({ ddb: s.clients.ddb, tableName: s.tableName }, content));
+			const rows = await withSession(opts.dataDir, (s) =>
+				sayingWhereBooked(
+					(onRebooked) => importBankStatement({ ddb: s.clients.ddb, tableName: s.tableName, onRebooked }, content),
+					() => "payment booked",
+				),
+			);
 			if (rows.some((r) => r.outcome.result === "rejected")) process.exitCode = 2;
 			if (opts.json) return printJson(rows);
 			process.stdout.write(
@@ -100,15 +105,19 @@ export function registerPaymentCommands(program: Command): void {
 				received?: string;
 			}) => {
 				const outcome = await withSession(opts.dataDir, (s) =>
-					recordManualPayment(
-						{ ddb: s.clients.ddb, tableName: s.tableName },
-						{
-							accountId: opts.account,
-							amount: opts.amount,
-							currency: opts.currency,
-							reference: opts.reference,
-							...(opts.received ? { receivedAt: `${opts.received}T00:00:00.000Z` } : {}),
-						},
+					sayingWhereBooked(
+						(onRebooked) =>
+							recordManualPayment(
+								{ ddb: s.clients.ddb, tableName: s.tableName, onRebooked },
+								{
+									accountId: opts.account,
+									amount: opts.amount,
+									currency: opts.currency,
+									reference: opts.reference,
+									...(opts.received ? { receivedAt: `${opts.received}T00:00:00.000Z` } : {}),
+								},
+							),
+						() => "payment booked",
 					),
 				);
 				if (outcome.result === "duplicate_event") throw new BillingError("this payment was already recorded", 409);

@@ -4,7 +4,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
 import { ValidationError } from "../../core/errors.js";
 import { currencySchema, minorUnitDigits } from "../../core/money.js";
-import type { TableDeps } from "../../store/records.js";
+import type { WriteDeps } from "../../store/transact.js";
 import { recordPayment } from "../recording.js";
 import type { PaymentReceived, WebhookOutcome } from "../types.js";
 
@@ -96,7 +96,7 @@ function rowContentId(parts: readonly string[], occurrences: Map<string, number>
  * reference; debits are skipped. Importing the same file again records nothing twice:
  * a row's payment id is the bank's transaction id or a hash of the row.
  */
-export async function importBankStatementCsv(deps: TableDeps, csv: string): Promise<ImportedRow[]> {
+export async function importBankStatementCsv(deps: WriteDeps, csv: string): Promise<ImportedRow[]> {
 	let records: Record<string, string>[];
 	try {
 		records = parse(csv, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true });
@@ -257,7 +257,7 @@ export function parseCamt053(xml: string): CamtTransaction[] {
 }
 
 /** A camt.053 statement: each credit recorded as a payment matched by its reference, debits skipped. */
-async function importBankStatementCamt053(deps: TableDeps, xml: string): Promise<ImportedRow[]> {
+async function importBankStatementCamt053(deps: WriteDeps, xml: string): Promise<ImportedRow[]> {
 	const transactions = parseCamt053(xml);
 	const results: ImportedRow[] = [];
 	for (const tx of transactions) {
@@ -278,7 +278,7 @@ async function importBankStatementCamt053(deps: TableDeps, xml: string): Promise
 }
 
 /** A bank statement export in either format, told apart by its first character: XML opens with "<". */
-export function importBankStatement(deps: TableDeps, content: string): Promise<ImportedRow[]> {
+export function importBankStatement(deps: WriteDeps, content: string): Promise<ImportedRow[]> {
 	const body = content.replace(/^\uFEFF/, "");
 	return body.trimStart().startsWith("<") ? importBankStatementCamt053(deps, body) : importBankStatementCsv(deps, body);
 }
@@ -292,7 +292,7 @@ export interface ManualPayment {
 }
 
 /** A cheque or other payment an operator enters; the same cheque entered twice is recorded once. */
-export async function recordManualPayment(deps: TableDeps, input: ManualPayment): Promise<WebhookOutcome> {
+export async function recordManualPayment(deps: WriteDeps, input: ManualPayment): Promise<WebhookOutcome> {
 	const currency = currencySchema.safeParse(input.currency);
 	if (!currency.success) throw new ValidationError(currency.error.issues[0]?.message ?? "unknown currency");
 	const amount = parseDecimalAmount(input.amount, currency.data);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, daysBetween, executionNameFor, previousPeriod, resolveBillingPeriod } from "../../../shared/core/period.js";
+import { addDays, daysBetween, executionNameFor, previousPeriod, rebookedNote, resolveBillingPeriod } from "../../../shared/core/period.js";
 
 describe("billing period", () => {
 	it("defaults to the previous calendar month, across a year end", () => {
@@ -32,5 +32,11 @@ describe("billing period", () => {
 	it("counts days across month ends", () => {
 		expect(addDays("2026-11-01", 30)).toBe("2026-12-01");
 		expect(daysBetween("2026-12-01", "2027-01-05")).toBe(35);
+	});
+
+	it("says where a change dated into a closed month was booked", () => {
+		expect(rebookedNote("INV-1 written off", { requestedOn: "2026-10-15", bookedOn: "2026-11-01" })).toBe(
+			"INV-1 written off on 2026-11-01 (asked for 2026-10-15; October 2026 is closed)",
+		);
 	});
 });
