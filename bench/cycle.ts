@@ -15,7 +15,7 @@
  * built once per process, reach that run's servers, and each run's peak memory is its own.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +33,7 @@ import { progressLine } from "../local/cli/progress.js";
 import { progress } from "../local/cli/session.js";
 import { buildSeedData, putShowcaseData, seedDemoData } from "../local/demo/seed.js";
 import { buildShowcaseData } from "../local/demo/showcase.js";
+import { dataDirHolder } from "../local/emulator/data-dir-lock.js";
 import { startEmbeddedStack } from "../local/emulator/stack.js";
 import { previousPeriod } from "../shared/core/period.js";
 import { createClients } from "../shared/platform/clients.js";
@@ -68,24 +69,17 @@ const { values } = parseArgs({ options: { accounts: { type: "string", default: "
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 const kbToMb = (kb: number) => Math.round(kb / 1024);
 
-/** DynamoDB Local's java process (a child of this one) and its peak resident memory (VmHWM, KB). */
-function dynamodbLocalPeakKb(): number | undefined {
+/** DynamoDB Local's java process (named in the data dir's lock) and its peak resident memory (VmHWM, KB). */
+function dynamodbLocalPeakKb(dataDir: string): number | undefined {
+	const pid = dataDirHolder(dataDir)?.dynamoDbLocal?.pid;
+	if (pid === undefined) return undefined;
 	try {
-		for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-			try {
-				const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-				const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-				if (ppid !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("DynamoDBLocal")) continue;
-				const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-				return hwm ? Number(hwm[1]) : undefined;
-			} catch {
-				// A process that ended while we looked.
-			}
-		}
+		const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+		return hwm ? Number(hwm[1]) : undefined;
 	} catch {
-		// No /proc (not Linux).
+		// No /proc (not Linux), or no such process.
+		return undefined;
 	}
-	return undefined;
 }
 
 /** The map runs of the execution (ListMapRuns, DescribeMapRun): their status and items. */
@@ -141,7 +135,7 @@ async function runOnce(accounts: number): Promise<RunReport> {
 		const output = (result.output ?? {}) as { outstanding?: { accountCount?: unknown }; invoicing?: { invoicesIssued?: unknown } };
 		const manifestAccounts =
 			typeof output.outstanding?.accountCount === "number" ? output.outstanding.accountCount : Math.max(0, ...mapRuns.map((r) => r.items));
-		const dynamodbKb = dynamodbLocalPeakKb();
+		const dynamodbKb = dynamodbLocalPeakKb(dataDir);
 		return {
 			bench: "cycle-run",
 			accounts,

@@ -21,6 +21,7 @@ import { listInvoicesOfPeriod, listPayments, type TableDeps } from "../../shared
 import { type ExecutionResult, runBillingCycle } from "../cli/operations.js";
 import { progress, runningServe } from "../cli/session.js";
 import { exportArtifacts } from "../emulator/artifacts.js";
+import { lockDataDir } from "../emulator/data-dir-lock.js";
 import { invokeLocalFunction, localFunctionArn } from "../emulator/lambda-runtime.js";
 import { freePort } from "../emulator/ports.js";
 import { listSentMail } from "../emulator/servers.js";
@@ -68,13 +69,15 @@ export interface DemoSummary {
 }
 
 /** The demo owns its data dir: it starts clean, but never deletes a directory it did not create. */
-function prepareDataDir(dataDir: string): void {
+async function prepareDataDir(dataDir: string): Promise<void> {
 	if (runningServe(dataDir))
 		throw new Error(`billing serve is running on ${dataDir}; stop it or pass --data-dir to run the demo elsewhere`);
 	if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
 		if (!existsSync(join(dataDir, DEMO_MARKER))) {
 			throw new Error(`${dataDir} holds data that the demo did not create; pass --data-dir with an empty or demo directory`);
 		}
+		// Not under a live stack's feet (another demo, say); a crashed one's DynamoDB Local is stopped first.
+		(await lockDataDir(dataDir)).release();
 		rmSync(dataDir, { recursive: true, force: true });
 	}
 	mkdirSync(dataDir, { recursive: true });
@@ -109,7 +112,7 @@ function paymentIntent(id: string, invoice: Pick<Invoice, "number" | "accountId"
  * webhooks, chase what is overdue 35 days past the usual due date, report.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
-	prepareDataDir(options.dataDir);
+	await prepareDataDir(options.dataDir);
 	writeFileSync(join(options.dataDir, DEMO_MARKER), `${JSON.stringify({ createdAt: new Date().toISOString(), ...options }, null, 2)}\n`);
 	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions, webhook front)...");
 	const stack = await startEmbeddedStack({ dataDir: options.dataDir, httpPort: await freePort() });

@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startDynamoDbLocal } from "./dynamodb-local.js";
+import { join, resolve as resolvePath } from "node:path";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.js";
 import { freePort, waitFor } from "./ports.js";
 
 export interface ServerEndpoints {
@@ -28,18 +29,41 @@ interface S3rverInstance {
  * The API-compatible servers the embedded mode runs on: DynamoDB Local (java), s3rver and
  * aws-ses-v2-local (in-process). With a dataDir, tables and objects persist there and the
  * mail sent is saved as .eml files when the servers stop; without one, all is in memory.
+ * One process at a time runs servers on a data dir (data-dir-lock.ts): a second start is
+ * refused while the first lives, and DynamoDB Local never outlives the process that started it.
  */
 export async function startLocalServers(options: { dataDir?: string } = {}): Promise<LocalServers> {
-	const { dataDir } = options;
+	const dataDir = options.dataDir === undefined ? undefined : resolvePath(options.dataDir);
+	// Before anything is started or written: a refused start changes nothing.
+	const lock = dataDir ? await lockDataDir(dataDir) : undefined;
+	let dynamo: DynamoDbLocal | undefined;
+	try {
+		return await startServers(dataDir, lock, (started) => {
+			dynamo = started;
+		});
+	} catch (err) {
+		await dynamo?.stop();
+		lock?.release();
+		throw err;
+	}
+}
+
+async function startServers(
+	dataDir: string | undefined,
+	lock: DataDirLock | undefined,
+	onDynamo: (dynamo: DynamoDbLocal) => void,
+): Promise<LocalServers> {
 	const startedAt = Math.floor(Date.now() / 1000);
 	const s3Dir = dataDir ? join(dataDir, "s3") : mkdtempSync(join(tmpdir(), "billing-s3-"));
 	mkdirSync(s3Dir, { recursive: true });
 
+	const dbPath = dataDir ? join(dataDir, "dynamodb") : undefined;
 	const [dynamo, s3Port, sesPort] = await Promise.all([
-		startDynamoDbLocal({ dbPath: dataDir ? join(dataDir, "dynamodb") : undefined }),
+		startDynamoDbLocal({ dbPath, onSpawn: dbPath && lock ? (pid) => lock.recordDynamoDbLocal(pid, dbPath) : undefined }),
 		freePort(),
 		freePort(),
 	]);
+	onDynamo(dynamo);
 
 	const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
 	const s3rver = new S3rver({
@@ -72,6 +96,7 @@ export async function startLocalServers(options: { dataDir?: string } = {}): Pro
 				}),
 				dynamo.stop(),
 			]);
+			lock?.release();
 			const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
 			if (failure) throw failure.reason;
 		},

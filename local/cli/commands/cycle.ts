@@ -43,7 +43,11 @@ export function registerCycleCommands(program: Command): void {
 		.action(async (opts: { port: number; dataDir: string }) => {
 			const dataDir = resolveDataDir(opts.dataDir);
 			const other = runningServe(dataDir);
-			if (other) throw new BillingError(`billing serve is already running on ${dataDir} (pid ${other.pid})`, 400);
+			if (other)
+				throw new BillingError(
+					`billing serve is already running on ${dataDir} (pid ${other.pid}); commands use it as it is. To restart it, stop it first (Ctrl-C in its terminal, or kill ${other.pid}).`,
+					400,
+				);
 			const stack = await startEmbeddedStack({ dataDir, httpPort: opts.port });
 			writeServeRecord(dataDir, stack);
 			const { http, dynamodb, s3, ses, stepfunctions } = stack.endpoints;
