@@ -10,7 +10,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { runMetrics } from "../../shared/platform/metrics.js";
-import { alarmOnAny } from "./operations.js";
+import { alarmOnAny, alarmOnDeadLetters } from "./operations.js";
 import type { PaymentWebhookApi } from "./payment-webhook-api.js";
 
 export interface MonitoringProps {
@@ -166,13 +166,12 @@ export class Monitoring extends Construct {
 			props.startBillingCycleFunction.metricErrors({ period: fiveMinutes, statistic: "Sum" }),
 			"The scheduled start of the monthly billing cycle failed; this month's run may not have started.",
 		);
-		this.scheduleDeliveryFailedAlarm = atLeastOnce(
+		this.scheduleDeliveryFailedAlarm = alarmOnDeadLetters(
+			this,
 			"ScheduleDeliveryFailed",
-			props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-				period: fiveMinutes,
-				statistic: "Maximum",
-			}),
-			"EventBridge Scheduler could not invoke StartBillingCycle; the event is in the schedule's dead-letter queue.",
+			props.scheduleDeadLetterQueue,
+			"The monthly start of the billing cycle did not happen: EventBridge Scheduler could not invoke StartBillingCycle, or the function failed after Lambda's retries; the event is in the schedule's dead-letter queue.",
+			this.topic,
 		);
 	}
 }

@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import type { CfnElement } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { functionCatalog } from "../../functions/catalog.js";
 import { buildBillingApp } from "../../infra/billing-app.js";
 
 /**
- * DESIGN.md section 15: each function holds only the DynamoDB actions its code uses.
+ * DESIGN.md section 15: each function holds only the DynamoDB actions its code uses, and
+ * failed asynchronous work lands in a dead-letter queue with an alarm.
  */
 
 type Json = Record<string, unknown>;
@@ -137,5 +138,113 @@ describe("DynamoDB access per function", () => {
 			.filter(([id]) => tableAccessOf(id).length > 0)
 			.map(([id]) => id);
 		expect(others).toEqual([]);
+	});
+});
+
+describe("dead letters of asynchronous invocations", () => {
+	const topicRef = { Ref: logicalId(stack.monitoring.topic) };
+
+	function queueProperties(queueId: string): Json {
+		const queue = resources[queueId];
+		expect(queue?.Type).toBe("AWS::SQS::Queue");
+		return queue?.Properties ?? {};
+	}
+
+	function expectEncryptedQueueRefusingPlainHttp(queueId: string): void {
+		expect(queueProperties(queueId)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+		template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+			Queues: [{ Ref: queueId }],
+			PolicyDocument: {
+				Statement: Match.arrayWith([
+					Match.objectLike({ Effect: "Deny", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+				]),
+			},
+		});
+	}
+
+	function expectAlarmOnMessages(queueId: string): void {
+		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			Namespace: "AWS/SQS",
+			MetricName: "ApproximateNumberOfMessagesVisible",
+			Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queueId, "QueueName"] } }],
+			Statistic: "Maximum",
+			Threshold: 1,
+			ComparisonOperator: "GreaterThanOrEqualToThreshold",
+			TreatMissingData: "notBreaching",
+			AlarmActions: [topicRef],
+		});
+	}
+
+	function onFailureOf(catalogId: string): unknown {
+		const configs = Object.values(resources).filter(
+			(r) =>
+				r.Type === "AWS::Lambda::EventInvokeConfig" &&
+				JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: functionIdOf(catalogId) }),
+		);
+		expect(configs, `${catalogId}'s event invoke config`).toHaveLength(1);
+		return configs[0]?.Properties;
+	}
+
+	it("a failed import of a file (after Lambda's two retries) lands in an encrypted dead-letter queue that keeps it 14 days", () => {
+		const queueId = logicalId(stack.dataImport.deadLetterQueue);
+		expect(onFailureOf("ImportFile")).toEqual({
+			FunctionName: { Ref: functionIdOf("ImportFile") },
+			Qualifier: "$LATEST",
+			MaximumRetryAttempts: 2,
+			DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [queueId, "Arn"] } } },
+		});
+		expectEncryptedQueueRefusingPlainHttp(queueId);
+		// The function's role may send to that queue (the destination is sent with it), and nothing else of SQS.
+		const sqsStatements = statementsOfRole(roleOfFunction("ImportFile")).filter((st) => actionsOf(st).some((a) => a.startsWith("sqs:")));
+		expect(sqsStatements.flatMap(resourcesOf)).toEqual([{ "Fn::GetAtt": [queueId, "Arn"] }]);
+	});
+
+	it("an event EventBridge could not deliver to the import lands in the same queue", () => {
+		const queueId = logicalId(stack.dataImport.deadLetterQueue);
+		template.hasResourceProperties("AWS::Events::Rule", {
+			Targets: [
+				Match.objectLike({
+					Arn: { "Fn::GetAtt": [functionIdOf("ImportFile"), "Arn"] },
+					DeadLetterConfig: { Arn: { "Fn::GetAtt": [queueId, "Arn"] } },
+				}),
+			],
+		});
+		template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+			Queues: [{ Ref: queueId }],
+			PolicyDocument: {
+				Statement: Match.arrayWith([
+					Match.objectLike({ Effect: "Allow", Action: "sqs:SendMessage", Principal: { Service: "events.amazonaws.com" } }),
+				]),
+			},
+		});
+	});
+
+	it("alarms on the topic as soon as a failed import is in the queue", () => {
+		expectAlarmOnMessages(logicalId(stack.dataImport.deadLetterQueue));
+	});
+
+	it("a failed scheduled start (Scheduler invokes StartBillingCycle asynchronously) lands in the schedule's dead-letter queue, alarmed", () => {
+		const queueId = logicalId(stack.schedule.deadLetterQueue);
+		expect(onFailureOf("StartBillingCycle")).toMatchObject({
+			MaximumRetryAttempts: 2,
+			DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [queueId, "Arn"] } } },
+		});
+		expectEncryptedQueueRefusingPlainHttp(queueId);
+		expectAlarmOnMessages(queueId);
+	});
+
+	it("every function invoked asynchronously has an on-failure destination; none invoked synchronously needs one", () => {
+		const configured = Object.values(resources)
+			.filter((r) => r.Type === "AWS::Lambda::EventInvokeConfig")
+			.map(
+				(r) => functionCatalog.find((f) => JSON.stringify({ Ref: functionIdOf(f.id) }) === JSON.stringify(r.Properties.FunctionName))?.id,
+			)
+			.sort();
+		// Asynchronous: EventBridge (files put under imports/) and EventBridge Scheduler. The state machine, the webhook
+		// API and the data API invoke synchronously, and the table has no stream.
+		expect(configured).toEqual(["ImportFile", "StartBillingCycle"]);
+		expect(template.toJSON().Resources).not.toHaveProperty(["EventSourceMapping"]);
+		expect(Object.values(resources).filter((r) => r.Type === "AWS::Lambda::EventSourceMapping")).toEqual([]);
+		expect(resources[tableId]?.Properties).not.toHaveProperty("StreamSpecification");
 	});
 });
