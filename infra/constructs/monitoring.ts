@@ -1,4 +1,4 @@
-import { Duration, Stack } from "aws-cdk-lib";
+import { Annotations, Duration, Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
@@ -20,7 +20,7 @@ export interface MonitoringProps {
 	readonly webhookApi: Pick<PaymentWebhookApi, "api" | "accessLogGroup">;
 	readonly startBillingCycleFunction: lambda.IFunction;
 	readonly scheduleDeadLetterQueue: sqs.IQueue;
-	/** Subscribed to the alarm topic when set. */
+	/** Subscribed to the alarm topic when set; without it, synth warns that nobody hears an alarm. */
 	readonly alarmEmail?: string;
 }
 
@@ -90,6 +90,12 @@ export class Monitoring extends Construct {
 			}),
 		);
 		if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+		else {
+			Annotations.of(this).addWarningV2(
+				"billing:alarm-topic-no-subscriber",
+				"The alarm topic has no subscriber, so nobody hears an alarm: deploy with -c alarmEmail=ops@yourcompany.com (then confirm the subscription email), or subscribe to the AlarmTopicArn output yourself.",
+			);
+		}
 
 		const fiveMinutes = Duration.minutes(5);
 		const atLeastOnce = (alarmId: string, metric: cloudwatch.IMetric, description: string) =>

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { CfnElement } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { functionCatalog } from "../../functions/catalog.js";
@@ -246,5 +246,20 @@ describe("dead letters of asynchronous invocations", () => {
 		expect(template.toJSON().Resources).not.toHaveProperty(["EventSourceMapping"]);
 		expect(Object.values(resources).filter((r) => r.Type === "AWS::Lambda::EventSourceMapping")).toEqual([]);
 		expect(resources[tableId]?.Properties).not.toHaveProperty("StreamSpecification");
+	});
+});
+
+describe("the alarm topic's subscriber", () => {
+	const warning = Match.stringLikeRegexp("alarm topic has no subscriber.*-c alarmEmail=");
+
+	it("warns at synth when no alarmEmail is set: nobody would hear an alarm", () => {
+		Annotations.fromStack(stack).hasWarning(`/${stack.stackName}/Monitoring`, warning);
+		expect(Object.values(resources).filter((r) => r.Type === "AWS::SNS::Subscription")).toEqual([]);
+	});
+
+	it("does not warn when -c alarmEmail is set, and subscribes that address", () => {
+		const withEmail = buildBillingApp({ context: { ...context, alarmEmail: "ops@example.com" } }).stack;
+		Annotations.fromStack(withEmail).hasNoWarning("*", warning);
+		Template.fromStack(withEmail).hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
 	});
 });
