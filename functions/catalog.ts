@@ -1,3 +1,5 @@
+import { type GSI1, type GSI2, PARKED_PARTITION_PREFIX } from "../shared/store/keys.js";
+
 /**
  * Every Lambda of the product, in one place: CDK builds one function per entry and the
  * embedded runtime maps the same ids to the same handler modules. `id` is also the
@@ -8,8 +10,8 @@ export interface FunctionSpec {
 	/** Folder under functions/ holding handler.ts (export `handler`). */
 	readonly dir: string;
 	readonly description: string;
-	/** The billing table: none (no grant, no TABLE_NAME), read, or read and write. */
-	readonly table: "none" | "read" | "readWrite";
+	/** The billing table: none (no grant, no TABLE_NAME), or the actions its code takes on it. */
+	readonly table: "none" | TableAccess;
 	/** The objects of the bucket it may read and write, by key prefix; no function may delete one. */
 	readonly bucket: "none" | BucketAccess;
 	readonly sendsEmail: boolean;
@@ -17,6 +19,39 @@ export interface FunctionSpec {
 	readonly startsBillingCycle: boolean;
 	readonly timeoutSeconds: number;
 	readonly memoryMb: number;
+}
+
+/**
+ * A DynamoDB action on the billing table, as IAM names it (without `dynamodb:`). A
+ * TransactWriteItems call needs the action of each of its items (Put: PutItem, Update:
+ * UpdateItem, Delete: DeleteItem, ConditionCheck: ConditionCheckItem); TransactGetItems needs
+ * GetItem. Embedded, nothing enforces these grants: a missing one fails only on AWS.
+ */
+export type TableAction =
+	| "GetItem"
+	| "BatchGetItem"
+	| "Query"
+	| "Scan"
+	| "PutItem"
+	| "UpdateItem"
+	| "DeleteItem"
+	| "ConditionCheckItem"
+	| "BatchWriteItem";
+
+/** A global secondary index of the table (shared/store/keys.ts). */
+export type TableIndex = typeof GSI1 | typeof GSI2;
+
+/**
+ * What a function may do in the billing table: exactly the actions its code takes (traced from
+ * its handler through shared/), granted on the table; Query on the indexes it names.
+ */
+export interface TableAccess {
+	/** On the table's items; `Query` here is a query of the table's own key (pk, sk). */
+	readonly actions: readonly TableAction[];
+	/** The indexes it queries: dynamodb:Query on each of them, no other action. */
+	readonly indexes?: readonly TableIndex[];
+	/** When set, DeleteItem only on items whose partition key starts with one of these (dynamodb:LeadingKeys). */
+	readonly deletesOnlyUnder?: readonly string[];
 }
 
 /** Objects of the billing bucket under one key pattern, and what they are (the grant's written reason says it). */
@@ -67,8 +102,17 @@ export const bucketObjects = {
 	},
 } as const satisfies Record<string, BucketObjects>;
 
+/**
+ * The imports (files under imports/ and the data API): conditional claims of record ids and
+ * their pages in transactions, charge pages in batches, the import's own record and an
+ * idempotency record (put, read, updated, deleted); never a Scan.
+ */
+const importAccess: TableAccess = {
+	actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"],
+};
+
+/** Every function declares its `table` access; there is no default grant. */
 const defaults = {
-	table: "readWrite",
 	sendsEmail: false,
 	readsStripeSecret: false,
 	startsBillingCycle: false,
@@ -101,7 +145,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "IdentifyOutstandingAccounts",
 		dir: "identify-outstanding-accounts",
 		description: "Writes the manifests of accounts to invoice and to review",
-		table: "read",
+		// Lists the accounts (gsi1).
+		table: { actions: [], indexes: ["gsi1"] },
 		bucket: { write: [bucketObjects.manifests] },
 		timeoutSeconds: 300,
 	},
@@ -110,6 +155,12 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "GenerateInvoices",
 		dir: "generate-invoices",
 		description: "Prices, numbers and renders a batch of invoices, then issues their accounts' statements",
+		// Reads accounts, charges and plans (gsi1), writes invoices, their ledger entries (the books' lock checked),
+		// the series and the statements in transactions; records a failed account.
+		table: {
+			actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"],
+			indexes: ["gsi1"],
+		},
 		// Stores each PDF unless present (a HEAD first, which needs the listing to answer 404).
 		bucket: {
 			read: [bucketObjects.invoices, bucketObjects.statements],
@@ -124,6 +175,9 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "DeliverInvoices",
 		dir: "deliver-invoices",
 		description: "Emails a batch of invoices with their PDFs and the accounts' statements",
+		// Claims each delivery, records its outcome and releases a claim whose send failed (DeleteItem);
+		// writes no ledger entry, so never checks the books' lock.
+		table: { actions: ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"] },
 		// The PDFs it attaches; the invoice's download link is signed with this role's GetObject.
 		bucket: { read: [bucketObjects.invoices, bucketObjects.statements] },
 		sendsEmail: true,
@@ -134,6 +188,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "AssemblePrintBatch",
 		dir: "assemble-print-batch",
 		description: "Merges the period's postal invoices into one print-ready PDF with a manifest CSV",
+		// Reads the print queue (gsi2) and the queued deliveries; writes nothing in the table.
+		table: { actions: ["BatchGetItem"], indexes: ["gsi2"] },
 		bucket: { read: [bucketObjects.invoices, bucketObjects.statements], write: [bucketObjects.print] },
 		timeoutSeconds: 300,
 		memoryMb: 1024,
@@ -143,6 +199,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "RecordRunFailure",
 		dir: "record-run-failure",
 		description: "Records a failed batch or run for the run summary",
+		table: { actions: ["PutItem"] },
 		bucket: "none",
 		timeoutSeconds: 30,
 	},
@@ -151,7 +208,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "SummarizeInvoicing",
 		dir: "summarize-invoicing",
 		description: "Adds up the Invoice Accounts batches' counts and lists the run's failures",
-		table: "read",
+		// The run's failures (the table's key) and its deliveries whose outcome is unknown (gsi2).
+		table: { actions: ["GetItem", "Query"], indexes: ["gsi2"] },
 		bucket: { read: [bucketObjects.runs] },
 		timeoutSeconds: 120,
 	},
@@ -160,6 +218,12 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "ReconcilePayments",
 		dir: "reconcile-payments",
 		description: "Applies matchable unapplied payments and parked events, verifies the payments, writes the reconciliation report",
+		// Applies unapplied payments and parked refunds and disputes, taking each off its queue: its only delete.
+		table: {
+			actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
+			indexes: ["gsi1", "gsi2"],
+			deletesOnlyUnder: [PARKED_PARTITION_PREFIX],
+		},
 		bucket: { write: [bucketObjects.reports] },
 		timeoutSeconds: 300,
 	},
@@ -169,6 +233,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		dir: "verify-ledgers",
 		description:
 			"Sets a batch of accounts' credit against their open invoices, verifies their ledgers and tallies them for the month's books",
+		table: { actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"] },
 		bucket: { write: [bucketObjects.runs] },
 		timeoutSeconds: 300,
 	},
@@ -177,6 +242,11 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "EscalateOverdueAccounts",
 		dir: "escalate-overdue-accounts",
 		description: "Runs the dunning ladder and sets the collections status of a batch of accounts",
+		// Open invoices (gsi2), accounts and collections cases (gsi1); dunning notices, collections status and cases.
+		table: {
+			actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"],
+			indexes: ["gsi1", "gsi2"],
+		},
 		// Attaches the invoice PDF to each notice.
 		bucket: { read: [bucketObjects.invoices] },
 		sendsEmail: true,
@@ -187,6 +257,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "SummarizeAccountReview",
 		dir: "summarize-account-review",
 		description: "Adds up the Review Accounts batches, writes the month's collections cases and notifies the collections team",
+		// The month's collections cases (gsi1); records a failed account.
+		table: { actions: ["PutItem"], indexes: ["gsi1"] },
 		bucket: { read: [bucketObjects.runs], write: [bucketObjects.collections] },
 		sendsEmail: true,
 		timeoutSeconds: 300,
@@ -196,7 +268,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "PublishReports",
 		dir: "publish-reports",
 		description: "Adds up the Review Accounts tallies into the month's (and quarter's) billing report and books in S3",
-		table: "read",
+		// The books' lock and the month's invoices (gsi1); writes nothing in the table.
+		table: { actions: ["GetItem"], indexes: ["gsi1"] },
 		bucket: { read: [bucketObjects.runs], write: [bucketObjects.reports, bucketObjects.books] },
 		timeoutSeconds: 300,
 	},
@@ -205,6 +278,12 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "PaymentWebhook",
 		dir: "payment-webhook",
 		description: "Verifies, stores and applies payment processor webhooks",
+		// Internet-facing: no Scan, no BatchWriteItem, and its one delete takes a parked refund or dispute off
+		// its queue as the payment it waited for arrives (shared/payments/adjustments.ts), so only there.
+		table: {
+			actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
+			deletesOnlyUnder: [PARKED_PARTITION_PREFIX],
+		},
 		bucket: "none",
 		readsStripeSecret: true,
 		timeoutSeconds: 15,
@@ -215,6 +294,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		dir: "import-file",
 		description:
 			"Imports a file put under imports/ in the bucket (accounts, plans, subscriptions or charges) and writes its result beside it",
+		table: importAccess,
 		bucket: { read: [bucketObjects.imports], write: [bucketObjects.importResults] },
 		// 100,000 charge rows, read twice from S3 and written in batches.
 		timeoutSeconds: 900,
@@ -225,6 +305,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "DataApi",
 		dir: "data-api",
 		description: "The data API: PUT /accounts/{id} and POST /charges (up to 1,000), imported like files",
+		table: importAccess,
 		bucket: "none",
 		// Within API Gateway's 30-second integration limit.
 		timeoutSeconds: 29,

@@ -8,7 +8,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
-import type { BucketObjects, FunctionSpec } from "../../functions/catalog.js";
+import type { BucketObjects, FunctionSpec, TableAccess } from "../../functions/catalog.js";
 import type { BillingConfig } from "../config.js";
 import { acknowledge, type NagAcknowledgement, wildcardResource } from "../nag.js";
 import { repoRoot } from "../paths.js";
@@ -123,17 +123,7 @@ export class BillingFunction extends Construct {
 			},
 		];
 
-		if (spec.table !== "none") {
-			if (spec.table === "readWrite") env.table.grantReadWriteData(this.function);
-			else env.table.grantReadData(this.function);
-			acknowledgements.push(
-				wildcardResource(
-					this,
-					`${env.table.tableArn}/index/*`,
-					"CDK's table grant covers the billing table's own GSIs (gsi1 listings, gsi2 work queues; shared/store/keys.ts), which the function's reads query; the wildcard spans only this table's indexes.",
-				),
-			);
-		}
+		if (spec.table !== "none") this.grantTable(spec.table, env.table);
 
 		if (spec.bucket !== "none") {
 			// Exact actions on the key patterns the catalog names: no listing of keys beyond what a
@@ -175,5 +165,40 @@ export class BillingFunction extends Construct {
 		}
 
 		acknowledge(this, ...acknowledgements);
+	}
+
+	/**
+	 * Exactly the actions the catalog names, on the table; Query on the indexes it names (no
+	 * index wildcard, no stream or DescribeTable). A limited DeleteItem gets its own statement.
+	 */
+	private grantTable(access: TableAccess, table: dynamodb.ITable): void {
+		const { actions, indexes = [], deletesOnlyUnder } = access;
+		if (deletesOnlyUnder && !actions.includes("DeleteItem")) {
+			throw new Error(`functions/catalog.ts: ${this.spec.id} limits DeleteItem to ${deletesOnlyUnder.join(", ")} but is not granted it`);
+		}
+		const onItems = actions.filter((action) => !(action === "DeleteItem" && deletesOnlyUnder));
+		if (onItems.length > 0) {
+			this.role.addToPrincipalPolicy(
+				new iam.PolicyStatement({ actions: onItems.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }),
+			);
+		}
+		if (indexes.length > 0) {
+			this.role.addToPrincipalPolicy(
+				new iam.PolicyStatement({
+					actions: ["dynamodb:Query"],
+					resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+				}),
+			);
+		}
+		if (deletesOnlyUnder) {
+			this.role.addToPrincipalPolicy(
+				new iam.PolicyStatement({
+					actions: ["dynamodb:DeleteItem"],
+					resources: [table.tableArn],
+					// Every partition key the request names (one, for a DeleteItem) must start with one of these.
+					conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": deletesOnlyUnder.map((prefix) => `${prefix}*`) } },
+				}),
+			);
+		}
 	}
 }

@@ -3,25 +3,29 @@ import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sns from "aws-cdk-lib/aws-sns";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { importObjects } from "../../functions/catalog.js";
-import { alarmOnAny } from "./operations.js";
+import { alarmOnAny, alarmOnDeadLetters, deadLetterQueue } from "./operations.js";
 
 export interface DataImportProps {
 	/** The billing bucket: files are put under imports/ in it. */
 	readonly bucket: s3.Bucket;
 	/** The ImportFile function: imports one object and writes its result beside it. */
 	readonly handler: lambda.IFunction;
-	/** Where the alarm on failed imports goes. */
+	/** Where the alarms on failed imports go. */
 	readonly alarmTopic: sns.ITopic;
 }
 
 /**
  * Files put under imports/ in the billing bucket are imported (DESIGN.md section 8): the
  * bucket sends its events to EventBridge, and a rule sends each Object Created of a file to
- * import to the ImportFile function, which writes `<key>.result.json` beside it.
+ * import to the ImportFile function, which writes `<key>.result.json` beside it. An event
+ * that cannot be delivered, or whose import still fails after Lambda's two retries, lands in
+ * an encrypted dead-letter queue, and an alarm fires (DESIGN.md section 15).
  */
 export class DataImport extends Construct {
 	/**
@@ -34,7 +38,10 @@ export class DataImport extends Construct {
 	);
 
 	readonly rule: events.Rule;
+	/** Events of files whose import failed for good: EventBridge's undeliverable ones and Lambda's on-failure records. */
+	readonly deadLetterQueue: sqs.Queue;
 	readonly failedImportsAlarm: cloudwatch.Alarm;
+	readonly deadLettersAlarm: cloudwatch.Alarm;
 
 	constructor(scope: Construct, id: string, props: DataImportProps) {
 		super(scope, id);
@@ -44,6 +51,15 @@ export class DataImport extends Construct {
 		// Nothing else configures this bucket's notifications.
 		const bucket = props.bucket.node.defaultChild as s3.CfnBucket;
 		bucket.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+
+		this.deadLetterQueue = deadLetterQueue(
+			this,
+			"DeadLetterQueue",
+			"the import rule's target DeadLetterConfig, and ImportFile's on-failure destination",
+		);
+		// An asynchronous invocation: Lambda retries a failed import itself (twice; the import is
+		// idempotent), then sends the event with the error to the queue instead of dropping it.
+		props.handler.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.deadLetterQueue) });
 
 		this.rule = new events.Rule(this, "FilePut", {
 			description: `A file put under ${importObjects.prefix} in the billing bucket: import it`,
@@ -55,8 +71,8 @@ export class DataImport extends Construct {
 					object: { key: events.Match.anyOf(...DataImport.KEY_PATTERNS.map((pattern) => events.Match.wildcard(pattern))) },
 				},
 			},
-			// An asynchronous invocation: Lambda retries a failed import itself (twice), and the import is idempotent.
-			targets: [new targets.LambdaFunction(props.handler)],
+			// What EventBridge cannot deliver to the function (after its own retries) lands in the same queue.
+			targets: [new targets.LambdaFunction(props.handler, { deadLetterQueue: this.deadLetterQueue })],
 		});
 
 		this.failedImportsAlarm = alarmOnAny(
@@ -64,6 +80,13 @@ export class DataImport extends Construct {
 			"ImportFailed",
 			props.handler.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
 			`An import of a file put under ${importObjects.prefix} failed (not a refusal: the file's rows were never checked or written); its <key>${importObjects.resultSuffix} says why, and Lambda retries it.`,
+			props.alarmTopic,
+		);
+		this.deadLettersAlarm = alarmOnDeadLetters(
+			this,
+			"ImportDeadLetters",
+			this.deadLetterQueue,
+			`A file put under ${importObjects.prefix} was not imported for good: its import failed after Lambda's retries, or EventBridge could not deliver its event. The message in the import dead-letter queue names the file (and the error); fix the cause, then put the file again.`,
 			props.alarmTopic,
 		);
 	}

@@ -1,4 +1,4 @@
-import { Duration, Stack } from "aws-cdk-lib";
+import { Annotations, Duration, Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
@@ -10,7 +10,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { runMetrics } from "../../shared/platform/metrics.js";
-import { alarmOnAny } from "./operations.js";
+import { alarmOnAny, alarmOnDeadLetters } from "./operations.js";
 import type { PaymentWebhookApi } from "./payment-webhook-api.js";
 
 export interface MonitoringProps {
@@ -20,7 +20,7 @@ export interface MonitoringProps {
 	readonly webhookApi: Pick<PaymentWebhookApi, "api" | "accessLogGroup">;
 	readonly startBillingCycleFunction: lambda.IFunction;
 	readonly scheduleDeadLetterQueue: sqs.IQueue;
-	/** Subscribed to the alarm topic when set. */
+	/** Subscribed to the alarm topic when set; without it, synth warns that nobody hears an alarm. */
 	readonly alarmEmail?: string;
 }
 
@@ -90,6 +90,12 @@ export class Monitoring extends Construct {
 			}),
 		);
 		if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+		else {
+			Annotations.of(this).addWarningV2(
+				"billing:alarm-topic-no-subscriber",
+				"The alarm topic has no subscriber, so nobody hears an alarm: deploy with -c alarmEmail=ops@yourcompany.com (then confirm the subscription email), or subscribe to the AlarmTopicArn output yourself.",
+			);
+		}
 
 		const fiveMinutes = Duration.minutes(5);
 		const atLeastOnce = (alarmId: string, metric: cloudwatch.IMetric, description: string) =>
@@ -166,13 +172,12 @@ export class Monitoring extends Construct {
 			props.startBillingCycleFunction.metricErrors({ period: fiveMinutes, statistic: "Sum" }),
 			"The scheduled start of the monthly billing cycle failed; this month's run may not have started.",
 		);
-		this.scheduleDeliveryFailedAlarm = atLeastOnce(
+		this.scheduleDeliveryFailedAlarm = alarmOnDeadLetters(
+			this,
 			"ScheduleDeliveryFailed",
-			props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-				period: fiveMinutes,
-				statistic: "Maximum",
-			}),
-			"EventBridge Scheduler could not invoke StartBillingCycle; the event is in the schedule's dead-letter queue.",
+			props.scheduleDeadLetterQueue,
+			"The monthly start of the billing cycle did not happen: EventBridge Scheduler could not invoke StartBillingCycle, or the function failed after Lambda's retries; the event is in the schedule's dead-letter queue.",
+			this.topic,
 		);
 	}
 }

@@ -1,11 +1,13 @@
 import { Duration, Stack, TimeZone } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
-import * as sqs from "aws-cdk-lib/aws-sqs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledge, wildcardResource } from "../nag.js";
+import { deadLetterQueue } from "./operations.js";
 
 export interface MonthlyScheduleProps {
 	/** The StartBillingCycle function: it derives the execution name from the period, which Scheduler cannot. */
@@ -18,7 +20,8 @@ export interface MonthlyScheduleProps {
 
 /**
  * EventBridge Scheduler starts the billing cycle once a month, at an exact time (no
- * flexible window). Deliveries Scheduler cannot make land in an encrypted dead-letter queue.
+ * flexible window). Deliveries Scheduler cannot make, and starts that failed, land in an
+ * encrypted dead-letter queue (alarmed in Monitoring).
  */
 export class MonthlySchedule extends Construct {
 	static readonly DEFAULT_EXPRESSION = "cron(0 2 1 * ? *)";
@@ -31,16 +34,14 @@ export class MonthlySchedule extends Construct {
 		super(scope, id);
 		const stack = Stack.of(this);
 
-		this.deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
-			encryption: sqs.QueueEncryption.SQS_MANAGED,
-			enforceSSL: true,
-			retentionPeriod: Duration.days(14),
-		});
-		acknowledge(this.deadLetterQueue, {
-			id: "AwsSolutions-SQS3",
-			reason:
-				"This queue is the schedule's dead-letter queue (Scheduler DeadLetterConfig), which cdk-nag only recognises for SQS redrive policies; it needs no DLQ of its own.",
-		});
+		this.deadLetterQueue = deadLetterQueue(
+			this,
+			"DeadLetterQueue",
+			"the schedule's DeadLetterConfig, and StartBillingCycle's on-failure destination",
+		);
+		// Scheduler invokes the function asynchronously: its DLQ holds what it could not deliver, and a
+		// start that failed after Lambda's two retries lands in the same queue instead of being dropped.
+		props.target.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.deadLetterQueue) });
 
 		this.role = new iam.Role(this, "Role", {
 			description: "Lets EventBridge Scheduler invoke the StartBillingCycle function",

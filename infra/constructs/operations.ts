@@ -1,8 +1,11 @@
+import { Duration } from "aws-cdk-lib";
 import * as apigwv1 from "aws-cdk-lib/aws-apigateway";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as sns from "aws-cdk-lib/aws-sns";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { acknowledge } from "../nag.js";
 
 /** What every alarm and every HTTP API of the stack share, so an operator reads them all the same way. */
 
@@ -28,6 +31,41 @@ export function alarmOnAny(
 	});
 	alarm.addAlarmAction(new SnsAction(topic));
 	return alarm;
+}
+
+/**
+ * Where failed asynchronous work lands (an event a service could not deliver, an invocation
+ * that failed after Lambda's retries): an encrypted queue that refuses plain HTTP and keeps
+ * each message 14 days, SQS's longest, for a person to read and replay.
+ */
+export function deadLetterQueue(scope: Construct, id: string, holds: string): sqs.Queue {
+	const queue = new sqs.Queue(scope, id, {
+		encryption: sqs.QueueEncryption.SQS_MANAGED,
+		enforceSSL: true,
+		retentionPeriod: Duration.days(14),
+	});
+	acknowledge(queue, {
+		id: "AwsSolutions-SQS3",
+		reason: `This queue is itself a dead-letter queue (${holds}), which cdk-nag only recognises for SQS redrive policies; it needs no DLQ of its own.`,
+	});
+	return queue;
+}
+
+/** An alarm as soon as a dead-letter queue holds a message (its deepest point in five minutes). */
+export function alarmOnDeadLetters(
+	scope: Construct,
+	id: string,
+	queue: sqs.IQueue,
+	description: string,
+	topic: sns.ITopic,
+): cloudwatch.Alarm {
+	return alarmOnAny(
+		scope,
+		id,
+		queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+		description,
+		topic,
+	);
 }
 
 /** An HTTP API's access log line: the request, the caller's address, status, latencies and the integration's error; `extra` adds fields. */

@@ -7,6 +7,13 @@
 export const GSI1 = "gsi1";
 export const GSI2 = "gsi2";
 
+/**
+ * The partition of a payment's parked refunds and disputes (and its marker). Taking one off
+ * the queue is the only delete the payment webhook makes, and its DeleteItem grant is limited
+ * to these partitions (functions/catalog.ts).
+ */
+export const PARKED_PARTITION_PREFIX = "PARKED#";
+
 /** The table's key schema; CDK (infra/) and the embedded runtime (local/) both build the table from it. */
 export const tableKeySchema = {
 	partitionKey: "pk",
@@ -76,12 +83,12 @@ export const keys = {
 	webhookBody: (provider: string, bodyId: string) => ({ pk: `WEBHOOK_BODY#${provider}#${bodyId}`, sk: "BODY" }),
 	/** A refund or dispute waiting for its payment, oldest first under the payment. */
 	parkedEvent: (provider: string, paymentId: string, occurredAt: string, eventId: string) => ({
-		pk: `PARKED#${provider}#${paymentId}`,
+		pk: `${PARKED_PARTITION_PREFIX}${provider}#${paymentId}`,
 		sk: `EVENT#${occurredAt}#${eventId}`,
 	}),
 	parkedEventPrefix: "EVENT#",
 	/** Written with every parked event so that recording the payment can check for them inside its own transaction. */
-	parkedMarker: (provider: string, paymentId: string) => ({ pk: `PARKED#${provider}#${paymentId}`, sk: "MARKER" }),
+	parkedMarker: (provider: string, paymentId: string) => ({ pk: `${PARKED_PARTITION_PREFIX}${provider}#${paymentId}`, sk: "MARKER" }),
 	parkedListing: (provider: string, paymentId: string, occurredAt: string, eventId: string) => ({
 		gsi2pk: "PARKED_EVENTS",
 		gsi2sk: `${provider}#${paymentId}#${occurredAt}#${eventId}`,
