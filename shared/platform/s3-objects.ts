@@ -1,9 +1,18 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DocumentConflictError, TransientError } from "../core/errors.js";
 
 /**
- * Stores the PDF of a document that cannot have one in S3 yet (an invoice number just
- * taken, a statement no attempt rendered before), so S3 is not asked first; a document
- * that may have one goes through `storePdfUnlessPresent`, which keeps the stored bytes.
+ * Stores an issued document's PDF (invoice, credit memo, statement) under a key that must
+ * not hold another document: the put carries `If-None-Match: *`, so S3 refuses it when the
+ * key exists (412) and nothing is ever overwritten (DESIGN.md section 15). A refusal is then
+ * told apart by reading the stored object: the same bytes are the same document written
+ * again (a retry, rendering is deterministic) and are accepted; other bytes throw
+ * `DocumentConflictError` and the stored document stands. A conditional write of the key
+ * still in flight elsewhere (409) is a `TransientError`, to be tried again.
+ *
+ * Used directly for a document that cannot have a PDF yet (an invoice number just taken, a
+ * statement no attempt rendered before), so S3 is not asked first; a document that may have
+ * one goes through `storePdfUnlessPresent`.
  */
 export async function storeNewPdf(
 	s3: S3Client,
@@ -12,20 +21,37 @@ export async function storeNewPdf(
 	body: Uint8Array,
 	metadata?: Record<string, string>,
 ): Promise<void> {
-	await s3.send(
-		new PutObjectCommand({
-			Bucket: bucket,
-			Key: key,
-			Body: body,
-			ContentType: "application/pdf",
-			...(metadata ? { Metadata: metadata } : {}),
-		}),
-	);
+	try {
+		await s3.send(
+			new PutObjectCommand({
+				Bucket: bucket,
+				Key: key,
+				Body: body,
+				ContentType: "application/pdf",
+				IfNoneMatch: "*",
+				...(metadata ? { Metadata: metadata } : {}),
+			}),
+		);
+	} catch (err) {
+		if (failedWith(err, "ConditionalRequestConflict", 409)) {
+			throw new TransientError(`s3://${bucket}/${key} is being written by another request; try again`, { cause: err });
+		}
+		if (!failedWith(err, "PreconditionFailed", 412)) throw err;
+		const stored = await readObjectBytes(s3, bucket, key);
+		if (!Buffer.from(stored).equals(Buffer.from(body))) {
+			throw new DocumentConflictError(
+				`s3://${bucket}/${key} already holds a different document (${stored.byteLength} bytes stored, ${body.byteLength} offered): an issued document is never rewritten`,
+				{ cause: err },
+			);
+		}
+	}
 }
 
 /**
  * Stores a document's PDF unless it is already in S3: a retry after a crash renders nothing
- * twice, and a document once sent keeps the bytes the customer received.
+ * twice, and a document once sent keeps the bytes the customer received. The put itself is
+ * `storeNewPdf`'s, so a writer that stores the key between the HEAD and the put is not
+ * overwritten either.
  */
 export async function storePdfUnlessPresent(
 	s3: S3Client,
@@ -47,4 +73,9 @@ export async function readObjectBytes(s3: S3Client, bucket: string, key: string)
 	const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
 	if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
 	return out.Body.transformToByteArray();
+}
+
+function failedWith(err: unknown, name: string, status: number): boolean {
+	const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+	return e.name === name || e.$metadata?.httpStatusCode === status;
 }
