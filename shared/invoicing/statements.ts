@@ -52,12 +52,16 @@ export async function issueStatement(
 
 /** Renders and stores the statement's PDF unless it is already in S3 (an attempt that cut the ledger before may have stored it). */
 export async function ensureStatementPdf(deps: InvoicingDeps, statement: Statement): Promise<void> {
-	await storePdfUnlessPresent(deps.s3, deps.bucketName, statement.pdfKey, () => renderStatementPdf(statement, deps.seller));
+	await storePdfUnlessPresent(deps.s3, deps.bucketName, statement.pdfKey, () => renderStatementPdf(statement, deps.seller), {
+		retention: deps.documentRetention,
+	});
 }
 
 /** Renders and stores the PDF of a statement no attempt rendered before, so S3 is not asked first. */
 export async function storeNewStatementPdf(deps: InvoicingDeps, statement: Statement): Promise<void> {
-	await storeNewPdf(deps.s3, deps.bucketName, statement.pdfKey, await renderStatementPdf(statement, deps.seller));
+	await storeNewPdf(deps.s3, deps.bucketName, statement.pdfKey, await renderStatementPdf(statement, deps.seller), {
+		retention: deps.documentRetention,
+	});
 }
 
 /** Statements for every account with activity or an open balance. */

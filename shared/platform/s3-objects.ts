@@ -1,5 +1,24 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DocumentConflictError, TransientError } from "../core/errors.js";
+import type { DocumentRetention } from "./config.js";
+
+/** How an issued document is stored besides its bytes. */
+export interface DocumentWrite {
+	/** User metadata stored with the object (`x-amz-meta-*`). */
+	readonly metadata?: Record<string, string>;
+	/** The S3 Object Lock retention put on the object as it is stored; none when absent. */
+	readonly retention?: DocumentRetention;
+}
+
+/**
+ * When a document stored at `storedAt` may be deleted at the earliest: the end of that
+ * calendar year plus the retention's years (retention periods such as GoBD's, section 147
+ * AO, and most VAT laws' run from the end of the year the document was issued in). An
+ * invoice stored on 2026-03-10 with 10 years is kept until 2037-01-01T00:00:00Z.
+ */
+export function documentRetainUntil(retention: DocumentRetention, storedAt: Date): Date {
+	return new Date(Date.UTC(storedAt.getUTCFullYear() + retention.years + 1, 0, 1));
+}
 
 /**
  * Stores an issued document's PDF (invoice, credit memo, statement) under a key that must
@@ -10,17 +29,18 @@ import { DocumentConflictError, TransientError } from "../core/errors.js";
  * `DocumentConflictError` and the stored document stands. A conditional write of the key
  * still in flight elsewhere (409) is a `TransientError`, to be tried again.
  *
+ * With a retention, the object is stored under S3 Object Lock in its mode until
+ * `documentRetainUntil`. S3 takes a retention only with a checksum of the body, so the put
+ * names one (CRC32, computed by the SDK into a header even when
+ * AWS_REQUEST_CHECKSUM_CALCULATION is WHEN_REQUIRED; the body is a byte array, so it is
+ * sent as is, never aws-chunked).
+ *
  * Used directly for a document that cannot have a PDF yet (an invoice number just taken, a
  * statement no attempt rendered before), so S3 is not asked first; a document that may have
  * one goes through `storePdfUnlessPresent`.
  */
-export async function storeNewPdf(
-	s3: S3Client,
-	bucket: string,
-	key: string,
-	body: Uint8Array,
-	metadata?: Record<string, string>,
-): Promise<void> {
+export async function storeNewPdf(s3: S3Client, bucket: string, key: string, body: Uint8Array, options: DocumentWrite = {}): Promise<void> {
+	const { metadata, retention } = options;
 	try {
 		await s3.send(
 			new PutObjectCommand({
@@ -29,7 +49,9 @@ export async function storeNewPdf(
 				Body: body,
 				ContentType: "application/pdf",
 				IfNoneMatch: "*",
+				ChecksumAlgorithm: "CRC32",
 				...(metadata ? { Metadata: metadata } : {}),
+				...(retention ? { ObjectLockMode: retention.mode, ObjectLockRetainUntilDate: documentRetainUntil(retention, new Date()) } : {}),
 			}),
 		);
 	} catch (err) {
@@ -58,7 +80,7 @@ export async function storePdfUnlessPresent(
 	bucket: string,
 	key: string,
 	render: () => Promise<Uint8Array>,
-	metadata?: Record<string, string>,
+	options: DocumentWrite = {},
 ): Promise<void> {
 	try {
 		await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -66,7 +88,7 @@ export async function storePdfUnlessPresent(
 	} catch (err) {
 		if ((err as { name?: string }).name !== "NotFound") throw err;
 	}
-	await storeNewPdf(s3, bucket, key, await render(), metadata);
+	await storeNewPdf(s3, bucket, key, await render(), options);
 }
 
 export async function readObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {

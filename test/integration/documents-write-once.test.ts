@@ -5,7 +5,7 @@ import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { renderInvoicePdf } from "../../shared/documents/invoice-pdf.js";
 import { issueInvoiceForAccount, storeNewInvoicePdf } from "../../shared/invoicing/invoices.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { sellerConfig } from "../../shared/platform/config.js";
+import { documentRetention, sellerConfig } from "../../shared/platform/config.js";
 import { readObjectBytes } from "../../shared/platform/s3-objects.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { getInvoice } from "../../shared/store/records.js";
@@ -13,13 +13,17 @@ import { startTestStack } from "../support/embedded.js";
 
 /**
  * Issued documents are never rewritten (DESIGN.md section 15), embedded as deployed: every
- * document is put with `If-None-Match: *`, which the embedded S3 server honours as S3 does.
+ * document is put with `If-None-Match: *`, which the embedded S3 server honours as S3 does,
+ * and with its Object Lock retention and a checksum, which the embedded server ignores but
+ * must not let corrupt the bytes.
  */
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
 let deps: Parameters<typeof issueInvoiceForAccount>[0];
 let invoice: Invoice;
+/** The headers of every PutObject the code sent. */
+const putHeaders: Record<string, string>[] = [];
 const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
 
 const account = (accountId: string): Account => ({
@@ -43,7 +47,17 @@ const stored = () => readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
 beforeAll(async () => {
 	stack = await startTestStack("documents");
 	const { ddb, s3 } = createClients();
-	deps = { ddb, s3, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+	s3.middlewareStack.add(
+		(next, context) => async (args) => {
+			if (context.commandName === "PutObjectCommand") putHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
+			return next(args);
+		},
+		{ step: "finalizeRequest", priority: "low", name: "recordPutHeaders" },
+	);
+	// As the embedded environment configures it (DOCUMENT_RETENTION_YEARS), as the CLI reads it.
+	const retention = documentRetention();
+	if (!retention) throw new Error("the embedded environment sets DOCUMENT_RETENTION_YEARS");
+	deps = { ddb, s3, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig(), documentRetention: retention };
 	await putAccount(deps, account("ACC-DOC-1"));
 	const outcome = await issueInvoiceForAccount(deps, "ACC-DOC-1", period);
 	if (outcome.outcome !== "issued") throw new Error(`expected an issued invoice, got ${outcome.outcome}`);
@@ -55,8 +69,19 @@ afterAll(async () => {
 });
 
 describe("an issued invoice's PDF", () => {
-	it("is stored byte for byte as rendered", async () => {
-		expect(Buffer.from(await stored()).equals(Buffer.from(await renderInvoicePdf(invoice, deps.seller)))).toBe(true);
+	it("is sent with its Object Lock retention and a CRC32 checksum, and stored byte for byte as rendered (no aws-chunked framing)", async () => {
+		const put = putHeaders.find((h) => h["x-amz-meta-invoice-number"] === invoice.number);
+		expect(put).toMatchObject({
+			"if-none-match": "*",
+			"x-amz-object-lock-mode": "COMPLIANCE",
+			// The end of this year plus the configured years (10 unless the environment says otherwise).
+			"x-amz-object-lock-retain-until-date": `${new Date().getUTCFullYear() + (deps.documentRetention?.years ?? 0) + 1}-01-01T00:00:00Z`,
+			"x-amz-sdk-checksum-algorithm": "CRC32",
+			"x-amz-checksum-crc32": expect.any(String),
+		});
+		expect(put).not.toHaveProperty("content-encoding");
+		const rendered = await renderInvoicePdf(invoice, deps.seller);
+		expect(Buffer.from(await stored()).equals(Buffer.from(rendered))).toBe(true);
 	});
 
 	it("is not rewritten by a second writer with different bytes: it gets an error, and the stored PDF is unchanged", async () => {

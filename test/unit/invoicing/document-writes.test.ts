@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { emptyAging } from "../../../shared/core/aging.js";
 import { type CreditMemo, creditMemoSchema, type Invoice, invoiceSchema } from "../../../shared/core/model.js";
 import { type Statement, statementSchema } from "../../../shared/core/statement.js";
@@ -19,7 +19,7 @@ import { renderStatementPdf } from "../../../shared/documents/statement-pdf.js";
 import { ensureCreditMemoPdf } from "../../../shared/invoicing/credit-memos.js";
 import { ensureInvoicePdf, type InvoicingDeps, storeNewInvoicePdf } from "../../../shared/invoicing/invoices.js";
 import { ensureStatementPdf, storeNewStatementPdf } from "../../../shared/invoicing/statements.js";
-import { sellerConfig } from "../../../shared/platform/config.js";
+import { documentRetention, sellerConfig } from "../../../shared/platform/config.js";
 
 /**
  * Every issued document (invoice, credit memo, statement) is put with `If-None-Match: *`, so
@@ -99,31 +99,31 @@ const kinds = [
 	{
 		kind: "a new invoice",
 		key: invoice.pdfKey,
-		store: () => storeNewInvoicePdf(deps, invoice),
+		store: (d: InvoicingDeps) => storeNewInvoicePdf(d, invoice),
 		render: () => renderInvoicePdf(invoice, seller),
 	},
 	{
 		kind: "an invoice unless present",
 		key: invoice.pdfKey,
-		store: () => ensureInvoicePdf(deps, invoice),
+		store: (d: InvoicingDeps) => ensureInvoicePdf(d, invoice),
 		render: () => renderInvoicePdf(invoice, seller),
 	},
 	{
 		kind: "a credit memo",
 		key: memo.pdfKey,
-		store: () => ensureCreditMemoPdf(deps, memo),
+		store: (d: InvoicingDeps) => ensureCreditMemoPdf(d, memo),
 		render: () => renderCreditMemoPdf(memo, seller),
 	},
 	{
 		kind: "a new statement",
 		key: statement.pdfKey,
-		store: () => storeNewStatementPdf(deps, statement),
+		store: (d: InvoicingDeps) => storeNewStatementPdf(d, statement),
 		render: () => renderStatementPdf(statement, seller),
 	},
 	{
 		kind: "a statement unless present",
 		key: statement.pdfKey,
-		store: () => ensureStatementPdf(deps, statement),
+		store: (d: InvoicingDeps) => ensureStatementPdf(d, statement),
 		render: () => renderStatementPdf(statement, seller),
 	},
 ];
@@ -140,28 +140,74 @@ beforeEach(() => {
 });
 
 describe.each(kinds)("storing $kind", ({ key, store, render }) => {
-	it("puts the PDF with If-None-Match: *", async () => {
-		await store();
+	it("puts the PDF with If-None-Match: * and a CRC32 checksum, and no retention when none is configured", async () => {
+		await store(deps);
 		expect(puts()).toHaveLength(1);
-		expect(puts()[0]).toMatchObject({ Bucket: "documents", Key: key, ContentType: "application/pdf", IfNoneMatch: "*" });
+		expect(puts()[0]).toMatchObject({
+			Bucket: "documents",
+			Key: key,
+			ContentType: "application/pdf",
+			IfNoneMatch: "*",
+			ChecksumAlgorithm: "CRC32",
+		});
+		expect(puts()[0]).not.toHaveProperty("ObjectLockMode");
+		expect(puts()[0]).not.toHaveProperty("ObjectLockRetainUntilDate");
 		expect(Buffer.from(puts()[0]?.Body as Uint8Array).equals(Buffer.from(await render()))).toBe(true);
 	});
 
 	it("throws DocumentConflictError, and writes nothing else, when the key already holds different bytes (412)", async () => {
 		s3Mock.on(PutObjectCommand).rejects(s3Error("PreconditionFailed", 412));
 		s3Mock.on(GetObjectCommand, { Bucket: "documents", Key: key }).resolves(bodyOf(new TextEncoder().encode("%PDF-1.7 another document")));
-		await expect(store()).rejects.toMatchObject({ name: "DocumentConflictError", statusCode: 409, message: expect.stringContaining(key) });
+		await expect(store(deps)).rejects.toMatchObject({
+			name: "DocumentConflictError",
+			statusCode: 409,
+			message: expect.stringContaining(key),
+		});
 		expect(puts()).toHaveLength(1);
 	});
 
 	it("accepts a 412 when the key already holds these very bytes: the same document written again", async () => {
 		s3Mock.on(PutObjectCommand).rejects(s3Error("PreconditionFailed", 412));
 		s3Mock.on(GetObjectCommand, { Bucket: "documents", Key: key }).resolves(bodyOf(await render()));
-		await expect(store()).resolves.toBeUndefined();
+		await expect(store(deps)).resolves.toBeUndefined();
 	});
 
 	it("answers a TransientError (retried) while another conditional write of the key is in flight (409)", async () => {
 		s3Mock.on(PutObjectCommand).rejects(s3Error("ConditionalRequestConflict", 409));
-		await expect(store()).rejects.toMatchObject({ name: "TransientError" });
+		await expect(store(deps)).rejects.toMatchObject({ name: "TransientError" });
+	});
+});
+
+describe.each(kinds)("storing $kind with DOCUMENT_RETENTION_YEARS set", ({ key, store }) => {
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	it("puts it under Object Lock in COMPLIANCE mode until the end of its year plus the configured years", async () => {
+		vi.useFakeTimers({ toFake: ["Date"] });
+		vi.setSystemTime(new Date("2026-03-10T12:00:00.000Z"));
+		await store({ ...deps, documentRetention: documentRetention({ DOCUMENT_RETENTION_YEARS: "8" }) });
+		expect(puts()[0]).toMatchObject({
+			Key: key,
+			IfNoneMatch: "*",
+			ChecksumAlgorithm: "CRC32",
+			ObjectLockMode: "COMPLIANCE",
+			// Kept through the end of 2034: eight years from the end of 2026, the year it was stored.
+			ObjectLockRetainUntilDate: new Date("2035-01-01T00:00:00.000Z"),
+		});
+	});
+});
+
+describe("DOCUMENT_RETENTION_YEARS", () => {
+	it("is none when unset, and COMPLIANCE for the years given when set", () => {
+		expect(documentRetention({})).toBeUndefined();
+		expect(documentRetention({ DOCUMENT_RETENTION_YEARS: "" })).toBeUndefined();
+		expect(documentRetention({ DOCUMENT_RETENTION_YEARS: "10" })).toEqual({ mode: "COMPLIANCE", years: 10 });
+	});
+
+	it.each(["0", "-1", "ten", "8.5", "101"])("refuses %j, naming the variable", (value) => {
+		expect(() => documentRetention({ DOCUMENT_RETENTION_YEARS: value })).toThrow(
+			expect.objectContaining({ name: "ConfigError", message: expect.stringContaining("DOCUMENT_RETENTION_YEARS") }),
+		);
 	});
 });
