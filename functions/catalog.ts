@@ -63,8 +63,9 @@ export interface BucketObjects {
 
 /**
  * What a function may do in the bucket: s3:GetObject on `read`, s3:PutObject on `write`
- * (a new version of a key: the bucket is versioned, so nothing written is ever lost),
- * never s3:DeleteObject*. `list` adds s3:ListBucket, which a HEAD of a missing key needs
+ * (a new version of a key: the bucket is versioned, so nothing written is ever lost) and,
+ * on issued documents (`documentObjects`), s3:PutObjectRetention (their puts carry an
+ * Object Lock retention), never s3:DeleteObject*. `list` adds s3:ListBucket, which a HEAD of a missing key needs
  * to answer 404 rather than 403 (storing a PDF unless it is present).
  */
 export interface BucketAccess {
@@ -110,6 +111,23 @@ export const bucketObjects = {
 const importAccess: TableAccess = {
 	actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"],
 };
+
+/**
+ * The issued documents: written once with If-None-Match: * (the bucket refuses any other put
+ * there), each under S3 Object Lock retention (DOCUMENT_RETENTION_YEARS), and no principal
+ * may delete a version of one (DESIGN.md section 15). Credit memos are issued by
+ * `billing credit-memo create` only, so no function is granted them.
+ */
+export const documentObjects = {
+	invoices: bucketObjects.invoices,
+	creditMemos: { keys: "credit-memos/*", holds: "credit memo PDFs, credit-memos/<month>/<number>.pdf" },
+	statements: bucketObjects.statements,
+} as const satisfies Record<string, BucketObjects>;
+
+/** Whether the objects are issued documents (`documentObjects`). */
+export function holdsDocuments(objects: BucketObjects): boolean {
+	return Object.values(documentObjects).some((d) => d.keys === objects.keys);
+}
 
 /** Every function declares its `table` access; there is no default grant. */
 const defaults = {

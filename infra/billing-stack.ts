@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { billingCycleFunctionIds, functionCatalog } from "../functions/catalog.js";
+import { billingCycleFunctionIds, documentObjects, functionCatalog } from "../functions/catalog.js";
 import { type BillingConfig, readBillingConfig } from "./config.js";
 import { BillingCycleWorkflow } from "./constructs/billing-cycle-workflow.js";
 import { BillingData } from "./constructs/billing-data.js";
@@ -42,7 +42,7 @@ export class BillingStack extends Stack {
 		});
 		this.config = props.config ?? readBillingConfig(this);
 
-		this.data = new BillingData(this, "Data");
+		this.data = new BillingData(this, "Data", { documentKeys: Object.values(documentObjects).map((o) => o.keys) });
 		this.sender = new SenderIdentity(this, "Sender", { email: this.config.senderEmail });
 		this.stripeWebhookSecret = new StripeWebhookSecret(this, "StripeWebhookSecret");
 		this.gocardlessWebhookSecret = new GoCardlessWebhookSecret(this, "GoCardlessWebhookSecret");
@@ -116,5 +116,9 @@ export class BillingStack extends Stack {
 		new CfnOutput(this, "TableName", { value: this.data.table.tableName });
 		new CfnOutput(this, "BucketName", { value: this.data.bucket.bucketName });
 		new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
+		new CfnOutput(this, "DocumentRetentionYears", {
+			description: "Years issued documents are kept under S3 Object Lock; the CLI stores credit memos with it",
+			value: String(this.config.documentRetentionYears),
+		});
 	}
 }

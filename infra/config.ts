@@ -1,5 +1,10 @@
 import type { Construct } from "constructs";
-import { DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS, dunningConfig } from "../shared/platform/config.js";
+import {
+	DEFAULT_DOCUMENT_RETENTION_YEARS,
+	DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS,
+	documentRetention,
+	dunningConfig,
+} from "../shared/platform/config.js";
 import { chartOfAccounts } from "../shared/reporting/journal.js";
 
 /**
@@ -30,6 +35,11 @@ export interface BillingConfig {
 	readonly webhookEventRetentionDays: number;
 	/** The company's account codes per role of the books, JSON (CHART_OF_ACCOUNTS); "{}" keeps the defaults. */
 	readonly chartOfAccounts: string;
+	/**
+	 * Years issued documents (invoices, credit memos, statements) are kept under S3 Object Lock,
+	 * COMPLIANCE mode, from the end of the year they are stored in (DOCUMENT_RETENTION_YEARS).
+	 */
+	readonly documentRetentionYears: number;
 }
 
 /** Context keys and their defaults (documented in the README and the final report). */
@@ -48,6 +58,7 @@ export const configDefaults = {
 	webhookBurstLimit: 100,
 	webhookEventRetentionDays: DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS,
 	chartOfAccounts: "{}",
+	documentRetentionYears: DEFAULT_DOCUMENT_RETENTION_YEARS,
 } as const satisfies BillingConfig;
 
 export class BillingConfigError extends Error {
@@ -100,6 +111,13 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 	} catch (err) {
 		throw new BillingConfigError(`context value "chartOfAccounts" is invalid: ${(err as Error).message}`);
 	}
+	const documentRetentionYears = positiveInt(scope, "documentRetentionYears", configDefaults.documentRetentionYears);
+	try {
+		// The same reader the functions use, so a value that synthesizes also runs (S3 allows at most 100 years).
+		documentRetention({ DOCUMENT_RETENTION_YEARS: String(documentRetentionYears) });
+	} catch (err) {
+		throw new BillingConfigError(`context value "documentRetentionYears" is invalid: ${(err as Error).message}`);
+	}
 	const alarmEmail: unknown = scope.node.tryGetContext("alarmEmail");
 	return {
 		senderEmail: email("senderEmail", text(scope, "senderEmail", configDefaults.senderEmail)),
@@ -115,5 +133,6 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		webhookBurstLimit: positiveInt(scope, "webhookBurstLimit", configDefaults.webhookBurstLimit),
 		webhookEventRetentionDays: positiveInt(scope, "webhookEventRetentionDays", configDefaults.webhookEventRetentionDays),
 		chartOfAccounts: chartOfAccountsJson,
+		documentRetentionYears,
 	};
 }

@@ -8,7 +8,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
-import type { BucketObjects, FunctionSpec, TableAccess } from "../../functions/catalog.js";
+import { type BucketObjects, type FunctionSpec, holdsDocuments, type TableAccess } from "../../functions/catalog.js";
 import type { BillingConfig } from "../config.js";
 import { acknowledge, type NagAcknowledgement, wildcardResource } from "../nag.js";
 import { repoRoot } from "../paths.js";
@@ -83,6 +83,9 @@ export class BillingFunction extends Construct {
 			environment.WEBHOOK_EVENT_RETENTION_DAYS = String(config.webhookEventRetentionDays);
 		}
 		if (spec.startsBillingCycle) environment.STATE_MACHINE_ARN = env.billingCycleStateMachineArn;
+		const writesDocuments = spec.bucket !== "none" && (spec.bucket.write ?? []).some(holdsDocuments);
+		// The Object Lock retention its invoice and statement PDFs are put with.
+		if (writesDocuments) environment.DOCUMENT_RETENTION_YEARS = String(config.documentRetentionYears);
 
 		this.function = new NodejsFunction(this, "Function", {
 			entry: join(repoRoot, "functions", spec.dir, "handler.ts"),
@@ -128,6 +131,7 @@ export class BillingFunction extends Construct {
 		if (spec.bucket !== "none") {
 			// Exact actions on the key patterns the catalog names: no listing of keys beyond what a
 			// HEAD needs, no other bucket action, and no delete, so the bucket's versions stay.
+			// A put carrying an Object Lock retention also needs s3:PutObjectRetention (issued documents only).
 			const { read = [], write = [], list = false } = spec.bucket;
 			const grant = (action: string, objects: readonly BucketObjects[]) => {
 				if (objects.length === 0) return;
@@ -137,9 +141,14 @@ export class BillingFunction extends Construct {
 			};
 			grant("s3:GetObject", read);
 			grant("s3:PutObject", write);
+			grant("s3:PutObjectRetention", write.filter(holdsDocuments));
 			if (list) this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [env.bucket.bucketArn] }));
 			for (const objects of new Set([...read, ...write])) {
-				const actions = [read.includes(objects) ? "s3:GetObject" : "", write.includes(objects) ? "s3:PutObject" : ""].filter(Boolean);
+				const actions = [
+					read.includes(objects) ? "s3:GetObject" : "",
+					write.includes(objects) ? "s3:PutObject" : "",
+					write.includes(objects) && holdsDocuments(objects) ? "s3:PutObjectRetention" : "",
+				].filter(Boolean);
 				acknowledgements.push(
 					wildcardResource(
 						this,

@@ -132,6 +132,9 @@ async function openDeployedSession(stackName: string, dataDir: string): Promise<
 	}
 	const missing = OUTPUTS.filter((key) => !outputs[key]);
 	if (missing.length > 0) throw new BillingError(`stack ${stackName} has no output ${missing.join(", ")}: is it a billing stack?`, 400);
+	// The documents the CLI issues (credit memos, one-off and re-issued invoices, statements) are
+	// locked for as long as the stack's functions lock theirs; a stack from before has no such output.
+	if (outputs.DocumentRetentionYears) process.env.DOCUMENT_RETENTION_YEARS = outputs.DocumentRetentionYears;
 	progress(`working on stack ${stackName}`);
 	const sfn = new SFNClient({});
 	return {

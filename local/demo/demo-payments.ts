@@ -6,7 +6,7 @@ import { previousPeriod, resolveBillingPeriod } from "../../shared/core/period.j
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { importBankStatementCsv, recordManualPayment } from "../../shared/payments/providers/bank.js";
 import { signGoCardlessPayload } from "../../shared/payments/providers/gocardless.js";
-import { sellerConfig } from "../../shared/platform/config.js";
+import { documentRetention, sellerConfig } from "../../shared/platform/config.js";
 import {
 	buildReconciliationReport,
 	type ReconciliationOutcome,
@@ -110,7 +110,7 @@ export async function runPaymentsDemo(deps: PaymentsDemoDeps, period: string): P
 	if (multi) {
 		// A second, older invoice for the same customer: one payment naming only the customer settles both.
 		const earlier = await issueInvoiceForAccount(
-			{ ...deps, seller: sellerConfig() },
+			{ ...deps, seller: sellerConfig(), documentRetention: documentRetention() },
 			multi.accountId,
 			resolveBillingPeriod({ period: periodBefore(period) }, new Date()),
 		);

@@ -8,7 +8,7 @@ import { addDays } from "../../shared/core/period.js";
 import { printBatchKeys } from "../../shared/delivery/print-batch.js";
 import { createCreditMemo } from "../../shared/invoicing/credit-memos.js";
 import { issueStatements } from "../../shared/invoicing/statements.js";
-import { sellerConfig } from "../../shared/platform/config.js";
+import { documentRetention, sellerConfig } from "../../shared/platform/config.js";
 import { readObjectBytes } from "../../shared/platform/s3-objects.js";
 import { getInvoice, getInvoiceNumberForPeriod } from "../../shared/store/records.js";
 import type { SeedResult } from "./seed.js";
@@ -155,7 +155,7 @@ export async function runShowcase(
 		const amount = Math.floor((invoice?.total ?? 0) / 10);
 		if (invoice && amount > 0) {
 			const memo = await createCreditMemo(
-				{ ...deps, seller: sellerConfig(), actor: "demo" },
+				{ ...deps, seller: sellerConfig(), documentRetention: documentRetention(), actor: "demo" },
 				{ invoiceNumber: discounted, amount, reason: "Onboarding workshop ran half a day short" },
 			);
 			const pdf = join(artifactsDir, `${memo.number}.pdf`);
@@ -179,7 +179,11 @@ export async function runShowcase(
 		const money = (a: number) => formatMoney({ amount: a, currency: invoice.currency });
 		invoices.push({ accountId: id, shows, invoice: invoice.number, total: money(invoice.total), due: money(invoice.amountDue) });
 	}
-	const statements = await issueStatements({ ...deps, seller: sellerConfig(), actor: "demo" }, period, addDays(`${period}-01`, 45));
+	const statements = await issueStatements(
+		{ ...deps, seller: sellerConfig(), documentRetention: documentRetention(), actor: "demo" },
+		period,
+		addDays(`${period}-01`, 45),
+	);
 	const example = statements.find((st) => st.accountId === "SHOW-KWD");
 	let examplePdf: string | undefined;
 	if (example) {

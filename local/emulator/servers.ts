@@ -6,6 +6,7 @@ import { join, resolve as resolvePath } from "node:path";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.js";
 import { freePort, waitFor } from "./ports.js";
+import { enforceConditionalPuts, type S3rverApp } from "./s3-conditional-puts.js";
 
 export interface ServerEndpoints {
 	readonly dynamodb: string;
@@ -20,7 +21,7 @@ export interface LocalServers {
 
 const require = createRequire(import.meta.url);
 
-interface S3rverInstance {
+interface S3rverInstance extends S3rverApp {
 	run(): Promise<{ port: number }>;
 	close(): Promise<void>;
 }
@@ -73,6 +74,8 @@ async function startServers(
 		directory: s3Dir,
 		resetOnClose: !dataDir,
 	});
+	// A PUT with If-None-Match: * on a key that exists gets 412, as on S3 (s3rver itself overwrites it).
+	enforceConditionalPuts(s3rver);
 	await s3rver.run();
 
 	const sesModule = require("aws-ses-v2-local") as { default?: (c: { host: string; port: number }) => Promise<Server> };

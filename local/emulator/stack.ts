@@ -5,6 +5,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { billingCycleFunctionIds } from "../../functions/catalog.js";
+import { DEFAULT_DOCUMENT_RETENTION_YEARS } from "../../shared/platform/config.js";
 import { tableKeySchema } from "../../shared/store/keys.js";
 import { listRunFailures } from "../../shared/store/run-failures.js";
 import { executionsConsole } from "./console.js";
@@ -65,6 +66,8 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		SENDER_EMAIL: process.env.SENDER_EMAIL ?? "billing@example.com",
 		STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
 		GOCARDLESS_WEBHOOK_SECRET: process.env.GOCARDLESS_WEBHOOK_SECRET ?? LOCAL_GOCARDLESS_WEBHOOK_SECRET,
+		// Sent with each document as deployed, so the puts are the same; s3rver has no Object Lock and ignores it (README).
+		DOCUMENT_RETENTION_YEARS: process.env.DOCUMENT_RETENTION_YEARS ?? String(DEFAULT_DOCUMENT_RETENTION_YEARS),
 		POWERTOOLS_SERVICE_NAME: "billing",
 		POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
 		// The run's metrics are EMF lines on stdout for CloudWatch; here stdout is the CLI's own output.

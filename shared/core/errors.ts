@@ -29,6 +29,17 @@ export class PayloadTooLargeError extends BillingError {
 	}
 }
 
+/**
+ * An issued document's key already holds different bytes: documents are never rewritten
+ * (DESIGN.md section 15), so the second writer is refused and the stored one stands.
+ */
+export class DocumentConflictError extends BillingError {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, 409, options);
+		this.name = "DocumentConflictError";
+	}
+}
+
 export class ConfigError extends Error {
 	constructor(message: string) {
 		super(message);

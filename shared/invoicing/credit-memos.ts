@@ -128,9 +128,8 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 /** Renders and stores the memo's PDF unless it is already in S3. */
 export async function ensureCreditMemoPdf(deps: InvoicingDeps, memo: CreditMemo): Promise<void> {
 	await storePdfUnlessPresent(deps.s3, deps.bucketName, memo.pdfKey, () => renderCreditMemoPdf(memo, deps.seller), {
-		"credit-memo-number": memo.number,
-		"invoice-number": memo.invoiceNumber,
-		"account-id": memo.accountId,
+		metadata: { "credit-memo-number": memo.number, "invoice-number": memo.invoiceNumber, "account-id": memo.accountId },
+		retention: deps.documentRetention,
 	});
 }
 

@@ -3,7 +3,7 @@ import { TransientError } from "../core/errors.js";
 import type { Account, Invoice, InvoiceLine } from "../core/model.js";
 import { addDays, type BillingPeriod } from "../core/period.js";
 import { renderInvoicePdf } from "../documents/invoice-pdf.js";
-import type { SellerConfig } from "../platform/config.js";
+import type { DocumentRetention, SellerConfig } from "../platform/config.js";
 import { storeNewPdf, storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { balanceChangeAsRead } from "../store/accounts.js";
 import { issuedInvoice, reissuedInvoice } from "../store/invoices.js";
@@ -30,6 +30,8 @@ export interface InvoicingDeps extends WriteDeps {
 	readonly s3: S3Client;
 	readonly bucketName: string;
 	readonly seller: SellerConfig;
+	/** The Object Lock retention each issued document (invoice, credit memo, statement) is stored with (DOCUMENT_RETENTION_YEARS); none when absent. */
+	readonly documentRetention?: DocumentRetention;
 	readonly now?: () => Date;
 	/** Who or what the audit trail names for the change; the billing cycle when absent. */
 	readonly actor?: string;
@@ -222,13 +224,10 @@ const invoicePdfMetadata = (invoice: Invoice) => ({ "invoice-number": invoice.nu
 export async function ensureInvoicePdf(deps: InvoicingDeps, number: string | Invoice): Promise<void> {
 	const invoice = typeof number === "string" ? await getInvoice(deps, number) : number;
 	if (!invoice) throw new Error(`invoice ${number} does not exist`);
-	await storePdfUnlessPresent(
-		deps.s3,
-		deps.bucketName,
-		invoice.pdfKey,
-		() => renderInvoicePdf(invoice, deps.seller),
-		invoicePdfMetadata(invoice),
-	);
+	await storePdfUnlessPresent(deps.s3, deps.bucketName, invoice.pdfKey, () => renderInvoicePdf(invoice, deps.seller), {
+		metadata: invoicePdfMetadata(invoice),
+		retention: deps.documentRetention,
+	});
 }
 
 /**
@@ -238,7 +237,10 @@ export async function ensureInvoicePdf(deps: InvoicingDeps, number: string | Inv
  */
 export async function storeNewInvoicePdf(deps: InvoicingDeps, invoice: Invoice): Promise<void> {
 	const pdf = await renderInvoicePdf(invoice, deps.seller);
-	await storeNewPdf(deps.s3, deps.bucketName, invoice.pdfKey, pdf, invoicePdfMetadata(invoice));
+	await storeNewPdf(deps.s3, deps.bucketName, invoice.pdfKey, pdf, {
+		metadata: invoicePdfMetadata(invoice),
+		retention: deps.documentRetention,
+	});
 }
 
 /** The new invoice's entry, on its issue date, and the account credit it consumed. */

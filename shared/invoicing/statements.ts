@@ -50,8 +50,18 @@ export async function issueStatement(
 	return statement;
 }
 
-async function ensureStatementPdf(deps: InvoicingDeps, statement: Statement): Promise<void> {
-	await storePdfUnlessPresent(deps.s3, deps.bucketName, statement.pdfKey, () => renderStatementPdf(statement, deps.seller));
+/** Renders and stores the statement's PDF unless it is already in S3 (an attempt that cut the ledger before may have stored it). */
+export async function ensureStatementPdf(deps: InvoicingDeps, statement: Statement): Promise<void> {
+	await storePdfUnlessPresent(deps.s3, deps.bucketName, statement.pdfKey, () => renderStatementPdf(statement, deps.seller), {
+		retention: deps.documentRetention,
+	});
+}
+
+/** Renders and stores the PDF of a statement no attempt rendered before, so S3 is not asked first. */
+export async function storeNewStatementPdf(deps: InvoicingDeps, statement: Statement): Promise<void> {
+	await storeNewPdf(deps.s3, deps.bucketName, statement.pdfKey, await renderStatementPdf(statement, deps.seller), {
+		retention: deps.documentRetention,
+	});
 }
 
 /** Statements for every account with activity or an open balance. */
@@ -138,7 +148,7 @@ export async function issueStatementsForBatch(
 				// An attempt that cut the ledger since the last stored statement may have stored this one's PDF before it failed.
 				const retried = a.cutBefore !== undefined && a.cutBefore > (a.previous?.cutoff ?? "");
 				if (retried) await ensureStatementPdf(deps, statement);
-				else await storeNewPdf(deps.s3, deps.bucketName, statement.pdfKey, await renderStatementPdf(statement, deps.seller));
+				else await storeNewStatementPdf(deps, statement);
 				statements.push(statement);
 			} catch (err) {
 				fail(a.account.accountId, err);

@@ -110,6 +110,40 @@ export function importLeaseSeconds(env: Env = process.env): number {
 	return seconds;
 }
 
+/** Years each issued document is kept under S3 Object Lock unless configured otherwise (GoBD and most VAT laws ask 8 to 10). */
+export const DEFAULT_DOCUMENT_RETENTION_YEARS = 10;
+/** The longest retention S3 Object Lock accepts. */
+export const MAX_DOCUMENT_RETENTION_YEARS = 100;
+
+/** The S3 Object Lock retention put on each issued document (invoice, credit memo, statement) as it is stored. */
+export interface DocumentRetention {
+	/**
+	 * COMPLIANCE: until the retention ends no one, the account's root user included, can
+	 * delete the document's version or shorten its retention (GOVERNANCE would let anyone
+	 * holding s3:BypassGovernanceRetention do both).
+	 */
+	readonly mode: "COMPLIANCE";
+	/** Counted from the end of the calendar year the document is stored in, as retention laws count. */
+	readonly years: number;
+}
+
+/**
+ * DOCUMENT_RETENTION_YEARS: the years issued documents are kept under S3 Object Lock (the
+ * deployed stack sets it from the context value `documentRetentionYears`). Unset, documents
+ * are stored without a retention, as a bucket without Object Lock needs.
+ */
+export function documentRetention(env: Env = process.env): DocumentRetention | undefined {
+	const raw = env.DOCUMENT_RETENTION_YEARS;
+	if (raw === undefined || raw.trim() === "") return undefined;
+	const years = Number(raw);
+	if (!Number.isInteger(years) || years < 1 || years > MAX_DOCUMENT_RETENTION_YEARS) {
+		throw new ConfigError(
+			`environment variable DOCUMENT_RETENTION_YEARS must be a whole number of years from 1 to ${MAX_DOCUMENT_RETENTION_YEARS}, got "${raw}"`,
+		);
+	}
+	return { mode: "COMPLIANCE", years };
+}
+
 /** A secret read from Secrets Manager is used for at most this long, so a rotated one is picked up without a redeploy. */
 export const SECRET_CACHE_MS = 5 * 60_000;
 /**

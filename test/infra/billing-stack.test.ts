@@ -6,7 +6,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
-import { billingCycleFunctionIds, functionCatalog } from "../../functions/catalog.js";
+import { billingCycleFunctionIds, documentObjects, functionCatalog, holdsDocuments } from "../../functions/catalog.js";
 import { buildBillingApp } from "../../infra/billing-app.js";
 import { definitionPlaceholders } from "../../infra/constructs/billing-cycle-workflow.js";
 import { billingCycleDefinitionFile } from "../../infra/paths.js";
@@ -14,10 +14,12 @@ import { billingCycleDefinitionFile } from "../../infra/paths.js";
 type Json = Record<string, unknown>;
 
 // The same feature flags `npx cdk synth` uses (cdk.json), minus bundling: the template is
-// synthesized once for the whole file, without running esbuild.
+// synthesized once for the whole file, without running esbuild. The document retention is not
+// the default (10), so the test sees the context value reach the functions.
 const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Json };
+const DOCUMENT_RETENTION_YEARS = 8;
 const { app, stack, nag } = buildBillingApp({
-	context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [] },
+	context: { ...cdkJson.context, documentRetentionYears: DOCUMENT_RETENTION_YEARS, "aws:cdk:bundling-stacks": [] },
 });
 // Synthesizes the app, which runs the cdk-nag validation plugin: unacknowledged findings throw here.
 const template = Template.fromStack(stack);
@@ -127,6 +129,68 @@ describe("BillingData", () => {
 	});
 });
 
+describe("issued documents (invoices, credit memos, statements)", () => {
+	const bucketId = logicalId(stack.data.bucket);
+	const documentArns = Object.values(documentObjects).map((o) => ({
+		"Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, `/${o.keys}`]],
+	}));
+	const bucketPolicy = () => {
+		const [, policy] = onlyResource("AWS::S3::BucketPolicy", { Properties: { Bucket: { Ref: bucketId } } });
+		return ((policy.Properties as Json).PolicyDocument as { Statement: (Statement & Json)[] }).Statement;
+	};
+
+	it("are the invoices/, credit-memos/ and statements/ folders", () => {
+		expect(Object.values(documentObjects).map((o) => o.keys)).toEqual(["invoices/*", "credit-memos/*", "statements/*"]);
+	});
+
+	it("live in a bucket with S3 Object Lock and versioning, and no default retention (each document carries its own)", () => {
+		const bucket = template.toJSON().Resources[bucketId] as { Properties: Json };
+		expect(bucket.Properties).toMatchObject({ ObjectLockEnabled: true, VersioningConfiguration: { Status: "Enabled" } });
+		expect(bucket.Properties).not.toHaveProperty("ObjectLockConfiguration");
+	});
+
+	it("may not be deleted, a version or behind a delete marker, by any principal", () => {
+		const deny = bucketPolicy().find((st) => st.Sid === "DenyDeletingDocuments");
+		expect(deny).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" } });
+		expect(deny).not.toHaveProperty("Condition");
+		expect([...actionsOf(deny as Statement)].sort()).toEqual(["s3:BypassGovernanceRetention", "s3:DeleteObject", "s3:DeleteObjectVersion"]);
+		expect(resourcesOfStatement(deny as Statement)).toEqual(expect.arrayContaining(documentArns));
+		expect(resourcesOfStatement(deny as Statement)).toHaveLength(documentArns.length);
+	});
+
+	it("may be put only with If-None-Match, by any principal, so nothing overwrites one", () => {
+		const deny = bucketPolicy().find((st) => st.Sid === "DenyOverwritingDocuments");
+		expect(deny).toMatchObject({
+			Effect: "Deny",
+			Principal: { AWS: "*" },
+			Action: "s3:PutObject",
+			Condition: { Null: { "s3:if-none-match": "true" } },
+		});
+		expect(resourcesOfStatement(deny as Statement)).toEqual(expect.arrayContaining(documentArns));
+		expect(resourcesOfStatement(deny as Statement)).toHaveLength(documentArns.length);
+	});
+
+	it("are not deletable by any role of the stack: no role holds s3:Delete*, a retention bypass, the bucket's lock configuration or an S3 wildcard", () => {
+		const risky = resourcesOf("AWS::IAM::Policy")
+			.flatMap(([, policy]) => ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement)
+			.filter((st) => st.Effect === "Allow")
+			.flatMap(actionsOf)
+			.filter((action) => /^(\*|s3:\*|s3:Delete|s3:Bypass|s3:PutBucketObjectLock|s3:PutBucketPolicy|s3:DeleteBucketPolicy)/.test(action));
+		expect(risky).toEqual([]);
+	});
+
+	it("hands the context's documentRetentionYears to every function that writes documents, and to the CLI as an output", () => {
+		const writers = functionCatalog.filter((f) => f.bucket !== "none" && (f.bucket.write ?? []).some(holdsDocuments)).map((f) => f.id);
+		expect(writers).toEqual(["GenerateInvoices"]);
+		for (const spec of functionCatalog) {
+			const variables = (functionPropertiesOf(spec.id).Environment as { Variables: Json }).Variables;
+			if (writers.includes(spec.id)) expect(variables.DOCUMENT_RETENTION_YEARS, spec.id).toBe(String(DOCUMENT_RETENTION_YEARS));
+			else expect(variables, spec.id).not.toHaveProperty("DOCUMENT_RETENTION_YEARS");
+		}
+		template.hasOutput("DocumentRetentionYears", { Value: String(DOCUMENT_RETENTION_YEARS) });
+	});
+});
+
 describe("BillingFunction", () => {
 	const functions = resourcesOf("AWS::Lambda::Function");
 
@@ -212,7 +276,7 @@ describe("grants", () => {
 			.map(([action, resource]) => `${action} ${resource}`)
 			.sort();
 
-	it("gives each function exactly the bucket access its catalog entry names: GetObject and PutObject per key prefix, never a delete", () => {
+	it("gives each function exactly the bucket access its catalog entry names: GetObject and PutObject per key prefix (with PutObjectRetention on documents), never a delete", () => {
 		for (const spec of functionCatalog) {
 			const expected =
 				spec.bucket === "none"
@@ -220,6 +284,9 @@ describe("grants", () => {
 					: [
 							...(spec.bucket.read ?? []).map((o) => `s3:GetObject ${JSON.stringify(bucketObjectsArn(o.keys))}`),
 							...(spec.bucket.write ?? []).map((o) => `s3:PutObject ${JSON.stringify(bucketObjectsArn(o.keys))}`),
+							...(spec.bucket.write ?? [])
+								.filter(holdsDocuments)
+								.map((o) => `s3:PutObjectRetention ${JSON.stringify(bucketObjectsArn(o.keys))}`),
 							...(spec.bucket.list ? [`s3:ListBucket ${JSON.stringify({ "Fn::GetAtt": [bucketId, "Arn"] })}`] : []),
 						].sort();
 			expect(bucketGrants(roleStatementsOf(spec.id)), spec.id).toEqual(expected);
@@ -240,6 +307,7 @@ describe("grants", () => {
 			"s3:ListBucket",
 			"s3:ListMultipartUploadParts",
 			"s3:PutObject",
+			"s3:PutObjectRetention",
 		]);
 	});
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bucketObjects } from "../../functions/catalog.js";
+import { bucketObjects, documentObjects } from "../../functions/catalog.js";
 
 /**
  * The functions' bucket grants are per key prefix (functions/catalog.ts); embedded, nothing
@@ -34,5 +34,18 @@ describe("the bucket's folders", () => {
 		expect(used.size).toBeGreaterThan(5);
 		const ungranted = [...used].filter(([folder]) => !granted.has(folder) && !CLI_ONLY.has(folder));
 		expect(ungranted, "add the folder to bucketObjects in functions/catalog.ts and to the functions that write it").toEqual([]);
+	});
+
+	it("every document the code stores (a record's pdfKey) lies under documentObjects: written once, locked, never deleted", () => {
+		const documents = new Set(Object.values(documentObjects).map((o) => o.keys.split("/")[0]));
+		const stored = new Map<string, string>();
+		for (const file of sourceFiles(join(root, "shared"))) {
+			for (const match of readFileSync(file, "utf8").matchAll(/pdfKey: `([a-z][a-z-]*)\/\$\{/g)) {
+				stored.set(match[1] as string, relative(root, file));
+			}
+		}
+		expect([...stored.keys()].sort()).toEqual(["credit-memos", "invoices", "statements"]);
+		const unlocked = [...stored].filter(([folder]) => !documents.has(folder));
+		expect(unlocked, "add the folder to documentObjects in functions/catalog.ts").toEqual([]);
 	});
 });

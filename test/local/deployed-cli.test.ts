@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { PutObjectCommand, type PutObjectCommandInput, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { STACK_ENV } from "../../local/cli/session.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { putAccount } from "../../shared/store/accounts.js";
@@ -39,6 +40,7 @@ beforeAll(async () => {
 					{ OutputKey: "TableName", OutputValue: stack.tableName },
 					{ OutputKey: "BucketName", OutputValue: stack.bucketName },
 					{ OutputKey: "StateMachineArn", OutputValue: stack.stateMachineArn },
+					{ OutputKey: "DocumentRetentionYears", OutputValue: "7" },
 				],
 			},
 		],
@@ -90,6 +92,40 @@ describe("billing --stack NAME", () => {
 			delete process.env[STACK_ENV];
 		}
 	}, 120_000);
+
+	it("issues a credit memo whose PDF is locked for the stack's DocumentRetentionYears, not the local default", async () => {
+		const table = { ddb: createClients().ddb, tableName: stack.tableName };
+		const [invoice] = await listInvoicesOfAccount(table, "DEPLOYED-1");
+		const puts: PutObjectCommandInput[] = [];
+		const send = S3Client.prototype.send;
+		const spy = vi.spyOn(S3Client.prototype, "send").mockImplementation(function (this: S3Client, command: unknown, ...rest: unknown[]) {
+			if (command instanceof PutObjectCommand) puts.push(command.input);
+			return (send as (...args: unknown[]) => unknown).call(this, command, ...rest) as never;
+		});
+		try {
+			const memo = await billing(
+				"credit-memo",
+				"create",
+				"--invoice",
+				String(invoice?.number),
+				"--amount",
+				"100",
+				"--reason",
+				"goodwill",
+				"--stack",
+				STACK,
+			);
+			expect(memo.code, memo.stderr).toBe(0);
+		} finally {
+			spy.mockRestore();
+		}
+		const put = puts.find((p) => p.Key?.startsWith("credit-memos/"));
+		expect(put).toMatchObject({
+			IfNoneMatch: "*",
+			ObjectLockMode: "COMPLIANCE",
+			ObjectLockRetainUntilDate: new Date(Date.UTC(new Date().getUTCFullYear() + 7 + 1, 0, 1)),
+		});
+	});
 
 	it("imports a billing team's file into the stack's table", async () => {
 		const file = join(dataDir, "accounts-crm.csv");

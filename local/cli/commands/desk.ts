@@ -9,7 +9,7 @@ import { issueOneOffInvoice, type OneOffLine } from "../../../shared/invoicing/o
 import { reissueInvoice } from "../../../shared/invoicing/reissue.js";
 import { refundAccountCredit } from "../../../shared/payments/credit-refund.js";
 import { applyPaymentByHand, unapplyPaymentByHand } from "../../../shared/payments/manual-application.js";
-import { sellerConfig } from "../../../shared/platform/config.js";
+import { documentRetention, sellerConfig } from "../../../shared/platform/config.js";
 import { recordRunFailure } from "../../../shared/store/run-failures.js";
 import type { Session } from "../session.js";
 import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, printJson, sayingWhereBooked, withSession } from "./common.js";
@@ -45,7 +45,14 @@ function oneOffLine(value: string, previous: OneOffLine[] = []): OneOffLine[] {
 }
 
 function deliveringDeps(s: Session, actor: string) {
-	return { ...deskDeps(s, actor), s3: s.clients.s3, ses: s.clients.ses, bucketName: s.bucketName, seller: sellerConfig() };
+	return {
+		...deskDeps(s, actor),
+		s3: s.clients.s3,
+		ses: s.clients.ses,
+		bucketName: s.bucketName,
+		seller: sellerConfig(),
+		documentRetention: documentRetention(),
+	};
 }
 
 /** An invoice issued by hand goes out by its account's channel at once; a failure is recorded like the cycle's. */

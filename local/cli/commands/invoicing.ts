@@ -4,7 +4,7 @@ import { formatMoney } from "../../../shared/core/money.js";
 import { createCreditMemo } from "../../../shared/invoicing/credit-memos.js";
 import { issueStatements } from "../../../shared/invoicing/statements.js";
 import { voidInvoice } from "../../../shared/invoicing/void.js";
-import { sellerConfig } from "../../../shared/platform/config.js";
+import { documentRetention, sellerConfig } from "../../../shared/platform/config.js";
 import { listAuditEntries } from "../../../shared/store/audit.js";
 import { listCreditMemos } from "../../../shared/store/credit-memos.js";
 import type { Session } from "../session.js";
@@ -13,7 +13,15 @@ import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, period
 /** The audit trail names the person at the keyboard unless told otherwise. */
 
 function invoicingDeps(s: Session, actor: string) {
-	return { ddb: s.clients.ddb, s3: s.clients.s3, tableName: s.tableName, bucketName: s.bucketName, seller: sellerConfig(), actor };
+	return {
+		ddb: s.clients.ddb,
+		s3: s.clients.s3,
+		tableName: s.tableName,
+		bucketName: s.bucketName,
+		seller: sellerConfig(),
+		documentRetention: documentRetention(),
+		actor,
+	};
 }
 
 /** Whole minor units only: "1250" is USD 12.50, "12.50" is refused; the domain refuses zero, negatives and too much. */
