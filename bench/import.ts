@@ -6,7 +6,7 @@
  * set, sampled), then imports the charges again (every row unchanged) and checks that the
  * table holds exactly N charges. Exits 1 when a count is off.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -46,14 +46,18 @@ writeFileSync(
 );
 const chargesPath = join(dataDir, "charges.csv");
 const months = ["2026-09", "2026-10", "2026-11"];
-const lines = ["charge_id,account_id,date,description,quantity,unit_price,kind"];
-for (let i = 0; i < chargeRows; i++) {
-	const day = String(1 + (i % 28)).padStart(2, "0");
-	lines.push(
-		`CH-${i},${id(i % accountRows)},${months[i % months.length]}-${day},"API calls, thousands",${(i % 997) + 1}.${i % 1000},0.0${i % 10},usage`,
-	);
+// Written 100,000 rows at a time, so the file's text is never held whole (the peak measured is the import's).
+writeFileSync(chargesPath, "charge_id,account_id,date,description,quantity,unit_price,kind\n");
+for (let start = 0; start < chargeRows; start += 100_000) {
+	const lines: string[] = [];
+	for (let i = start; i < Math.min(chargeRows, start + 100_000); i++) {
+		const day = String(1 + (i % 28)).padStart(2, "0");
+		lines.push(
+			`CH-${i},${id(i % accountRows)},${months[i % months.length]}-${day},"API calls, thousands",${(i % 997) + 1}.${i % 1000},0.0${i % 10},usage`,
+		);
+	}
+	appendFileSync(chargesPath, `${lines.join("\n")}\n`);
 }
-writeFileSync(chargesPath, `${lines.join("\n")}\n`);
 
 const stack = await startEmbeddedStack({ dataDir, httpPort: await freePort() });
 let failed = false;
@@ -66,8 +70,18 @@ try {
 	const againStarted = performance.now();
 	const again = await importFiles(deps, [fileSource(chargesPath)]);
 	const againSeconds = (performance.now() - againStarted) / 1000;
-	const pages = (await pMap(await listAccounts(deps), (a) => listChargePagesOfAccount(deps, a.accountId), { concurrency: 8 })).flat();
-	const stored = pages.reduce((n, page) => n + page.charges.length, 0);
+	// Counted account by account, so the count does not hold every charge at once.
+	let stored = 0;
+	let pagesStored = 0;
+	await pMap(
+		await listAccounts(deps),
+		async (a) => {
+			const pages = await listChargePagesOfAccount(deps, a.accountId);
+			pagesStored += pages.length;
+			stored += pages.reduce((n, page) => n + page.charges.length, 0);
+		},
+		{ concurrency: 8 },
+	);
 	failed = first.counts.charges?.created !== chargeRows || again.counts.charges?.unchanged !== chargeRows || stored !== chargeRows;
 	const result = {
 		chargeRows,
@@ -76,9 +90,9 @@ try {
 		rowsPerSecond: Math.round(chargeRows / seconds),
 		reimportSeconds: Number(againSeconds.toFixed(1)),
 		chargesStored: stored,
-		pagesStored: pages.length,
+		pagesStored,
 		peakRssMb: Math.round(peakRss / 1024 / 1024),
-		goal: "100,000 rows under 60 s",
+		goal: "100,000 rows under 60 s; 1,000,000 rows at 3,000 rows/s or more with a peak RSS of 600 MB or less",
 		ok: !failed,
 	};
 	process.stdout.write(`${JSON.stringify(result)}\n`);

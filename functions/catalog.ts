@@ -104,12 +104,13 @@ export const bucketObjects = {
 } as const satisfies Record<string, BucketObjects>;
 
 /**
- * The imports (files under imports/ and the data API): conditional claims of record ids and
- * their pages in transactions, charge pages in batches, the import's own record and an
- * idempotency record (put, read, updated, deleted); never a Scan.
+ * The imports (files under imports/ and the data API): records created and changed on the
+ * values read and charge pages on their account's book, in transactions; the import's own
+ * record, its writing lease (put, deleted) and the data API's idempotency records (put, read,
+ * updated, deleted); never a Scan or a batch write.
  */
 const importAccess: TableAccess = {
-	actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"],
+	actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
 };
 
 /**
@@ -163,8 +164,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "IdentifyOutstandingAccounts",
 		dir: "identify-outstanding-accounts",
 		description: "Writes the manifests of accounts to invoice and to review",
-		// Lists the accounts (gsi1).
-		table: { actions: [], indexes: ["gsi1"] },
+		// Lists the accounts (gsi1) and the imports writing (a billing run waits for them).
+		table: { actions: ["Query"], indexes: ["gsi1"] },
 		bucket: { write: [bucketObjects.manifests] },
 		timeoutSeconds: 300,
 	},

@@ -78,7 +78,12 @@ describe("the money core under generated sequences", () => {
 							{ id: "MA", planAmount: planA },
 							{ id: "MB", planAmount: planB },
 						];
-						const system = await startSequence(inject("servers").dynamodb, stack.bucketName, `model-${stack.tag}-${sequences}`, accounts);
+						const system = await startSequence(
+							inject("servers").dynamodb,
+							`${stack.bucketName}-${sequences}`,
+							`model-${stack.tag}-${sequences}`,
+							accounts,
+						);
 						try {
 							const model = new MoneyModel();
 							for (const a of accounts) model.addAccount(a.id, a.planAmount);

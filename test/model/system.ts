@@ -1,4 +1,5 @@
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import { ensureTable } from "../../local/emulator/stack.js";
 import { ledgerEntrySchema } from "../../shared/core/model.js";
@@ -36,6 +37,8 @@ export async function startSequence(
 ): Promise<MoneySystem> {
 	await ensureTable(endpoint, tableName);
 	const { ddb, s3 } = createClients();
+	// A bucket of its own, as the table: every sequence issues INV-2026-000001, and an issued document is never rewritten.
+	await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
 	const deps = { ddb, s3, tableName, bucketName, seller: sellerConfig(), actor: "model" };
 	for (const a of accounts) {
 		await putAccount(deps, testAccount(a.id, { plan: { code: "p", description: "Plan", unitAmount: a.planAmount, quantity: 1 } }));
