@@ -4,7 +4,7 @@ import { ValidationError } from "../../shared/core/errors.js";
 import { ImportRefused, importFiles } from "../../shared/imports/import.js";
 import { s3Source } from "../../shared/imports/sources.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { storageConfig } from "../../shared/platform/config.js";
+import { importOneShotRows, storageConfig } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
 import { importObjects } from "../catalog.js";
 
@@ -64,9 +64,11 @@ export const handler = stepHandler("Import File", objectCreatedSchema, async ({ 
 		);
 
 	try {
-		const result = await importFiles({ ddb, tableName, actor: `s3:${detail.requester ?? key}` }, [
-			s3Source(s3, bucketName, key, { size: detail.object.size, versionId: detail.object["version-id"] }),
-		]);
+		const result = await importFiles(
+			{ ddb, tableName, actor: `s3:${detail.requester ?? key}` },
+			[s3Source(s3, bucketName, key, { size: detail.object.size, versionId: detail.object["version-id"] })],
+			{ maxRows: importOneShotRows() },
+		);
 		await writeResult({ status: "imported", result });
 		return { key, status: "imported" as const, resultKey, importId: result.importId, counts: result.counts };
 	} catch (err) {

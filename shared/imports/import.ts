@@ -65,6 +65,13 @@ export interface ImportProgress {
 
 export type { KindCounts } from "./plan.js";
 
+export interface ImportOptions {
+	readonly dryRun?: boolean;
+	readonly onProgress?: (p: ImportProgress) => void;
+	/** Rows (of every file) one import may take, where it runs against a clock (a Lambda's 15 minutes). */
+	readonly maxRows?: number;
+}
+
 export interface ImportResult {
 	readonly importId: string;
 	readonly dryRun: boolean;
@@ -117,11 +124,7 @@ async function* rowsOf(
 	return rows;
 }
 
-export async function importFiles(
-	deps: ImportDeps,
-	sources: readonly ImportSource[],
-	options: { readonly dryRun?: boolean; readonly onProgress?: (p: ImportProgress) => void } = {},
-): Promise<ImportResult> {
+export async function importFiles(deps: ImportDeps, sources: readonly ImportSource[], options: ImportOptions = {}): Promise<ImportResult> {
 	const chargeFiles = sources.filter((s) => s.kind === "charges");
 	const knownSize = chargeFiles.every((s) => s.size !== undefined);
 	const spill = new ChargeSpill(knownSize ? chargeFiles.reduce((n, s) => n + (s.size ?? 0), 0) : undefined);
@@ -136,7 +139,7 @@ async function importSpilling(
 	deps: ImportDeps,
 	sources: readonly ImportSource[],
 	spill: ChargeSpill,
-	options: { readonly dryRun?: boolean; readonly onProgress?: (p: ImportProgress) => void },
+	options: ImportOptions,
 ): Promise<ImportResult> {
 	const ordered = [...sources].sort((a, b) => IMPORT_KINDS.indexOf(a.kind) - IMPORT_KINDS.indexOf(b.kind));
 	const problems = new Problems(sources.length > 1);
@@ -158,6 +161,7 @@ async function importSpilling(
 		return false;
 	};
 
+	let rowsRead = 0;
 	// Pass 1: every row read and checked on its own; ids must be unique within the import.
 	// Charges are kept aside by account (a charge id twice for one account is found there).
 	for (const source of ordered) {
@@ -165,6 +169,11 @@ async function importSpilling(
 		const rows = rowsOf(source, problems, "checking", options.onProgress);
 		let next = await rows.next();
 		for (; !next.done; next = await rows.next()) {
+			if (options.maxRows !== undefined && ++rowsRead > options.maxRows) {
+				throw new ValidationError(
+					`${file}: more than ${options.maxRows.toLocaleString("en-US")} rows, more than one import here finishes within its time; nothing written. Split the file, or import it with billing import (any size)`,
+				);
+			}
 			const read = next.value;
 			if (read.kind === "accounts") {
 				const row = read.row;

@@ -101,6 +101,17 @@ export function webhookEventRetentionDays(env: Env = process.env): number {
 }
 
 /**
+ * IMPORT_ONE_SHOT_ROWS: the rows a file put under imports/ may hold (1,000,000 by default):
+ * one Lambda invocation (15 minutes) checks and writes them at the 3,000 rows a second
+ * measured embedded, with time to spare. `billing import` takes a file of any size.
+ */
+export function importOneShotRows(env: Env = process.env): number {
+	const rows = getIntEnv("IMPORT_ONE_SHOT_ROWS", 1_000_000, env);
+	if (rows < 1) throw new ConfigError(`environment variable IMPORT_ONE_SHOT_ROWS must be at least 1, got ${rows}`);
+	return rows;
+}
+
+/**
  * IMPORT_LEASE_SECONDS: how long an import's writing lease holds without renewal (it is
  * renewed at a quarter of it), so how long a crashed import keeps billing runs waiting.
  */

@@ -135,6 +135,27 @@ describe("a file put under imports/", () => {
 		for (const id of ["ACC-S3-BAD-1", "ACC-S3-BAD-2", "ACC-S3-BAD-3"]) expect(await getAccount(table, id)).toBeUndefined();
 	});
 
+	it("refuses a file over the one-shot limit whole, saying so in its result, and writes nothing", async () => {
+		await putFile(
+			"imports/accounts-too-many.csv",
+			["account_id,name,currency,email", ...[1, 2, 3, 4].map((i) => `ACC-S3-MANY-${i},Many ${i} Ltd,USD,ap@many${i}.example.com`)].join(
+				"\n",
+			),
+		);
+		process.env.IMPORT_ONE_SHOT_ROWS = "3";
+		try {
+			expect(await importFile(objectCreated("imports/accounts-too-many.csv"))).toMatchObject({ status: "refused", errorCount: 1 });
+		} finally {
+			delete process.env.IMPORT_ONE_SHOT_ROWS;
+		}
+		expect(await readJson("imports/accounts-too-many.csv.result.json")).toEqual({
+			status: "refused",
+			errorCount: 1,
+			errors: [expect.stringMatching(/^imports\/accounts-too-many\.csv: more than 3 rows, .*billing import \(any size\)/)],
+		});
+		for (const i of [1, 2, 3, 4]) expect(await getAccount(table, `ACC-S3-MANY-${i}`)).toBeUndefined();
+	});
+
 	it("refuses a file whose name says no kind, in its result", async () => {
 		await putFile("imports/customers.csv", "account_id,name,currency\nACC-S3-X,X Ltd,USD\n");
 		await importFile(objectCreated("imports/customers.csv"));
