@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.js";
 import { freePort, waitFor } from "./ports.js";
 import { enforceConditionalPuts, type S3rverApp } from "./s3-conditional-puts.js";
+import { startSesMailLog } from "./ses-mail-log.js";
 
 export interface ServerEndpoints {
 	readonly dynamodb: string;
@@ -28,8 +29,8 @@ interface S3rverInstance extends S3rverApp {
 
 /**
  * The API-compatible servers the embedded mode runs on: DynamoDB Local (java), s3rver and
- * aws-ses-v2-local (in-process). With a dataDir, tables and objects persist there and the
- * mail sent is saved as .eml files when the servers stop; without one, all is in memory.
+ * aws-ses-v2-local (in-process). With a dataDir, tables and objects persist there and each
+ * message SES accepts is kept there as an .eml file as it is accepted; without one, all is in memory.
  * One process at a time runs servers on a data dir (data-dir-lock.ts): a second start is
  * refused while the first lives, and DynamoDB Local never outlives the process that started it.
  */
@@ -54,13 +55,13 @@ async function startServers(
 	lock: DataDirLock | undefined,
 	onDynamo: (dynamo: DynamoDbLocal) => void,
 ): Promise<LocalServers> {
-	const startedAt = Math.floor(Date.now() / 1000);
 	const s3Dir = dataDir ? join(dataDir, "s3") : mkdtempSync(join(tmpdir(), "billing-s3-"));
 	mkdirSync(s3Dir, { recursive: true });
 
 	const dbPath = dataDir ? join(dataDir, "dynamodb") : undefined;
-	const [dynamo, s3Port, sesPort] = await Promise.all([
+	const [dynamo, s3Port, sesPort, sesServerPort] = await Promise.all([
 		startDynamoDbLocal({ dbPath, onSpawn: dbPath && lock ? (pid) => lock.recordDynamoDbLocal(pid, dbPath) : undefined }),
+		freePort(),
 		freePort(),
 		freePort(),
 	]);
@@ -80,20 +81,28 @@ async function startServers(
 
 	const sesModule = require("aws-ses-v2-local") as { default?: (c: { host: string; port: number }) => Promise<Server> };
 	const startSes = sesModule.default ?? (sesModule as unknown as (c: { host: string; port: number }) => Promise<Server>);
-	const ses = await startSes({ host: "127.0.0.1", port: sesPort });
+	const sesServer = await startSes({ host: "127.0.0.1", port: sesServerPort });
+	// The mail log on disk as each message is accepted: a crash loses none of it (ses-mail-log.ts).
+	const sesFront = await startSesMailLog({
+		upstream: `http://127.0.0.1:${sesServerPort}`,
+		port: sesPort,
+		mailDir: dataDir ? join(dataDir, "mail") : undefined,
+	});
 	const sesEndpoint = `http://127.0.0.1:${sesPort}`;
 	await waitFor("SES server", async () => (await fetch(`${sesEndpoint}/health-check`)).ok);
 
 	return {
 		endpoints: { dynamodb: dynamo.endpoint, s3: `http://127.0.0.1:${s3Port}`, ses: sesEndpoint },
 		async stop() {
-			if (dataDir) await saveMail(sesEndpoint, join(dataDir, "mail"), startedAt).catch(() => undefined);
 			// Every server is stopped even when another one fails to stop cleanly.
 			const results = await Promise.allSettled([
-				new Promise<void>((resolve) => {
-					ses.close(() => resolve());
-					ses.closeAllConnections?.();
-				}),
+				...[sesFront, sesServer].map(
+					(server) =>
+						new Promise<void>((resolve) => {
+							server.close(() => resolve());
+							server.closeAllConnections?.();
+						}),
+				),
 				s3rver.close().finally(() => {
 					if (!dataDir) rmSync(s3Dir, { recursive: true, force: true });
 				}),
@@ -119,15 +128,4 @@ export async function listSentMail(sesEndpoint: string, since = 0): Promise<Stor
 	const res = await fetch(`${sesEndpoint}/store?since=${since}`);
 	const body = (await res.json()) as { emails: StoredEmail[] };
 	return body.emails;
-}
-
-/** SES keeps mail in memory: the embedded stack writes it out so the demo's emails stay readable. */
-async function saveMail(sesEndpoint: string, dir: string, since: number): Promise<void> {
-	const emails = await listSentMail(sesEndpoint, since);
-	if (emails.length === 0) return;
-	mkdirSync(dir, { recursive: true });
-	for (const email of emails) {
-		const res = await fetch(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(email.messageId)}`);
-		if (res.ok) writeFileSync(join(dir, `${email.messageId}.eml`), await res.text());
-	}
 }

@@ -1,0 +1,120 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { join } from "node:path";
+
+/**
+ * The embedded SES endpoint: aws-ses-v2-local behind a small front that keeps the mail log
+ * as SES does, on disk as each message is accepted. aws-ses-v2-local holds mail in memory
+ * only, so a crash of the stack lost every message it had accepted; now each accepted
+ * SendRawEmail is written to `<mailDir>/<message id>.eml` and one line of
+ * `<mailDir>/sent.jsonl` (message id, recipients, the send's tags, when), synced to disk
+ * before the sender hears "accepted". `GET /sent?since=N` answers the lines from N on: what
+ * SES's send events say deployed (the message went out, with its tags). Every other request
+ * passes through unchanged (`/store` and the rest of the server's own API).
+ */
+
+export interface AcceptedMessage {
+	readonly messageId: string;
+	readonly destinations: readonly string[];
+	/** The send's SES message tags (`Tags` of SendRawEmail), by name. */
+	readonly tags: Readonly<Record<string, string>>;
+	readonly at: string;
+}
+
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
+	new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		req.on("data", (c: Buffer) => chunks.push(c));
+		req.on("end", () => resolve(Buffer.concat(chunks)));
+		req.on("error", reject);
+	});
+
+/** Written (or appended) and synced: the bytes are on disk before this returns. */
+function writeDurably(path: string, data: Buffer | string, flag: "w" | "a"): void {
+	const fd = openSync(path, flag);
+	try {
+		if (typeof data === "string") writeSync(fd, data);
+		else writeSync(fd, data);
+		fsyncSync(fd);
+	} finally {
+		closeSync(fd);
+	}
+}
+
+/** The accepted message of a SendRawEmail request (SES's query protocol) and its answer, if it was accepted. */
+function acceptedMessage(body: Buffer, status: number, answer: string): { message: AcceptedMessage; raw: Buffer } | undefined {
+	const form = new URLSearchParams(body.toString("utf8"));
+	if (form.get("Action") !== "SendRawEmail" || status !== 200) return undefined;
+	const messageId = /<MessageId>([^<]+)<\/MessageId>/.exec(answer)?.[1];
+	if (!messageId) return undefined;
+	const destinations: string[] = [];
+	const tags: Record<string, string> = {};
+	for (let i = 1; form.has(`Destinations.member.${i}`); i++) destinations.push(form.get(`Destinations.member.${i}`) as string);
+	for (let i = 1; form.has(`Tags.member.${i}.Name`); i++)
+		tags[form.get(`Tags.member.${i}.Name`) as string] = form.get(`Tags.member.${i}.Value`) ?? "";
+	return {
+		message: { messageId, destinations, tags, at: new Date().toISOString() },
+		raw: Buffer.from(form.get("RawMessage.Data") ?? "", "base64"),
+	};
+}
+
+/** Listens on `port` in front of the SES server at `upstream`; with `mailDir`, the log is kept there, else in memory. */
+export async function startSesMailLog(options: {
+	readonly upstream: string;
+	readonly port: number;
+	readonly mailDir?: string;
+}): Promise<Server> {
+	const { upstream, mailDir } = options;
+	const log = mailDir ? join(mailDir, "sent.jsonl") : undefined;
+	if (mailDir) mkdirSync(mailDir, { recursive: true });
+	const inMemory: AcceptedMessage[] = [];
+	const accepted = (): AcceptedMessage[] => {
+		if (!log) return inMemory;
+		let text = "";
+		try {
+			text = readFileSync(log, "utf8");
+		} catch {
+			return [];
+		}
+		return text
+			.split("\n")
+			.filter((line) => line !== "")
+			.map((line) => JSON.parse(line) as AcceptedMessage);
+	};
+
+	const server = createServer((req, res) => {
+		void (async () => {
+			const url = new URL(req.url ?? "/", "http://ses.local");
+			if (req.method === "GET" && url.pathname === "/sent") {
+				const since = Number(url.searchParams.get("since") ?? "0");
+				res.writeHead(200, { "content-type": "application/json" });
+				res.end(JSON.stringify({ sent: accepted().slice(since) }));
+				return;
+			}
+			const body = await readBody(req);
+			const headers = Object.fromEntries(
+				Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)),
+			) as Record<string, string>;
+			const answer = await fetch(`${upstream}${req.url ?? "/"}`, {
+				method: req.method,
+				headers,
+				...(req.method === "GET" || req.method === "HEAD" ? {} : { body }),
+			});
+			const answerBody = Buffer.from(await answer.arrayBuffer());
+			const sent = req.method === "POST" ? acceptedMessage(body, answer.status, answerBody.toString("utf8")) : undefined;
+			if (sent) {
+				if (mailDir && log) {
+					writeDurably(join(mailDir, `${sent.message.messageId}.eml`), sent.raw, "w");
+					writeDurably(log, `${JSON.stringify(sent.message)}\n`, "a");
+				} else inMemory.push(sent.message);
+			}
+			res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/octet-stream" });
+			res.end(answerBody);
+		})().catch((err: unknown) => {
+			res.writeHead(502, { "content-type": "text/plain" });
+			res.end(`SES front: ${(err as Error).message}`);
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+	return server;
+}
