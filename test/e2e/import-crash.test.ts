@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../shared/platform/clients.js";
+import { listImportsWriting } from "../../shared/store/imports.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
 
@@ -19,7 +20,8 @@ import { startTestStack } from "../support/embedded.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ACCOUNTS = 300;
 const CHARGES = 30_000;
-const LEASE_SECONDS = "4";
+/** Long enough to outlast a busy machine's process starts between the kill and the refused run. */
+const LEASE_SECONDS = "30";
 const accountId = (i: number) => `CRASH-${String(i).padStart(3, "0")}`;
 /** October is billed: the first 20 accounts' charges fall in it, the others' in September (so the run issues 20 invoices). */
 const BILLED = 20;
@@ -118,7 +120,9 @@ describe("an import killed while it writes", () => {
 		expect(new Set(stored).size).toBe(CHARGES);
 
 		// Once the crashed import's lease lapses, the month bills each charge once.
-		await new Promise((r) => setTimeout(r, Number(LEASE_SECONDS) * 1000));
+		const [crashed] = await listImportsWriting(table(), new Date());
+		expect(crashed?.files).toEqual(["charges.csv"]);
+		await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(crashed?.leaseUntil ?? "") - Date.now() + 100)));
 		expect((await billing("run", "--period", "2026-10", "--as-of", "2026-11-01")).code).toBe(0);
 		const invoices = JSON.parse((await billing("invoices", "list", "--json")).stdout) as { accountId: string; total: number }[];
 		expect(invoices).toHaveLength(BILLED);
