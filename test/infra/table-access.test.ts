@@ -153,6 +153,8 @@ describe("the functions' DynamoDB grants", () => {
 		);
 		expect(what("ImportFile").has("BatchWriteItem")).toBe(true);
 		expect(what("DeliverInvoices").has("DeleteItem")).toBe(true);
+		// The report's record, the account's mark and its audit entry: one transaction's Put, Update and Put.
+		expect(what("EmailEvents")).toEqual(new Set(["GetItem", "PutItem", "UpdateItem"]));
 		expect(what("ResolveBillingPeriod")).toEqual(new Set());
 	});
 
