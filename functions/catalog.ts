@@ -105,11 +105,11 @@ export const bucketObjects = {
 
 /**
  * The imports (files under imports/ and the data API): conditional claims of record ids and
- * their pages in transactions, charge pages in batches, the import's own record and an
- * idempotency record (put, read, updated, deleted); never a Scan.
+ * their charge pages in transactions, the import's own record, its writing lease and an
+ * idempotency record (put, read, updated, deleted); never a Scan, and no batch write.
  */
 const importAccess: TableAccess = {
-	actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"],
+	actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
 };
 
 /**
@@ -163,8 +163,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "IdentifyOutstandingAccounts",
 		dir: "identify-outstanding-accounts",
 		description: "Writes the manifests of accounts to invoice and to review",
-		// Lists the accounts (gsi1).
-		table: { actions: [], indexes: ["gsi1"] },
+		// Lists the accounts (gsi1), and the imports writing (their leases, under the table's key): it waits for them.
+		table: { actions: ["Query"], indexes: ["gsi1"] },
 		bucket: { write: [bucketObjects.manifests] },
 		timeoutSeconds: 300,
 	},

@@ -81,11 +81,12 @@ function tableAccessOf(roleId: string): string[] {
  * Bare: on the table; `gsi1`/`gsi2`: Query on that index; `PARKED#*`: only items whose
  * partition key is like that. Written out, so a widened grant fails here.
  */
-const importing = ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"];
+const importing = ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"];
 const expectedTableAccess: Record<string, readonly string[]> = {
 	StartBillingCycle: [],
 	ResolveBillingPeriod: [],
-	IdentifyOutstandingAccounts: ["Query gsi1"],
+	// The accounts (gsi1), and the imports writing (the table's key): a run waits for them.
+	IdentifyOutstandingAccounts: ["Query", "Query gsi1"],
 	GenerateInvoices: ["GetItem", "BatchGetItem", "Query", "Query gsi1", "PutItem", "UpdateItem", "ConditionCheckItem"],
 	// Releases a delivery claim whose send failed (DeleteItem); writes no ledger entry, so never checks the books' lock.
 	DeliverInvoices: ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"],
@@ -112,7 +113,7 @@ const expectedTableAccess: Record<string, readonly string[]> = {
 	PaymentWebhook: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem PARKED#*", "ConditionCheckItem"],
 	// Reads the account an email's tags name; writes the report's record, the account's mark and its audit entry (one transaction).
 	EmailEvents: ["GetItem", "PutItem", "UpdateItem"],
-	// The imports: conditional claims (transactions), charge pages in batches, and an idempotency record; never a Scan.
+	// The imports: conditional claims and charge pages (transactions), the lease, an idempotency record; never a Scan or a batch write.
 	ImportFile: importing,
 	DataApi: importing,
 };
