@@ -309,6 +309,18 @@ export const functionCatalog: readonly FunctionSpec[] = [
 	},
 	{
 		...defaults,
+		id: "EmailEvents",
+		dir: "email-events",
+		description:
+			"Records what SES reports about the emails sent (EventBridge): a permanent bounce or a complaint marks the address undeliverable",
+		// Reads the account the email's tags name; writes the report's record, the account's mark and its audit entry in one
+		// transaction (Put, Update, Put); no Query, no delete, no ledger entry (so no books' lock check).
+		table: { actions: ["GetItem", "PutItem", "UpdateItem"] },
+		bucket: "none",
+		timeoutSeconds: 30,
+	},
+	{
+		...defaults,
 		id: "ImportFile",
 		dir: "import-file",
 		description:
@@ -332,7 +344,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 ];
 
 /** Functions invoked by something other than the billing-cycle state machine. */
-const notInBillingCycle: readonly string[] = ["StartBillingCycle", "PaymentWebhook", "ImportFile", "DataApi"];
+const notInBillingCycle: readonly string[] = ["StartBillingCycle", "PaymentWebhook", "EmailEvents", "ImportFile", "DataApi"];
 
 /** Functions the billing-cycle state machine invokes (everything but the scheduler target, the webhook and the data ingestion). */
 export const billingCycleFunctionIds = functionCatalog.map((f) => f.id).filter((id) => !notInBillingCycle.includes(id));

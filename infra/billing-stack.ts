@@ -7,6 +7,7 @@ import { BillingData } from "./constructs/billing-data.js";
 import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/billing-function.js";
 import { DataApi } from "./constructs/data-api.js";
 import { DataImport } from "./constructs/data-import.js";
+import { EmailEvents } from "./constructs/email-events.js";
 import { GoCardlessWebhookSecret } from "./constructs/gocardless-webhook-secret.js";
 import { Monitoring } from "./constructs/monitoring.js";
 import { MonthlySchedule } from "./constructs/monthly-schedule.js";
@@ -34,6 +35,7 @@ export class BillingStack extends Stack {
 	readonly monitoring: Monitoring;
 	readonly dataImport: DataImport;
 	readonly dataApi: DataApi;
+	readonly emailEvents: EmailEvents;
 
 	constructor(scope: Construct, id: string, props: BillingStackProps = {}) {
 		super(scope, id, {
@@ -91,6 +93,11 @@ export class BillingStack extends Stack {
 			alarmTopic: this.monitoring.topic,
 		});
 		this.dataApi = new DataApi(this, "DataHttpApi", { handler: fn("DataApi"), alarmTopic: this.monitoring.topic });
+		this.emailEvents = new EmailEvents(this, "SesEvents", {
+			configurationSet: this.sender.configurationSet,
+			handler: fn("EmailEvents"),
+			alarmTopic: this.monitoring.topic,
+		});
 
 		new CfnOutput(this, "StripeWebhookUrl", {
 			description: "Register this URL as the Stripe webhook endpoint",
@@ -116,6 +123,10 @@ export class BillingStack extends Stack {
 		new CfnOutput(this, "TableName", { value: this.data.table.tableName });
 		new CfnOutput(this, "BucketName", { value: this.data.bucket.bucketName });
 		new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
+		new CfnOutput(this, "SesConfigurationSetName", {
+			description: "The SES configuration set every email is sent through; the CLI names it on its sends",
+			value: this.sender.configurationSet.configurationSetName,
+		});
 		new CfnOutput(this, "DocumentRetentionYears", {
 			description: "Years issued documents are kept under S3 Object Lock; the CLI stores credit memos with it",
 			value: String(this.config.documentRetentionYears),

@@ -83,6 +83,8 @@ export class BillingFunction extends Construct {
 			environment.WEBHOOK_EVENT_RETENTION_DAYS = String(config.webhookEventRetentionDays);
 		}
 		if (spec.startsBillingCycle) environment.STATE_MACHINE_ARN = env.billingCycleStateMachineArn;
+		// Named on each send, so SES publishes the email's events (bounces, complaints) to EmailEvents.
+		if (spec.sendsEmail) environment.SES_CONFIGURATION_SET = env.sender.configurationSet.configurationSetName;
 		const writesDocuments = spec.bucket !== "none" && (spec.bucket.write ?? []).some(holdsDocuments);
 		// The Object Lock retention its invoice and statement PDFs are put with.
 		if (writesDocuments) environment.DOCUMENT_RETENTION_YEARS = String(config.documentRetentionYears);

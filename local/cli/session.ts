@@ -135,6 +135,8 @@ async function openDeployedSession(stackName: string, dataDir: string): Promise<
 	// The documents the CLI issues (credit memos, one-off and re-issued invoices, statements) are
 	// locked for as long as the stack's functions lock theirs; a stack from before has no such output.
 	if (outputs.DocumentRetentionYears) process.env.DOCUMENT_RETENTION_YEARS = outputs.DocumentRetentionYears;
+	// The CLI's sends (resend, one-off invoices) go through the stack's configuration set, as the functions' do.
+	if (outputs.SesConfigurationSetName) process.env.SES_CONFIGURATION_SET = outputs.SesConfigurationSetName;
 	progress(`working on stack ${stackName}`);
 	const sfn = new SFNClient({});
 	return {

@@ -18,6 +18,8 @@ import { startLocalStepFunctions } from "./stepfunctions/server.js";
 export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_billing_demo_secret";
 export const LOCAL_GOCARDLESS_WEBHOOK_SECRET = "gocardless_local_billing_demo_secret";
 export const DEFAULT_HTTP_PORT = 4600;
+/** The configuration set embedded sends name; aws-ses-v2-local accepts it and publishes nothing. */
+export const LOCAL_SES_CONFIGURATION_SET = "billing-events";
 export const BILLING_CYCLE = "billing-cycle";
 
 const ASL_PATH = fileURLToPath(new URL("../../statemachines/billing-cycle.asl.json", import.meta.url));
@@ -64,6 +66,8 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		TABLE_NAME: names.tableName,
 		BUCKET_NAME: names.bucketName,
 		SENDER_EMAIL: process.env.SENDER_EMAIL ?? "billing@example.com",
+		// Sent with each email as deployed (the local SES server accepts it); it publishes no events (README).
+		SES_CONFIGURATION_SET: process.env.SES_CONFIGURATION_SET ?? LOCAL_SES_CONFIGURATION_SET,
 		STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
 		GOCARDLESS_WEBHOOK_SECRET: process.env.GOCARDLESS_WEBHOOK_SECRET ?? LOCAL_GOCARDLESS_WEBHOOK_SECRET,
 		// Sent with each document as deployed, so the puts are the same; s3rver has no Object Lock and ignores it (README).

@@ -267,6 +267,6 @@ async function sendCollectionsNotice(deps: CollectionsDeps, asOf: string, opened
 	})
 		.compile()
 		.build();
-	await sendRawEmail(deps.ses, deps.seller.email, { to: deps.collectionsEmail, raw });
+	await sendRawEmail(deps.ses, deps.seller, { to: deps.collectionsEmail, raw }, { kind: "collections" });
 	return deps.collectionsEmail;
 }

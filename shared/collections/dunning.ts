@@ -1,13 +1,14 @@
 import type { Invoice } from "../core/model.js";
 import { addDays, daysBetween } from "../core/period.js";
-import { isDeliverableEmailAddress } from "../documents/email-address.js";
+import { isDeliverableEmailAddress, undeliverableMark, undeliverableReason } from "../documents/email-address.js";
 import { composeDunningEmail } from "../documents/invoice-email.js";
 
 import { applyAccountCredit } from "../payments/account-credit.js";
 import { sendRawEmail } from "../platform/mail.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { claimDunningStage, countNoticesSent, dunningRecords, finishDunningStage, supersedeDunningStage } from "../store/collections.js";
-import { getAccounts, getInvoice, listInvoicesOfAccount, listOpenInvoicesDueBy } from "../store/records.js";
+import { keys } from "../store/keys.js";
+import { getAccount, getAccounts, getInvoice, listInvoicesOfAccount, listOpenInvoicesDueBy } from "../store/records.js";
 import {
 	type CollectionsDeps,
 	type CollectionsResult,
@@ -127,18 +128,30 @@ async function climbLadder(deps: DunningDeps, listed: readonly Invoice[], asOf: 
 	return { overdue, noticesSent, held, deferredByCap, failed };
 }
 
+/**
+ * A notice goes to the account's address as it is now (corrected since the invoice, perhaps),
+ * unless SES reported it bouncing or complained from: then nothing until a person corrects it.
+ */
 async function sendNotice(deps: DunningDeps, invoice: Invoice, stage: string, daysOverdue: number): Promise<boolean> {
-	if (!isDeliverableEmailAddress(invoice.billTo.email)) {
+	const account = await getAccount(deps, invoice.accountId);
+	const to = account?.email ?? invoice.billTo.email;
+	const mark = undeliverableMark(account, to);
+	if (mark || !isDeliverableEmailAddress(to)) {
 		await finishDunningStage(deps, invoice.number, stage, {
 			status: "failed",
-			reason: `invalid email address ${JSON.stringify(invoice.billTo.email)}`,
+			reason: mark ? undeliverableReason(invoice.accountId, mark) : `invalid email address ${JSON.stringify(to)}`,
 		});
 		return false;
 	}
 	try {
 		const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
-		const email = await composeDunningEmail({ invoice, seller: deps.seller, stage, daysOverdue, pdf });
-		const messageId = await sendRawEmail(deps.ses, deps.seller.email, email);
+		const addressed = { ...invoice, billTo: { ...invoice.billTo, email: to } };
+		const email = await composeDunningEmail({ invoice: addressed, seller: deps.seller, stage, daysOverdue, pdf });
+		const messageId = await sendRawEmail(deps.ses, deps.seller, email, {
+			kind: "dunning",
+			accountId: invoice.accountId,
+			delivery: keys.dunning(invoice.number, stage),
+		});
 		await finishDunningStage(deps, invoice.number, stage, { status: "sent", messageId: messageId ?? "" });
 		return true;
 	} catch (err) {

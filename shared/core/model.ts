@@ -66,6 +66,22 @@ export type SubscriptionRecord = z.infer<typeof subscriptionRecordSchema>;
 
 export const paymentTermsSchema = z.enum(["due_on_receipt", "net_15", "net_30", "net_60"]);
 
+/** An address SES reported undeliverable: a permanent bounce, or a complaint (the recipient marked our email as spam). */
+export const undeliverableAddressSchema = z.object({
+	address: z.string(),
+	kind: z.enum(["bounce", "complaint"]),
+	/** "Permanent/General: smtp; 550 5.1.1 user unknown", "marked as spam, feedback type abuse": what SES said. */
+	reason: z.string(),
+	/** When the bounce or complaint happened, as SES reports it. */
+	at: z.string(),
+	/** SES's id of the message that bounced, and of its bounce or complaint report. */
+	messageId: z.string(),
+	feedbackId: z.string(),
+	/** What the message carried, when its tags say: "invoice INV-2026-000001", "dunning notice". */
+	document: z.string().optional(),
+});
+export type UndeliverableAddress = z.infer<typeof undeliverableAddressSchema>;
+
 export const accountSchema = z.object({
 	accountId: accountIdSchema,
 	name: z.string().min(1),
@@ -98,6 +114,11 @@ export const accountSchema = z.object({
 	closedOn: isoDateSchema.optional(),
 	/** The account's id in the company's CRM (imports). */
 	externalRef: z.string().optional(),
+	/**
+	 * The address SES reported a permanent bounce or a complaint for (shared/delivery/email-events.ts):
+	 * while it is the account's address, nothing is emailed to it; a person corrects it.
+	 */
+	undeliverable: undeliverableAddressSchema.optional(),
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;
@@ -338,6 +359,9 @@ export const dunningRecordSchema = z.object({
 	status: z.enum(["sending", "sent", "failed", "superseded"]),
 	daysOverdue: z.number().int(),
 	asOf: z.string(),
+	/** SES's message id of a notice sent; why one failed. */
+	messageId: z.string().optional(),
+	reason: z.string().optional(),
 });
 export type DunningRecord = z.infer<typeof dunningRecordSchema>;
 

@@ -1,6 +1,7 @@
 import type { SESClient } from "@aws-sdk/client-ses";
 import { TransientError } from "../core/errors.js";
-import { isDeliverableEmailAddress } from "../documents/email-address.js";
+import type { UndeliverableAddress } from "../core/model.js";
+import { isDeliverableEmailAddress, undeliverableReason } from "../documents/email-address.js";
 import type { SellerConfig } from "../platform/config.js";
 import { type RawEmail, sendRawEmail } from "../platform/mail.js";
 import {
@@ -39,12 +40,15 @@ export type Outcome = DeliveryOutcome | "no_statement";
 
 /** What a document's delivery does before and after the send, and what its failure says. */
 export interface Document {
+	readonly kind: "invoice" | "statement";
 	readonly accountId: string;
 	/** "invoice INV-2026-000001", "statement 2026-10": how failures name it. */
 	readonly label: string;
 	readonly period: string;
 	readonly channel: string;
 	readonly recipient: string;
+	/** The account's mark of the recipient as undeliverable (SES reported a bounce or complaint): not emailed. */
+	readonly undeliverable?: UndeliverableAddress;
 	readonly deliveryKey: DeliveryKey;
 	/** The email, and the delivery records of what it carries besides the document (claimed with it). */
 	readonly compose: () => Promise<{ readonly email: RawEmail; readonly attached: readonly DeliveryKey[] }>;
@@ -70,7 +74,8 @@ interface Sendable {
 /**
  * Delivers each document at most once per channel, in rounds: already delivered (or failed)
  * stays so, postal goes into the print batch, an undeliverable address is recorded as
- * failed, and an email is claimed, sent, then marked sent; SES's permanent rejections are
+ * failed (so is an address SES reported bouncing or complained from, until a person corrects
+ * it), and an email is claimed, sent, then marked sent; SES's permanent rejections are
  * recorded, anything else releases the claims and is retried by the state machine. A
  * document that fails otherwise is recorded (`record`) or thrown (`throw`, one document).
  */
@@ -148,8 +153,9 @@ async function prepare(
 		read.wrote(deliveryKey, "queued_for_print");
 		return "queued_for_print";
 	}
-	if (!isDeliverableEmailAddress(document.recipient)) {
-		const reason = `invalid email address ${JSON.stringify(document.recipient)}`;
+	const undeliverable = document.undeliverable ? undeliverableReason(document.accountId, document.undeliverable) : undefined;
+	if (undeliverable || !isDeliverableEmailAddress(document.recipient)) {
+		const reason = undeliverable ?? `invalid email address ${JSON.stringify(document.recipient)}`;
 		await markDeliveryFailed(deps, deliveryKey, reason, true);
 		read.wrote(deliveryKey, "failed");
 		await document.onBadAddress?.(reason);
@@ -215,7 +221,12 @@ async function sendRound(
 
 	const results = await Promise.all(
 		claimed.map((s) =>
-			sendRawEmail(deps.ses, deps.seller.email, s.email).then(
+			sendRawEmail(deps.ses, deps.seller, s.email, {
+				kind: s.document.kind,
+				accountId: s.document.accountId,
+				delivery: s.document.deliveryKey,
+				attached: s.claims.slice(1),
+			}).then(
 				(messageId) => ({ s, messageId, error: undefined }),
 				(error: unknown) => ({ s, messageId: undefined, error: error as Error }),
 			),

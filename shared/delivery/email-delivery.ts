@@ -1,6 +1,7 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SESClient } from "@aws-sdk/client-ses";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { undeliverableMark } from "../documents/email-address.js";
 import { composeInvoiceEmail, composeStatementEmail } from "../documents/invoice-email.js";
 import type { SellerConfig } from "../platform/config.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
@@ -50,12 +51,15 @@ function invoiceJob(deps: DeliveryDeps, read: DeliveryContext, invoiceNumber: st
 			const channel = read.account(invoice.accountId)?.delivery ?? "email";
 			const statementKey = keys.statementDelivery(invoice.accountId, invoice.period, channel);
 			const statement = read.statement(invoice.accountId, invoice.period);
+			const mark = undeliverableMark(read.account(invoice.accountId), invoice.billTo.email);
 			return {
+				kind: "invoice",
 				accountId: invoice.accountId,
 				label: `invoice ${invoiceNumber}`,
 				period: invoice.period,
 				channel,
 				recipient: invoice.billTo.email,
+				...(mark ? { undeliverable: mark } : {}),
 				deliveryKey: keys.delivery(invoiceNumber, channel),
 				compose: async () => {
 					// The statement goes along unless it was delivered on this channel already.
@@ -92,13 +96,17 @@ function statementJob(deps: DeliveryDeps, read: DeliveryContext, accountId: stri
 		document: () => {
 			const statement = read.statement(accountId, period);
 			if (!statement) return "no_statement";
-			const channel = read.account(accountId)?.delivery ?? "email";
+			const account = read.account(accountId);
+			const channel = account?.delivery ?? "email";
+			const mark = undeliverableMark(account, statement.billTo.email);
 			return {
+				kind: "statement",
 				accountId,
 				label: `statement ${period}`,
 				period,
 				channel,
 				recipient: statement.billTo.email,
+				...(mark ? { undeliverable: mark } : {}),
 				deliveryKey: keys.statementDelivery(accountId, period, channel),
 				compose: async () => {
 					const pdf = await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey);

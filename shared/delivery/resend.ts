@@ -1,5 +1,5 @@
 import { BillingError, ValidationError } from "../core/errors.js";
-import { isDeliverableEmailAddress } from "../documents/email-address.js";
+import { isDeliverableEmailAddress, undeliverableMark, undeliverableReason } from "../documents/email-address.js";
 import { composeInvoiceEmail } from "../documents/invoice-email.js";
 import { sendRawEmail } from "../platform/mail.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
@@ -41,6 +41,8 @@ export async function resendInvoice(
 			`account ${invoice.accountId}'s email ${JSON.stringify(recipient)} is not deliverable; correct it first (billing accounts update ${invoice.accountId} --email ...)`,
 		);
 	}
+	const mark = undeliverableMark(account, recipient);
+	if (mark) throw new ValidationError(`account ${invoice.accountId}'s ${undeliverableReason(invoice.accountId, mark)}`);
 	const invoiceKey = keys.delivery(invoiceNumber, "email");
 	const statementKey = keys.statementDelivery(invoice.accountId, invoice.period, "email");
 	const statement = await getStatement(deps, invoice.accountId, invoice.period);
@@ -75,7 +77,12 @@ export async function resendInvoice(
 		earlierAttempts: (readInvoice?.attempts?.length ?? 0) + (readInvoice ? 1 : 0),
 	};
 	try {
-		const messageId = await sendRawEmail(deps.ses, deps.seller.email, email);
+		const messageId = await sendRawEmail(deps.ses, deps.seller, email, {
+			kind: "invoice",
+			accountId: invoice.accountId,
+			delivery: invoiceKey,
+			attached: statement ? [statementKey] : [],
+		});
 		for (const key of claimed) await markSent(deps, key, messageId);
 		return { ...base, outcome: "emailed" };
 	} catch (err) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Account, UndeliverableAddress } from "../core/model.js";
 
 /**
  * zod's practical email pattern (dot-atoms only, no quoted local parts, no IP literals,
@@ -26,4 +27,36 @@ export function isDeliverableEmailAddress(value: string): boolean {
 	const at = value.lastIndexOf("@");
 	if (at < 1 || at > MAX_LOCAL_PART) return false;
 	return emailSchema.safeParse(value).success;
+}
+
+const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * The account's mark of an address SES reported undeliverable (a permanent bounce or a
+ * complaint), when it stands against an email to `recipient`: the mark names the account's
+ * address as it is now, or the recipient itself. A person clears it by correcting the
+ * address (`billing accounts update`); until then nothing is emailed there.
+ */
+export function undeliverableMark(
+	account: Pick<Account, "email" | "undeliverable"> | undefined,
+	recipient: string,
+): UndeliverableAddress | undefined {
+	const mark = account?.undeliverable;
+	if (!mark) return undefined;
+	return sameAddress(mark.address, account.email) || sameAddress(mark.address, recipient) ? mark : undefined;
+}
+
+/** Whether the account's mark still names its address (an address changed by an import leaves the mark behind, moot). */
+export function isCurrentAddressUndeliverable(account: Pick<Account, "email" | "undeliverable">): boolean {
+	return account.undeliverable !== undefined && sameAddress(account.undeliverable.address, account.email);
+}
+
+/** "address a@b.example bounced on 2026-11-02: Permanent/General: smtp; 550 ..."; what happened, without the remedy. */
+export function undeliverableWhat(mark: UndeliverableAddress): string {
+	return `address ${mark.address} ${mark.kind === "bounce" ? "bounced" : "complained"} on ${mark.at.slice(0, 10)}: ${mark.reason}`;
+}
+
+/** Why an email to the address is not attempted, and the command that lets it go again. */
+export function undeliverableReason(accountId: string, mark: UndeliverableAddress): string {
+	return `${undeliverableWhat(mark)}; correct it with billing accounts update ${accountId} --email <new address>`;
 }

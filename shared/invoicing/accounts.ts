@@ -1,6 +1,6 @@
 import { BillingError, ValidationError } from "../core/errors.js";
 import type { Account } from "../core/model.js";
-import { isDeliverableEmailAddress } from "../documents/email-address.js";
+import { isCurrentAddressUndeliverable, isDeliverableEmailAddress, undeliverableWhat } from "../documents/email-address.js";
 import { type AccountDetails, accountClosed, accountDetailsChange } from "../store/accounts.js";
 import { getAccount, type TableDeps } from "../store/records.js";
 import { isCancelled, RETRY, transactWrite, withOptimisticRetry } from "../store/transact.js";
@@ -22,15 +22,21 @@ async function accountToChange(deps: TableDeps, accountId: string): Promise<Acco
  * Corrects where and how the account's documents go. The result must still be deliverable:
  * email delivery needs a valid address, postal delivery an address. Fields given with the
  * value already stored change nothing; nothing to change at all is refused.
+ *
+ * An address SES reported undeliverable (a bounce or complaint, `account.undeliverable`)
+ * is cleared by a new address, or by `confirmEmail` (the customer confirmed the address
+ * works); giving the marked address again without `confirmEmail` is refused.
  */
 export async function updateAccountDetails(
 	deps: DeskDeps,
 	accountId: string,
 	requested: Partial<AccountDetails>,
 	reason?: string,
+	options: { readonly confirmEmail?: boolean } = {},
 ): Promise<{ readonly outcome: "updated" | "unchanged"; readonly account: Account }> {
-	if (requested.email === undefined && requested.addressLines === undefined && requested.delivery === undefined) {
-		throw new ValidationError("nothing to change: give --email, --address or --delivery");
+	const confirmEmail = options.confirmEmail === true;
+	if (requested.email === undefined && requested.addressLines === undefined && requested.delivery === undefined && !confirmEmail) {
+		throw new ValidationError("nothing to change: give --email, --address, --delivery or --email-confirmed");
 	}
 	if (requested.email !== undefined && !isDeliverableEmailAddress(requested.email)) {
 		throw new ValidationError(`email: ${JSON.stringify(requested.email)} is not a deliverable address`);
@@ -43,19 +49,39 @@ export async function updateAccountDetails(
 				([field, value]) => value !== undefined && JSON.stringify(value) !== JSON.stringify(account[field]),
 			),
 		) as Partial<AccountDetails>;
-		const next = { ...account, ...changes };
+		const mark = account.undeliverable;
+		// The marked address given (again, or back): it bounced or was complained from, so only a confirmation clears it.
+		const markedAddressGiven = requested.email !== undefined && requested.email.trim().toLowerCase() === mark?.address.trim().toLowerCase();
+		if (mark && markedAddressGiven && !confirmEmail) {
+			throw new ValidationError(
+				`email: ${undeliverableWhat(mark)}; give a different address, or --email-confirmed if the customer confirmed this one works`,
+			);
+		}
+		const changed: Account = { ...account, ...changes };
+		// A new address (a correction) clears the mark, and so does a confirmation of the marked one.
+		const clearUndeliverable =
+			mark !== undefined &&
+			((changes.email !== undefined && !markedAddressGiven) || (confirmEmail && isCurrentAddressUndeliverable(changed)));
+		const { undeliverable: _cleared, ...unmarked } = changed;
+		const next: Account = clearUndeliverable ? unmarked : changed;
 		if (next.delivery === "email" && !isDeliverableEmailAddress(next.email)) {
 			throw new ValidationError("email: email delivery needs a deliverable address; give --email");
 		}
 		if (next.delivery === "postal" && next.addressLines.length === 0) {
 			throw new ValidationError("address: postal delivery needs an address; give --address");
 		}
-		if (Object.keys(changes).length === 0) return { outcome: "unchanged" as const, account };
+		if (Object.keys(changes).length === 0 && !clearUndeliverable) return { outcome: "unchanged" as const, account };
 		const at = (deps.now?.() ?? new Date()).toISOString();
 		try {
 			await transactWrite(
 				deps,
-				accountDetailsChange(deps.tableName, account, changes, { actor: deps.actor, at, ...(reason ? { reason } : {}) }),
+				accountDetailsChange(
+					deps.tableName,
+					account,
+					changes,
+					{ actor: deps.actor, at, ...(reason ? { reason } : {}) },
+					{ clearUndeliverable },
+				),
 			);
 			return { outcome: "updated" as const, account: next };
 		} catch (err) {

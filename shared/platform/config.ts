@@ -41,6 +41,12 @@ export interface SellerConfig {
 	readonly paymentInstructions: string;
 	readonly invoiceSeriesPrefix: string;
 	readonly defaultPaymentTermsDays: number;
+	/**
+	 * SES_CONFIGURATION_SET: the SES configuration set every email from the seller's address is
+	 * sent through, so SES publishes its events (sends, deliveries, bounces, complaints) to the
+	 * EmailEvents function. Unset: none.
+	 */
+	readonly configurationSet?: string;
 }
 
 /** The seller's name alone, for functions that print it but send no email (no SENDER_EMAIL needed). */
@@ -60,7 +66,14 @@ export function sellerConfig(env: Env = process.env): SellerConfig {
 		),
 		invoiceSeriesPrefix: getOptionalEnv("INVOICE_SERIES_PREFIX", "INV", env),
 		defaultPaymentTermsDays: getIntEnv("DEFAULT_PAYMENT_TERMS_DAYS", 30, env),
+		configurationSet: sesConfigurationSet(env),
 	};
+}
+
+/** SES_CONFIGURATION_SET (see SellerConfig.configurationSet), or undefined when unset. */
+export function sesConfigurationSet(env: Env = process.env): string | undefined {
+	const raw = env.SES_CONFIGURATION_SET;
+	return raw === undefined || raw.trim() === "" ? undefined : raw.trim();
 }
 
 export interface DunningStageConfig {

@@ -1,7 +1,9 @@
 import pMap from "p-map";
 import { daysBetween } from "../core/period.js";
+import { isCurrentAddressUndeliverable, undeliverableWhat } from "../documents/email-address.js";
 import { listOpenCases } from "../store/collections.js";
 import { getDelivery, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
+import { listUndeliverableAccounts } from "../store/email-feedback.js";
 import { keys } from "../store/keys.js";
 import { listParkedEvents } from "../store/payments.js";
 import {
@@ -21,7 +23,8 @@ import { verifyLedgerInvariants } from "./invariants.js";
  * so an item leaves the list when its cause is resolved: cash no one applied, refunds and
  * disputes waiting for their payment, deliveries and invoicing that failed, open disputes,
  * invoices held by hand, collections cases, broken ledger invariants. Each says the command
- * that resolves it.
+ * that resolves it. An address SES reported bouncing or complained from is listed too: nothing is
+ * emailed to it until a person corrects it.
  */
 
 export const WORKLIST_KINDS = [
@@ -29,6 +32,7 @@ export const WORKLIST_KINDS = [
 	"parked_event",
 	"failed_delivery",
 	"delivery_outcome_unknown",
+	"undeliverable_address",
 	"failed_invoicing",
 	"open_dispute",
 	"invoice_on_hold",
@@ -122,8 +126,27 @@ async function outcomesUnknown(deps: TableDeps, asOf: string): Promise<Draft[]> 
 		});
 }
 
+/** Accounts whose address SES reported bouncing or complained from, while it is still their address. */
+async function undeliverableAddresses(deps: TableDeps): Promise<Draft[]> {
+	return (await listUndeliverableAccounts(deps)).flatMap((account) => {
+		const mark = account.undeliverable;
+		if (!mark || !isCurrentAddressUndeliverable(account)) return [];
+		const email = mark.document ? ` (the email of ${mark.document})` : "";
+		return [
+			{
+				id: `undeliverable:${account.accountId}`,
+				kind: "undeliverable_address" as const,
+				accountId: account.accountId,
+				since: mark.at.slice(0, 10),
+				detail: `${undeliverableWhat(mark)}${email}; nothing is emailed to it until it is corrected`,
+				resolve: `billing accounts update ${account.accountId} --email <new address> (or --email-confirmed once the customer confirmed this one works)`,
+			},
+		];
+	});
+}
+
 export async function buildWorklist(deps: TableDeps, asOf: string): Promise<WorklistItem[]> {
-	const [unapplied, parked, payments, held, cases, failures, unknown, invariants, assignments] = await Promise.all([
+	const [unapplied, parked, payments, held, cases, failures, unknown, undeliverable, invariants, assignments] = await Promise.all([
 		listUnappliedPayments(deps),
 		listParkedEvents(deps),
 		listPayments(deps),
@@ -131,6 +154,7 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 		listOpenCases(deps),
 		failuresStillOpen(deps, asOf),
 		outcomesUnknown(deps, asOf),
+		undeliverableAddresses(deps),
 		verifyLedgerInvariants(deps),
 		listAssignments(deps),
 	]);
@@ -188,6 +212,7 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 		})),
 		...failures,
 		...unknown,
+		...undeliverable,
 		...invariants.violations.map((v) => ({
 			id: `invariant:${v.rule}:${v.subject}`,
 			kind: "invariant_violation" as const,

@@ -143,13 +143,16 @@ export type AccountDetails = Pick<Account, "email" | "addressLines" | "delivery"
 
 /**
  * The account's contact details changed by hand, each field conditional on the value read,
- * with its audit entry (before and after of what changed).
+ * with its audit entry (before and after of what changed). With `clearUndeliverable`, the
+ * account's mark of an undeliverable address (as read) goes too: a person corrected the
+ * address, or confirmed it works.
  */
 export function accountDetailsChange(
 	tableName: string,
-	account: Pick<Account, "accountId"> & AccountDetails,
+	account: Pick<Account, "accountId" | "undeliverable"> & AccountDetails,
 	changes: Partial<AccountDetails>,
 	audit: { readonly actor: string; readonly at: string; readonly reason?: string },
+	options: { readonly clearUndeliverable?: boolean } = {},
 ): TransactItem[] {
 	const fields = (Object.keys(changes) as (keyof AccountDetails)[]).filter((f) => changes[f] !== undefined);
 	const values: Record<string, unknown> = {};
@@ -157,23 +160,34 @@ export function accountDetailsChange(
 		values[`:${f}`] = changes[f];
 		values[`:${f}Read`] = account[f];
 	}
+	const mark = options.clearUndeliverable ? account.undeliverable : undefined;
+	const conditions = fields.map((f) => `${f} = :${f}Read`);
+	if (mark) {
+		// On the mark as read: a report that replaced it meanwhile is looked at again.
+		conditions.push("undeliverable.feedbackId = :markRead");
+		values[":markRead"] = mark.feedbackId;
+	}
+	const update = [
+		...(fields.length > 0 ? [`SET ${fields.map((f) => `${f} = :${f}`).join(", ")}`] : []),
+		...(mark ? ["REMOVE undeliverable, gsi2pk, gsi2sk"] : []),
+	];
 	return [
 		{
 			Update: {
 				TableName: tableName,
 				Key: keys.account(account.accountId),
-				UpdateExpression: `SET ${fields.map((f) => `${f} = :${f}`).join(", ")}`,
-				ConditionExpression: fields.map((f) => `${f} = :${f}Read`).join(" AND "),
+				UpdateExpression: update.join(" "),
+				ConditionExpression: conditions.join(" AND "),
 				ExpressionAttributeValues: values,
 			},
 		},
 		auditPut(tableName, {
 			subject: "account",
 			subjectId: account.accountId,
-			action: "details_changed",
+			action: fields.length > 0 ? "details_changed" : "email_confirmed",
 			...audit,
-			before: Object.fromEntries(fields.map((f) => [f, account[f]])),
-			after: Object.fromEntries(fields.map((f) => [f, changes[f]])),
+			before: { ...Object.fromEntries(fields.map((f) => [f, account[f]])), ...(mark ? { undeliverable: mark } : {}) },
+			after: { ...Object.fromEntries(fields.map((f) => [f, changes[f]])), ...(mark ? { undeliverable: null } : {}) },
 		}),
 	];
 }

@@ -29,6 +29,10 @@ export const tableKeySchema = {
 export const keys = {
 	account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: "ACCOUNT" }),
 	accountListing: (accountId: string) => ({ gsi1pk: "ACCOUNTS", gsi1sk: accountId }),
+	/** On the account while its address is marked undeliverable (a bounce or complaint), oldest first: the worklist reads these. */
+	undeliverableAddress: (at: string, accountId: string) => ({ gsi2pk: "UNDELIVERABLE_ADDRESSES", gsi2sk: `${at}#${accountId}` }),
+	/** One bounce or complaint report of SES for one recipient, kept so a redelivered event records nothing twice. */
+	emailFeedback: (feedbackId: string, address: string) => ({ pk: `EMAIL_FEEDBACK#${feedbackId}`, sk: address.toLowerCase() }),
 	/** A page of the account's charges of a month: imports write many charges as few items. */
 	chargePage: (accountId: string, period: string, pageId: string) => ({
 		pk: `ACCOUNT#${accountId}`,

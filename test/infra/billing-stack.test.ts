@@ -256,7 +256,8 @@ describe("BillingFunction", () => {
 				Statement: Match.arrayWith([
 					Match.objectLike({
 						Action: ["ses:SendEmail", "ses:SendRawEmail"],
-						Resource: Match.objectLike({ "Fn::Join": Match.anyValue() }),
+						// The identity and the configuration set (each ARN a join; see "email events" below).
+						Resource: [Match.objectLike({ "Fn::Join": Match.anyValue() }), Match.objectLike({ "Fn::Join": Match.anyValue() })],
 					}),
 				]),
 			},
@@ -625,6 +626,133 @@ describe("Monitoring", () => {
 			TreatMissingData: "notBreaching",
 			AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
 		});
+	});
+});
+
+describe("email events (DESIGN.md section 15): a configuration set, its events to EmailEvents", () => {
+	const configurationSetId = logicalId(stack.sender.configurationSet);
+	const configurationSetRef = { Ref: configurationSetId };
+	const configurationSetArn = {
+		"Fn::Join": [
+			"",
+			[
+				"arn:",
+				{ Ref: "AWS::Partition" },
+				":ses:",
+				{ Ref: "AWS::Region" },
+				":",
+				{ Ref: "AWS::AccountId" },
+				":configuration-set/",
+				configurationSetRef,
+			],
+		],
+	};
+
+	it("sends every email through one configuration set, the sender identity's default, with reputation metrics", () => {
+		onlyResource("AWS::SES::ConfigurationSet");
+		template.hasResourceProperties("AWS::SES::ConfigurationSet", { ReputationOptions: { ReputationMetricsEnabled: true } });
+		template.hasResourceProperties("AWS::SES::EmailIdentity", {
+			EmailIdentity: "billing@example.com",
+			ConfigurationSetAttributes: { ConfigurationSetName: configurationSetRef },
+		});
+	});
+
+	it("publishes sends, deliveries, bounces, complaints, rejections, rendering failures and delays to the default EventBridge bus", () => {
+		const [, destination] = onlyResource("AWS::SES::ConfigurationSetEventDestination");
+		expect(destination.Properties).toMatchObject({
+			ConfigurationSetName: configurationSetRef,
+			EventDestination: {
+				Enabled: true,
+				EventBridgeDestination: {
+					EventBusArn: {
+						"Fn::Join": [
+							"",
+							["arn:", { Ref: "AWS::Partition" }, ":events:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":event-bus/default"],
+						],
+					},
+				},
+			},
+		});
+		const types = ((destination.Properties as Json).EventDestination as { MatchingEventTypes: string[] }).MatchingEventTypes;
+		expect([...types].sort()).toEqual(["bounce", "complaint", "delivery", "deliveryDelay", "reject", "renderingFailure", "send"]);
+	});
+
+	it("routes this configuration set's events (not other senders' on the bus) to the EmailEvents function", () => {
+		template.hasResourceProperties("AWS::Events::Rule", {
+			EventPattern: {
+				source: ["aws.ses"],
+				"detail-type": [
+					"Email Sent",
+					"Email Delivered",
+					"Email Bounced",
+					"Email Complaint Received",
+					"Email Rejected",
+					"Email Rendering Failed",
+					"Email Delivery Delayed",
+				],
+				detail: { mail: { tags: { "ses:configuration-set": [configurationSetRef] } } },
+			},
+			State: "ENABLED",
+			Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [functionIdOf("EmailEvents"), "Arn"] } })],
+		});
+		template.hasResourceProperties("AWS::Lambda::Permission", {
+			Action: "lambda:InvokeFunction",
+			FunctionName: { "Fn::GetAtt": [functionIdOf("EmailEvents"), "Arn"] },
+			Principal: "events.amazonaws.com",
+		});
+	});
+
+	it("alarms when recording an event fails, and when one lands in its dead-letter queue", () => {
+		const topic = { Ref: logicalId(stack.monitoring.topic) };
+		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			Namespace: "AWS/Lambda",
+			MetricName: "Errors",
+			Dimensions: [{ Name: "FunctionName", Value: { Ref: functionIdOf("EmailEvents") } }],
+			AlarmActions: [topic],
+		});
+		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			MetricName: "ApproximateNumberOfMessagesVisible",
+			Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [logicalId(stack.emailEvents.deadLetterQueue), "QueueName"] } }],
+			AlarmActions: [topic],
+		});
+	});
+
+	it("names the configuration set to every function that sends email, and lets each send through it (SES authorizes the set too)", () => {
+		for (const spec of functionCatalog) {
+			const variables = (functionPropertiesOf(spec.id).Environment as { Variables: Json }).Variables;
+			if (spec.sendsEmail) expect(variables.SES_CONFIGURATION_SET, spec.id).toEqual(configurationSetRef);
+			else expect(variables, spec.id).not.toHaveProperty("SES_CONFIGURATION_SET");
+			const sesGrants = roleStatementsOf(spec.id)
+				.filter((st) => st.Effect === "Allow" && actionsOf(st).some((a) => a.startsWith("ses:")))
+				.flatMap((st) => actionsOf(st).flatMap((action) => resourcesOfStatement(st).map((r) => `${action} ${JSON.stringify(r)}`)))
+				.sort();
+			const identityArn = JSON.stringify({
+				"Fn::Join": [
+					"",
+					[
+						"arn:",
+						{ Ref: "AWS::Partition" },
+						":ses:",
+						{ Ref: "AWS::Region" },
+						":",
+						{ Ref: "AWS::AccountId" },
+						":identity/",
+						{ Ref: logicalId(stack.sender.identity) },
+					],
+				],
+			});
+			const expected = spec.sendsEmail
+				? ["ses:SendEmail", "ses:SendRawEmail"].flatMap((action) => [
+						`${action} ${identityArn}`,
+						`${action} ${JSON.stringify(configurationSetArn)}`,
+					])
+				: [];
+			expect(sesGrants, spec.id).toEqual(expected.sort());
+		}
+	});
+
+	it("tells the CLI the configuration set (an output)", () => {
+		expect(template.toJSON().Outputs.SesConfigurationSetName).toMatchObject({ Value: configurationSetRef });
 	});
 });
 

@@ -85,6 +85,7 @@ const importing = ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", 
 const expectedTableAccess: Record<string, readonly string[]> = {
 	StartBillingCycle: [],
 	ResolveBillingPeriod: [],
+	// The accounts (gsi1), and the imports writing (the table's key): a run waits for them.
 	IdentifyOutstandingAccounts: ["Query", "Query gsi1"],
 	GenerateInvoices: ["GetItem", "BatchGetItem", "Query", "Query gsi1", "PutItem", "UpdateItem", "ConditionCheckItem"],
 	// Releases a delivery claim whose send failed (DeleteItem); writes no ledger entry, so never checks the books' lock.
@@ -110,7 +111,9 @@ const expectedTableAccess: Record<string, readonly string[]> = {
 	PublishReports: ["GetItem", "Query gsi1"],
 	// Internet-facing: no Scan, no BatchWriteItem; it deletes only a parked refund or dispute as the payment it waited for arrives.
 	PaymentWebhook: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem PARKED#*", "ConditionCheckItem"],
-	// The imports: conditional claims (transactions), charge pages in batches, and an idempotency record; never a Scan.
+	// Reads the account an email's tags name; writes the report's record, the account's mark and its audit entry (one transaction).
+	EmailEvents: ["GetItem", "PutItem", "UpdateItem"],
+	// The imports: conditional claims and charge pages (transactions), the lease, an idempotency record; never a Scan or a batch write.
 	ImportFile: importing,
 	DataApi: importing,
 };
@@ -233,6 +236,29 @@ describe("dead letters of asynchronous invocations", () => {
 		expectAlarmOnMessages(queueId);
 	});
 
+	it("an SES email event (a bounce, a complaint) not recorded after Lambda's two retries, or not deliverable by EventBridge, lands in an encrypted dead-letter queue, alarmed", () => {
+		const queueId = logicalId(stack.emailEvents.deadLetterQueue);
+		expect(onFailureOf("EmailEvents")).toEqual({
+			FunctionName: { Ref: functionIdOf("EmailEvents") },
+			Qualifier: "$LATEST",
+			MaximumRetryAttempts: 2,
+			DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [queueId, "Arn"] } } },
+		});
+		template.hasResourceProperties("AWS::Events::Rule", {
+			EventPattern: Match.objectLike({ source: ["aws.ses"] }),
+			Targets: [
+				Match.objectLike({
+					Arn: { "Fn::GetAtt": [functionIdOf("EmailEvents"), "Arn"] },
+					DeadLetterConfig: { Arn: { "Fn::GetAtt": [queueId, "Arn"] } },
+				}),
+			],
+		});
+		expectEncryptedQueueRefusingPlainHttp(queueId);
+		expectAlarmOnMessages(queueId);
+		const sqsStatements = statementsOfRole(roleOfFunction("EmailEvents")).filter((st) => actionsOf(st).some((a) => a.startsWith("sqs:")));
+		expect(sqsStatements.flatMap(resourcesOf)).toEqual([{ "Fn::GetAtt": [queueId, "Arn"] }]);
+	});
+
 	it("every function invoked asynchronously has an on-failure destination; none invoked synchronously needs one", () => {
 		const configured = Object.values(resources)
 			.filter((r) => r.Type === "AWS::Lambda::EventInvokeConfig")
@@ -240,9 +266,9 @@ describe("dead letters of asynchronous invocations", () => {
 				(r) => functionCatalog.find((f) => JSON.stringify({ Ref: functionIdOf(f.id) }) === JSON.stringify(r.Properties.FunctionName))?.id,
 			)
 			.sort();
-		// Asynchronous: EventBridge (files put under imports/) and EventBridge Scheduler. The state machine, the webhook
-		// API and the data API invoke synchronously, and the table has no stream.
-		expect(configured).toEqual(["ImportFile", "StartBillingCycle"]);
+		// Asynchronous: EventBridge (files put under imports/, SES's email events) and EventBridge Scheduler. The state
+		// machine, the webhook API and the data API invoke synchronously, and the table has no stream.
+		expect(configured).toEqual(["EmailEvents", "ImportFile", "StartBillingCycle"]);
 		expect(template.toJSON().Resources).not.toHaveProperty(["EventSourceMapping"]);
 		expect(Object.values(resources).filter((r) => r.Type === "AWS::Lambda::EventSourceMapping")).toEqual([]);
 		expect(resources[tableId]?.Properties).not.toHaveProperty("StreamSpecification");

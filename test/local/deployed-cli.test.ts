@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { PutObjectCommand, type PutObjectCommandInput, S3Client } from "@aws-sdk/client-s3";
+import { SESClient, SendRawEmailCommand, type SendRawEmailCommandInput } from "@aws-sdk/client-ses";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { STACK_ENV } from "../../local/cli/session.js";
@@ -41,6 +42,7 @@ beforeAll(async () => {
 					{ OutputKey: "BucketName", OutputValue: stack.bucketName },
 					{ OutputKey: "StateMachineArn", OutputValue: stack.stateMachineArn },
 					{ OutputKey: "DocumentRetentionYears", OutputValue: "7" },
+					{ OutputKey: "SesConfigurationSetName", OutputValue: "billing-prod-email" },
 				],
 			},
 		],
@@ -125,6 +127,26 @@ describe("billing --stack NAME", () => {
 			ObjectLockMode: "COMPLIANCE",
 			ObjectLockRetainUntilDate: new Date(Date.UTC(new Date().getUTCFullYear() + 7 + 1, 0, 1)),
 		});
+	});
+
+	it("sends its emails through the stack's SES configuration set, so their bounces and complaints reach the stack", async () => {
+		const table = { ddb: createClients().ddb, tableName: stack.tableName };
+		const [invoice] = await listInvoicesOfAccount(table, "DEPLOYED-1");
+		const sends: SendRawEmailCommandInput[] = [];
+		const send = SESClient.prototype.send;
+		const spy = vi.spyOn(SESClient.prototype, "send").mockImplementation(function (this: SESClient, command: unknown, ...rest: unknown[]) {
+			if (command instanceof SendRawEmailCommand) sends.push(command.input);
+			return (send as (...args: unknown[]) => unknown).call(this, command, ...rest) as never;
+		});
+		try {
+			const resent = await billing("invoices", "resend", String(invoice?.number), "--reason", "lost", "--stack", STACK);
+			expect(resent.code, resent.stderr).toBe(0);
+		} finally {
+			spy.mockRestore();
+		}
+		expect(sends).toHaveLength(1);
+		expect(sends[0]).toMatchObject({ ConfigurationSetName: "billing-prod-email", Destinations: ["ap@deployed.example"] });
+		expect(sends[0]?.Tags).toEqual(expect.arrayContaining([{ Name: "billing-account", Value: "DEPLOYED-1" }]));
 	});
 
 	it("imports a billing team's file into the stack's table", async () => {

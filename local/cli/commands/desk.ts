@@ -71,7 +71,11 @@ export function registerDeskCommands(program: Command): void {
 		.command("update")
 		.description("Correct where and how an account's documents go")
 		.argument("<id>", "account id")
-		.option("--email <address>", "the address invoices and statements are emailed to")
+		.option("--email <address>", "the address invoices and statements are emailed to; a new one clears a bounce or complaint")
+		.option(
+			"--email-confirmed",
+			"the address SES reported bounced or complained from works again (the customer confirmed it): email it again",
+		)
 		.option("--address <lines>", "the postal address, its lines joined by a vertical bar: '1 Main St|Springfield'")
 		.addOption(new Option("--delivery <channel>", "how documents go").choices(["email", "postal"]))
 		.option("--reason <text>", "why, for the audit trail")
@@ -80,7 +84,15 @@ export function registerDeskCommands(program: Command): void {
 		.action(
 			async (
 				id: string,
-				opts: { email?: string; address?: string; delivery?: "email" | "postal"; reason?: string; actor: string; dataDir: string },
+				opts: {
+					email?: string;
+					emailConfirmed?: boolean;
+					address?: string;
+					delivery?: "email" | "postal";
+					reason?: string;
+					actor: string;
+					dataDir: string;
+				},
 			) => {
 				const result = await withSession(opts.dataDir, (s) =>
 					updateAccountDetails(
@@ -92,6 +104,7 @@ export function registerDeskCommands(program: Command): void {
 							...(opts.delivery !== undefined ? { delivery: opts.delivery } : {}),
 						},
 						opts.reason,
+						{ confirmEmail: opts.emailConfirmed === true },
 					),
 				);
 				printJson({ outcome: result.outcome, account: result.account });

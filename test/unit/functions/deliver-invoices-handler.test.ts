@@ -11,6 +11,7 @@ import {
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { readMailTags } from "../../../shared/platform/mail.js";
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const s3Mock = mockClient(S3Client);
@@ -75,6 +76,7 @@ beforeAll(async () => {
 		TABLE_NAME: "t",
 		BUCKET_NAME: "b",
 		SENDER_EMAIL: "billing@example.com",
+		SES_CONFIGURATION_SET: "billing-events",
 		POWERTOOLS_LOG_LEVEL: "SILENT",
 		AWS_REGION: "us-east-1",
 		AWS_ACCESS_KEY_ID: "unit-test",
@@ -254,6 +256,64 @@ describe("deliver-invoices handler", () => {
 			["INVOICE#INV-41", "sent", "msg-41"],
 		]);
 		expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([{ pk: "INVOICE#INV-42", sk: "DELIVERY#email" }]);
+	});
+
+	it("sends each email through the configuration set, tagged with its account and the delivery records it settles", async () => {
+		storedItems(invoice("INV-51", "ACC-51"), {
+			pk: "STATEMENT#ACC-51#2026-10",
+			sk: "DELIVERY#email",
+			channel: "email",
+			status: "sent",
+			at: "2026-11-01T02:00:00.000Z",
+		});
+		ddbMock.on(TransactWriteCommand).resolves({});
+		ddbMock.on(UpdateCommand).resolves({});
+		s3Mock
+			.on(GetObjectCommand)
+			.resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from("%PDF-1.7 test")) } as never });
+		sesMock.on(SendRawEmailCommand).resolves({ MessageId: "msg-51" });
+
+		await handler({ billing, invoiceNumbers: ["INV-51"] }, context);
+
+		const [send] = sesMock.commandCalls(SendRawEmailCommand).map((c) => c.args[0].input);
+		expect(send?.ConfigurationSetName).toBe("billing-events");
+		for (const tag of send?.Tags ?? []) expect(`${tag.Name}=${tag.Value}`).toMatch(/^[A-Za-z0-9_-]{1,256}=[A-Za-z0-9_-]{1,256}$/);
+		// As an SES event shows them: name -> values.
+		const shown = Object.fromEntries((send?.Tags ?? []).map((t) => [t.Name ?? "", [t.Value ?? ""]]));
+		expect(readMailTags(shown)).toEqual({ kind: "invoice", accountId: "ACC-51", delivery: { pk: "INVOICE#INV-51", sk: "DELIVERY#email" } });
+	});
+
+	it("emails nothing to an address SES reported bouncing: the delivery fails with the reason and the way to correct it", async () => {
+		const bounced = {
+			...account("ACC-61", "email"),
+			undeliverable: {
+				address: "ap@acc-61.example.com",
+				kind: "bounce",
+				reason: "Permanent/General: smtp; 550 5.1.1 user unknown",
+				at: "2026-10-20T08:00:00.000Z",
+				messageId: "msg-earlier",
+				feedbackId: "fb-1",
+			},
+		};
+		storedItems(invoice("INV-61", "ACC-61"), { pk: "ACCOUNT#ACC-61", sk: "ACCOUNT", ...bounced });
+		ddbMock.on(PutCommand).resolves({});
+		ddbMock.on(UpdateCommand).resolves({});
+
+		const result = await handler({ billing, invoiceNumbers: ["INV-61"] }, context);
+
+		expect(result).toMatchObject({ emailed: 0, failed: 1 });
+		expect(sesMock.calls()).toHaveLength(0);
+		expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+		const failed = ddbMock
+			.commandCalls(UpdateCommand)
+			.map((c) => c.args[0].input)
+			.find((u) => u.Key?.pk === "INVOICE#INV-61" && u.Key?.sk === "DELIVERY#email");
+		expect(failed?.ConditionExpression).toBe("attribute_not_exists(pk)");
+		expect(failed?.ExpressionAttributeValues?.[":reason"]).toBe(
+			"address ap@acc-61.example.com bounced on 2026-10-20: Permanent/General: smtp; 550 5.1.1 user unknown; correct it with billing accounts update ACC-61 --email <new address>",
+		);
+		const failure = ddbMock.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.pk === "RUN#2026-10")?.args[0].input.Item;
+		expect(failure).toMatchObject({ accountId: "ACC-61", stage: "deliver" });
 	});
 
 	it("refuses malformed input with a message naming the field", async () => {
