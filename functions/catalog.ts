@@ -15,6 +15,8 @@ export interface FunctionSpec {
 	/** The objects of the bucket it may read and write, by key prefix; no function may delete one. */
 	readonly bucket: "none" | BucketAccess;
 	readonly sendsEmail: boolean;
+	/** It emails links to issued documents: the links' address and key pair id, and GetSecretValue on the signing key. */
+	readonly signsDocumentLinks: boolean;
 	readonly readsStripeSecret: boolean;
 	readonly startsBillingCycle: boolean;
 	readonly timeoutSeconds: number;
@@ -133,6 +135,7 @@ export function holdsDocuments(objects: BucketObjects): boolean {
 /** Every function declares its `table` access; there is no default grant. */
 const defaults = {
 	sendsEmail: false,
+	signsDocumentLinks: false,
 	readsStripeSecret: false,
 	startsBillingCycle: false,
 	timeoutSeconds: 60,
@@ -197,9 +200,10 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		// Claims each delivery, records its outcome and releases a claim whose send failed (DeleteItem);
 		// writes no ledger entry, so never checks the books' lock.
 		table: { actions: ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"] },
-		// The PDFs it attaches; the invoice's download link is signed with this role's GetObject.
+		// The PDFs it attaches. The invoice's download link is a CloudFront signed URL (the distribution reads the PDF).
 		bucket: { read: [bucketObjects.invoices, bucketObjects.statements] },
 		sendsEmail: true,
+		signsDocumentLinks: true,
 		timeoutSeconds: 300,
 	},
 	{

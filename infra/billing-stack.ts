@@ -7,6 +7,7 @@ import { BillingData } from "./constructs/billing-data.js";
 import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/billing-function.js";
 import { DataApi } from "./constructs/data-api.js";
 import { DataImport } from "./constructs/data-import.js";
+import { DocumentLinks } from "./constructs/document-links.js";
 import { EmailEvents } from "./constructs/email-events.js";
 import { GoCardlessWebhookSecret } from "./constructs/gocardless-webhook-secret.js";
 import { Monitoring } from "./constructs/monitoring.js";
@@ -27,6 +28,8 @@ export class BillingStack extends Stack {
 	readonly sender: SenderIdentity;
 	readonly stripeWebhookSecret: StripeWebhookSecret;
 	readonly gocardlessWebhookSecret: GoCardlessWebhookSecret;
+	/** The links emails carry to issued documents: CloudFront signed URLs. */
+	readonly documentLinks: DocumentLinks;
 	/** Every function of functions/catalog.ts, by catalog id. */
 	readonly functions: Readonly<Record<string, BillingFunction>>;
 	readonly workflow: BillingCycleWorkflow;
@@ -44,7 +47,13 @@ export class BillingStack extends Stack {
 		});
 		this.config = props.config ?? readBillingConfig(this);
 
-		this.data = new BillingData(this, "Data", { documentKeys: Object.values(documentObjects).map((o) => o.keys) });
+		const documentKeys = Object.values(documentObjects).map((o) => o.keys);
+		this.data = new BillingData(this, "Data", { documentKeys });
+		this.documentLinks = new DocumentLinks(this, "DocumentLinks", {
+			bucket: this.data.bucket,
+			documentKeys,
+			accessLogsBucket: this.data.accessLogsBucket,
+		});
 		this.sender = new SenderIdentity(this, "Sender", { email: this.config.senderEmail });
 		this.stripeWebhookSecret = new StripeWebhookSecret(this, "StripeWebhookSecret");
 		this.gocardlessWebhookSecret = new GoCardlessWebhookSecret(this, "GoCardlessWebhookSecret");
@@ -56,6 +65,7 @@ export class BillingStack extends Stack {
 			sender: this.sender,
 			stripeWebhookSecret: this.stripeWebhookSecret.secret,
 			gocardlessWebhookSecret: this.gocardlessWebhookSecret.secret,
+			documentLinks: this.documentLinks,
 			billingCycleStateMachineArn: BillingCycleWorkflow.arnFor(this),
 		};
 		const functions: Record<string, BillingFunction> = {};
@@ -118,6 +128,18 @@ export class BillingStack extends Stack {
 		new CfnOutput(this, "DataApiUrl", {
 			description: "The data API (IAM-authorized): PUT /accounts/{id}, POST /charges",
 			value: this.dataApi.url,
+		});
+		new CfnOutput(this, "DocumentLinkBaseUrl", {
+			description: "Where the links in emails to issued documents point (CloudFront, signed URLs only)",
+			value: this.documentLinks.baseUrl,
+		});
+		new CfnOutput(this, "DocumentLinkKeyPairId", {
+			description: "The CloudFront public key id document links are signed for",
+			value: this.documentLinks.publicKey.publicKeyId,
+		});
+		new CfnOutput(this, "DocumentLinkPrivateKeySecretArn", {
+			description: "The secret holding the document links' private key (the CLI needs GetSecretValue on it to email an invoice)",
+			value: this.documentLinks.privateKeySecret.secretArn,
 		});
 		new CfnOutput(this, "StateMachineArn", { value: this.workflow.stateMachine.stateMachineArn });
 		new CfnOutput(this, "TableName", { value: this.data.table.tableName });

@@ -1,16 +1,18 @@
 import { deliveryBatchSchema } from "../../shared/cycle/payloads.js";
 import { DeliveryContext, deliverInvoicesForBatch, deliverStatementsForBatch } from "../../shared/delivery/email-delivery.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { sellerConfig, storageConfig } from "../../shared/platform/config.js";
+import { documentLinkConfig, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { recordRunFailure } from "../../shared/store/run-failures.js";
 
 const { ddb, s3, ses } = createClients();
 const { tableName, bucketName } = storageConfig();
 const seller = sellerConfig();
+// The invoice email's download link: its address and signing key (the key itself from Secrets Manager, cached).
+const documentLinks = documentLinkConfig();
 
 export const handler = stepHandler("Deliver Invoices", deliveryBatchSchema, async ({ billing, invoiceNumbers, items }) => {
-	const deps = { ddb, s3, ses, tableName, bucketName, seller };
+	const deps = { ddb, s3, ses, tableName, bucketName, seller, documentLinks };
 	const recordFailure = (accountId: string, reason: string) =>
 		recordRunFailure({ ddb, tableName }, { period: billing.period, accountId, stage: "deliver", reason });
 	const accountIds = items.map((i) => i.accountId);

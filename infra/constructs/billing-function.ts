@@ -3,15 +3,17 @@ import { Duration } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { type BucketObjects, type FunctionSpec, holdsDocuments, type TableAccess } from "../../functions/catalog.js";
+import { lambdaBundling } from "../bundling.js";
 import type { BillingConfig } from "../config.js";
 import { acknowledge, type NagAcknowledgement, wildcardResource } from "../nag.js";
 import { repoRoot } from "../paths.js";
+import type { DocumentLinks } from "./document-links.js";
 import type { SenderIdentity } from "./sender-identity.js";
 
 /** What every billing function may be bound to; the spec decides what each one gets. */
@@ -22,6 +24,8 @@ export interface BillingFunctionEnvironment {
 	readonly sender: SenderIdentity;
 	readonly stripeWebhookSecret: secretsmanager.ISecret;
 	readonly gocardlessWebhookSecret: secretsmanager.ISecret;
+	/** The document links' distribution and signing key. */
+	readonly documentLinks: DocumentLinks;
 	/** ARN of the billing-cycle state machine (built from its fixed name, so no dependency cycle). */
 	readonly billingCycleStateMachineArn: string;
 }
@@ -30,10 +34,6 @@ export interface BillingFunctionProps {
 	readonly spec: FunctionSpec;
 	readonly environment: BillingFunctionEnvironment;
 }
-
-/** Lets esbuild's ESM output load CommonJS dependencies that call require(). */
-const REQUIRE_BANNER =
-	'import { createRequire as __billingCreateRequire } from "node:module"; const require = __billingCreateRequire(import.meta.url);';
 
 /**
  * The one way a Lambda of this product is built: Node.js 22 on ARM64, X-Ray tracing,
@@ -85,6 +85,12 @@ export class BillingFunction extends Construct {
 		if (spec.startsBillingCycle) environment.STATE_MACHINE_ARN = env.billingCycleStateMachineArn;
 		// Named on each send, so SES publishes the email's events (bounces, complaints) to EmailEvents.
 		if (spec.sendsEmail) environment.SES_CONFIGURATION_SET = env.sender.configurationSet.configurationSetName;
+		if (spec.signsDocumentLinks) {
+			// The key by its ARN only: the function reads it from Secrets Manager (shared/platform/config.ts, documentLinkConfig).
+			environment.DOCUMENT_LINK_BASE_URL = env.documentLinks.baseUrl;
+			environment.DOCUMENT_LINK_KEY_PAIR_ID = env.documentLinks.publicKey.publicKeyId;
+			environment.DOCUMENT_LINK_PRIVATE_KEY_SECRET_ARN = env.documentLinks.privateKeySecret.secretArn;
+		}
 		const writesDocuments = spec.bucket !== "none" && (spec.bucket.write ?? []).some(holdsDocuments);
 		// The Object Lock retention its invoice and statement PDFs are put with.
 		if (writesDocuments) environment.DOCUMENT_RETENTION_YEARS = String(config.documentRetentionYears);
@@ -103,16 +109,7 @@ export class BillingFunction extends Construct {
 			environment,
 			projectRoot: repoRoot,
 			depsLockFilePath: join(repoRoot, "package-lock.json"),
-			bundling: {
-				format: OutputFormat.ESM,
-				target: "node22",
-				mainFields: ["module", "main"],
-				banner: REQUIRE_BANNER,
-				minify: true,
-				sourceMap: true,
-				// Ship the SDK versions the project pins and tests, not the runtime's.
-				bundleAwsSDK: true,
-			},
+			bundling: lambdaBundling,
 		});
 
 		const acknowledgements: NagAcknowledgement[] = [
@@ -162,6 +159,7 @@ export class BillingFunction extends Construct {
 		}
 
 		if (spec.sendsEmail) env.sender.grantSend(this.function);
+		if (spec.signsDocumentLinks) env.documentLinks.grantSign(this.function);
 		if (spec.readsStripeSecret) {
 			env.stripeWebhookSecret.grantRead(this.function);
 			env.gocardlessWebhookSecret.grantRead(this.function);

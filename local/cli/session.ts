@@ -4,8 +4,15 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { BillingError } from "../../shared/core/errors.js";
 import { type AwsClients, createClients } from "../../shared/platform/clients.js";
+import { documentLinkEnvironment, localDocumentLinkKey } from "../emulator/document-links.js";
 import { LOCAL_REGION } from "../emulator/lambda-runtime.js";
-import { type EmbeddedStack, embeddedEnvironment, type StackEndpoints, startEmbeddedStack } from "../emulator/stack.js";
+import {
+	DEFAULT_DOCUMENT_LINK_BASE_URL,
+	type EmbeddedStack,
+	embeddedEnvironment,
+	type StackEndpoints,
+	startEmbeddedStack,
+} from "../emulator/stack.js";
 
 /** The deployed stack the CLI works on, when set (or `--stack`); otherwise the embedded one. */
 export const STACK_ENV = "BILLING_STACK";
@@ -81,6 +88,11 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 	const serve = runningServe(dataDir);
 	if (serve) {
 		Object.assign(process.env, embeddedEnvironment(serve.endpoints, serve));
+		// Links in what this command emails point at the serve's front, signed with the data dir's key.
+		Object.assign(
+			process.env,
+			documentLinkEnvironment(localDocumentLinkKey(dataDir), serve.endpoints.http ?? DEFAULT_DOCUMENT_LINK_BASE_URL),
+		);
 		process.env.STATE_MACHINE_ARN = serve.stateMachineArn;
 		process.env.AWS_ENDPOINT_URL_SFN = serve.endpoints.stepfunctions;
 		const sfn = new SFNClient({ endpoint: serve.endpoints.stepfunctions, region: LOCAL_REGION });
@@ -112,6 +124,12 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 
 /** The stack outputs the CLI needs (infra/billing-stack.ts). */
 const OUTPUTS = ["TableName", "BucketName", "StateMachineArn"] as const;
+/** The outputs naming the document links' address and key, and the variables documentLinkConfig reads them from. */
+const DOCUMENT_LINK_OUTPUTS = [
+	["DocumentLinkBaseUrl", "DOCUMENT_LINK_BASE_URL"],
+	["DocumentLinkKeyPairId", "DOCUMENT_LINK_KEY_PAIR_ID"],
+	["DocumentLinkPrivateKeySecretArn", "DOCUMENT_LINK_PRIVATE_KEY_SECRET_ARN"],
+] as const;
 
 /**
  * A deployed stack: its table, bucket and state machine from its CloudFormation outputs,
@@ -137,6 +155,11 @@ async function openDeployedSession(stackName: string, dataDir: string): Promise<
 	if (outputs.DocumentRetentionYears) process.env.DOCUMENT_RETENTION_YEARS = outputs.DocumentRetentionYears;
 	// The CLI's sends (resend, one-off invoices) go through the stack's configuration set, as the functions' do.
 	if (outputs.SesConfigurationSetName) process.env.SES_CONFIGURATION_SET = outputs.SesConfigurationSetName;
+	// An invoice the CLI emails links its PDF through the stack's distribution, signed with the stack's key
+	// (the operator's credentials need secretsmanager:GetSecretValue on that secret).
+	for (const [output, variable] of DOCUMENT_LINK_OUTPUTS) {
+		if (outputs[output]) process.env[variable] = outputs[output];
+	}
 	progress(`working on stack ${stackName}`);
 	const sfn = new SFNClient({});
 	return {

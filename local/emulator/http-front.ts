@@ -68,6 +68,8 @@ export async function startHttpFront(options: {
 	port: number;
 	host?: string;
 	console?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+	/** The document links' stand-in for CloudFront (document-links.ts); true when it answered. */
+	documents?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }): Promise<HttpFront> {
 	const server: Server = createServer((req, res) => {
 		void (async () => {
@@ -85,6 +87,7 @@ export async function startHttpFront(options: {
 					res.end(result.body ?? "");
 					return;
 				}
+				if (options.documents && (await options.documents(req, res))) return;
 				if (req.method === "GET" && options.console && (await options.console(req, res))) return;
 				send(res, 404, JSON.stringify({ message: "Not Found" }));
 			} catch (err) {

@@ -9,6 +9,7 @@ import { DEFAULT_DOCUMENT_RETENTION_YEARS } from "../../shared/platform/config.j
 import { tableKeySchema } from "../../shared/store/keys.js";
 import { listRunFailures } from "../../shared/store/run-failures.js";
 import { executionsConsole } from "./console.js";
+import { documentFront, documentLinkEnvironment, localDocumentLinkKey } from "./document-links.js";
 import { startHttpFront } from "./http-front.js";
 import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
 import { type ServerEndpoints, startLocalServers } from "./servers.js";
@@ -46,7 +47,15 @@ export interface EmbeddedStackOptions {
 	readonly httpPort?: number | false;
 	readonly tableName?: string;
 	readonly bucketName?: string;
+	/** The clock the front checks document links' expiry against (ms since the epoch); the real time by default. */
+	readonly documentLinkClock?: () => number;
 }
+
+/**
+ * Where embedded document links point when this process runs no HTTP front: the address
+ * `billing serve` listens on by default, which serves them while it runs.
+ */
+export const DEFAULT_DOCUMENT_LINK_BASE_URL = `http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
 
 /**
  * The handlers reach the local servers only through standard SDK settings, exactly as they
@@ -153,13 +162,17 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 	const sfn = new SFNClient({ endpoint: stepFunctions.url, region: LOCAL_REGION });
 	// The console lists every failure recorded for a run's period, not only the 50 its output names.
 	const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: servers.dynamodb, region: LOCAL_REGION }));
+	// The document links' signing key: generated once per data dir, its private half handed to the handlers as configuration.
+	const linkKey = localDocumentLinkKey(options.dataDir);
 	const http =
 		options.httpPort === false
 			? undefined
 			: await startHttpFront({
 					port: options.httpPort ?? DEFAULT_HTTP_PORT,
 					console: executionsConsole(sfn, stateMachineArn, { runFailures: (period) => listRunFailures({ ddb, tableName }, period) }),
+					documents: documentFront({ s3, bucketName, key: linkKey, now: options.documentLinkClock }),
 				});
+	Object.assign(process.env, documentLinkEnvironment(linkKey, http?.url ?? DEFAULT_DOCUMENT_LINK_BASE_URL));
 	return {
 		endpoints: { ...servers, stepfunctions: stepFunctions.url, ...(http ? { http: http.url } : {}) },
 		stateMachineArn,

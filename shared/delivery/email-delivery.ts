@@ -1,9 +1,9 @@
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SESClient } from "@aws-sdk/client-ses";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { undeliverableMark } from "../documents/email-address.js";
-import { composeInvoiceEmail, composeStatementEmail } from "../documents/invoice-email.js";
-import type { SellerConfig } from "../platform/config.js";
+import { composeInvoiceEmail, composeStatementEmail, type DownloadLink } from "../documents/invoice-email.js";
+import type { DocumentLinkConfig, SellerConfig } from "../platform/config.js";
+import { signedDocumentUrl } from "../platform/document-links.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { type DeliveryKey, markDeliveryFailed } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
@@ -19,6 +19,8 @@ export interface DeliveryDeps extends TableDeps {
 	readonly ses: SESClient;
 	readonly bucketName: string;
 	readonly seller: SellerConfig;
+	/** Where the invoice email's download link points and the key it is signed with. */
+	readonly documentLinks: DocumentLinkConfig;
 }
 
 export type { DeliveryOutcome } from "./delivery-rounds.js";
@@ -30,14 +32,25 @@ export interface BatchDeliveryResult {
 	readonly failed: number;
 }
 
-/** SigV4 presigned URLs live at most 7 days; the invoice email's link uses all of it. */
-export const INVOICE_LINK_TTL_SECONDS = 7 * 24 * 3600;
+/** The invoice email promises its download link for this many days after the day it is sent. */
+export const INVOICE_LINK_DAYS = 7;
 
-export async function invoiceDownloadLink(deps: DeliveryDeps, key: string): Promise<{ url: string; expiresAt: string }> {
-	const url = await getSignedUrl(deps.s3, new GetObjectCommand({ Bucket: deps.bucketName, Key: key }), {
-		expiresIn: INVOICE_LINK_TTL_SECONDS,
-	});
-	return { url, expiresAt: new Date(Date.now() + INVOICE_LINK_TTL_SECONDS * 1000).toISOString().slice(0, 10) };
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The promise and the expiry from one calculation: the link works through the whole UTC day
+ * INVOICE_LINK_DAYS after `now` (the day the email names) and expires at its end, the next
+ * day's 00:00:00Z, from which CloudFront refuses it.
+ */
+export function invoiceLinkExpiry(now: Date): { readonly lastDay: string; readonly expires: Date } {
+	const lastDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + INVOICE_LINK_DAYS);
+	return { lastDay: new Date(lastDay).toISOString().slice(0, 10), expires: new Date(lastDay + DAY_MS) };
+}
+
+/** A signed link to the invoice's PDF (shared/platform/document-links.ts) and the last day it works. */
+export async function invoiceDownloadLink(deps: Pick<DeliveryDeps, "documentLinks">, key: string, now = new Date()): Promise<DownloadLink> {
+	const { lastDay, expires } = invoiceLinkExpiry(now);
+	return { url: await signedDocumentUrl(deps.documentLinks, key, expires), lastDay };
 }
 
 /** The invoice's delivery on its account's channel, with the account's statement for the period when it is not delivered yet. */

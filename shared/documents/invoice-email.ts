@@ -25,9 +25,16 @@ export interface InvoiceEmailInput {
 	readonly seller: SellerConfig;
 	readonly pdf: Uint8Array;
 	/** An expiring link to the same PDF, for mail clients that strip attachments. */
-	readonly download?: { readonly url: string; readonly expiresAt: string };
+	readonly download?: DownloadLink;
 	/** The account's statement for the invoice's period, sent along as a second attachment. */
 	readonly statement?: StatementAttachment | undefined;
+}
+
+/** A link to a document and the last day it works: it expires at the end of that day, UTC. */
+export interface DownloadLink {
+	readonly url: string;
+	/** YYYY-MM-DD (UTC): the email promises the link until 23:59 UTC that day. */
+	readonly lastDay: string;
 }
 
 export interface StatementAttachment {
@@ -221,7 +228,7 @@ interface MessageBody {
 	readonly facts: readonly (readonly [string, string])[];
 	readonly afterFacts: readonly string[];
 	readonly howToPay: { readonly instructions: string; readonly quote: string } | undefined;
-	readonly download?: { readonly url: string; readonly expiresAt: string; readonly label: string } | undefined;
+	readonly download?: (DownloadLink & { readonly label: string }) | undefined;
 	readonly signOff: readonly string[];
 }
 
@@ -315,7 +322,7 @@ function renderText(body: MessageBody): string {
 		lines.push("How to pay", "", body.howToPay.instructions, body.howToPay.quote, "");
 	}
 	if (body.download) {
-		lines.push(`${body.download.label}: ${body.download.url}`, `(the link works until ${body.download.expiresAt})`, "");
+		lines.push(`${body.download.label}: ${body.download.url}`, `(${linkPromise(body.download)})`, "");
 	}
 	lines.push(...body.signOff);
 	return `${lines.join("\n")}\n`;
@@ -349,13 +356,18 @@ function renderHtml(title: string, body: MessageBody): string {
 	}
 	if (body.download) {
 		parts.push(
-			`<p style="margin:0 0 14px"><a href="${escapeHtml(body.download.url)}">${escapeHtml(body.download.label)}</a> (the link works until ${escapeHtml(body.download.expiresAt)})</p>`,
+			`<p style="margin:0 0 14px"><a href="${escapeHtml(body.download.url)}">${escapeHtml(body.download.label)}</a> (${escapeHtml(linkPromise(body.download))})</p>`,
 		);
 	}
 	const [question, , ...closing] = body.signOff;
 	if (question) parts.push(p(question));
 	parts.push(`<p style="margin:0 0 14px">${closing.map(escapeHtml).join("<br>")}</p>`, "</body></html>");
 	return `${parts.join("\n")}\n`;
+}
+
+/** What the email promises about the link, in both bodies: until the last minute of its last day, in UTC. */
+function linkPromise(download: DownloadLink): string {
+	return `the link works until ${download.lastDay} 23:59 UTC`;
 }
 
 function escapeHtml(value: string): string {

@@ -228,3 +228,49 @@ export function gocardlessWebhookSecret(
 	if (inline) return Promise.resolve(inline);
 	return secretValue(getRequiredEnv("GOCARDLESS_WEBHOOK_SECRET_ARN", env), secrets, options);
 }
+
+/**
+ * The links emails carry to issued documents (DESIGN.md section 15): CloudFront signed URLs
+ * deployed, the embedded HTTP front's look-alike embedded; only this configuration differs.
+ */
+export interface DocumentLinkConfig {
+	/** DOCUMENT_LINK_BASE_URL: where the bucket's documents are served, without a trailing slash (the distribution's https address deployed). */
+	readonly baseUrl: string;
+	/** DOCUMENT_LINK_KEY_PAIR_ID: the id of the CloudFront public key that checks the signatures (Key-Pair-Id). */
+	readonly keyPairId: string;
+	/** The private key (PEM) links are signed with, cached like the webhook secrets. */
+	privateKey(): Promise<string>;
+}
+
+/**
+ * Embedded runs pass the private key itself (DOCUMENT_LINK_PRIVATE_KEY); deployed functions get
+ * DOCUMENT_LINK_PRIVATE_KEY_SECRET_ARN and read Secrets Manager, cached for SECRET_CACHE_MS.
+ */
+export function documentLinkConfig(
+	env: Env = process.env,
+	secrets: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+): DocumentLinkConfig {
+	const raw = getRequiredEnv("DOCUMENT_LINK_BASE_URL", env);
+	let url: URL;
+	try {
+		url = new URL(raw);
+	} catch {
+		throw new ConfigError(`environment variable DOCUMENT_LINK_BASE_URL must be an http(s) URL, got "${raw}"`);
+	}
+	if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search !== "" || url.hash !== "") {
+		throw new ConfigError(`environment variable DOCUMENT_LINK_BASE_URL must be an http(s) URL without query or fragment, got "${raw}"`);
+	}
+	const keyPairId = getRequiredEnv("DOCUMENT_LINK_KEY_PAIR_ID", env);
+	const inline = env.DOCUMENT_LINK_PRIVATE_KEY;
+	const arn = inline ? undefined : env.DOCUMENT_LINK_PRIVATE_KEY_SECRET_ARN;
+	if (!inline && !arn?.trim()) {
+		throw new ConfigError(
+			"environment variable DOCUMENT_LINK_PRIVATE_KEY_SECRET_ARN (or DOCUMENT_LINK_PRIVATE_KEY, embedded) is required but not set",
+		);
+	}
+	return {
+		baseUrl: url.toString().replace(/\/+$/, ""),
+		keyPairId,
+		privateKey: () => (inline ? Promise.resolve(inline) : secretValue(arn as string, secrets, {})),
+	};
+}

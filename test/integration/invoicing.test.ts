@@ -4,7 +4,7 @@ import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { deliverInvoicesForBatch } from "../../shared/delivery/email-delivery.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { sellerConfig } from "../../shared/platform/config.js";
+import { documentLinkConfig, sellerConfig } from "../../shared/platform/config.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { keys } from "../../shared/store/keys.js";
 import { getAccount, listInvoicesOfPeriod } from "../../shared/store/records.js";
@@ -20,7 +20,15 @@ const accountIds = Array.from({ length: ACCOUNTS }, (_, i) => `ACC-C${String(i +
 beforeAll(async () => {
 	stack = await startTestStack("invoicing");
 	const { ddb, s3, ses } = createClients();
-	deps = { ddb, s3, ses, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+	deps = {
+		ddb,
+		s3,
+		ses,
+		tableName: stack.tableName,
+		bucketName: stack.bucketName,
+		seller: sellerConfig(),
+		documentLinks: documentLinkConfig(),
+	};
 	for (const [i, accountId] of accountIds.entries()) {
 		await putAccount(deps, {
 			accountId,

@@ -9,7 +9,7 @@ import { deliverInvoicesForBatch } from "../../shared/delivery/email-delivery.js
 import { assemblePrintBatch } from "../../shared/delivery/print-batch.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { sellerConfig } from "../../shared/platform/config.js";
+import { documentLinkConfig, sellerConfig } from "../../shared/platform/config.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { putCharge } from "../../shared/store/charges.js";
 import { startTestStack } from "../support/embedded.js";
@@ -53,7 +53,15 @@ async function object(key: string): Promise<Uint8Array> {
 beforeAll(async () => {
 	stack = await startTestStack("print-batch");
 	const { ddb, s3, ses } = createClients();
-	deps = { ddb, s3, ses, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+	deps = {
+		ddb,
+		s3,
+		ses,
+		tableName: stack.tableName,
+		bucketName: stack.bucketName,
+		seller: sellerConfig(),
+		documentLinks: documentLinkConfig(),
+	};
 	await putAccount(deps, account("ACC-P1", "postal", 'Quote "Printing", Inc.'));
 	// A name a spreadsheet would run as a formula: the manifest must write it as text.
 	await putAccount(deps, account("ACC-P2", "postal", '=HYPERLINK("http://evil","Long Invoice Ltd")'));

@@ -10,7 +10,7 @@ import { type EmbeddedStack, startEmbeddedStack } from "../../local/emulator/sta
  */
 export async function startTestStack(
 	name: string,
-	options: { http?: boolean } = {},
+	options: { http?: boolean; now?: () => number } = {},
 ): Promise<EmbeddedStack & { dataDir: string; tag: string }> {
 	const tag = `${name}-${Math.random().toString(36).slice(2, 8)}`;
 	const dataDir = mkdtempSync(join(tmpdir(), `billing-${name}-`));
@@ -20,6 +20,7 @@ export async function startTestStack(
 		httpPort: options.http ? 0 : false,
 		tableName: `billing-${tag}`,
 		bucketName: `billing-${tag}`.toLowerCase(),
+		...(options.now ? { documentLinkClock: options.now } : {}),
 	});
 	return {
 		...stack,

@@ -9,7 +9,7 @@ import { issueOneOffInvoice, type OneOffLine } from "../../../shared/invoicing/o
 import { reissueInvoice } from "../../../shared/invoicing/reissue.js";
 import { refundAccountCredit } from "../../../shared/payments/credit-refund.js";
 import { applyPaymentByHand, unapplyPaymentByHand } from "../../../shared/payments/manual-application.js";
-import { documentRetention, sellerConfig } from "../../../shared/platform/config.js";
+import { documentLinkConfig, documentRetention, sellerConfig } from "../../../shared/platform/config.js";
 import { recordRunFailure } from "../../../shared/store/run-failures.js";
 import type { Session } from "../session.js";
 import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, printJson, sayingWhereBooked, withSession } from "./common.js";
@@ -52,6 +52,7 @@ function deliveringDeps(s: Session, actor: string) {
 		bucketName: s.bucketName,
 		seller: sellerConfig(),
 		documentRetention: documentRetention(),
+		documentLinks: documentLinkConfig(),
 	};
 }
 

@@ -370,6 +370,22 @@ describe("composeInvoiceEmail", () => {
 		expect(attachment && Buffer.from(attachment.content).equals(Buffer.from(pdf))).toBe(true);
 	});
 
+	it("links the PDF in both bodies and promises the link until the last minute of its last day, UTC", async () => {
+		const url =
+			"https://d111111abcdef8.cloudfront.net/invoices/2026-10/INV-2026-000123.pdf?Expires=1797292800&Signature=abc~_-&Key-Pair-Id=K1";
+		const email = await composeInvoiceEmail({
+			invoice: usdInvoice,
+			seller,
+			pdf: new Uint8Array([37, 80, 68, 70]),
+			download: { url, lastDay: "2026-12-14" },
+		});
+		const parsed = await simpleParser(Buffer.from(email.raw));
+		expect(parsed.text).toContain(`Download invoice INV-2026-000123 (PDF): ${url}\n(the link works until 2026-12-14 23:59 UTC)`);
+		expect(parsed.html).toContain(
+			`<a href="${url.replace(/&/g, "&amp;")}">Download invoice INV-2026-000123 (PDF)</a> (the link works until 2026-12-14 23:59 UTC)`,
+		);
+	});
+
 	it("escapes the customer's name in the HTML body", async () => {
 		const invoice = {
 			...usdInvoice,

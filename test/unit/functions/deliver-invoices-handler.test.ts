@@ -1,4 +1,6 @@
+import { generateKeyPairSync } from "node:crypto";
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { MessageRejected, SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import {
 	BatchGetCommand,
@@ -10,12 +12,18 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
+import { simpleParser } from "mailparser";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { checkSignedUrl } from "../../../local/emulator/document-links.js";
 import { readMailTags } from "../../../shared/platform/mail.js";
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const s3Mock = mockClient(S3Client);
 const sesMock = mockClient(SESClient);
+const secretsMock = mockClient(SecretsManagerClient);
+/** The document links' key pair: the private half in (mocked) Secrets Manager, as deployed. */
+const linkKeys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const LINK_KEY_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:DocumentLinksPrivateKey-abc123";
 let handler: (event: unknown, context: Context) => Promise<Record<string, number>>;
 
 const billing = { period: "2026-10", periodStart: "2026-10-01", periodEnd: "2026-10-31", asOf: "2026-11-01" };
@@ -71,7 +79,8 @@ function account(accountId: string, delivery: "email" | "postal") {
 }
 
 beforeAll(async () => {
-	// Lambda always has credentials; presigning the invoice link needs them even with mocked clients.
+	// The deployed configuration: the invoice link's key is read from Secrets Manager by its ARN. The link is signed with
+	// that key, not with the role's credentials, so the clients (all mocked) need none.
 	Object.assign(process.env, {
 		TABLE_NAME: "t",
 		BUCKET_NAME: "b",
@@ -79,8 +88,9 @@ beforeAll(async () => {
 		SES_CONFIGURATION_SET: "billing-events",
 		POWERTOOLS_LOG_LEVEL: "SILENT",
 		AWS_REGION: "us-east-1",
-		AWS_ACCESS_KEY_ID: "unit-test",
-		AWS_SECRET_ACCESS_KEY: "unit-test",
+		DOCUMENT_LINK_BASE_URL: "https://d111111abcdef8.cloudfront.net",
+		DOCUMENT_LINK_KEY_PAIR_ID: "K2JCJMDEHXQW5F",
+		DOCUMENT_LINK_PRIVATE_KEY_SECRET_ARN: LINK_KEY_SECRET_ARN,
 	});
 	({ handler } = (await import("../../../functions/deliver-invoices/handler.js")) as unknown as { handler: typeof handler });
 });
@@ -89,6 +99,10 @@ beforeEach(() => {
 	ddbMock.reset();
 	s3Mock.reset();
 	sesMock.reset();
+	secretsMock.reset();
+	secretsMock
+		.on(GetSecretValueCommand, { SecretId: LINK_KEY_SECRET_ARN })
+		.resolves({ SecretString: linkKeys.privateKey.export({ type: "pkcs8", format: "pem" }) as string });
 });
 
 describe("deliver-invoices handler", () => {
@@ -314,6 +328,32 @@ describe("deliver-invoices handler", () => {
 		);
 		const failure = ddbMock.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.pk === "RUN#2026-10")?.args[0].input.Item;
 		expect(failure).toMatchObject({ accountId: "ACC-61", stage: "deliver" });
+	});
+
+	it("links the invoice's PDF through the distribution, signed with the key from Secrets Manager, until the end of the day it names", async () => {
+		storedItems(invoice("INV-51", "ACC-51"));
+		ddbMock.on(TransactWriteCommand).resolves({});
+		s3Mock
+			.on(GetObjectCommand)
+			.resolves({ Body: { transformToByteArray: async () => new Uint8Array(Buffer.from("%PDF-1.7 test")) } as never });
+		sesMock.on(SendRawEmailCommand).resolves({ MessageId: "msg-51" });
+
+		const before = Date.now();
+		await handler({ billing, invoiceNumbers: ["INV-51"] }, context);
+
+		const raw = sesMock.commandCalls(SendRawEmailCommand)[0]?.args[0].input.RawMessage?.Data as Uint8Array;
+		const text = (await simpleParser(Buffer.from(raw))).text ?? "";
+		const link = /Download invoice INV-51 \(PDF\): (\S+)/.exec(text)?.[1] as string;
+		const lastDay = /\(the link works until (\d{4}-\d{2}-\d{2}) 23:59 UTC\)/.exec(text)?.[1] as string;
+		expect(link.startsWith("https://d111111abcdef8.cloudfront.net/invoices/2026-10/INV-51.pdf?")).toBe(true);
+		expect(link).not.toMatch(/X-Amz-/);
+		const expires = Date.parse(`${lastDay}T00:00:00Z`) + 24 * 3600 * 1000;
+		expect(Number(new URL(link).searchParams.get("Expires")) * 1000).toBe(expires);
+		expect(expires - before).toBeGreaterThan(7 * 24 * 3600 * 1000);
+		// CloudFront would take it: the key group's public key verifies the signature, and it holds until Expires.
+		const trusted = { keyPairId: "K2JCJMDEHXQW5F", publicKey: linkKeys.publicKey };
+		expect(checkSignedUrl(link, trusted, expires - 1000)).toEqual({ ok: true, key: "invoices/2026-10/INV-51.pdf" });
+		expect(checkSignedUrl(link, trusted, expires)).toMatchObject({ ok: false, reason: "expired" });
 	});
 
 	it("refuses malformed input with a message naming the field", async () => {
