@@ -15,6 +15,8 @@ import { join } from "node:path";
 
 export interface AcceptedMessage {
 	readonly messageId: string;
+	/** The configuration set the send named: whose events these are, as SES routes them deployed. */
+	readonly configurationSet?: string;
 	readonly destinations: readonly string[];
 	/** The send's SES message tags (`Tags` of SendRawEmail), by name. */
 	readonly tags: Readonly<Record<string, string>>;
@@ -53,7 +55,13 @@ function acceptedMessage(body: Buffer, status: number, answer: string): { messag
 	for (let i = 1; form.has(`Tags.member.${i}.Name`); i++)
 		tags[form.get(`Tags.member.${i}.Name`) as string] = form.get(`Tags.member.${i}.Value`) ?? "";
 	return {
-		message: { messageId, destinations, tags, at: new Date().toISOString() },
+		message: {
+			messageId,
+			...(form.get("ConfigurationSetName") ? { configurationSet: form.get("ConfigurationSetName") as string } : {}),
+			destinations,
+			tags,
+			at: new Date().toISOString(),
+		},
 		raw: Buffer.from(form.get("RawMessage.Data") ?? "", "base64"),
 	};
 }

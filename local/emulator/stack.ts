@@ -12,6 +12,7 @@ import { executionsConsole } from "./console.js";
 import { documentFront, documentLinkEnvironment, localDocumentLinkKey } from "./document-links.js";
 import { startHttpFront } from "./http-front.js";
 import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
+import { feedSendEvents } from "./send-events.js";
 import { type ServerEndpoints, startLocalServers } from "./servers.js";
 import { startLocalStepFunctions } from "./stepfunctions/server.js";
 
@@ -19,8 +20,11 @@ import { startLocalStepFunctions } from "./stepfunctions/server.js";
 export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_billing_demo_secret";
 export const LOCAL_GOCARDLESS_WEBHOOK_SECRET = "gocardless_local_billing_demo_secret";
 export const DEFAULT_HTTP_PORT = 4600;
-/** The configuration set embedded sends name; aws-ses-v2-local accepts it and publishes nothing. */
-export const LOCAL_SES_CONFIGURATION_SET = "billing-events";
+/** The configuration set the embedded stack's sends name: its table's, so each stack's events are its own. */
+export function configurationSetOf(tableName: string): string {
+	return `${tableName}-events`;
+}
+export const LOCAL_SES_CONFIGURATION_SET = configurationSetOf("billing");
 export const BILLING_CYCLE = "billing-cycle";
 
 const ASL_PATH = fileURLToPath(new URL("../../statemachines/billing-cycle.asl.json", import.meta.url));
@@ -75,8 +79,10 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		TABLE_NAME: names.tableName,
 		BUCKET_NAME: names.bucketName,
 		SENDER_EMAIL: process.env.SENDER_EMAIL ?? "billing@example.com",
-		// Sent with each email as deployed (the local SES server accepts it); it publishes no events (README).
-		SES_CONFIGURATION_SET: process.env.SES_CONFIGURATION_SET ?? LOCAL_SES_CONFIGURATION_SET,
+		// Sent with each email as deployed; the stack feeds the sends through it to EmailEvents (send-events.ts).
+		SES_CONFIGURATION_SET: configurationSetOf(names.tableName),
+		// The local SES log is written before a send is answered, and fed within a second: no need to wait long.
+		EMAIL_SEND_EVENT_WAIT_SECONDS: process.env.EMAIL_SEND_EVENT_WAIT_SECONDS ?? "5",
 		STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
 		GOCARDLESS_WEBHOOK_SECRET: process.env.GOCARDLESS_WEBHOOK_SECRET ?? LOCAL_GOCARDLESS_WEBHOOK_SECRET,
 		// Sent with each document as deployed, so the puts are the same; s3rver has no Object Lock and ignores it (README).
@@ -173,6 +179,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 					documents: documentFront({ s3, bucketName, key: linkKey, now: options.documentLinkClock }),
 				});
 	Object.assign(process.env, documentLinkEnvironment(linkKey, http?.url ?? DEFAULT_DOCUMENT_LINK_BASE_URL));
+	const sendEvents = await feedSendEvents({
+		ses: servers.ses,
+		configurationSet: configurationSetOf(tableName),
+		handle: (event) => invokeLocalFunction(localFunctionArn("EmailEvents"), event),
+	});
 	return {
 		endpoints: { ...servers, stepfunctions: stepFunctions.url, ...(http ? { http: http.url } : {}) },
 		stateMachineArn,
@@ -180,6 +191,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 		bucketName,
 		sfn,
 		async stop() {
+			await sendEvents.stop();
 			await http?.close();
 			await stepFunctions.close();
 			sfn.destroy();

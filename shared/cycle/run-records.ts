@@ -23,8 +23,8 @@ export interface InvoicingSummary {
 	readonly failedAccounts: readonly { readonly accountId: string; readonly stage: string; readonly reason: string }[];
 	/**
 	 * Deliveries claimed and never confirmed sent or failed (a crash between the claim and the
-	 * send): whether the customer got them is unknown, and no retry sends them (DESIGN.md
-	 * section 10). Someone checks and resends them (billing invoices resend).
+	 * send), that SES's send event has not settled yet: a re-drive after the events' wait sends
+	 * those that never reached SES (DESIGN.md section 10); until then they are listed for a person.
 	 */
 	readonly deliveriesOutcomeUnknownCount: number;
 	/** At most 50 of them, the rest in the table. */

@@ -86,6 +86,11 @@ export class DeliveryContext {
 		return written ?? this.read.delivery(key)?.status;
 	}
 
+	/** Claims read still sending since before `cutoff`, unless this batch wrote them since. */
+	claimsBefore(cutoff: string): { readonly key: DeliveryKey; readonly claimedAt: string }[] {
+		return this.read.claimsBefore(cutoff).filter(({ key }) => !this.written.has(keyOf(key)));
+	}
+
 	wrote(key: DeliveryKey, status: DeliveryStatus | "released"): void {
 		this.written.set(keyOf(key), status);
 	}

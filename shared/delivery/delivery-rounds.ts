@@ -12,6 +12,7 @@ import {
 	markDeliveryFailed,
 	queueForPrint,
 	releaseClaim,
+	releaseUnsentClaim,
 	type SentDelivery,
 } from "../store/deliveries.js";
 import type { TableDeps } from "../store/records.js";
@@ -93,6 +94,7 @@ export async function deliverDocuments(
 		await recordFailure(job.accountId, `${job.label} not delivered: ${err instanceof Error ? err.message : String(err)}`);
 		outcomes[index] = "failed";
 	};
+	await releaseUnsentClaims(deps, read);
 	let pending = jobs.map((_, index) => index);
 	// The round before's sends, marked sent in the next round's claim transaction (or at the end).
 	let unmarked: readonly SentDelivery[] = [];
@@ -134,6 +136,19 @@ export async function deliverDocuments(
 	}
 	await markSent(deps, read, unmarked);
 	return outcomes;
+}
+
+/**
+ * Claims a crash left between the claim and SES's answer: SES's send event marks those whose
+ * message went out (EmailEvents); one still unmarked after the events' wait never reached
+ * SES, so it is released and this batch sends its document. A claim younger than the wait
+ * stays (its outcome is unknown until the event comes or the wait is over).
+ */
+async function releaseUnsentClaims(deps: RoundDeps, read: DeliveryContext): Promise<void> {
+	const cutoff = new Date(Date.now() - deps.seller.sendEventWaitSeconds * 1000).toISOString();
+	for (const { key, claimedAt } of read.claimsBefore(cutoff)) {
+		if (await releaseUnsentClaim(deps, key, claimedAt)) read.wrote(key, "released");
+	}
 }
 
 /** Everything before the claim, so a failure here leaves the document deliverable. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type MailTags, readMailTags } from "../platform/mail.js";
+import { deliverySentPerSes } from "../store/deliveries.js";
 import { type EmailFeedback, type FeedbackOutcome, recordEmailFeedback } from "../store/email-feedback.js";
 import type { TableDeps } from "../store/records.js";
 
@@ -8,8 +9,9 @@ import type { TableDeps } from "../store/records.js";
  * section 15), as EventBridge delivers them (`source` aws.ses, `detail-type` "Email Bounced",
  * "Email Complaint Received", ...; `detail` is SES's event record). A permanent bounce or a
  * complaint marks the address undeliverable on the account the email's tags name; a
- * transient bounce is recorded; the others (send, delivery, reject, rendering failure,
- * delivery delay) are read and answered, for the deliveries to be settled from them later.
+ * transient bounce is recorded; a send marks the deliveries the email carries sent (those a
+ * crash left claimed and unmarked among them); the others (delivery, reject, rendering
+ * failure, delivery delay) are read and answered.
  */
 
 /** The `detail-type` SES gives each event type on EventBridge. */
@@ -65,7 +67,7 @@ export const sesEmailEventSchema = z.looseObject({
 });
 export type SesEmailEvent = z.infer<typeof sesEmailEventSchema>;
 
-export type EmailEventOutcome = FeedbackOutcome | "not_ours" | "no_account";
+export type EmailEventOutcome = FeedbackOutcome | "not_ours" | "no_account" | "marked_sent" | "settled_before";
 
 export interface EmailEventResult {
 	readonly eventType: string;
@@ -107,6 +109,13 @@ export async function handleEmailEvent(deps: TableDeps, event: SesEmailEvent, no
 		...(tags ? { kind: tags.kind } : {}),
 		...(tags?.accountId ? { accountId: tags.accountId } : {}),
 	};
+	if (detail.eventType === "Send") {
+		// The message went out: the deliveries it carries are sent, also those whose sender crashed before marking them.
+		const settled = [...(tags?.delivery ? [tags.delivery] : []), ...(tags?.attached ?? [])].filter((key) => key.sk.startsWith("DELIVERY#"));
+		const recorded: EmailEventOutcome[] = [];
+		for (const key of settled) recorded.push(await deliverySentPerSes(deps, key, detail.mail.messageId, detail.mail.timestamp));
+		return { ...base, recorded };
+	}
 	const reports: Omit<EmailFeedback, "accountId">[] =
 		detail.eventType === "Bounce"
 			? detail.bounce.bouncedRecipients.map((recipient) => ({

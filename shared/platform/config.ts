@@ -47,6 +47,12 @@ export interface SellerConfig {
 	 * EmailEvents function. Unset: none.
 	 */
 	readonly configurationSet?: string;
+	/**
+	 * EMAIL_SEND_EVENT_WAIT_SECONDS: how long a delivery claimed but never marked (a crash
+	 * between the claim and SES's answer) waits for SES's send event before it is taken as
+	 * never sent and sent again (900 by default; SES publishes within seconds).
+	 */
+	readonly sendEventWaitSeconds: number;
 }
 
 /** The seller's name alone, for functions that print it but send no email (no SENDER_EMAIL needed). */
@@ -67,6 +73,7 @@ export function sellerConfig(env: Env = process.env): SellerConfig {
 		invoiceSeriesPrefix: getOptionalEnv("INVOICE_SERIES_PREFIX", "INV", env),
 		defaultPaymentTermsDays: getIntEnv("DEFAULT_PAYMENT_TERMS_DAYS", 30, env),
 		configurationSet: sesConfigurationSet(env),
+		sendEventWaitSeconds: getIntEnv("EMAIL_SEND_EVENT_WAIT_SECONDS", 900, env),
 	};
 }
 

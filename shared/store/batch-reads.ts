@@ -82,6 +82,13 @@ export class RecordsRead {
 		return item ? parseRecord(catalogPlanSchema, item) : undefined;
 	}
 
+	/** The deliveries read that were claimed before `cutoff` and are still sending: their outcome is unknown. */
+	claimsBefore(cutoff: string): { readonly key: DeliveryKey; readonly claimedAt: string }[] {
+		return [...this.items.values()]
+			.filter((item) => String(item.sk).startsWith("DELIVERY#") && item.status === "sending" && String(item.at) < cutoff)
+			.map((item) => ({ key: { pk: String(item.pk), sk: String(item.sk) }, claimedAt: String(item.at) }));
+	}
+
 	delivery(key: DeliveryKey): DeliveryRecord | undefined {
 		const item = this.item(key);
 		if (!item) return undefined;

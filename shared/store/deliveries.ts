@@ -3,7 +3,7 @@ import { z } from "zod";
 import { auditPut } from "./audit.js";
 import { GSI2, keys } from "./keys.js";
 import { queryAll, type TableDeps } from "./records.js";
-import { conditionFailedAt, type TransactItem, transactWrite } from "./transact.js";
+import { conditionFailedAt, isConditionFailure, type TransactItem, transactWrite } from "./transact.js";
 
 /**
  * Delivery records, one per document and channel (keys.delivery for an invoice,
@@ -267,6 +267,56 @@ export async function listQueuedForPrint(deps: TableDeps, period: string): Promi
 }
 
 /** Nothing was sent: the claim is released so a retry can send it. */
+/**
+ * SES's send event says the message carrying this delivery went out: a claim still sending
+ * (its sender crashed before it could mark it) is marked sent with that message. A delivery
+ * marked already, or gone, is left as it is; SES publishes an event at least once.
+ */
+export async function deliverySentPerSes(
+	deps: TableDeps,
+	key: DeliveryKey,
+	messageId: string,
+	at: string,
+): Promise<"marked_sent" | "settled_before"> {
+	const update = sentUpdate(deps.tableName, key, messageId, at);
+	try {
+		await deps.ddb.send(
+			new UpdateCommand({
+				...update,
+				ConditionExpression: "#status = :sending",
+				ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":sending": "sending" },
+			}),
+		);
+		return "marked_sent";
+	} catch (err) {
+		if (isConditionFailure(err)) return "settled_before";
+		throw err;
+	}
+}
+
+/**
+ * A claim that no send event settled within the events' wait never reached SES (a crash
+ * between the claim and the send): released, so the next round sends the document. Only the
+ * claim as read goes: one marked sent or claimed again meanwhile stays.
+ */
+export async function releaseUnsentClaim(deps: TableDeps, key: DeliveryKey, claimedAt: string): Promise<boolean> {
+	try {
+		await deps.ddb.send(
+			new DeleteCommand({
+				TableName: deps.tableName,
+				Key: key,
+				ConditionExpression: "#status = :sending AND #at = :claimedAt",
+				ExpressionAttributeNames: { "#status": "status", "#at": "at" },
+				ExpressionAttributeValues: { ":sending": "sending", ":claimedAt": claimedAt },
+			}),
+		);
+		return true;
+	} catch (err) {
+		if (isConditionFailure(err)) return false;
+		throw err;
+	}
+}
+
 export async function releaseClaim(deps: TableDeps, key: DeliveryKey): Promise<void> {
 	await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: key }));
 }

@@ -17,6 +17,7 @@ const seller: SellerConfig = {
 		"Pay by card at pay.example.com or by bank transfer to IBAN GB33 BUKB 2020 1555 5555 55, quoting the invoice number.",
 	invoiceSeriesPrefix: "INV",
 	defaultPaymentTermsDays: 30,
+	sendEventWaitSeconds: 900,
 };
 
 interface LineSpec {

@@ -1,5 +1,5 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -183,7 +183,6 @@ describe("email-events handler", () => {
 		const collections = event("Email Bounced", "Bounce", bounce("Permanent", "General"), { kind: "collections" });
 		expect((await handler(collections, context)).recorded).toEqual(["no_account"]);
 		for (const [detailType, eventType] of [
-			["Email Sent", "Send"],
 			["Email Delivered", "Delivery"],
 			["Email Rejected", "Reject"],
 			["Email Rendering Failed", "Rendering Failure"],
@@ -192,6 +191,27 @@ describe("email-events handler", () => {
 			expect(await handler(event(detailType, eventType, {}), context)).toMatchObject({ eventType, accountId: "ACC-1", recorded: [] });
 		}
 		expect(ddbMock.calls()).toHaveLength(0);
+	});
+
+	it("marks the deliveries a sent email carries sent, if a crash left them claimed, and leaves them once settled", async () => {
+		ddbMock
+			.on(UpdateCommand)
+			.resolvesOnce({})
+			.rejectsOnce(new ConditionalCheckFailedException({ message: "settled", $metadata: {} }));
+		const sent = await handler(event("Email Sent", "Send", { send: {} }), context);
+
+		expect(sent).toMatchObject({ eventType: "Send", accountId: "ACC-1", recorded: ["marked_sent", "settled_before"] });
+		const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+		expect(updates.map((u) => u.Key)).toEqual([
+			{ pk: "INVOICE#INV-1", sk: "DELIVERY#email" },
+			{ pk: "STATEMENT#ACC-1#2026-10", sk: "DELIVERY#email" },
+		]);
+		for (const u of updates) {
+			// Only a claim still sending: a delivery marked sent or failed before is never rewritten.
+			expect(u.ConditionExpression).toBe("#status = :sending");
+			expect(u.ExpressionAttributeValues).toMatchObject({ ":sent": "sent", ":id": "0102019a-msg", ":sending": "sending" });
+			expect(u.UpdateExpression).toMatch(/REMOVE gsi2pk, gsi2sk/);
+		}
 	});
 
 	it("refuses an event that is not SES's, naming the field (Lambda retries it, then it lands in the dead-letter queue)", async () => {

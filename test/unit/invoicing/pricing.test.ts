@@ -18,6 +18,7 @@ const seller: SellerConfig = {
 	paymentInstructions: "Pay by bank transfer.",
 	invoiceSeriesPrefix: "INV",
 	defaultPaymentTermsDays: 30,
+	sendEventWaitSeconds: 900,
 };
 
 function account(overrides: Partial<Account> = {}): Account {
