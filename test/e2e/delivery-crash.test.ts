@@ -1,10 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { simpleParser } from "mailparser";
 import { afterAll, describe, expect, it } from "vitest";
+import { killAll, killHard, runBilling, spawnBilling, startServe } from "../support/serve.js";
 
 /**
  * The embedded stack killed (SIGKILL) while the month's invoices go out, then started again
@@ -13,65 +12,23 @@ import { afterAll, describe, expect, it } from "vitest";
  * with every invoice emailed exactly once and no delivery left for a person to check.
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ACCOUNTS = 30;
 const dataDir = mkdtempSync(join(tmpdir(), "billing-delivery-crash-"));
 const mailDir = join(dataDir, "mail");
-const children: ChildProcess[] = [];
 const accountId = (i: number) => `MAIL-${String(i).padStart(2, "0")}`;
 
 afterAll(async () => {
-	for (const child of children) {
-		if (child.exitCode !== null || child.signalCode !== null) continue;
-		child.kill("SIGKILL");
-		await new Promise((r) => child.once("exit", r));
-	}
+	await killAll();
 	rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** `billing serve` on the data dir, once it has printed its endpoints. */
-async function serve(): Promise<ChildProcess> {
-	const child = spawn(process.execPath, ["bin/billing.mjs", "serve", "--data-dir", dataDir, "--port", "0"], {
-		cwd: ROOT,
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-	children.push(child);
-	let stdout = "";
-	let stderr = "";
-	child.stderr?.on("data", (d: Buffer) => {
-		stderr += d.toString();
-	});
-	await new Promise<void>((resolve, reject) => {
-		child.stdout?.on("data", (d: Buffer) => {
-			stdout += d.toString();
-			if (stdout.includes("\n")) resolve();
-		});
-		child.once("exit", (code) => reject(new Error(`billing serve exited ${code} before it was up: ${stderr}`)));
-	});
-	return child;
-}
-
-function billing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-	return new Promise((resolve) => {
-		execFile(
-			process.execPath,
-			["bin/billing.mjs", ...args, "--data-dir", dataDir],
-			{ cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-			(err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-		);
-	});
-}
+const billing = (...args: string[]) => runBilling(...args, "--data-dir", dataDir);
 
 const emails = () => (existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f.endsWith(".eml")) : []);
 
-async function killed(child: ChildProcess): Promise<void> {
-	child.kill("SIGKILL");
-	if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once("exit", r));
-}
-
 describe("a crash while the month's invoices are emailed", () => {
 	it("ends, after a re-drive, with every invoice emailed exactly once and no delivery of unknown outcome", async () => {
-		const first = await serve();
+		const { child: first } = await startServe(dataDir);
 		writeFileSync(
 			join(dataDir, "accounts.csv"),
 			[
@@ -88,21 +45,17 @@ describe("a crash while the month's invoices are emailed", () => {
 		);
 		expect((await billing("import", join(dataDir, "accounts.csv"), join(dataDir, "charges.csv"))).code).toBe(0);
 
-		const run = spawn(process.execPath, ["bin/billing.mjs", "run", "--period", "2026-10", "--as-of", "2026-11-01", "--data-dir", dataDir], {
-			cwd: ROOT,
-			stdio: "ignore",
-		});
-		children.push(run);
+		const run = spawnBilling(["run", "--period", "2026-10", "--as-of", "2026-11-01", "--data-dir", dataDir]);
 		// Killed once a third of the invoices are out, in the middle of the deliveries.
 		const deadline = Date.now() + 120_000;
 		while (emails().length < ACCOUNTS / 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-		await killed(first);
-		await killed(run);
+		await killHard(first);
+		await killHard(run);
 		const beforeCrash = emails().length;
 		expect(beforeCrash).toBeGreaterThanOrEqual(ACCOUNTS / 3);
 		expect(beforeCrash).toBeLessThan(ACCOUNTS);
 
-		await serve();
+		await startServe(dataDir);
 		// A claim no send event settles is taken as unsent once the events' wait (5 s embedded) is over.
 		await new Promise((r) => setTimeout(r, 6_000));
 		const rerun = await billing("run", "--period", "2026-10", "--as-of", "2026-11-01", "--rerun");

@@ -21,7 +21,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ACCOUNTS = 300;
 const CHARGES = 30_000;
 /** Long enough to outlast a busy machine's process starts between the kill and the refused run. */
-const LEASE_SECONDS = "30";
+const LEASE_SECONDS = "12";
 const accountId = (i: number) => `CRASH-${String(i).padStart(3, "0")}`;
 /** October is billed: the first 20 accounts' charges fall in it, the others' in September (so the run issues 20 invoices). */
 const BILLED = 20;

@@ -1,10 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { startLocalServers } from "../../local/emulator/servers.js";
+import { killAll, runBilling, startServe } from "../support/serve.js";
 
 /**
  * DynamoDB Local is a java child of the process that starts the embedded servers. A crashed
@@ -13,52 +12,14 @@ import { startLocalServers } from "../../local/emulator/servers.js";
  * Every `billing serve` here is a real process; processes are found by pid in /proc.
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** A `billing serve` start is mostly java's: about 5 s on an idle machine, far more on a busy one. */
 const SLOW = 120_000;
-const children: ChildProcess[] = [];
 const dataDirs: string[] = [];
-
-interface Endpoints {
-	readonly dynamodb: string;
-	readonly http: string;
-}
 
 function freshDataDir(): string {
 	const dir = mkdtempSync(join(tmpdir(), "billing-child-"));
 	dataDirs.push(dir);
 	return dir;
-}
-
-/** `billing serve` on the data dir, once it has printed its endpoints. */
-async function serve(dataDir: string): Promise<{ child: ChildProcess; endpoints: Endpoints }> {
-	const child = spawn(process.execPath, ["bin/billing.mjs", "serve", "--data-dir", dataDir, "--port", "0"], {
-		cwd: ROOT,
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-	children.push(child);
-	let stdout = "";
-	let stderr = "";
-	child.stderr?.on("data", (d: Buffer) => {
-		stderr += d.toString();
-	});
-	const endpoints = await new Promise<Endpoints>((resolve, reject) => {
-		child.stdout?.on("data", (d: Buffer) => {
-			stdout += d.toString();
-			const line = stdout.split("\n")[0];
-			if (stdout.includes("\n") && line) resolve(JSON.parse(line) as Endpoints);
-		});
-		child.once("exit", (code) => reject(new Error(`billing serve exited ${code} before it was up: ${stderr}`)));
-	});
-	return { child, endpoints };
-}
-
-function billing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-	return new Promise((resolve) => {
-		execFile(process.execPath, ["bin/billing.mjs", ...args], { cwd: ROOT }, (err, stdout, stderr) =>
-			resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-		);
-	});
 }
 
 function commandLine(pid: number): string[] {
@@ -124,7 +85,7 @@ async function answers(endpoint: string): Promise<boolean> {
 
 afterAll(async () => {
 	// Whatever happened above, nothing started here outlives the file.
-	for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+	await killAll();
 	for (const dir of dataDirs) for (const pid of javaOn(dir)) kill(pid);
 	await eventually("java gone", () => dataDirs.every((dir) => javaOn(dir).length === 0)).catch(() => undefined);
 	for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
@@ -133,7 +94,7 @@ afterAll(async () => {
 describe("DynamoDB Local does not outlive the process that started it", { timeout: SLOW }, () => {
 	it("SIGKILL of billing serve takes its java child down within seconds", async () => {
 		const dataDir = freshDataDir();
-		const { child, endpoints } = await serve(dataDir);
+		const { child, endpoints } = await startServe(dataDir);
 		const java = javaOn(dataDir);
 		expect(java).toHaveLength(1);
 
@@ -149,13 +110,13 @@ describe("DynamoDB Local does not outlive the process that started it", { timeou
 
 	it("a second stack on a data dir in use is refused, naming the pid and how to stop it, and changes nothing", async () => {
 		const dataDir = freshDataDir();
-		const { child, endpoints } = await serve(dataDir);
+		const { child, endpoints } = await startServe(dataDir);
 		const pid = child.pid as number;
 		const java = javaOn(dataDir);
 		const serveRecord = readFileSync(join(dataDir, "serve.json"), "utf8");
 		const files = readdirSync(dataDir).sort();
 
-		const second = await billing("serve", "--data-dir", dataDir, "--port", "0");
+		const second = await runBilling("serve", "--data-dir", dataDir, "--port", "0");
 		expect(second.code).not.toBe(0);
 		expect(second.stderr).toContain(`pid ${pid}`);
 		expect(second.stderr).toContain(`kill ${pid}`);
@@ -182,7 +143,7 @@ describe("DynamoDB Local does not outlive the process that started it", { timeou
 
 	it("the next start stops a DynamoDB Local left on the data dir (its watchdog killed too) and starts on the same data", async () => {
 		const dataDir = freshDataDir();
-		const first = await serve(dataDir);
+		const first = await startServe(dataDir);
 		const [java] = javaOn(dataDir);
 		// The process that would stop java when its parent dies is killed with it: java is orphaned.
 		const guard = parentOf(java as number);
@@ -191,7 +152,7 @@ describe("DynamoDB Local does not outlive the process that started it", { timeou
 		await eventually("billing serve killed", () => first.child.exitCode !== null || first.child.signalCode !== null);
 		expect(javaOn(dataDir)).toEqual([java]);
 
-		const next = await serve(dataDir);
+		const next = await startServe(dataDir);
 		await eventually("the DynamoDB Local left behind stopped", () => !isAlive(java as number));
 		expect(javaOn(dataDir)).toHaveLength(1);
 		const tables = await fetch(next.endpoints.dynamodb, {

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, describe, expect, it } from "vitest";
+import { killAll, killHard, startServe } from "../support/serve.js";
 
 /**
  * The embedded SES keeps its mail log as SES does: each message on disk as it is accepted.
@@ -12,15 +11,10 @@ import { afterAll, describe, expect, it } from "vitest";
  * message's .eml and its line in sent.jsonl (recipients and the send's tags) in the data dir.
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-let child: ChildProcess | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), "billing-mail-log-"));
 
 afterAll(async () => {
-	if (child && child.exitCode === null && child.signalCode === null) {
-		child.kill("SIGKILL");
-		await new Promise((r) => child?.once("exit", r));
-	}
+	await killAll();
 	rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -40,18 +34,7 @@ const raw = (to: string) =>
 
 describe("the embedded SES's mail log", () => {
 	it("is on disk as each message is accepted, so a killed stack loses none of it", async () => {
-		child = spawn(process.execPath, ["bin/billing.mjs", "serve", "--data-dir", dataDir, "--port", "0"], {
-			cwd: ROOT,
-			stdio: ["ignore", "pipe", "pipe"],
-		});
-		let stdout = "";
-		const endpoints = await new Promise<{ ses: string }>((resolve, reject) => {
-			child?.stdout?.on("data", (d: Buffer) => {
-				stdout += d.toString();
-				if (stdout.includes("\n")) resolve(JSON.parse(stdout.split("\n")[0] as string) as { ses: string });
-			});
-			child?.once("exit", (code) => reject(new Error(`billing serve exited ${code} before it was up`)));
-		});
+		const { child, endpoints } = await startServe(dataDir);
 		const ses = new SESClient({
 			endpoint: endpoints.ses,
 			region: "us-east-1",
@@ -72,8 +55,7 @@ describe("the embedded SES's mail log", () => {
 		const messageId = out.MessageId as string;
 		expect(messageId).toMatch(/.+/);
 
-		child.kill("SIGKILL");
-		await new Promise((r) => child?.once("exit", r));
+		await killHard(child);
 
 		const eml = join(dataDir, "mail", `${messageId}.eml`);
 		expect(existsSync(eml)).toBe(true);
