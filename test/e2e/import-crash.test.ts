@@ -109,6 +109,8 @@ describe("an import killed while it writes", () => {
 		expect(refused.code).toBe(1);
 		expect(refused.stderr).toMatch(/an import is writing: charges\.csv \(import [0-9a-f-]+ by cli:/);
 		expect(JSON.parse((await billing("executions", "list", "--json")).stdout)).toEqual([]);
+		const [crashed] = await listImportsWriting(table(), new Date());
+		expect(crashed?.files).toEqual(["charges.csv"]);
 
 		const again = await billing("import", join(dir, "charges.csv"), "--json");
 		expect(again.code, again.stderr).toBe(0);
@@ -120,8 +122,6 @@ describe("an import killed while it writes", () => {
 		expect(new Set(stored).size).toBe(CHARGES);
 
 		// Once the crashed import's lease lapses, the month bills each charge once.
-		const [crashed] = await listImportsWriting(table(), new Date());
-		expect(crashed?.files).toEqual(["charges.csv"]);
 		await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(crashed?.leaseUntil ?? "") - Date.now() + 100)));
 		expect((await billing("run", "--period", "2026-10", "--as-of", "2026-11-01")).code).toBe(0);
 		const invoices = JSON.parse((await billing("invoices", "list", "--json")).stdout) as { accountId: string; total: number }[];
