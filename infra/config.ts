@@ -42,7 +42,7 @@ export interface BillingConfig {
 	readonly documentRetentionYears: number;
 }
 
-/** Context keys and their defaults (documented in the README and the final report). */
+/** Context keys and their defaults (documented in docs/configuration.md and docs/deploying.md). */
 export const configDefaults = {
 	senderEmail: "billing@example.com",
 	sellerName: "Example Billing Co.",

@@ -66,7 +66,7 @@ export class BillingData extends Construct {
 			blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
 			objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
 			versioned: true,
-			// Object Lock can only be turned on when the bucket is created (README, "Deploying to AWS").
+			// Object Lock can only be turned on when the bucket is created (docs/deploying.md).
 			objectLockEnabled: true,
 			removalPolicy: RemovalPolicy.RETAIN,
 			serverAccessLogsBucket: this.accessLogsBucket,

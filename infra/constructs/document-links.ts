@@ -97,7 +97,7 @@ export class DocumentLinks extends Construct {
 		acknowledge(this.privateKeySecret, {
 			id: "AwsSolutions-SMG4",
 			reason:
-				"A rotated signing key would break every document link already emailed (they promise 7 days); rotating means adding a second public key to the key group first, which is a deliberate operator step (README), not an automatic rotation.",
+				"A rotated signing key would break every document link already emailed (they promise 7 days); rotating means adding a second public key to the key group first, which is a deliberate operator step (docs/how-it-works.md), not an automatic rotation.",
 		});
 
 		const keyLogGroup = new logs.LogGroup(this, "KeyFunctionLogGroup", { retention: logs.RetentionDays.ONE_MONTH });

@@ -32,7 +32,7 @@ export const WEBHOOK_UNAUTHORIZED_BURST = 10;
  * succeeded left failed accounts, deliveries whose outcome is unknown or broken ledger
  * invariants (metrics the run publishes); the monthly start failed; payment webhooks are
  * failing (5xx) or refused (a burst of 401s). All notify one encrypted SNS topic whose
- * policy lets CloudWatch publish. README "When an alarm fires" says what to do for each.
+ * policy lets CloudWatch publish. docs/deploying.md, "When an alarm fires", says what to do for each.
  */
 export class Monitoring extends Construct {
 	/** Namespace of the metrics the stack derives from logs (metric filters). */

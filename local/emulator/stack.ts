@@ -85,7 +85,7 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		EMAIL_SEND_EVENT_WAIT_SECONDS: process.env.EMAIL_SEND_EVENT_WAIT_SECONDS ?? "5",
 		STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
 		GOCARDLESS_WEBHOOK_SECRET: process.env.GOCARDLESS_WEBHOOK_SECRET ?? LOCAL_GOCARDLESS_WEBHOOK_SECRET,
-		// Sent with each document as deployed, so the puts are the same; s3rver has no Object Lock and ignores it (README).
+		// Sent with each document as deployed, so the puts are the same; s3rver has no Object Lock and ignores it (docs/embedded-mode.md).
 		DOCUMENT_RETENTION_YEARS: process.env.DOCUMENT_RETENTION_YEARS ?? String(DEFAULT_DOCUMENT_RETENTION_YEARS),
 		POWERTOOLS_SERVICE_NAME: "billing",
 		POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
