@@ -25,7 +25,52 @@ function partitionOf(accountId: string, partitions: number): number {
 	return (hash >>> 0) % partitions;
 }
 
-export class ChargeSpill {
+/** One row as a line of a partition: its fields in order, the file as its index in the partition's files. */
+export function encodeCharge(row: SpilledCharge, fileIndex: number): string {
+	return JSON.stringify([
+		row.line,
+		row.chargeId,
+		row.accountId,
+		row.date,
+		row.description,
+		row.quantity,
+		row.unitPrice,
+		row.kind,
+		fileIndex,
+	]);
+}
+
+/** A partition's lines (encodeCharge) read back. */
+export function decodeCharges(text: string, files: readonly string[]): SpilledCharge[] {
+	const rows: SpilledCharge[] = [];
+	for (const line of text.split("\n")) {
+		if (line === "") continue;
+		const [lineNo, chargeId, accountId, date, description, quantity, unitPrice, kind, fileIndex] = JSON.parse(line) as [
+			number,
+			string,
+			string,
+			string,
+			string,
+			ChargeRow["quantity"],
+			string,
+			ChargeRow["kind"],
+			number,
+		];
+		rows.push({ line: lineNo, chargeId, accountId, date, description, quantity, unitPrice, kind, file: files[fileIndex] as string });
+	}
+	return rows;
+}
+
+/**
+ * Where a charge file's partitions are read from once spilled: the import's own spill (in
+ * memory or files under the temp folder), or an import job's partition objects in S3
+ * (job.ts). checkCharges and writeCharges take either.
+ */
+export interface ChargePartitions {
+	each(): Iterable<SpilledCharge[]> | AsyncIterable<SpilledCharge[]>;
+}
+
+export class ChargeSpill implements ChargePartitions {
 	private readonly partitions: number;
 	private readonly dir?: string;
 	private readonly pending: string[][];
@@ -50,17 +95,7 @@ export class ChargeSpill {
 		}
 		let fileIndex = this.files.indexOf(row.file);
 		if (fileIndex < 0) fileIndex = this.files.push(row.file) - 1;
-		const text = JSON.stringify([
-			row.line,
-			row.chargeId,
-			row.accountId,
-			row.date,
-			row.description,
-			row.quantity,
-			row.unitPrice,
-			row.kind,
-			fileIndex,
-		]);
+		const text = encodeCharge(row, fileIndex);
 		(this.pending[p] as string[]).push(text);
 		this.pendingChars[p] = (this.pendingChars[p] as number) + text.length + 1;
 		if ((this.pendingChars[p] as number) >= FLUSH_CHARS) this.flush(p);
@@ -76,23 +111,27 @@ export class ChargeSpill {
 			this.flush(p);
 			const path = this.pathOf(p);
 			if (!existsSync(path)) continue;
-			const rows: SpilledCharge[] = [];
-			for (const text of readFileSync(path, "utf8").split("\n")) {
-				if (text === "") continue;
-				const [line, chargeId, accountId, date, description, quantity, unitPrice, kind, fileIndex] = JSON.parse(text) as [
-					number,
-					string,
-					string,
-					string,
-					string,
-					ChargeRow["quantity"],
-					string,
-					ChargeRow["kind"],
-					number,
-				];
-				rows.push({ line, chargeId, accountId, date, description, quantity, unitPrice, kind, file: this.files[fileIndex] as string });
-			}
+			const rows = decodeCharges(readFileSync(path, "utf8"), this.files);
 			yield rows;
+		}
+	}
+
+	/**
+	 * Every partition with rows, as the text a partition object holds (PartitionStore): what
+	 * an import job keeps in S3 between its steps, decoded again with decodeCharges.
+	 */
+	*texts(): Generator<{ readonly partition: number; readonly text: string; readonly files: readonly string[] }> {
+		for (let p = 0; p < this.partitions; p++) {
+			if (!this.dir) {
+				const rows = this.inMemory[p] as SpilledCharge[];
+				if (rows.length === 0) continue;
+				const files = [...new Set(rows.map((r) => r.file))];
+				yield { partition: p, text: `${rows.map((r) => encodeCharge(r, files.indexOf(r.file))).join("\n")}\n`, files };
+				continue;
+			}
+			this.flush(p);
+			const path = this.pathOf(p);
+			if (existsSync(path)) yield { partition: p, text: readFileSync(path, "utf8"), files: this.files };
 		}
 	}
 
