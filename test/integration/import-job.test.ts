@@ -178,4 +178,30 @@ describe("a charge file over IMPORT_ONE_SHOT_BYTES", () => {
 		expect(stored.every(([, n]) => n === 1)).toBe(true);
 		expect(await listImportsWriting(table, new Date())).toEqual([]);
 	});
+
+	it("a job that fails says failed and ends its lease; the same job run again once the cause is gone imports the file", async () => {
+		// The object is not there when the job reads it (a real failure, not a transient one): Check File fails.
+		const started = await importAsJob(objectCreated("imports/charges-late.csv", SIZE));
+		expect(await finished(started.execution)).toBe("FAILED");
+		expect(await readJson("imports/charges-late.csv.result.json")).toMatchObject({
+			status: "failed",
+			error: expect.stringMatching(/NoSuchKey/),
+		});
+		expect(await listImportsWriting(table, new Date())).toEqual([]);
+		await putFile("imports/charges-late.csv", chargesFile(50).replace(/CH-/g, "LATE-"));
+		const described = await stack.sfn.send(new DescribeExecutionCommand({ executionArn: started.execution }));
+		const again = await stack.sfn.send(
+			new StartExecutionCommand({
+				stateMachineArn: process.env.IMPORT_JOB_STATE_MACHINE_ARN as string,
+				name: `${started.execution.split(":").at(-1)}-2`,
+				input: described.input,
+			}),
+		);
+		expect(await finished(again.executionArn as string)).toBe("SUCCEEDED");
+		expect(await readJson("imports/charges-late.csv.result.json")).toMatchObject({
+			status: "imported",
+			result: { counts: { charges: { created: 50, updated: 0, unchanged: 0 } } },
+		});
+		expect(await listImportsWriting(table, new Date())).toEqual([]);
+	});
 });
