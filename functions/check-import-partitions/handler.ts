@@ -11,10 +11,5 @@ const { tableName } = storageConfig();
 export const handler = stepHandler(
 	"Check Partitions",
 	z.object({ job: importJobSchema, items: z.array(partitionItemSchema) }),
-	async ({ job, items }) =>
-		checkImportPartitions(
-			{ ddb, s3, tableName },
-			job,
-			items.map((i) => i.key),
-		),
+	async ({ job, items }) => checkImportPartitions({ ddb, s3, tableName }, job, items),
 );

@@ -188,7 +188,8 @@ async function importSpilling(
 				if (once(file, "subscription", row.subscriptionId, row.line, "subscription_id"))
 					subscriptions.set(row.subscriptionId, { ...row, file });
 			} else {
-				spill.add({ ...read.row, file });
+				const spilling = spill.add({ ...read.row, file });
+				if (spilling) await spilling;
 				chargeAccounts.add(read.row.accountId);
 			}
 		}

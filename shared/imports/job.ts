@@ -12,7 +12,7 @@ import type { KindCounts } from "./plan.js";
 import { Problems } from "./problems.js";
 import { writeImportResult } from "./results.js";
 import { s3Source } from "./sources.js";
-import { type ChargePartitions, ChargeSpill, decodeCharges, type SpilledCharge } from "./spill.js";
+import { type ChargePartitions, ChargeSpill, decodeCharges, type PartitionSink, type SpilledCharge } from "./spill.js";
 import { endImportLease, holdImportLease } from "./writing.js";
 
 /**
@@ -51,8 +51,9 @@ export const checkedFileSchema = problemsSchema.extend({
 });
 export type CheckedFile = z.infer<typeof checkedFileSchema>;
 
-/** A partition object of the job, as the manifest lists it (one Distributed Map item). */
-export const partitionItemSchema = z.object({ key: z.string().min(1) });
+/** A partition of the job, as the manifest lists it (one Distributed Map item): its chunk objects, in order. */
+export const partitionItemSchema = z.object({ partition: z.number().int().nonnegative(), keys: z.array(z.string().min(1)) });
+export type PartitionItem = z.infer<typeof partitionItemSchema>;
 
 export const countsSchema = z.object({ created: z.number(), updated: z.number(), unchanged: z.number() });
 
@@ -76,14 +77,70 @@ function problemsOf(problems: Problems): ProblemsOutput {
 	return { problemCount: problems.count, errors: problems.errors };
 }
 
-const partitionsOf = (deps: JobDeps, job: ImportJob, keys: readonly string[]): ChargePartitions => ({
+/** The partitions the manifest's items name, each read from its chunk objects. */
+const partitionsOf = (deps: JobDeps, job: ImportJob, items: readonly PartitionItem[]): ChargePartitions => ({
 	async *each() {
-		for (const key of keys) {
-			const text = new TextDecoder().decode(await readObjectBytes(deps.s3, job.bucket, key));
+		for (const item of items) {
+			let text = "";
+			for (const key of item.keys) text += new TextDecoder().decode(await readObjectBytes(deps.s3, job.bucket, key));
 			yield decodeCharges(text, [job.key]);
 		}
 	},
 });
+
+/** Chunk objects in S3 put at once, at most. */
+const PUTS_IN_FLIGHT = 16;
+/** Characters a partition holds before they go to S3 as one chunk object. */
+const CHUNK_CHARS = 256 * 1024;
+
+/**
+ * An import job's partitions as chunk objects, import-jobs/<jobId>/partitions/<p>/<n>.jsonl:
+ * S3 has no append, so each batch of a partition is an object of its own, put while the file
+ * is still read (up to PUTS_IN_FLIGHT at once), and the manifest lists each partition's chunks.
+ */
+export class S3ChunkSink implements PartitionSink {
+	readonly chunks = new Map<number, string[]>();
+	private readonly inFlight = new Set<Promise<void>>();
+	private failure: unknown;
+
+	constructor(
+		private readonly s3: S3Client,
+		private readonly bucket: string,
+		private readonly prefix: string,
+		readonly flushChars = CHUNK_CHARS,
+	) {}
+
+	async append(partition: number, text: string): Promise<void> {
+		if (this.failure !== undefined) throw this.failure;
+		const keys = this.chunks.get(partition) ?? [];
+		const key = `${this.prefix}/partitions/${partition}/${keys.length}.jsonl`;
+		this.chunks.set(partition, [...keys, key]);
+		const put: Promise<void> = putJson(this.s3, this.bucket, key, text, "application/x-ndjson")
+			.catch((err: unknown) => {
+				this.failure ??= err;
+			})
+			.finally(() => this.inFlight.delete(put));
+		this.inFlight.add(put);
+		if (this.inFlight.size >= PUTS_IN_FLIGHT) await Promise.race(this.inFlight);
+	}
+
+	/** Every chunk put (or the first failure thrown). */
+	async drain(): Promise<void> {
+		await Promise.all(this.inFlight);
+		if (this.failure !== undefined) throw this.failure;
+	}
+
+	async read(partition: number): Promise<string | undefined> {
+		await this.drain();
+		const keys = this.chunks.get(partition);
+		if (keys === undefined) return undefined;
+		let text = "";
+		for (const key of keys) text += new TextDecoder().decode(await readObjectBytes(this.s3, this.bucket, key));
+		return text;
+	}
+
+	close(): void {}
+}
 
 async function putJson(s3: S3Client, bucket: string, key: string, body: string, type = "application/json"): Promise<void> {
 	await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: type }));
@@ -98,26 +155,23 @@ export async function checkImportFile(deps: { readonly s3: S3Client }, job: Impo
 	const source = s3Source(deps.s3, job.bucket, job.key, { size: job.size, versionId: job.versionId });
 	if (source.kind !== "charges") throw new ValidationError(`${job.key}: only charge files run as an import job`);
 	const problems = new Problems(false);
-	const spill = new ChargeSpill(job.size);
 	const prefix = `${IMPORT_JOBS_PREFIX}${job.jobId}`;
-	try {
-		const rows = rowsOf(source, problems, "checking");
-		let next = await rows.next();
-		for (; !next.done; next = await rows.next()) if (next.value.kind === "charges") spill.add({ ...next.value.row, file: job.key });
-		const items: { key: string }[] = [];
-		for (const { partition, text, files } of spill.texts()) {
-			// One file per job: its rows name it as file 0.
-			if (files.length !== 1) throw new Error(`partition ${partition} names ${files.length} files`);
-			const key = `${prefix}/partitions/${partition}.jsonl`;
-			await putJson(deps.s3, job.bucket, key, text, "application/x-ndjson");
-			items.push({ key });
-		}
-		const manifest = { bucket: job.bucket, key: `${prefix}/manifest.json` };
-		await putJson(deps.s3, job.bucket, manifest.key, JSON.stringify(items));
-		return { ...problemsOf(problems), rows: next.value, partitions: items.length, manifest };
-	} finally {
-		spill.close();
+	const sink = new S3ChunkSink(deps.s3, job.bucket, prefix);
+	const spill = new ChargeSpill(job.size, () => sink);
+	const rows = rowsOf(source, problems, "checking");
+	let next = await rows.next();
+	for (; !next.done; next = await rows.next()) {
+		if (next.value.kind !== "charges") continue;
+		const spilling = spill.add({ ...next.value.row, file: job.key });
+		if (spilling) await spilling;
 	}
+	await spill.finish();
+	await sink.drain();
+	// One file per job: its rows name it as file 0 (partitionsOf reads them so).
+	const items: PartitionItem[] = [...sink.chunks.entries()].sort(([a], [b]) => a - b).map(([partition, keys]) => ({ partition, keys }));
+	const manifest = { bucket: job.bucket, key: `${prefix}/manifest.json` };
+	await putJson(deps.s3, job.bucket, manifest.key, JSON.stringify(items));
+	return { ...problemsOf(problems), rows: next.value, partitions: items.length, manifest };
 }
 
 /** Stored state of the accounts a partition's rows name: their currency and invoiced months (the charges are read per partition). */
@@ -127,9 +181,9 @@ async function stateOf(deps: JobDeps, rows: readonly SpilledCharge[]) {
 }
 
 /** Check Partitions (one child): the partitions' charges against the store, as a one-shot import checks them. */
-export async function checkImportPartitions(deps: JobDeps, job: ImportJob, keys: readonly string[]): Promise<ProblemsOutput> {
+export async function checkImportPartitions(deps: JobDeps, job: ImportJob, items: readonly PartitionItem[]): Promise<ProblemsOutput> {
 	const problems = new Problems(false);
-	for await (const rows of partitionsOf(deps, job, keys).each()) {
+	for await (const rows of partitionsOf(deps, job, items).each()) {
 		const { state, currencyOf } = await stateOf(deps, rows);
 		await checkCharges(deps, { each: () => [rows] }, state, currencyOf, problems);
 	}
@@ -180,10 +234,10 @@ const leaseOf = (job: ImportJob) => ({ importId: job.jobId, actor: job.actor, fi
 const auditOf = (job: ImportJob) => (file: string) => ({ actor: job.actor, at: job.startedAt, reason: `import ${file}` });
 
 /** Write Partitions (one child): the lease renewed, then each partition written; idempotent, so a retry converges. */
-export async function writeImportPartitions(deps: JobDeps, job: ImportJob, keys: readonly string[]): Promise<KindCounts> {
+export async function writeImportPartitions(deps: JobDeps, job: ImportJob, items: readonly PartitionItem[]): Promise<KindCounts> {
 	await holdImportLease(deps, leaseOf(job));
 	const counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
-	for await (const rows of partitionsOf(deps, job, keys).each()) {
+	for await (const rows of partitionsOf(deps, job, items).each()) {
 		const { state, currencyOf } = await stateOf(deps, rows);
 		const written = await writeCharges(deps, { each: () => [rows] }, state, currencyOf, {
 			importId: job.jobId,

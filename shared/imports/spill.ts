@@ -7,15 +7,15 @@ import type { ChargeRow } from "./rows.js";
  * A charge file's checked rows, kept aside between an import's passes and partitioned by
  * account, so each partition (its rows, and its accounts' stored charges) is checked and
  * written on its own: memory stays bounded by a partition, whatever the file's size. A small
- * file stays in memory; a large one goes to files under the machine's temp folder (Lambda's
- * /tmp), about PARTITION_BYTES of the file each.
+ * file stays in memory; a large one goes to a PartitionSink (files under the machine's temp
+ * folder, or an import job's objects in S3), about PARTITION_BYTES of the file each.
  */
 
 export type SpilledCharge = ChargeRow & { readonly file: string };
 
 const PARTITION_BYTES = 4 * 1024 * 1024;
 const MAX_PARTITIONS = 1024;
-/** A partition's rows are appended to its file a batch at a time. */
+/** A partition's rows are appended to its temp file a batch at a time. */
 const FLUSH_CHARS = 64 * 1024;
 
 /** FNV-1a: an account's partition, the same for every row of it. */
@@ -70,26 +70,70 @@ export interface ChargePartitions {
 	each(): Iterable<SpilledCharge[]> | AsyncIterable<SpilledCharge[]>;
 }
 
+/**
+ * Where a spill's partitions go once they outgrow memory: lines appended to a partition a
+ * batch at a time, read back whole. Two implementations: files under the machine's temp
+ * folder (an import in one process), and chunk objects in S3 (an import job, whose steps
+ * run in separate invocations: job.ts).
+ */
+export interface PartitionSink {
+	/** Characters a partition holds in memory before they are appended. */
+	readonly flushChars: number;
+	append(partition: number, text: string): void | Promise<void>;
+	/** A partition's text, every append in order; undefined when nothing was appended. */
+	read(partition: number): string | undefined | Promise<string | undefined>;
+	close(): void;
+}
+
+/** Partitions as files under the machine's temp folder (Lambda's /tmp). */
+export class LocalFileSink implements PartitionSink {
+	readonly flushChars = FLUSH_CHARS;
+	private readonly dir = mkdtempSync(join(tmpdir(), "billing-import-"));
+
+	append(partition: number, text: string): void {
+		appendFileSync(this.pathOf(partition), text);
+	}
+
+	read(partition: number): string | undefined {
+		const path = this.pathOf(partition);
+		return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+	}
+
+	close(): void {
+		rmSync(this.dir, { recursive: true, force: true });
+	}
+
+	private pathOf(partition: number): string {
+		return join(this.dir, `${partition}.jsonl`);
+	}
+}
+
 export class ChargeSpill implements ChargePartitions {
-	private readonly partitions: number;
-	private readonly dir?: string;
+	readonly partitions: number;
+	private readonly sink?: PartitionSink;
 	private readonly pending: string[][];
 	private readonly pendingChars: number[];
 	private readonly inMemory: SpilledCharge[][];
-	private readonly files: string[] = [];
+	/** The files the rows name, by index (a spilled line names its file by index). */
+	readonly files: string[] = [];
 
-	/** `bytes`: the charge files' total size, where known (else as for a file of 256 MB). */
-	constructor(bytes: number | undefined) {
+	/**
+	 * `bytes`: the charge files' total size, where known (else as for a file of 256 MB).
+	 * `sink`: where the partitions go; by default memory for a small file, else temp files.
+	 */
+	constructor(bytes: number | undefined, sink?: (partitions: number) => PartitionSink) {
 		this.partitions = Math.min(MAX_PARTITIONS, Math.max(1, Math.ceil((bytes ?? 256 * 1024 * 1024) / PARTITION_BYTES)));
-		if (this.partitions > 1) this.dir = mkdtempSync(join(tmpdir(), "billing-import-"));
+		if (sink) this.sink = sink(this.partitions);
+		else if (this.partitions > 1) this.sink = new LocalFileSink();
 		this.pending = Array.from({ length: this.partitions }, () => []);
 		this.pendingChars = Array.from({ length: this.partitions }, () => 0);
 		this.inMemory = Array.from({ length: this.partitions }, () => []);
 	}
 
-	add(row: SpilledCharge): void {
+	/** Keeps the row aside in its account's partition; awaits only when a batch goes to the sink. */
+	add(row: SpilledCharge): void | Promise<void> {
 		const p = partitionOf(row.accountId, this.partitions);
-		if (!this.dir) {
+		if (!this.sink) {
 			this.inMemory[p]?.push(row);
 			return;
 		}
@@ -98,57 +142,37 @@ export class ChargeSpill implements ChargePartitions {
 		const text = encodeCharge(row, fileIndex);
 		(this.pending[p] as string[]).push(text);
 		this.pendingChars[p] = (this.pendingChars[p] as number) + text.length + 1;
-		if ((this.pendingChars[p] as number) >= FLUSH_CHARS) this.flush(p);
+		if ((this.pendingChars[p] as number) >= this.sink.flushChars) return this.flush(p);
+	}
+
+	/** Every row given to the sink (the partitions' last batches appended). */
+	async finish(): Promise<void> {
+		for (let p = 0; p < this.partitions; p++) await this.flush(p);
 	}
 
 	/** Every partition's rows in turn (read again on every call: an import reads them to check, then to write). */
-	*each(): Generator<SpilledCharge[]> {
+	async *each(): AsyncGenerator<SpilledCharge[]> {
+		await this.finish();
 		for (let p = 0; p < this.partitions; p++) {
-			if (!this.dir) {
+			if (!this.sink) {
 				yield this.inMemory[p] as SpilledCharge[];
 				continue;
 			}
-			this.flush(p);
-			const path = this.pathOf(p);
-			if (!existsSync(path)) continue;
-			const rows = decodeCharges(readFileSync(path, "utf8"), this.files);
-			yield rows;
+			const text = await this.sink.read(p);
+			if (text !== undefined) yield decodeCharges(text, this.files);
 		}
 	}
 
-	/**
-	 * Every partition with rows, as the text a partition object holds (PartitionStore): what
-	 * an import job keeps in S3 between its steps, decoded again with decodeCharges.
-	 */
-	*texts(): Generator<{ readonly partition: number; readonly text: string; readonly files: readonly string[] }> {
-		for (let p = 0; p < this.partitions; p++) {
-			if (!this.dir) {
-				const rows = this.inMemory[p] as SpilledCharge[];
-				if (rows.length === 0) continue;
-				const files = [...new Set(rows.map((r) => r.file))];
-				yield { partition: p, text: `${rows.map((r) => encodeCharge(r, files.indexOf(r.file))).join("\n")}\n`, files };
-				continue;
-			}
-			this.flush(p);
-			const path = this.pathOf(p);
-			if (existsSync(path)) yield { partition: p, text: readFileSync(path, "utf8"), files: this.files };
-		}
-	}
-
-	/** The files on disk, gone. */
+	/** The sink's files, gone. */
 	close(): void {
-		if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+		this.sink?.close();
 	}
 
-	private pathOf(p: number): string {
-		return join(this.dir as string, `${p}.jsonl`);
-	}
-
-	private flush(p: number): void {
+	private flush(p: number): void | Promise<void> {
 		const rows = this.pending[p] as string[];
-		if (rows.length === 0) return;
-		appendFileSync(this.pathOf(p), `${rows.join("\n")}\n`);
+		if (rows.length === 0 || !this.sink) return;
 		this.pending[p] = [];
 		this.pendingChars[p] = 0;
+		return this.sink.append(p, `${rows.join("\n")}\n`);
 	}
 }

@@ -2,6 +2,8 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, type ExecutionStatus, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invokeLocalFunction, LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
+import { S3ChunkSink } from "../../shared/imports/job.js";
+import { ChargeSpill, type SpilledCharge } from "../../shared/imports/spill.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { readChargeBook } from "../../shared/store/charges.js";
 import { listImportsWriting } from "../../shared/store/imports.js";
@@ -203,5 +205,42 @@ describe("a charge file over IMPORT_ONE_SHOT_BYTES", () => {
 			result: { counts: { charges: { created: 50, updated: 0, unchanged: 0 } } },
 		});
 		expect(await listImportsWriting(table, new Date())).toEqual([]);
+	});
+});
+
+describe("a charge spill", () => {
+	const rows: SpilledCharge[] = Array.from({ length: 300 }, (_, i) => ({
+		line: i + 2,
+		chargeId: `SP-${i}`,
+		accountId: ACCOUNTS[i % ACCOUNTS.length] as string,
+		date: "2026-11-03",
+		description: "API calls",
+		quantity: "1",
+		unitPrice: "0.25",
+		kind: "usage",
+		file: "imports/charges-spill.csv",
+	}));
+	const spilled = async (spill: ChargeSpill) => {
+		for (const row of rows) await spill.add(row);
+		const out: SpilledCharge[] = [];
+		for await (const partition of spill.each()) out.push(...partition);
+		return out.sort((a, b) => a.line - b.line);
+	};
+
+	it("in S3 chunk objects (an import job's) gives back every row as added, a partition's chunks in order", async () => {
+		const sink = new S3ChunkSink(clients.s3, stack.bucketName, "import-jobs/spill-test", 500);
+		expect(await spilled(new ChargeSpill(SIZE, () => sink))).toEqual(rows);
+		const chunks = [...sink.chunks.values()];
+		expect(chunks.length).toBeGreaterThan(1);
+		expect(chunks.every((keys) => keys.length > 1)).toBe(true);
+	});
+
+	it("in temp files (an import in one process) gives back the same", async () => {
+		const spill = new ChargeSpill(SIZE);
+		try {
+			expect(await spilled(spill)).toEqual(rows);
+		} finally {
+			spill.close();
+		}
 	});
 });
