@@ -233,11 +233,12 @@ export async function summarizeImportChecks(
 const leaseOf = (job: ImportJob) => ({ importId: job.jobId, actor: job.actor, files: [job.key], startedAt: job.startedAt });
 const auditOf = (job: ImportJob) => (file: string) => ({ actor: job.actor, at: job.startedAt, reason: `import ${file}` });
 
-/** Write Partitions (one child): the lease renewed, then each partition written; idempotent, so a retry converges. */
+/** Write Partitions (one child): each partition written, the lease renewed before each; idempotent, so a retry converges. */
 export async function writeImportPartitions(deps: JobDeps, job: ImportJob, items: readonly PartitionItem[]): Promise<KindCounts> {
-	await holdImportLease(deps, leaseOf(job));
 	const counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
 	for await (const rows of partitionsOf(deps, job, items).each()) {
+		// Renewed before each partition: a partition is written well within the lease.
+		await holdImportLease(deps, leaseOf(job));
 		const { state, currencyOf } = await stateOf(deps, rows);
 		const written = await writeCharges(deps, { each: () => [rows] }, state, currencyOf, {
 			importId: job.jobId,
