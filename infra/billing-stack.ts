@@ -86,10 +86,6 @@ export class BillingStack extends Stack {
 			functions: Object.fromEntries(billingCycleFunctionIds.map((functionId) => [functionId, fn(functionId)])),
 			bucket: this.data.bucket,
 		});
-		this.importJob = new ImportJobWorkflow(this, "ImportJob", {
-			functions: Object.fromEntries(importJobFunctionIds.map((functionId) => [functionId, fn(functionId)])),
-			bucket: this.data.bucket,
-		});
 		this.schedule = new MonthlySchedule(this, "MonthlySchedule", { target: fn("StartBillingCycle") });
 		this.webhookApi = new PaymentWebhookApi(this, "PaymentWebhookApi", {
 			handler: fn("PaymentWebhook"),
@@ -103,6 +99,11 @@ export class BillingStack extends Stack {
 			startBillingCycleFunction: fn("StartBillingCycle"),
 			scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
 			alarmEmail: this.config.alarmEmail,
+		});
+		this.importJob = new ImportJobWorkflow(this, "ImportJob", {
+			functions: Object.fromEntries(importJobFunctionIds.map((functionId) => [functionId, fn(functionId)])),
+			bucket: this.data.bucket,
+			alarmTopic: this.monitoring.topic,
 		});
 		this.dataImport = new DataImport(this, "DataImport", {
 			bucket: this.data.bucket,

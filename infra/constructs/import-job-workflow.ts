@@ -1,21 +1,26 @@
 import { readFileSync } from "node:fs";
-import { RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { bucketObjects } from "../../functions/catalog.js";
 import { acknowledge, wildcardResource } from "../nag.js";
 import { importJobDefinitionFile } from "../paths.js";
 import { BillingCycleWorkflow, definitionPlaceholders, grantDistributedMapChildren } from "./billing-cycle-workflow.js";
+import { alarmOnAny } from "./operations.js";
 
 export interface ImportJobWorkflowProps {
 	/** Lambda functions by catalog id; every `${<id>FunctionArn}` placeholder of the definition needs one. */
 	readonly functions: Readonly<Record<string, lambda.IFunction>>;
 	/** The billing bucket: the job's partitions, manifest and map results are under import-jobs/ in it. */
 	readonly bucket: s3.IBucket;
+	/** Where a failed, timed-out or stopped job alarms. */
+	readonly alarmTopic: sns.ITopic;
 }
 
 /**
@@ -35,6 +40,7 @@ export class ImportJobWorkflow extends Construct {
 	readonly stateMachine: sfn.StateMachine;
 	readonly logGroup: logs.LogGroup;
 	readonly definitionSubstitutions: Readonly<Record<string, string>>;
+	readonly failedAlarm: cloudwatch.Alarm;
 
 	constructor(scope: Construct, id: string, props: ImportJobWorkflowProps) {
 		super(scope, id);
@@ -79,6 +85,22 @@ export class ImportJobWorkflow extends Construct {
 			}),
 		);
 		const executions = grantDistributedMapChildren(this, this.stateMachine, name);
+
+		const fiveMinutes = Duration.minutes(5);
+		this.failedAlarm = alarmOnAny(
+			this,
+			"ImportJobFailed",
+			this.stateMachine.metricFailed({ period: fiveMinutes, statistic: "Sum" }),
+			"An import job (a large charges file under imports/) failed: its <key>.result.json and the execution say why; what it wrote stays. Fix the cause, then redrive the execution or start a new one with its input.",
+			props.alarmTopic,
+		);
+		alarmOnAny(
+			this,
+			"ImportJobTimedOut",
+			this.stateMachine.metricTimedOut({ period: fiveMinutes, statistic: "Sum" }),
+			"An import job (a large charges file under imports/) timed out before finishing; its result still says running. Redrive the execution or start a new one with its input.",
+			props.alarmTopic,
+		);
 
 		acknowledge(
 			this,

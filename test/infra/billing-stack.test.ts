@@ -531,6 +531,18 @@ describe("ImportJobWorkflow", () => {
 		}
 		expect(machineId).toBe(logicalId(stack.importJob.stateMachine));
 	});
+
+	it("alarms on the topic when a job fails or times out", () => {
+		for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut"]) {
+			template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+				Namespace: "AWS/States",
+				MetricName: metric,
+				Dimensions: [{ Name: "StateMachineArn", Value: { Ref: machineId } }],
+				Threshold: 1,
+				AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
+			});
+		}
+	});
 });
 
 describe("MonthlySchedule", () => {
