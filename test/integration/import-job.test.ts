@@ -206,6 +206,29 @@ describe("a charge file over IMPORT_ONE_SHOT_BYTES", () => {
 		});
 		expect(await listImportsWriting(table, new Date())).toEqual([]);
 	});
+
+	it("converges with a one-shot import of the same charges at the same time: each charge created by exactly one of them, stored once", async () => {
+		const text = chargesFile(400).replace(/CH-/g, "RACE-");
+		await putFile("imports/charges-race.csv", text);
+		await putFile("imports/charges-race-copy.csv", text);
+		const [job] = await Promise.all([
+			importAsJob(objectCreated("imports/charges-race.csv", SIZE)),
+			importFile(objectCreated("imports/charges-race-copy.csv", 100)),
+		]);
+		expect(await finished(job.execution)).toBe("SUCCEEDED");
+		type Counts = { created: number; updated: number; unchanged: number };
+		const countsOf = async (key: string) =>
+			((await readJson(`${key}.result.json`)) as { status: string; result: { counts: { charges: Counts } } }).result.counts.charges;
+		const fromJob = await countsOf("imports/charges-race.csv");
+		const oneShot = await countsOf("imports/charges-race-copy.csv");
+		expect(fromJob.created + fromJob.unchanged).toBe(400);
+		expect(oneShot.created + oneShot.unchanged).toBe(400);
+		expect(fromJob.created + oneShot.created).toBe(400);
+		const stored = [...(await storedCharges()).entries()].filter(([id]) => id.includes("RACE-"));
+		expect(stored.length).toBe(400);
+		expect(stored.every(([, n]) => n === 1)).toBe(true);
+		expect(await listImportsWriting(table, new Date())).toEqual([]);
+	});
 });
 
 describe("a charge spill", () => {
