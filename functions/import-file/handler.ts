@@ -87,7 +87,11 @@ export const handler = stepHandler("Import File", objectCreatedSchema, async ({ 
 		try {
 			await sfn.send(new StartExecutionCommand({ stateMachineArn, name: jobId, input: JSON.stringify({ job }) }));
 		} catch (err) {
-			if (!(err instanceof ExecutionAlreadyExists)) throw err;
+			if (!(err instanceof ExecutionAlreadyExists)) {
+				// Not started: the result says so (not running), and Lambda retries the event.
+				await writeResult({ status: "failed", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+				throw err;
+			}
 			logger.warn("import job already started for this object version", { key, jobId });
 			return { key, status: "running" as const, resultKey, execution, started: false };
 		}

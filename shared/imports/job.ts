@@ -114,7 +114,8 @@ export class S3ChunkSink implements PartitionSink {
 		if (this.failure !== undefined) throw this.failure;
 		const keys = this.chunks.get(partition) ?? [];
 		const key = `${this.prefix}/partitions/${partition}/${keys.length}.jsonl`;
-		this.chunks.set(partition, [...keys, key]);
+		keys.push(key);
+		this.chunks.set(partition, keys);
 		const put: Promise<void> = putJson(this.s3, this.bucket, key, text, "application/x-ndjson")
 			.catch((err: unknown) => {
 				this.failure ??= err;
