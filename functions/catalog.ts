@@ -19,6 +19,8 @@ export interface FunctionSpec {
 	readonly signsDocumentLinks: boolean;
 	readonly readsStripeSecret: boolean;
 	readonly startsBillingCycle: boolean;
+	/** It starts the import job workflow (IMPORT_JOB_STATE_MACHINE_ARN, states:StartExecution on it). */
+	readonly startsImportJob: boolean;
 	readonly timeoutSeconds: number;
 	readonly memoryMb: number;
 }
@@ -103,6 +105,10 @@ export const bucketObjects = {
 		keys: `${importObjects.prefix}*${importObjects.resultSuffix}`,
 		holds: "each imported file's result, written beside it under a name derived from the file's",
 	},
+	importJobs: {
+		keys: "import-jobs/*",
+		holds: "each import job's partitions, manifest and map results, import-jobs/<job id>/",
+	},
 } as const satisfies Record<string, BucketObjects>;
 
 /**
@@ -138,6 +144,7 @@ const defaults = {
 	signsDocumentLinks: false,
 	readsStripeSecret: false,
 	startsBillingCycle: false,
+	startsImportJob: false,
 	timeoutSeconds: 60,
 	memoryMb: 512,
 } as const;
@@ -330,10 +337,73 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		description:
 			"Imports a file put under imports/ in the bucket (accounts, plans, subscriptions or charges) and writes its result beside it",
 		table: importAccess,
-		bucket: { read: [bucketObjects.imports], write: [bucketObjects.importResults] },
+		// Before it starts an import job it reads the file's result (a redelivered event leaves the job's own), which needs the listing to answer 404.
+		bucket: { read: [bucketObjects.imports], write: [bucketObjects.importResults], list: true },
+		startsImportJob: true,
 		// 100,000 charge rows, read twice from S3 and written in batches.
 		timeoutSeconds: 900,
 		memoryMb: 1024,
+	},
+	// The import job (statemachines/import-job.asl.json): a charge file over IMPORT_ONE_SHOT_BYTES, a step each.
+	{
+		...defaults,
+		id: "CheckImportFile",
+		dir: "check-import-file",
+		description:
+			"Import job, Check File: reads the file's version, checks each row on its own and spills the checked charges into partitions",
+		table: "none",
+		bucket: { read: [bucketObjects.imports], write: [bucketObjects.importJobs] },
+		timeoutSeconds: 900,
+		memoryMb: 1024,
+	},
+	{
+		...defaults,
+		id: "CheckImportPartitions",
+		dir: "check-import-partitions",
+		description: "Import job, Check Partitions: checks a partition's charges against the accounts, invoiced months and charges stored",
+		table: { actions: ["GetItem", "BatchGetItem", "Query"] },
+		bucket: { read: [bucketObjects.importJobs] },
+		timeoutSeconds: 900,
+		memoryMb: 1024,
+	},
+	{
+		...defaults,
+		id: "SummarizeImportChecks",
+		dir: "summarize-import-checks",
+		description: "Import job, Summarize Checks: adds up the problems; refuses the file on any, else takes the import's writing lease",
+		// The writing lease (put).
+		table: { actions: ["PutItem"] },
+		bucket: { read: [bucketObjects.importJobs], write: [bucketObjects.importResults] },
+		timeoutSeconds: 120,
+	},
+	{
+		...defaults,
+		id: "WriteImportPartitions",
+		dir: "write-import-partitions",
+		description: "Import job, Write Partitions: renews the lease and writes a partition's charges on their accounts' charge books",
+		table: importAccess,
+		bucket: { read: [bucketObjects.importJobs] },
+		timeoutSeconds: 900,
+		memoryMb: 1024,
+	},
+	{
+		...defaults,
+		id: "RecordImport",
+		dir: "record-import",
+		description: "Import job, Record Import: adds up the counts, records the import and its result, ends the lease",
+		// The import's record (put) and the lease (deleted).
+		table: { actions: ["PutItem", "DeleteItem"] },
+		bucket: { read: [bucketObjects.importJobs], write: [bucketObjects.importResults] },
+		timeoutSeconds: 120,
+	},
+	{
+		...defaults,
+		id: "RecordImportFailure",
+		dir: "record-import-failure",
+		description: "Import job, Record Import Failure: the file's result says failed and the lease ends",
+		table: { actions: ["DeleteItem"] },
+		bucket: { write: [bucketObjects.importResults] },
+		timeoutSeconds: 30,
 	},
 	{
 		...defaults,
@@ -347,8 +417,25 @@ export const functionCatalog: readonly FunctionSpec[] = [
 	},
 ];
 
+/** The functions the import job state machine invokes (statemachines/import-job.asl.json). */
+export const importJobFunctionIds: readonly string[] = [
+	"CheckImportFile",
+	"CheckImportPartitions",
+	"SummarizeImportChecks",
+	"WriteImportPartitions",
+	"RecordImport",
+	"RecordImportFailure",
+];
+
 /** Functions invoked by something other than the billing-cycle state machine. */
-const notInBillingCycle: readonly string[] = ["StartBillingCycle", "PaymentWebhook", "EmailEvents", "ImportFile", "DataApi"];
+const notInBillingCycle: readonly string[] = [
+	"StartBillingCycle",
+	"PaymentWebhook",
+	"EmailEvents",
+	"ImportFile",
+	"DataApi",
+	...importJobFunctionIds,
+];
 
 /** Functions the billing-cycle state machine invokes (everything but the scheduler target, the webhook and the data ingestion). */
 export const billingCycleFunctionIds = functionCatalog.map((f) => f.id).filter((id) => !notInBillingCycle.includes(id));

@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { billingCycleFunctionIds, documentObjects, functionCatalog } from "../functions/catalog.js";
+import { billingCycleFunctionIds, documentObjects, functionCatalog, importJobFunctionIds } from "../functions/catalog.js";
 import { type BillingConfig, readBillingConfig } from "./config.js";
 import { BillingCycleWorkflow } from "./constructs/billing-cycle-workflow.js";
 import { BillingData } from "./constructs/billing-data.js";
@@ -10,6 +10,7 @@ import { DataImport } from "./constructs/data-import.js";
 import { DocumentLinks } from "./constructs/document-links.js";
 import { EmailEvents } from "./constructs/email-events.js";
 import { GoCardlessWebhookSecret } from "./constructs/gocardless-webhook-secret.js";
+import { ImportJobWorkflow } from "./constructs/import-job-workflow.js";
 import { Monitoring } from "./constructs/monitoring.js";
 import { MonthlySchedule } from "./constructs/monthly-schedule.js";
 import { PaymentWebhookApi } from "./constructs/payment-webhook-api.js";
@@ -33,6 +34,7 @@ export class BillingStack extends Stack {
 	/** Every function of functions/catalog.ts, by catalog id. */
 	readonly functions: Readonly<Record<string, BillingFunction>>;
 	readonly workflow: BillingCycleWorkflow;
+	readonly importJob: ImportJobWorkflow;
 	readonly schedule: MonthlySchedule;
 	readonly webhookApi: PaymentWebhookApi;
 	readonly monitoring: Monitoring;
@@ -67,6 +69,7 @@ export class BillingStack extends Stack {
 			gocardlessWebhookSecret: this.gocardlessWebhookSecret.secret,
 			documentLinks: this.documentLinks,
 			billingCycleStateMachineArn: BillingCycleWorkflow.arnFor(this),
+			importJobStateMachineArn: ImportJobWorkflow.arnFor(this),
 		};
 		const functions: Record<string, BillingFunction> = {};
 		for (const spec of functionCatalog) {
@@ -96,6 +99,11 @@ export class BillingStack extends Stack {
 			startBillingCycleFunction: fn("StartBillingCycle"),
 			scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
 			alarmEmail: this.config.alarmEmail,
+		});
+		this.importJob = new ImportJobWorkflow(this, "ImportJob", {
+			functions: Object.fromEntries(importJobFunctionIds.map((functionId) => [functionId, fn(functionId)])),
+			bucket: this.data.bucket,
+			alarmTopic: this.monitoring.topic,
 		});
 		this.dataImport = new DataImport(this, "DataImport", {
 			bucket: this.data.bucket,
@@ -142,6 +150,10 @@ export class BillingStack extends Stack {
 			value: this.documentLinks.privateKeySecret.secretArn,
 		});
 		new CfnOutput(this, "StateMachineArn", { value: this.workflow.stateMachine.stateMachineArn });
+		new CfnOutput(this, "ImportJobStateMachineArn", {
+			description: "The import job a charge file over IMPORT_ONE_SHOT_BYTES under imports/ runs as",
+			value: this.importJob.stateMachine.stateMachineArn,
+		});
 		new CfnOutput(this, "TableName", { value: this.data.table.tableName });
 		new CfnOutput(this, "BucketName", { value: this.data.bucket.bucketName });
 		new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });

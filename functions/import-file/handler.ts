@@ -1,15 +1,18 @@
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { z } from "zod";
 import { ValidationError } from "../../shared/core/errors.js";
-import { ImportRefused, importFiles } from "../../shared/imports/import.js";
+import { ImportRefused, importFiles, importKindOf } from "../../shared/imports/import.js";
+import { type ImportJob, importJobId } from "../../shared/imports/job.js";
+import { type ImportFileResult, readImportResult, writeImportResult } from "../../shared/imports/results.js";
 import { s3Source } from "../../shared/imports/sources.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { importOneShotRows, storageConfig } from "../../shared/platform/config.js";
+import { getRequiredEnv, importOneShotBytes, importOneShotRows, storageConfig } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
 import { importObjects } from "../catalog.js";
 
 const { ddb, s3 } = createClients();
 const { tableName, bucketName } = storageConfig();
+const sfn = new SFNClient({});
 
 /** What S3 sends EventBridge for an object put in the bucket (the fields used here). */
 const objectCreatedSchema = z.object({
@@ -36,16 +39,24 @@ function isFileToImport(key: string): boolean {
 	return key.startsWith(importObjects.prefix) && !key.endsWith("/") && !key.endsWith(importObjects.resultSuffix);
 }
 
-type ImportFileResult =
-	| { status: "imported"; result: Awaited<ReturnType<typeof importFiles>> }
-	| { status: "refused"; errorCount: number; errors: readonly string[] }
-	| { status: "failed"; error: string };
+/** A charge file over IMPORT_ONE_SHOT_BYTES: run as an import job, once per object version. */
+function runsAsJob(key: string, size: number | undefined): boolean {
+	if (size === undefined || size <= importOneShotBytes()) return false;
+	try {
+		return importKindOf(key) === "charges";
+	} catch {
+		return false;
+	}
+}
 
 /**
  * A file put under imports/ is imported whole or not at all (DESIGN.md section 8), and what
  * came of it is written beside it as `<key>.result.json`. A refusal (bad rows, a name that
  * says no kind) is the file's answer; anything else is ours: written as failed, then thrown
- * so Lambda retries the event (the import is idempotent) and the errors alarm sees it.
+ * so Lambda retries the event (the import is idempotent) and the errors alarm sees it. A
+ * charge file over IMPORT_ONE_SHOT_BYTES is run as an import job instead (the import job
+ * workflow, shared/imports/job.ts), under an execution name derived from its key and
+ * version, so a redelivered event finds it started; its result says running until it ends.
  */
 export const handler = stepHandler("Import File", objectCreatedSchema, async ({ detail }) => {
 	const key = objectKey(detail.object.key);
@@ -53,22 +64,44 @@ export const handler = stepHandler("Import File", objectCreatedSchema, async ({ 
 	if (detail.bucket.name !== bucketName)
 		throw new ValidationError(`object of bucket ${detail.bucket.name}, this function imports from ${bucketName}`);
 	const resultKey = `${key}${importObjects.resultSuffix}`;
-	const writeResult = (body: ImportFileResult) =>
-		s3.send(
-			new PutObjectCommand({
-				Bucket: bucketName,
-				Key: resultKey,
-				Body: `${JSON.stringify(body, null, 2)}\n`,
-				ContentType: "application/json",
-			}),
-		);
+	const writeResult = (body: ImportFileResult) => writeImportResult(s3, bucketName, key, body);
+	const actor = `s3:${detail.requester ?? key}`;
+	const versionId = detail.object["version-id"];
+
+	if (runsAsJob(key, detail.object.size)) {
+		const stateMachineArn = getRequiredEnv("IMPORT_JOB_STATE_MACHINE_ARN");
+		const jobId = importJobId(key, versionId);
+		const job: ImportJob = {
+			jobId,
+			bucket: bucketName,
+			key,
+			...(versionId === undefined ? {} : { versionId }),
+			...(detail.object.size === undefined ? {} : { size: detail.object.size }),
+			actor,
+			startedAt: new Date().toISOString(),
+		};
+		const execution = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${jobId}`;
+		// Written before the job starts, so the job's own result always comes after it; unless
+		// the result is already this job's (a redelivered event): running or ended, it stays.
+		if ((await readImportResult(s3, bucketName, key))?.jobId !== jobId) await writeResult({ status: "running", execution, jobId });
+		try {
+			await sfn.send(new StartExecutionCommand({ stateMachineArn, name: jobId, input: JSON.stringify({ job }) }));
+		} catch (err) {
+			if (!(err instanceof ExecutionAlreadyExists)) {
+				// Not started: the result says so (not running), and Lambda retries the event.
+				await writeResult({ status: "failed", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+				throw err;
+			}
+			logger.warn("import job already started for this object version", { key, jobId });
+			return { key, status: "running" as const, resultKey, execution, started: false };
+		}
+		return { key, status: "running" as const, resultKey, execution, started: true };
+	}
 
 	try {
-		const result = await importFiles(
-			{ ddb, tableName, actor: `s3:${detail.requester ?? key}` },
-			[s3Source(s3, bucketName, key, { size: detail.object.size, versionId: detail.object["version-id"] })],
-			{ maxRows: importOneShotRows() },
-		);
+		const result = await importFiles({ ddb, tableName, actor }, [s3Source(s3, bucketName, key, { size: detail.object.size, versionId })], {
+			maxRows: importOneShotRows(),
+		});
 		await writeResult({ status: "imported", result });
 		return { key, status: "imported" as const, resultKey, importId: result.importId, counts: result.counts };
 	} catch (err) {

@@ -109,31 +109,7 @@ export class BillingCycleWorkflow extends Construct {
 			}),
 		);
 
-		// A Distributed Map runs its batches as child executions of this state machine. A
-		// separate policy with ARNs built from the fixed name avoids a dependency cycle
-		// (the state machine depends on its role's default policy).
-		const executions = (resourceName: string) =>
-			stack.formatArn({
-				service: "states",
-				resource: "execution",
-				resourceName,
-				arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-			});
-		const childExecutions = [executions(`${name}:*`), executions(`${name}/*:*`)];
-		const distributedMap = new iam.Policy(this, "DistributedMapPolicy", {
-			statements: [
-				new iam.PolicyStatement({
-					actions: ["states:StartExecution"],
-					resources: [BillingCycleWorkflow.arnFor(this, name)],
-				}),
-				new iam.PolicyStatement({
-					actions: ["states:DescribeExecution", "states:StopExecution"],
-					resources: childExecutions,
-				}),
-				new iam.PolicyStatement({ actions: ["states:RedriveExecution"], resources: [executions(`${name}/*:*`)] }),
-			],
-		});
-		this.stateMachine.role.attachInlinePolicy(distributedMap);
+		const childExecutions = grantDistributedMapChildren(this, this.stateMachine, name);
 
 		acknowledge(
 			this,
@@ -155,14 +131,52 @@ export class BillingCycleWorkflow extends Construct {
 			// Two patterns, two reasons: the first is every execution of this state machine, not only map children.
 			wildcardResource(
 				this,
-				childExecutions[0] as string,
+				childExecutions.own,
 				"states:DescribeExecution and states:StopExecution on this state machine's own executions only (billing-<period> and its re-drives, named per run, so not listable up front); no other state machine's.",
 			),
 			wildcardResource(
 				this,
-				childExecutions[1] as string,
+				childExecutions.children,
 				"The Distributed Map's child executions of this state machine only (named per map run): described, stopped and redriven by the map.",
 			),
 		);
 	}
+}
+
+/**
+ * A Distributed Map runs its batches as child executions of its own state machine: it may
+ * start them, describe and stop them, and redrive them. A separate policy with ARNs built
+ * from the fixed name avoids a dependency cycle (the state machine depends on its role's
+ * default policy). Answers the two execution patterns, for their nag acknowledgements.
+ */
+export function grantDistributedMapChildren(
+	scope: Construct,
+	stateMachine: sfn.StateMachine,
+	name: string,
+): { readonly own: string; readonly children: string } {
+	const stack = Stack.of(scope);
+	const executions = (resourceName: string) =>
+		stack.formatArn({
+			service: "states",
+			resource: "execution",
+			resourceName,
+			arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+		});
+	const own = executions(`${name}:*`);
+	const children = executions(`${name}/*:*`);
+	const distributedMap = new iam.Policy(scope, "DistributedMapPolicy", {
+		statements: [
+			new iam.PolicyStatement({
+				actions: ["states:StartExecution"],
+				resources: [BillingCycleWorkflow.arnFor(scope, name)],
+			}),
+			new iam.PolicyStatement({
+				actions: ["states:DescribeExecution", "states:StopExecution"],
+				resources: [own, children],
+			}),
+			new iam.PolicyStatement({ actions: ["states:RedriveExecution"], resources: [children] }),
+		],
+	});
+	stateMachine.role.attachInlinePolicy(distributedMap);
+	return { own, children };
 }

@@ -28,6 +28,8 @@ export interface BillingFunctionEnvironment {
 	readonly documentLinks: DocumentLinks;
 	/** ARN of the billing-cycle state machine (built from its fixed name, so no dependency cycle). */
 	readonly billingCycleStateMachineArn: string;
+	/** The import job's state machine, which ImportFile starts for a large charge file. */
+	readonly importJobStateMachineArn: string;
 }
 
 export interface BillingFunctionProps {
@@ -83,6 +85,7 @@ export class BillingFunction extends Construct {
 			environment.WEBHOOK_EVENT_RETENTION_DAYS = String(config.webhookEventRetentionDays);
 		}
 		if (spec.startsBillingCycle) environment.STATE_MACHINE_ARN = env.billingCycleStateMachineArn;
+		if (spec.startsImportJob) environment.IMPORT_JOB_STATE_MACHINE_ARN = env.importJobStateMachineArn;
 		// Named on each send, so SES publishes the email's events (bounces, complaints) to EmailEvents.
 		if (spec.sendsEmail) environment.SES_CONFIGURATION_SET = env.sender.configurationSet.configurationSetName;
 		if (spec.signsDocumentLinks) {
@@ -170,6 +173,11 @@ export class BillingFunction extends Construct {
 					actions: ["states:StartExecution"],
 					resources: [env.billingCycleStateMachineArn],
 				}),
+			);
+		}
+		if (spec.startsImportJob) {
+			this.function.addToRolePolicy(
+				new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [env.importJobStateMachineArn] }),
 			);
 		}
 

@@ -4,7 +4,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { billingCycleFunctionIds } from "../../functions/catalog.js";
+import { billingCycleFunctionIds, importJobFunctionIds } from "../../functions/catalog.js";
 import { DEFAULT_DOCUMENT_RETENTION_YEARS } from "../../shared/platform/config.js";
 import { tableKeySchema } from "../../shared/store/keys.js";
 import { listRunFailures } from "../../shared/store/run-failures.js";
@@ -26,8 +26,10 @@ export function configurationSetOf(tableName: string): string {
 }
 export const LOCAL_SES_CONFIGURATION_SET = configurationSetOf("billing");
 export const BILLING_CYCLE = "billing-cycle";
+export const IMPORT_JOB = "import-job";
 
 const ASL_PATH = fileURLToPath(new URL("../../statemachines/billing-cycle.asl.json", import.meta.url));
+const IMPORT_JOB_ASL_PATH = fileURLToPath(new URL("../../statemachines/import-job.asl.json", import.meta.url));
 
 export interface StackEndpoints extends ServerEndpoints {
 	readonly stepfunctions: string;
@@ -149,9 +151,13 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 
 	const substitutions: Record<string, string> = { BillingBucketName: bucketName };
 	for (const id of billingCycleFunctionIds) substitutions[`${id}FunctionArn`] = localFunctionArn(id);
+	const importJobSubstitutions = Object.fromEntries(importJobFunctionIds.map((id) => [`${id}FunctionArn`, localFunctionArn(id)]));
 	const stepFunctions = await startLocalStepFunctions({
 		dataDir: options.dataDir,
-		stateMachines: [{ name: BILLING_CYCLE, definition: JSON.parse(readFileSync(ASL_PATH, "utf8")), substitutions }],
+		stateMachines: [
+			{ name: BILLING_CYCLE, definition: JSON.parse(readFileSync(ASL_PATH, "utf8")), substitutions },
+			{ name: IMPORT_JOB, definition: JSON.parse(readFileSync(IMPORT_JOB_ASL_PATH, "utf8")), substitutions: importJobSubstitutions },
+		],
 		invoke: invokeLocalFunction,
 		readJson: async (bucket, key) => {
 			const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -163,6 +169,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 	});
 	const stateMachineArn = stepFunctions.stateMachineArns[BILLING_CYCLE] as string;
 	process.env.STATE_MACHINE_ARN = stateMachineArn;
+	// ImportFile starts the import job for a charge file over IMPORT_ONE_SHOT_BYTES, as deployed.
+	process.env.IMPORT_JOB_STATE_MACHINE_ARN = stepFunctions.stateMachineArns[IMPORT_JOB] as string;
 	process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.url;
 
 	const sfn = new SFNClient({ endpoint: stepFunctions.url, region: LOCAL_REGION });

@@ -4,7 +4,7 @@ import type { ImportAudit } from "../store/imports.js";
 import type { TableDeps } from "../store/records.js";
 import { chargeOf, chargeProblem, type KindCounts, type StoredCharge, type StoredState, storedChargesOf } from "./plan.js";
 import type { Problems } from "./problems.js";
-import type { ChargeSpill, SpilledCharge } from "./spill.js";
+import type { ChargePartitions, SpilledCharge } from "./spill.js";
 import { ChargeWriter } from "./write.js";
 
 /**
@@ -16,7 +16,7 @@ import { ChargeWriter } from "./write.js";
 const CONCURRENCY = 8;
 
 /** The import's stored state with the charges of the partition's accounts, read now. */
-async function withChargesOf(deps: TableDeps, state: StoredState, rows: readonly SpilledCharge[]): Promise<StoredState> {
+export async function withChargesOf(deps: TableDeps, state: StoredState, rows: readonly SpilledCharge[]): Promise<StoredState> {
 	const charges = new Map<string, Map<string, StoredCharge>>();
 	const chargeBooks = new Map<string, number>();
 	const stored = [...new Set(rows.map((r) => r.accountId))].filter((id) => state.accounts.has(id));
@@ -35,12 +35,12 @@ async function withChargesOf(deps: TableDeps, state: StoredState, rows: readonly
 /** Each charge against its account (in the store or the import), its invoiced months and the charge stored under its id. */
 export async function checkCharges(
 	deps: TableDeps,
-	spill: ChargeSpill,
+	spill: ChargePartitions,
 	state: StoredState,
 	currencyOfAccount: (accountId: string) => string | undefined,
 	problems: Problems,
 ): Promise<void> {
-	for (const rows of spill.each()) {
+	for await (const rows of spill.each()) {
 		const partition = await withChargesOf(deps, state, rows);
 		const firstLines = new Map<string, number>();
 		for (const row of rows) {
@@ -64,7 +64,7 @@ export async function checkCharges(
 /** Each checked charge created (in pages), changed or left as it is; nothing written on a dry run. */
 export async function writeCharges(
 	deps: TableDeps,
-	spill: ChargeSpill,
+	spill: ChargePartitions,
 	state: StoredState,
 	currencyOfAccount: (accountId: string) => string | undefined,
 	options: {
@@ -76,7 +76,7 @@ export async function writeCharges(
 ): Promise<KindCounts> {
 	const counts: KindCounts = { created: 0, updated: 0, unchanged: 0 };
 	let rowsWritten = 0;
-	for (const rows of spill.each()) {
+	for await (const rows of spill.each()) {
 		const writer = new ChargeWriter(deps, await withChargesOf(deps, state, rows), options);
 		for (const row of rows) {
 			await writer.add(chargeOf(row, currencyOfAccount(row.accountId) as string), row.file);

@@ -101,7 +101,8 @@ export function importKindOf(fileName: string, explicit?: string): ImportKind {
 	return kind as ImportKind;
 }
 
-async function* rowsOf(
+/** A file's rows, each read and checked on its own (pass 1); its bad rows go to `problems`. Answers the rows read. */
+export async function* rowsOf(
 	source: ImportSource,
 	problems: Problems,
 	phase: ImportProgress["phase"],
@@ -187,7 +188,8 @@ async function importSpilling(
 				if (once(file, "subscription", row.subscriptionId, row.line, "subscription_id"))
 					subscriptions.set(row.subscriptionId, { ...row, file });
 			} else {
-				spill.add({ ...read.row, file });
+				const spilling = spill.add({ ...read.row, file });
+				if (spilling) await spilling;
 				chargeAccounts.add(read.row.accountId);
 			}
 		}
@@ -293,7 +295,8 @@ function count(decisions: readonly Decision<unknown>[]): KindCounts {
 	return counts;
 }
 
-async function readStoredState(
+/** What is stored under every id an import names (charges excepted: charges.ts reads them a partition at a time). */
+export async function readStoredState(
 	deps: TableDeps,
 	accounts: ReadonlyMap<string, AccountRow>,
 	plans: ReadonlyMap<string, PlanRow>,

@@ -53,6 +53,21 @@ export class ImportWriting {
 	}
 }
 
+/**
+ * The lease of an import job (job.ts), whose steps run in separate invocations: each
+ * puts it again (taken, renewed), and the job's last step, or its failure, ends it.
+ */
+export async function holdImportLease(
+	deps: TableDeps,
+	lease: { readonly importId: string; readonly actor: string; readonly files: readonly string[]; readonly startedAt: string },
+): Promise<void> {
+	await importWritingLeasePut(deps, { ...lease, leaseUntil: new Date(Date.now() + importLeaseSeconds() * 1000).toISOString() });
+}
+
+export async function endImportLease(deps: TableDeps, importId: string): Promise<void> {
+	await importWritingLeaseEnded(deps, importId);
+}
+
 /** Refuses a billing run while an import writes, naming it. */
 export async function refuseWhileImportWriting(deps: TableDeps, now = new Date()): Promise<void> {
 	const writing = await listImportsWriting(deps, now);

@@ -132,6 +132,17 @@ export function importOneShotRows(env: Env = process.env): number {
 }
 
 /**
+ * IMPORT_ONE_SHOT_BYTES: a charge file put under imports/ larger than this (its S3 event's
+ * size) runs as an import job (a Step Functions workflow, shared/imports/job.ts) instead of
+ * one Lambda invocation; 64 MB by default.
+ */
+export function importOneShotBytes(env: Env = process.env): number {
+	const bytes = getIntEnv("IMPORT_ONE_SHOT_BYTES", 64 * 1024 * 1024, env);
+	if (bytes < 1) throw new ConfigError(`environment variable IMPORT_ONE_SHOT_BYTES must be at least 1, got ${bytes}`);
+	return bytes;
+}
+
+/**
  * IMPORT_LEASE_SECONDS: how long an import's writing lease holds without renewal (it is
  * renewed at a quarter of it), so how long a crashed import keeps billing runs waiting.
  */

@@ -6,10 +6,16 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
-import { billingCycleFunctionIds, documentObjects, functionCatalog, holdsDocuments } from "../../functions/catalog.js";
+import {
+	billingCycleFunctionIds,
+	documentObjects,
+	functionCatalog,
+	holdsDocuments,
+	importJobFunctionIds,
+} from "../../functions/catalog.js";
 import { buildBillingApp } from "../../infra/billing-app.js";
 import { definitionPlaceholders } from "../../infra/constructs/billing-cycle-workflow.js";
-import { billingCycleDefinitionFile } from "../../infra/paths.js";
+import { billingCycleDefinitionFile, importJobDefinitionFile } from "../../infra/paths.js";
 
 type Json = Record<string, unknown>;
 
@@ -342,7 +348,7 @@ describe("grants", () => {
 
 	it("gives the functions that never touch the table no grant on it, the others the actions their catalog entry names", () => {
 		const none = functionCatalog.filter((f) => f.table === "none").map((f) => f.id);
-		expect(none.sort()).toEqual(["ResolveBillingPeriod", "StartBillingCycle"]);
+		expect(none.sort()).toEqual(["CheckImportFile", "ResolveBillingPeriod", "StartBillingCycle"]);
 		const tableArn = { "Fn::GetAtt": [tableId, "Arn"] };
 		const indexArn = (index: string) => ({ "Fn::Join": ["", [tableArn, `/index/${index}`]] });
 		for (const spec of functionCatalog) {
@@ -366,7 +372,7 @@ describe("grants", () => {
 
 describe("BillingCycleWorkflow", () => {
 	const definitionText = readFileSync(billingCycleDefinitionFile, "utf8");
-	const [, machine] = onlyResource("AWS::StepFunctions::StateMachine");
+	const [, machine] = onlyResource("AWS::StepFunctions::StateMachine", { Properties: { StateMachineName: "billing-cycle" } });
 	const props = machine.Properties as {
 		DefinitionString: string;
 		DefinitionSubstitutions: Record<string, unknown>;
@@ -441,6 +447,101 @@ describe("BillingCycleWorkflow", () => {
 		expect(policies).toContain("s3:GetObject");
 		expect(policies).toContain(":stateMachine:billing-cycle");
 		expect(policies).toContain("states:DescribeExecution");
+	});
+});
+
+describe("ImportJobWorkflow", () => {
+	const definitionText = readFileSync(importJobDefinitionFile, "utf8");
+	const [machineId, machine] = onlyResource("AWS::StepFunctions::StateMachine", { Properties: { StateMachineName: "import-job" } });
+	const props = machine.Properties as {
+		DefinitionString: string;
+		DefinitionSubstitutions: Record<string, unknown>;
+		[key: string]: unknown;
+	};
+	const statements = resourcesOf("AWS::IAM::Policy")
+		.filter(([id]) => id.startsWith("ImportJob"))
+		.flatMap(([, policy]) => ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement);
+
+	it("validates as Amazon States Language, JSONPath only, with the states a billing specialist reads", () => {
+		const definition = JSON.parse(definitionText) as { States: Record<string, { Type: string }>; QueryLanguage?: string };
+		const result = validator(definition);
+		expect(result.errorsText("\n")).toBe("");
+		expect(result.isValid).toBe(true);
+		expect(definition.QueryLanguage ?? "JSONPath").toBe("JSONPath");
+		expect(Object.keys(definition.States)).toEqual([
+			"Check File",
+			"Check Partitions",
+			"Summarize Checks",
+			"Any Problems?",
+			"Import Refused",
+			"Write Partitions",
+			"Record Import",
+			"Record Import Failure",
+			"Import Failed",
+		]);
+	});
+
+	it("inlines the ASL file and resolves every placeholder to its import job function", () => {
+		expect(JSON.parse(props.DefinitionString)).toEqual(JSON.parse(definitionText));
+		expect(definitionPlaceholders(definitionText)).toEqual(importJobFunctionIds.map((id) => `${id}FunctionArn`).sort());
+		for (const id of importJobFunctionIds) {
+			expect(props.DefinitionSubstitutions[`${id}FunctionArn`], id).toEqual({
+				"Fn::GetAtt": [logicalId(stack.functions[id]?.function as IConstruct), "Arn"],
+			});
+		}
+		expect(props).toMatchObject({
+			StateMachineType: "STANDARD",
+			TracingConfiguration: { Enabled: true },
+			LoggingConfiguration: { Level: "ALL", IncludeExecutionData: false },
+		});
+	});
+
+	it("invokes exactly its functions, reads and writes only import-jobs/* and runs its Distributed Map children", () => {
+		const invoked = statements.filter((st) => actionsOf(st).includes("lambda:InvokeFunction")).flatMap(resourcesOfStatement);
+		expect(invoked.map((r) => JSON.stringify(r)).sort()).toEqual(
+			importJobFunctionIds.map((id) => JSON.stringify({ "Fn::GetAtt": [functionIdOf(id), "Arn"] })).sort(),
+		);
+		const s3Grants = statements
+			.filter((st) => actionsOf(st).some((a) => a.startsWith("s3:")))
+			.map((st) => ({ actions: actionsOf(st).sort(), resource: JSON.stringify(st.Resource) }));
+		expect(s3Grants).toEqual([
+			{
+				actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
+				resource: expect.stringContaining('"/import-jobs/*"'),
+			},
+		]);
+		const states = JSON.stringify(statements.filter((st) => actionsOf(st).some((a) => a.startsWith("states:"))));
+		expect(states).toContain("states:StartExecution");
+		expect(states).toContain(":stateMachine:import-job");
+		expect(states).toContain(":execution:import-job/*:*");
+		expect(states).not.toContain("billing-cycle");
+	});
+
+	it("ImportFile starts it (states:StartExecution on it alone) and has its ARN; no other function may", () => {
+		const starts = (id: string) =>
+			roleStatementsOf(id)
+				.filter((st) => actionsOf(st).includes("states:StartExecution"))
+				.flatMap(resourcesOfStatement);
+		expect(JSON.stringify(starts("ImportFile"))).toContain(":stateMachine:import-job");
+		expect(starts("ImportFile")).toHaveLength(1);
+		const environment = (functionPropertiesOf("ImportFile").Environment as { Variables: Json }).Variables;
+		expect(JSON.stringify(environment.IMPORT_JOB_STATE_MACHINE_ARN)).toContain(":stateMachine:import-job");
+		for (const spec of functionCatalog.filter((f) => f.id !== "ImportFile" && f.id !== "StartBillingCycle")) {
+			expect(starts(spec.id), spec.id).toEqual([]);
+		}
+		expect(machineId).toBe(logicalId(stack.importJob.stateMachine));
+	});
+
+	it("alarms on the topic when a job fails or times out", () => {
+		for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut"]) {
+			template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+				Namespace: "AWS/States",
+				MetricName: metric,
+				Dimensions: [{ Name: "StateMachineArn", Value: { Ref: machineId } }],
+				Threshold: 1,
+				AlarmActions: [{ Ref: logicalId(stack.monitoring.topic) }],
+			});
+		}
 	});
 });
 

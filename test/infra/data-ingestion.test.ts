@@ -106,6 +106,8 @@ describe("files put under imports/", () => {
 		expect(s3Statements).toEqual([
 			{ Action: "s3:GetObject", Effect: "Allow", Resource: objectsOfBucket("imports/*") },
 			{ Action: "s3:PutObject", Effect: "Allow", Resource: objectsOfBucket("imports/*.result.json") },
+			// Before it starts an import job it reads the file's result: a missing one answers 404, not 403.
+			{ Action: "s3:ListBucket", Effect: "Allow", Resource: { "Fn::GetAtt": [expect.stringMatching(/^DataBucket/), "Arn"] } },
 		]);
 		expect(JSON.stringify(statementsOf(importFunctionId))).toContain("dynamodb:PutItem");
 		expect(resources[importFunctionId]?.Properties).toMatchObject({ Timeout: 900, MemorySize: 1024 });

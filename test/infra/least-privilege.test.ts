@@ -116,6 +116,14 @@ const expectedTableAccess: Record<string, readonly string[]> = {
 	// The imports: conditional claims and charge pages (transactions), the lease, an idempotency record; never a Scan or a batch write.
 	ImportFile: importing,
 	DataApi: importing,
+	// The import job: Check File reads only the bucket; the partition checks read accounts, invoiced months and charge books;
+	// Summarize Checks takes the lease; Write Partitions writes as an import does; Record Import records it and ends the lease.
+	CheckImportFile: [],
+	CheckImportPartitions: ["GetItem", "BatchGetItem", "Query"],
+	SummarizeImportChecks: ["PutItem"],
+	WriteImportPartitions: importing,
+	RecordImport: ["PutItem", "DeleteItem"],
+	RecordImportFailure: ["DeleteItem"],
 };
 
 describe("DynamoDB access per function", () => {

@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { checkImportPartitions, importJobSchema, partitionItemSchema } from "../../shared/imports/job.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { storageConfig } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
+
+const { ddb, s3 } = createClients();
+const { tableName } = storageConfig();
+
+/** Check Partitions (a batch): each partition's charges checked against the store; its problems counted, the first 100 listed. */
+export const handler = stepHandler(
+	"Check Partitions",
+	z.object({ job: importJobSchema, items: z.array(partitionItemSchema) }),
+	async ({ job, items }) => checkImportPartitions({ ddb, s3, tableName }, job, items),
+);

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { mapResultsSchema } from "../../shared/cycle/map-results.js";
+import { importJobSchema, problemsSchema, summarizeImportChecks } from "../../shared/imports/job.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { storageConfig } from "../../shared/platform/config.js";
+import { stepHandler } from "../../shared/platform/lambda.js";
+
+const { ddb, s3 } = createClients();
+const { tableName } = storageConfig();
+
+/** Summarize Checks: any problem and the file is refused, nothing written; otherwise the import's writing lease is taken. */
+export const handler = stepHandler(
+	"Summarize Checks",
+	z.object({ job: importJobSchema, checked: problemsSchema.loose(), results: mapResultsSchema }),
+	async ({ job, checked, results }) => summarizeImportChecks({ ddb, s3, tableName }, job, checked, results),
+);
