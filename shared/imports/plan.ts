@@ -167,7 +167,7 @@ export function decideSubscription(
 	}));
 }
 
-/** What the checks of a charge row need: kept for every row of a charge file, which is never held whole. */
+/** What the checks of a charge row against the store need (a row of a partition, charges.ts). */
 export interface ChargeRef {
 	readonly line: number;
 	readonly accountId: string;

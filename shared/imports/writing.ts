@@ -45,17 +45,18 @@ export class ImportWriting {
 
 	async end(): Promise<void> {
 		clearInterval(this.renewal);
-		await importWritingLeaseEnded(this.deps, this.lease.importId);
+		await endImportLease(this.deps, this.lease.importId);
 	}
 
 	private async renew(): Promise<void> {
-		await importWritingLeasePut(this.deps, { ...this.lease, leaseUntil: new Date(Date.now() + importLeaseSeconds() * 1000).toISOString() });
+		await holdImportLease(this.deps, this.lease);
 	}
 }
 
 /**
- * The lease of an import job (job.ts), whose steps run in separate invocations: each
- * puts it again (taken, renewed), and the job's last step, or its failure, ends it.
+ * The lease taken or renewed: by a one-shot import on its timer, and by each step of an
+ * import job (job.ts), whose steps run in separate invocations; the last step, or its
+ * failure, ends it.
  */
 export async function holdImportLease(
 	deps: TableDeps,

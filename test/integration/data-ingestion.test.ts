@@ -1,11 +1,12 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invokeLocalFunction, LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
+import { invokeLocalFunction, LOCAL_ACCOUNT, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { getAccount } from "../../shared/store/records.js";
 import { startTestStack } from "../support/embedded.js";
+import { objectCreated as objectCreatedIn, putFile as putFileIn, readJson as readJsonIn } from "../support/s3-events.js";
 
 /**
  * The deployed ways in (DESIGN.md section 8), through the handlers Lambda runs: a file put
@@ -28,44 +29,16 @@ afterAll(async () => {
 	await stack?.stop();
 });
 
-async function putFile(key: string, text: string): Promise<void> {
-	await clients.s3.send(new PutObjectCommand({ Bucket: stack.bucketName, Key: key, Body: text }));
-}
-
-async function readJson(key: string): Promise<Record<string, unknown>> {
-	const out = await clients.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }));
-	return JSON.parse((await out.Body?.transformToString()) ?? "null") as Record<string, unknown>;
-}
-
 async function keysUnder(prefix: string): Promise<string[]> {
 	const out = await clients.s3.send(new ListObjectsV2Command({ Bucket: stack.bucketName, Prefix: prefix }));
 	return (out.Contents ?? []).map((o) => o.Key as string).sort();
 }
 
-/** What S3 sends EventBridge for a PutObject, the key URL-encoded as S3 writes it. */
-function objectCreated(key: string, bucket = stack.bucketName) {
-	const encoded = encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
-	return {
-		version: "0",
-		id: crypto.randomUUID(),
-		"detail-type": "Object Created",
-		source: "aws.s3",
-		account: LOCAL_ACCOUNT,
-		time: new Date().toISOString(),
-		region: LOCAL_REGION,
-		resources: [`arn:aws:s3:::${bucket}`],
-		detail: {
-			version: "0",
-			bucket: { name: bucket },
-			object: { key: encoded, size: 100, etag: "b1946ac92492d2347c6235b4d2611184", "version-id": "v1", sequencer: "617f08299329d189" },
-			"request-id": "N4N7GDK58NMKJ12R",
-			requester: LOCAL_ACCOUNT,
-			"source-ip-address": "10.0.0.1",
-			reason: "PutObject",
-		},
-	};
-}
+/** What S3 sends EventBridge for a PutObject of the key (in the stack's bucket unless another is named). */
+const objectCreated = (key: string, bucket = stack.bucketName) => objectCreatedIn(bucket, key);
 
+const putFile = (key: string, text: string) => putFileIn(clients.s3, stack.bucketName, key, text);
+const readJson = (key: string) => readJsonIn(clients.s3, stack.bucketName, key);
 const importFile = (event: unknown) => invokeLocalFunction(localFunctionArn("ImportFile"), event);
 
 describe("a file put under imports/", () => {

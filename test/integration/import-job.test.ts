@@ -1,7 +1,6 @@
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, type ExecutionStatus, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invokeLocalFunction, LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
+import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
 import { S3ChunkSink } from "../../shared/imports/job.js";
 import { ChargeSpill, type SpilledCharge } from "../../shared/imports/spill.js";
 import { createClients } from "../../shared/platform/clients.js";
@@ -9,6 +8,7 @@ import { readChargeBook } from "../../shared/store/charges.js";
 import { listImportsWriting } from "../../shared/store/imports.js";
 
 import { startTestStack } from "../support/embedded.js";
+import { objectCreated as objectCreatedIn, putFile as putFileIn, readJson as readJsonIn } from "../support/s3-events.js";
 
 /**
  * A charge file under imports/ over IMPORT_ONE_SHOT_BYTES runs as the import job
@@ -42,37 +42,10 @@ afterAll(async () => {
 	await stack?.stop();
 });
 
-async function putFile(key: string, text: string): Promise<void> {
-	await clients.s3.send(new PutObjectCommand({ Bucket: stack.bucketName, Key: key, Body: text }));
-}
+const objectCreated = (key: string, size: number, versionId = "v1") => objectCreatedIn(stack.bucketName, key, { size, versionId });
 
-async function readJson(key: string): Promise<Record<string, unknown>> {
-	const out = await clients.s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: key }));
-	return JSON.parse((await out.Body?.transformToString()) ?? "null") as Record<string, unknown>;
-}
-
-function objectCreated(key: string, size: number, versionId = "v1") {
-	return {
-		version: "0",
-		id: crypto.randomUUID(),
-		"detail-type": "Object Created",
-		source: "aws.s3",
-		account: LOCAL_ACCOUNT,
-		time: new Date().toISOString(),
-		region: LOCAL_REGION,
-		resources: [`arn:aws:s3:::${stack.bucketName}`],
-		detail: {
-			version: "0",
-			bucket: { name: stack.bucketName },
-			object: { key, size, etag: "b1946ac92492d2347c6235b4d2611184", "version-id": versionId, sequencer: "617f08299329d189" },
-			"request-id": "N4N7GDK58NMKJ12R",
-			requester: LOCAL_ACCOUNT,
-			"source-ip-address": "10.0.0.1",
-			reason: "PutObject",
-		},
-	};
-}
-
+const putFile = (key: string, text: string) => putFileIn(clients.s3, stack.bucketName, key, text);
+const readJson = (key: string) => readJsonIn(clients.s3, stack.bucketName, key);
 const importFile = (event: unknown) => invokeLocalFunction(localFunctionArn("ImportFile"), event);
 
 /** ImportFile with IMPORT_ONE_SHOT_BYTES at 1 KB: a charge file of 20 MB runs as a job. */
