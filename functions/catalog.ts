@@ -1,4 +1,5 @@
-import { type GSI1, type GSI2, PARKED_PARTITION_PREFIX } from "../shared/store/keys.js";
+import { IMPORT_RESULT_SUFFIX } from "../shared/imports/results.js";
+import { type GSI1, type GSI2, IMPORTS_WRITING_PARTITION, PARKED_PARTITION_PREFIX } from "../shared/store/keys.js";
 
 /**
  * Every Lambda of the product, in one place: CDK builds one function per entry and the
@@ -63,6 +64,8 @@ export interface BucketObjects {
 	/** An S3 key pattern, `invoices/*`. */
 	readonly keys: string;
 	readonly holds: string;
+	/** Read by the version an S3 event names (s3:GetObjectVersion besides s3:GetObject): a file put again since is not what was imported. */
+	readonly readByVersion?: true;
 }
 
 /**
@@ -86,7 +89,7 @@ export interface BucketAccess {
  */
 export const importObjects = {
 	prefix: "imports/",
-	resultSuffix: ".result.json",
+	resultSuffix: IMPORT_RESULT_SUFFIX,
 	extensions: ["csv", "jsonl", "ndjson"],
 } as const;
 
@@ -100,7 +103,7 @@ export const bucketObjects = {
 	reports: { keys: "reports/*", holds: "the monthly, quarterly and reconciliation reports, reports/<period>/" },
 	collections: { keys: "collections/*", holds: "the collections cases of a month, collections/<month>/cases.csv" },
 	books: { keys: "books/*", holds: "the month's trial balance and journals, books/<period>/" },
-	imports: { keys: `${importObjects.prefix}*`, holds: "files to import, named by whoever puts them there" },
+	imports: { keys: `${importObjects.prefix}*`, holds: "files to import, named by whoever puts them there", readByVersion: true },
 	importResults: {
 		keys: `${importObjects.prefix}*${importObjects.resultSuffix}`,
 		holds: "each imported file's result, written beside it under a name derived from the file's",
@@ -391,8 +394,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "RecordImport",
 		dir: "record-import",
 		description: "Import job, Record Import: adds up the counts, records the import and its result, ends the lease",
-		// The import's record (put) and the lease (deleted).
-		table: { actions: ["PutItem", "DeleteItem"] },
+		// The import's record (put) and the lease (deleted: nothing else).
+		table: { actions: ["PutItem", "DeleteItem"], deletesOnlyUnder: [IMPORTS_WRITING_PARTITION] },
 		bucket: { read: [bucketObjects.importJobs], write: [bucketObjects.importResults] },
 		timeoutSeconds: 120,
 	},
@@ -401,7 +404,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "RecordImportFailure",
 		dir: "record-import-failure",
 		description: "Import job, Record Import Failure: the file's result says failed and the lease ends",
-		table: { actions: ["DeleteItem"] },
+		// The lease, deleted: nothing else.
+		table: { actions: ["DeleteItem"], deletesOnlyUnder: [IMPORTS_WRITING_PARTITION] },
 		bucket: { write: [bucketObjects.importResults] },
 		timeoutSeconds: 30,
 	},

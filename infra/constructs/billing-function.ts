@@ -142,12 +142,17 @@ export class BillingFunction extends Construct {
 				);
 			};
 			grant("s3:GetObject", read);
+			grant(
+				"s3:GetObjectVersion",
+				read.filter((o) => o.readByVersion),
+			);
 			grant("s3:PutObject", write);
 			grant("s3:PutObjectRetention", write.filter(holdsDocuments));
 			if (list) this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [env.bucket.bucketArn] }));
 			for (const objects of new Set([...read, ...write])) {
 				const actions = [
 					read.includes(objects) ? "s3:GetObject" : "",
+					read.includes(objects) && objects.readByVersion ? "s3:GetObjectVersion" : "",
 					write.includes(objects) ? "s3:PutObject" : "",
 					write.includes(objects) && holdsDocuments(objects) ? "s3:PutObjectRetention" : "",
 				].filter(Boolean);

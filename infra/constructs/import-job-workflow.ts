@@ -98,7 +98,14 @@ export class ImportJobWorkflow extends Construct {
 			this,
 			"ImportJobTimedOut",
 			this.stateMachine.metricTimedOut({ period: fiveMinutes, statistic: "Sum" }),
-			"An import job (a large charges file under imports/) timed out before finishing; its result still says running. Redrive the execution or start a new one with its input.",
+			"An import job (a large charges file under imports/) timed out before finishing (6 hours); its result still says running and its lease lapses on its own. Redrive the execution or start a new one with its input.",
+			props.alarmTopic,
+		);
+		alarmOnAny(
+			this,
+			"ImportJobAborted",
+			this.stateMachine.metricAborted({ period: fiveMinutes, statistic: "Sum" }),
+			"An import job (a large charges file under imports/) was stopped by hand: its result still says running and its lease lapses on its own. Start a new one with its input to finish the file.",
 			props.alarmTopic,
 		);
 

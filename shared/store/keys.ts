@@ -13,6 +13,8 @@ export const GSI2 = "gsi2";
  * to these partitions (functions/catalog.ts).
  */
 export const PARKED_PARTITION_PREFIX = "PARKED#";
+/** The partition of the imports' writing leases (keys.importWriting). */
+export const IMPORTS_WRITING_PARTITION = "IMPORTS_WRITING";
 
 /** The table's key schema; CDK (infra/) and the embedded runtime (local/) both build the table from it. */
 export const tableKeySchema = {
@@ -144,7 +146,7 @@ export const keys = {
 	worklistAssignmentListing: (itemId: string) => ({ gsi1pk: "WORKLIST_ASSIGNMENTS", gsi1sk: itemId }),
 	/** One import of files (`billing import`, an object under imports/): what it read and wrote. */
 	/** Present while an import writes, with its lease: billing runs wait for it (shared/imports/writing.ts). */
-	importWriting: (importId: string) => ({ pk: "IMPORTS_WRITING", sk: importId }),
+	importWriting: (importId: string) => ({ pk: IMPORTS_WRITING_PARTITION, sk: importId }),
 	importRun: (importId: string) => ({ pk: `IMPORT#${importId}`, sk: "IMPORT" }),
 } as const;
 

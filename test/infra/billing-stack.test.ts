@@ -297,6 +297,9 @@ describe("grants", () => {
 					? []
 					: [
 							...(spec.bucket.read ?? []).map((o) => `s3:GetObject ${JSON.stringify(bucketObjectsArn(o.keys))}`),
+							...(spec.bucket.read ?? [])
+								.filter((o) => o.readByVersion)
+								.map((o) => `s3:GetObjectVersion ${JSON.stringify(bucketObjectsArn(o.keys))}`),
 							...(spec.bucket.write ?? []).map((o) => `s3:PutObject ${JSON.stringify(bucketObjectsArn(o.keys))}`),
 							...(spec.bucket.write ?? [])
 								.filter(holdsDocuments)
@@ -318,6 +321,7 @@ describe("grants", () => {
 		expect([...new Set(s3Actions)].sort()).toEqual([
 			"s3:AbortMultipartUpload",
 			"s3:GetObject",
+			"s3:GetObjectVersion",
 			"s3:ListBucket",
 			"s3:ListMultipartUploadParts",
 			"s3:PutObject",
@@ -532,8 +536,9 @@ describe("ImportJobWorkflow", () => {
 		expect(machineId).toBe(logicalId(stack.importJob.stateMachine));
 	});
 
-	it("alarms on the topic when a job fails or times out", () => {
-		for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut"]) {
+	it("alarms on the topic when a job fails, times out (it has a timeout to reach) or is stopped", () => {
+		expect(JSON.parse(readFileSync("statemachines/import-job.asl.json", "utf8")).TimeoutSeconds).toBe(21600);
+		for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"]) {
 			template.hasResourceProperties("AWS::CloudWatch::Alarm", {
 				Namespace: "AWS/States",
 				MetricName: metric,

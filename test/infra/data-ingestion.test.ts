@@ -104,7 +104,8 @@ describe("files put under imports/", () => {
 	it("the function reads imports/* and writes imports/*.result.json, nothing else of the bucket", () => {
 		const s3Statements = statementsOf(importFunctionId).filter((s) => actionsOf(s).some((a) => a.startsWith("s3:")));
 		expect(s3Statements).toEqual([
-			{ Action: "s3:GetObject", Effect: "Allow", Resource: objectsOfBucket("imports/*") },
+			// The file is read by the version its event names.
+			{ Action: ["s3:GetObject", "s3:GetObjectVersion"], Effect: "Allow", Resource: objectsOfBucket("imports/*") },
 			{ Action: "s3:PutObject", Effect: "Allow", Resource: objectsOfBucket("imports/*.result.json") },
 			// Before it starts an import job it reads the file's result: a missing one answers 404, not 403.
 			{ Action: "s3:ListBucket", Effect: "Allow", Resource: { "Fn::GetAtt": [expect.stringMatching(/^DataBucket/), "Arn"] } },
