@@ -83,10 +83,15 @@ export function checkSignedUrl(url: string, trusted: Pick<DocumentLinkKey, "keyP
 	const pairs = queryStart === -1 ? [] : url.slice(queryStart + 1).split("&");
 	const params = new Map<string, string>();
 	const others: string[] = [];
-	for (const pair of pairs) {
-		const name = decodeURIComponent(pair.split("=")[0] ?? "");
-		if (SIGNING_PARAMETERS.has(name)) params.set(name, decodeURIComponent(pair.slice(pair.indexOf("=") + 1)));
-		else if (pair !== "") others.push(pair);
+	try {
+		for (const pair of pairs) {
+			const name = decodeURIComponent(pair.split("=")[0] ?? "");
+			if (SIGNING_PARAMETERS.has(name)) params.set(name, decodeURIComponent(pair.slice(pair.indexOf("=") + 1)));
+			else if (pair !== "") others.push(pair);
+		}
+	} catch {
+		// A query that is not URL-encoded text: CloudFront refuses it as it refuses any unsigned request.
+		return { ok: false, reason: "malformed query" };
 	}
 	if (params.has("Policy")) return { ok: false, reason: "custom policies are not supported here; document links use canned ones" };
 	const expires = params.get("Expires");

@@ -12,7 +12,7 @@ import type { AcceptedMessage } from "./ses-mail-log.js";
 const POLL_MS = 250;
 
 /** The event SES puts on EventBridge for a message it accepted (the fields the handler reads, and their neighbours). */
-export function sesSendEvent(message: AcceptedMessage, configurationSet: string): Record<string, unknown> {
+function sesSendEvent(message: AcceptedMessage, configurationSet: string): Record<string, unknown> {
 	const tags: Record<string, string[]> = { "ses:configuration-set": [configurationSet] };
 	for (const [name, value] of Object.entries(message.tags)) tags[name] = [value];
 	return {
@@ -44,23 +44,25 @@ export async function feedSendEvents(options: {
 }): Promise<SendEventFeed> {
 	let cursor = 0;
 	let stopped = false;
-	const feed = async () => {
+	const feedOnce = async () => {
 		const res = await fetch(`${options.ses}/sent?since=${cursor}`);
-		if (!res.ok) return;
+		if (!res.ok) throw new Error(`the SES mail log answered ${res.status}`);
 		const { sent } = (await res.json()) as { sent: AcceptedMessage[] };
 		for (const message of sent) {
 			if (message.configurationSet === options.configurationSet) await options.handle(sesSendEvent(message, options.configurationSet));
 			cursor++;
 		}
 	};
+	// A failed round is said, and the next one tries again from where it stopped.
+	const feed = () =>
+		feedOnce().catch((err: unknown) => {
+			process.stderr.write(`send events: ${(err as Error).message}; trying again\n`);
+		});
 	await feed();
 	let running: Promise<void> = Promise.resolve();
 	const timer = setInterval(() => {
 		running = running.then(async () => {
-			if (stopped) return;
-			await feed().catch((err: unknown) => {
-				process.stderr.write(`send events: ${(err as Error).message}; trying again\n`);
-			});
+			if (!stopped) await feed();
 		});
 	}, POLL_MS);
 	timer.unref();

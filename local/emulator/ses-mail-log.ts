@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
 
@@ -35,8 +35,7 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
 function writeDurably(path: string, data: Buffer | string, flag: "w" | "a"): void {
 	const fd = openSync(path, flag);
 	try {
-		if (typeof data === "string") writeSync(fd, data);
-		else writeSync(fd, data);
+		writeFileSync(fd, data);
 		fsyncSync(fd);
 	} finally {
 		closeSync(fd);
@@ -84,10 +83,14 @@ export async function startSesMailLog(options: {
 		} catch {
 			return [];
 		}
-		return text
-			.split("\n")
-			.filter((line) => line !== "")
-			.map((line) => JSON.parse(line) as AcceptedMessage);
+		// A line a crash tore mid-append is skipped, not a reason to answer nothing.
+		return text.split("\n").flatMap((line) => {
+			try {
+				return line === "" ? [] : [JSON.parse(line) as AcceptedMessage];
+			} catch {
+				return [];
+			}
+		});
 	};
 
 	const server = createServer((req, res) => {

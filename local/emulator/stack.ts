@@ -24,7 +24,6 @@ export const DEFAULT_HTTP_PORT = 4600;
 export function configurationSetOf(tableName: string): string {
 	return `${tableName}-events`;
 }
-export const LOCAL_SES_CONFIGURATION_SET = configurationSetOf("billing");
 export const BILLING_CYCLE = "billing-cycle";
 export const IMPORT_JOB = "import-job";
 

@@ -201,7 +201,7 @@ describe("a bounce or complaint stops email to the address until a person correc
 		expect(soft[0]).toMatchObject({ actor: "ses:bounce", reason: "Transient/MailboxFull: smtp; 452 4.2.2 mailbox full" });
 	});
 
-	it("a postal account's bounced address is marked too (its dunning is email), but its documents still go to print", async () => {
+	it("a postal account's bounced address is marked too (its dunning is email)", async () => {
 		const to = address("postal");
 		const event = sesEvent(
 			"Email Bounced",
@@ -210,6 +210,7 @@ describe("a bounce or complaint stops email to the address until a person correc
 			permanentBounce(to),
 		);
 		expect(await emailEvents(event)).toMatchObject({ recorded: ["marked_undeliverable"] });
+		expect((await getAccount(table, "POSTAL"))?.undeliverable).toMatchObject({ address: to, kind: "bounce" });
 	});
 
 	it("the worklist lists each marked account with the command that corrects it; not the transient one", async () => {

@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../shared/platform/clients.js";
 import { listImportsWriting } from "../../shared/store/imports.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
+import { hasExited, killAll, killHard, spawnBilling } from "../support/serve.js";
 
 /**
  * An import killed while it writes (SIGKILL: a crash, an OOM, a closed terminal) leaves
@@ -17,7 +16,6 @@ import { startTestStack } from "../support/embedded.js";
  * charge once.
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ACCOUNTS = 300;
 const CHARGES = 30_000;
 /** Long enough to outlast a busy machine's process starts between the kill and the refused run. */
@@ -30,7 +28,6 @@ const monthOf = (account: number) => (account < BILLED ? "2026-10" : "2026-09");
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let billing: (...args: string[]) => Promise<CliResult>;
 let dir: string;
-let importing: ChildProcess | undefined;
 const table = () => ({ ddb: createClients().ddb, tableName: stack.tableName });
 
 /** The charges stored, read from the table as it is: every page's charges, by account and id. */
@@ -78,26 +75,24 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-	importing?.kill("SIGKILL");
+	await killAll();
 	await stack?.stop();
 });
 
 describe("an import killed while it writes", () => {
 	it("holds billing runs off until its lease lapses, and the same file again converges", async () => {
-		importing = spawn(process.execPath, ["bin/billing.mjs", "import", join(dir, "charges.csv"), "--data-dir", stack.dataDir], {
-			cwd: ROOT,
-			env: { ...process.env, IMPORT_LEASE_SECONDS: LEASE_SECONDS },
-			stdio: "ignore",
+		const importing = spawnBilling(["import", join(dir, "charges.csv"), "--data-dir", stack.dataDir], "ignore", {
+			...process.env,
+			IMPORT_LEASE_SECONDS: LEASE_SECONDS,
 		});
 		// Killed as soon as part of the file is stored.
 		let storedAtKill = 0;
 		const deadline = Date.now() + 90_000;
-		while (storedAtKill === 0 && Date.now() < deadline && importing.exitCode === null) {
+		while (storedAtKill === 0 && Date.now() < deadline && !hasExited(importing)) {
 			await new Promise((r) => setTimeout(r, 50));
 			storedAtKill = (await storedCharges()).length;
 		}
-		importing.kill("SIGKILL");
-		await new Promise((r) => importing?.once("exit", r));
+		await killHard(importing);
 		// A transaction already sent when the process died is still carried out by DynamoDB.
 		await new Promise((r) => setTimeout(r, 1000));
 		storedAtKill = (await storedCharges()).length;

@@ -101,6 +101,10 @@ describe("a charge file over IMPORT_ONE_SHOT_BYTES", () => {
 		const stored = await storedCharges();
 		expect(stored.size).toBe(400);
 		expect([...stored.values()].every((n) => n === 1)).toBe(true);
+		// As the file says: CH-i is i calls at 0.25 USD, dated in November.
+		const account = ACCOUNTS[7 % ACCOUNTS.length] as string;
+		const charge = (await readChargeBook(table, account)).pages.flatMap((p) => p.charges).find((c) => c.chargeId === "CH-7");
+		expect(charge).toMatchObject({ accountId: account, period: "2026-11", date: "2026-11-08", quantity: 7, unitAmount: 25 });
 		expect(await listImportsWriting(table, new Date())).toEqual([]);
 		// Spilled into partition objects, listed in the job's manifest: one map child each.
 		const manifest = (await readJson(`import-jobs/${started.execution.split(":").at(-1)}/manifest.json`)) as unknown as { key: string }[];

@@ -46,6 +46,7 @@ describe("the embedded SES's mail log", () => {
 				Source: "billing@example.com",
 				Destinations: ["ap@hudson.example.com"],
 				RawMessage: { Data: message },
+				ConfigurationSetName: "billing-events",
 				Tags: [
 					{ Name: "delivery", Value: "INVOICE_INV-2026-000042_DELIVERY_email" },
 					{ Name: "account", Value: "NYC-001" },
@@ -66,6 +67,7 @@ describe("the embedded SES's mail log", () => {
 		expect(lines.map((l) => JSON.parse(l))).toEqual([
 			{
 				messageId,
+				configurationSet: "billing-events",
 				destinations: ["ap@hudson.example.com"],
 				tags: { delivery: "INVOICE_INV-2026-000042_DELIVERY_email", account: "NYC-001" },
 				at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),

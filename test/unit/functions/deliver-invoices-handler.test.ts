@@ -354,6 +354,10 @@ describe("deliver-invoices handler", () => {
 		const trusted = { keyPairId: "K2JCJMDEHXQW5F", publicKey: linkKeys.publicKey };
 		expect(checkSignedUrl(link, trusted, expires - 1000)).toEqual({ ok: true, key: "invoices/2026-10/INV-51.pdf" });
 		expect(checkSignedUrl(link, trusted, expires)).toMatchObject({ ok: false, reason: "expired" });
+		expect(checkSignedUrl(link.replace("Expires=", "Expires=%E0"), trusted, expires - 1000)).toEqual({
+			ok: false,
+			reason: "malformed query",
+		});
 	});
 
 	it("refuses malformed input with a message naming the field", async () => {
