@@ -1,17 +1,16 @@
-import { readFileSync } from "node:fs";
-import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sns from "aws-cdk-lib/aws-sns";
-import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { bucketObjects } from "../../functions/catalog.js";
 import { acknowledge, wildcardResource } from "../nag.js";
 import { importJobDefinitionFile } from "../paths.js";
-import { BillingCycleWorkflow, definitionPlaceholders, grantDistributedMapChildren } from "./billing-cycle-workflow.js";
+import { functionStateMachine, grantDistributedMapChildren, stateMachineArnFor } from "./function-state-machine.js";
 import { alarmOnAny } from "./operations.js";
 
 export interface ImportJobWorkflowProps {
@@ -34,7 +33,7 @@ export class ImportJobWorkflow extends Construct {
 
 	/** The state machine's ARN from its fixed name, for grants made before it exists (ImportFile's StartExecution). */
 	static arnFor(scope: Construct): string {
-		return BillingCycleWorkflow.arnFor(scope, ImportJobWorkflow.DEFAULT_NAME);
+		return stateMachineArnFor(scope, ImportJobWorkflow.DEFAULT_NAME);
 	}
 
 	readonly stateMachine: sfn.StateMachine;
@@ -44,38 +43,12 @@ export class ImportJobWorkflow extends Construct {
 
 	constructor(scope: Construct, id: string, props: ImportJobWorkflowProps) {
 		super(scope, id);
-		const stack = Stack.of(this);
 		const name = ImportJobWorkflow.DEFAULT_NAME;
-		const definition = readFileSync(importJobDefinitionFile, "utf8");
+		const workflow = functionStateMachine(this, { name, definitionFile: importJobDefinitionFile, functions: props.functions });
+		this.stateMachine = workflow.stateMachine;
+		this.logGroup = workflow.logGroup;
+		this.definitionSubstitutions = workflow.substitutions;
 
-		const substitutions: Record<string, string> = {};
-		const invoked: lambda.IFunction[] = [];
-		for (const placeholder of definitionPlaceholders(definition)) {
-			const fn = props.functions[/^(.+)FunctionArn$/.exec(placeholder)?.[1] ?? ""];
-			if (!fn) throw new Error(`${importJobDefinitionFile} uses \${${placeholder}} but the stack has no substitution for it`);
-			substitutions[placeholder] = fn.functionArn;
-			invoked.push(fn);
-		}
-		this.definitionSubstitutions = substitutions;
-
-		this.logGroup = new logs.LogGroup(this, "LogGroup", {
-			logGroupName: `/aws/vendedlogs/states/${stack.stackName}-${name}`,
-			retention: logs.RetentionDays.THREE_MONTHS,
-			removalPolicy: RemovalPolicy.RETAIN,
-		});
-		this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
-			stateMachineName: name,
-			stateMachineType: sfn.StateMachineType.STANDARD,
-			definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(JSON.parse(definition))),
-			definitionSubstitutions: substitutions,
-			// Without input and output: the job's rows and errors quote the file's values.
-			logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-			tracingEnabled: true,
-		});
-
-		this.stateMachine.addToRolePolicy(
-			new iam.PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: invoked.map((fn) => fn.functionArn) }),
-		);
 		// The Distributed Maps' ItemReader reads the job's manifest; their ResultWriter writes each map run's results beside it.
 		const jobObjects = props.bucket.arnForObjects(bucketObjects.importJobs.keys);
 		this.stateMachine.addToRolePolicy(
@@ -84,7 +57,7 @@ export class ImportJobWorkflow extends Construct {
 				resources: [jobObjects],
 			}),
 		);
-		const executions = grantDistributedMapChildren(this, this.stateMachine, name);
+		grantDistributedMapChildren(this, this.stateMachine, name, "named per imported object version");
 
 		const fiveMinutes = Duration.minutes(5);
 		this.failedAlarm = alarmOnAny(
@@ -111,25 +84,10 @@ export class ImportJobWorkflow extends Construct {
 
 		acknowledge(
 			this,
-			{
-				id: "AwsSolutions-IAM5[Resource::*]",
-				reason:
-					"Required by Step Functions for CloudWatch Logs delivery (logs:CreateLogDelivery and related actions) and X-Ray tracing; neither supports resource-level permissions.",
-			},
 			wildcardResource(
 				this,
 				jobObjects,
 				`The Distributed Maps read the manifest Check File writes and write each map run's results, under keys named per job (${bucketObjects.importJobs.holds}); never deleted.`,
-			),
-			wildcardResource(
-				this,
-				executions.own,
-				"states:DescribeExecution and states:StopExecution on this state machine's own executions only (named per imported object version); no other state machine's.",
-			),
-			wildcardResource(
-				this,
-				executions.children,
-				"The Distributed Maps' child executions of this state machine only (named per map run): described, stopped and redriven by the map.",
 			),
 		);
 	}

@@ -14,7 +14,7 @@ import {
 	importJobFunctionIds,
 } from "../../functions/catalog.js";
 import { buildBillingApp } from "../../infra/billing-app.js";
-import { definitionPlaceholders } from "../../infra/constructs/billing-cycle-workflow.js";
+import { definitionPlaceholders } from "../../infra/constructs/function-state-machine.js";
 import { billingCycleDefinitionFile, importJobDefinitionFile } from "../../infra/paths.js";
 
 type Json = Record<string, unknown>;
