@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { vi } from "vitest";
 import { runCli } from "../../local/cli/program.js";
 import { writeServeRecord } from "../../local/cli/session.js";
 import type { EmbeddedStack } from "../../local/emulator/stack.js";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { runBilling } from "./serve.js";
 
 export interface CliResult {
 	readonly code: number;
@@ -20,15 +17,7 @@ export interface CliResult {
  */
 export function cliOn(stack: EmbeddedStack & { dataDir: string }): (...args: string[]) => Promise<CliResult> {
 	writeServeRecord(stack.dataDir, stack);
-	return (...args) =>
-		new Promise((resolve) => {
-			execFile(
-				process.execPath,
-				["bin/billing.mjs", ...args, "--data-dir", stack.dataDir],
-				{ cwd: ROOT, env: process.env, maxBuffer: 16 * 1024 * 1024 },
-				(err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-			);
-		});
+	return (...args) => runBilling(...args, "--data-dir", stack.dataDir);
 }
 
 /**
