@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { listAuditEntries } from "../../shared/store/audit.js";
 import { listChargePagesOfAccount } from "../../shared/store/charges.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
+import { writeImportFiles } from "../support/import-files.js";
 
 /**
  * The same charges file imported three times at once (a double upload, a redelivered S3
@@ -29,22 +30,13 @@ beforeAll(async () => {
 	stack = await startTestStack("concurrent-import");
 	billing = cliOn(stack);
 	dir = mkdtempSync(join(tmpdir(), "billing-race-"));
-	writeFileSync(
-		join(dir, "accounts.csv"),
-		[
-			"account_id,name,currency,email",
-			...Array.from({ length: ACCOUNTS }, (_, i) => `${accountId(i)},Race ${i},USD,ap+${i}@race.example.com`),
-		].join("\n"),
-	);
-	writeFileSync(
-		join(dir, "charges.csv"),
-		[
-			"charge_id,account_id,date,description,quantity,unit_price",
-			...Array.from(
-				{ length: CHARGES },
-				(_, i) => `CH-${i},${accountId(i % ACCOUNTS)},2026-10-${String(1 + (i % 28)).padStart(2, "0")},API calls,${quantityOf(i)},1.25`,
-			),
-		].join("\n"),
+	writeImportFiles(
+		dir,
+		{ count: ACCOUNTS, accountId },
+		Array.from(
+			{ length: CHARGES },
+			(_, i) => `CH-${i},${accountId(i % ACCOUNTS)},2026-10-${String(1 + (i % 28)).padStart(2, "0")},API calls,${quantityOf(i)},1.25`,
+		),
 	);
 }, 120_000);
 

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterAll, describe, expect, it } from "vitest";
+import { writeImportFiles } from "../support/import-files.js";
 import { killAll, killHard, runBilling, spawnBilling, startServe } from "../support/serve.js";
 
 /**
@@ -29,19 +30,10 @@ const emails = () => (existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f
 describe("a crash while the month's invoices are emailed", () => {
 	it("ends, after a re-drive, with every invoice emailed exactly once and no delivery of unknown outcome", async () => {
 		const { child: first } = await startServe(dataDir);
-		writeFileSync(
-			join(dataDir, "accounts.csv"),
-			[
-				"account_id,name,currency,email",
-				...Array.from({ length: ACCOUNTS }, (_, i) => `${accountId(i)},Mail ${i},USD,ap+${i}@mail.example.com`),
-			].join("\n"),
-		);
-		writeFileSync(
-			join(dataDir, "charges.csv"),
-			[
-				"charge_id,account_id,date,description,quantity,unit_price",
-				...Array.from({ length: ACCOUNTS }, (_, i) => `CH-${i},${accountId(i)},2026-10-20,Support,1,${10 + i}.00`),
-			].join("\n"),
+		writeImportFiles(
+			dataDir,
+			{ count: ACCOUNTS, accountId },
+			Array.from({ length: ACCOUNTS }, (_, i) => `CH-${i},${accountId(i)},2026-10-20,Support,1,${10 + i}.00`),
 		);
 		expect((await billing("import", join(dataDir, "accounts.csv"), join(dataDir, "charges.csv"))).code).toBe(0);
 

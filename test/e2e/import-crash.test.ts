@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
@@ -7,6 +7,7 @@ import { createClients } from "../../shared/platform/clients.js";
 import { listImportsWriting } from "../../shared/store/imports.js";
 import { type CliResult, cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
+import { writeImportFiles } from "../support/import-files.js";
 import { hasExited, killAll, killHard, spawnBilling } from "../support/serve.js";
 
 /**
@@ -54,22 +55,10 @@ beforeAll(async () => {
 	stack = await startTestStack("import-crash");
 	billing = cliOn(stack);
 	dir = mkdtempSync(join(tmpdir(), "billing-crash-"));
-	writeFileSync(
-		join(dir, "accounts.csv"),
-		[
-			"account_id,name,currency,email",
-			...Array.from({ length: ACCOUNTS }, (_, i) => `${accountId(i)},Crash ${i},USD,ap+${i}@crash.example.com`),
-		].join("\n"),
-	);
-	writeFileSync(
-		join(dir, "charges.csv"),
-		[
-			"charge_id,account_id,date,description,quantity,unit_price",
-			...Array.from(
-				{ length: CHARGES },
-				(_, i) => `CH-${i},${accountId(i % ACCOUNTS)},${monthOf(i % ACCOUNTS)}-15,Storage,${1 + (i % 3)},0.50`,
-			),
-		].join("\n"),
+	writeImportFiles(
+		dir,
+		{ count: ACCOUNTS, accountId },
+		Array.from({ length: CHARGES }, (_, i) => `CH-${i},${accountId(i % ACCOUNTS)},${monthOf(i % ACCOUNTS)}-15,Storage,${1 + (i % 3)},0.50`),
 	);
 	expect((await billing("import", join(dir, "accounts.csv"))).code).toBe(0);
 }, 120_000);
