@@ -1,8 +1,9 @@
 // The layout's import rules (DESIGN.md section 2), checked by test/architecture.test.ts and `npm run arch`.
 //
 // shared/ is in layers and imports only point down:
-//   core < platform < store < documents < contexts (invoicing, imports, delivery, payments, collections, reporting, cycle)
-// Contexts may import the layers below and each other (no cycles). functions/ may import shared/;
+//   core < platform < store < documents < contexts (invoicing, imports, delivery, payments, collections, reporting, cycle) < desk
+// Contexts may import the layers below and each other (no cycles); desk/ (the operations people take, DESIGN.md
+// section 12) sits on top and no context imports it. functions/ may import shared/;
 // local/ and infra/ may import shared/ and functions/; nothing in shared/ imports the folders around it.
 // Type-only imports count (tsPreCompilationDeps), so a type cannot be borrowed from a layer above.
 
@@ -18,6 +19,7 @@ const LAYERS = [
 	"collections",
 	"reporting",
 	"cycle",
+	"desk",
 ];
 
 /** A path regex for the given folders of shared/. */
@@ -61,6 +63,13 @@ module.exports = {
 				"shared/documents/ is pure rendering (data in, bytes out): it takes its input types from core/ or defines them, never from store/ or a context.",
 			from: { path: shared("documents") },
 			to: { path: "^shared/", pathNot: shared("core", "platform", "documents") },
+		},
+		{
+			name: "contexts-not-to-desk",
+			severity: "error",
+			comment: "shared/desk/ is the top layer (the operations people take, over the contexts): nothing below imports it.",
+			from: { path: "^shared/", pathNot: shared("desk") },
+			to: { path: shared("desk") },
 		},
 		{
 			name: "shared-outside-layers",

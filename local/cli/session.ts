@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BillingError } from "../../shared/core/errors.js";
+import type { Caller } from "../../shared/desk/roles.js";
 import { type AwsClients, createClients } from "../../shared/platform/clients.js";
 import { documentLinkEnvironment, localDocumentLinkKey } from "../emulator/document-links.js";
 import { LOCAL_REGION } from "../emulator/lambda-runtime.js";
@@ -25,6 +27,8 @@ export interface Session {
 	readonly stateMachineArn: string;
 	readonly tableName: string;
 	readonly bucketName: string;
+	/** Whether this is a deployed stack: the audit trail then names the caller's AWS identity. */
+	readonly deployed: boolean;
 	close(): Promise<void>;
 }
 
@@ -104,6 +108,7 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 			stateMachineArn: serve.stateMachineArn,
 			tableName: serve.tableName,
 			bucketName: serve.bucketName,
+			deployed: false,
 			async close() {
 				sfn.destroy();
 			},
@@ -118,6 +123,7 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 		stateMachineArn: stack.stateMachineArn,
 		tableName: stack.tableName,
 		bucketName: stack.bucketName,
+		deployed: false,
 		close: () => stack.stop(),
 	};
 }
@@ -169,10 +175,28 @@ async function openDeployedSession(stackName: string, dataDir: string): Promise<
 		stateMachineArn: outputs.StateMachineArn as string,
 		tableName: outputs.TableName as string,
 		bucketName: outputs.BucketName as string,
+		deployed: true,
 		async close() {
 			sfn.destroy();
 		},
 	};
+}
+
+/**
+ * Who the CLI acts as at the desk: the operator at this machine's keyboard holds every role
+ * (the data dir is theirs). Embedded, the audit trail names `--actor`; on a deployed stack,
+ * the caller's AWS identity (STS GetCallerIdentity), which IAM already vouches for, never
+ * free text.
+ */
+export async function cliCaller(session: Session, actorOption: string): Promise<Caller> {
+	if (!session.deployed) return { role: "admin", actor: actorOption };
+	const sts = new STSClient({});
+	try {
+		const identity = await sts.send(new GetCallerIdentityCommand({}));
+		return { role: "admin", actor: `aws:${identity.Arn}` };
+	} finally {
+		sts.destroy();
+	}
 }
 
 /** Progress goes to stderr so stdout stays clean for --json. */

@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { formatMajorUnits } from "../../../shared/core/money.js";
+import { closeBooks } from "../../../shared/desk/operations/books.js";
 import { EXPORT_FORMATS, type ExportFormat, exportJournal, publishBooks } from "../../../shared/reporting/book-files.js";
 import { periodBooks } from "../../../shared/reporting/books.js";
-import { closePeriod } from "../../../shared/reporting/close.js";
 import { chartOfAccounts } from "../../../shared/reporting/journal.js";
-import { actorOption, dataDirOption, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
+import { actorOption, dataDirOption, jsonOption, performOperation, periodOption, printJson, table, withSession } from "./common.js";
 
 /** Month-end close (DESIGN.md section 10): the trial balance and the journal for the accounting software. */
 export function registerBooksCommands(program: Command): void {
@@ -55,16 +55,14 @@ export function registerBooksCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (opts: { period: string; force?: boolean; reason?: string; actor: string; dataDir: string }) => {
-			const result = await withSession(opts.dataDir, (s) =>
-				closePeriod({ ddb: s.clients.ddb, tableName: s.tableName, s3: s.clients.s3, bucketName: s.bucketName }, opts.period, {
-					actor: opts.actor,
-					today: new Date().toISOString().slice(0, 10),
-					chart: chartOfAccounts(),
-					force: opts.force ?? false,
-					...(opts.reason ? { reason: opts.reason } : {}),
-				}),
+			printJson(
+				await performOperation(
+					opts.dataDir,
+					closeBooks,
+					{ period: opts.period, force: opts.force ?? false, reason: opts.reason },
+					opts.actor,
+				),
 			);
-			printJson(result);
 		});
 	books
 		.command("export")

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { reverseWriteOff, writeOffInvoice } from "../../../shared/collections/write-off.js";
 import { ValidationError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
+import { reverseWriteOffOperation, writeOff as writeOffOperation } from "../../../shared/desk/operations/invoices.js";
 import { listOpenCases } from "../../../shared/store/collections.js";
-import { actorOption, dataDirOption, dateOption, jsonOption, printJson, sayingWhereBooked, table, withSession } from "./common.js";
+import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson, table, withSession } from "./common.js";
 
 /** Collections: the open cases the agency works on, and writing off what will not be paid. */
 export function registerCollectionsCommands(program: Command): void {
@@ -44,16 +44,9 @@ export function registerCollectionsCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (opts: { invoice?: string; reason?: string; asOf?: string; actor: string; dataDir: string }) => {
 			if (!opts.invoice || !opts.reason) throw new ValidationError("billing write-off needs --invoice and --reason");
-			const { invoice, reason } = opts;
-			const bookedAt = opts.asOf ? new Date(`${opts.asOf}T12:00:00.000Z`) : new Date();
-			const result = await withSession(opts.dataDir, (s) =>
-				sayingWhereBooked(
-					(onRebooked) =>
-						writeOffInvoice({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor, onRebooked }, invoice, reason, bookedAt),
-					() => `${invoice} written off`,
-				),
+			printJson(
+				await performOperation(opts.dataDir, writeOffOperation, { number: opts.invoice, reason: opts.reason, asOf: opts.asOf }, opts.actor),
 			);
-			printJson(result);
 		});
 	writeOff
 		.command("reverse")
@@ -63,10 +56,6 @@ export function registerCollectionsCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
-			printJson(
-				await withSession(opts.dataDir, (s) =>
-					reverseWriteOff({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor }, number, opts.reason),
-				),
-			);
+			printJson(await performOperation(opts.dataDir, reverseWriteOffOperation, { number, reason: opts.reason }, opts.actor));
 		});
 }

@@ -1,9 +1,13 @@
 import { userInfo } from "node:os";
 import { InvalidArgumentError, Option } from "commander";
+import type { z } from "zod";
 import type { Invoice } from "../../../shared/core/model.js";
 import { parseIsoDate, parsePeriod, type Rebooked, rebookedNote } from "../../../shared/core/period.js";
+import type { DeskOperation } from "../../../shared/desk/operation.js";
+import { perform } from "../../../shared/desk/operation.js";
+import { deskServices } from "../../../shared/desk/services.js";
 import { listAccounts, listInvoicesOfAccount } from "../../../shared/store/records.js";
-import { openSession, progress, type Session } from "../session.js";
+import { cliCaller, openSession, progress, type Session } from "../session.js";
 
 export function positiveInt(value: string): number {
 	const n = Number(value);
@@ -59,6 +63,24 @@ export async function withSession<T>(dataDir: string, work: (s: Session) => Prom
 	} finally {
 		await session.close();
 	}
+}
+
+/**
+ * The CLI's adapter over the desk's operations (shared/desk/catalog.ts): performs one in a
+ * session as the CLI's caller, says on stderr where a closed period moved a back-dated
+ * change, and answers the operation's result for the command to print.
+ */
+export async function performOperation<Schema extends z.ZodType, Result>(
+	dataDir: string,
+	operation: DeskOperation<Schema, Result>,
+	input: z.input<Schema>,
+	actor: string,
+): Promise<Result> {
+	return withSession(dataDir, async (s) => {
+		const { result, notes } = await perform(operation, deskServices(s.clients, s), await cliCaller(s, actor), input);
+		for (const note of notes) progress(note);
+		return result;
+	});
 }
 
 /**

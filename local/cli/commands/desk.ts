@@ -1,24 +1,12 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { Invoice } from "../../../shared/core/model.js";
 import { formatMoney } from "../../../shared/core/money.js";
-import { deliverInvoice } from "../../../shared/delivery/email-delivery.js";
-import { resendInvoice } from "../../../shared/delivery/resend.js";
-import { closeAccount, updateAccountDetails } from "../../../shared/invoicing/accounts.js";
-import { holdInvoice, releaseInvoice } from "../../../shared/invoicing/holds.js";
-import { issueOneOffInvoice, type OneOffLine } from "../../../shared/invoicing/one-off.js";
-import { reissueInvoice } from "../../../shared/invoicing/reissue.js";
-import { refundAccountCredit } from "../../../shared/payments/credit-refund.js";
-import { applyPaymentByHand, unapplyPaymentByHand } from "../../../shared/payments/manual-application.js";
-import { documentLinkConfig, documentRetention, sellerConfig } from "../../../shared/platform/config.js";
-import { recordRunFailure } from "../../../shared/store/run-failures.js";
-import type { Session } from "../session.js";
-import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, printJson, sayingWhereBooked, withSession } from "./common.js";
+import { closeAccountOperation, refundCredit, updateAccount } from "../../../shared/desk/operations/accounts.js";
+import { hold, issueInvoice, reissue, release, resend } from "../../../shared/desk/operations/invoices.js";
+import { applyPayment, unapplyPayment } from "../../../shared/desk/operations/payments.js";
+import type { OneOffLine } from "../../../shared/invoicing/one-off.js";
+import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson } from "./common.js";
 
 /** The billing desk (DESIGN.md section 9): what a billing specialist changes by hand, each one transaction with its audit entry. */
-
-function deskDeps(s: Session, actor: string) {
-	return { ddb: s.clients.ddb, tableName: s.tableName, actor };
-}
 
 function minorUnits(value: string): number {
 	if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number of minor units, e.g. 1250 for USD 12.50");
@@ -42,26 +30,6 @@ function oneOffLine(value: string, previous: OneOffLine[] = []): OneOffLine[] {
 		throw new InvalidArgumentError('must be "description,quantity,unit price", e.g. "Setup fee,1,250.00"');
 	}
 	return [...previous, { description, quantity: Number(quantity), unitPrice }];
-}
-
-function deliveringDeps(s: Session, actor: string) {
-	return {
-		...deskDeps(s, actor),
-		s3: s.clients.s3,
-		ses: s.clients.ses,
-		bucketName: s.bucketName,
-		seller: sellerConfig(),
-		documentRetention: documentRetention(),
-		documentLinks: documentLinkConfig(),
-	};
-}
-
-/** An invoice issued by hand goes out by its account's channel at once; a failure is recorded like the cycle's. */
-async function deliveredAtOnce(deps: ReturnType<typeof deliveringDeps>, invoice: Invoice) {
-	const delivery = await deliverInvoice(deps, invoice.number, (accountId, reason) =>
-		recordRunFailure(deps, { period: invoice.period, accountId, stage: "deliver", reason }),
-	);
-	return { invoice: invoiceJson(invoice, true), delivery };
 }
 
 const group = (program: Command, name: string) => program.commands.find((c) => c.name() === name) ?? program.command(name);
@@ -95,18 +63,18 @@ export function registerDeskCommands(program: Command): void {
 					dataDir: string;
 				},
 			) => {
-				const result = await withSession(opts.dataDir, (s) =>
-					updateAccountDetails(
-						deskDeps(s, opts.actor),
-						id,
-						{
-							...(opts.email !== undefined ? { email: opts.email } : {}),
-							...(opts.address !== undefined ? { addressLines: opts.address.split("|").map((l) => l.trim()) } : {}),
-							...(opts.delivery !== undefined ? { delivery: opts.delivery } : {}),
-						},
-						opts.reason,
-						{ confirmEmail: opts.emailConfirmed === true },
-					),
+				const result = await performOperation(
+					opts.dataDir,
+					updateAccount,
+					{
+						accountId: id,
+						email: opts.email,
+						addressLines: opts.address?.split("|").map((l) => l.trim()),
+						delivery: opts.delivery,
+						emailConfirmed: opts.emailConfirmed,
+						reason: opts.reason,
+					},
+					opts.actor,
 				);
 				printJson({ outcome: result.outcome, account: result.account });
 			},
@@ -120,7 +88,9 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (id: string, opts: { on: string; reason?: string; actor: string; dataDir: string }) => {
-			printJson(await withSession(opts.dataDir, (s) => closeAccount(deskDeps(s, opts.actor), id, opts.on, opts.reason)));
+			printJson(
+				await performOperation(opts.dataDir, closeAccountOperation, { accountId: id, on: opts.on, reason: opts.reason }, opts.actor),
+			);
 		});
 
 	const invoices = group(program, "invoices");
@@ -137,16 +107,9 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (opts: { account: string; line: OneOffLine[]; date?: string; actor: string; dataDir: string }) => {
-			const result = await withSession(opts.dataDir, async (s) => {
-				const deps = deliveringDeps(s, opts.actor);
-				const invoice = await sayingWhereBooked(
-					(onRebooked) =>
-						issueOneOffInvoice({ ...deps, onRebooked }, opts.account, opts.line, opts.date ?? new Date().toISOString().slice(0, 10)),
-					(issued) => `${issued.number} booked`,
-				);
-				return deliveredAtOnce(deps, invoice);
-			});
-			printJson(result);
+			printJson(
+				await performOperation(opts.dataDir, issueInvoice, { accountId: opts.account, lines: opts.line, date: opts.date }, opts.actor),
+			);
 		});
 	invoices
 		.command("reissue")
@@ -156,16 +119,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { asOf?: string; actor: string; dataDir: string }) => {
-			printJson(
-				await withSession(opts.dataDir, async (s) => {
-					const deps = deliveringDeps(s, opts.actor);
-					const correction = await sayingWhereBooked(
-						(onRebooked) => reissueInvoice({ ...deps, onRebooked }, number, opts.asOf ?? new Date().toISOString().slice(0, 10)),
-						(reissued) => `${reissued.number} booked`,
-					);
-					return deliveredAtOnce(deps, correction);
-				}),
-			);
+			printJson(await performOperation(opts.dataDir, reissue, { number, asOf: opts.asOf }, opts.actor));
 		});
 	invoices
 		.command("hold")
@@ -175,8 +129,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
-			const outcome = await withSession(opts.dataDir, (s) => holdInvoice(deskDeps(s, opts.actor), number, opts.reason));
-			printJson({ invoiceNumber: number, outcome });
+			printJson(await performOperation(opts.dataDir, hold, { number, reason: opts.reason }, opts.actor));
 		});
 	invoices
 		.command("release")
@@ -186,8 +139,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { reason?: string; actor: string; dataDir: string }) => {
-			const outcome = await withSession(opts.dataDir, (s) => releaseInvoice(deskDeps(s, opts.actor), number, opts.reason));
-			printJson({ invoiceNumber: number, outcome });
+			printJson(await performOperation(opts.dataDir, release, { number, reason: opts.reason }, opts.actor));
 		});
 	invoices
 		.command("resend")
@@ -197,8 +149,8 @@ export function registerDeskCommands(program: Command): void {
 		.requiredOption("--reason <text>", "why it is sent again, for the audit trail")
 		.addOption(actorOption())
 		.addOption(dataDirOption())
-		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
-			const result = await withSession(opts.dataDir, (s) => resendInvoice(deliveringDeps(s, opts.actor), number, opts.reason));
+		.action(async (number: string, opts: { channel: "email"; reason: string; actor: string; dataDir: string }) => {
+			const result = await performOperation(opts.dataDir, resend, { number, channel: opts.channel, reason: opts.reason }, opts.actor);
 			printJson(result);
 			if (result.outcome === "failed") process.exitCode = 1;
 		});
@@ -218,12 +170,11 @@ export function registerDeskCommands(program: Command): void {
 				payment: { provider: string; paymentId: string },
 				opts: { invoice: string; amount?: number; actor: string; dataDir: string; json?: boolean },
 			) => {
-				const applied = await withSession(opts.dataDir, (s) =>
-					applyPaymentByHand(deskDeps(s, opts.actor), {
-						...payment,
-						invoiceNumber: opts.invoice,
-						...(opts.amount !== undefined ? { amount: opts.amount } : {}),
-					}),
+				const applied = await performOperation(
+					opts.dataDir,
+					applyPayment,
+					{ ...payment, invoiceNumber: opts.invoice, amount: opts.amount },
+					opts.actor,
 				);
 				if (opts.json) return printJson(applied);
 				const money = (amount: number) => formatMoney({ amount, currency: applied.currency });
@@ -246,8 +197,11 @@ export function registerDeskCommands(program: Command): void {
 				opts: { invoice: string; reason: string; actor: string; dataDir: string },
 			) => {
 				printJson(
-					await withSession(opts.dataDir, (s) =>
-						unapplyPaymentByHand(deskDeps(s, opts.actor), { ...payment, invoiceNumber: opts.invoice, reason: opts.reason }),
+					await performOperation(
+						opts.dataDir,
+						unapplyPayment,
+						{ ...payment, invoiceNumber: opts.invoice, reason: opts.reason },
+						opts.actor,
 					),
 				);
 			},
@@ -262,7 +216,12 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (opts: { account: string; amount: number; reason: string; actor: string; dataDir: string }) => {
 			printJson(
-				await withSession(opts.dataDir, (s) => refundAccountCredit(deskDeps(s, opts.actor), opts.account, opts.amount, opts.reason)),
+				await performOperation(
+					opts.dataDir,
+					refundCredit,
+					{ accountId: opts.account, amount: opts.amount, reason: opts.reason },
+					opts.actor,
+				),
 			);
 		});
 }

@@ -1,14 +1,24 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
-import { createCreditMemo } from "../../../shared/invoicing/credit-memos.js";
+import { creditMemo, voidOperation } from "../../../shared/desk/operations/invoices.js";
 import { issueStatements } from "../../../shared/invoicing/statements.js";
-import { voidInvoice } from "../../../shared/invoicing/void.js";
 import { documentRetention, sellerConfig } from "../../../shared/platform/config.js";
 import { listAuditEntries } from "../../../shared/store/audit.js";
 import { listCreditMemos } from "../../../shared/store/credit-memos.js";
 import type { Session } from "../session.js";
-import { actorOption, dataDirOption, dateOption, invoiceJson, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
+import {
+	actorOption,
+	dataDirOption,
+	dateOption,
+	invoiceJson,
+	jsonOption,
+	performOperation,
+	periodOption,
+	printJson,
+	table,
+	withSession,
+} from "./common.js";
 
 /** The audit trail names the person at the keyboard unless told otherwise. */
 
@@ -43,12 +53,11 @@ export function registerInvoicingCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { invoice: string; amount: number; reason: string; actor: string; dataDir: string; json?: boolean }) => {
-			const memo = await withSession(opts.dataDir, (s) =>
-				createCreditMemo(invoicingDeps(s, opts.actor), {
-					invoiceNumber: opts.invoice,
-					amount: opts.amount,
-					reason: opts.reason,
-				}),
+			const memo = await performOperation(
+				opts.dataDir,
+				creditMemo,
+				{ number: opts.invoice, amount: opts.amount, reason: opts.reason },
+				opts.actor,
 			);
 			if (opts.json) return printJson(memo);
 			const money = (amount: number) => formatMoney({ amount, currency: memo.currency });
@@ -113,9 +122,7 @@ export function registerInvoicingCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string; json?: boolean }) => {
-			const result = await withSession(opts.dataDir, (s) =>
-				voidInvoice({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor }, number, opts.reason),
-			);
+			const result = await performOperation(opts.dataDir, voidOperation, { number, reason: opts.reason }, opts.actor);
 			if (opts.json) return printJson({ outcome: result.outcome, ...invoiceJson(result.invoice, false) });
 			process.stdout.write(
 				`${number}: ${result.outcome === "voided" ? "voided" : "was already void"} (${result.invoice.voidReason ?? ""})\n`,

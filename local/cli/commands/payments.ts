@@ -1,10 +1,21 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
-import { importBankStatement, recordManualPayment } from "../../../shared/payments/providers/bank.js";
+import { recordPayment } from "../../../shared/desk/operations/payments.js";
+import { importBankStatement } from "../../../shared/payments/providers/bank.js";
 import { reconcilePayments } from "../../../shared/reporting/reconciliation.js";
-import { dataDirOption, dateOption, jsonOption, periodOption, printJson, sayingWhereBooked, table, withSession } from "./common.js";
+import {
+	actorOption,
+	dataDirOption,
+	dateOption,
+	jsonOption,
+	performOperation,
+	periodOption,
+	printJson,
+	sayingWhereBooked,
+	table,
+	withSession,
+} from "./common.js";
 
 /** Reconciliation on demand and the payments that do not come through a webhook. */
 export function registerPaymentCommands(program: Command): void {
@@ -92,36 +103,34 @@ export function registerPaymentCommands(program: Command): void {
 		.requiredOption("--currency <ISO>", "ISO 4217 code, e.g. USD")
 		.requiredOption("--reference <text>", "cheque number or remittance text; an invoice number in it names the invoice")
 		.option("--received <YYYY-MM-DD>", "when it was received (default: now)", dateOption)
+		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(
 			async (opts: {
 				dataDir: string;
 				json?: boolean;
+				actor: string;
 				account: string;
 				amount: string;
 				currency: string;
 				reference: string;
 				received?: string;
 			}) => {
-				const outcome = await withSession(opts.dataDir, (s) =>
-					sayingWhereBooked(
-						(onRebooked) =>
-							recordManualPayment(
-								{ ddb: s.clients.ddb, tableName: s.tableName, onRebooked },
-								{
-									accountId: opts.account,
-									amount: opts.amount,
-									currency: opts.currency,
-									reference: opts.reference,
-									...(opts.received ? { receivedAt: `${opts.received}T00:00:00.000Z` } : {}),
-								},
-							),
-						() => "payment booked",
+				printJson(
+					await performOperation(
+						opts.dataDir,
+						recordPayment,
+						{
+							accountId: opts.account,
+							amount: opts.amount,
+							currency: opts.currency,
+							reference: opts.reference,
+							received: opts.received,
+						},
+						opts.actor,
 					),
 				);
-				if (outcome.result === "duplicate_event") throw new BillingError("this payment was already recorded", 409);
-				printJson(outcome);
 			},
 		);
 }

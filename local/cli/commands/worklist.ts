@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
+import { assignItem } from "../../../shared/desk/operations/worklist.js";
 import { buildWorklist } from "../../../shared/reporting/worklist.js";
-import { putAssignment } from "../../../shared/store/worklist.js";
-import { actorOption, dataDirOption, dateOption, jsonOption, printJson, table, withSession } from "./common.js";
+import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson, table, withSession } from "./common.js";
 
 /** The worklist (DESIGN.md section 10): every open exception, oldest first, each with the command that resolves it. */
 export function registerWorklistCommands(program: Command): void {
@@ -40,12 +39,6 @@ export function registerWorklistCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (id: string, opts: { to: string; actor: string; dataDir: string }) => {
-			await withSession(opts.dataDir, async (s) => {
-				const deps = { ddb: s.clients.ddb, tableName: s.tableName };
-				const open = await buildWorklist(deps, new Date().toISOString().slice(0, 10));
-				if (!open.some((i) => i.id === id)) throw new BillingError(`no open worklist item ${id}; billing worklist lists them`, 404);
-				await putAssignment(deps, { itemId: id, assignee: opts.to, assignedBy: opts.actor, at: new Date().toISOString() });
-			});
-			printJson({ id, assignee: opts.to });
+			printJson(await performOperation(opts.dataDir, assignItem, { itemId: id, to: opts.to }, opts.actor));
 		});
 }

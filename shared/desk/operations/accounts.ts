@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { closeAccount, updateAccountDetails } from "../../invoicing/accounts.js";
+import { refundAccountCredit } from "../../payments/credit-refund.js";
+import { defineOperation } from "../operation.js";
+import { accountId, isoDate, minorUnits, optionalReason, reason } from "./fields.js";
+
+export const updateAccount = defineOperation({
+	name: "accounts.update",
+	title: "Update account",
+	role: "billing",
+	input: z.object({
+		accountId,
+		email: z.string().trim().min(1).optional(),
+		addressLines: z.array(z.string().trim()).min(1).optional(),
+		delivery: z.enum(["email", "postal"]).optional(),
+		/** The address SES reported bounced or complained from works again. */
+		emailConfirmed: z.boolean().optional(),
+		reason: optionalReason,
+	}),
+	run: (deps, input) =>
+		updateAccountDetails(
+			deps,
+			input.accountId,
+			{
+				...(input.email !== undefined ? { email: input.email } : {}),
+				...(input.addressLines !== undefined ? { addressLines: input.addressLines } : {}),
+				...(input.delivery !== undefined ? { delivery: input.delivery } : {}),
+			},
+			input.reason,
+			{ confirmEmail: input.emailConfirmed === true },
+		),
+});
+
+export const closeAccountOperation = defineOperation({
+	name: "accounts.close",
+	title: "Close account",
+	role: "billing",
+	input: z.object({ accountId, on: isoDate, reason: optionalReason }),
+	run: (deps, input) => closeAccount(deps, input.accountId, input.on, input.reason),
+});
+
+export const refundCredit = defineOperation({
+	name: "accounts.refund-credit",
+	title: "Refund account credit",
+	role: "billing",
+	input: z.object({ accountId, amount: minorUnits, reason }),
+	run: (deps, input) => refundAccountCredit(deps, input.accountId, input.amount, input.reason),
+});
