@@ -1,4 +1,4 @@
-import { BillingError } from "../core/errors.js";
+import { BillingError, ValidationError } from "../core/errors.js";
 import type { Caller } from "./roles.js";
 import type { DeskServices } from "./services.js";
 
@@ -41,4 +41,89 @@ export function errorResponse(err: unknown): DeskResponse {
 		return json(err.statusCode, { error: err.message, ...(details !== undefined ? { details } : {}) });
 	}
 	return json(500, { error: "Internal Server Error" });
+}
+
+type Params = Readonly<Record<string, string>>;
+
+interface Route {
+	readonly method: string;
+	/** `/invoices/{number}/void`: each `{name}` matches one path segment, decoded. */
+	readonly path: string;
+	readonly handle: (context: RouteContext) => Promise<DeskResponse>;
+}
+
+export interface RouteContext {
+	readonly deps: DeskApiDeps;
+	readonly caller: Caller;
+	readonly params: Params;
+	readonly query: URLSearchParams;
+	readonly body: Record<string, unknown>;
+}
+
+function match(route: Route, method: string, path: string): Params | undefined {
+	if (route.method !== method) return undefined;
+	const want = route.path.split("/");
+	const got = path.replace(/\/+$/, "").split("/");
+	if (want.length !== got.length) return undefined;
+	const params: Record<string, string> = {};
+	for (const [i, segment] of want.entries()) {
+		const value = got[i] as string;
+		if (segment.startsWith("{")) {
+			try {
+				params[segment.slice(1, -1)] = decodeURIComponent(value);
+			} catch {
+				return undefined;
+			}
+			if (params[segment.slice(1, -1)] === "") return undefined;
+		} else if (segment !== value) return undefined;
+	}
+	return params;
+}
+
+function parseBody(body: string | undefined): Record<string, unknown> {
+	if (body === undefined || body.trim() === "") return {};
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(body);
+	} catch {
+		throw new ValidationError("the body is not JSON");
+	}
+	if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ValidationError("the body must be a JSON object");
+	return parsed as Record<string, unknown>;
+}
+
+/**
+ * Answers one desk request: the route, then the caller (401 without a valid token, before
+ * anything is read), then the route's own work, whose operations check the role (403).
+ */
+export async function handleDeskRequest(deps: DeskApiDeps, routes: readonly Route[], request: DeskRequest): Promise<DeskResponse> {
+	try {
+		const method = request.method.toUpperCase();
+		let found: { route: Route; params: Params } | undefined;
+		for (const route of routes) {
+			const params = match(route, method, request.path);
+			if (params) {
+				found = { route, params };
+				break;
+			}
+		}
+		if (!found) {
+			const elsewhere = routes.some((r) => match(r, r.method, request.path) && r.method !== method);
+			return elsewhere ? json(405, { error: `${method} is not allowed here` }) : json(404, { error: "no such desk route" });
+		}
+		const caller = await deps.authenticate(request.authorization);
+		return await found.route.handle({
+			deps,
+			caller,
+			params: found.params,
+			query: request.query,
+			body: parseBody(request.body),
+		});
+	} catch (err) {
+		return errorResponse(err);
+	}
+}
+
+export function route(method: string, path: string, handle: Route["handle"]): Route {
+	return { method, path, handle };
 }

@@ -20,6 +20,12 @@ export function fileSource(path: string, kind?: string): ImportSource {
 	};
 }
 
+/** A file a person uploaded at the desk, its kind from its name (or `kind`) as for a file on disk. */
+export function uploadedSource(name: string, content: string, kind?: string): ImportSource {
+	const bytes = Buffer.from(content, "utf8");
+	return { name, kind: importKindOf(name, kind), format: formatOf(name), open: () => Readable.from([bytes]), size: bytes.length };
+}
+
 /**
  * Read as a stream, never whole. With the version S3's event names, a redelivered event for
  * a key put again since reads the version it was sent for, not the newest.

@@ -1,0 +1,42 @@
+import pMap from "p-map";
+import { type Payment, paymentSchema } from "../../core/model.js";
+import { GSI2 } from "../../store/keys.js";
+import { type Page, queryPage } from "../../store/pages.js";
+import { listInvoicesOfAccount, parseRecord, type TableDeps } from "../../store/records.js";
+import { paymentActions } from "../allowed.js";
+import type { Role } from "../roles.js";
+
+/** A payment as the desk names it: `stripe:pi_123`. */
+export function paymentRef(payment: Pick<Payment, "provider" | "paymentId">): string {
+	return `${payment.provider}:${payment.paymentId}`;
+}
+
+/** The invoices unapplied cash could pay: the paying account's open ones in the payment's currency, oldest due first. */
+async function candidates(deps: TableDeps, payment: Payment) {
+	if (!payment.accountId) return [];
+	const invoices = await listInvoicesOfAccount(deps, payment.accountId);
+	return invoices
+		.filter((i) => i.amountDue > 0 && i.currency === payment.currency && (i.status === "open" || i.status === "partially_paid"))
+		.sort((a, b) => a.dueDate.localeCompare(b.dueDate))
+		.map((i) => ({ number: i.number, amountDue: i.amountDue, currency: i.currency, dueDate: i.dueDate }));
+}
+
+/** Unapplied cash, oldest first, a page at a time, each with the invoices it could pay. */
+export async function unappliedPaymentsPage(deps: TableDeps, request: { readonly cursor?: string; readonly limit: number }, role: Role) {
+	const page: Page<Record<string, unknown>> = await queryPage(
+		deps,
+		{ IndexName: GSI2, KeyConditionExpression: "gsi2pk = :pk", ExpressionAttributeValues: { ":pk": "UNAPPLIED_PAYMENTS" } },
+		{ limit: request.limit, ...(request.cursor ? { cursor: request.cursor } : {}) },
+	);
+	const items = await pMap(
+		page.items.map((item) => parseRecord(paymentSchema, item)),
+		async (payment) => ({
+			...payment,
+			id: paymentRef(payment),
+			allowedActions: paymentActions(payment, role),
+			candidates: await candidates(deps, payment),
+		}),
+		{ concurrency: 4 },
+	);
+	return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
