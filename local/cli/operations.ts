@@ -13,7 +13,7 @@ import {
 import { ValidationError } from "../../shared/core/errors.js";
 import { executionNameFor, parseIsoDate, parsePeriod } from "../../shared/core/period.js";
 import { signStripePayload } from "../../shared/payments/providers/stripe.js";
-import { historyStates, type StateRun } from "../emulator/console-view.js";
+import { historyStates, type StateRun } from "../../shared/runs/view.js";
 import { formatCounts, type ProgressLine, progressLine } from "./progress.js";
 
 export interface ExecutionResult {

@@ -7,10 +7,10 @@ import {
 	type SFNClient,
 } from "@aws-sdk/client-sfn";
 import { executionArnFor, executionHistory, listExecutions } from "../cli/operations.js";
-import { type AslFlow, allStates, parseAsl } from "./console-asl.js";
-import { escapeXml as escapeHtml, renderFlowSvg } from "./console-graph.js";
+import { type AslFlow, allStates, parseAsl } from "../../shared/runs/flow.js";
+import { escapeXml as escapeHtml, renderFlowSvg } from "../../shared/runs/graph.js";
 import { CONSOLE_SCRIPT, CONSOLE_STYLE } from "./console-page.js";
-import { type ExecutionView, executionView, STATUS_WORDS, type StateStatus } from "./console-view.js";
+import { type ExecutionView, executionView, STATUS_WORDS, type StateStatus } from "../../shared/runs/view.js";
 
 /** A failed account as the console lists it. */
 export interface FailedAccount {

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { DescribeExecutionCommand, type HistoryEvent, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executionHistory, statesFromHistory } from "../../local/cli/operations.js";
-import { allStates, describeRule, parseAsl } from "../../local/emulator/console-asl.js";
-import { renderFlowSvg } from "../../local/emulator/console-graph.js";
+import { allStates, describeRule, parseAsl } from "../../shared/runs/flow.js";
+import { renderFlowSvg } from "../../shared/runs/graph.js";
 import { CONSOLE_SCRIPT } from "../../local/emulator/console-page.js";
-import { executionView } from "../../local/emulator/console-view.js";
+import { executionView } from "../../shared/runs/view.js";
 import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
 
 /**

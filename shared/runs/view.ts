@@ -1,6 +1,6 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import { type AslFlow, type AslState, allStates } from "./console-asl.js";
-import { closeState, enteredState, eventTime, type HistoryState, parseJson } from "./execution-states.js";
+import { type AslFlow, type AslState, allStates } from "./flow.js";
+import { closeState, enteredState, eventTime, type HistoryState, parseJson } from "./states.js";
 
 /**
  * One execution as the console shows it: per state of the definition, its status and

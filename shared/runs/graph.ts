@@ -1,6 +1,6 @@
 import dagre from "@dagrejs/dagre";
-import { type AslFlow, type AslState, type AslTransition, END, START } from "./console-asl.js";
-import { type Counts, STATUS_WORDS, type StateStatus, type StateView } from "./console-view.js";
+import { type AslFlow, type AslState, type AslTransition, END, START } from "./flow.js";
+import { type Counts, STATUS_WORDS, type StateStatus, type StateView } from "./view.js";
 
 /**
  * The state machine drawn as SVG on the server (no script or build step in the page):

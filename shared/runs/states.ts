@@ -3,7 +3,7 @@ import type { HistoryEvent } from "@aws-sdk/client-sfn";
 /**
  * A state's run as read from a Step Functions execution history, and how its entry and
  * exit are read. The reader that decides which run an exit or error belongs to and what
- * status it ends with is console-view.ts (stateRuns, historyStates), for the console's view
+ * status it ends with is view.ts (stateRuns, historyStates), for the console's view
  * and `billing executions show` (cli/operations.ts) alike, so `Status` is its.
  */
 export interface HistoryState<Status extends string> {
