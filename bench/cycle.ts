@@ -28,7 +28,7 @@ import {
 	type SFNClient,
 } from "@aws-sdk/client-sfn";
 import { table } from "../local/cli/commands/common.js";
-import { executionHistory, runBillingCycle } from "../local/cli/operations.js";
+import { runBillingCycle } from "../local/cli/operations.js";
 import { progressLine } from "../local/cli/progress.js";
 import { progress } from "../local/cli/session.js";
 import { buildSeedData, putShowcaseData, seedDemoData } from "../local/demo/seed.js";
@@ -37,6 +37,7 @@ import { dataDirHolder } from "../local/emulator/data-dir-lock.js";
 import { startEmbeddedStack } from "../local/emulator/stack.js";
 import { previousPeriod } from "../shared/core/period.js";
 import { createClients } from "../shared/platform/clients.js";
+import { executionHistory } from "../shared/runs/history.js";
 import { historyStats, type StepStats } from "./cycle-history.js";
 
 /** What one run (one child process) reports, as the last line of its stdout. */

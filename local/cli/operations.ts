@@ -242,17 +242,6 @@ export function statesFromHistory(events: readonly HistoryEvent[]): StateRecord[
 	return runs;
 }
 
-export async function executionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-	const events: HistoryEvent[] = [];
-	let nextToken: string | undefined;
-	do {
-		const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-		events.push(...(page.events ?? []));
-		nextToken = page.nextToken;
-	} while (nextToken);
-	return events;
-}
-
 export async function listExecutions(sfn: SFNClient, stateMachineArn: string) {
 	const out = [];
 	let nextToken: string | undefined;

@@ -6,11 +6,12 @@ import {
 	DescribeStateMachineForExecutionCommand,
 	type SFNClient,
 } from "@aws-sdk/client-sfn";
-import { executionArnFor, executionHistory, listExecutions } from "../cli/operations.js";
 import { type AslFlow, allStates, parseAsl } from "../../shared/runs/flow.js";
 import { escapeXml as escapeHtml, renderFlowSvg } from "../../shared/runs/graph.js";
-import { CONSOLE_SCRIPT, CONSOLE_STYLE } from "./console-page.js";
+import { executionHistory } from "../../shared/runs/history.js";
 import { type ExecutionView, executionView, STATUS_WORDS, type StateStatus } from "../../shared/runs/view.js";
+import { executionArnFor, listExecutions } from "../cli/operations.js";
+import { CONSOLE_SCRIPT, CONSOLE_STYLE } from "./console-page.js";
 
 /** A failed account as the console lists it. */
 export interface FailedAccount {

@@ -1,6 +1,7 @@
 import { BillingError, ValidationError } from "../core/errors.js";
 import type { Caller } from "./roles.js";
 import type { DeskServices } from "./services.js";
+import type { RunsSource } from "./views/runs.js";
 
 /**
  * The desk API (DESIGN.md section 12), the second adapter over the operation catalog: one
@@ -28,6 +29,8 @@ export interface DeskApiDeps {
 	readonly services: DeskServices;
 	/** The caller of a bearer token: 401 (UnauthenticatedError) for none or a bad one. */
 	authenticate(authorization: string | undefined): Promise<Caller>;
+	/** The billing cycle's runs, for the runs page. */
+	readonly runs: RunsSource;
 }
 
 export function json(status: number, body: unknown): DeskResponse {

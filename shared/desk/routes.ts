@@ -26,6 +26,7 @@ import { roleAllows } from "./roles.js";
 import { accountDetail, accountsPage } from "./views/accounts.js";
 import { invoiceDetail, invoicePdfLink, invoicesPage } from "./views/invoices.js";
 import { unappliedPaymentsPage } from "./views/payments.js";
+import { runDetail, runsPage } from "./views/runs.js";
 import { worklistView } from "./views/worklist.js";
 
 /** Lists answer this many records a page unless asked for fewer (`limit`, at most MAX_LIMIT). */
@@ -187,6 +188,14 @@ export const deskRoutes = [
 		};
 	}),
 	operationRoute("POST", "/books/{period}/close", closeBooks),
+
+	route("GET", "/executions", async ({ deps, query }) =>
+		json(
+			200,
+			await runsPage(deps.runs, { limit: limitOf(query), ...(optional(query, "cursor") ? { cursor: optional(query, "cursor") } : {}) }),
+		),
+	),
+	route("GET", "/executions/{name}", async ({ deps, params }) => json(200, await runDetail(deps.runs, params.name as string))),
 ];
 
 function periodOf(value: string): string {

@@ -2,14 +2,7 @@ import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-	executionArnFor,
-	executionHistory,
-	PeriodAlreadyRunError,
-	postStripeEvent,
-	runBillingCycle,
-	statesFromHistory,
-} from "../../local/cli/operations.js";
+import { executionArnFor, PeriodAlreadyRunError, postStripeEvent, runBillingCycle, statesFromHistory } from "../../local/cli/operations.js";
 import { buildSeedData, seedDemoData } from "../../local/demo/seed.js";
 import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
@@ -20,6 +13,7 @@ import { addDays } from "../../shared/core/period.js";
 import type { InvoicingSummary } from "../../shared/cycle/run-records.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { executionHistory } from "../../shared/runs/history.js";
 import { getAccount, getInvoice, listInvoicesOfPeriod, listPayments } from "../../shared/store/records.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 import { pdfText } from "../support/pdf.js";

@@ -44,6 +44,7 @@ async function call(method: string, path: string, options: { token?: string; bod
 	const response = await handleDeskRequest(
 		{
 			services: deskServices(createClients(), stack),
+			runs: stack,
 			authenticate: async (authorization) => {
 				const caller = USERS[authorization?.replace(/^Bearer /, "") ?? ""];
 				if (!caller) throw new BillingError("sign in: no valid token", 401);
@@ -179,7 +180,7 @@ describe("the desk API", () => {
 		expect(refused.status).toBe(400);
 		expect((refused.body.details as { field: string }[]).map((d) => d.field).sort()).toEqual(["amount", "reason"]);
 		const notJson = await handleDeskRequest(
-			{ services: deskServices(createClients(), stack), authenticate: async () => USERS["token-billing"] as Caller },
+			{ services: deskServices(createClients(), stack), runs: stack, authenticate: async () => USERS["token-billing"] as Caller },
 			deskRoutes,
 			{ method: "POST", path: `/invoices/${invoices.A}/hold`, query: new URLSearchParams(), authorization: "Bearer x", body: "{" },
 		);
@@ -236,6 +237,22 @@ describe("the desk API", () => {
 		const voidAgain = await call("POST", `/invoices/${invoices.D}/void`, { token: "token-billing", body: { reason: "wrong account" } });
 		expect(voidAgain.body.result).toMatchObject({ outcome: "already_void", invoice: { status: "void", voidReason: "wrong account" } });
 	});
+
+	it("shows a run as the console does: its states and the graph of its definition", async () => {
+		const run = await billing("run", "--period", "2026-11", "--as-of", "2026-12-01");
+		expect(run.code, run.stderr).toBe(0);
+		const listed = await call("GET", "/executions", { token: "token-viewer" });
+		expect(listed.body.items).toEqual([expect.objectContaining({ name: "billing-2026-11", status: "SUCCEEDED" })]);
+		const detail = await call("GET", "/executions/billing-2026-11", { token: "token-viewer" });
+		expect(detail.status).toBe(200);
+		expect(detail.body).toMatchObject({
+			name: "billing-2026-11",
+			status: "SUCCEEDED",
+			states: { "Invoice Accounts": { status: "SUCCEEDED" } },
+		});
+		expect(detail.body.graphSvg).toMatch(/^<svg[\s\S]*Invoice Accounts[\s\S]*<\/svg>$/);
+		expect((await call("GET", "/executions/billing-1999-01", { token: "token-viewer" })).status).toBe(404);
+	}, 120_000);
 
 	it("lets only an admin close a period, and names the admin", async () => {
 		const refused = await call("POST", "/books/2026-10/close", { token: "token-billing", body: { force: true, reason: "month end" } });

@@ -1,7 +1,8 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { executionArnFor, executionHistory, runBillingCycle, statesFromHistory } from "../../local/cli/operations.js";
+import { executionArnFor, runBillingCycle, statesFromHistory } from "../../local/cli/operations.js";
 import { createClients } from "../../shared/platform/clients.js";
+import { executionHistory } from "../../shared/runs/history.js";
 import { keys } from "../../shared/store/keys.js";
 import { listRunFailures } from "../../shared/store/run-failures.js";
 import { startTestStack } from "../support/embedded.js";

@@ -7,8 +7,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runBillingCycle } from "../../local/cli/operations.js";
 import { buildSeedData, seedDemoData } from "../../local/demo/seed.js";
-import { allStates, parseAsl } from "../../shared/runs/flow.js";
 import { createClients } from "../../shared/platform/clients.js";
+import { allStates, parseAsl } from "../../shared/runs/flow.js";
 import { keys } from "../../shared/store/keys.js";
 import { startTestStack } from "../support/embedded.js";
 

@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeExecutionCommand, type HistoryEvent, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { executionHistory, statesFromHistory } from "../../local/cli/operations.js";
+import { statesFromHistory } from "../../local/cli/operations.js";
+import { CONSOLE_SCRIPT } from "../../local/emulator/console-page.js";
+import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
 import { allStates, describeRule, parseAsl } from "../../shared/runs/flow.js";
 import { renderFlowSvg } from "../../shared/runs/graph.js";
-import { CONSOLE_SCRIPT } from "../../local/emulator/console-page.js";
+import { executionHistory } from "../../shared/runs/history.js";
 import { executionView } from "../../shared/runs/view.js";
-import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
 
 /**
  * What the console shows of an execution, read from the history the embedded Step Functions

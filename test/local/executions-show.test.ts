@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeExecutionCommand, type HistoryEvent, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { executionHistory, type StateRecord, statesFromHistory } from "../../local/cli/operations.js";
+import { type StateRecord, statesFromHistory } from "../../local/cli/operations.js";
 import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
+import { executionHistory } from "../../shared/runs/history.js";
 
 /**
  * What `billing executions show` prints per state (statesFromHistory), read from histories the

@@ -16,9 +16,10 @@ import {
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { historyStats } from "../../bench/cycle-history.js";
-import { executionHistory, waitForExecution } from "../../local/cli/operations.js";
+import { waitForExecution } from "../../local/cli/operations.js";
 import { progressLine } from "../../local/cli/progress.js";
 import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
+import { executionHistory } from "../../shared/runs/history.js";
 
 /**
  * ListMapRuns and DescribeMapRun on the embedded Step Functions endpoint, through
