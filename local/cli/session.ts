@@ -118,7 +118,7 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 			},
 		};
 	}
-	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions)...");
+	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions, user pool)...");
 	const stack = await startEmbeddedStack({ dataDir, httpPort: options.httpPort ?? false });
 	return {
 		dataDir,
