@@ -93,8 +93,9 @@ async function signInAnswer(upstream: string, status: number, body: string): Pro
 	const user = answer.AuthenticationResult?.AccessToken ? tokenUser(answer.AuthenticationResult.AccessToken) : undefined;
 	if (status !== 200 || !user) return undefined;
 	const got = await callUpstream(upstream, "AdminGetUser", { UserPoolId: user.userPoolId, Username: user.username });
+	if (!got.ok) return undefined;
 	const { Enabled } = (await got.json()) as { Enabled?: boolean };
-	return got.ok && Enabled === false ? cognitoError("NotAuthorizedException", "User is disabled.") : undefined;
+	return Enabled === false ? cognitoError("NotAuthorizedException", "User is disabled.") : undefined;
 }
 
 function startFront(upstream: string): Promise<Server> {
