@@ -9,6 +9,7 @@ import { registerInvoicingCommands } from "./commands/invoicing.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerPaymentCommands } from "./commands/payments.js";
 import { registerReportCommands } from "./commands/reports.js";
+import { registerUserCommands } from "./commands/users.js";
 import { registerWorklistCommands } from "./commands/worklist.js";
 import { STACK_ENV } from "./session.js";
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
 	registerImportCommands(program);
 	registerBooksCommands(program);
 	registerWorklistCommands(program);
+	registerUserCommands(program);
 	for (const command of allCommands(program)) {
 		if (EMBEDDED_ONLY.has(command.name()) || !command.options.some((o) => o.long === "--data-dir")) continue;
 		command.addOption(

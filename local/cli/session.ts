@@ -4,6 +4,7 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BillingError } from "../../shared/core/errors.js";
+import { cognitoIssuer } from "../../shared/desk/identity.js";
 import type { Caller } from "../../shared/desk/roles.js";
 import { type AwsClients, createClients } from "../../shared/platform/clients.js";
 import { documentLinkEnvironment, localDocumentLinkKey } from "../emulator/document-links.js";
@@ -15,6 +16,7 @@ import {
 	type StackEndpoints,
 	startEmbeddedStack,
 } from "../emulator/stack.js";
+import { type DeskUserPool, userPoolEnvironment } from "../emulator/user-pool.js";
 
 /** The deployed stack the CLI works on, when set (or `--stack`); otherwise the embedded one. */
 export const STACK_ENV = "BILLING_STACK";
@@ -38,6 +40,7 @@ interface ServeRecord {
 	readonly stateMachineArn: string;
 	readonly tableName: string;
 	readonly bucketName: string;
+	readonly userPool: DeskUserPool;
 }
 
 export function resolveDataDir(dir: string | undefined): string {
@@ -55,6 +58,7 @@ export function writeServeRecord(dataDir: string, stack: EmbeddedStack): void {
 		stateMachineArn: stack.stateMachineArn,
 		tableName: stack.tableName,
 		bucketName: stack.bucketName,
+		userPool: stack.userPool,
 	};
 	writeFileSync(serveRecordPath(dataDir), `${JSON.stringify(record, null, 2)}\n`);
 }
@@ -91,7 +95,7 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 	if (stackName) return openDeployedSession(stackName, dataDir);
 	const serve = runningServe(dataDir);
 	if (serve) {
-		Object.assign(process.env, embeddedEnvironment(serve.endpoints, serve));
+		Object.assign(process.env, embeddedEnvironment(serve.endpoints, serve), userPoolEnvironment(serve.endpoints.userPool, serve.userPool));
 		// Links in what this command emails point at the serve's front, signed with the data dir's key.
 		Object.assign(
 			process.env,
@@ -114,7 +118,7 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 			},
 		};
 	}
-	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions)...");
+	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions, user pool)...");
 	const stack = await startEmbeddedStack({ dataDir, httpPort: options.httpPort ?? false });
 	return {
 		dataDir,
@@ -136,6 +140,13 @@ const DOCUMENT_LINK_OUTPUTS = [
 	["DocumentLinkKeyPairId", "DOCUMENT_LINK_KEY_PAIR_ID"],
 	["DocumentLinkPrivateKeySecretArn", "DOCUMENT_LINK_PRIVATE_KEY_SECRET_ARN"],
 ] as const;
+/** What the desk's user-pool code reads (shared/desk/identity.ts, users.ts); the stack's outputs name the pool. */
+const USER_POOL_VARIABLES = [
+	"DESK_USER_POOL_ID",
+	"DESK_USER_POOL_CLIENT_ID",
+	"DESK_USER_POOL_ISSUER",
+	"DESK_USER_POOL_PERMANENT_PASSWORDS",
+];
 
 /**
  * A deployed stack: its table, bucket and state machine from its CloudFormation outputs,
@@ -144,7 +155,9 @@ const DOCUMENT_LINK_OUTPUTS = [
 async function openDeployedSession(stackName: string, dataDir: string): Promise<Session> {
 	const cloudFormation = new CloudFormationClient({});
 	let outputs: Record<string, string | undefined>;
+	let region: string;
 	try {
+		region = await cloudFormation.config.region();
 		const described = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
 		outputs = Object.fromEntries((described.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
 	} catch (err) {
@@ -165,6 +178,14 @@ async function openDeployedSession(stackName: string, dataDir: string): Promise<
 	// (the operator's credentials need secretsmanager:GetSecretValue on that secret).
 	for (const [output, variable] of DOCUMENT_LINK_OUTPUTS) {
 		if (outputs[output]) process.env[variable] = outputs[output];
+	}
+	// The desk's users (billing users ...): Cognito emails a new one a temporary password. A stack
+	// without a desk has no pool, and no pool of another stack or the embedded one is used instead.
+	for (const variable of USER_POOL_VARIABLES) delete process.env[variable];
+	if (outputs.DeskUserPoolId && outputs.DeskUserPoolClientId) {
+		process.env.DESK_USER_POOL_ID = outputs.DeskUserPoolId;
+		process.env.DESK_USER_POOL_CLIENT_ID = outputs.DeskUserPoolClientId;
+		process.env.DESK_USER_POOL_ISSUER = cognitoIssuer(region, outputs.DeskUserPoolId);
 	}
 	progress(`working on stack ${stackName}`);
 	const sfn = new SFNClient({});

@@ -8,11 +8,14 @@ import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.js";
 import { freePort, waitFor } from "./ports.js";
 import { enforceConditionalPuts, type S3rverApp } from "./s3-conditional-puts.js";
 import { startSesMailLog } from "./ses-mail-log.js";
+import { type LocalUserPool, startLocalUserPool } from "./user-pool.js";
 
 export interface ServerEndpoints {
 	readonly dynamodb: string;
 	readonly s3: string;
 	readonly ses: string;
+	/** The local Cognito user pool API (cognito-local behind its front, user-pool.ts). */
+	readonly userPool: string;
 }
 
 export interface LocalServers {
@@ -28,9 +31,10 @@ interface S3rverInstance extends S3rverApp {
 }
 
 /**
- * The API-compatible servers the embedded mode runs on: DynamoDB Local (java), s3rver and
- * aws-ses-v2-local (in-process). With a dataDir, tables and objects persist there and each
- * message SES accepts is kept there as an .eml file as it is accepted; without one, all is in memory.
+ * The API-compatible servers the embedded mode runs on: DynamoDB Local (java), s3rver,
+ * aws-ses-v2-local (in-process) and cognito-local (node). With a dataDir, tables, objects and
+ * user pools persist there and each message SES accepts is kept there as an .eml file as it is
+ * accepted; without one, all is in memory or in temporary files.
  * One process at a time runs servers on a data dir (data-dir-lock.ts): a second start is
  * refused while the first lives, and DynamoDB Local never outlives the process that started it.
  */
@@ -38,13 +42,11 @@ export async function startLocalServers(options: { dataDir?: string } = {}): Pro
 	const dataDir = options.dataDir === undefined ? undefined : resolvePath(options.dataDir);
 	// Before anything is started or written: a refused start changes nothing.
 	const lock = dataDir ? await lockDataDir(dataDir) : undefined;
-	let dynamo: DynamoDbLocal | undefined;
+	const children: { dynamo?: DynamoDbLocal; userPool?: LocalUserPool } = {};
 	try {
-		return await startServers(dataDir, lock, (started) => {
-			dynamo = started;
-		});
+		return await startServers(dataDir, lock, children);
 	} catch (err) {
-		await dynamo?.stop();
+		await Promise.allSettled([children.dynamo?.stop(), children.userPool?.stop()]);
 		lock?.release();
 		throw err;
 	}
@@ -53,19 +55,24 @@ export async function startLocalServers(options: { dataDir?: string } = {}): Pro
 async function startServers(
 	dataDir: string | undefined,
 	lock: DataDirLock | undefined,
-	onDynamo: (dynamo: DynamoDbLocal) => void,
+	/** The child processes as they start, for the caller to stop if a later server fails to. */
+	children: { dynamo?: DynamoDbLocal; userPool?: LocalUserPool },
 ): Promise<LocalServers> {
 	const s3Dir = dataDir ? join(dataDir, "s3") : mkdtempSync(join(tmpdir(), "billing-s3-"));
 	mkdirSync(s3Dir, { recursive: true });
 
 	const dbPath = dataDir ? join(dataDir, "dynamodb") : undefined;
-	const [dynamo, s3Port, sesPort, sesServerPort] = await Promise.all([
+	// Both children settle before a failure is thrown, so the caller can stop the one that did start.
+	const [dynamoStart, userPoolStart] = await Promise.allSettled([
 		startDynamoDbLocal({ dbPath, onSpawn: dbPath && lock ? (pid) => lock.recordDynamoDbLocal(pid, dbPath) : undefined }),
-		freePort(),
-		freePort(),
-		freePort(),
+		startLocalUserPool({ dataDir }),
 	]);
-	onDynamo(dynamo);
+	if (dynamoStart.status === "fulfilled") children.dynamo = dynamoStart.value;
+	if (userPoolStart.status === "fulfilled") children.userPool = userPoolStart.value;
+	if (dynamoStart.status === "rejected") throw dynamoStart.reason;
+	if (userPoolStart.status === "rejected") throw userPoolStart.reason;
+	const [dynamo, userPool] = [dynamoStart.value, userPoolStart.value];
+	const [s3Port, sesPort, sesServerPort] = await Promise.all([freePort(), freePort(), freePort()]);
 
 	const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
 	const s3rver = new S3rver({
@@ -92,7 +99,7 @@ async function startServers(
 	await waitFor("SES server", async () => (await fetch(`${sesEndpoint}/health-check`)).ok);
 
 	return {
-		endpoints: { dynamodb: dynamo.endpoint, s3: `http://127.0.0.1:${s3Port}`, ses: sesEndpoint },
+		endpoints: { dynamodb: dynamo.endpoint, s3: `http://127.0.0.1:${s3Port}`, ses: sesEndpoint, userPool: userPool.endpoint },
 		async stop() {
 			// Every server is stopped even when another one fails to stop cleanly.
 			const results = await Promise.allSettled([
@@ -107,6 +114,7 @@ async function startServers(
 					if (!dataDir) rmSync(s3Dir, { recursive: true, force: true });
 				}),
 				dynamo.stop(),
+				userPool.stop(),
 			]);
 			lock?.release();
 			const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -15,6 +15,7 @@ import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-ru
 import { feedSendEvents } from "./send-events.js";
 import { type ServerEndpoints, startLocalServers } from "./servers.js";
 import { startLocalStepFunctions } from "./stepfunctions/server.js";
+import { type DeskUserPool, ensureDeskUserPool, userPoolEnvironment } from "./user-pool.js";
 
 /** Documented local default; a deployed stack reads the real secret from Secrets Manager. */
 export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_billing_demo_secret";
@@ -40,6 +41,8 @@ export interface EmbeddedStack {
 	readonly stateMachineArn: string;
 	readonly tableName: string;
 	readonly bucketName: string;
+	/** The desk's user pool of this stack (its table's name), on the local user pool server. */
+	readonly userPool: DeskUserPool;
 	readonly sfn: SFNClient;
 	stop(): Promise<void>;
 }
@@ -75,6 +78,7 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
 		AWS_ENDPOINT_URL_S3: endpoints.s3,
 		AWS_ENDPOINT_URL_SES: endpoints.ses,
+		AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoints.userPool,
 		AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
 		AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
 		TABLE_NAME: names.tableName,
@@ -146,7 +150,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 	Object.assign(process.env, embeddedEnvironment(servers, { tableName, bucketName }));
 
 	const s3 = new S3Client({ forcePathStyle: true });
-	await Promise.all([ensureTable(servers.dynamodb, tableName), ensureBucket(s3, bucketName)]);
+	const [, , userPool] = await Promise.all([
+		ensureTable(servers.dynamodb, tableName),
+		ensureBucket(s3, bucketName),
+		ensureDeskUserPool(servers.userPool, tableName),
+	]);
+	Object.assign(process.env, userPoolEnvironment(servers.userPool, userPool));
 
 	const substitutions: Record<string, string> = { BillingBucketName: bucketName };
 	for (const id of billingCycleFunctionIds) substitutions[`${id}FunctionArn`] = localFunctionArn(id);
@@ -196,6 +205,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 		stateMachineArn,
 		tableName,
 		bucketName,
+		userPool,
 		sfn,
 		async stop() {
 			await sendEvents.stop();

@@ -1,5 +1,5 @@
-// Runs a command (DynamoDB Local's java) as this process's only child and ends it when the
-// process that started this one dies, however it dies: `node watchdog.mjs COMMAND [ARGS...]`
+// Runs a command (DynamoDB Local's java, cognito-local) as this process's only child and ends it
+// when the process that started this one dies, however it dies: `node watchdog.mjs COMMAND [ARGS...]`
 // with stdin a pipe from that parent. The child's pid is the first line on stdout.
 //
 // Why stdin: the kernel closes the parent's end of the pipe whenever the parent ends (exit,

@@ -13,6 +13,7 @@ import {
 	writeOff,
 } from "./operations/invoices.js";
 import { applyPayment, recordPayment, unapplyPayment } from "./operations/payments.js";
+import { addUserOperation, disableUserOperation } from "./operations/users.js";
 import { assignItem } from "./operations/worklist.js";
 
 /**
@@ -38,6 +39,8 @@ export const deskOperations = [
 	recordPayment,
 	assignItem,
 	closeBooks,
+	addUserOperation,
+	disableUserOperation,
 ] as const satisfies readonly DeskOperation[];
 
 export function findOperation(name: string): DeskOperation | undefined {

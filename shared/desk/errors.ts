@@ -22,3 +22,19 @@ export class InputRefusedError extends ValidationError {
 		this.details = details;
 	}
 }
+
+/** No token, or one that is not a valid access token of the desk's user pool: 401, sign in (again). */
+export class UnauthenticatedError extends BillingError {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, 401, options);
+		this.name = "UnauthenticatedError";
+	}
+}
+
+/** A valid token of someone in no desk group (admin, billing, viewer): 403, whatever they ask. */
+export class NotADeskUserError extends BillingError {
+	constructor(who: string) {
+		super(`${who} is not a desk user: an admin adds them with a role (billing users add EMAIL --role viewer|billing|admin)`, 403);
+		this.name = "NotADeskUserError";
+	}
+}

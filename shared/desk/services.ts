@@ -10,11 +10,12 @@ import {
 	type SellerConfig,
 	sellerConfig,
 } from "../platform/config.js";
+import { type UserPoolServices, userPoolServices } from "./users.js";
 
 /**
  * What every desk operation may use, built once per process by its adapter (the CLI's
  * session, the desk API's handler): the clients, the table and bucket, the seller and
- * document settings. The caller's name and the clock are added per operation.
+ * document settings, the user pool. The caller's name and the clock are added per operation.
  */
 export interface DeskServices {
 	readonly ddb: DynamoDBDocumentClient;
@@ -25,15 +26,19 @@ export interface DeskServices {
 	readonly seller: SellerConfig;
 	readonly documentRetention?: DocumentRetention;
 	readonly documentLinks: DocumentLinkConfig;
+	/** The desk's user pool, where users are added and disabled; absent where DESK_USER_POOL_* are not set. */
+	readonly userPool?: UserPoolServices;
 }
 
 export function deskServices(clients: AwsClients, names: { readonly tableName: string; readonly bucketName: string }): DeskServices {
 	const retention = documentRetention();
+	const userPool = userPoolServices();
 	return {
 		...clients,
 		...names,
 		seller: sellerConfig(),
 		...(retention ? { documentRetention: retention } : {}),
 		documentLinks: documentLinkConfig(),
+		...(userPool ? { userPool } : {}),
 	};
 }

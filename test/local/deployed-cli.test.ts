@@ -27,6 +27,8 @@ const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
 const CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/BillingOperators/alice";
 const STACK = "billing-prod";
+/** A stack with the desk deployed: its outputs name the user pool (the embedded stack's, reached as Cognito would be). */
+const DESK_STACK = "billing-desk";
 
 const billing = (...args: string[]) => runCliCaptured([...args, "--data-dir", dataDir]);
 
@@ -46,6 +48,22 @@ beforeAll(async () => {
 					{ OutputKey: "StateMachineArn", OutputValue: stack.stateMachineArn },
 					{ OutputKey: "DocumentRetentionYears", OutputValue: "7" },
 					{ OutputKey: "SesConfigurationSetName", OutputValue: "billing-prod-email" },
+				],
+			},
+		],
+	});
+	cloudFormation.on(DescribeStacksCommand, { StackName: DESK_STACK }).resolves({
+		Stacks: [
+			{
+				StackName: DESK_STACK,
+				CreationTime: new Date(),
+				StackStatus: "UPDATE_COMPLETE",
+				Outputs: [
+					{ OutputKey: "TableName", OutputValue: stack.tableName },
+					{ OutputKey: "BucketName", OutputValue: stack.bucketName },
+					{ OutputKey: "StateMachineArn", OutputValue: stack.stateMachineArn },
+					{ OutputKey: "DeskUserPoolId", OutputValue: stack.userPool.userPoolId },
+					{ OutputKey: "DeskUserPoolClientId", OutputValue: stack.userPool.clientId },
 				],
 			},
 		],
@@ -167,6 +185,29 @@ describe("billing --stack NAME", () => {
 			actor: "cli:ops",
 			reason: "import accounts-crm.csv",
 		});
+	});
+
+	it("adds desk users to the pool the stack's outputs name, where Cognito emails them a temporary password", async () => {
+		const added = await billing("users", "add", "Ops@Deployed.example", "--role", "billing", "--json", "--stack", DESK_STACK);
+		expect(added.code, added.stderr).toBe(0);
+		const user = JSON.parse(added.stdout);
+		expect(user).toMatchObject({ email: "ops@deployed.example", role: "billing", enabled: true, status: "FORCE_CHANGE_PASSWORD" });
+		expect(user.password).toBeUndefined();
+		expect(process.env.DESK_USER_POOL_ISSUER).toBe(`https://cognito-idp.us-east-1.amazonaws.com/${stack.userPool.userPoolId}`);
+		const text = await billing("users", "add", "viewer@deployed.example", "--role", "viewer", "--stack", DESK_STACK);
+		expect(text.stdout).toBe(
+			"added viewer@deployed.example as viewer\nCognito emailed them a temporary password; they set their own at their first sign-in\n",
+		);
+		const listed = await billing("users", "list", "--json", "--stack", DESK_STACK);
+		expect(JSON.parse(listed.stdout)).toEqual([
+			expect.objectContaining({ email: "ops@deployed.example", role: "billing", status: "FORCE_CHANGE_PASSWORD" }),
+			expect.objectContaining({ email: "viewer@deployed.example", role: "viewer", status: "FORCE_CHANGE_PASSWORD" }),
+		]);
+
+		// A stack without the desk's outputs has no pool to manage, and no other pool is used instead.
+		const noDesk = await billing("users", "list", "--stack", STACK);
+		expect(noDesk.code).toBe(1);
+		expect(noDesk.stderr).toContain("no desk user pool");
 	});
 
 	it("refuses a stack that does not exist and the commands that only run embedded, changing nothing", async () => {

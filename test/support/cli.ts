@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { vi } from "vitest";
 import { runCli } from "../../local/cli/program.js";
 import { writeServeRecord } from "../../local/cli/session.js";
@@ -23,19 +24,25 @@ export function cliOn(stack: EmbeddedStack & { dataDir: string }): (...args: str
 /**
  * The same `billing` program run in this process (argument parsing, validation, session,
  * output and exit code as `bin/billing.mjs` runs them), without paying a process start per
- * command: for files that run dozens of commands. Output is captured, not printed.
+ * command: for files that run dozens of commands. Output is captured, not printed; `stdin` is
+ * what the command reads on its standard input (`users token --password-stdin`).
  */
-export async function runCliCaptured(args: readonly string[]): Promise<CliResult> {
+export async function runCliCaptured(args: readonly string[], options: { stdin?: string } = {}): Promise<CliResult> {
 	const out: string[] = [];
 	const err: string[] = [];
 	const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => out.push(String(chunk)) > 0);
 	const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => err.push(String(chunk)) > 0);
+	const realStdin = Object.getOwnPropertyDescriptor(process, "stdin");
+	if (options.stdin !== undefined) {
+		Object.defineProperty(process, "stdin", { value: Readable.from([Buffer.from(options.stdin)]), configurable: true });
+	}
 	try {
 		const code = await runCli(["node", "billing", ...args]);
 		return { code, stdout: out.join(""), stderr: err.join("") };
 	} finally {
 		stdout.mockRestore();
 		stderr.mockRestore();
+		if (options.stdin !== undefined && realStdin) Object.defineProperty(process, "stdin", realStdin);
 		process.exitCode = undefined;
 	}
 }

@@ -16,6 +16,7 @@ export interface ServeEndpoints {
 	readonly s3: string;
 	readonly ses: string;
 	readonly stepfunctions: string;
+	readonly userPool: string;
 }
 
 /** `billing serve` on the data dir, once it has printed its endpoints (its first line). */

@@ -51,8 +51,8 @@ export function registerCycleCommands(program: Command): void {
 				);
 			const stack = await startEmbeddedStack({ dataDir, httpPort: opts.port });
 			writeServeRecord(dataDir, stack);
-			const { http, dynamodb, s3, ses, stepfunctions } = stack.endpoints;
-			process.stdout.write(`${JSON.stringify({ http, dynamodb, s3, ses, stepfunctions })}\n`);
+			const { http, dynamodb, s3, ses, stepfunctions, userPool } = stack.endpoints;
+			process.stdout.write(`${JSON.stringify({ http, dynamodb, s3, ses, stepfunctions, userPool })}\n`);
 			progress(`billing serve: data in ${dataDir}; Ctrl-C stops it`);
 			await new Promise<void>((resolve) => {
 				const stop = () => resolve();

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { isDeliverableEmailAddress } from "../../documents/email-address.js";
+import { defineOperation } from "../operation.js";
+import { ROLES } from "../roles.js";
+import { addUser, disableUser, requireUserPool } from "../users.js";
+
+/** A user's email, which is their username: compared in lower case, as Cognito is told to. */
+export const userEmail = z
+	.string()
+	.trim()
+	.toLowerCase()
+	.refine(isDeliverableEmailAddress, { message: "an email address, e.g. alice@example.com" });
+export const role = z.enum(ROLES, { message: `one of ${ROLES.join(", ")}` });
+
+/** Managing the desk's users is an admin's (DESIGN.md section 12). */
+export const addUserOperation = defineOperation({
+	name: "users.add",
+	title: "Add user",
+	role: "admin",
+	input: z.object({ email: userEmail, role }),
+	run: (deps, input) => addUser(requireUserPool(deps), input),
+});
+
+export const disableUserOperation = defineOperation({
+	name: "users.disable",
+	title: "Disable user",
+	role: "admin",
+	input: z.object({ email: userEmail }),
+	run: (deps, input) => disableUser(requireUserPool(deps), input.email),
+});
