@@ -22,6 +22,10 @@ export interface FunctionSpec {
 	readonly startsBillingCycle: boolean;
 	/** It starts the import job workflow (IMPORT_JOB_STATE_MACHINE_ARN, states:StartExecution on it). */
 	readonly startsImportJob: boolean;
+	/** The desk's user pool: DESK_USER_POOL_* to verify its tokens, and the admin actions that add, list and disable its users. */
+	readonly managesDeskUsers: boolean;
+	/** The billing cycle's runs: STATE_MACHINE_ARN, states:ListExecutions on it, DescribeExecution and GetExecutionHistory on its executions. */
+	readonly readsBillingRuns: boolean;
 	readonly timeoutSeconds: number;
 	readonly memoryMb: number;
 }
@@ -148,6 +152,8 @@ const defaults = {
 	readsStripeSecret: false,
 	startsBillingCycle: false,
 	startsImportJob: false,
+	managesDeskUsers: false,
+	readsBillingRuns: false,
 	timeoutSeconds: 60,
 	memoryMb: 512,
 } as const;
@@ -419,6 +425,32 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		// Within API Gateway's 30-second integration limit.
 		timeoutSeconds: 29,
 	},
+	{
+		...defaults,
+		id: "DeskApi",
+		dir: "desk-api",
+		description:
+			"The web desk's API (/desk/api/...): the billing team's reads and the desk's operations, each checked against the caller's role",
+		// The desk's operations: every change a person makes (transactions of puts, updates and condition checks),
+		// the imports' writing lease (put, then deleted: only there), the listings (gsi1) and work queues (gsi2).
+		table: {
+			actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
+			indexes: ["gsi1", "gsi2"],
+			deletesOnlyUnder: [IMPORTS_WRITING_PARTITION],
+		},
+		// Invoices issued and re-issued by hand, credit memos, the statements a resend carries, the books a close writes.
+		bucket: {
+			read: [documentObjects.invoices, documentObjects.creditMemos, documentObjects.statements, bucketObjects.books],
+			write: [documentObjects.invoices, documentObjects.creditMemos, documentObjects.statements, bucketObjects.books],
+			list: true,
+		},
+		sendsEmail: true,
+		signsDocumentLinks: true,
+		managesDeskUsers: true,
+		readsBillingRuns: true,
+		timeoutSeconds: 29,
+		memoryMb: 1024,
+	},
 ];
 
 /** The functions the import job state machine invokes (statemachines/import-job.asl.json). */
@@ -438,6 +470,7 @@ const notInBillingCycle: readonly string[] = [
 	"EmailEvents",
 	"ImportFile",
 	"DataApi",
+	"DeskApi",
 	...importJobFunctionIds,
 ];
 

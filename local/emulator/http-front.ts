@@ -87,6 +87,17 @@ export async function startHttpFront(options: {
 					res.end(result.body ?? "");
 					return;
 				}
+				if (path === "/desk/api" || path.startsWith("/desk/api/")) {
+					const body = await readBody(req);
+					if (!body) return send(res, 413, JSON.stringify({ error: "Request Entity Too Large" }));
+					const result = (await invokeLocalFunction(
+						localFunctionArn("DeskApi"),
+						toApiGatewayEvent(req, body),
+					)) as APIGatewayProxyStructuredResultV2;
+					res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+					res.end(result.body ?? "");
+					return;
+				}
 				if (options.documents && (await options.documents(req, res))) return;
 				if (req.method === "GET" && options.console && (await options.console(req, res))) return;
 				send(res, 404, JSON.stringify({ message: "Not Found" }));

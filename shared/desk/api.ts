@@ -1,4 +1,5 @@
-import { BillingError, ValidationError } from "../core/errors.js";
+import { BillingError, TransientError, ValidationError } from "../core/errors.js";
+import { isCancelled } from "../store/transact.js";
 import type { Caller } from "./roles.js";
 import type { DeskServices } from "./services.js";
 import type { RunsSource } from "./views/runs.js";
@@ -31,18 +32,28 @@ export interface DeskApiDeps {
 	authenticate(authorization: string | undefined): Promise<Caller>;
 	/** The billing cycle's runs, for the runs page. */
 	readonly runs: RunsSource;
+	/** Where a failure of ours goes (the function's error log, which is alarmed). */
+	reportFailure(err: unknown): void;
 }
 
 export function json(status: number, body: unknown): DeskResponse {
 	return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-/** Errors as `{ error, details }`: 4xx say what was wrong, 5xx say nothing of the internals. */
-export function errorResponse(err: unknown): DeskResponse {
+/**
+ * Errors as `{ error, details }`: 4xx say what was wrong; a record that kept changing while
+ * it was written is 409 (send it again); anything else is ours, reported, and answered 500
+ * without its internals.
+ */
+export function errorResponse(err: unknown, report: (err: unknown) => void): DeskResponse {
 	if (err instanceof BillingError && err.statusCode < 500) {
 		const details = (err as { details?: unknown }).details;
 		return json(err.statusCode, { error: err.message, ...(details !== undefined ? { details } : {}) });
 	}
+	if (isCancelled(err) || err instanceof TransientError) {
+		return json(409, { error: "the record kept changing while this was being written; look at it again and retry" });
+	}
+	report(err);
 	return json(500, { error: "Internal Server Error" });
 }
 
@@ -123,7 +134,7 @@ export async function handleDeskRequest(deps: DeskApiDeps, routes: readonly Rout
 			body: parseBody(request.body),
 		});
 	} catch (err) {
-		return errorResponse(err);
+		return errorResponse(err, (e) => deps.reportFailure(e));
 	}
 }
 

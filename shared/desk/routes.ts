@@ -5,6 +5,7 @@ import { periodBooks } from "../reporting/books.js";
 import { chartOfAccounts } from "../reporting/journal.js";
 import { json, type RouteContext, route } from "./api.js";
 import { deskOperations } from "./catalog.js";
+import { RoleRequiredError } from "./errors.js";
 import { type DeskOperation, perform } from "./operation.js";
 import { closeAccountOperation, refundCredit, updateAccount } from "./operations/accounts.js";
 import { closeBooks } from "./operations/books.js";
@@ -21,8 +22,10 @@ import {
 	writeOff,
 } from "./operations/invoices.js";
 import { applyPayment, recordPayment, unapplyPayment } from "./operations/payments.js";
+import { addUserOperation, disableUserOperation } from "./operations/users.js";
 import { assignItem } from "./operations/worklist.js";
 import { roleAllows } from "./roles.js";
+import { listUsers, requireUserPool } from "./users.js";
 import { accountDetail, accountsPage } from "./views/accounts.js";
 import { invoiceDetail, invoicePdfLink, invoicesPage } from "./views/invoices.js";
 import { unappliedPaymentsPage } from "./views/payments.js";
@@ -188,6 +191,13 @@ export const deskRoutes = [
 		};
 	}),
 	operationRoute("POST", "/books/{period}/close", closeBooks),
+
+	route("GET", "/users", async ({ deps, caller }) => {
+		if (!roleAllows(caller.role, "admin")) throw new RoleRequiredError("users.list", "admin", caller.role);
+		return json(200, { items: await listUsers(requireUserPool(deps.services)) });
+	}),
+	operationRoute("POST", "/users", addUserOperation, (c) => c.body, 201),
+	operationRoute("POST", "/users/{email}/disable", disableUserOperation),
 
 	route("GET", "/executions", async ({ deps, query }) =>
 		json(

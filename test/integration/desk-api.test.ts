@@ -45,6 +45,9 @@ async function call(method: string, path: string, options: { token?: string; bod
 		{
 			services: deskServices(createClients(), stack),
 			runs: stack,
+			reportFailure: (err) => {
+				throw err;
+			},
 			authenticate: async (authorization) => {
 				const caller = USERS[authorization?.replace(/^Bearer /, "") ?? ""];
 				if (!caller) throw new BillingError("sign in: no valid token", 401);
@@ -180,7 +183,14 @@ describe("the desk API", () => {
 		expect(refused.status).toBe(400);
 		expect((refused.body.details as { field: string }[]).map((d) => d.field).sort()).toEqual(["amount", "reason"]);
 		const notJson = await handleDeskRequest(
-			{ services: deskServices(createClients(), stack), runs: stack, authenticate: async () => USERS["token-billing"] as Caller },
+			{
+				services: deskServices(createClients(), stack),
+				runs: stack,
+				reportFailure: (err) => {
+					throw err;
+				},
+				authenticate: async () => USERS["token-billing"] as Caller,
+			},
 			deskRoutes,
 			{ method: "POST", path: `/invoices/${invoices.A}/hold`, query: new URLSearchParams(), authorization: "Bearer x", body: "{" },
 		);
