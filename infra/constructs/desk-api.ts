@@ -28,8 +28,10 @@ export interface DeskApiProps {
  * (infra/constructs/desk-hosting.ts, same origin), so a browser never sends a preflight.
  */
 export class DeskApi extends Construct {
+	/** Where the desk API lives, on the HTTP API and on the desk's distribution alike. */
+	static readonly BASE_PATH = "/desk/api";
 	/** Every desk API path; a bare /desk/api names no operation and is left to API Gateway's 404. */
-	static readonly ROUTE_PATH = "/desk/api/{proxy+}";
+	static readonly ROUTE_PATH = `${DeskApi.BASE_PATH}/{proxy+}`;
 
 	readonly authorizer: HttpJwtAuthorizer;
 	readonly routes: apigw.HttpRoute[];

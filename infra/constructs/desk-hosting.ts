@@ -12,6 +12,7 @@ import * as s3assets from "aws-cdk-lib/aws-s3-assets";
 import * as s3deploy from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
 import { acknowledge, wildcardResource } from "../nag.js";
+import { DeskApi } from "./desk-api.js";
 
 export interface DeskHostingProps {
 	/** The built app (desk/build.ts `buildDesk({ outdir })`): index.html and its files, served under /desk/. */
@@ -38,9 +39,9 @@ export interface DeskAppConfig {
 	readonly userPool: { readonly endpoint: string; readonly region: string; readonly clientId: string };
 }
 
-/** Where the app lives on the distribution (and in the bucket), and where its API is. */
-export const DESK_PATH = "/desk/";
-export const DESK_API_BASE = "/desk/api";
+/** Where the app lives on the distribution, and its folder in the bucket. */
+const APP_PATH = "/desk/";
+const APP_FOLDER = "desk/";
 
 /** Files the app is built to; any other path under /desk/ is one of the app's routes. */
 const APP_ROUTING_FUNCTION = `var FILE = /\\.(html|js|mjs|css|map|json|txt|svg|png|jpg|gif|ico|webmanifest|woff2?|ttf)$/;
@@ -48,10 +49,10 @@ function handler(event) {
 	var request = event.request;
 	var uri = request.uri;
 	if (uri === "/" || uri === "/desk") {
-		return { statusCode: 302, statusDescription: "Found", headers: { location: { value: "${DESK_PATH}" } } };
+		return { statusCode: 302, statusDescription: "Found", headers: { location: { value: "${APP_PATH}" } } };
 	}
-	if (uri.indexOf("${DESK_PATH}") !== 0) return { statusCode: 404, statusDescription: "Not Found" };
-	if (!FILE.test(uri)) request.uri = "${DESK_PATH}index.html";
+	if (uri.indexOf("${APP_PATH}") !== 0) return { statusCode: 404, statusDescription: "Not Found" };
+	if (!FILE.test(uri)) request.uri = "${APP_PATH}index.html";
 	return request;
 }`;
 
@@ -79,7 +80,7 @@ export class DeskHosting extends Construct {
 	constructor(scope: Construct, id: string, props: DeskHostingProps) {
 		super(scope, id);
 		const stack = Stack.of(this);
-		const cognitoEndpoint = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/`;
+		const cognitoIdp = `https://cognito-idp.${stack.region}.${stack.urlSuffix}`;
 
 		this.bucket = new s3.Bucket(this, "AppBucket", {
 			encryption: s3.BucketEncryption.S3_MANAGED,
@@ -112,7 +113,7 @@ export class DeskHosting extends Construct {
 						"style-src 'self' 'unsafe-inline'",
 						"img-src 'self' data: blob:",
 						"font-src 'self' data:",
-						`connect-src 'self' ${cognitoEndpoint.replace(/\/$/, "")}`,
+						`connect-src 'self' ${cognitoIdp}`,
 						// Invoice PDFs are fetched with the token and shown inline from blob: URLs.
 						"frame-src 'self' blob:",
 						"object-src 'none'",
@@ -143,7 +144,7 @@ export class DeskHosting extends Construct {
 		});
 		this.distribution = new cloudfront.Distribution(this, "Distribution", {
 			comment: "Billing: the web desk (the app from S3, /desk/api/* to the HTTP API)",
-			defaultRootObject: `${DESK_PATH.slice(1)}index.html`,
+			defaultRootObject: `${APP_FOLDER}index.html`,
 			defaultBehavior: {
 				origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
 				viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -153,7 +154,7 @@ export class DeskHosting extends Construct {
 				functionAssociations: [{ function: appRouting, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
 			},
 			additionalBehaviors: {
-				[`${DESK_API_BASE}/*`]: {
+				[`${DeskApi.BASE_PATH}/*`]: {
 					origin: apiOrigin,
 					viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
 					allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
@@ -197,11 +198,11 @@ export class DeskHosting extends Construct {
 		}
 
 		this.appConfig = {
-			apiBase: DESK_API_BASE,
-			userPool: { endpoint: cognitoEndpoint, region: stack.region, clientId: props.userPoolClient.userPoolClientId },
+			apiBase: DeskApi.BASE_PATH,
+			userPool: { endpoint: `${cognitoIdp}/`, region: stack.region, clientId: props.userPoolClient.userPoolClientId },
 		};
 		this.deployment = this.deploy(props.appDir);
-		this.url = `https://${props.domain?.name ?? this.distribution.distributionDomainName}${DESK_PATH}`;
+		this.url = `https://${props.domain?.name ?? this.distribution.distributionDomainName}${APP_PATH}`;
 	}
 
 	/**
@@ -221,7 +222,7 @@ export class DeskHosting extends Construct {
 		const assets = app.bucket.arnForObjects("*");
 		role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [assets] }));
 		role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }));
-		const appObjects = this.bucket.arnForObjects(`${DESK_PATH.slice(1)}*`);
+		const appObjects = this.bucket.arnForObjects(`${APP_FOLDER}*`);
 		role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: [appObjects] }));
 		acknowledge(
 			role,
@@ -236,7 +237,7 @@ export class DeskHosting extends Construct {
 		const deployment = new s3deploy.BucketDeployment(this, "Deployment", {
 			sources: [s3deploy.Source.bucket(app.bucket, app.s3ObjectKey), s3deploy.Source.jsonData("config.json", this.appConfig)],
 			destinationBucket: this.bucket,
-			destinationKeyPrefix: DESK_PATH.slice(1),
+			destinationKeyPrefix: APP_FOLDER,
 			prune: false,
 			cacheControl: [s3deploy.CacheControl.noCache()],
 			// CDK's own grants (s3:*Object*, s3:List* and a delete) are replaced by the role's statements above.

@@ -84,7 +84,22 @@ export class DeskUsers extends Construct {
 		acknowledge(this.userPool, {
 			id: "AwsSolutions-COG2",
 			reason:
-				"The desk's sign-in handles the first-time password change only (DESIGN.md section 12) and the embedded pool (cognito-local) has no TOTP, so requiring MFA would lock every user out; threat protection (Plus plan, full function) blocks compromised passwords and risky sign-ins instead.",
+				"The desk's sign-in handles the first-time password change only (DESIGN.md section 12) and the embedded pool (cognito-local) fails every MFA but SMS, so requiring MFA would lock every user out and part the two modes' sign-in code; threat protection (below) guards the password sign-in instead.",
+		});
+		// Stated rather than left to Cognito's defaults: a password known from a breach is refused at
+		// sign-in and on change, a high-risk sign-in is blocked, lower risks are only recorded (there is
+		// no second factor to step up to).
+		new cognito.CfnUserPoolRiskConfigurationAttachment(this, "ThreatProtection", {
+			userPoolId: this.userPool.userPoolId,
+			clientId: "ALL",
+			compromisedCredentialsRiskConfiguration: { actions: { eventAction: "BLOCK" } },
+			accountTakeoverRiskConfiguration: {
+				actions: {
+					highAction: { eventAction: "BLOCK", notify: false },
+					mediumAction: { eventAction: "NO_ACTION", notify: false },
+					lowAction: { eventAction: "NO_ACTION", notify: false },
+				},
+			},
 		});
 
 		const groups: Partial<Record<Role, cognito.UserPoolGroup>> = {};

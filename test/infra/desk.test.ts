@@ -42,7 +42,7 @@ describe("the desk's user pool (DeskUsers)", () => {
 		expect(pool.Properties.AccountRecoverySetting).toEqual({ RecoveryMechanisms: [{ Name: "verified_email", Priority: 1 }] });
 	});
 
-	it("asks for a strong password, with a temporary one valid 7 days, and has threat protection on (Plus plan)", () => {
+	it("asks for a strong password, with a temporary one valid 7 days, and refuses breached passwords and high-risk sign-ins (Plus plan)", () => {
 		expect(pool.Properties.Policies).toEqual({
 			PasswordPolicy: {
 				MinimumLength: 12,
@@ -56,6 +56,19 @@ describe("the desk's user pool (DeskUsers)", () => {
 		});
 		expect(pool.Properties.UserPoolTier).toBe("PLUS");
 		expect(pool.Properties.UserPoolAddOns).toEqual({ AdvancedSecurityMode: "ENFORCED" });
+		const [, risk] = only(resources, "AWS::Cognito::UserPoolRiskConfigurationAttachment");
+		expect(risk).toEqual({
+			UserPoolId: { Ref: poolId },
+			ClientId: "ALL",
+			CompromisedCredentialsRiskConfiguration: { Actions: { EventAction: "BLOCK" } },
+			AccountTakeoverRiskConfiguration: {
+				Actions: {
+					HighAction: { EventAction: "BLOCK", Notify: false },
+					MediumAction: { EventAction: "NO_ACTION", Notify: false },
+					LowAction: { EventAction: "NO_ACTION", Notify: false },
+				},
+			},
+		});
 	});
 
 	it("outlives the stack: deletion protection and a Retain policy", () => {
