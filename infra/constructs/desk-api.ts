@@ -21,7 +21,7 @@ export interface DeskApiProps {
 /**
  * The desk API's routes (DESIGN.md section 12): everything under /desk/api goes to one function,
  * and API Gateway lets no request through without an access token of the desk's pool, issued to
- * its app client (issuer, audience, expiry, signature against the pool's JWKS). The function then
+ * its app client (issuer, audience, scope, expiry, signature against the pool's JWKS). The function then
  * checks the caller's group for each operation.
  *
  * No CORS and no OPTIONS route: the app calls the API through its own CloudFront distribution
@@ -32,6 +32,8 @@ export class DeskApi extends Construct {
 	static readonly BASE_PATH = "/desk/api";
 	/** Every desk API path; a bare /desk/api names no operation and is left to API Gateway's 404. */
 	static readonly ROUTE_PATH = `${DeskApi.BASE_PATH}/{proxy+}`;
+	/** The scope of the access tokens a user pool issues to a sign-in through its API. */
+	static readonly ACCESS_TOKEN_SCOPE = "aws.cognito.signin.user.admin";
 
 	readonly authorizer: HttpJwtAuthorizer;
 	readonly routes: apigw.HttpRoute[];
@@ -51,6 +53,8 @@ export class DeskApi extends Construct {
 			methods: [HttpMethod.ANY],
 			integration,
 			authorizer: this.authorizer,
+			// Only access tokens carry a scope (InitiateAuth's is this one): an ID token of the same client is refused.
+			authorizationScopes: [DeskApi.ACCESS_TOKEN_SCOPE],
 		});
 	}
 }

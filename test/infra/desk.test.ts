@@ -140,6 +140,8 @@ describe("the desk API's routes (DeskApi)", () => {
 	it("lets no request to a desk route through without an access token of the desk's pool, issued to its client", () => {
 		expect(unauthorizedDeskRoutes(resources)).toEqual([]);
 		for (const route of deskRoutes) {
+			// ID tokens have no scope, so this keeps them out.
+			expect(route.AuthorizationScopes).toEqual(["aws.cognito.signin.user.admin"]);
 			const authorizer = resources[(route.AuthorizerId as { Ref: string }).Ref]?.Properties;
 			expect(authorizer).toEqual({
 				ApiId: route.ApiId,
