@@ -7,6 +7,7 @@ import { BillingData } from "./constructs/billing-data.js";
 import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/billing-function.js";
 import { DataApi } from "./constructs/data-api.js";
 import { DataImport } from "./constructs/data-import.js";
+import { DeskUsers } from "./constructs/desk-users.js";
 import { DocumentLinks } from "./constructs/document-links.js";
 import { EmailEvents } from "./constructs/email-events.js";
 import { GoCardlessWebhookSecret } from "./constructs/gocardless-webhook-secret.js";
@@ -41,6 +42,8 @@ export class BillingStack extends Stack {
 	readonly dataImport: DataImport;
 	readonly dataApi: DataApi;
 	readonly emailEvents: EmailEvents;
+	/** Who signs in to the web desk: the Cognito user pool, its role groups and the app's client. */
+	readonly deskUsers: DeskUsers;
 
 	constructor(scope: Construct, id: string, props: BillingStackProps = {}) {
 		super(scope, id, {
@@ -117,6 +120,8 @@ export class BillingStack extends Stack {
 			alarmTopic: this.monitoring.topic,
 		});
 
+		this.deskUsers = new DeskUsers(this, "DeskUsers");
+
 		new CfnOutput(this, "StripeWebhookUrl", {
 			description: "Register this URL as the Stripe webhook endpoint",
 			value: this.webhookApi.stripeWebhookUrl,
@@ -160,6 +165,14 @@ export class BillingStack extends Stack {
 		new CfnOutput(this, "SesConfigurationSetName", {
 			description: "The SES configuration set every email is sent through; the CLI names it on its sends",
 			value: this.sender.configurationSet.configurationSetName,
+		});
+		new CfnOutput(this, "DeskUserPoolId", {
+			description: "The web desk's user pool: `billing users add EMAIL --role admin|billing|viewer --stack NAME` adds a person",
+			value: this.deskUsers.userPool.userPoolId,
+		});
+		new CfnOutput(this, "DeskUserPoolClientId", {
+			description: "The web desk's app client (USER_PASSWORD_AUTH): `billing users token` signs in with it",
+			value: this.deskUsers.client.userPoolClientId,
 		});
 		new CfnOutput(this, "DocumentRetentionYears", {
 			description: "Years issued documents are kept under S3 Object Lock; the CLI stores credit memos with it",
