@@ -7,6 +7,7 @@ import { BillingData } from "./constructs/billing-data.js";
 import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/billing-function.js";
 import { DataApi } from "./constructs/data-api.js";
 import { DataImport } from "./constructs/data-import.js";
+import { DeskApi } from "./constructs/desk-api.js";
 import { DeskUsers } from "./constructs/desk-users.js";
 import { DocumentLinks } from "./constructs/document-links.js";
 import { EmailEvents } from "./constructs/email-events.js";
@@ -44,6 +45,7 @@ export class BillingStack extends Stack {
 	readonly emailEvents: EmailEvents;
 	/** Who signs in to the web desk: the Cognito user pool, its role groups and the app's client. */
 	readonly deskUsers: DeskUsers;
+	readonly deskApi: DeskApi;
 
 	constructor(scope: Construct, id: string, props: BillingStackProps = {}) {
 		super(scope, id, {
@@ -62,6 +64,7 @@ export class BillingStack extends Stack {
 		this.sender = new SenderIdentity(this, "Sender", { email: this.config.senderEmail });
 		this.stripeWebhookSecret = new StripeWebhookSecret(this, "StripeWebhookSecret");
 		this.gocardlessWebhookSecret = new GoCardlessWebhookSecret(this, "GoCardlessWebhookSecret");
+		this.deskUsers = new DeskUsers(this, "DeskUsers");
 
 		const environment: BillingFunctionEnvironment = {
 			config: this.config,
@@ -73,6 +76,8 @@ export class BillingStack extends Stack {
 			documentLinks: this.documentLinks,
 			billingCycleStateMachineArn: BillingCycleWorkflow.arnFor(this),
 			importJobStateMachineArn: ImportJobWorkflow.arnFor(this),
+			billingCycleExecutionsArn: BillingCycleWorkflow.executionsArnFor(this),
+			deskUsers: this.deskUsers,
 		};
 		const functions: Record<string, BillingFunction> = {};
 		for (const spec of functionCatalog) {
@@ -120,7 +125,13 @@ export class BillingStack extends Stack {
 			alarmTopic: this.monitoring.topic,
 		});
 
-		this.deskUsers = new DeskUsers(this, "DeskUsers");
+		this.deskApi = new DeskApi(this, "DeskHttpApi", {
+			handler: fn("DeskApi"),
+			userPool: this.deskUsers.userPool,
+			userPoolClient: this.deskUsers.client,
+			rateLimit: this.config.deskRateLimit,
+			burstLimit: this.config.deskBurstLimit,
+		});
 
 		new CfnOutput(this, "StripeWebhookUrl", {
 			description: "Register this URL as the Stripe webhook endpoint",

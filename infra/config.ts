@@ -31,6 +31,10 @@ export interface BillingConfig {
 	readonly webhookRateLimit: number;
 	/** Burst of requests allowed on the webhook API's default stage. */
 	readonly webhookBurstLimit: number;
+	/** Steady-state requests per second allowed on the desk API's stage. */
+	readonly deskRateLimit: number;
+	/** Burst of requests allowed on the desk API's stage. */
+	readonly deskBurstLimit: number;
 	/** Days raw webhook events and bodies are kept before DynamoDB's TTL deletes them (WEBHOOK_EVENT_RETENTION_DAYS). */
 	readonly webhookEventRetentionDays: number;
 	/** The company's account codes per role of the books, JSON (CHART_OF_ACCOUNTS); "{}" keeps the defaults. */
@@ -56,6 +60,8 @@ export const configDefaults = {
 	alarmEmail: undefined,
 	webhookRateLimit: 50,
 	webhookBurstLimit: 100,
+	deskRateLimit: 20,
+	deskBurstLimit: 40,
 	webhookEventRetentionDays: DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS,
 	chartOfAccounts: "{}",
 	documentRetentionYears: DEFAULT_DOCUMENT_RETENTION_YEARS,
@@ -131,6 +137,8 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		alarmEmail: alarmEmail === undefined || alarmEmail === null || alarmEmail === "" ? undefined : email("alarmEmail", String(alarmEmail)),
 		webhookRateLimit: positiveInt(scope, "webhookRateLimit", configDefaults.webhookRateLimit),
 		webhookBurstLimit: positiveInt(scope, "webhookBurstLimit", configDefaults.webhookBurstLimit),
+		deskRateLimit: positiveInt(scope, "deskRateLimit", configDefaults.deskRateLimit),
+		deskBurstLimit: positiveInt(scope, "deskBurstLimit", configDefaults.deskBurstLimit),
 		webhookEventRetentionDays: positiveInt(scope, "webhookEventRetentionDays", configDefaults.webhookEventRetentionDays),
 		chartOfAccounts: chartOfAccountsJson,
 		documentRetentionYears,

@@ -1,3 +1,4 @@
+import { ArnFormat, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
@@ -31,6 +32,16 @@ export class BillingCycleWorkflow extends Construct {
 	/** The state machine's ARN from its fixed name, for grants made before it exists. */
 	static arnFor(scope: Construct, stateMachineName: string = BillingCycleWorkflow.DEFAULT_NAME): string {
 		return stateMachineArnFor(scope, stateMachineName);
+	}
+
+	/** Every execution of the state machine, `…:execution:<name>:*`. */
+	static executionsArnFor(scope: Construct, stateMachineName: string = BillingCycleWorkflow.DEFAULT_NAME): string {
+		return Stack.of(scope).formatArn({
+			service: "states",
+			resource: "execution",
+			resourceName: `${stateMachineName}:*`,
+			arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+		});
 	}
 
 	readonly stateMachine: sfn.StateMachine;

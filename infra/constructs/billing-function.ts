@@ -13,6 +13,7 @@ import { lambdaBundling } from "../bundling.js";
 import type { BillingConfig } from "../config.js";
 import { acknowledge, type NagAcknowledgement, wildcardResource } from "../nag.js";
 import { repoRoot } from "../paths.js";
+import type { DeskUsers } from "./desk-users.js";
 import type { DocumentLinks } from "./document-links.js";
 import type { SenderIdentity } from "./sender-identity.js";
 
@@ -30,6 +31,10 @@ export interface BillingFunctionEnvironment {
 	readonly billingCycleStateMachineArn: string;
 	/** The import job's state machine, which ImportFile starts for a large charge file. */
 	readonly importJobStateMachineArn: string;
+	/** The billing cycle's executions (`…:execution:<name>:*`), which the desk's runs page reads. */
+	readonly billingCycleExecutionsArn: string;
+	/** The desk's user pool: its tokens verified, its users managed. */
+	readonly deskUsers: DeskUsers;
 }
 
 export interface BillingFunctionProps {
@@ -84,7 +89,12 @@ export class BillingFunction extends Construct {
 			environment.GOCARDLESS_WEBHOOK_SECRET_ARN = env.gocardlessWebhookSecret.secretArn;
 			environment.WEBHOOK_EVENT_RETENTION_DAYS = String(config.webhookEventRetentionDays);
 		}
-		if (spec.startsBillingCycle) environment.STATE_MACHINE_ARN = env.billingCycleStateMachineArn;
+		if (spec.startsBillingCycle || spec.readsBillingRuns) environment.STATE_MACHINE_ARN = env.billingCycleStateMachineArn;
+		if (spec.managesDeskUsers) {
+			environment.DESK_USER_POOL_ID = env.deskUsers.userPool.userPoolId;
+			environment.DESK_USER_POOL_CLIENT_ID = env.deskUsers.client.userPoolClientId;
+			environment.DESK_USER_POOL_ISSUER = env.deskUsers.issuerUrl;
+		}
 		if (spec.startsImportJob) environment.IMPORT_JOB_STATE_MACHINE_ARN = env.importJobStateMachineArn;
 		// Named on each send, so SES publishes the email's events (bounces, complaints) to EmailEvents.
 		if (spec.sendsEmail) environment.SES_CONFIGURATION_SET = env.sender.configurationSet.configurationSetName;
@@ -183,6 +193,25 @@ export class BillingFunction extends Construct {
 		if (spec.startsImportJob) {
 			this.function.addToRolePolicy(
 				new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [env.importJobStateMachineArn] }),
+			);
+		}
+		if (spec.managesDeskUsers) env.deskUsers.grantUserAdministration(this.function);
+		if (spec.readsBillingRuns) {
+			this.function.addToRolePolicy(
+				new iam.PolicyStatement({ actions: ["states:ListExecutions"], resources: [env.billingCycleStateMachineArn] }),
+			);
+			this.function.addToRolePolicy(
+				new iam.PolicyStatement({
+					actions: ["states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeStateMachineForExecution"],
+					resources: [env.billingCycleExecutionsArn],
+				}),
+			);
+			acknowledgements.push(
+				wildcardResource(
+					this,
+					env.billingCycleExecutionsArn,
+					"DescribeExecution, GetExecutionHistory and DescribeStateMachineForExecution on the billing cycle's executions only (the desk's runs page): each run is named by its period when it starts, so they cannot be listed up front.",
+				),
 			);
 		}
 

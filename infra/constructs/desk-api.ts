@@ -1,15 +1,19 @@
-import type * as apigw from "aws-cdk-lib/aws-apigatewayv2";
+import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpMethod, PayloadFormatVersion } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { userPoolIssuer } from "./desk-users.js";
+import { httpApiAccessLogFormat } from "./operations.js";
 
 export interface DeskApiProps {
-	/** The HTTP API the desk routes are added to. */
-	readonly api: apigw.HttpApi;
+	/** Steady-state requests per second on the desk API's stage. */
+	readonly rateLimit: number;
+	/** Burst of requests on the desk API's stage. */
+	readonly burstLimit: number;
 	/** The DeskApi function: every desk route, behind the authorizer. */
 	readonly handler: lambda.IFunction;
 	/** The pool whose access tokens the routes accept. */
@@ -35,11 +39,30 @@ export class DeskApi extends Construct {
 	/** The scope of the access tokens a user pool issues to a sign-in through its API. */
 	static readonly ACCESS_TOKEN_SCOPE = "aws.cognito.signin.user.admin";
 
+	/**
+	 * The desk's own HTTP API, not the webhooks': its 401s (an expired session) and its
+	 * throttling are the desk's, never counted against the webhooks' alarms and limits.
+	 */
+	readonly api: apigw.HttpApi;
+	readonly stage: apigw.HttpStage;
+	readonly accessLogGroup: logs.LogGroup;
 	readonly authorizer: HttpJwtAuthorizer;
 	readonly routes: apigw.HttpRoute[];
 
 	constructor(scope: Construct, id: string, props: DeskApiProps) {
 		super(scope, id);
+
+		this.api = new apigw.HttpApi(this, "Api", { description: "The billing desk's API (/desk/api/...)", createDefaultStage: false });
+		this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", { retention: logs.RetentionDays.THREE_MONTHS });
+		this.stage = this.api.addStage("DefaultStage", {
+			stageName: "$default",
+			autoDeploy: true,
+			throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+			accessLogSettings: {
+				destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+				format: httpApiAccessLogFormat(),
+			},
+		});
 
 		this.authorizer = new HttpJwtAuthorizer("DeskUsers", userPoolIssuer(props.userPool), {
 			// Cognito access tokens carry the client in `client_id`, which API Gateway checks as the audience.
@@ -48,7 +71,7 @@ export class DeskApi extends Construct {
 		const integration = new HttpLambdaIntegration("DeskApi", props.handler, {
 			payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
 		});
-		this.routes = props.api.addRoutes({
+		this.routes = this.api.addRoutes({
 			path: DeskApi.ROUTE_PATH,
 			methods: [HttpMethod.ANY],
 			integration,

@@ -12,15 +12,17 @@ const GROUP_DESCRIPTIONS: Readonly<Record<Role, string>> = {
 	admin: "Everything billing does; also closes periods and manages users, webhook endpoints and settings",
 };
 
-/** What `billing users` and the desk's user management call on the pool (AdminCreateUser ... AdminGetUser). */
+/**
+ * What `billing users` and the desk's user management call on the pool (shared/desk/users.ts),
+ * and no more: AdminSetUserPassword is the embedded pool's only (its users get a permanent
+ * password), so deployed nobody sets another's password.
+ */
 export const DESK_USER_ADMIN_ACTIONS = [
 	"cognito-idp:AdminCreateUser",
-	"cognito-idp:AdminSetUserPassword",
 	"cognito-idp:AdminAddUserToGroup",
-	"cognito-idp:AdminListGroupsForUser",
 	"cognito-idp:AdminDisableUser",
 	"cognito-idp:ListUsers",
-	"cognito-idp:AdminGetUser",
+	"cognito-idp:ListUsersInGroup",
 ] as const;
 
 const TEMPORARY_PASSWORD_DAYS = 7;

@@ -187,7 +187,7 @@ describe("issued documents (invoices, credit memos, statements)", () => {
 
 	it("hands the context's documentRetentionYears to every function that writes documents, and to the CLI as an output", () => {
 		const writers = functionCatalog.filter((f) => f.bucket !== "none" && (f.bucket.write ?? []).some(holdsDocuments)).map((f) => f.id);
-		expect(writers).toEqual(["GenerateInvoices"]);
+		expect(writers).toEqual(["GenerateInvoices", "DeskApi"]);
 		for (const spec of functionCatalog) {
 			const variables = (functionPropertiesOf(spec.id).Environment as { Variables: Json }).Variables;
 			if (writers.includes(spec.id)) expect(variables.DOCUMENT_RETENTION_YEARS, spec.id).toBe(String(DOCUMENT_RETENTION_YEARS));
@@ -255,7 +255,7 @@ describe("BillingFunction", () => {
 			const variables = fn.Properties.Environment.Variables;
 			expect("STRIPE_WEBHOOK_SECRET_ARN" in variables, spec.id).toBe(spec.readsStripeSecret);
 			expect("GOCARDLESS_WEBHOOK_SECRET_ARN" in variables, spec.id).toBe(spec.readsStripeSecret);
-			expect("STATE_MACHINE_ARN" in variables, spec.id).toBe(spec.startsBillingCycle);
+			expect("STATE_MACHINE_ARN" in variables, spec.id).toBe(spec.startsBillingCycle || spec.readsBillingRuns);
 		}
 		const sesStatements = resourcesOf("AWS::IAM::Policy").filter(([, policy]) => JSON.stringify(policy).includes("ses:SendRawEmail"));
 		expect(sesStatements.map(([id]) => id.replace(/FunctionRoleDefaultPolicy.*|RoleDefaultPolicy.*/, "")).sort()).toEqual(

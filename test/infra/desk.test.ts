@@ -4,7 +4,6 @@ import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { buildBillingApp } from "../../infra/billing-app.js";
-import { DESK_USER_ADMIN_ACTIONS } from "../../infra/constructs/desk-users.js";
 import { cdkJson, deskStack, type Json, ofType, only, publicBuckets, type Resource, statementsOf } from "../support/desk-stack.js";
 
 /**
@@ -116,7 +115,17 @@ describe("the desk's user pool (DeskUsers)", () => {
 			.filter(([, r]) => JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
 			.flatMap(([, r]) => statementsOf(r));
 		expect(statements).toEqual([
-			{ Effect: "Allow", Action: [...DESK_USER_ADMIN_ACTIONS].sort(), Resource: { "Fn::GetAtt": [poolId, "Arn"] } },
+			{
+				Effect: "Allow",
+				Action: [
+					"cognito-idp:AdminAddUserToGroup",
+					"cognito-idp:AdminCreateUser",
+					"cognito-idp:AdminDisableUser",
+					"cognito-idp:ListUsers",
+					"cognito-idp:ListUsersInGroup",
+				],
+				Resource: { "Fn::GetAtt": [poolId, "Arn"] },
+			},
 		]);
 	});
 });
@@ -204,5 +213,57 @@ describe("the billing stack's desk", () => {
 	it("leaves no bucket public", () => {
 		expect(ofType(billing.Resources, "AWS::S3::Bucket").length).toBeGreaterThan(0);
 		expect(publicBuckets(billing.Resources)).toEqual([]);
+	});
+
+	it("puts every desk route on the desk's own API behind the pool's JWT authorizer, and none on the webhooks' API", () => {
+		const routes = ofType(billing.Resources, "AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties);
+		const desk = routes.filter((r) => String(r.RouteKey).includes("/desk"));
+		expect(desk.map((r) => r.RouteKey)).toEqual(["ANY /desk/api/{proxy+}"]);
+		for (const route of desk) {
+			expect(route).toMatchObject({ AuthorizationType: "JWT", ApiId: { Ref: billingId(stack.deskApi.api) } });
+		}
+		const [, authorizer] = only(billing.Resources, "AWS::ApiGatewayV2::Authorizer");
+		expect(authorizer).toMatchObject({
+			AuthorizerType: "JWT",
+			ApiId: { Ref: billingId(stack.deskApi.api) },
+			JwtConfiguration: { Audience: [{ Ref: billingId(stack.deskUsers.client) }] },
+		});
+		const webhookRoutes = routes.filter((r) => JSON.stringify(r.ApiId) === JSON.stringify({ Ref: billingId(stack.webhookApi.api) }));
+		expect(webhookRoutes.map((r) => r.RouteKey).sort()).toEqual(["POST /webhooks/gocardless", "POST /webhooks/stripe"]);
+	});
+
+	it("gives the DeskApi function the pool to verify tokens and manage users with, and the billing cycle's runs to read, nothing wider", () => {
+		const fnId = billingId(stack.functions.DeskApi?.function as IConstruct);
+		const variables = (billing.Resources[fnId]?.Properties.Environment as { Variables: Json }).Variables;
+		expect(variables).toMatchObject({
+			DESK_USER_POOL_ID: { Ref: billingId(stack.deskUsers.userPool) },
+			DESK_USER_POOL_CLIENT_ID: { Ref: billingId(stack.deskUsers.client) },
+			STATE_MACHINE_ARN: expect.anything(),
+		});
+		const roleId = (billing.Resources[fnId]?.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+		const statements = ofType(billing.Resources, "AWS::IAM::Policy")
+			.filter(([, r]) => JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+			.flatMap(([, r]) => statementsOf(r));
+		const of = (prefix: string) => statements.filter((st) => [st.Action].flat().some((a) => String(a).startsWith(prefix)));
+		expect(of("cognito-idp:")).toEqual([
+			{
+				Effect: "Allow",
+				Action: [
+					"cognito-idp:AdminAddUserToGroup",
+					"cognito-idp:AdminCreateUser",
+					"cognito-idp:AdminDisableUser",
+					"cognito-idp:ListUsers",
+					"cognito-idp:ListUsersInGroup",
+				],
+				Resource: { "Fn::GetAtt": [billingId(stack.deskUsers.userPool), "Arn"] },
+			},
+		]);
+		const states = of("states:");
+		expect(states.map((st) => st.Action)).toEqual([
+			"states:ListExecutions",
+			["states:DescribeExecution", "states:DescribeStateMachineForExecution", "states:GetExecutionHistory"],
+		]);
+		expect(JSON.stringify(states[0]?.Resource)).toContain(":stateMachine:");
+		expect(JSON.stringify(states[1]?.Resource)).toMatch(/:execution:[^"]*:\*/);
 	});
 });

@@ -175,7 +175,7 @@ describe("the signing key", () => {
 			([, , st]) => st.Effect === "Allow" && JSON.stringify(st.Resource).includes(`"Ref":"${secretId}"`),
 		);
 		const signing = functionCatalog.filter((f) => f.signsDocumentLinks).map((f) => f.id);
-		expect(signing).toEqual(["DeliverInvoices"]);
+		expect(signing).toEqual(["DeliverInvoices", "DeskApi"]);
 		const roleOf = (catalogId: string) => {
 			const role = resources[logicalId(stack.functions[catalogId]?.function as IConstruct)]?.Properties.Role as {
 				"Fn::GetAtt": [string, string];

@@ -125,6 +125,19 @@ const expectedTableAccess: Record<string, readonly string[]> = {
 	// The lease is their one delete.
 	RecordImport: ["PutItem", "DeleteItem IMPORTS_WRITING*"],
 	RecordImportFailure: ["DeleteItem IMPORTS_WRITING*"],
+	// The desk's operations (transactions of puts, updates and checks), its listings and queues, and an upload's import,
+	// whose writing lease is its one delete.
+	DeskApi: [
+		"GetItem",
+		"BatchGetItem",
+		"Query",
+		"Query gsi1",
+		"Query gsi2",
+		"PutItem",
+		"UpdateItem",
+		"DeleteItem IMPORTS_WRITING*",
+		"ConditionCheckItem",
+	],
 };
 
 describe("DynamoDB access per function", () => {

@@ -15,7 +15,6 @@ import { expect } from "vitest";
 import { DeskApi } from "../../infra/constructs/desk-api.js";
 import { DeskHosting } from "../../infra/constructs/desk-hosting.js";
 import { DeskUsers } from "../../infra/constructs/desk-users.js";
-import { PaymentWebhookApi } from "../../infra/constructs/payment-webhook-api.js";
 import { acknowledge } from "../../infra/nag.js";
 
 export type Json = Record<string, unknown>;
@@ -52,15 +51,20 @@ export function deskStack(options: { domain?: string; unauthorizedDeskRoute?: bo
 		handler,
 		{
 			id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-			reason: "A stand-in for the DeskApi and PaymentWebhook functions, in this test only.",
+			reason: "A stand-in for the DeskApi function, in this test only.",
 		},
-		{ id: "AwsSolutions-L1", reason: "A stand-in for the DeskApi and PaymentWebhook functions, in this test only." },
+		{ id: "AwsSolutions-L1", reason: "A stand-in for the DeskApi function, in this test only." },
 	);
-	const webhooks = new PaymentWebhookApi(stack, "PaymentWebhookApi", { handler, rateLimit: 50, burstLimit: 100 });
 	const users = new DeskUsers(stack, "DeskUsers");
-	new DeskApi(stack, "DeskApi", { api: webhooks.api, handler, userPool: users.userPool, userPoolClient: users.client });
+	const deskApi = new DeskApi(stack, "DeskApi", {
+		handler,
+		userPool: users.userPool,
+		userPoolClient: users.client,
+		rateLimit: 20,
+		burstLimit: 40,
+	});
 	if (options.unauthorizedDeskRoute) {
-		const [route] = webhooks.api.addRoutes({
+		const [route] = deskApi.api.addRoutes({
 			path: "/desk/api/forgotten",
 			methods: [apigw.HttpMethod.GET],
 			integration: new HttpLambdaIntegration("Forgotten", handler),
@@ -69,7 +73,7 @@ export function deskStack(options: { domain?: string; unauthorizedDeskRoute?: bo
 	}
 	const hosting = new DeskHosting(stack, "DeskHosting", {
 		appDir,
-		api: webhooks.api,
+		api: deskApi.api,
 		userPoolClient: users.client,
 		accessLogsBucket: accessLogs,
 		...(options.domain
