@@ -1,5 +1,4 @@
 import Alert from "@cloudscape-design/components/alert";
-import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
 import Header from "@cloudscape-design/components/header";
 import KeyValuePairs from "@cloudscape-design/components/key-value-pairs";
@@ -18,10 +17,11 @@ export function TieOutSection({ tieOut }: { readonly tieOut: readonly TieOut[] }
 				</Header>
 			}
 		>
-			<ColumnLayout columns={Math.min(3, Math.max(1, tieOut.length))} variant="text-grid">
+			<SpaceBetween size="l">
 				{tieOut.map((t) => (
 					<SpaceBetween key={t.currency} size="s">
 						<KeyValuePairs
+							columns={3}
 							items={[
 								{ label: `Receivable (${t.currency})`, value: formatMoney(t.receivable, t.currency) },
 								{ label: "Customer credit", value: formatMoney(t.customerCredit, t.currency) },
@@ -41,7 +41,7 @@ export function TieOutSection({ tieOut }: { readonly tieOut: readonly TieOut[] }
 						)}
 					</SpaceBetween>
 				))}
-			</ColumnLayout>
+			</SpaceBetween>
 		</Container>
 	);
 }

@@ -29,9 +29,9 @@ export function RunStates({ states }: { readonly states: readonly StateRun[] }) 
 				{ id: "error", header: "Error", cell: (s) => (s.error ? `${s.error}${s.cause ? `: ${s.cause}` : ""}` : "") },
 				{
 					id: "data",
-					header: "Input and output",
+					header: "Data",
 					cell: (s) => (
-						<ExpandableSection headerText="Show" headerAriaLabel={`Input and output of ${s.name}`}>
+						<ExpandableSection headerText="Input and output" headerAriaLabel={`Input and output of ${s.name}`}>
 							<SpaceBetween size="xs">
 								<Box variant="h5">Input</Box>
 								<Box variant="pre" fontSize="body-s">
