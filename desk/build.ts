@@ -15,7 +15,7 @@ import * as esbuild from "esbuild";
 
 const DESK_DIR = dirname(fileURLToPath(import.meta.url));
 /** Where the app is served: the HTML's base, and the URL prefix of its scripts, styles and fonts. */
-export const DESK_BASE = "/desk/";
+const DESK_BASE = "/desk/";
 /** The most JavaScript (gzipped) a first visit may download before the desk can draw. */
 export const FIRST_LOAD_LIMIT_BYTES = 1024 * 1024;
 

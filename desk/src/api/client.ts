@@ -96,7 +96,7 @@ export function isExpected(err: unknown): err is ApiError {
 	return err instanceof ApiError && (err.status === 400 || err.status === 403 || err.status === 409);
 }
 
-export function fieldProblems(err: unknown): readonly FieldProblem[] {
+function fieldProblems(err: unknown): readonly FieldProblem[] {
 	if (!(err instanceof ApiError) || err.status !== 400 || !Array.isArray(err.details)) return [];
 	return (err.details as unknown[]).filter(
 		(d): d is FieldProblem => typeof (d as FieldProblem)?.field === "string" && typeof (d as FieldProblem)?.message === "string",

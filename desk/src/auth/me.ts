@@ -9,7 +9,7 @@ export interface Me {
 	readonly capabilities: readonly string[];
 }
 
-export const meQuery = queryOptions({
+const meQuery = queryOptions({
 	queryKey: ["me"],
 	queryFn: ({ signal }) => apiGet<Me>("me", { signal }),
 	staleTime: Number.POSITIVE_INFINITY,

@@ -4,7 +4,7 @@
  * into minor units by string arithmetic, never through a float.
  */
 
-export function currencyDecimals(currency: string): number {
+function currencyDecimals(currency: string): number {
 	try {
 		return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
 	} catch {
