@@ -1,0 +1,32 @@
+import Container from "@cloudscape-design/components/container";
+import Header from "@cloudscape-design/components/header";
+import KeyValuePairs from "@cloudscape-design/components/key-value-pairs";
+import type { AccountDetail } from "../../api/accounts.js";
+import { formatMoney } from "../../components/money.js";
+import { StatusBadge } from "../../components/status-badge.js";
+
+export function AccountDetails({ detail }: { readonly detail: AccountDetail }) {
+	const { account } = detail;
+	return (
+		<Container header={<Header variant="h2">Details</Header>}>
+			<KeyValuePairs
+				columns={3}
+				items={[
+					{ label: "Account", value: account.accountId },
+					{ label: "Name", value: account.name },
+					{ label: "Email", value: account.email },
+					{ label: "Status", value: <StatusBadge status={account.status} /> },
+					{ label: "Currency", value: account.currency },
+					{
+						label: "Balance",
+						value: formatMoney(detail.balance, account.currency),
+						info: detail.balance < 0 ? "A credit in the customer's favour" : undefined,
+					},
+					{ label: "Delivery", value: account.delivery ?? "—" },
+					{ label: "Postal address", value: account.addressLines?.length ? account.addressLines.join(", ") : "—" },
+					...(account.closedOn ? [{ label: "Closed on", value: account.closedOn }] : []),
+				]}
+			/>
+		</Container>
+	);
+}
