@@ -70,6 +70,8 @@ export async function startHttpFront(options: {
 	console?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 	/** The document links' stand-in for CloudFront (document-links.ts); true when it answered. */
 	documents?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+	/** The desk app under /desk/ (desk-front.ts); true when it answered. */
+	desk?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }): Promise<HttpFront> {
 	const server: Server = createServer((req, res) => {
 		void (async () => {
@@ -99,6 +101,7 @@ export async function startHttpFront(options: {
 					return;
 				}
 				if (options.documents && (await options.documents(req, res))) return;
+				if (options.desk && (await options.desk(req, res))) return;
 				if (req.method === "GET" && options.console && (await options.console(req, res))) return;
 				send(res, 404, JSON.stringify({ message: "Not Found" }));
 			} catch (err) {

@@ -9,6 +9,7 @@ import { DEFAULT_DOCUMENT_RETENTION_YEARS } from "../../shared/platform/config.j
 import { tableKeySchema } from "../../shared/store/keys.js";
 import { listRunFailures } from "../../shared/store/run-failures.js";
 import { executionsConsole } from "./console.js";
+import { deskFront } from "./desk-front.js";
 import { documentFront, documentLinkEnvironment, localDocumentLinkKey } from "./document-links.js";
 import { startHttpFront } from "./http-front.js";
 import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
@@ -193,6 +194,10 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 					port: options.httpPort ?? DEFAULT_HTTP_PORT,
 					console: executionsConsole(sfn, stateMachineArn, { runFailures: (period) => listRunFailures({ ddb, tableName }, period) }),
 					documents: documentFront({ s3, bucketName, key: linkKey, now: options.documentLinkClock }),
+					desk: deskFront({
+						apiBase: "/desk/api",
+						userPool: { endpoint: servers.userPool, region: LOCAL_REGION, clientId: userPool.clientId },
+					}),
 				});
 	Object.assign(process.env, documentLinkEnvironment(linkKey, http?.url ?? DEFAULT_DOCUMENT_LINK_BASE_URL));
 	const sendEvents = await feedSendEvents({

@@ -3,6 +3,7 @@ import { BillingError, ValidationError } from "../core/errors.js";
 import { EXPORT_FORMATS, type ExportFormat, exportJournal } from "../reporting/book-files.js";
 import { periodBooks } from "../reporting/books.js";
 import { chartOfAccounts } from "../reporting/journal.js";
+import { getImportRun } from "../store/imports.js";
 import { json, type RouteContext, route } from "./api.js";
 import { deskOperations } from "./catalog.js";
 import { RoleRequiredError } from "./errors.js";
@@ -170,6 +171,11 @@ export const deskRoutes = [
 	})),
 
 	operationRoute("POST", "/imports", importUploaded, (c) => c.body),
+	route("GET", "/imports/{importId}", async ({ deps, params }) => {
+		const run = await getImportRun(deps.services, params.importId as string);
+		if (!run) throw new BillingError(`no import ${params.importId}`, 404);
+		return json(200, run);
+	}),
 
 	route("GET", "/books/{period}/trial-balance", async ({ deps, params }) => {
 		const { trialBalance } = await periodBooks(deps.services, periodOf(params.period as string), chartOfAccounts());

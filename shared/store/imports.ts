@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, type AuditEntry, accountSchema } from "../core/model.js";
 import { auditPut } from "./audit.js";
 import { keys, withoutKeys } from "./keys.js";
@@ -103,6 +103,12 @@ export function importedRecordChanged(
 /** The import's own record: which files, who, and what it created, changed and left as it was. */
 export async function importRunPut(deps: TableDeps, run: { readonly importId: string } & Record<string, unknown>): Promise<void> {
 	await deps.ddb.send(new PutCommand({ TableName: deps.tableName, Item: { ...keys.importRun(run.importId), ...run } }));
+}
+
+/** An import's own record, as importRunPut wrote it, without its keys. */
+export async function getImportRun(deps: TableDeps, importId: string): Promise<Record<string, unknown> | undefined> {
+	const out = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.importRun(importId), ConsistentRead: true }));
+	return out.Item ? withoutKeys(out.Item) : undefined;
 }
 
 /** An import writing, as its lease says: who, which files, since when, and until when it holds unless renewed. */

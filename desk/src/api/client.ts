@@ -73,9 +73,14 @@ export async function apiGet<T>(path: string, options: { query?: Query; signal?:
 	return (await (await send("GET", path, options)).json()) as T;
 }
 
-export async function apiSend<T>(method: "POST" | "PATCH", path: string, body: unknown): Promise<T> {
+/**
+ * An operation: the API answers `{ result, notes }`, the operation's result as the CLI prints
+ * it and where a closed period moved a back-dated change; the notes join the result as `notes`.
+ */
+export async function apiSend<T>(method: "POST" | "PATCH", path: string, body: unknown): Promise<T & { readonly notes?: readonly string[] }> {
 	const response = await send(method, path, { body });
-	return (response.status === 204 ? undefined : await response.json()) as T;
+	const answer = (await response.json()) as { result: T; notes?: readonly string[] };
+	return { ...answer.result, ...(answer.notes?.length ? { notes: answer.notes } : {}) };
 }
 
 /** A file the API answers (an export), with the name its Content-Disposition gives. */

@@ -14,23 +14,32 @@ export interface ImportProblem {
 export interface ImportResult {
 	readonly importId?: string;
 	readonly status?: string;
+	/** Per kind and outcome: "accounts created" → 3. */
 	readonly counts: Readonly<Record<string, number>>;
 	readonly errors: readonly ImportProblem[];
 }
 
-function isImportResult(body: unknown): body is ImportResult {
-	return typeof body === "object" && body !== null && Array.isArray((body as ImportResult).errors);
+/** The import's counts as the API gives them, per kind: `{ accounts: { created, updated, unchanged } }`. */
+type KindCounts = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+function flatCounts(counts: KindCounts | undefined): Record<string, number> {
+	return Object.fromEntries(
+		Object.entries(counts ?? {}).flatMap(([kind, byOutcome]) => Object.entries(byOutcome).map(([outcome, n]) => [`${kind} ${outcome}`, n])),
+	);
 }
 
 /**
- * Sends the CSV files' text. A refused import answers 400 with the same shape as a
- * successful one (its line errors), so that is a result to show, not an error.
+ * Sends the CSV files' text, each named by its kind. A refused import answers 400 with its
+ * line errors (`details.rows`): that is a result to show, not an error.
  */
 export async function runImport(files: Partial<Record<ImportFile, string>>, dryRun: boolean): Promise<ImportResult> {
+	const uploads = Object.entries(files).map(([kind, content]) => ({ name: `${kind}.csv`, kind, content }));
 	try {
-		return await apiSend<ImportResult>("POST", "imports", { files, dryRun });
+		const result = await apiSend<{ importId: string; counts: KindCounts }>("POST", "imports", { files: uploads, dryRun });
+		return { ...(dryRun ? {} : { importId: result.importId }), counts: flatCounts(result.counts), errors: [] };
 	} catch (err) {
-		if (err instanceof ApiError && err.status === 400 && isImportResult(err.body)) return err.body;
+		const rows = err instanceof ApiError && err.status === 400 ? (err.details as { rows?: ImportProblem[] } | undefined)?.rows : undefined;
+		if (rows) return { counts: {}, errors: rows };
 		throw err;
 	}
 }
@@ -38,5 +47,8 @@ export async function runImport(files: Partial<Record<ImportFile, string>>, dryR
 export const importQuery = (importId: string) =>
 	queryOptions({
 		queryKey: ["import", importId],
-		queryFn: ({ signal }) => apiGet<ImportResult>(apiPath`imports/${importId}`, { signal }),
+		queryFn: async ({ signal }): Promise<ImportResult> => {
+			const run = await apiGet<{ importId: string; counts: KindCounts }>(apiPath`imports/${importId}`, { signal });
+			return { importId: run.importId, status: "imported", counts: flatCounts(run.counts), errors: [] };
+		},
 	});

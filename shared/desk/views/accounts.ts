@@ -123,6 +123,7 @@ export async function accountDetail(deps: TableDeps, accountId: string, role: Ro
 	].sort((a, b) => b.at.localeCompare(a.at));
 	return {
 		account,
+		balance: account.balance,
 		invoices: invoices.map((i) => invoiceSummary(i, role)),
 		timeline,
 		allowedActions: accountActions(account, role),

@@ -80,10 +80,35 @@ export async function invoiceDetail(deps: TableDeps, number: string, role: Role)
 		dunningRecords(deps, number),
 		listAuditEntries(deps, "invoice", number),
 	]);
+	const entries = ledger.filter((e) => e.invoiceNumber === number);
 	return {
 		invoice,
-		entries: ledger.filter((e) => e.invoiceNumber === number),
-		deliveries: [email, postal].filter((d) => d !== undefined),
+		// Cash applied to it, each payment named as its ledger reference begins (`stripe:pi_1 -> INV-…`); an application taken back is negative.
+		payments: entries
+			.filter((e) => e.type === "payment_applied" || e.type === "payment_unapplied")
+			.map((e) => ({
+				id: e.reference.split(" ")[0] ?? e.reference,
+				amount: -e.amount,
+				currency: e.currency,
+				appliedAt: e.recordedAt,
+				reference: e.reference,
+			})),
+		creditMemos: entries
+			.filter((e) => e.type === "credit_memo")
+			.map((e) => ({ number: e.reference, amount: -e.amount, currency: e.currency, issueDate: e.effectiveDate })),
+		// Every attempt on each channel, oldest first: a resend keeps the ones before it.
+		deliveries: [email, postal].flatMap((d) =>
+			d
+				? [...(d.attempts ?? []), d].map((a) => ({
+						channel: d.channel,
+						status: a.status,
+						at: a.sentAt ?? a.at,
+						...(a.recipient ? { to: a.recipient } : {}),
+						...(a.reason ? { detail: a.reason } : {}),
+					}))
+				: [],
+		),
+		ledger: entries,
 		dunning,
 		audit,
 		allowedActions: invoiceActions(invoice, role),

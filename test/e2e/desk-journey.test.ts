@@ -1,0 +1,269 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+	AdminAddUserToGroupCommand,
+	AdminCreateUserCommand,
+	CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seriousViolations } from "../../desk/e2e/a11y.js";
+import { ModalObject } from "../../desk/e2e/modal.js";
+import { DeskShell } from "../../desk/e2e/shell.js";
+import { SignInPage } from "../../desk/e2e/sign-in-page.js";
+import { TableObject } from "../../desk/e2e/table.js";
+import { LOCAL_REGION } from "../../local/emulator/lambda-runtime.js";
+import { recordPayment } from "../../shared/payments/recording.js";
+import { createClients } from "../../shared/platform/clients.js";
+import { putAccount } from "../../shared/store/accounts.js";
+import { listAuditEntries } from "../../shared/store/audit.js";
+import { listPeriodCloses } from "../../shared/store/books.js";
+import { getPayment } from "../../shared/store/payments.js";
+import { getInvoice, listInvoicesOfAccount, listLedgerEntries } from "../../shared/store/records.js";
+import { testAccount } from "../support/accounts.js";
+import { findChromium } from "../support/chromium.js";
+import { type CliResult, cliInProcess } from "../support/cli.js";
+import { startTestStack } from "../support/embedded.js";
+
+/**
+ * The web desk end to end (issue 21's journeys), in a real headless Chromium against the
+ * embedded stack: the app served by `billing serve`'s front, sign-in against the local user
+ * pool, the desk API's real handler, DynamoDB Local. Each role signs in once. Every page is
+ * scanned by axe (no serious or critical violation); screenshots go to test-output/desk/.
+ */
+
+const OUTPUT_DIR = join(fileURLToPath(new URL("../../", import.meta.url)), "test-output", "desk");
+const chromiumPath = findChromium();
+const skip = !chromiumPath && !process.env.CI;
+if (skip) process.stderr.write("desk-journey.test.ts: SKIPPED: no Chromium binary (set CHROMIUM_PATH, or `apt-get install chromium`)\n");
+
+const plan = { code: "p", description: "Plan", unitAmount: 10_000, quantity: 1 };
+const NEWCOMER = { email: "bea@example.com", temporary: "Temporary-pass-1", chosen: "Beas-own-pass-1" };
+
+describe.skipIf(skip)("the web desk, signed in, each with a role", () => {
+	let stack: Awaited<ReturnType<typeof startTestStack>>;
+	let billing: (...args: string[]) => Promise<CliResult>;
+	let browser: Browser;
+	let base: string;
+	let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
+	const invoiceOf: Record<string, string> = {};
+	const passwords: Record<string, string> = {};
+	const pageErrors: string[] = [];
+
+	async function addUser(email: string, role: string): Promise<void> {
+		const added = await billing("users", "add", email, "--role", role, "--json");
+		expect(added.code, added.stderr).toBe(0);
+		passwords[email] = (JSON.parse(added.stdout) as { password: string }).password;
+	}
+
+	beforeAll(async () => {
+		if (!chromiumPath) throw new Error("no Chromium binary found (CHROMIUM_PATH or chromium on the PATH); CI must have it");
+		const launched = chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+		stack = await startTestStack("desk-journey", { http: true });
+		base = stack.endpoints.http as string;
+		billing = cliInProcess(stack);
+		table = { ddb: createClients().ddb, tableName: stack.tableName };
+		for (const id of ["JRN-A", "JRN-B", "JRN-C"]) await putAccount(table, testAccount(id, { plan }));
+		const run = await billing("run", "--period", "2026-10", "--as-of", "2026-11-01");
+		expect(run.code, run.stderr).toBe(0);
+		for (const id of ["JRN-A", "JRN-B", "JRN-C"]) invoiceOf[id] = (await listInvoicesOfAccount(table, id))[0]?.number as string;
+		// Paid naming the customer but no invoice: unapplied, on the worklist, waiting for a person.
+		await recordPayment(
+			table,
+			{
+				provider: "stripe",
+				eventId: "evt_jrn",
+				paymentId: "pi_jrn",
+				amount: 4000,
+				currency: "USD",
+				receivedAt: "2026-11-05T10:00:00.000Z",
+				accountId: "JRN-A",
+			},
+			"payment_intent.succeeded",
+			"{}",
+		);
+		await addUser("ada@example.com", "admin");
+		await addUser("vic@example.com", "viewer");
+		// A billing user as Cognito creates one deployed: a temporary password to change at first sign-in.
+		const cognito = new CognitoIdentityProviderClient({ endpoint: stack.endpoints.userPool, region: LOCAL_REGION });
+		await cognito.send(
+			new AdminCreateUserCommand({
+				UserPoolId: stack.userPool.userPoolId,
+				Username: NEWCOMER.email,
+				TemporaryPassword: NEWCOMER.temporary,
+				MessageAction: "SUPPRESS",
+				UserAttributes: [
+					{ Name: "email", Value: NEWCOMER.email },
+					{ Name: "email_verified", Value: "true" },
+				],
+			}),
+		);
+		await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: stack.userPool.userPoolId, Username: NEWCOMER.email, GroupName: "billing" }));
+		cognito.destroy();
+		// The app is built at its first request: done here, so no step pays for it.
+		expect((await fetch(`${base}/desk/`)).status).toBe(200);
+		browser = await launched;
+		mkdirSync(OUTPUT_DIR, { recursive: true });
+	}, 120_000);
+
+	afterAll(async () => {
+		await browser?.close();
+		await stack?.stop();
+		expect(pageErrors).toEqual([]);
+	});
+
+	async function newPage(): Promise<{ page: Page; shell: DeskShell }> {
+		const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+		const page = await context.newPage();
+		page.on("pageerror", (err) => pageErrors.push(err.message));
+		return { page, shell: new DeskShell(page, base) };
+	}
+
+	async function signedIn(email: string, path: string) {
+		const opened = await newPage();
+		await opened.shell.open(path);
+		await new SignInPage(opened.page).signIn(email, passwords[email] as string);
+		await opened.page.waitForURL(`${base}/desk${path}`);
+		return opened;
+	}
+
+	async function scan(page: Page, name: string): Promise<void> {
+		await page.screenshot({ path: join(OUTPUT_DIR, `${name}.png`), fullPage: true });
+		expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
+	}
+
+	/** The signed-in user's subject, as the API knows it. */
+	async function me(page: Page): Promise<{ email: string; subject: string; role: string }> {
+		return page.evaluate(async () => {
+			const session = JSON.parse(sessionStorage.getItem("billing-desk.session") ?? "{}") as { accessToken?: string };
+			const res = await fetch("/desk/api/me", { headers: { authorization: `Bearer ${session.accessToken}` } });
+			return (await res.json()) as { email: string; subject: string; role: string };
+		});
+	}
+
+	it("a billing user sets a password at first sign-in, applies unapplied cash from the worklist and issues a credit memo", async () => {
+		const { page, shell } = await newPage();
+		await shell.open("/worklist");
+		const signIn = new SignInPage(page);
+		await signIn.waitFor();
+		await scan(page, "sign-in");
+		await signIn.signIn(NEWCOMER.email, "wrong-password");
+		expect(await signIn.errorText()).toMatch(/Incorrect/);
+		await signIn.signIn(NEWCOMER.email, NEWCOMER.temporary);
+		await scan(page, "sign-in-new-password");
+		await signIn.setNewPassword(NEWCOMER.chosen);
+		await shell.heading("Worklist");
+		expect(shell.path()).toBe("/worklist");
+		expect(await shell.navigationLinks()).not.toContain("Users");
+		await scan(page, "worklist");
+		const bea = await me(page);
+		expect(bea).toMatchObject({ email: NEWCOMER.email, role: "billing" });
+
+		const worklist = new TableObject(page, "Worklist");
+		await worklist
+			.row(/pi_jrn/)
+			.getByRole("button", { name: /^Apply payment/ })
+			.click();
+		const modal = new ModalObject(page);
+		expect(await modal.title()).toBe("Apply payment stripe:pi_jrn");
+		await scan(page, "worklist-apply");
+		await modal.submit("Apply payment");
+		await modal.closed();
+		await expect.poll(async () => (await worklist.rowTexts()).some((row) => row.join(" ").includes("pi_jrn"))).toBe(false);
+		expect(await getPayment(table, "stripe", "pi_jrn")).toMatchObject({ appliedAmount: 4000, unappliedAmount: 0 });
+		expect(await getInvoice(table, invoiceOf["JRN-A"] as string)).toMatchObject({ amountPaid: 4000, amountDue: 6000 });
+		expect((await listAuditEntries(table, "invoice", invoiceOf["JRN-A"] as string)).at(-1)).toMatchObject({
+			actor: `${NEWCOMER.email} (sub ${bea.subject})`,
+		});
+
+		await shell.open(`/invoices/${invoiceOf["JRN-B"]}`);
+		await shell.heading(invoiceOf["JRN-B"] as string);
+		await scan(page, "invoice");
+		await shell.takeAction("invoices.credit-memo");
+		expect(await modal.title()).toBe(`Issue credit memo ${invoiceOf["JRN-B"]}`);
+		await modal.fill(/^Amount/, "12.50");
+		await modal.fill("Reason", "Goodwill for the outage");
+		await scan(page, "invoice-credit-memo");
+		await modal.submit("Issue credit memo");
+		await modal.closed();
+		expect(await shell.notices("success")).toEqual([`${invoiceOf["JRN-B"]} credited`]);
+		expect(await getInvoice(table, invoiceOf["JRN-B"] as string)).toMatchObject({ credited: 1250, amountDue: 8750 });
+		const memoEntry = (await listLedgerEntries(table, "JRN-B")).find((e) => e.type === "credit_memo");
+		expect(memoEntry).toMatchObject({ amount: -1250, currency: "USD" });
+
+		await shell.open("/accounts/JRN-B");
+		await shell.heading(/JRN-B|Test/);
+		const timeline = await new TableObject(page, "Timeline").rowTexts();
+		expect(timeline.some((row) => row.join(" ").includes(memoEntry?.reference as string))).toBe(true);
+		await scan(page, "account");
+		await page.context().close();
+	}, 120_000);
+
+	it("a viewer sees the same pages without actions, and the server refuses an action called directly, changing nothing", async () => {
+		const { page, shell } = await signedIn("vic@example.com", `/invoices/${invoiceOf["JRN-C"]}`);
+		await shell.heading(invoiceOf["JRN-C"] as string);
+		expect(await page.getByRole("button", { name: "Actions" }).count()).toBe(0);
+		const before = { invoice: await getInvoice(table, invoiceOf["JRN-C"] as string), ledger: await listLedgerEntries(table, "JRN-C") };
+		const refused = await page.evaluate(async (number) => {
+			const session = JSON.parse(sessionStorage.getItem("billing-desk.session") ?? "{}") as { accessToken?: string };
+			const res = await fetch(`/desk/api/invoices/${number}/void`, {
+				method: "POST",
+				headers: { authorization: `Bearer ${session.accessToken}`, "content-type": "application/json" },
+				body: JSON.stringify({ reason: "trying" }),
+			});
+			return { status: res.status, body: (await res.json()) as unknown };
+		}, invoiceOf["JRN-C"] as string);
+		expect(refused).toMatchObject({ status: 403, body: { details: { operation: "invoices.void", roleNeeded: "billing", role: "viewer" } } });
+		expect({ invoice: await getInvoice(table, invoiceOf["JRN-C"] as string), ledger: await listLedgerEntries(table, "JRN-C") }).toEqual(
+			before,
+		);
+
+		for (const [link, heading, name] of [
+			["Accounts", "Accounts", "accounts"],
+			["Invoices", "Invoices", "invoices"],
+			["Unapplied cash", "Unapplied cash", "payments"],
+			["Imports", "Imports", "imports"],
+			["Books", "Books", "books"],
+			["Runs", "Runs", "runs"],
+		] as const) {
+			await shell.follow(link);
+			await shell.heading(heading);
+			await scan(page, name);
+		}
+		await page.getByRole("link", { name: "billing-2026-10" }).click();
+		await shell.heading("billing-2026-10");
+		await scan(page, "run");
+		await page.context().close();
+	}, 120_000);
+
+	it("an admin adds a user and closes a period, named on the close", async () => {
+		const { page, shell } = await signedIn("ada@example.com", "/users");
+		await shell.heading("Users");
+		await scan(page, "users");
+		await page.getByRole("button", { name: "Add user" }).click();
+		const modal = new ModalObject(page);
+		await modal.fill("Email", "carl@example.com");
+		await modal.submit("Add user");
+		await page.getByText(/password is shown once/i).waitFor();
+		await scan(page, "users-added");
+		await modal.root.getByRole("button", { name: "Done" }).click();
+		expect((await new TableObject(page, "Users").rowTexts()).some((row) => row.join(" ").includes("carl@example.com"))).toBe(true);
+
+		await shell.open("/books?period=2026-10");
+		await shell.heading("Books");
+		await page.getByRole("button", { name: "Close period" }).click();
+		await modal.root.getByText(/I have reviewed the trial balance/).click();
+		await modal.root.getByText("Close even though checks fail").click();
+		await modal.fill(/^Reason/, "October reviewed with the controller");
+		await scan(page, "books-close");
+		await modal.submit("Close period");
+		await modal.closed();
+		expect(await shell.notices("success")).toEqual(["2026-10 closed"]);
+		const ada = await me(page);
+		expect(await listPeriodCloses(table)).toEqual([
+			expect.objectContaining({ period: "2026-10", actor: `ada@example.com (sub ${ada.subject})` }),
+		]);
+		await page.context().close();
+	}, 120_000);
+});
