@@ -77,7 +77,11 @@ export async function apiGet<T>(path: string, options: { query?: Query; signal?:
  * An operation: the API answers `{ result, notes }`, the operation's result as the CLI prints
  * it and where a closed period moved a back-dated change; the notes join the result as `notes`.
  */
-export async function apiSend<T>(method: "POST" | "PATCH", path: string, body: unknown): Promise<T & { readonly notes?: readonly string[] }> {
+export async function apiSend<T>(
+	method: "POST" | "PATCH",
+	path: string,
+	body: unknown,
+): Promise<T & { readonly notes?: readonly string[] }> {
 	const response = await send(method, path, { body });
 	const answer = (await response.json()) as { result: T; notes?: readonly string[] };
 	return { ...answer.result, ...(answer.notes?.length ? { notes: answer.notes } : {}) };

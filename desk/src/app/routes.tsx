@@ -36,7 +36,7 @@ export const DESK_ROUTES: readonly DeskRoute[] = [
 	{ path: "imports", title: "Imports", element: <ImportsPage /> },
 	{ path: "imports/:importId", title: "Import", list: "imports", element: <ImportPage /> },
 	{ path: "books", title: "Books", element: <BooksPage /> },
-	{ path: "users", title: "Users", needs: "users.manage", element: <UsersPage /> },
+	{ path: "users", title: "Users", needs: "users.add", element: <UsersPage /> },
 	{ path: "runs", title: "Runs", element: <RunsPage /> },
 	{ path: "runs/:name", title: "Run", list: "runs", element: <RunPage /> },
 ];

@@ -1,7 +1,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiGet } from "../api/client.js";
 
-/** Who is signed in, and the operations their role may use ("invoices.void", and "users.manage" for admins). */
+/** Who is signed in, and the operations their role may use ("invoices.void", and "users.add" for admins). */
 export interface Me {
 	readonly email: string;
 	readonly subject: string;

@@ -56,7 +56,26 @@ export async function runDetail(source: RunsSource, name: string) {
 		startDate: execution.startDate?.toISOString(),
 		...(execution.stopDate ? { stopDate: execution.stopDate.toISOString() } : {}),
 		...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
-		states: view.states,
+		// In the definition's order, each with its last run shown (its attempts and iterations are the console's).
+		states: Object.values(view.states).map((state) => {
+			const last = state.runs.at(-1);
+			return {
+				name: state.name,
+				type: state.type,
+				status: state.status,
+				runCount: state.runCount,
+				...(last
+					? {
+							enteredAt: last.enteredAt,
+							...(last.exitedAt ? { exitedAt: last.exitedAt } : {}),
+							...(last.input !== undefined ? { input: last.input } : {}),
+							...(last.output !== undefined ? { output: last.output } : {}),
+						}
+					: {}),
+				...((last?.error ?? state.error) ? { error: last?.error ?? state.error } : {}),
+				...((last?.cause ?? state.cause) ? { cause: last?.cause ?? state.cause } : {}),
+			};
+		}),
 		graphSvg: renderFlowSvg(flow, view.states),
 	};
 }
