@@ -234,13 +234,14 @@ describe("the billing stack's desk", () => {
 
 	it("gives the DeskApi function the pool to verify tokens and manage users with, and the billing cycle's runs to read, nothing wider", () => {
 		const fnId = billingId(stack.functions.DeskApi?.function as IConstruct);
-		const variables = (billing.Resources[fnId]?.Properties.Environment as { Variables: Json }).Variables;
+		const fn = billing.Resources[fnId] as Resource;
+		const variables = (fn.Properties.Environment as { Variables: Json }).Variables;
 		expect(variables).toMatchObject({
 			DESK_USER_POOL_ID: { Ref: billingId(stack.deskUsers.userPool) },
 			DESK_USER_POOL_CLIENT_ID: { Ref: billingId(stack.deskUsers.client) },
 			STATE_MACHINE_ARN: expect.anything(),
 		});
-		const roleId = (billing.Resources[fnId]?.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+		const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
 		const statements = ofType(billing.Resources, "AWS::IAM::Policy")
 			.filter(([, r]) => JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
 			.flatMap(([, r]) => statementsOf(r));
