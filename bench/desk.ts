@@ -21,7 +21,7 @@
  * and whether it was met. A measurement: exits 0 when the goal is missed, 1 only on failure.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pMap from "p-map";
@@ -218,7 +218,12 @@ try {
 		progress(`  ${route.padEnd(42)} p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms (${result.requests})`);
 	}
 
-	progress(`measuring: ${WARMUP} warm-up and ${requests} requests a route, at most ${budgetMs / 1000} s a route`);
+	// The machine may be shared: the load says how much of it these times had.
+	const load = () =>
+		loadavg()
+			.map((n) => n.toFixed(2))
+			.join(" ");
+	progress(`measuring: ${WARMUP} warm-up and ${requests} requests a route, at most ${budgetMs / 1000} s a route; load average ${load()}`);
 	await measure("GET /accounts", requests, () => ["GET", "/accounts"]);
 	await measure("GET /accounts?cursor=", requests, () => ["GET", "/accounts", `cursor=${encodeURIComponent(pick(accountCursors))}`]);
 	await measure("GET /accounts?query=", requests, () => ["GET", "/accounts", `query=${encodeURIComponent(pick(names))}`]);
@@ -245,6 +250,7 @@ try {
 		{ reason: "bench: issued in error" },
 	]);
 
+	progress(`measured; load average ${load()}`);
 	const slow = measured.filter((m) => !NOT_A_LIST.has(m.route) && m.p95Ms >= GOAL_MS).map((m) => m.route);
 	process.stderr.write(
 		`\n${table(
