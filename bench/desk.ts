@@ -4,17 +4,19 @@
  *
  * On a fresh embedded stack (temporary data dir, free ports, stopped after, also on failure):
  * seeds N accounts and their charges as `billing seed` does, issues the previous period's
- * invoice for every account in-process (issueAccountInvoice, p-map). No billing cycle is run:
- * at 10,000 accounts it takes minutes and adds nothing the desk reads here. Then records
- * unapplied payments (half of an invoice each, so matching leaves them unapplied).
+ * invoice for every account in-process (issueAccountInvoice, what issueInvoiceForAccount runs,
+ * answering the invoice: its amount and currency are needed for the payments; p-map). No full
+ * billing cycle is run: at 10,000 accounts it takes too long, and the desk reads the invoices,
+ * not the run. Then records unapplied payments (half of an invoice each, so matching leaves
+ * them unapplied).
  *
  * Each route is called in-process through handleDeskRequest with deskRoutes, one request
  * at a time, as a billing user: `authenticate` answers a fixed Caller, so token verification
- * (aws-jwt-verify against the pool's JWKS) is not in these times; it is measured on its own.
+ * (the JWT against the pool's JWKS) is not in these times; it is measured separately, not here.
  * Each route gets a warm-up (not counted), then R requests, or fewer when a route has used
  * up its time budget (a route taking seconds a request would take an hour at R = 50); the
- * table says how many were made. The trial balance reads every account: 5 requests, and it
- * is reported but not held to the list goal. Reads are measured before writes, so apply
+ * table says how many were made. The trial balance reads every account: 5 requests (or fewer,
+ * by the budget), reported but not held to the list goal. Reads are measured before writes, so apply
  * and void do not change what the reads see.
  *
  * Progress and the table go to stderr; the last stdout line is one JSON object with the goal
