@@ -90,7 +90,14 @@ const stack = await startEmbeddedStack({ dataDir, httpPort: false });
 let failure: unknown;
 try {
 	const services = deskServices(createClients(), stack);
-	const deps = { services, authenticate: async () => CALLER };
+	const deps = {
+		services,
+		authenticate: async () => CALLER,
+		runs: stack,
+		reportFailure: (err: unknown) => {
+			throw err;
+		},
+	};
 
 	/** One request; anything but 2xx is a failure of the bench, not a slow answer. */
 	async function call(method: string, path: string, query = "", body?: unknown): Promise<Record<string, unknown>> {

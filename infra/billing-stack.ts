@@ -8,6 +8,7 @@ import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/b
 import { DataApi } from "./constructs/data-api.js";
 import { DataImport } from "./constructs/data-import.js";
 import { DeskApi } from "./constructs/desk-api.js";
+import { DeskHosting } from "./constructs/desk-hosting.js";
 import { DeskUsers } from "./constructs/desk-users.js";
 import { DocumentLinks } from "./constructs/document-links.js";
 import { EmailEvents } from "./constructs/email-events.js";
@@ -22,6 +23,8 @@ import { StripeWebhookSecret } from "./constructs/stripe-webhook-secret.js";
 export interface BillingStackProps extends StackProps {
 	/** @default read from CDK context (infra/config.ts) */
 	readonly config?: BillingConfig;
+	/** The built desk app (desk/build.ts), served by the desk's distribution. */
+	readonly deskAppDir: string;
 }
 
 /** The deployed billing system (DESIGN.md section 1): one construct per concern. */
@@ -46,8 +49,9 @@ export class BillingStack extends Stack {
 	/** Who signs in to the web desk: the Cognito user pool, its role groups and the app's client. */
 	readonly deskUsers: DeskUsers;
 	readonly deskApi: DeskApi;
+	readonly deskHosting: DeskHosting;
 
-	constructor(scope: Construct, id: string, props: BillingStackProps = {}) {
+	constructor(scope: Construct, id: string, props: BillingStackProps) {
 		super(scope, id, {
 			description: "Automated monthly billing cycle: invoices, delivery, payment webhooks, reconciliation, dunning and reports",
 			...props,
@@ -132,6 +136,13 @@ export class BillingStack extends Stack {
 			rateLimit: this.config.deskRateLimit,
 			burstLimit: this.config.deskBurstLimit,
 		});
+		this.deskHosting = new DeskHosting(this, "DeskHosting", {
+			appDir: props.deskAppDir,
+			api: this.deskApi.api,
+			userPoolClient: this.deskUsers.client,
+			documentsOrigin: this.documentLinks.baseUrl,
+			accessLogsBucket: this.data.accessLogsBucket,
+		});
 
 		new CfnOutput(this, "StripeWebhookUrl", {
 			description: "Register this URL as the Stripe webhook endpoint",
@@ -177,6 +188,7 @@ export class BillingStack extends Stack {
 			description: "The SES configuration set every email is sent through; the CLI names it on its sends",
 			value: this.sender.configurationSet.configurationSetName,
 		});
+		new CfnOutput(this, "DeskUrl", { description: "The billing desk, in a browser", value: this.deskHosting.url });
 		new CfnOutput(this, "DeskUserPoolId", {
 			description: "The web desk's user pool: `billing users add EMAIL --role admin|billing|viewer --stack NAME` adds a person",
 			value: this.deskUsers.userPool.userPoolId,

@@ -21,6 +21,8 @@ export interface DeskHostingProps {
 	readonly api: apigw.IHttpApi;
 	/** The desk's app client, named in the app's config.json. */
 	readonly userPoolClient: cognito.IUserPoolClient;
+	/** Where invoice PDFs are served (the document links' distribution): the invoice page shows one inline from there. */
+	readonly documentsOrigin: string;
 	/** Where the app bucket and the log bucket write their server access logs (cdk-nag S1). */
 	readonly accessLogsBucket: s3.IBucket;
 	/**
@@ -114,8 +116,8 @@ export class DeskHosting extends Construct {
 						"img-src 'self' data: blob:",
 						"font-src 'self' data:",
 						`connect-src 'self' ${cognitoIdp}`,
-						// Invoice PDFs are fetched with the token and shown inline from blob: URLs.
-						"frame-src 'self' blob:",
+						// An invoice's PDF is shown inline from a short-lived signed link on the documents' distribution.
+						`frame-src 'self' ${props.documentsOrigin}`,
 						"object-src 'none'",
 						"base-uri 'self'",
 						"form-action 'self'",

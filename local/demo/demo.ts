@@ -6,6 +6,8 @@ import type { Invoice } from "../../shared/core/model.js";
 import { formatMoney } from "../../shared/core/money.js";
 import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import type { InvoicingSummary } from "../../shared/cycle/run-records.js";
+import type { Role } from "../../shared/desk/roles.js";
+import { addUser, userPoolServices } from "../../shared/desk/users.js";
 import { isDeliverableEmailAddress } from "../../shared/documents/email-address.js";
 import { holdInvoice } from "../../shared/invoicing/holds.js";
 import { createClients } from "../../shared/platform/clients.js";
@@ -66,6 +68,23 @@ export interface DemoSummary {
 	readonly books: { readonly period: string; readonly ties: boolean; readonly currencies: readonly string[]; readonly dir: string };
 	/** The open exceptions at the end of the demo, by kind. */
 	readonly worklist: Readonly<Record<string, number>>;
+	/** One desk user per role, with the password each signs in with. */
+	readonly deskUsers: readonly { readonly email: string; readonly role: Role; readonly password: string }[];
+}
+
+/** The demo's desk users, one per role, at the example domain. */
+const DEMO_DESK_USERS: readonly Role[] = ["admin", "billing", "viewer"];
+
+async function addDeskUsers(): Promise<DemoSummary["deskUsers"]> {
+	const pool = userPoolServices();
+	if (!pool) throw new Error("the embedded stack set no desk user pool (DESK_USER_POOL_ID)");
+	const users = [];
+	for (const role of DEMO_DESK_USERS) {
+		const added = await addUser(pool, { email: `${role}@example.com`, role });
+		users.push({ email: added.email, role, password: added.password ?? "" });
+	}
+	pool.cognito.destroy();
+	return users;
 }
 
 /** The demo owns its data dir: it starts clean, but never deletes a directory it did not create. */
@@ -201,6 +220,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
 			books: await closeTheBooks({ ...deps, s3, bucketName: stack.bucketName }, issueDate.slice(0, 7), options.dataDir),
 			worklist: countBy(await buildWorklist(deps, ladder.runs.at(-1)?.asOf ?? issueDate), (i) => i.kind),
+			deskUsers: await addDeskUsers(),
 		};
 	} finally {
 		await stack.stop();
@@ -383,5 +403,8 @@ export function formatDemoSummary(s: DemoSummary): string {
 	lines.push(
 		`  books ${s.books.period}:            trial balance ${s.books.ties ? "ties out" : "does NOT tie out"} (${s.books.currencies.join(", ")}); QuickBooks, Xero and CSV journals in ${s.books.dir} (npx billing books trial-balance --period ${s.books.period})`,
 	);
+	lines.push("The desk, in a browser (a role each):");
+	lines.push("  npx billing serve, then open http://127.0.0.1:4600/desk/ and sign in as");
+	for (const u of s.deskUsers) lines.push(`    ${u.email.padEnd(22)} ${u.role.padEnd(8)} password ${u.password}`);
 	return lines.join("\n");
 }

@@ -16,6 +16,7 @@ import {
 import { buildBillingApp } from "../../infra/billing-app.js";
 import { definitionPlaceholders } from "../../infra/constructs/function-state-machine.js";
 import { billingCycleDefinitionFile, importJobDefinitionFile } from "../../infra/paths.js";
+import { stubDeskAppDir } from "../support/desk-stack.js";
 
 type Json = Record<string, unknown>;
 
@@ -25,6 +26,7 @@ type Json = Record<string, unknown>;
 const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Json };
 const DOCUMENT_RETENTION_YEARS = 8;
 const { app, stack, nag } = buildBillingApp({
+	deskAppDir: stubDeskAppDir(),
 	context: { ...cdkJson.context, documentRetentionYears: DOCUMENT_RETENTION_YEARS, "aws:cdk:bundling-stacks": [] },
 });
 // Synthesizes the app, which runs the cdk-nag validation plugin: unacknowledged findings throw here.
@@ -201,15 +203,15 @@ describe("BillingFunction", () => {
 	const catalogFunctionIds = new Set(functionCatalog.map((f) => functionIdOf(f.id)));
 	const functions = resourcesOf("AWS::Lambda::Function").filter(([id]) => catalogFunctionIds.has(id));
 
-	it("builds one function per catalog entry; the only other functions make the document links' key pair at deploy time", () => {
+	it("builds one function per catalog entry; the only other functions make the document links' key pair and copy the desk app at deploy time", () => {
 		expect(functions).toHaveLength(functionCatalog.length);
 		expect(Object.keys(stack.functions).sort()).toEqual(functionCatalog.map((f) => f.id).sort());
-		// The key generator and the CDK Provider framework's function that calls it (test/infra/document-links.test.ts).
+		// The key generator and the CDK Provider framework's function that calls it (test/infra/document-links.test.ts),
+		// and CDK's BucketDeployment function that copies the built desk app to its bucket (test/infra/desk-hosting.test.ts).
 		const others = resourcesOf("AWS::Lambda::Function").filter(([id]) => !catalogFunctionIds.has(id));
-		expect(others.map(([id]) => id.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual([
-			"DocumentLinksKeyFunction",
-			"DocumentLinksKeyProviderframeworkonEvent",
-		]);
+		expect(
+			others.map(([id]) => id.replace(/[0-9A-F]{8}$/, "").replace(/^CustomCDKBucketDeployment.*/, "CustomCDKBucketDeployment")).sort(),
+		).toEqual(["CustomCDKBucketDeployment", "DocumentLinksKeyFunction", "DocumentLinksKeyProviderframeworkonEvent"]);
 	});
 
 	it("runs every function on Node.js 22 / ARM64 with active tracing, its own log group and the common environment", () => {

@@ -4,6 +4,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { buildBillingApp } from "../../infra/billing-app.js";
+import { stubDeskAppDir } from "../support/desk-stack.js";
 
 /** The deployed ways in (DESIGN.md section 8): files under imports/ through EventBridge, and the IAM-authorized data API. */
 
@@ -11,7 +12,7 @@ type Json = Record<string, unknown>;
 type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
 
 const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Json };
-const { stack } = buildBillingApp({ context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [] } });
+const { stack } = buildBillingApp({ deskAppDir: stubDeskAppDir(), context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [] } });
 // Synthesizes the app, which runs cdk-nag: unacknowledged findings throw here.
 const template = Template.fromStack(stack);
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;

@@ -4,7 +4,17 @@ import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { buildBillingApp } from "../../infra/billing-app.js";
-import { cdkJson, deskStack, type Json, ofType, only, publicBuckets, type Resource, statementsOf } from "../support/desk-stack.js";
+import {
+	cdkJson,
+	deskStack,
+	type Json,
+	ofType,
+	only,
+	publicBuckets,
+	type Resource,
+	statementsOf,
+	stubDeskAppDir,
+} from "../support/desk-stack.js";
 
 /**
  * DESIGN.md section 12, deployed: the desk's user pool (no self sign-up, a group per role) and
@@ -188,7 +198,7 @@ describe("cdk-nag (AwsSolutions) on the desk's constructs", () => {
 });
 
 describe("the billing stack's desk", () => {
-	const { stack } = buildBillingApp({ context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [] } });
+	const { stack } = buildBillingApp({ deskAppDir: stubDeskAppDir(), context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [] } });
 	// Synthesizes the app, which runs cdk-nag: unacknowledged findings throw here.
 	const template = Template.fromStack(stack);
 	const billing = template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown }> };

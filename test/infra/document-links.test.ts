@@ -5,6 +5,7 @@ import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { documentObjects, functionCatalog } from "../../functions/catalog.js";
 import { buildBillingApp } from "../../infra/billing-app.js";
+import { stubDeskAppDir } from "../support/desk-stack.js";
 
 /**
  * DESIGN.md section 15: a link in an email works for as long as the email says. Deployed, the
@@ -18,7 +19,10 @@ type Json = Record<string, unknown>;
 type Statement = { Sid?: string; Action: string | string[]; Effect: string; Resource: unknown; Principal?: unknown; Condition?: Json };
 
 const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Json };
-const { app, stack, nag } = buildBillingApp({ context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [] } });
+const { app, stack, nag } = buildBillingApp({
+	deskAppDir: stubDeskAppDir(),
+	context: { ...cdkJson.context, "aws:cdk:bundling-stacks": [] },
+});
 // Synthesizes the app, which runs cdk-nag: unacknowledged findings throw here.
 const template = Template.fromStack(stack);
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Json; DeletionPolicy?: string }>;
@@ -27,8 +31,9 @@ function logicalId(construct: IConstruct): string {
 	return stack.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
+/** The document links' one resource of a type (the desk's distribution and its access control are the stack's others). */
 function only(type: string): [string, Json] {
-	const found = Object.entries(resources).filter(([, r]) => r.Type === type);
+	const found = Object.entries(resources).filter(([id, r]) => r.Type === type && id.startsWith("DocumentLinks"));
 	expect(found, `exactly one ${type}`).toHaveLength(1);
 	const [id, resource] = found[0] as [string, { Properties: Json }];
 	return [id, resource.Properties];

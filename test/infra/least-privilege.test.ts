@@ -5,6 +5,7 @@ import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { functionCatalog } from "../../functions/catalog.js";
 import { buildBillingApp } from "../../infra/billing-app.js";
+import { stubDeskAppDir } from "../support/desk-stack.js";
 
 /**
  * DESIGN.md section 15: each function holds only the DynamoDB actions its code uses, and
@@ -16,7 +17,7 @@ type Statement = { Action: string | string[]; Effect: string; Resource: unknown;
 
 const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Json };
 const context = { ...cdkJson.context, "aws:cdk:bundling-stacks": [] };
-const { stack } = buildBillingApp({ context });
+const { stack } = buildBillingApp({ deskAppDir: stubDeskAppDir(), context });
 // Synthesizes the app, which runs cdk-nag: unacknowledged findings throw here.
 const template = Template.fromStack(stack);
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
@@ -305,7 +306,7 @@ describe("the alarm topic's subscriber", () => {
 	});
 
 	it("does not warn when -c alarmEmail is set, and subscribes that address", () => {
-		const withEmail = buildBillingApp({ context: { ...context, alarmEmail: "ops@example.com" } }).stack;
+		const withEmail = buildBillingApp({ deskAppDir: stubDeskAppDir(), context: { ...context, alarmEmail: "ops@example.com" } }).stack;
 		Annotations.fromStack(withEmail).hasNoWarning("*", warning);
 		Template.fromStack(withEmail).hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
 	});

@@ -24,11 +24,17 @@ export type Statement = { Effect: string; Action: string | string[]; Resource: u
 export const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Json };
 export const CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 
-/** A stack with the desk's three constructs, as the billing stack will hold them, checked by cdk-nag. */
-export function deskStack(options: { domain?: string; unauthorizedDeskRoute?: boolean } = {}) {
+/** A stand-in for the desk's build (desk/build.ts): an index.html and the script it loads, so template tests need no esbuild run. */
+export function stubDeskAppDir(): string {
 	const appDir = mkdtempSync(join(tmpdir(), "desk-build-"));
 	writeFileSync(join(appDir, "index.html"), '<!doctype html><div id="root"></div><script type="module" src="/desk/app.js"></script>');
 	writeFileSync(join(appDir, "app.js"), 'document.getElementById("root").textContent = "desk";');
+	return appDir;
+}
+
+/** A stack with the desk's three constructs, as the billing stack holds them, checked by cdk-nag. */
+export function deskStack(options: { domain?: string; unauthorizedDeskRoute?: boolean } = {}) {
+	const appDir = stubDeskAppDir();
 	const app = new App({ context: cdkJson.context });
 	const nag = new AwsSolutionsChecks(app);
 	Validations.of(app).addPlugins(nag);
@@ -75,6 +81,7 @@ export function deskStack(options: { domain?: string; unauthorizedDeskRoute?: bo
 		appDir,
 		api: deskApi.api,
 		userPoolClient: users.client,
+		documentsOrigin: "https://documents.example.com",
 		accessLogsBucket: accessLogs,
 		...(options.domain
 			? { domain: { name: options.domain, certificate: acm.Certificate.fromCertificateArn(stack, "Certificate", CERTIFICATE_ARN) } }
