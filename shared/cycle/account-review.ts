@@ -11,8 +11,10 @@ import {
 	type InvariantReport,
 	type InvariantViolation,
 	invariantReport,
+	recordedCheck,
 	violationsOf,
 } from "../reporting/invariants.js";
+import { putLedgerCheck } from "../store/ledger-checks.js";
 import { getAccounts, type TableDeps } from "../store/records.js";
 import { recordRunFailure } from "../store/run-failures.js";
 import { accountsOfFailedChild, foldMapResults, type MapResultsLocation } from "./map-results.js";
@@ -172,12 +174,21 @@ export async function summarizeAccountReview(
 	for (const { accountId, reason } of notReviewed) {
 		await recordRunFailure(deps, { period: billing.period, accountId, stage: "review", reason });
 	}
+	const ledgers: InvariantReport = {
+		accountsChecked: accountsReviewed,
+		paymentsChecked: 0,
+		invariantsHold: violationCount === 0,
+		violationCount,
+		violations,
+	};
+	// What the worklist lists until the next check.
+	await putLedgerCheck(deps, recordedCheck("accounts", ledgers, new Date()));
 	const published = await publishCollections(deps, billing.asOf, { casesOpened: opened, caseMonths: [...caseMonths] });
 	return {
 		accountsReviewed,
 		accountsNotReviewed: notReviewed.length,
 		creditApplied,
-		invariants: { accountsChecked: accountsReviewed, invariantsHold: violationCount === 0, violationCount, violations },
+		invariants: { accountsChecked: accountsReviewed, invariantsHold: ledgers.invariantsHold, violationCount, violations },
 		collections: {
 			asOf: billing.asOf,
 			...escalation,

@@ -1,6 +1,7 @@
 import pMap from "p-map";
 import type { Account, Invoice, LedgerEntry, Payment } from "../core/model.js";
 import { amountDueOf } from "../store/invoices.js";
+import type { LedgerCheck, LedgerCheckScope } from "../store/ledger-checks.js";
 import { getAccount, listAccounts, listInvoicesOfAccount, listLedgerEntries, listPayments, type TableDeps } from "../store/records.js";
 import { jitteredPause } from "../store/transact.js";
 
@@ -161,12 +162,37 @@ export function verifyPaymentInvariants(payments: readonly Payment[]): Invariant
 	return invariantReport(0, payments.length, payments.flatMap(paymentViolations));
 }
 
+/** Every account's invariants. */
+export async function verifyAccountInvariants(deps: TableDeps): Promise<InvariantReport> {
+	const accounts = (await listAccounts(deps)).map((a) => a.accountId);
+	return invariantReport(accounts.length, 0, await violationsOfAccounts(deps, accounts));
+}
+
+/** Two checks as one: what each checked, every violation counted, the first 50 listed. */
+export function combinedReport(a: InvariantReport, b: InvariantReport): InvariantReport {
+	const violationCount = a.violationCount + b.violationCount;
+	return {
+		accountsChecked: a.accountsChecked + b.accountsChecked,
+		paymentsChecked: a.paymentsChecked + b.paymentsChecked,
+		invariantsHold: violationCount === 0,
+		violationCount,
+		violations: [...a.violations, ...b.violations].slice(0, 50),
+	};
+}
+
+/** A check as the worklist keeps it (shared/store/ledger-checks.ts). */
+export function recordedCheck(scope: LedgerCheckScope, report: InvariantReport, checkedAt: Date): LedgerCheck {
+	return {
+		scope,
+		checkedAt: checkedAt.toISOString(),
+		checked: scope === "accounts" ? report.accountsChecked : report.paymentsChecked,
+		violationCount: report.violationCount,
+		violations: report.violations.map(({ rule, subject, detail }) => ({ rule, subject, detail })),
+	};
+}
+
 /** Every account's and every payment's invariants; `payments` when they were listed already. */
 export async function verifyLedgerInvariants(deps: TableDeps, payments?: readonly Payment[]): Promise<InvariantReport> {
-	const accounts = (await listAccounts(deps)).map((a) => a.accountId);
 	const listed = payments ?? (await listPayments(deps));
-	return invariantReport(accounts.length, listed.length, [
-		...(await violationsOfAccounts(deps, accounts)),
-		...listed.flatMap(paymentViolations),
-	]);
+	return combinedReport(await verifyAccountInvariants(deps), verifyPaymentInvariants(listed));
 }

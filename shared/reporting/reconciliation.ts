@@ -5,8 +5,9 @@ import { applyAccountCredit } from "../payments/account-credit.js";
 import { applyParkedAdjustments } from "../payments/adjustments.js";
 import { type ReapplyResult, reapplyUnappliedPayments } from "../payments/reapply.js";
 import { GSI2, keys } from "../store/keys.js";
+import { putLedgerCheck } from "../store/ledger-checks.js";
 import { listAccounts, listPayments, queryAll, type TableDeps } from "../store/records.js";
-import { type InvariantReport, verifyLedgerInvariants, verifyPaymentInvariants } from "./invariants.js";
+import { combinedReport, type InvariantReport, recordedCheck, verifyAccountInvariants, verifyPaymentInvariants } from "./invariants.js";
 
 export interface ReconciliationDeps extends TableDeps {
 	readonly s3: S3Client;
@@ -170,7 +171,12 @@ export async function reconcilePayments(deps: ReconciliationDeps, period: string
 	const creditApplied = await applyCreditOfEveryAccount(deps);
 	// Listed once, after everything above has changed them: the invariants and the report read the same payments.
 	const payments = await listPayments(deps);
-	const invariants = await verifyLedgerInvariants(deps, payments);
+	const ofAccounts = await verifyAccountInvariants(deps);
+	const ofPayments = verifyPaymentInvariants(payments);
+	const checkedAt = new Date();
+	await putLedgerCheck(deps, recordedCheck("accounts", ofAccounts, checkedAt));
+	await putLedgerCheck(deps, recordedCheck("payments", ofPayments, checkedAt));
+	const invariants = combinedReport(ofAccounts, ofPayments);
 	return writeReconciliation(deps, period, { reapplied, parkedApplied: parked.applied, creditApplied }, invariants, payments);
 }
 
@@ -184,13 +190,9 @@ export async function reconcileReceivedPayments(deps: ReconciliationDeps, period
 	const parked = await applyParkedAdjustments(deps);
 	const creditApplied = { accounts: 0, amount: {} };
 	const payments = await listPayments(deps);
-	return writeReconciliation(
-		deps,
-		period,
-		{ reapplied, parkedApplied: parked.applied, creditApplied },
-		verifyPaymentInvariants(payments),
-		payments,
-	);
+	const ofPayments = verifyPaymentInvariants(payments);
+	await putLedgerCheck(deps, recordedCheck("payments", ofPayments, new Date()));
+	return writeReconciliation(deps, period, { reapplied, parkedApplied: parked.applied, creditApplied }, ofPayments, payments);
 }
 
 async function writeReconciliation(

@@ -5,18 +5,19 @@ import { listOpenCases } from "../store/collections.js";
 import { getDelivery, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
 import { listUndeliverableAccounts } from "../store/email-feedback.js";
 import { keys } from "../store/keys.js";
+import { getLedgerChecks } from "../store/ledger-checks.js";
 import { listParkedEvents } from "../store/payments.js";
 import {
 	getAccount,
 	getInvoiceNumberForPeriod,
-	listOpenInvoicesDueBy,
+	listHeldInvoices,
 	listPayments,
 	listUnappliedPayments,
 	type TableDeps,
 } from "../store/records.js";
 import { listRunFailures } from "../store/run-failures.js";
 import { listAssignments } from "../store/worklist.js";
-import { verifyLedgerInvariants } from "./invariants.js";
+import type { InvariantViolation } from "./invariants.js";
 
 /**
  * Every open exception in one list (DESIGN.md section 10), read from where each one lives,
@@ -145,17 +146,58 @@ async function undeliverableAddresses(deps: TableDeps): Promise<Draft[]> {
 	});
 }
 
-export async function buildWorklist(deps: TableDeps, asOf: string): Promise<WorklistItem[]> {
-	const [unapplied, parked, payments, held, cases, failures, unknown, undeliverable, invariants, assignments] = await Promise.all([
+/** Broken invariants as the last check of the ledger found them. */
+async function invariantViolations(deps: TableDeps): Promise<Draft[]> {
+	return (await getLedgerChecks(deps)).flatMap((check) => {
+		const when = `the ledger check of ${check.checkedAt}`;
+		const listed = check.violations.map((v) => violationItem(v, check.checkedAt.slice(0, 10), when));
+		const unlisted = check.violationCount - check.violations.length;
+		return unlisted > 0
+			? [
+					...listed,
+					{
+						id: `invariant:more:${check.scope}`,
+						kind: "invariant_violation" as const,
+						since: check.checkedAt.slice(0, 10),
+						detail: `${unlisted} more ${check.scope} invariant violations found by ${when}`,
+						resolve: "billing reconcile --period <YYYY-MM> lists them all",
+					},
+				]
+			: listed;
+	});
+}
+
+function violationItem(v: InvariantViolation, since: string, foundBy: string): Draft {
+	return {
+		id: `invariant:${v.rule}:${v.subject}`,
+		kind: "invariant_violation" as const,
+		since,
+		detail: `${v.rule} on ${v.subject}: ${v.detail} (found by ${foundBy})`,
+		resolve: "investigate with billing ledger and billing invoices history; the reconcile step checks it every run",
+	};
+}
+
+/**
+ * The worklist as of `asOf`. Broken invariants come from the last check of the ledger (the
+ * billing cycle and `billing reconcile` check every account and payment), so a look at the
+ * worklist reads the queues, not every ledger; `liveLedgerCheck` checks every ledger now
+ * (closing the books).
+ */
+export async function buildWorklist(
+	deps: TableDeps,
+	asOf: string,
+	options: { readonly liveLedgerCheck?: boolean } = {},
+): Promise<WorklistItem[]> {
+	const [unapplied, parked, payments, held, cases, failures, unknown, undeliverable, violations, assignments] = await Promise.all([
 		listUnappliedPayments(deps),
 		listParkedEvents(deps),
 		listPayments(deps),
-		listOpenInvoicesDueBy(deps, "9999-12-31"),
+		listHeldInvoices(deps),
 		listOpenCases(deps),
 		failuresStillOpen(deps, asOf),
 		outcomesUnknown(deps, asOf),
 		undeliverableAddresses(deps),
-		verifyLedgerInvariants(deps),
+		invariantViolations(deps),
 		listAssignments(deps),
 	]);
 	const drafts: Draft[] = [
@@ -213,13 +255,7 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 		...failures,
 		...unknown,
 		...undeliverable,
-		...invariants.violations.map((v) => ({
-			id: `invariant:${v.rule}:${v.subject}`,
-			kind: "invariant_violation" as const,
-			since: asOf,
-			detail: `${v.rule} on ${v.subject}: ${v.detail}`,
-			resolve: "investigate with billing ledger and billing invoices history; the reconcile step checks it every run",
-		})),
+		...violations,
 	];
 	return drafts
 		.map((d) => {

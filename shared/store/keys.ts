@@ -138,6 +138,7 @@ export const keys = {
 	subscriptionListing: (accountId: string, subscriptionId: string) => ({ gsi1pk: `SUBSCRIPTIONS_OF#${accountId}`, gsi1sk: subscriptionId }),
 	/** The books' lock: every period up to `closedThrough` is closed (`billing books close`). */
 	booksLock: { pk: "BOOKS", sk: "LOCK" },
+	ledgerCheck: (scope: string) => ({ pk: "LEDGER_CHECK", sk: scope }),
 	/** Who closed a period, when and why. */
 	periodClose: (period: string) => ({ pk: "BOOKS", sk: `CLOSE#${period}` }),
 	periodClosePrefix: "CLOSE#",

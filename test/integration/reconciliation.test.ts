@@ -2,6 +2,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../shared/platform/clients.js";
 import { reconcilePayments } from "../../shared/reporting/reconciliation.js";
+import { buildWorklist } from "../../shared/reporting/worklist.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { startTestStack } from "../support/embedded.js";
 
@@ -55,5 +56,12 @@ describe("reconciliation when the ledger does not add up", () => {
 				detail: expect.stringMatching(/^balance equals amounts due minus credit/),
 			}),
 		]);
+		// The worklist lists what this check found, without checking every ledger again on each look.
+		const worklist = (await buildWorklist(deps, "2026-11-15")).filter((i) => i.kind === "invariant_violation");
+		expect(worklist.map((i) => i.id).sort()).toEqual([
+			"invariant:balance equals amounts due minus credit:ACC-R1",
+			"invariant:balance equals ledger:ACC-R1",
+		]);
+		expect(worklist[0]?.detail).toMatch(/found by the ledger check of \d{4}-\d{2}-\d{2}T/);
 	});
 });
