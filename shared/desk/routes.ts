@@ -29,7 +29,7 @@ import { roleAllows } from "./roles.js";
 import { listUsers, requireUserPool } from "./users.js";
 import { accountDetail, accountsPage } from "./views/accounts.js";
 import { invoiceDetail, invoicePdfLink, invoicesPage } from "./views/invoices.js";
-import { unappliedPaymentsPage } from "./views/payments.js";
+import { paymentDetail, unappliedPaymentsPage } from "./views/payments.js";
 import { runDetail, runsPage } from "./views/runs.js";
 import { worklistView } from "./views/worklist.js";
 
@@ -164,6 +164,10 @@ export const deskRoutes = [
 		);
 	}),
 	operationRoute("POST", "/payments", recordPayment, (c) => c.body, 201),
+	route("GET", "/payments/{payment}", async ({ deps, caller, params }) => {
+		const { provider, paymentId } = paymentOf(params.payment as string);
+		return json(200, await paymentDetail(deps.services, provider, paymentId, caller.role));
+	}),
 	operationRoute("POST", "/payments/{payment}/apply", applyPayment, (c) => ({ ...c.body, ...paymentOf(c.params.payment as string) })),
 	operationRoute("POST", "/payments/{payment}/unapply", unapplyPayment, (c) => ({
 		...c.body,

@@ -205,6 +205,11 @@ describe("the desk API", () => {
 		).find((p) => p.id === "stripe:pi_api");
 		expect(payment).toMatchObject({ unappliedAmount: 4000, allowedActions: ["payments.apply"] });
 		expect(payment?.candidates.map((c) => c.number)).toEqual([invoices.A]);
+		// The worklist's apply dialog reads the one payment with its candidates.
+		const one = await call("GET", "/payments/stripe%3Api_api", { token: "token-viewer" });
+		expect(one).toMatchObject({ status: 200, body: { id: "stripe:pi_api", unappliedAmount: 4000, allowedActions: [] } });
+		expect(one.body.candidates).toEqual([{ number: invoices.A, amountDue: 10_000, currency: "USD", dueDate: expect.any(String) }]);
+		expect((await call("GET", "/payments/stripe%3Api_none", { token: "token-viewer" })).status).toBe(404);
 		const applied = await call("POST", "/payments/stripe%3Api_api/apply", {
 			token: "token-billing",
 			body: { invoiceNumber: invoices.A, amount: 2500 },

@@ -31,6 +31,13 @@ export const unappliedPaymentsQuery = (cursor: string | undefined) =>
 			apiGet<{ items: UnappliedPayment[]; nextCursor?: string }>("payments", { query: { status: "unapplied", cursor }, signal }),
 	});
 
+/** One payment with the invoices it could pay, for the apply dialog opened from elsewhere (the worklist). */
+export const paymentQuery = (paymentId: string) =>
+	queryOptions({
+		queryKey: ["payment", paymentId],
+		queryFn: ({ signal }) => apiGet<UnappliedPayment>(apiPath`payments/${paymentId}`, { signal }),
+	});
+
 export const applyPayment = (paymentId: string, body: { invoiceNumber: string; amount?: number }) =>
 	apiSend<unknown>("POST", apiPath`payments/${paymentId}/apply`, body);
 

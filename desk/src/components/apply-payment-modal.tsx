@@ -16,7 +16,7 @@ export interface ApplyTarget {
 	readonly id: string;
 	readonly unappliedAmount: number;
 	readonly currency: string;
-	/** The open invoices it could pay; `amountDue` unknown for one a worklist item only names. */
+	/** The open invoices it could pay, oldest due first. */
 	readonly candidates: readonly { readonly number: string; readonly amountDue?: number; readonly dueDate?: string }[];
 }
 

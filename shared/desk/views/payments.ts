@@ -1,7 +1,9 @@
 import pMap from "p-map";
+import { BillingError } from "../../core/errors.js";
 import { type Payment, paymentSchema } from "../../core/model.js";
 import { GSI2 } from "../../store/keys.js";
 import { type Page, queryPage } from "../../store/pages.js";
+import { getPayment } from "../../store/payments.js";
 import { listInvoicesOfAccount, parseRecord, type TableDeps } from "../../store/records.js";
 import { paymentActions } from "../allowed.js";
 import type { Role } from "../roles.js";
@@ -19,6 +21,18 @@ async function candidates(deps: TableDeps, payment: Payment) {
 		.filter((i) => i.amountDue > 0 && i.currency === payment.currency && (i.status === "open" || i.status === "partially_paid"))
 		.sort((a, b) => a.dueDate.localeCompare(b.dueDate))
 		.map((i) => ({ number: i.number, amountDue: i.amountDue, currency: i.currency, dueDate: i.dueDate }));
+}
+
+/** One payment as the apply dialog shows it: what is unapplied, and the invoices it could pay. */
+export async function paymentDetail(deps: TableDeps, provider: string, paymentId: string, role: Role) {
+	const payment = await getPayment(deps, provider, paymentId);
+	if (!payment) throw new BillingError(`no payment ${provider}:${paymentId}`, 404);
+	return {
+		...payment,
+		id: paymentRef(payment),
+		allowedActions: paymentActions(payment, role),
+		candidates: await candidates(deps, payment),
+	};
 }
 
 /** Unapplied cash, oldest first, a page at a time, each with the invoices it could pay. */

@@ -1,13 +1,12 @@
-import pMap from "p-map";
 import { buildWorklist, type WorklistItem } from "../../reporting/worklist.js";
-import { listInvoicesOfAccount, type TableDeps } from "../../store/records.js";
+import type { TableDeps } from "../../store/records.js";
 import { findOperation } from "../catalog.js";
 import { type Role, roleAllows } from "../roles.js";
 
 /** The operation that resolves an item in place, with what the item already says of its input (the rest is asked for). */
 export interface ResolvingAction {
 	readonly operation: string;
-	readonly input: Readonly<Record<string, string | number>>;
+	readonly input: Readonly<Record<string, string>>;
 }
 
 /** An item's id says what it is about (reporting/worklist.ts): `payment:stripe:pi_1`, `hold:INV-…`, `undeliverable:ACC-1`, `unknown:INVOICE#…:…`. */
@@ -24,22 +23,6 @@ function resolvingAction(item: WorklistItem): ResolvingAction | undefined {
 	return undefined;
 }
 
-/**
- * Unapplied cash from a known account: the invoice it most likely pays is proposed, the
- * account's oldest open one in its currency, with what it can take; the person confirms or
- * names another.
- */
-async function withProposal(deps: TableDeps, item: WorklistItem, action: ResolvingAction): Promise<ResolvingAction> {
-	if (action.operation !== "payments.apply" || !item.accountId || item.amount === undefined) return action;
-	const open = (await listInvoicesOfAccount(deps, item.accountId))
-		.filter((i) => i.amountDue > 0 && i.currency === item.currency && (i.status === "open" || i.status === "partially_paid"))
-		.sort((a, b) => a.dueDate.localeCompare(b.dueDate));
-	const oldest = open[0];
-	return oldest
-		? { ...action, input: { ...action.input, invoiceNumber: oldest.number, amount: Math.min(item.amount, oldest.amountDue) } }
-		: action;
-}
-
 /** The worklist as the desk shows it: each item with the action that resolves it, where the caller's role may take it. */
 export async function worklistView(
 	deps: TableDeps,
@@ -50,16 +33,11 @@ export async function worklistView(
 		(i) => (request.kind === undefined || i.kind === request.kind) && (request.assignee === undefined || i.assignee === request.assignee),
 	);
 	return {
-		items: await pMap(
-			items,
-			async (item) => {
-				const action = resolvingAction(item);
-				const operation = action ? findOperation(action.operation) : undefined;
-				if (!action || !operation || !roleAllows(role, operation.role)) return item;
-				return { ...item, action: await withProposal(deps, item, action) };
-			},
-			{ concurrency: 4 },
-		),
+		items: items.map((item) => {
+			const action = resolvingAction(item);
+			const operation = action ? findOperation(action.operation) : undefined;
+			return { ...item, ...(action && operation && roleAllows(role, operation.role) ? { action } : {}) };
+		}),
 		total: items.length,
 	};
 }
