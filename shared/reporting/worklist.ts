@@ -179,15 +179,10 @@ function violationItem(v: InvariantViolation, since: string, foundBy: string): D
 
 /**
  * The worklist as of `asOf`. Broken invariants come from the last check of the ledger (the
- * billing cycle and `billing reconcile` check every account and payment), so a look at the
- * worklist reads the queues, not every ledger; `liveLedgerCheck` checks every ledger now
- * (closing the books).
+ * billing cycle and `billing reconcile` check every account and payment, and keep what they
+ * found), so a look at the worklist reads queues, not every ledger.
  */
-export async function buildWorklist(
-	deps: TableDeps,
-	asOf: string,
-	options: { readonly liveLedgerCheck?: boolean } = {},
-): Promise<WorklistItem[]> {
+export async function buildWorklist(deps: TableDeps, asOf: string): Promise<WorklistItem[]> {
 	const [unapplied, parked, payments, held, cases, failures, unknown, undeliverable, violations, assignments] = await Promise.all([
 		listUnappliedPayments(deps),
 		listParkedEvents(deps),
