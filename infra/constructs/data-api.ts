@@ -4,10 +4,10 @@ import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import { alarmOnAny, httpApiAccessLogFormat } from "./operations.js";
+import { alarmOnAny, loggedDefaultStage } from "./operations.js";
 
 export interface DataApiProps {
 	/** The DataApi function: imports the posted records. */
@@ -47,16 +47,11 @@ export class DataApi extends Construct {
 			defaultAuthorizer: new HttpIamAuthorizer(),
 		});
 
-		this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", { retention: logs.RetentionDays.THREE_MONTHS });
-		this.stage = this.api.addStage("DefaultStage", {
-			stageName: "$default",
-			autoDeploy: true,
-			throttle: { rateLimit: props.rateLimit ?? 25, burstLimit: props.burstLimit ?? 50 },
-			accessLogSettings: {
-				destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-				format: httpApiAccessLogFormat({ caller: "$context.identity.userArn", authorizerError: "$context.authorizer.error" }),
-			},
-		});
+		({ stage: this.stage, accessLogGroup: this.accessLogGroup } = loggedDefaultStage(this, this.api, {
+			rateLimit: props.rateLimit ?? 25,
+			burstLimit: props.burstLimit ?? 50,
+			logFields: { caller: "$context.identity.userArn", authorizerError: "$context.authorizer.error" },
+		}));
 
 		const integration = new HttpLambdaIntegration("DataApi", props.handler, {
 			payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,

@@ -4,10 +4,10 @@ import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { userPoolIssuer } from "./desk-users.js";
-import { httpApiAccessLogFormat } from "./operations.js";
+import { loggedDefaultStage } from "./operations.js";
 
 export interface DeskApiProps {
 	/** Steady-state requests per second on the desk API's stage. */
@@ -53,16 +53,7 @@ export class DeskApi extends Construct {
 		super(scope, id);
 
 		this.api = new apigw.HttpApi(this, "Api", { description: "The billing desk's API (/desk/api/...)", createDefaultStage: false });
-		this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", { retention: logs.RetentionDays.THREE_MONTHS });
-		this.stage = this.api.addStage("DefaultStage", {
-			stageName: "$default",
-			autoDeploy: true,
-			throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
-			accessLogSettings: {
-				destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-				format: httpApiAccessLogFormat(),
-			},
-		});
+		({ stage: this.stage, accessLogGroup: this.accessLogGroup } = loggedDefaultStage(this, this.api, props));
 
 		this.authorizer = new HttpJwtAuthorizer("DeskUsers", userPoolIssuer(props.userPool), {
 			// Cognito access tokens carry the client in `client_id`, which API Gateway checks as the audience.

@@ -1,7 +1,9 @@
 import { Duration } from "aws-cdk-lib";
 import * as apigwv1 from "aws-cdk-lib/aws-apigateway";
+import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
@@ -66,6 +68,28 @@ export function alarmOnDeadLetters(
 		description,
 		topic,
 	);
+}
+
+/**
+ * An HTTP API's `$default` stage, deployed on every change, throttled, and logging each
+ * request to its own log group (three months) in the access log format below.
+ */
+export function loggedDefaultStage(
+	scope: Construct,
+	api: apigw.HttpApi,
+	props: { readonly rateLimit: number; readonly burstLimit: number; readonly logFields?: Readonly<Record<string, string>> },
+): { readonly stage: apigw.HttpStage; readonly accessLogGroup: logs.LogGroup } {
+	const accessLogGroup = new logs.LogGroup(scope, "AccessLogs", { retention: logs.RetentionDays.THREE_MONTHS });
+	const stage = api.addStage("DefaultStage", {
+		stageName: "$default",
+		autoDeploy: true,
+		throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+		accessLogSettings: {
+			destination: new apigw.LogGroupLogDestination(accessLogGroup),
+			format: httpApiAccessLogFormat(props.logFields),
+		},
+	});
+	return { stage, accessLogGroup };
 }
 
 /** An HTTP API's access log line: the request, the caller's address, status, latencies and the integration's error; `extra` adds fields. */

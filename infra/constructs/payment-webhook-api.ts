@@ -1,10 +1,10 @@
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledge } from "../nag.js";
-import { httpApiAccessLogFormat } from "./operations.js";
+import { loggedDefaultStage } from "./operations.js";
 
 export interface PaymentWebhookApiProps {
 	/** The PaymentWebhook function: verifies the signature on the raw body and applies the payment. */
@@ -35,16 +35,7 @@ export class PaymentWebhookApi extends Construct {
 			createDefaultStage: false,
 		});
 
-		this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", { retention: logs.RetentionDays.THREE_MONTHS });
-		this.stage = this.api.addStage("DefaultStage", {
-			stageName: "$default",
-			autoDeploy: true,
-			throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
-			accessLogSettings: {
-				destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-				format: httpApiAccessLogFormat(),
-			},
-		});
+		({ stage: this.stage, accessLogGroup: this.accessLogGroup } = loggedDefaultStage(this, this.api, props));
 
 		// One integration for every provider's route: the function tells them apart by path.
 		const integration = new HttpLambdaIntegration("StripeWebhook", props.handler, {

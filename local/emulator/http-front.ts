@@ -64,6 +64,18 @@ function send(res: ServerResponse, status: number, body: string, contentType = "
 	res.end(body);
 }
 
+/** The request to a function as API Gateway would hand it over (413 over the gateway's cap), its answer written back. */
+async function forwardTo(functionId: string, req: IncomingMessage, res: ServerResponse, tooLarge: string): Promise<void> {
+	const body = await readBody(req);
+	if (!body) return send(res, 413, tooLarge);
+	const result = (await invokeLocalFunction(
+		localFunctionArn(functionId),
+		toApiGatewayEvent(req, body),
+	)) as APIGatewayProxyStructuredResultV2;
+	res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+	res.end(result.body ?? "");
+}
+
 export async function startHttpFront(options: {
 	port: number;
 	host?: string;
@@ -79,26 +91,10 @@ export async function startHttpFront(options: {
 				const path = new URL(req.url ?? "/", "http://localhost").pathname;
 				if (/^\/webhooks\/[^/]+\/?$/.test(path)) {
 					if (req.method !== "POST") return send(res, 405, JSON.stringify({ message: "use POST" }));
-					const body = await readBody(req);
-					if (!body) return send(res, 413, JSON.stringify({ message: "Request Entity Too Large" }));
-					const result = (await invokeLocalFunction(
-						localFunctionArn("PaymentWebhook"),
-						toApiGatewayEvent(req, body),
-					)) as APIGatewayProxyStructuredResultV2;
-					res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
-					res.end(result.body ?? "");
-					return;
+					return await forwardTo("PaymentWebhook", req, res, JSON.stringify({ message: "Request Entity Too Large" }));
 				}
 				if (path === "/desk/api" || path.startsWith("/desk/api/")) {
-					const body = await readBody(req);
-					if (!body) return send(res, 413, JSON.stringify({ error: "Request Entity Too Large" }));
-					const result = (await invokeLocalFunction(
-						localFunctionArn("DeskApi"),
-						toApiGatewayEvent(req, body),
-					)) as APIGatewayProxyStructuredResultV2;
-					res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
-					res.end(result.body ?? "");
-					return;
+					return await forwardTo("DeskApi", req, res, JSON.stringify({ error: "Request Entity Too Large" }));
 				}
 				if (options.documents && (await options.documents(req, res))) return;
 				if (options.desk && (await options.desk(req, res))) return;

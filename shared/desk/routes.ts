@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { BillingError, ValidationError } from "../core/errors.js";
+import { parsePeriod } from "../core/period.js";
 import { EXPORT_FORMATS, type ExportFormat, exportJournal } from "../reporting/book-files.js";
 import { periodBooks } from "../reporting/books.js";
 import { chartOfAccounts } from "../reporting/journal.js";
@@ -10,6 +11,7 @@ import { RoleRequiredError } from "./errors.js";
 import { type DeskOperation, perform } from "./operation.js";
 import { closeAccountOperation, refundCredit, updateAccount } from "./operations/accounts.js";
 import { closeBooks } from "./operations/books.js";
+import { today } from "./operations/fields.js";
 import { importUploaded } from "./operations/imports.js";
 import {
 	creditMemo,
@@ -29,7 +31,7 @@ import { roleAllows } from "./roles.js";
 import { listUsers, requireUserPool } from "./users.js";
 import { accountDetail, accountsPage } from "./views/accounts.js";
 import { invoiceDetail, invoicePdfLink, invoicesPage } from "./views/invoices.js";
-import { paymentDetail, unappliedPaymentsPage } from "./views/payments.js";
+import { PAYMENT_REF_FORM, parsePaymentRef, paymentDetail, unappliedPaymentsPage } from "./views/payments.js";
 import { runDetail, runsPage } from "./views/runs.js";
 import { worklistView } from "./views/worklist.js";
 
@@ -50,11 +52,10 @@ function optional(query: URLSearchParams, name: string): string | undefined {
 	return value ? value : undefined;
 }
 
-/** `stripe:pi_123`: a payment as the desk and the CLI name it. */
 function paymentOf(id: string): { provider: string; paymentId: string } {
-	const found = /^([a-z]+):(.+)$/.exec(id);
-	if (!found) throw new ValidationError("payment: PROVIDER:ID, e.g. stripe:pi_123");
-	return { provider: found[1] as string, paymentId: found[2] as string };
+	const payment = parsePaymentRef(id);
+	if (!payment) throw new ValidationError(`payment: ${PAYMENT_REF_FORM}`);
+	return payment;
 }
 
 /** A route that performs an operation: its input is the body with the path's names over it, so a body cannot retarget the path. */
@@ -69,10 +70,6 @@ function operationRoute<Schema extends z.ZodType, Result>(
 		const performed = await perform(operation, context.deps.services, context.caller, input(context));
 		return json(status, { result: performed.result, notes: performed.notes });
 	});
-}
-
-function todayOf(): string {
-	return new Date().toISOString().slice(0, 10);
 }
 
 /** Every desk route of DESIGN.md section 12, under /desk/api. */
@@ -92,7 +89,7 @@ export const deskRoutes = [
 			await worklistView(
 				deps.services,
 				{
-					asOf: optional(query, "asOf") ?? todayOf(),
+					asOf: optional(query, "asOf") ?? today(() => new Date()),
 					...(optional(query, "kind") ? { kind: optional(query, "kind") } : {}),
 					...(optional(query, "assignee") ? { assignee: optional(query, "assignee") } : {}),
 				},
@@ -182,13 +179,13 @@ export const deskRoutes = [
 	}),
 
 	route("GET", "/books/{period}/trial-balance", async ({ deps, params }) => {
-		const { trialBalance } = await periodBooks(deps.services, periodOf(params.period as string), chartOfAccounts());
+		const { trialBalance } = await periodBooks(deps.services, parsePeriod(params.period), chartOfAccounts());
 		return json(200, trialBalance);
 	}),
 	route("GET", "/books/{period}/export", async ({ deps, params, query }) => {
 		const format = (optional(query, "format") ?? "csv") as ExportFormat;
 		if (!EXPORT_FORMATS.includes(format)) throw new ValidationError(`format: one of ${EXPORT_FORMATS.join(", ")}`);
-		const period = periodOf(params.period as string);
+		const period = parsePeriod(params.period);
 		const chart = chartOfAccounts();
 		const text = exportJournal(await periodBooks(deps.services, period, chart), format, chart);
 		return {
@@ -217,8 +214,3 @@ export const deskRoutes = [
 	),
 	route("GET", "/executions/{name}", async ({ deps, params }) => json(200, await runDetail(deps.runs, params.name as string))),
 ];
-
-function periodOf(value: string): string {
-	if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new BillingError("period: YYYY-MM, e.g. 2026-10", 400);
-	return value;
-}

@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -10,6 +9,7 @@ import { buildSeedData, seedDemoData } from "../../local/demo/seed.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { allStates, parseAsl } from "../../shared/runs/flow.js";
 import { keys } from "../../shared/store/keys.js";
+import { findChromium } from "../support/chromium.js";
 import { startTestStack } from "../support/embedded.js";
 
 /**
@@ -23,20 +23,6 @@ import { startTestStack } from "../support/embedded.js";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const OUTPUT_DIR = join(ROOT, "test-output", "console");
 const STATE_NAMES = allStates(parseAsl(readFileSync(join(ROOT, "statemachines", "billing-cycle.asl.json"), "utf8"))).map((s) => s.name);
-
-function findChromium(): string | undefined {
-	const fromEnv = process.env.CHROMIUM_PATH;
-	if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-	for (const name of ["chromium", "chromium-browser"]) {
-		try {
-			const path = execFileSync("which", [name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-			if (path) return path;
-		} catch {
-			// not on the PATH under this name
-		}
-	}
-	return undefined;
-}
 
 const chromiumPath = findChromium();
 const inCi = Boolean(process.env.CI);

@@ -3,6 +3,7 @@ import { formatMoney } from "../../../shared/core/money.js";
 import { closeAccountOperation, refundCredit, updateAccount } from "../../../shared/desk/operations/accounts.js";
 import { hold, issueInvoice, reissue, release, resend } from "../../../shared/desk/operations/invoices.js";
 import { applyPayment, unapplyPayment } from "../../../shared/desk/operations/payments.js";
+import { PAYMENT_REF_FORM, parsePaymentRef } from "../../../shared/desk/views/payments.js";
 import type { OneOffLine } from "../../../shared/invoicing/one-off.js";
 import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson } from "./common.js";
 
@@ -15,9 +16,9 @@ function minorUnits(value: string): number {
 
 /** `stripe:pi_123`, `bank:…`: payments are identified by their provider and the provider's id. */
 function paymentRef(value: string): { provider: string; paymentId: string } {
-	const match = /^([a-z]+):(.+)$/.exec(value.trim());
-	if (!match) throw new InvalidArgumentError("must be PROVIDER:ID as `billing payments list` shows it, e.g. stripe:pi_123");
-	return { provider: match[1] as string, paymentId: match[2] as string };
+	const payment = parsePaymentRef(value);
+	if (!payment) throw new InvalidArgumentError(`must be ${PAYMENT_REF_FORM}`);
+	return payment;
 }
 
 /** `--line "Setup fee, 1, 250.00"`: the description may hold commas; quantity and unit price are the last two fields. */

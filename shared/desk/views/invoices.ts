@@ -1,5 +1,6 @@
 import { BillingError, ValidationError } from "../../core/errors.js";
 import { type Invoice, invoiceSchema } from "../../core/model.js";
+import { parsePeriod } from "../../core/period.js";
 import type { DocumentLinkConfig } from "../../platform/config.js";
 import { signedDocumentUrl } from "../../platform/document-links.js";
 import { listAuditEntries } from "../../store/audit.js";
@@ -35,9 +36,7 @@ export async function invoicesPage(deps: TableDeps, filter: InvoiceFilter, role:
 	if (filter.status !== undefined && !(STATUSES as readonly string[]).includes(filter.status)) {
 		throw new ValidationError(`status: one of ${STATUSES.join(", ")}`);
 	}
-	if (filter.period !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(filter.period)) {
-		throw new ValidationError("period: YYYY-MM, e.g. 2026-10");
-	}
+	if (filter.period !== undefined) parsePeriod(filter.period);
 	const wanted = (invoice: { status: string; period: string }) =>
 		(filter.status === undefined || invoice.status === filter.status) && (filter.period === undefined || invoice.period === filter.period);
 	if (filter.account !== undefined) {
