@@ -191,7 +191,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				amount: adjustment.amount,
 				invoiceNumbers: [...loaded.keys()],
 				items: [
-					disputeOpenedOnPayment(tableName, payment, dispute),
+					...disputeOpenedOnPayment(tableName, payment, dispute),
 					...[...loaded.values()].flatMap((invoice) => {
 						const hold = holdWithDispute(invoice.hold, adjustment.disputeId, reason, adjustment.occurredAt);
 						return hold ? holdOnInvoice(tableName, invoice, hold, audit("dispute_opened")) : [];
@@ -216,7 +216,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				amount,
 				invoiceNumbers: [...loaded.keys()],
 				items: [
-					disputeClosedOnPayment(tableName, payment, dispute, amount, reversal.fromUnapplied),
+					...disputeClosedOnPayment(tableName, payment, dispute, amount, reversal.fromUnapplied),
 					...(lost ? reversalItems(reversal, "chargeback", adjustment.disputeId) : holdReleases(adjustment.disputeId)),
 				],
 			};

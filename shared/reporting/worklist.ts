@@ -7,16 +7,10 @@ import { listUndeliverableAccounts } from "../store/email-feedback.js";
 import { keys } from "../store/keys.js";
 import { getLedgerChecks } from "../store/ledger-checks.js";
 import { listParkedEvents } from "../store/payments.js";
-import {
-	getAccount,
-	getInvoiceNumberForPeriod,
-	listHeldInvoices,
-	listPayments,
-	listUnappliedPayments,
-	type TableDeps,
-} from "../store/records.js";
+import { getAccount, getInvoiceNumberForPeriod, listUnappliedPayments, type TableDeps } from "../store/records.js";
 import { listRunFailures } from "../store/run-failures.js";
 import { listAssignments } from "../store/worklist.js";
+import { fillWorklistQueues, listHeldInvoices, listOpenDisputes } from "../store/worklist-queues.js";
 import type { InvariantViolation } from "./invariants.js";
 
 /**
@@ -183,10 +177,11 @@ function violationItem(v: InvariantViolation, since: string, foundBy: string): D
  * found), so a look at the worklist reads queues, not every ledger.
  */
 export async function buildWorklist(deps: TableDeps, asOf: string): Promise<WorklistItem[]> {
-	const [unapplied, parked, payments, held, cases, failures, unknown, undeliverable, violations, assignments] = await Promise.all([
+	await fillWorklistQueues(deps);
+	const [unapplied, parked, disputed, held, cases, failures, unknown, undeliverable, violations, assignments] = await Promise.all([
 		listUnappliedPayments(deps),
 		listParkedEvents(deps),
-		listPayments(deps),
+		listOpenDisputes(deps),
 		listHeldInvoices(deps),
 		listOpenCases(deps),
 		failuresStillOpen(deps, asOf),
@@ -213,18 +208,16 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 			detail: `${e.eventType} for ${e.adjustment.provider} payment ${e.adjustment.paymentId}, which has not arrived`,
 			resolve: `it is applied when payment ${e.adjustment.paymentId} arrives; if it never does, look the payment up in ${e.adjustment.provider}'s dashboard`,
 		})),
-		...payments
-			.filter((p) => p.dispute?.status === "open")
-			.map((p) => ({
-				id: `dispute:${p.provider}:${p.dispute?.disputeId}`,
-				kind: "open_dispute" as const,
-				...(p.accountId ? { accountId: p.accountId } : {}),
-				amount: p.dispute?.amount ?? 0,
-				currency: p.currency,
-				since: (p.dispute?.since ?? p.receivedAt).slice(0, 10),
-				detail: `dispute ${p.dispute?.disputeId} on ${p.provider} payment ${p.paymentId}: ${p.dispute?.reason}`,
-				resolve: `answer it in ${p.provider}'s dashboard; its outcome arrives as a webhook and releases the hold`,
-			})),
+		...disputed.map((p) => ({
+			id: `dispute:${p.provider}:${p.dispute?.disputeId}`,
+			kind: "open_dispute" as const,
+			...(p.accountId ? { accountId: p.accountId } : {}),
+			amount: p.dispute?.amount ?? 0,
+			currency: p.currency,
+			since: (p.dispute?.since ?? p.receivedAt).slice(0, 10),
+			detail: `dispute ${p.dispute?.disputeId} on ${p.provider} payment ${p.paymentId}: ${p.dispute?.reason}`,
+			resolve: `answer it in ${p.provider}'s dashboard; its outcome arrives as a webhook and releases the hold`,
+		})),
 		...held
 			.filter((i) => i.hold && (i.hold.disputeIds?.length ?? 0) === 0)
 			.map((i) => ({

@@ -2,6 +2,7 @@ import type { Invoice, InvoiceStatus } from "../core/model.js";
 import { auditPut } from "./audit.js";
 import { keys } from "./keys.js";
 import type { TransactItem } from "./transact.js";
+import { heldInvoiceMarkerPut } from "./worklist-queues.js";
 
 /**
  * Every change to an invoice: one function per kind, each returning the invoice's update
@@ -135,7 +136,20 @@ function invoiceUpdate(
 			},
 		},
 		auditPut(tableName, { subject: "invoice", subjectId: invoice.number, ...audit, before, after }),
+		...heldQueueChange(tableName, invoice, next),
 	];
+}
+
+/**
+ * The invoice's held marker when the change moves it on or off the held invoices' queue
+ * (held with something due), or changes the hold it is queued with.
+ */
+function heldQueueChange(tableName: string, invoice: Invoice, next: Partial<Changeable>): TransactItem[] {
+	const heldAfter = next.hold === undefined ? invoice.hold : (next.hold ?? undefined);
+	const queuedBefore = invoice.hold !== undefined && invoice.amountDue > 0;
+	const queuedAfter = heldAfter !== undefined && (next.amountDue ?? invoice.amountDue) > 0;
+	if (queuedBefore === queuedAfter && !(queuedAfter && next.hold)) return [];
+	return [heldInvoiceMarkerPut(tableName, invoice.number, queuedAfter ? heldAfter?.since : undefined)];
 }
 
 /** Figures after money moves on the invoice, by the amount-due rule. */
@@ -198,9 +212,10 @@ export function presumedFullPaymentOnInvoice(
 				TableName: tableName,
 				Key: keys.invoice(application.invoiceNumber),
 				UpdateExpression: "SET amountPaid = :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
+				// A held invoice is paid on the path that reads it, which takes it off the held invoices' queue.
 				ConditionExpression:
-					"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency",
-				ExpressionAttributeNames: { "#status": "status" },
+					"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency AND attribute_not_exists(#hold)",
+				ExpressionAttributeNames: { "#status": "status", "#hold": "hold" },
 				ExpressionAttributeValues: {
 					":amount": amount,
 					":zero": 0,

@@ -2,7 +2,7 @@
  * Single-table key design. Every access path the product needs is one Query or GetItem:
  * - pk/sk: an entity and what belongs to it (account → charges, ledger; invoice → deliveries, dunning)
  * - gsi1: listings (all accounts, invoices of a period, payments by time)
- * - gsi2: work queues (open invoices by due date, unapplied payments)
+ * - gsi2: work queues (open invoices by due date, unapplied payments, held invoices, open disputes)
  */
 export const GSI1 = "gsi1";
 export const GSI2 = "gsi2";
@@ -55,6 +55,15 @@ export const keys = {
 	invoice: (number: string) => ({ pk: `INVOICE#${number}`, sk: "INVOICE" }),
 	invoiceListing: (period: string, number: string) => ({ gsi1pk: `INVOICES#${period}`, gsi1sk: number }),
 	openInvoice: (dueDate: string, number: string) => ({ gsi2pk: "OPEN_INVOICES", gsi2sk: `${dueDate}#${number}` }),
+	/**
+	 * An invoice's place on the held invoices' queue: a marker item beside the invoice (whose
+	 * gsi2 is the open invoices' queue), in the queue's index while the invoice is held with
+	 * something due.
+	 */
+	heldInvoiceMarker: (number: string) => ({ pk: `HELD_INVOICE#${number}`, sk: "MARKER" }),
+	heldInvoiceQueued: (since: string, number: string) => ({ gsi2pk: "HELD_INVOICES", gsi2sk: `${since}#${number}` }),
+	/** Written once the holds and disputes stored before their queues existed are on them. */
+	worklistQueuesFilled: { pk: "WORKLIST_QUEUES", sk: "FILLED" },
 	invoiceSeries: (series: string) => ({ pk: `SERIES#${series}`, sk: "SERIES" }),
 	delivery: (number: string, channel: string) => ({ pk: `INVOICE#${number}`, sk: `DELIVERY#${channel}` }),
 	dunning: (number: string, stage: string) => ({ pk: `INVOICE#${number}`, sk: `DUNNING#${stage}` }),
@@ -76,6 +85,15 @@ export const keys = {
 	}),
 	ledgerPrefix: "LEDGER#",
 	payment: (provider: string, paymentId: string) => ({ pk: `PAYMENT#${provider}#${paymentId}`, sk: "PAYMENT" }),
+	/**
+	 * A payment's place on the open disputes' queue: a marker item beside the payment (whose
+	 * gsi2 is the unapplied queue), in the queue's index while its dispute is open.
+	 */
+	openDisputeMarker: (provider: string, paymentId: string) => ({ pk: `OPEN_DISPUTE#${provider}#${paymentId}`, sk: "MARKER" }),
+	openDisputeQueued: (since: string, provider: string, paymentId: string) => ({
+		gsi2pk: "OPEN_DISPUTES",
+		gsi2sk: `${since}#${provider}#${paymentId}`,
+	}),
 	paymentListing: (receivedAt: string, provider: string, paymentId: string) => ({
 		gsi1pk: "PAYMENTS",
 		gsi1sk: `${receivedAt}#${provider}#${paymentId}`,

@@ -4,6 +4,7 @@ import { type Payment, paymentSchema } from "../core/model.js";
 import { GSI2, keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
 import { isConditionFailure, type TransactItem } from "./transact.js";
+import { openDisputeMarkerPut } from "./worklist-queues.js";
 
 /**
  * Payment records, the raw provider events they came from, and refunds or disputes
@@ -122,27 +123,37 @@ export function refundOnPayment(tableName: string, payment: Payment, amount: num
 	return reversalOnPayment(tableName, payment, "refundedAmount", amount, fromUnapplied);
 }
 
-export function disputeOpenedOnPayment(tableName: string, payment: Payment, dispute: NonNullable<Payment["dispute"]>): TransactItem {
-	return {
-		Update: {
-			TableName: tableName,
-			Key: keys.payment(payment.provider, payment.paymentId),
-			UpdateExpression: "SET dispute = :dispute",
-			ConditionExpression: "attribute_exists(pk)",
-			ExpressionAttributeValues: { ":dispute": dispute },
+/** A dispute opened on the payment, which puts it on the open disputes' queue. */
+export function disputeOpenedOnPayment(tableName: string, payment: Payment, dispute: NonNullable<Payment["dispute"]>): TransactItem[] {
+	return [
+		{
+			Update: {
+				TableName: tableName,
+				Key: keys.payment(payment.provider, payment.paymentId),
+				UpdateExpression: "SET dispute = :dispute",
+				ConditionExpression: "attribute_exists(pk)",
+				ExpressionAttributeValues: { ":dispute": dispute },
+			},
 		},
-	};
+		openDisputeMarkerPut(tableName, payment, dispute.since),
+	];
 }
 
-/** A dispute closed, with what a lost one took back (`chargeback`, `fromUnapplied` of it unapplied cash), on the reversals as read. */
+/**
+ * A dispute closed, with what a lost one took back (`chargeback`, `fromUnapplied` of it
+ * unapplied cash), on the reversals as read; the payment leaves the open disputes' queue.
+ */
 export function disputeClosedOnPayment(
 	tableName: string,
 	payment: Payment,
 	dispute: NonNullable<Payment["dispute"]>,
 	chargeback: number,
 	fromUnapplied: number,
-): TransactItem {
-	return reversalOnPayment(tableName, payment, "chargebackAmount", chargeback, fromUnapplied, dispute);
+): TransactItem[] {
+	return [
+		reversalOnPayment(tableName, payment, "chargebackAmount", chargeback, fromUnapplied, dispute),
+		openDisputeMarkerPut(tableName, payment, undefined),
+	];
 }
 
 /**

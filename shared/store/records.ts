@@ -141,18 +141,6 @@ export async function listOpenInvoicesDueBy(deps: TableDeps, dueOnOrBefore: stri
 	return items.map((item) => parseRecord(invoiceSchema, item));
 }
 
-/** Open invoices on hold (by hand or for a dispute), read from the open invoices' queue. */
-export async function listHeldInvoices(deps: TableDeps): Promise<Invoice[]> {
-	const items = await queryAll(deps, {
-		IndexName: GSI2,
-		KeyConditionExpression: "gsi2pk = :pk",
-		FilterExpression: "attribute_exists(#hold)",
-		ExpressionAttributeNames: { "#hold": "hold" },
-		ExpressionAttributeValues: { ":pk": "OPEN_INVOICES" },
-	});
-	return items.map((item) => parseRecord(invoiceSchema, item));
-}
-
 export async function listPayments(deps: TableDeps): Promise<Payment[]> {
 	const items = await queryAll(deps, {
 		IndexName: GSI1,

@@ -1,5 +1,5 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postStripeEvent } from "../../local/cli/operations.js";
 import { invokeLocalFunction, localFunctionArn } from "../../local/emulator/lambda-runtime.js";
@@ -7,6 +7,7 @@ import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
 import { escalateOverdueAccounts } from "../../shared/collections/dunning.js";
 import { writeOffInvoice } from "../../shared/collections/write-off.js";
 import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
+import { holdInvoice, releaseInvoice } from "../../shared/invoicing/holds.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
 import { MAX_INVOICES_PER_PAYMENT } from "../../shared/payments/matching.js";
@@ -14,6 +15,7 @@ import { reapplyUnappliedPayments } from "../../shared/payments/reapply.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/platform/config.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { buildWorklist, type WorklistItem } from "../../shared/reporting/worklist.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
 import { GSI2, keys } from "../../shared/store/keys.js";
@@ -111,7 +113,7 @@ beforeAll(async () => {
 	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
-	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L9", "L10", "L11", "L12"]) {
+	for (const id of ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L9", "L10", "L11", "L12", "L20", "L21"]) {
 		await putLifecycleAccount(id, 10000);
 		const periods = id === "L1" ? [september, october] : [october];
 		invoices[id] = [];
@@ -129,6 +131,20 @@ afterAll(async () => {
 });
 
 const inv = (id: string, i = 0): string => invoices[id]?.[i] as string;
+
+async function worklistItem(id: string): Promise<WorklistItem | undefined> {
+	return (await buildWorklist(table, "2026-12-01")).find((i) => i.id === id);
+}
+
+/** The invoice numbers on the held invoices' queue. */
+async function heldQueue(): Promise<string[]> {
+	const markers = await queryAll(table, {
+		IndexName: GSI2,
+		KeyConditionExpression: "gsi2pk = :pk",
+		ExpressionAttributeValues: { ":pk": keys.heldInvoiceQueued("", "").gsi2pk },
+	});
+	return markers.map((m) => String(m.invoiceNumber));
+}
 
 describe("Stripe payments matched, refunded and disputed", () => {
 	it("settles several invoices of a customer, oldest due first, when the payment names only the customer", async () => {
@@ -177,7 +193,14 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		await post(paymentIntent("pi_L3", 10000, { invoice_number: inv("L3") }));
 		expect(await post(dispute("created", "pi_L3", 10000, "needs_response"))).toMatchObject({ result: "dispute_opened" });
 		expect((await getInvoice(table, inv("L3")))?.hold?.reason).toMatch(/dispute dp_pi_L3 \(fraudulent\)/);
+		expect(await worklistItem("dispute:stripe:dp_pi_L3")).toMatchObject({
+			kind: "open_dispute",
+			accountId: "ACC-L3",
+			amount: 10000,
+			currency: "USD",
+		});
 		expect(await post(dispute("closed", "pi_L3", 10000, "won"))).toMatchObject({ result: "dispute_won", amount: 0 });
+		expect(await worklistItem("dispute:stripe:dp_pi_L3")).toBeUndefined();
 		const invoice = await getInvoice(table, inv("L3"));
 		expect(invoice).toMatchObject({ status: "paid", amountDue: 0 });
 		expect(invoice?.hold).toBeUndefined();
@@ -659,5 +682,61 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			]),
 		);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	});
+});
+
+// After the reconciliation above, which counts every payment in the table.
+describe("The worklist's held invoices and open disputes", () => {
+	it("lists a hold by hand on the worklist until a payment naming the invoice and its customer pays it off", async () => {
+		await holdInvoice({ ...table, actor: "dana@example.com" }, inv("L20"), "customer asks for a seat count");
+		expect(await worklistItem(`hold:${inv("L20")}`)).toMatchObject({
+			kind: "invoice_on_hold",
+			accountId: "ACC-L20",
+			amount: 10000,
+			detail: `invoice ${inv("L20")} held: customer asks for a seat count`,
+		});
+		// A payment naming invoice and customer is presumed to pay it off unread; a held one is read, then paid.
+		expect(await post(paymentIntent("pi_L20", 10000, { invoice_number: inv("L20"), account_id: "ACC-L20" }))).toMatchObject({
+			result: "applied",
+			invoiceNumber: inv("L20"),
+		});
+		expect(await getInvoice(table, inv("L20"))).toMatchObject({ status: "paid", amountPaid: 10000, amountDue: 0 });
+		expect(await getAccount(table, "ACC-L20")).toMatchObject({ balance: 0 });
+		expect(await worklistItem(`hold:${inv("L20")}`)).toBeUndefined();
+		expect(await heldQueue()).not.toContain(inv("L20"));
+	});
+
+	it("puts holds and disputes stored before the worklist's queues existed on them, once", async () => {
+		// What a table written before the queues holds: a hold on the invoice and a dispute on the payment, no markers.
+		await post(paymentIntent("pi_L21", 4000, { invoice_number: inv("L21") }));
+		const since = "2026-11-02T09:00:00.000Z";
+		await clients.ddb.send(
+			new UpdateCommand({
+				TableName: stack.tableName,
+				Key: keys.invoice(inv("L21")),
+				UpdateExpression: "SET #hold = :hold",
+				ExpressionAttributeNames: { "#hold": "hold" },
+				ExpressionAttributeValues: { ":hold": { reason: "held before the queues", since } },
+			}),
+		);
+		await clients.ddb.send(
+			new UpdateCommand({
+				TableName: stack.tableName,
+				Key: keys.payment("stripe", "pi_L21"),
+				UpdateExpression: "SET dispute = :dispute",
+				ExpressionAttributeValues: {
+					":dispute": { disputeId: "dp_old_L21", status: "open", amount: 4000, reason: "fraudulent", since },
+				},
+			}),
+		);
+		await clients.ddb.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.worklistQueuesFilled }));
+		expect(await heldQueue()).not.toContain(inv("L21"));
+		expect(await worklistItem(`hold:${inv("L21")}`)).toMatchObject({ amount: 6000, since: "2026-11-02" });
+		expect(await worklistItem("dispute:stripe:dp_old_L21")).toMatchObject({ amount: 4000, since: "2026-11-02" });
+		expect(await heldQueue()).toContain(inv("L21"));
+		expect(await worklistItem(`hold:${inv("L21")}`)).toMatchObject({ amount: 6000 });
+		await releaseInvoice({ ...table, actor: "dana@example.com" }, inv("L21"), "customer confirmed the seats");
+		expect(await worklistItem(`hold:${inv("L21")}`)).toBeUndefined();
+		expect(await heldQueue()).not.toContain(inv("L21"));
 	});
 });

@@ -131,7 +131,8 @@ describe("payment-webhook handler", () => {
 		expect(items[3]?.Update).toMatchObject({
 			Key: { pk: "INVOICE#INV-2026-000001", sk: "INVOICE" },
 			ConditionExpression:
-				"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency",
+				"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency AND attribute_not_exists(#hold)",
+			ExpressionAttributeNames: { "#status": "status", "#hold": "hold" },
 			ExpressionAttributeValues: { ":amount": 5000, ":account": "ACC-1", ":currency": "USD", ":open": "open", ":paid": "paid", ":zero": 0 },
 		});
 		expect(items[4]?.Put?.Item).toMatchObject({
