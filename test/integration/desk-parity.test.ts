@@ -414,7 +414,7 @@ describe("the CLI and the desk API", () => {
 		expect(close("2026-08", CLI_ACTOR)).toMatchObject({ reason: "month end", openItems: 0 });
 	});
 
-	it("users.add and users.disable change the user pool the same way through both", async () => {
+	it("users.add and users.disable change the user pool the same way through both, each with an audit entry naming the admin", async () => {
 		const pool = requireUserPool(deskServices(createClients(), stack));
 		const userOf = async (email: string) => {
 			const user = (await listUsers(pool)).find((u) => u.email === email);
@@ -443,8 +443,45 @@ describe("the CLI and the desk API", () => {
 		expect(disabledCli.code, disabledCli.stderr).toBe(0);
 		expect(disabledCli.stdout).toBe("disabled cli-new@example.com: they can no longer sign in\n");
 		const disabledApi = await call("POST", "/users/api-new%40example.com/disable", {}, "token-ada");
-		expect(disabledApi).toEqual({ status: 200, body: { result: { email: "api-new@example.com", enabled: false }, notes: [] } });
+		expect(disabledApi).toEqual({
+			status: 200,
+			body: { result: { email: "api-new@example.com", role: "billing", enabled: false }, notes: [] },
+		});
 		expect(await userOf("api-new@example.com")).toEqual(await userOf("cli-new@example.com"));
 		expect(await userOf("cli-new@example.com")).toMatchObject({ role: "billing", enabled: false });
+
+		const trail = async (email: string) =>
+			(await listAuditEntries(table, "user", email)).map(({ at, ...entry }) => ({ ...entry, at: at.replace(ISO_TIME, "<time>") }));
+		const expected = (email: string, actor: string) => [
+			{
+				subject: "user",
+				subjectId: email,
+				action: "user_added",
+				actor,
+				at: "<time>",
+				before: null,
+				after: { email, role: "billing", enabled: true },
+			},
+			{
+				subject: "user",
+				subjectId: email,
+				action: "user_disabled",
+				actor,
+				at: "<time>",
+				before: { email, role: "billing" },
+				after: { email, role: "billing", enabled: false },
+			},
+		];
+		expect(await trail("cli-new@example.com")).toEqual(expected("cli-new@example.com", CLI_ACTOR));
+		expect(await trail("api-new@example.com")).toEqual(expected("api-new@example.com", ADA.actor));
+	});
+
+	it("users.disable of no such user is 404 through both and writes no audit entry", async () => {
+		const viaCli = await billing("users", "disable", "nobody@example.com", "--actor", CLI_ACTOR);
+		expect(viaCli.code).toBe(2);
+		expect(viaCli.stderr).toContain("no user nobody@example.com");
+		const viaApi = await call("POST", "/users/nobody%40example.com/disable", {}, "token-ada");
+		expect(viaApi.status).toBe(404);
+		expect(await listAuditEntries(table, "user", "nobody@example.com")).toEqual([]);
 	});
 });
