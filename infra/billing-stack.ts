@@ -135,6 +135,7 @@ export class BillingStack extends Stack {
 			userPoolClient: this.deskUsers.client,
 			rateLimit: this.config.deskRateLimit,
 			burstLimit: this.config.deskBurstLimit,
+			alarmTopic: this.monitoring.topic,
 		});
 		this.deskHosting = new DeskHosting(this, "DeskHosting", {
 			appDir: props.deskAppDir,

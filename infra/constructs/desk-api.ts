@@ -1,13 +1,16 @@
+import { Duration } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpMethod, PayloadFormatVersion } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { userPoolIssuer } from "./desk-users.js";
-import { loggedDefaultStage } from "./operations.js";
+import { alarmOnAny, loggedDefaultStage } from "./operations.js";
 
 export interface DeskApiProps {
 	/** Steady-state requests per second on the desk API's stage. */
@@ -20,6 +23,8 @@ export interface DeskApiProps {
 	readonly userPool: cognito.IUserPool;
 	/** The desk app's client: the tokens' audience (`client_id`). */
 	readonly userPoolClient: cognito.IUserPoolClient;
+	/** Where the alarm on the API's 5xx answers goes. */
+	readonly alarmTopic: sns.ITopic;
 }
 
 /**
@@ -48,6 +53,7 @@ export class DeskApi extends Construct {
 	readonly accessLogGroup: logs.LogGroup;
 	readonly authorizer: HttpJwtAuthorizer;
 	readonly routes: apigw.HttpRoute[];
+	readonly serverErrorsAlarm: cloudwatch.Alarm;
 
 	constructor(scope: Construct, id: string, props: DeskApiProps) {
 		super(scope, id);
@@ -70,5 +76,14 @@ export class DeskApi extends Construct {
 			// Only access tokens carry a scope (InitiateAuth's is this one): an ID token of the same client is refused.
 			authorizationScopes: [DeskApi.ACCESS_TOKEN_SCOPE],
 		});
+
+		// The function answers its own failures with a 500, so Lambda's Errors metric never sees them: the API's 5xx count does.
+		this.serverErrorsAlarm = alarmOnAny(
+			this,
+			"ServerErrors",
+			this.api.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
+			"The desk API answered 5xx: a desk action or page failed for the billing team; the DeskApi function's log has the error.",
+			props.alarmTopic,
+		);
 	}
 }

@@ -11,6 +11,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3assets from "aws-cdk-lib/aws-s3-assets";
 import * as s3deploy from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
+import { DESK_PERMISSIONS_POLICY, deskContentSecurityPolicy } from "../../shared/desk/page-headers.js";
 import { acknowledge, wildcardResource } from "../nag.js";
 import { DeskApi } from "./desk-api.js";
 
@@ -109,20 +110,7 @@ export class DeskHosting extends Construct {
 			comment: "The web desk: its own files and scripts only, talking to its API and the Cognito user pool",
 			securityHeadersBehavior: {
 				contentSecurityPolicy: {
-					contentSecurityPolicy: [
-						"default-src 'self'",
-						"script-src 'self'",
-						"style-src 'self' 'unsafe-inline'",
-						"img-src 'self' data: blob:",
-						"font-src 'self' data:",
-						`connect-src 'self' ${cognitoIdp}`,
-						// An invoice's PDF is shown inline from a short-lived signed link on the documents' distribution.
-						`frame-src 'self' ${props.documentsOrigin}`,
-						"object-src 'none'",
-						"base-uri 'self'",
-						"form-action 'self'",
-						"frame-ancestors 'none'",
-					].join("; "),
+					contentSecurityPolicy: deskContentSecurityPolicy({ userPool: cognitoIdp, documents: props.documentsOrigin }),
 					override: true,
 				},
 				contentTypeOptions: { override: true },
@@ -131,7 +119,7 @@ export class DeskHosting extends Construct {
 				strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
 			},
 			customHeadersBehavior: {
-				customHeaders: [{ header: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()", override: true }],
+				customHeaders: [{ header: "Permissions-Policy", value: DESK_PERMISSIONS_POLICY, override: true }],
 			},
 		});
 

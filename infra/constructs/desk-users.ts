@@ -21,6 +21,7 @@ export const DESK_USER_ADMIN_ACTIONS = [
 	"cognito-idp:AdminCreateUser",
 	"cognito-idp:AdminAddUserToGroup",
 	"cognito-idp:AdminDisableUser",
+	"cognito-idp:AdminListGroupsForUser",
 	"cognito-idp:ListUsers",
 	"cognito-idp:ListUsersInGroup",
 ] as const;

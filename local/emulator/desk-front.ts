@@ -1,13 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname } from "node:path";
 import { buildDesk, type DeskBuild } from "../../desk/build.js";
+import { deskPageHeaders } from "../../shared/desk/page-headers.js";
 
 /**
  * The desk app on the embedded HTTP front (DESIGN.md section 12): `/desk/config.json` tells
  * the app where its API and user pool are, the built files are served from memory (built
  * once, at the first request), and every other path under /desk/ answers index.html so a
  * deep link such as /desk/invoices/INV-2026-000042 works on reload. /desk/api/ is not
- * answered here: the desk API's handler owns it.
+ * answered here: the desk API's handler owns it. Every answer carries the security headers
+ * CloudFront adds deployed (shared/desk/page-headers.ts), the user pool's origin the one
+ * difference; invoice PDFs come from this same front, so frames need no other origin.
  */
 
 export interface DeskFrontOptions {
@@ -33,19 +36,19 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /** A request for one of these that is not in the build is a stale or mistyped asset: 404, not the app's HTML. */
 const ASSET_EXTENSIONS = new Set([".js", ".css", ".map", ".woff2", ".woff", ".ttf", ".svg", ".png", ".ico"]);
 
-function answer(
-	req: IncomingMessage,
-	res: ServerResponse,
-	status: number,
-	headers: Record<string, string>,
-	body: Uint8Array | string,
-): void {
-	res.writeHead(status, { "x-content-type-options": "nosniff", ...headers });
-	res.end(req.method === "HEAD" ? undefined : body);
-}
-
 export function deskFront(options: DeskFrontOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
 	const config = JSON.stringify({ apiBase: options.apiBase, userPool: options.userPool });
+	const pageHeaders = deskPageHeaders({ userPool: new URL(options.userPool.endpoint).origin });
+	const answer = (
+		req: IncomingMessage,
+		res: ServerResponse,
+		status: number,
+		headers: Record<string, string>,
+		body: Uint8Array | string,
+	) => {
+		res.writeHead(status, { ...pageHeaders, ...headers });
+		res.end(req.method === "HEAD" ? undefined : body);
+	};
 	const build = options.build ?? (() => buildDesk());
 	let files: Promise<Map<string, Uint8Array>> | undefined;
 	const builtFiles = () => {

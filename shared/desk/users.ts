@@ -3,6 +3,7 @@ import {
 	AdminAddUserToGroupCommand,
 	AdminCreateUserCommand,
 	AdminDisableUserCommand,
+	AdminListGroupsForUserCommand,
 	AdminSetUserPasswordCommand,
 	CognitoIdentityProviderClient,
 	InitiateAuthCommand,
@@ -16,7 +17,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { BillingError, ConfigError } from "../core/errors.js";
 import { UnauthenticatedError } from "./errors.js";
-import { userPoolConfig } from "./identity.js";
+import { roleOfGroups, userPoolConfig } from "./identity.js";
 import { ROLES, type Role } from "./roles.js";
 
 type Env = Record<string, string | undefined>;
@@ -162,17 +163,23 @@ export async function listUsers(pool: UserPoolServices): Promise<DeskUser[]> {
 		.sort((a, b) => a.email.localeCompare(b.email));
 }
 
-/** Disables the user: they can no longer sign in (404 if there is none). */
-export async function disableUser(pool: UserPoolServices, emailInput: string): Promise<{ email: string; enabled: false }> {
+/** Disables the user: they can no longer sign in (404 if there is none). Answers the role they had, for the audit trail. */
+export async function disableUser(
+	pool: UserPoolServices,
+	emailInput: string,
+): Promise<{ email: string; role: Role | null; enabled: false }> {
 	const email = emailInput.toLowerCase();
+	let role: Role | null;
 	try {
+		const groups = await pool.cognito.send(new AdminListGroupsForUserCommand({ UserPoolId: pool.userPoolId, Username: email }));
+		role = roleOfGroups((groups.Groups ?? []).map((g) => g.GroupName)) ?? null;
 		await pool.cognito.send(new AdminDisableUserCommand({ UserPoolId: pool.userPoolId, Username: email }));
 	} catch (err) {
 		if (err instanceof UserNotFoundException)
 			throw new BillingError(`no user ${email}; billing users list shows them`, 404, { cause: err });
 		throw err;
 	}
-	return { email, enabled: false };
+	return { email, role, enabled: false };
 }
 
 /**

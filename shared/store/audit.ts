@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type AuditEntry, auditEntrySchema } from "../core/model.js";
 import { keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
@@ -9,6 +10,8 @@ const SUBJECT_PK: Record<AuditEntry["subject"], (id: string) => string> = {
 	credit_memo: (id) => keys.creditMemo(id).pk,
 	plan: (id) => keys.plan(id).pk,
 	subscription: (id) => keys.subscription(id).pk,
+	// A desk user lives in the user pool, not the table: their trail has a partition of its own, by email.
+	user: (email) => `USER#${email}`,
 };
 
 /**
@@ -23,6 +26,15 @@ export function auditPut(tableName: string, entry: AuditEntry) {
 			Item: { ...keys.auditEntry(SUBJECT_PK[parsed.subject](parsed.subjectId), parsed.at, randomUUID()), ...parsed },
 		},
 	};
+}
+
+/**
+ * Writes an audit entry on its own, for a change made outside the table (a desk user added
+ * to or disabled in the user pool): written once the change is made, so no entry records a
+ * change that did not happen.
+ */
+export async function putAuditEntry(deps: TableDeps, entry: AuditEntry): Promise<void> {
+	await deps.ddb.send(new PutCommand(auditPut(deps.tableName, entry).Put));
 }
 
 /** The subject's audit trail, oldest first. */

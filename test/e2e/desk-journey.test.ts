@@ -50,6 +50,8 @@ describe.skipIf(skip)("the web desk, signed in, each with a role", () => {
 	const invoiceOf: Record<string, string> = {};
 	const passwords: Record<string, string> = {};
 	const pageErrors: string[] = [];
+	/** What Chromium refused under the desk's Content-Security-Policy: the app must need nothing it forbids. */
+	const cspViolations: string[] = [];
 
 	async function addUser(email: string, role: string): Promise<void> {
 		const added = await billing("users", "add", email, "--role", role, "--json");
@@ -104,7 +106,9 @@ describe.skipIf(skip)("the web desk, signed in, each with a role", () => {
 		);
 		cognito.destroy();
 		// The app is built at its first request: done here, so no step pays for it.
-		expect((await fetch(`${base}/desk/`)).status).toBe(200);
+		const app = await fetch(`${base}/desk/`);
+		expect(app.status).toBe(200);
+		expect(app.headers.get("content-security-policy")).toContain("script-src 'self'");
 		browser = await launched;
 		mkdirSync(OUTPUT_DIR, { recursive: true });
 	}, 120_000);
@@ -113,12 +117,16 @@ describe.skipIf(skip)("the web desk, signed in, each with a role", () => {
 		await browser?.close();
 		await stack?.stop();
 		expect(pageErrors).toEqual([]);
+		expect(cspViolations).toEqual([]);
 	});
 
 	async function newPage(): Promise<{ page: Page; shell: DeskShell }> {
 		const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
 		const page = await context.newPage();
 		page.on("pageerror", (err) => pageErrors.push(err.message));
+		page.on("console", (message) => {
+			if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+		});
 		return { page, shell: new DeskShell(page, base) };
 	}
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Validations } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import type { DeskHosting } from "../../infra/constructs/desk-hosting.js";
+import { DESK_PERMISSIONS_POLICY, deskContentSecurityPolicy } from "../../shared/desk/page-headers.js";
 import { CERTIFICATE_ARN, deskStack, type Json, ofType, only, publicBuckets, type Resource, statementsOf } from "../support/desk-stack.js";
 
 /**
@@ -142,6 +143,22 @@ describe("the desk's hosting (DeskHosting)", () => {
 		expect(csp).toContain("script-src 'self';");
 		expect(csp).toContain("frame-ancestors 'none'");
 		expect(csp).toContain("connect-src 'self' https://cognito-idp.");
+		// The same policy the embedded front sends (shared/desk/page-headers.ts), with the deployed origins.
+		const [, parts] = (headers.ContentSecurityPolicy as { ContentSecurityPolicy: { "Fn::Join": [string, unknown[]] } })
+			.ContentSecurityPolicy["Fn::Join"];
+		const written = parts
+			.map((part) => (typeof part === "string" ? part : JSON.stringify(part) === '{"Ref":"AWS::Region"}' ? "REGION" : "amazonaws.com"))
+			.join("");
+		expect(written).toBe(
+			deskContentSecurityPolicy({ userPool: "https://cognito-idp.REGION.amazonaws.com", documents: "https://documents.example.com" }),
+		);
+		expect(
+			Object.fromEntries(
+				((policy.ResponseHeadersPolicyConfig as Json).CustomHeadersConfig as { Items: { Header: string; Value: string }[] }).Items.map(
+					(h) => [h.Header, h.Value],
+				),
+			),
+		).toEqual({ "Permissions-Policy": DESK_PERMISSIONS_POLICY });
 	});
 
 	it("logs every request to a bucket of its own, and holds viewers to TLS 1.2 when it has a domain of yours", () => {

@@ -131,6 +131,7 @@ describe("the desk's user pool (DeskUsers)", () => {
 					"cognito-idp:AdminAddUserToGroup",
 					"cognito-idp:AdminCreateUser",
 					"cognito-idp:AdminDisableUser",
+					"cognito-idp:AdminListGroupsForUser",
 					"cognito-idp:ListUsers",
 					"cognito-idp:ListUsersInGroup",
 				],
@@ -215,6 +216,20 @@ describe("the billing stack's desk", () => {
 		).toEqual(["admin", "billing", "viewer"]);
 	});
 
+	it("alarms on the desk API's 5xx answers, which the function's Errors metric never sees, on the operators' topic", () => {
+		template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			Namespace: "AWS/ApiGateway",
+			MetricName: "5xx",
+			Dimensions: [{ Name: "ApiId", Value: { Ref: billingId(stack.deskApi.api) } }],
+			Statistic: "Sum",
+			Period: 300,
+			Threshold: 1,
+			ComparisonOperator: "GreaterThanOrEqualToThreshold",
+			TreatMissingData: "notBreaching",
+			AlarmActions: [{ Ref: billingId(stack.monitoring.topic) }],
+		});
+	});
+
 	it("tells the CLI the pool and its client (outputs)", () => {
 		expect(billing.Outputs.DeskUserPoolId?.Value).toEqual({ Ref: billingId(stack.deskUsers.userPool) });
 		expect(billing.Outputs.DeskUserPoolClientId?.Value).toEqual({ Ref: billingId(stack.deskUsers.client) });
@@ -263,6 +278,7 @@ describe("the billing stack's desk", () => {
 					"cognito-idp:AdminAddUserToGroup",
 					"cognito-idp:AdminCreateUser",
 					"cognito-idp:AdminDisableUser",
+					"cognito-idp:AdminListGroupsForUser",
 					"cognito-idp:ListUsers",
 					"cognito-idp:ListUsersInGroup",
 				],

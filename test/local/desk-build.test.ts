@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDesk, type DeskBuild, FIRST_LOAD_LIMIT_BYTES } from "../../desk/build.js";
 import { deskFront } from "../../local/emulator/desk-front.js";
+import { deskContentSecurityPolicy } from "../../shared/desk/page-headers.js";
 
 /**
  * The desk's build (desk/build.ts) and how the embedded front serves it
@@ -127,6 +128,30 @@ describe("the desk on the embedded HTTP front", () => {
 		const stale = await fetch(`${base}/desk/main-OLD.js`);
 		expect(stale.status).toBe(404);
 		expect(stale.headers.get("x-answered-by")).toBeNull();
+	});
+
+	it("answers every desk path with the security headers CloudFront adds deployed, the local user pool its one other origin", async () => {
+		const policy = deskContentSecurityPolicy({ userPool: "http://127.0.0.1:9229" });
+		for (const path of ["/desk/", "/desk/invoices/INV-2026-000042", "/desk/main-TEST.js", "/desk/config.json", "/desk/main-OLD.js"]) {
+			const response = await fetch(`${base}${path}`);
+			expect(Object.fromEntries(response.headers), path).toMatchObject({
+				"content-security-policy": policy,
+				"x-content-type-options": "nosniff",
+				"x-frame-options": "DENY",
+				"referrer-policy": "no-referrer",
+				"permissions-policy": "camera=(), microphone=(), geolocation=()",
+			});
+		}
+		const directives = policy.split("; ");
+		expect(directives).toEqual(
+			expect.arrayContaining([
+				"script-src 'self'",
+				"connect-src 'self' http://127.0.0.1:9229",
+				"frame-src 'self'",
+				"object-src 'none'",
+				"frame-ancestors 'none'",
+			]),
+		);
 	});
 
 	it("leaves /desk/api, other paths and other methods to the next handler", async () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isDeliverableEmailAddress } from "../../documents/email-address.js";
+import { putAuditEntry } from "../../store/audit.js";
 import { defineOperation } from "../operation.js";
 import { ROLES } from "../roles.js";
 import { addUser, disableUser, requireUserPool } from "../users.js";
@@ -18,7 +19,19 @@ export const addUserOperation = defineOperation({
 	title: "Add user",
 	role: "admin",
 	input: z.object({ email: userEmail, role }),
-	run: (deps, input) => addUser(requireUserPool(deps), input),
+	run: async (deps, input) => {
+		const added = await addUser(requireUserPool(deps), input);
+		await putAuditEntry(deps, {
+			subject: "user",
+			subjectId: added.email,
+			action: "user_added",
+			actor: deps.actor,
+			at: deps.now().toISOString(),
+			before: null,
+			after: { email: added.email, role: added.role, enabled: true },
+		});
+		return added;
+	},
 });
 
 export const disableUserOperation = defineOperation({
@@ -26,5 +39,17 @@ export const disableUserOperation = defineOperation({
 	title: "Disable user",
 	role: "admin",
 	input: z.object({ email: userEmail }),
-	run: (deps, input) => disableUser(requireUserPool(deps), input.email),
+	run: async (deps, input) => {
+		const disabled = await disableUser(requireUserPool(deps), input.email);
+		await putAuditEntry(deps, {
+			subject: "user",
+			subjectId: disabled.email,
+			action: "user_disabled",
+			actor: deps.actor,
+			at: deps.now().toISOString(),
+			before: { email: disabled.email, role: disabled.role },
+			after: { email: disabled.email, role: disabled.role, enabled: false },
+		});
+		return disabled;
+	},
 });
