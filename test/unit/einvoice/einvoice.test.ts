@@ -2,11 +2,10 @@ import { XMLParser } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Invoice } from "../../../shared/core/model.js";
 import { formatMajorUnits } from "../../../shared/core/money.js";
-import { writeCii } from "../../../shared/einvoice/cii.js";
-import { type EinvoiceDocument, einvoiceFromCreditMemo, einvoiceFromInvoice } from "../../../shared/einvoice/model.js";
+import { einvoiceFromCreditMemo, einvoiceFromInvoice } from "../../../shared/einvoice/model.js";
 import type { BuyerParty } from "../../../shared/einvoice/parties.js";
-import { writeUbl } from "../../../shared/einvoice/ubl.js";
-import { type EinvoiceProfile, loadEinvoiceRules, type ValidationResult, validateEinvoice } from "../../../shared/einvoice/validate.js";
+import { loadEinvoiceRules, type ValidationResult, validateEinvoice } from "../../../shared/einvoice/validate.js";
+import { writeEinvoice } from "../../../shared/einvoice/write.js";
 import { BELGIAN_BUYER, FRENCH_BUYER, GERMAN_BUYER, JAPANESE_BUYER, parties, SELLER, storedCreditMemo, storedInvoice } from "./fixtures.js";
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", removeNSPrefix: true, parseTagValue: false });
@@ -16,10 +15,6 @@ function at(node: unknown, path: string): unknown {
 	return path
 		.split(".")
 		.reduce<unknown>((n, name) => (n && typeof n === "object" ? (n as Record<string, unknown>)[name] : undefined), node);
-}
-
-function written(doc: EinvoiceDocument, profile: EinvoiceProfile): string {
-	return profile === "facturx" ? writeCii(doc) : writeUbl(doc, profile);
 }
 
 function fatal(result: ValidationResult) {
@@ -92,7 +87,7 @@ describe("e-invoices validated against the vendored official rules", () => {
 
 	it("an XRechnung invoice at the standard rate (S 19%, EUR) passes CEN and KoSIT with the invoice's totals and due date", () => {
 		const invoice = storedInvoice({ number: "INV-2026-000101", currency: "EUR", ratePpm: 190_000 });
-		const xml = written(einvoiceFromInvoice(invoice, parties(GERMAN_BUYER)), "xrechnung");
+		const xml = writeEinvoice(einvoiceFromInvoice(invoice, parties(GERMAN_BUYER)), "xrechnung");
 		const result = validateEinvoice(xml, "xrechnung");
 		expect(fatal(result)).toEqual([]);
 		expect(result.valid).toBe(true);
@@ -118,7 +113,7 @@ describe("e-invoices validated against the vendored official rules", () => {
 
 	it("a Peppol invoice to a Belgian company from a German seller at 0% is reverse charge (AE) with its reason", () => {
 		const invoice = storedInvoice({ number: "INV-2026-000102", currency: "EUR", ratePpm: 0 });
-		const xml = written(einvoiceFromInvoice(invoice, parties(BELGIAN_BUYER)), "peppol");
+		const xml = writeEinvoice(einvoiceFromInvoice(invoice, parties(BELGIAN_BUYER)), "peppol");
 		const result = validateEinvoice(xml, "peppol");
 		expect(fatal(result)).toEqual([]);
 		const figures = ublFigures(xml);
@@ -137,7 +132,7 @@ describe("e-invoices validated against the vendored official rules", () => {
 		const invoice = storedInvoice({ number: "INV-2026-000103", currency: "EUR", ratePpm: 0, taxNote });
 		const buyer: BuyerParty = { ...GERMAN_BUYER, vatExemptionCode: "VATEX-EU-132" };
 		for (const profile of ["peppol", "xrechnung"] as const) {
-			const xml = written(einvoiceFromInvoice(invoice, parties(buyer)), profile);
+			const xml = writeEinvoice(einvoiceFromInvoice(invoice, parties(buyer)), profile);
 			expect(fatal(validateEinvoice(xml, profile))).toEqual([]);
 			expect(ublFigures(xml).breakdown).toEqual([
 				{ category: "E", percent: "0", taxable: "117.46", tax: "0.00", reason: taxNote, reasonCode: "VATEX-EU-132" },
@@ -147,7 +142,7 @@ describe("e-invoices validated against the vendored official rules", () => {
 
 	it("a Factur-X CII invoice at the French standard rate passes CEN CII with the invoice's totals and due date", () => {
 		const invoice = storedInvoice({ number: "INV-2026-000104", currency: "EUR", ratePpm: 200_000, creditApplied: 2000 });
-		const xml = written(einvoiceFromInvoice(invoice, parties(FRENCH_BUYER)), "facturx");
+		const xml = writeEinvoice(einvoiceFromInvoice(invoice, parties(FRENCH_BUYER)), "facturx");
 		expect(fatal(validateEinvoice(xml, "facturx"))).toEqual([]);
 		const figures = ciiFigures(xml);
 		expect({ net: figures.net, tax: figures.tax, total: figures.total, payable: figures.payable }).toEqual(invoiceFigures(invoice));
@@ -166,7 +161,7 @@ describe("e-invoices validated against the vendored official rules", () => {
 			address: { ...SELLER.address, city: "Lyon", postalCode: "69001", countryCode: "FR" },
 		};
 		const buyer: BuyerParty = { ...FRENCH_BUYER, vatId: "FR82542065479" };
-		const xml = written(einvoiceFromInvoice(invoice, { seller, buyer }), "facturx");
+		const xml = writeEinvoice(einvoiceFromInvoice(invoice, { seller, buyer }), "facturx");
 		expect(fatal(validateEinvoice(xml, "facturx"))).toEqual([]);
 		expect(ciiFigures(xml).breakdown).toEqual([{ category: "Z", taxable: "117.46", tax: "0.00" }]);
 	});
@@ -177,14 +172,14 @@ describe("e-invoices validated against the vendored official rules", () => {
 			["Onboarding workshop", 1, 55000, 55000],
 		];
 		const standard = storedInvoice({ number: "INV-2026-000106", currency: "JPY", ratePpm: 100_000, lines });
-		const standardXml = written(einvoiceFromInvoice(standard, parties(GERMAN_BUYER)), "peppol");
+		const standardXml = writeEinvoice(einvoiceFromInvoice(standard, parties(GERMAN_BUYER)), "peppol");
 		expect(fatal(validateEinvoice(standardXml, "peppol"))).toEqual([]);
 		const figures = ublFigures(standardXml);
 		expect({ net: figures.net, tax: figures.tax, total: figures.total, payable: figures.payable }).toEqual(invoiceFigures(standard));
 		expect(figures).toMatchObject({ net: "64900", tax: "6490", total: "71390", currency: "JPY" });
 
 		const export_ = storedInvoice({ number: "INV-2026-000107", currency: "JPY", ratePpm: 0, lines });
-		const exportXml = written(einvoiceFromInvoice(export_, parties({ ...JAPANESE_BUYER, peppolId: "0088:4912345000002" })), "peppol");
+		const exportXml = writeEinvoice(einvoiceFromInvoice(export_, parties({ ...JAPANESE_BUYER, peppolId: "0088:4912345000002" })), "peppol");
 		expect(fatal(validateEinvoice(exportXml, "peppol"))).toEqual([]);
 		const exported = ublFigures(exportXml);
 		expect(exported.breakdown).toEqual([
@@ -202,14 +197,14 @@ describe("e-invoices validated against the vendored official rules", () => {
 		expect(doc.vatBreakdown).toEqual([{ category: "S", ratePpm: 190_000, taxableAmount: 4202, taxAmount: 798 }]);
 
 		for (const profile of ["xrechnung", "peppol"] as const) {
-			const xml = written(doc, profile);
+			const xml = writeEinvoice(doc, profile);
 			expect(fatal(validateEinvoice(xml, profile))).toEqual([]);
 			const figures = ublFigures(xml);
 			expect(figures).toMatchObject({ net: "42.02", tax: "7.98", total: "50.00", payable: "50.00" });
 			expect(at(figures.doc, "CreditNoteTypeCode")).toBe("381");
 			expect(at(figures.doc, "BillingReference.InvoiceDocumentReference")).toEqual({ ID: invoice.number, IssueDate: invoice.issueDate });
 		}
-		const cii = written(doc, "facturx");
+		const cii = writeEinvoice(doc, "facturx");
 		expect(fatal(validateEinvoice(cii, "facturx"))).toEqual([]);
 		expect(cii).toContain("<ram:TypeCode>381</ram:TypeCode>");
 		expect(at(ciiFigures(cii).settlement, "InvoiceReferencedDocument.IssuerAssignedID")).toBe(invoice.number);
@@ -222,7 +217,7 @@ describe("e-invoices validated against the vendored official rules", () => {
 	it("refuses an XRechnung invoice without the buyer reference (Leitweg-ID) with BR-DE-15", () => {
 		const invoice = storedInvoice({ number: "INV-2026-000109", currency: "EUR", ratePpm: 190_000 });
 		const { buyerReference: _, ...withoutReference } = GERMAN_BUYER;
-		const result = validateEinvoice(written(einvoiceFromInvoice(invoice, parties(withoutReference)), "xrechnung"), "xrechnung");
+		const result = validateEinvoice(writeEinvoice(einvoiceFromInvoice(invoice, parties(withoutReference)), "xrechnung"), "xrechnung");
 		expect(result.valid).toBe(false);
 		expect(fatal(result)).toEqual([
 			expect.objectContaining({ ruleId: "BR-DE-15", severity: "fatal", location: "/Invoice[1]", ruleSet: "xrechnung-ubl" }),
@@ -235,7 +230,7 @@ describe("e-invoices validated against the vendored official rules", () => {
 		const doc = einvoiceFromInvoice(invoice, parties(BELGIAN_BUYER));
 		expect(doc.vatBreakdown[0]?.category).toBe("AE");
 		const { vatId: _, ...buyerWithoutVatId } = doc.buyer;
-		const result = validateEinvoice(written({ ...doc, buyer: buyerWithoutVatId }, "peppol"), "peppol");
+		const result = validateEinvoice(writeEinvoice({ ...doc, buyer: buyerWithoutVatId }, "peppol"), "peppol");
 		expect(result.valid).toBe(false);
 		expect(fatal(result).map((f) => f.ruleId)).toContain("BR-AE-02");
 		expect(fatal(result).find((f) => f.ruleId === "BR-AE-02")).toMatchObject({ location: "/Invoice[1]", ruleSet: "cen-ubl" });
