@@ -4,6 +4,7 @@ import { registerBooksCommands } from "./commands/books.js";
 import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerDeskCommands } from "./commands/desk.js";
+import { registerEinvoiceCommands } from "./commands/einvoice.js";
 import { registerImportCommands } from "./commands/imports.js";
 import { registerInvoicingCommands } from "./commands/invoicing.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
 	registerBooksCommands(program);
 	registerWorklistCommands(program);
 	registerUserCommands(program);
+	registerEinvoiceCommands(program);
 	for (const command of allCommands(program)) {
 		if (EMBEDDED_ONLY.has(command.name()) || !command.options.some((o) => o.long === "--data-dir")) continue;
 		command.addOption(
