@@ -1,7 +1,7 @@
 // The layout's import rules (DESIGN.md section 2), checked by test/architecture.test.ts and `npm run arch`.
 //
 // shared/ is in layers and imports only point down:
-//   core < platform < store < documents < contexts (invoicing, einvoice, imports, delivery, payments, collections, reporting, cycle, runs) < desk
+//   core < platform < store < documents < contexts (invoicing, einvoicing, imports, delivery, payments, collections, reporting, cycle, runs) < desk
 // Contexts may import the layers below and each other (no cycles); desk/ (the operations people take, DESIGN.md
 // section 12) sits on top and no context imports it. functions/ may import shared/;
 // local/ and infra/ may import shared/ and functions/; nothing in shared/ imports the folders around it.
@@ -13,7 +13,7 @@ const LAYERS = [
 	"store",
 	"documents",
 	"invoicing",
-	"einvoice",
+	"einvoicing",
 	"imports",
 	"delivery",
 	"payments",

@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { register } from "tsx/esm/api";
 
 register();
-const { RULE_SETS, RULES_DIR, compiledRulePath, ruleSetKey } = await import("../shared/einvoice/rule-sets.ts");
+const { RULE_SETS, RULES_DIR, compiledRulePath, ruleSetKey } = await import("../shared/einvoicing/rule-sets.ts");
 
 const run = promisify(execFile);
 const XSLT3 = fileURLToPath(new URL("../node_modules/xslt3/xslt3.js", import.meta.url));

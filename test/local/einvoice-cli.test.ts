@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AFRelationship, PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeCii } from "../../shared/einvoice/cii.js";
-import { einvoiceFromInvoice } from "../../shared/einvoice/model.js";
-import { writeUbl } from "../../shared/einvoice/ubl.js";
+import { writeCii } from "../../shared/einvoicing/cii.js";
+import { einvoiceFromInvoice } from "../../shared/einvoicing/model.js";
+import { writeUbl } from "../../shared/einvoicing/ubl.js";
 import { runCliCaptured } from "../support/cli.js";
-import { FRENCH_BUYER, GERMAN_BUYER, parties, storedInvoice } from "../unit/einvoice/fixtures.js";
+import { FRENCH_BUYER, GERMAN_BUYER, parties, storedInvoice } from "../unit/einvoicing/fixtures.js";
 
 /** `billing einvoice validate FILE`: what a person sees for a file they were sent or made. */
 describe("billing einvoice validate", () => {

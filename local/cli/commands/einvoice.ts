@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { ValidationError } from "../../../shared/core/errors.js";
-import type { EinvoiceProfile, Finding } from "../../../shared/einvoice/validate.js";
+import type { EinvoiceProfile, Finding } from "../../../shared/einvoicing/validate.js";
 import { jsonOption, printJson, table } from "./common.js";
 
 const PROFILES: readonly EinvoiceProfile[] = ["peppol", "xrechnung", "facturx"];
@@ -34,9 +34,9 @@ export function registerEinvoiceCommands(program: Command): void {
 				throw new ValidationError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
 			}
 			// pdf-lib, SaxonJS and the compiled rules load only for this command, so every other command starts without them.
-			const { PROFILE_SYNTAX, profileOf, readEinvoiceFile } = await import("../../../shared/einvoice/read.js");
-			const { PROFILE_RULE_SETS, validateEinvoice } = await import("../../../shared/einvoice/validate.js");
-			const { RULE_SETS } = await import("../../../shared/einvoice/rule-sets.js");
+			const { PROFILE_SYNTAX, profileOf, readEinvoiceFile } = await import("../../../shared/einvoicing/read.js");
+			const { PROFILE_RULE_SETS, validateEinvoice } = await import("../../../shared/einvoicing/validate.js");
+			const { RULE_SETS } = await import("../../../shared/einvoicing/rule-sets.js");
 			const document = await readEinvoiceFile(bytes, file);
 			const profile = opts.profile ?? profileOf(document);
 			if (PROFILE_SYNTAX[profile] !== document.syntax) {

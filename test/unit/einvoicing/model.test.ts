@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extendLine } from "../../../shared/core/money.js";
-import { einvoiceFromInvoice } from "../../../shared/einvoice/model.js";
-import { RULE_SETS, RULES_DIR } from "../../../shared/einvoice/rule-sets.js";
-import { readableLocation, readCompiledRuleSet, validIban } from "../../../shared/einvoice/validate.js";
-import { allocate, percentText, vatCategory } from "../../../shared/einvoice/vat.js";
+import { einvoiceFromInvoice } from "../../../shared/einvoicing/model.js";
+import { RULE_SETS, RULES_DIR } from "../../../shared/einvoicing/rule-sets.js";
+import { readableLocation, readCompiledRuleSet, validIban } from "../../../shared/einvoicing/validate.js";
+import { allocate, percentText, vatCategory } from "../../../shared/einvoicing/vat.js";
 import { BELGIAN_BUYER, FRENCH_BUYER, GERMAN_BUYER, JAPANESE_BUYER, SELLER, storedInvoice } from "./fixtures.js";
 
 describe("the EN 16931 model of a stored invoice", () => {

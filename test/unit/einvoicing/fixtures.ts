@@ -1,6 +1,6 @@
 import type { CreditMemo, Invoice, InvoiceLine } from "../../../shared/core/model.js";
 import { taxPerLineHalfUp } from "../../../shared/core/money.js";
-import type { BuyerParty, EinvoiceParties, SellerParty } from "../../../shared/einvoice/parties.js";
+import type { BuyerParty, EinvoiceParties, SellerParty } from "../../../shared/einvoicing/parties.js";
 
 /** A German seller, as configuration will describe it: VAT id, registration, address, bank account, contact. */
 export const SELLER: SellerParty = {

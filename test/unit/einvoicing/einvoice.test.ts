@@ -2,10 +2,10 @@ import { XMLParser } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Invoice } from "../../../shared/core/model.js";
 import { formatMajorUnits } from "../../../shared/core/money.js";
-import { einvoiceFromCreditMemo, einvoiceFromInvoice } from "../../../shared/einvoice/model.js";
-import type { BuyerParty } from "../../../shared/einvoice/parties.js";
-import { loadEinvoiceRules, type ValidationResult, validateEinvoice } from "../../../shared/einvoice/validate.js";
-import { writeEinvoice } from "../../../shared/einvoice/write.js";
+import { einvoiceFromCreditMemo, einvoiceFromInvoice } from "../../../shared/einvoicing/model.js";
+import type { BuyerParty } from "../../../shared/einvoicing/parties.js";
+import { loadEinvoiceRules, type ValidationResult, validateEinvoice } from "../../../shared/einvoicing/validate.js";
+import { writeEinvoice } from "../../../shared/einvoicing/write.js";
 import { BELGIAN_BUYER, FRENCH_BUYER, GERMAN_BUYER, JAPANESE_BUYER, parties, SELLER, storedCreditMemo, storedInvoice } from "./fixtures.js";
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", removeNSPrefix: true, parseTagValue: false });
