@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storedEInvoiceKindSchema } from "./einvoice-account.js";
 import { currencySchema, minorUnitsSchema, type Quantity } from "./money.js";
 
 /** Records as stored in DynamoDB and passed between steps; one schema each. */
@@ -119,6 +120,18 @@ export const accountSchema = z.object({
 	 * while it is the account's address, nothing is emailed to it; a person corrects it.
 	 */
 	undeliverable: undeliverableAddressSchema.optional(),
+	/**
+	 * The structured e-invoice each of its invoices and credit memos is also issued as
+	 * (DESIGN.md section 13); absent: none. The three fields below are what it addresses the
+	 * buyer by; their shapes are checked where they come in (core/einvoice-account.ts).
+	 */
+	einvoice: storedEInvoiceKindSchema.optional(),
+	/** The buyer's VAT id (BT-48), e.g. BE0123456749. */
+	vatId: z.string().optional(),
+	/** The buyer's Peppol participant id, scheme:identifier (BT-49), e.g. 0208:0123456749. */
+	peppolId: z.string().optional(),
+	/** The buyer reference (BT-10): for a German public buyer the Leitweg-ID XRechnung requires. */
+	buyerReference: z.string().optional(),
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;
