@@ -120,17 +120,11 @@ export const accountSchema = z.object({
 	 * while it is the account's address, nothing is emailed to it; a person corrects it.
 	 */
 	undeliverable: undeliverableAddressSchema.optional(),
-	/**
-	 * The structured e-invoice each of its invoices and credit memos is also issued as
-	 * (DESIGN.md section 13); absent: none. The three fields below are what it addresses the
-	 * buyer by; their shapes are checked where they come in (core/einvoice-account.ts).
-	 */
+	/** The e-invoice its documents are also issued as (DESIGN.md section 13; absent: none); checks in einvoice-account.ts. */
 	einvoice: storedEInvoiceKindSchema.optional(),
-	/** The buyer's VAT id (BT-48), e.g. BE0123456749. */
+	/** The buyer's VAT id (BT-48), Peppol id scheme:identifier (BT-49) and buyer reference (BT-10, a Leitweg-ID). */
 	vatId: z.string().optional(),
-	/** The buyer's Peppol participant id, scheme:identifier (BT-49), e.g. 0208:0123456749. */
 	peppolId: z.string().optional(),
-	/** The buyer reference (BT-10): for a German public buyer the Leitweg-ID XRechnung requires. */
 	buyerReference: z.string().optional(),
 	createdAt: z.string(),
 });
