@@ -4,6 +4,7 @@ import {
 	DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS,
 	documentRetention,
 	dunningConfig,
+	sellerEInvoiceDetails,
 } from "../shared/platform/config.js";
 import { chartOfAccounts } from "../shared/reporting/journal.js";
 
@@ -44,6 +45,43 @@ export interface BillingConfig {
 	 * COMPLIANCE mode, from the end of the year they are stored in (DOCUMENT_RETENTION_YEARS).
 	 */
 	readonly documentRetentionYears: number;
+	/**
+	 * The seller as its e-invoices name it (DESIGN.md section 13), as the SELLER_* variables
+	 * of the same names: its VAT id, registration id (optional), street lines joined with "|",
+	 * city, postal code, country code, and the IBAN and BIC (optional) it is paid to. All
+	 * unset: none (accounts that need e-invoices cannot get them); once one is set, the
+	 * required ones must be too.
+	 */
+	readonly sellerVatId: string | undefined;
+	readonly sellerRegistrationId: string | undefined;
+	readonly sellerStreet: string | undefined;
+	readonly sellerCity: string | undefined;
+	readonly sellerPostalCode: string | undefined;
+	readonly sellerCountryCode: string | undefined;
+	readonly sellerIban: string | undefined;
+	readonly sellerBic: string | undefined;
+}
+
+/** The seller's e-invoice context values and the function environment variables they become. */
+export const SELLER_EINVOICE_CONTEXT = {
+	sellerVatId: "SELLER_VAT_ID",
+	sellerRegistrationId: "SELLER_REGISTRATION_ID",
+	sellerStreet: "SELLER_STREET",
+	sellerCity: "SELLER_CITY",
+	sellerPostalCode: "SELLER_POSTAL_CODE",
+	sellerCountryCode: "SELLER_COUNTRY_CODE",
+	sellerIban: "SELLER_IBAN",
+	sellerBic: "SELLER_BIC",
+} as const satisfies Partial<Record<keyof BillingConfig, string>>;
+
+/** The SELLER_* variables of the e-invoice context values set. */
+export function sellerEInvoiceEnvironment(config: Pick<BillingConfig, keyof typeof SELLER_EINVOICE_CONTEXT>): Record<string, string> {
+	return Object.fromEntries(
+		Object.entries(SELLER_EINVOICE_CONTEXT).flatMap(([key, variable]) => {
+			const value = config[key as keyof typeof SELLER_EINVOICE_CONTEXT];
+			return value === undefined ? [] : [[variable, value]];
+		}),
+	);
 }
 
 /** Context keys and their defaults (documented in docs/configuration.md and docs/deploying.md). */
@@ -65,6 +103,14 @@ export const configDefaults = {
 	webhookEventRetentionDays: DEFAULT_WEBHOOK_EVENT_RETENTION_DAYS,
 	chartOfAccounts: "{}",
 	documentRetentionYears: DEFAULT_DOCUMENT_RETENTION_YEARS,
+	sellerVatId: undefined,
+	sellerRegistrationId: undefined,
+	sellerStreet: undefined,
+	sellerCity: undefined,
+	sellerPostalCode: undefined,
+	sellerCountryCode: undefined,
+	sellerIban: undefined,
+	sellerBic: undefined,
 } as const satisfies BillingConfig;
 
 export class BillingConfigError extends Error {
@@ -83,6 +129,12 @@ function text(scope: Construct, key: keyof BillingConfig, fallback: string): str
 		throw new BillingConfigError(`context value "${key}" must be a non-empty string, got ${JSON.stringify(raw)}`);
 	}
 	return raw.trim();
+}
+
+/** A context string that may be left out (undefined), but not given blank. */
+function optionalText(scope: Construct, key: keyof BillingConfig): string | undefined {
+	const raw: unknown = scope.node.tryGetContext(key);
+	return raw === undefined || raw === null ? undefined : text(scope, key, "");
 }
 
 function positiveInt(scope: Construct, key: keyof BillingConfig, fallback: number): number {
@@ -125,6 +177,15 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		throw new BillingConfigError(`context value "documentRetentionYears" is invalid: ${(err as Error).message}`);
 	}
 	const alarmEmail: unknown = scope.node.tryGetContext("alarmEmail");
+	const seller = Object.fromEntries(
+		Object.keys(SELLER_EINVOICE_CONTEXT).map((key) => [key, optionalText(scope, key as keyof typeof SELLER_EINVOICE_CONTEXT)]),
+	) as Pick<BillingConfig, keyof typeof SELLER_EINVOICE_CONTEXT>;
+	try {
+		// The same reader the functions use, so a seller that synthesizes also loads (a bad IBAN fails here).
+		sellerEInvoiceDetails(sellerEInvoiceEnvironment(seller));
+	} catch (err) {
+		throw new BillingConfigError(`the seller's e-invoice context values are invalid: ${(err as Error).message}`);
+	}
 	return {
 		senderEmail: email("senderEmail", text(scope, "senderEmail", configDefaults.senderEmail)),
 		sellerName: text(scope, "sellerName", configDefaults.sellerName),
@@ -142,5 +203,6 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		webhookEventRetentionDays: positiveInt(scope, "webhookEventRetentionDays", configDefaults.webhookEventRetentionDays),
 		chartOfAccounts: chartOfAccountsJson,
 		documentRetentionYears,
+		...seller,
 	};
 }

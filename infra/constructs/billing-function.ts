@@ -10,7 +10,7 @@ import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { type BucketObjects, type FunctionSpec, holdsDocuments, type TableAccess } from "../../functions/catalog.js";
 import { lambdaBundling } from "../bundling.js";
-import type { BillingConfig } from "../config.js";
+import { type BillingConfig, sellerEInvoiceEnvironment } from "../config.js";
 import { acknowledge, type NagAcknowledgement, wildcardResource } from "../nag.js";
 import { repoRoot } from "../paths.js";
 import type { DeskUsers } from "./desk-users.js";
@@ -80,6 +80,7 @@ export class BillingFunction extends Construct {
 			DEFAULT_PAYMENT_TERMS_DAYS: String(config.paymentTermsDays),
 			COLLECTIONS_EMAIL: config.collectionsEmail,
 			CHART_OF_ACCOUNTS: config.chartOfAccounts,
+			...sellerEInvoiceEnvironment(config),
 			POWERTOOLS_SERVICE_NAME: "billing",
 			NODE_OPTIONS: "--enable-source-maps",
 		};

@@ -85,6 +85,7 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		TABLE_NAME: names.tableName,
 		BUCKET_NAME: names.bucketName,
 		SENDER_EMAIL: process.env.SENDER_EMAIL ?? "billing@example.com",
+		...demoSeller(),
 		// Sent with each email as deployed; the stack feeds the sends through it to EmailEvents (send-events.ts).
 		SES_CONFIGURATION_SET: configurationSetOf(names.tableName),
 		// The local SES log is written before a send is answered, and fed within a second: no need to wait long.
@@ -98,6 +99,28 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		// The run's metrics are EMF lines on stdout for CloudWatch; here stdout is the CLI's own output.
 		POWERTOOLS_METRICS_DISABLED: "true",
 	};
+}
+
+/**
+ * The embedded stack's seller: a Belgian company, so the demo's e-invoices (DESIGN.md
+ * section 13) name a plausible seller, and its PDFs the same one. Each value can be set in
+ * the environment instead.
+ */
+function demoSeller(): Record<string, string> {
+	const seller: Record<string, string> = {
+		SELLER_NAME: "Example Billing BV",
+		SELLER_ADDRESS: "Avenue Louise 54|1050 Brussels|Belgium",
+		PAYMENT_INSTRUCTIONS: "Pay by bank transfer to IBAN BE68 5390 0754 7034 (BIC GKCCBEBB), quoting the invoice number.",
+		SELLER_VAT_ID: "BE0123456749",
+		SELLER_REGISTRATION_ID: "0123456749",
+		SELLER_STREET: "Avenue Louise 54",
+		SELLER_CITY: "Brussels",
+		SELLER_POSTAL_CODE: "1050",
+		SELLER_COUNTRY_CODE: "BE",
+		SELLER_IBAN: "BE68539007547034",
+		SELLER_BIC: "GKCCBEBB",
+	};
+	return Object.fromEntries(Object.entries(seller).map(([name, value]) => [name, process.env[name] ?? value]));
 }
 
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {

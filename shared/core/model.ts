@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storedEInvoiceKindSchema } from "./einvoice-account.js";
 import { currencySchema, minorUnitsSchema, type Quantity } from "./money.js";
 
 /** Records as stored in DynamoDB and passed between steps; one schema each. */
@@ -119,6 +120,12 @@ export const accountSchema = z.object({
 	 * while it is the account's address, nothing is emailed to it; a person corrects it.
 	 */
 	undeliverable: undeliverableAddressSchema.optional(),
+	/** The e-invoice its documents are also issued as (DESIGN.md section 13; absent: none); checks in einvoice-account.ts. */
+	einvoice: storedEInvoiceKindSchema.optional(),
+	/** The buyer's VAT id (BT-48), Peppol id scheme:identifier (BT-49) and buyer reference (BT-10, a Leitweg-ID). */
+	vatId: z.string().optional(),
+	peppolId: z.string().optional(),
+	buyerReference: z.string().optional(),
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;

@@ -1,8 +1,9 @@
+import { einvoiceDetailsProblem } from "../core/einvoice-account.js";
 import type { Account, CatalogPlan, Charge, ChargePage, SubscriptionRecord } from "../core/model.js";
 import { MINOR_UNIT_DIGITS, parseMajorUnits } from "../core/money.js";
 import { JURISDICTION_TAX_RATES, paymentTermsDays } from "../invoicing/pricing.js";
 import type { AccountRow, ChargeRow, FieldError, PlanRow, SubscriptionRow } from "./rows.js";
-import { priceDecimals } from "./rows.js";
+import { EINVOICE_COLUMNS, priceDecimals } from "./rows.js";
 
 /**
  * What an import would do with each record, decided against what is stored: create it,
@@ -94,6 +95,8 @@ function importedAccountFields(row: AccountRow): Record<string, unknown> {
 		paymentTermsDays: paymentTermsDays(row.paymentTerms),
 		closedOn: row.closedOn,
 		externalRef: row.externalRef,
+		// Only the e-invoice columns the file has: one it leaves out leaves the stored value.
+		...row.einvoice,
 	};
 }
 
@@ -110,6 +113,14 @@ export function decideAccount(row: AccountRow, state: StoredState, createdAt: st
 		return refuse("status", `account ${row.accountId} is closed (on ${stored.closedOn ?? "an earlier day"}); import does not reopen it`);
 	}
 	const wanted = importedAccountFields(row);
+	const einvoice = einvoiceDetailsProblem({
+		einvoice: stored?.einvoice,
+		vatId: stored?.vatId,
+		peppolId: stored?.peppolId,
+		buyerReference: stored?.buyerReference,
+		...row.einvoice,
+	});
+	if (einvoice) return refuse(EINVOICE_COLUMNS[einvoice.field], einvoice.reason);
 	// Dunning moves an account between active, past_due and in_collections; an import only closes one.
 	if (row.status === "closed") wanted.status = "closed";
 	return decide(stored, wanted, () => ({

@@ -1,5 +1,8 @@
+import { type EInvoiceDetails, readBuyerReference, readEInvoiceKind } from "../core/einvoice-account.js";
 import { accountIdSchema, type PaymentTerms, paymentTermsSchema } from "../core/model.js";
 import { MINOR_UNIT_DIGITS, parsePercentPpm, parseQuantity, type Quantity } from "../core/money.js";
+import { readPeppolId } from "../core/peppol-schemes.js";
+import { readVatId } from "../core/vat-ids.js";
 import { isDeliverableEmailAddress } from "../documents/email-address.js";
 import type { ImportRow } from "./read.js";
 
@@ -26,6 +29,10 @@ export const COLUMNS: Readonly<Record<ImportKind, { readonly required: readonly 
 			"status",
 			"closed_on",
 			"external_ref",
+			"einvoice",
+			"vat_id",
+			"peppol_id",
+			"buyer_reference",
 		],
 	},
 	plans: { required: ["plan_code", "description", "currency", "unit_price"], optional: [] },
@@ -58,7 +65,21 @@ export interface AccountRow {
 	readonly status: "active" | "closed";
 	readonly closedOn?: string;
 	readonly externalRef?: string;
+	/**
+	 * The e-invoice columns the row has (DESIGN.md section 13): a field is here when its
+	 * column is (undefined when empty: the account's value is cleared); a column the file
+	 * leaves out leaves the account's value as it is.
+	 */
+	readonly einvoice: EInvoiceDetails;
 }
+
+/** The account's e-invoice fields by their import column. */
+export const EINVOICE_COLUMNS: Readonly<Record<keyof EInvoiceDetails, string>> = {
+	einvoice: "einvoice",
+	vatId: "vat_id",
+	peppolId: "peppol_id",
+	buyerReference: "buyer_reference",
+};
 
 export interface PlanRow {
 	readonly line: number;
@@ -133,6 +154,11 @@ class FieldReader {
 	fail(field: string, reason: string): undefined {
 		if (!this.tooLong.has(field)) this.errors.push({ line: this.row.line, field, reason });
 		return undefined;
+	}
+
+	/** The field's value when the row has its column ("" when empty), undefined when it has not. */
+	given(field: string): string | undefined {
+		return field in this.row.fields ? (this.row.fields[field]?.trim() ?? "") : undefined;
 	}
 
 	optional(field: string): string | undefined {
@@ -233,7 +259,24 @@ function accountRow(r: FieldReader, line: number): AccountRow {
 		status,
 		...(closedOn ? { closedOn } : {}),
 		...(r.optional("external_ref") ? { externalRef: r.optional("external_ref") } : {}),
+		einvoice: einvoiceColumns(r),
 	};
+}
+
+function einvoiceColumns(r: FieldReader): EInvoiceDetails {
+	const details: { -readonly [K in keyof EInvoiceDetails]?: EInvoiceDetails[K] } = {};
+	const kind = r.given("einvoice");
+	if (kind !== undefined) {
+		const read = r.check("einvoice", kind, readEInvoiceKind);
+		details.einvoice = read === "none" ? undefined : read;
+	}
+	const readers = { vatId: readVatId, peppolId: readPeppolId, buyerReference: readBuyerReference } as const;
+	for (const field of ["vatId", "peppolId", "buyerReference"] as const) {
+		const column = EINVOICE_COLUMNS[field];
+		const value = r.given(column);
+		if (value !== undefined) details[field] = r.check(column, value, readers[field]);
+	}
+	return details;
 }
 
 function planRow(r: FieldReader, line: number): PlanRow {

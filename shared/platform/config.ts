@@ -1,5 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConfigError } from "../core/errors.js";
+import { readIban } from "../core/iban.js";
+import { readVatId } from "../core/vat-ids.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -53,6 +55,92 @@ export interface SellerConfig {
 	 * never sent and sent again (900 by default; SES publishes within seconds).
 	 */
 	readonly sendEventWaitSeconds: number;
+	/** What an e-invoice says of the seller (sellerEInvoiceDetails); absent when none of it is configured. */
+	readonly einvoice?: SellerEInvoiceDetails;
+}
+
+/**
+ * The seller as an EN 16931 e-invoice names it (DESIGN.md section 13): its VAT id (BT-31),
+ * legal registration id (BT-30), postal address (BG-5) and the account it is paid to by
+ * credit transfer (BG-16: IBAN BT-84, BIC BT-86).
+ */
+export interface SellerEInvoiceDetails {
+	readonly vatId: string;
+	readonly registrationId?: string;
+	readonly postalAddress: {
+		/** Street lines, one to three (BT-35, BT-36, BT-162). */
+		readonly lines: readonly string[];
+		readonly city: string;
+		readonly postalCode: string;
+		/** ISO 3166-1 alpha-2 (BT-40), e.g. BE. */
+		readonly countryCode: string;
+	};
+	readonly paymentAccount: { readonly iban: string; readonly bic?: string };
+}
+
+/** The variables of SellerEInvoiceDetails: these are required once any of them is set. */
+const SELLER_EINVOICE_REQUIRED = [
+	"SELLER_VAT_ID",
+	"SELLER_STREET",
+	"SELLER_CITY",
+	"SELLER_POSTAL_CODE",
+	"SELLER_COUNTRY_CODE",
+	"SELLER_IBAN",
+];
+const SELLER_EINVOICE_OPTIONAL = ["SELLER_REGISTRATION_ID", "SELLER_BIC"];
+
+/**
+ * SELLER_VAT_ID, SELLER_REGISTRATION_ID (optional), SELLER_STREET (lines joined by "|"),
+ * SELLER_CITY, SELLER_POSTAL_CODE, SELLER_COUNTRY_CODE, SELLER_IBAN and SELLER_BIC (optional):
+ * configured together or not at all (undefined), each checked, the IBAN by its mod-97 check
+ * digits, so a typo stops the function at load instead of reaching a customer's bank.
+ */
+export function sellerEInvoiceDetails(env: Env = process.env): SellerEInvoiceDetails | undefined {
+	const value = (name: string) => {
+		const raw = env[name];
+		return raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+	};
+	const given = [...SELLER_EINVOICE_REQUIRED, ...SELLER_EINVOICE_OPTIONAL].filter((name) => value(name) !== undefined);
+	if (given.length === 0) return undefined;
+	const missing = SELLER_EINVOICE_REQUIRED.filter((name) => value(name) === undefined);
+	if (missing.length > 0) {
+		throw new ConfigError(
+			`environment variable${missing.length === 1 ? "" : "s"} ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} required with the seller's other e-invoice details (${given.join(", ")} set)`,
+		);
+	}
+	const checked = <T>(name: string, read: (raw: string) => T): T => {
+		try {
+			return read(value(name) as string);
+		} catch (err) {
+			throw new ConfigError(`environment variable ${name}: ${(err as Error).message}`);
+		}
+	};
+	const lines = (value("SELLER_STREET") as string).split("|").map((line) => line.trim());
+	if (lines.length > 3 || lines.some((line) => line === "")) {
+		throw new ConfigError('environment variable SELLER_STREET must be one to three street lines joined by "|", none empty');
+	}
+	const countryCode = (value("SELLER_COUNTRY_CODE") as string).toUpperCase();
+	if (!/^[A-Z]{2}$/.test(countryCode)) {
+		throw new ConfigError(
+			`environment variable SELLER_COUNTRY_CODE must be a two-letter ISO 3166-1 code such as BE or DE, got "${countryCode}"`,
+		);
+	}
+	const bic = value("SELLER_BIC")?.toUpperCase();
+	if (bic !== undefined && !/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic)) {
+		throw new ConfigError(`environment variable SELLER_BIC must be a BIC of 8 or 11 letters and digits, e.g. GEBABEBB, got "${bic}"`);
+	}
+	const registrationId = value("SELLER_REGISTRATION_ID");
+	return {
+		vatId: checked("SELLER_VAT_ID", readVatId),
+		...(registrationId !== undefined ? { registrationId } : {}),
+		postalAddress: {
+			lines,
+			city: value("SELLER_CITY") as string,
+			postalCode: value("SELLER_POSTAL_CODE") as string,
+			countryCode,
+		},
+		paymentAccount: { iban: checked("SELLER_IBAN", readIban), ...(bic !== undefined ? { bic } : {}) },
+	};
 }
 
 /** The seller's name alone, for functions that print it but send no email (no SENDER_EMAIL needed). */
@@ -61,6 +149,7 @@ export function sellerName(env: Env = process.env): string {
 }
 
 export function sellerConfig(env: Env = process.env): SellerConfig {
+	const einvoice = sellerEInvoiceDetails(env);
 	return {
 		name: sellerName(env),
 		addressLines: getOptionalEnv("SELLER_ADDRESS", "1 Ledger Lane|Springfield 01101|United States", env).split("|"),
@@ -74,6 +163,7 @@ export function sellerConfig(env: Env = process.env): SellerConfig {
 		defaultPaymentTermsDays: getIntEnv("DEFAULT_PAYMENT_TERMS_DAYS", 30, env),
 		configurationSet: sesConfigurationSet(env),
 		sendEventWaitSeconds: getIntEnv("EMAIL_SEND_EVENT_WAIT_SECONDS", 900, env),
+		...(einvoice ? { einvoice } : {}),
 	};
 }
 

@@ -138,39 +138,58 @@ export function statementCutAsRead(tableName: string, accountId: string, cutoff:
 	};
 }
 
-/** What the billing desk may change on an account by hand: where and how its documents go. */
-export type AccountDetails = Pick<Account, "email" | "addressLines" | "delivery">;
+/** What the billing desk may change on an account by hand: where and how its documents go, and its e-invoice fields. */
+export type AccountDetails = Pick<Account, "email" | "addressLines" | "delivery" | "einvoice" | "vatId" | "peppolId" | "buyerReference">;
+
+/** The details an account may be without: the e-invoice fields. */
+type ClearableDetail = "einvoice" | "vatId" | "peppolId" | "buyerReference";
+
+/** Changes of details: a value to set, or null to remove one the account may be without. */
+export type AccountDetailsChanges = {
+	readonly [K in keyof AccountDetails]?: K extends ClearableDetail ? NonNullable<AccountDetails[K]> | null : AccountDetails[K];
+};
 
 /**
- * The account's contact details changed by hand, each field conditional on the value read,
- * with its audit entry (before and after of what changed). With `clearUndeliverable`, the
- * account's mark of an undeliverable address (as read) goes too: a person corrected the
- * address, or confirmed it works.
+ * The account's details changed by hand, each field conditional on the value read, with its
+ * audit entry (before and after of what changed; null for a field absent or removed). With
+ * `clearUndeliverable`, the account's mark of an undeliverable address (as read) goes too: a
+ * person corrected the address, or confirmed it works.
  */
 export function accountDetailsChange(
 	tableName: string,
 	account: Pick<Account, "accountId" | "undeliverable"> & AccountDetails,
-	changes: Partial<AccountDetails>,
+	changes: AccountDetailsChanges,
 	audit: { readonly actor: string; readonly at: string; readonly reason?: string },
 	options: { readonly clearUndeliverable?: boolean } = {},
 ): TransactItem[] {
 	const fields = (Object.keys(changes) as (keyof AccountDetails)[]).filter((f) => changes[f] !== undefined);
+	const names: Record<string, string> = {};
 	const values: Record<string, unknown> = {};
+	const conditions: string[] = [];
+	const sets: string[] = [];
+	const removes: string[] = [];
 	for (const f of fields) {
-		values[`:${f}`] = changes[f];
-		values[`:${f}Read`] = account[f];
+		names[`#${f}`] = f;
+		const to = changes[f];
+		if (to === null) removes.push(`#${f}`);
+		else {
+			sets.push(`#${f} = :${f}`);
+			values[`:${f}`] = to;
+		}
+		if (account[f] === undefined) conditions.push(`attribute_not_exists(#${f})`);
+		else {
+			conditions.push(`#${f} = :${f}Read`);
+			values[`:${f}Read`] = account[f];
+		}
 	}
 	const mark = options.clearUndeliverable ? account.undeliverable : undefined;
-	const conditions = fields.map((f) => `${f} = :${f}Read`);
 	if (mark) {
 		// On the mark as read: a report that replaced it meanwhile is looked at again.
 		conditions.push("undeliverable.feedbackId = :markRead");
 		values[":markRead"] = mark.feedbackId;
+		removes.push("undeliverable", "gsi2pk", "gsi2sk");
 	}
-	const update = [
-		...(fields.length > 0 ? [`SET ${fields.map((f) => `${f} = :${f}`).join(", ")}`] : []),
-		...(mark ? ["REMOVE undeliverable, gsi2pk, gsi2sk"] : []),
-	];
+	const update = [...(sets.length > 0 ? [`SET ${sets.join(", ")}`] : []), ...(removes.length > 0 ? [`REMOVE ${removes.join(", ")}`] : [])];
 	return [
 		{
 			Update: {
@@ -178,7 +197,8 @@ export function accountDetailsChange(
 				Key: keys.account(account.accountId),
 				UpdateExpression: update.join(" "),
 				ConditionExpression: conditions.join(" AND "),
-				ExpressionAttributeValues: values,
+				...(fields.length > 0 ? { ExpressionAttributeNames: names } : {}),
+				...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
 			},
 		},
 		auditPut(tableName, {
@@ -186,7 +206,7 @@ export function accountDetailsChange(
 			subjectId: account.accountId,
 			action: fields.length > 0 ? "details_changed" : "email_confirmed",
 			...audit,
-			before: { ...Object.fromEntries(fields.map((f) => [f, account[f]])), ...(mark ? { undeliverable: mark } : {}) },
+			before: { ...Object.fromEntries(fields.map((f) => [f, account[f] ?? null])), ...(mark ? { undeliverable: mark } : {}) },
 			after: { ...Object.fromEntries(fields.map((f) => [f, changes[f]])), ...(mark ? { undeliverable: null } : {}) },
 		}),
 	];

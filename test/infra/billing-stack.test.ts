@@ -22,12 +22,22 @@ type Json = Record<string, unknown>;
 
 // The same feature flags `npx cdk synth` uses (cdk.json), minus bundling: the template is
 // synthesized once for the whole file, without running esbuild. The document retention is not
-// the default (10), so the test sees the context value reach the functions.
+// the default (10) and the seller has e-invoice details, so the test sees the context values
+// reach the functions.
 const cdkJson = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as { context: Json };
 const DOCUMENT_RETENTION_YEARS = 8;
+const SELLER_EINVOICE = {
+	sellerVatId: "BE0403170701",
+	sellerStreet: "Avenue Louise 54",
+	sellerCity: "Brussels",
+	sellerPostalCode: "1050",
+	sellerCountryCode: "BE",
+	sellerIban: "BE68539007547034",
+	sellerBic: "GKCCBEBB",
+};
 const { app, stack, nag } = buildBillingApp({
 	deskAppDir: stubDeskAppDir(),
-	context: { ...cdkJson.context, documentRetentionYears: DOCUMENT_RETENTION_YEARS, "aws:cdk:bundling-stacks": [] },
+	context: { ...cdkJson.context, documentRetentionYears: DOCUMENT_RETENTION_YEARS, ...SELLER_EINVOICE, "aws:cdk:bundling-stacks": [] },
 });
 // Synthesizes the app, which runs the cdk-nag validation plugin: unacknowledged findings throw here.
 const template = Template.fromStack(stack);
@@ -229,6 +239,13 @@ describe("BillingFunction", () => {
 						SELLER_NAME: expect.any(String),
 						SELLER_ADDRESS: expect.any(String),
 						PAYMENT_INSTRUCTIONS: expect.any(String),
+						SELLER_VAT_ID: "BE0403170701",
+						SELLER_STREET: "Avenue Louise 54",
+						SELLER_CITY: "Brussels",
+						SELLER_POSTAL_CODE: "1050",
+						SELLER_COUNTRY_CODE: "BE",
+						SELLER_IBAN: "BE68539007547034",
+						SELLER_BIC: "GKCCBEBB",
 						INVOICE_SERIES_PREFIX: "INV",
 						DUNNING_STAGES: expect.stringContaining("collections:"),
 						POWERTOOLS_SERVICE_NAME: "billing",

@@ -1,6 +1,6 @@
 import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { BillingConfigError, configDefaults, readBillingConfig } from "../../infra/config.js";
+import { BillingConfigError, configDefaults, readBillingConfig, sellerEInvoiceEnvironment } from "../../infra/config.js";
 
 const configFrom = (context: Record<string, unknown>) => readBillingConfig(new App({ context }));
 
@@ -36,8 +36,53 @@ describe("readBillingConfig (CDK context)", () => {
 		});
 	});
 
+	it("takes the seller's e-invoice details from context, checked by the reader the functions use", () => {
+		const config = configFrom({
+			sellerVatId: "DE123456789",
+			sellerStreet: "Friedrichstraße 100",
+			sellerCity: "Berlin",
+			sellerPostalCode: "10117",
+			sellerCountryCode: "DE",
+			sellerIban: "DE89 3704 0044 0532 0130 00",
+		});
+		expect(config).toMatchObject({
+			sellerVatId: "DE123456789",
+			sellerStreet: "Friedrichstraße 100",
+			sellerIban: "DE89 3704 0044 0532 0130 00",
+			sellerBic: undefined,
+			sellerRegistrationId: undefined,
+		});
+		expect(sellerEInvoiceEnvironment(config)).toEqual({
+			SELLER_VAT_ID: "DE123456789",
+			SELLER_STREET: "Friedrichstraße 100",
+			SELLER_CITY: "Berlin",
+			SELLER_POSTAL_CODE: "10117",
+			SELLER_COUNTRY_CODE: "DE",
+			SELLER_IBAN: "DE89 3704 0044 0532 0130 00",
+		});
+		expect(sellerEInvoiceEnvironment(configDefaults)).toEqual({});
+	});
+
+	const seller = {
+		sellerVatId: "DE123456789",
+		sellerStreet: "Friedrichstraße 100",
+		sellerCity: "Berlin",
+		sellerPostalCode: "10117",
+		sellerCountryCode: "DE",
+		sellerIban: "DE89370400440532013000",
+	};
+
 	it.each([
 		[{ senderEmail: "not-an-email" }, /senderEmail/],
+		[
+			{ ...seller, sellerIban: "DE89370400440532013001" },
+			/seller's e-invoice context values are invalid: .*SELLER_IBAN: .*check digits do not match/,
+		],
+		[
+			{ sellerIban: "DE89370400440532013000" },
+			/SELLER_VAT_ID, SELLER_STREET, SELLER_CITY, SELLER_POSTAL_CODE, SELLER_COUNTRY_CODE are required/,
+		],
+		[{ ...seller, sellerVatId: "  " }, /sellerVatId/],
 		[{ alarmEmail: "ops" }, /alarmEmail/],
 		[{ paymentTermsDays: "thirty" }, /paymentTermsDays/],
 		[{ webhookBurstLimit: 0 }, /webhookBurstLimit/],

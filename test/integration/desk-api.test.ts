@@ -198,6 +198,34 @@ describe("the desk API", () => {
 		expect(await snapshot()).toEqual(before);
 	});
 
+	it("sets an account's e-invoice fields, refuses a bad one beside its field, and clears one with null", async () => {
+		const refused = await call("PATCH", "/accounts/API-D", {
+			token: "token-billing",
+			body: { einvoice: "ubl", vatId: "GR123456789", peppolId: "9999:1" },
+		});
+		expect(refused.status).toBe(400);
+		expect(refused.body.details).toEqual([
+			{ field: "einvoice", message: expect.stringMatching(/none.*peppol.*xrechnung.*facturx/) },
+			{ field: "vatId", message: "Greek VAT ids start with EL, not GR: EL123456789" },
+			{ field: "peppolId", message: expect.stringMatching(/^scheme "9999" is not a Peppol participant identifier scheme/) },
+		]);
+		const set = await call("PATCH", "/accounts/API-D", {
+			token: "token-billing",
+			body: { einvoice: "peppol", vatId: "BE0403170701", peppolId: "0208:0403170701" },
+		});
+		expect(set.status).toBe(200);
+		const cleared = await call("PATCH", "/accounts/API-D", { token: "token-billing", body: { vatId: null } });
+		expect(cleared.status).toBe(200);
+		const view = await call("GET", "/accounts/API-D", { token: "token-viewer" });
+		expect(view.body.account).toMatchObject({ einvoice: "peppol", peppolId: "0208:0403170701" });
+		expect(view.body.account).not.toHaveProperty("vatId");
+		expect((await listAuditEntries(table, "account", "API-D")).at(-1)).toMatchObject({
+			actor: USERS["token-billing"]?.actor,
+			before: { vatId: "BE0403170701" },
+			after: { vatId: null },
+		});
+	});
+
 	it("applies unapplied cash to an invoice, naming the signed-in user on the audit entry", async () => {
 		const listed = await call("GET", "/payments", { token: "token-billing", query: "status=unapplied" });
 		const payment = (

@@ -12,10 +12,17 @@ export interface AccountSummary {
 	readonly balance: number;
 }
 
+/** The structured e-invoice an account's documents are also issued as; an account without one has none. */
+export type EInvoiceKind = "none" | "peppol" | "xrechnung" | "facturx";
+
 export interface Account extends Omit<AccountSummary, "balance"> {
 	readonly addressLines?: readonly string[];
 	readonly delivery?: "email" | "postal";
 	readonly closedOn?: string;
+	readonly einvoice?: Exclude<EInvoiceKind, "none">;
+	readonly vatId?: string;
+	readonly peppolId?: string;
+	readonly buyerReference?: string;
 }
 
 export type TimelineKind = "invoice" | "payment" | "credit_memo" | "statement" | "dunning" | "audit" | "ledger";
@@ -56,6 +63,11 @@ export interface AccountChanges {
 	readonly addressLines?: readonly string[];
 	readonly delivery?: "email" | "postal";
 	readonly emailConfirmed?: boolean;
+	readonly einvoice?: EInvoiceKind;
+	/** null clears the field. */
+	readonly vatId?: string | null;
+	readonly peppolId?: string | null;
+	readonly buyerReference?: string | null;
 	readonly reason?: string;
 }
 

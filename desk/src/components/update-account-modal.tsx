@@ -4,7 +4,7 @@ import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import Textarea from "@cloudscape-design/components/textarea";
 import { useState } from "react";
-import { type Account, type AccountChanges, updateAccount } from "../api/accounts.js";
+import { type Account, type AccountChanges, type EInvoiceKind, updateAccount } from "../api/accounts.js";
 import { fieldError, isExpected, refusalText } from "../api/client.js";
 import { useDeskMutation } from "../app/mutation.js";
 import { ActionModal } from "./action-modal.js";
@@ -13,6 +13,21 @@ const DELIVERY = [
 	{ value: "email", label: "Email" },
 	{ value: "postal", label: "Postal" },
 ] as const;
+
+export const EINVOICE_LABELS: Readonly<Record<EInvoiceKind, string>> = {
+	none: "None",
+	peppol: "Peppol BIS Billing 3.0",
+	xrechnung: "XRechnung 3.0",
+	facturx: "Factur-X (EN 16931)",
+};
+const EINVOICE = (Object.keys(EINVOICE_LABELS) as EInvoiceKind[]).map((value) => ({ value, label: EINVOICE_LABELS[value] }));
+
+/** What changed of an optional text field: the new value, null when emptied, nothing when as it was. */
+function textChange(value: string, current: string | undefined): string | null | undefined {
+	const text = value.trim();
+	if (text === (current ?? "")) return undefined;
+	return text === "" ? null : text;
+}
 
 /**
  * Update an account's contact details. Only what changed is sent. From the account page the
@@ -30,6 +45,10 @@ export function UpdateAccountModal(props: {
 	const [address, setAddress] = useState((preset?.addressLines ?? current?.addressLines ?? []).join("\n"));
 	const [delivery, setDelivery] = useState(preset?.delivery ?? current?.delivery);
 	const [emailConfirmed, setEmailConfirmed] = useState(preset?.emailConfirmed ?? false);
+	const [einvoice, setEinvoice] = useState<EInvoiceKind>(current?.einvoice ?? "none");
+	const [vatId, setVatId] = useState(current?.vatId ?? "");
+	const [peppolId, setPeppolId] = useState(current?.peppolId ?? "");
+	const [buyerReference, setBuyerReference] = useState(current?.buyerReference ?? "");
 	const [reason, setReason] = useState(preset?.reason ?? "");
 	const mutation = useDeskMutation({
 		run: (changes: AccountChanges) => updateAccount(accountId, changes),
@@ -45,6 +64,12 @@ export function UpdateAccountModal(props: {
 		...(addressLines.length > 0 && addressLines.join("\n") !== (current?.addressLines ?? []).join("\n") ? { addressLines } : {}),
 		...(delivery && delivery !== current?.delivery ? { delivery } : {}),
 		...(emailConfirmed ? { emailConfirmed } : {}),
+		...(einvoice !== (current?.einvoice ?? "none") ? { einvoice } : {}),
+		...(textChange(vatId, current?.vatId) !== undefined ? { vatId: textChange(vatId, current?.vatId) } : {}),
+		...(textChange(peppolId, current?.peppolId) !== undefined ? { peppolId: textChange(peppolId, current?.peppolId) } : {}),
+		...(textChange(buyerReference, current?.buyerReference) !== undefined
+			? { buyerReference: textChange(buyerReference, current?.buyerReference) }
+			: {}),
 	};
 	const error = mutation.error;
 	return (
@@ -53,7 +78,17 @@ export function UpdateAccountModal(props: {
 			submitLabel="Update account"
 			canSubmit={Object.keys(changes).length > 0}
 			submitting={mutation.isPending}
-			errorText={refusalText(error, ["email", "addressLines", "delivery", "emailConfirmed", "reason"])}
+			errorText={refusalText(error, [
+				"email",
+				"addressLines",
+				"delivery",
+				"emailConfirmed",
+				"einvoice",
+				"vatId",
+				"peppolId",
+				"buyerReference",
+				"reason",
+			])}
 			onSubmit={() =>
 				mutation.mutate(
 					{ ...changes, ...(reason.trim() ? { reason: reason.trim() } : {}) },
@@ -80,6 +115,34 @@ export function UpdateAccountModal(props: {
 				<Checkbox checked={emailConfirmed} onChange={({ detail }) => setEmailConfirmed(detail.checked)}>
 					The address that bounced or complained has been confirmed
 				</Checkbox>
+			</FormField>
+			<FormField
+				label="E-invoice"
+				description="The structured e-invoice each document is also issued as."
+				errorText={fieldError(error, "einvoice")}
+			>
+				<Select
+					selectedOption={EINVOICE.find((e) => e.value === einvoice) ?? null}
+					onChange={({ detail }) => setEinvoice(detail.selectedOption.value as EInvoiceKind)}
+					options={EINVOICE}
+				/>
+			</FormField>
+			<FormField label="VAT id" description="E.g. BE0123456749. Empty clears it." errorText={fieldError(error, "vatId")}>
+				<Input value={vatId} onChange={({ detail }) => setVatId(detail.value)} />
+			</FormField>
+			<FormField
+				label="Peppol id"
+				description="scheme:identifier, e.g. 0208:0123456749. Empty clears it."
+				errorText={fieldError(error, "peppolId")}
+			>
+				<Input value={peppolId} onChange={({ detail }) => setPeppolId(detail.value)} />
+			</FormField>
+			<FormField
+				label="Buyer reference"
+				description="BT-10; the Leitweg-ID XRechnung requires. Empty clears it."
+				errorText={fieldError(error, "buyerReference")}
+			>
+				<Input value={buyerReference} onChange={({ detail }) => setBuyerReference(detail.value)} />
 			</FormField>
 			<FormField
 				label="Reason (optional)"

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { EINVOICE_KINDS, type EInvoiceKind } from "../../../shared/core/einvoice-account.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import { closeAccountOperation, refundCredit, updateAccount } from "../../../shared/desk/operations/accounts.js";
 import { hold, issueInvoice, reissue, release, resend } from "../../../shared/desk/operations/invoices.js";
@@ -33,13 +34,17 @@ function oneOffLine(value: string, previous: OneOffLine[] = []): OneOffLine[] {
 	return [...previous, { description, quantity: Number(quantity), unitPrice }];
 }
 
+/** An empty option value (`--vat-id ''`) clears the field: null to the operation. */
+const cleared = (value: string | undefined): string | null | undefined =>
+	value === undefined ? undefined : value.trim() === "" ? null : value;
+
 const group = (program: Command, name: string) => program.commands.find((c) => c.name() === name) ?? program.command(name);
 
 export function registerDeskCommands(program: Command): void {
 	const accounts = group(program, "accounts");
 	accounts
 		.command("update")
-		.description("Correct where and how an account's documents go")
+		.description("Correct where and how an account's documents go, and the e-invoice it needs")
 		.argument("<id>", "account id")
 		.option("--email <address>", "the address invoices and statements are emailed to; a new one clears a bounce or complaint")
 		.option(
@@ -48,6 +53,14 @@ export function registerDeskCommands(program: Command): void {
 		)
 		.option("--address <lines>", "the postal address, its lines joined by a vertical bar: '1 Main St|Springfield'")
 		.addOption(new Option("--delivery <channel>", "how documents go").choices(["email", "postal"]))
+		.addOption(
+			new Option("--einvoice <kind>", "the structured e-invoice each document is also issued as; none takes it off").choices(
+				EINVOICE_KINDS,
+			),
+		)
+		.option("--vat-id <id>", "the customer's VAT id, e.g. BE0123456749; '' clears it")
+		.option("--peppol-id <scheme:identifier>", "the customer's Peppol participant id, e.g. 0208:0123456749; '' clears it")
+		.option("--buyer-reference <reference>", "the buyer reference (BT-10), e.g. a Leitweg-ID for XRechnung; '' clears it")
 		.option("--reason <text>", "why, for the audit trail")
 		.addOption(actorOption())
 		.addOption(dataDirOption())
@@ -59,6 +72,10 @@ export function registerDeskCommands(program: Command): void {
 					emailConfirmed?: boolean;
 					address?: string;
 					delivery?: "email" | "postal";
+					einvoice?: EInvoiceKind;
+					vatId?: string;
+					peppolId?: string;
+					buyerReference?: string;
 					reason?: string;
 					actor: string;
 					dataDir: string;
@@ -73,6 +90,10 @@ export function registerDeskCommands(program: Command): void {
 						addressLines: opts.address?.split("|").map((l) => l.trim()),
 						delivery: opts.delivery,
 						emailConfirmed: opts.emailConfirmed,
+						einvoice: opts.einvoice,
+						vatId: cleared(opts.vatId),
+						peppolId: cleared(opts.peppolId),
+						buyerReference: cleared(opts.buyerReference),
 						reason: opts.reason,
 					},
 					opts.actor,

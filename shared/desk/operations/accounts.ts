@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { buyerReferenceInput, einvoiceKindInput, peppolIdInput, vatIdInput } from "../../core/einvoice-account.js";
 import { closeAccount, updateAccountDetails } from "../../invoicing/accounts.js";
 import { refundAccountCredit } from "../../payments/credit-refund.js";
 import { defineOperation } from "../operation.js";
@@ -15,6 +16,12 @@ export const updateAccount = defineOperation({
 		delivery: z.enum(["email", "postal"]).optional(),
 		/** The address SES reported bounced or complained from works again. */
 		emailConfirmed: z.boolean().optional(),
+		/** The e-invoice it needs (DESIGN.md section 13); none takes it off. */
+		einvoice: einvoiceKindInput.optional(),
+		/** The e-invoice fields, checked as the import checks them; null clears one. */
+		vatId: vatIdInput.nullable().optional(),
+		peppolId: peppolIdInput.nullable().optional(),
+		buyerReference: buyerReferenceInput.nullable().optional(),
 		reason: optionalReason,
 	}),
 	run: (deps, input) =>
@@ -25,6 +32,10 @@ export const updateAccount = defineOperation({
 				...(input.email !== undefined ? { email: input.email } : {}),
 				...(input.addressLines !== undefined ? { addressLines: input.addressLines } : {}),
 				...(input.delivery !== undefined ? { delivery: input.delivery } : {}),
+				...(input.einvoice !== undefined ? { einvoice: input.einvoice === "none" ? null : input.einvoice } : {}),
+				...(input.vatId !== undefined ? { vatId: input.vatId } : {}),
+				...(input.peppolId !== undefined ? { peppolId: input.peppolId } : {}),
+				...(input.buyerReference !== undefined ? { buyerReference: input.buyerReference } : {}),
 			},
 			input.reason,
 			{ confirmEmail: input.emailConfirmed === true },

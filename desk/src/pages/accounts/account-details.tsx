@@ -4,6 +4,7 @@ import KeyValuePairs from "@cloudscape-design/components/key-value-pairs";
 import type { AccountDetail } from "../../api/accounts.js";
 import { formatMoney } from "../../components/money.js";
 import { StatusBadge } from "../../components/status-badge.js";
+import { EINVOICE_LABELS } from "../../components/update-account-modal.js";
 
 export function AccountDetails({ detail }: { readonly detail: AccountDetail }) {
 	const { account } = detail;
@@ -25,6 +26,10 @@ export function AccountDetails({ detail }: { readonly detail: AccountDetail }) {
 					{ label: "Delivery", value: account.delivery ?? "—" },
 					{ label: "Postal address", value: account.addressLines?.length ? account.addressLines.join(", ") : "—" },
 					...(account.closedOn ? [{ label: "Closed on", value: account.closedOn }] : []),
+					{ label: "E-invoice", value: EINVOICE_LABELS[account.einvoice ?? "none"] },
+					{ label: "VAT id", value: account.vatId ?? "—" },
+					{ label: "Peppol id", value: account.peppolId ?? "—" },
+					{ label: "Buyer reference", value: account.buyerReference ?? "—" },
 				]}
 			/>
 		</Container>
