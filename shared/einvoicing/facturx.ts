@@ -11,16 +11,16 @@ import { SRGB_ICC_PROFILE_BASE64 } from "./srgb-profile.js";
  */
 
 /** What Factur-X names the attachment; `billing einvoice validate` finds it by this name. */
-export const FACTURX_ATTACHMENT = "factur-x.xml";
+const FACTURX_ATTACHMENT = "factur-x.xml";
 
 /**
- * Factur-X 1.07 (section 6.2.2): the XML is the invoice's "Alternative" form in the BASIC,
+ * Factur-X 1.07: the XML is the invoice's "Alternative" form in the BASIC,
  * EN 16931 and EXTENDED profiles; "Data" is for MINIMUM and BASIC WL, which are not invoices.
  */
-export const FACTURX_RELATIONSHIP = AFRelationship.Alternative;
+const FACTURX_RELATIONSHIP = AFRelationship.Alternative;
 
 /** The fx: properties of the XMP packet, from the Factur-X 1.0 extension schema. */
-export const FACTURX_XMP = { documentType: "INVOICE", documentFileName: FACTURX_ATTACHMENT, version: "1.0", conformanceLevel: "EN 16931" };
+const FACTURX_XMP = { documentType: "INVOICE", documentFileName: FACTURX_ATTACHMENT, version: "1.0", conformanceLevel: "EN 16931" };
 
 const FX_NAMESPACE = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#";
 
@@ -48,7 +48,7 @@ export async function facturxPdf(pdf: Uint8Array, cii: string, info: FacturxInfo
 		afRelationship: FACTURX_RELATIONSHIP,
 	});
 
-	// The Info dictionary and the XMP packet say the same (ISO 19005-3, 6.6.2.3): both are written here.
+	// PDF/A wants the Info dictionary and the XMP packet to say the same: both are written here.
 	const meta: XmpFacts = {
 		title: info.title ?? info.number,
 		author: info.sellerName,

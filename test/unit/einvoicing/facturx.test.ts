@@ -119,7 +119,7 @@ describe("facturxPdf: the invoice PDF as Factur-X EN 16931, PDF/A-3b", () => {
 			"ConformanceLevel",
 		]);
 
-		// Each Info entry and its XMP equivalent (ISO 19005-3, 6.6.2.3).
+		// Each Info entry and its XMP equivalent, which PDF/A wants equal.
 		expect(doc.getTitle()).toBe("INV-2026-000301");
 		expect(xmp).toContain('<dc:title><rdf:Alt><rdf:li xml:lang="x-default">INV-2026-000301</rdf:li></rdf:Alt></dc:title>');
 		expect(doc.getAuthor()).toBe("Ledgerline GmbH");
