@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { keepConnections } from "./keep-alive.js";
 import { invokeLocalFunction, LOCAL_ACCOUNT, localFunctionArn } from "./lambda-runtime.js";
 
 /** API Gateway's own payload cap; the webhook function enforces the product's 256 KB limit (MAX_WEBHOOK_BODY_BYTES). */
@@ -85,27 +86,29 @@ export async function startHttpFront(options: {
 	/** The desk app under /desk/ (desk-front.ts); true when it answered. */
 	desk?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }): Promise<HttpFront> {
-	const server: Server = createServer((req, res) => {
-		void (async () => {
-			try {
-				const path = new URL(req.url ?? "/", "http://localhost").pathname;
-				if (/^\/webhooks\/[^/]+\/?$/.test(path)) {
-					if (req.method !== "POST") return send(res, 405, JSON.stringify({ message: "use POST" }));
-					return await forwardTo("PaymentWebhook", req, res, JSON.stringify({ message: "Request Entity Too Large" }));
+	const server: Server = keepConnections(
+		createServer((req, res) => {
+			void (async () => {
+				try {
+					const path = new URL(req.url ?? "/", "http://localhost").pathname;
+					if (/^\/webhooks\/[^/]+\/?$/.test(path)) {
+						if (req.method !== "POST") return send(res, 405, JSON.stringify({ message: "use POST" }));
+						return await forwardTo("PaymentWebhook", req, res, JSON.stringify({ message: "Request Entity Too Large" }));
+					}
+					if (path === "/desk/api" || path.startsWith("/desk/api/")) {
+						return await forwardTo("DeskApi", req, res, JSON.stringify({ error: "Request Entity Too Large" }));
+					}
+					if (options.documents && (await options.documents(req, res))) return;
+					if (options.desk && (await options.desk(req, res))) return;
+					if (req.method === "GET" && options.console && (await options.console(req, res))) return;
+					send(res, 404, JSON.stringify({ message: "Not Found" }));
+				} catch (err) {
+					send(res, 500, JSON.stringify({ message: "Internal Server Error" }));
+					process.stderr.write(`http front: ${(err as Error).stack ?? String(err)}\n`);
 				}
-				if (path === "/desk/api" || path.startsWith("/desk/api/")) {
-					return await forwardTo("DeskApi", req, res, JSON.stringify({ error: "Request Entity Too Large" }));
-				}
-				if (options.documents && (await options.documents(req, res))) return;
-				if (options.desk && (await options.desk(req, res))) return;
-				if (req.method === "GET" && options.console && (await options.console(req, res))) return;
-				send(res, 404, JSON.stringify({ message: "Not Found" }));
-			} catch (err) {
-				send(res, 500, JSON.stringify({ message: "Internal Server Error" }));
-				process.stderr.write(`http front: ${(err as Error).stack ?? String(err)}\n`);
-			}
-		})();
-	});
+			})();
+		}),
+	);
 	await new Promise<void>((resolve, reject) => {
 		server.once("error", reject);
 		server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
+import { keepConnections } from "./keep-alive.js";
 
 /**
  * The embedded SES endpoint: aws-ses-v2-local behind a small front that keeps the mail log
@@ -93,39 +94,41 @@ export async function startSesMailLog(options: {
 		});
 	};
 
-	const server = createServer((req, res) => {
-		void (async () => {
-			const url = new URL(req.url ?? "/", "http://ses.local");
-			if (req.method === "GET" && url.pathname === "/sent") {
-				const since = Number(url.searchParams.get("since") ?? "0");
-				res.writeHead(200, { "content-type": "application/json" });
-				res.end(JSON.stringify({ sent: accepted().slice(since) }));
-				return;
-			}
-			const body = await readBody(req);
-			const headers = Object.fromEntries(
-				Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)),
-			) as Record<string, string>;
-			const answer = await fetch(`${upstream}${req.url ?? "/"}`, {
-				method: req.method,
-				headers,
-				...(req.method === "GET" || req.method === "HEAD" ? {} : { body }),
+	const server = keepConnections(
+		createServer((req, res) => {
+			void (async () => {
+				const url = new URL(req.url ?? "/", "http://ses.local");
+				if (req.method === "GET" && url.pathname === "/sent") {
+					const since = Number(url.searchParams.get("since") ?? "0");
+					res.writeHead(200, { "content-type": "application/json" });
+					res.end(JSON.stringify({ sent: accepted().slice(since) }));
+					return;
+				}
+				const body = await readBody(req);
+				const headers = Object.fromEntries(
+					Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)),
+				) as Record<string, string>;
+				const answer = await fetch(`${upstream}${req.url ?? "/"}`, {
+					method: req.method,
+					headers,
+					...(req.method === "GET" || req.method === "HEAD" ? {} : { body }),
+				});
+				const answerBody = Buffer.from(await answer.arrayBuffer());
+				const sent = req.method === "POST" ? acceptedMessage(body, answer.status, answerBody.toString("utf8")) : undefined;
+				if (sent) {
+					if (mailDir && log) {
+						writeDurably(join(mailDir, `${sent.message.messageId}.eml`), sent.raw, "w");
+						writeDurably(log, `${JSON.stringify(sent.message)}\n`, "a");
+					} else inMemory.push(sent.message);
+				}
+				res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/octet-stream" });
+				res.end(answerBody);
+			})().catch((err: unknown) => {
+				res.writeHead(502, { "content-type": "text/plain" });
+				res.end(`SES front: ${(err as Error).message}`);
 			});
-			const answerBody = Buffer.from(await answer.arrayBuffer());
-			const sent = req.method === "POST" ? acceptedMessage(body, answer.status, answerBody.toString("utf8")) : undefined;
-			if (sent) {
-				if (mailDir && log) {
-					writeDurably(join(mailDir, `${sent.message.messageId}.eml`), sent.raw, "w");
-					writeDurably(log, `${JSON.stringify(sent.message)}\n`, "a");
-				} else inMemory.push(sent.message);
-			}
-			res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/octet-stream" });
-			res.end(answerBody);
-		})().catch((err: unknown) => {
-			res.writeHead(502, { "content-type": "text/plain" });
-			res.end(`SES front: ${(err as Error).message}`);
-		});
-	});
+		}),
+	);
 	await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
 	return server;
 }

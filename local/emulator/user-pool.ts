@@ -16,6 +16,7 @@ import {
 	paginateListUserPools,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { ROLES, type Role } from "../../shared/desk/roles.js";
+import { keepConnections } from "./keep-alive.js";
 import { LOCAL_REGION } from "./lambda-runtime.js";
 import { freePort, waitFor } from "./ports.js";
 
@@ -99,30 +100,32 @@ async function signInAnswer(upstream: string, status: number, body: string): Pro
 }
 
 function startFront(upstream: string): Promise<Server> {
-	const server = createServer((req, res) => {
-		void (async () => {
-			const body = await readBody(req);
-			const headers = Object.fromEntries(
-				Object.entries(req.headers).filter(([name, value]) => !HOP_HEADERS.has(name) && typeof value === "string"),
-			) as Record<string, string>;
-			const target = String(req.headers["x-amz-target"] ?? "").replace(TARGET_PREFIX, "");
-			const answer = await fetch(`${upstream}${req.url ?? "/"}`, {
-				method: req.method,
-				headers,
-				...(req.method === "GET" || req.method === "HEAD" ? {} : { body }),
+	const server = keepConnections(
+		createServer((req, res) => {
+			void (async () => {
+				const body = await readBody(req);
+				const headers = Object.fromEntries(
+					Object.entries(req.headers).filter(([name, value]) => !HOP_HEADERS.has(name) && typeof value === "string"),
+				) as Record<string, string>;
+				const target = String(req.headers["x-amz-target"] ?? "").replace(TARGET_PREFIX, "");
+				const answer = await fetch(`${upstream}${req.url ?? "/"}`, {
+					method: req.method,
+					headers,
+					...(req.method === "GET" || req.method === "HEAD" ? {} : { body }),
+				});
+				const answerBody = Buffer.from(await answer.arrayBuffer());
+				const replaced = ["InitiateAuth", "RespondToAuthChallenge"].includes(target)
+					? await signInAnswer(upstream, answer.status, answerBody.toString("utf8"))
+					: undefined;
+				const passed = Object.fromEntries([...answer.headers].filter(([name]) => !HOP_HEADERS.has(name)));
+				res.writeHead(replaced?.status ?? answer.status, replaced ? { ...passed, "content-type": "application/x-amz-json-1.1" } : passed);
+				res.end(replaced?.body ?? answerBody);
+			})().catch((err: unknown) => {
+				res.writeHead(502, { "content-type": "text/plain" });
+				res.end(`user pool front: ${(err as Error).message}`);
 			});
-			const answerBody = Buffer.from(await answer.arrayBuffer());
-			const replaced = ["InitiateAuth", "RespondToAuthChallenge"].includes(target)
-				? await signInAnswer(upstream, answer.status, answerBody.toString("utf8"))
-				: undefined;
-			const passed = Object.fromEntries([...answer.headers].filter(([name]) => !HOP_HEADERS.has(name)));
-			res.writeHead(replaced?.status ?? answer.status, replaced ? { ...passed, "content-type": "application/x-amz-json-1.1" } : passed);
-			res.end(replaced?.body ?? answerBody);
-		})().catch((err: unknown) => {
-			res.writeHead(502, { "content-type": "text/plain" });
-			res.end(`user pool front: ${(err as Error).message}`);
-		});
-	});
+		}),
+	);
 	return new Promise((resolve, reject) => {
 		server.once("error", reject);
 		server.listen(0, "127.0.0.1", () => resolve(server));
