@@ -17,9 +17,8 @@ import {
 	startEmbeddedStack,
 } from "../emulator/stack.js";
 import { type DeskUserPool, userPoolEnvironment } from "../emulator/user-pool.js";
-
-/** The deployed stack the CLI works on, when set (or `--stack`); otherwise the embedded one. */
-export const STACK_ENV = "BILLING_STACK";
+import { progress } from "./progress.js";
+import { STACK_ENV } from "./stack-env.js";
 
 /** What a CLI command works with: the SDK clients, names, and the state machine to drive. */
 export interface Session {
@@ -218,9 +217,4 @@ export async function cliCaller(session: Session, actorOption: string): Promise<
 	} finally {
 		sts.destroy();
 	}
-}
-
-/** Progress goes to stderr so stdout stays clean for --json. */
-export function progress(message: string): void {
-	process.stderr.write(`${message}\n`);
 }

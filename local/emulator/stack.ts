@@ -13,6 +13,7 @@ import { deskFront } from "./desk-front.js";
 import { documentFront, documentLinkEnvironment, localDocumentLinkKey } from "./document-links.js";
 import { startHttpFront } from "./http-front.js";
 import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
+import { DEFAULT_HTTP_PORT } from "./ports.js";
 import { feedSendEvents } from "./send-events.js";
 import { type ServerEndpoints, startLocalServers } from "./servers.js";
 import { startLocalStepFunctions } from "./stepfunctions/server.js";
@@ -21,7 +22,6 @@ import { type DeskUserPool, ensureDeskUserPool, userPoolEnvironment } from "./us
 /** Documented local default; a deployed stack reads the real secret from Secrets Manager. */
 export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_billing_demo_secret";
 export const LOCAL_GOCARDLESS_WEBHOOK_SECRET = "gocardless_local_billing_demo_secret";
-export const DEFAULT_HTTP_PORT = 4600;
 /** The configuration set the embedded stack's sends name: its table's, so each stack's events are its own. */
 export function configurationSetOf(tableName: string): string {
 	return `${tableName}-events`;

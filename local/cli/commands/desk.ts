@@ -1,9 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { formatMoney } from "../../../shared/core/money.js";
-import { closeAccountOperation, refundCredit, updateAccount } from "../../../shared/desk/operations/accounts.js";
-import { hold, issueInvoice, reissue, release, resend } from "../../../shared/desk/operations/invoices.js";
-import { applyPayment, unapplyPayment } from "../../../shared/desk/operations/payments.js";
-import { PAYMENT_REF_FORM, parsePaymentRef } from "../../../shared/desk/views/payments.js";
+import { PAYMENT_REF_FORM, parsePaymentRef } from "../../../shared/desk/payment-ref.js";
 import type { OneOffLine } from "../../../shared/invoicing/one-off.js";
 import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson } from "./common.js";
 
@@ -32,6 +29,10 @@ function oneOffLine(value: string, previous: OneOffLine[] = []): OneOffLine[] {
 	}
 	return [...previous, { description, quantity: Number(quantity), unitPrice }];
 }
+
+const accountOperations = () => import("../../../shared/desk/operations/accounts.js");
+const invoiceOperations = () => import("../../../shared/desk/operations/invoices.js");
+const paymentOperations = () => import("../../../shared/desk/operations/payments.js");
 
 const group = (program: Command, name: string) => program.commands.find((c) => c.name() === name) ?? program.command(name);
 
@@ -66,7 +67,7 @@ export function registerDeskCommands(program: Command): void {
 			) => {
 				const result = await performOperation(
 					opts.dataDir,
-					updateAccount,
+					(await accountOperations()).updateAccount,
 					{
 						accountId: id,
 						email: opts.email,
@@ -90,7 +91,12 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (id: string, opts: { on: string; reason?: string; actor: string; dataDir: string }) => {
 			printJson(
-				await performOperation(opts.dataDir, closeAccountOperation, { accountId: id, on: opts.on, reason: opts.reason }, opts.actor),
+				await performOperation(
+					opts.dataDir,
+					(await accountOperations()).closeAccountOperation,
+					{ accountId: id, on: opts.on, reason: opts.reason },
+					opts.actor,
+				),
 			);
 		});
 
@@ -109,7 +115,12 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (opts: { account: string; line: OneOffLine[]; date?: string; actor: string; dataDir: string }) => {
 			printJson(
-				await performOperation(opts.dataDir, issueInvoice, { accountId: opts.account, lines: opts.line, date: opts.date }, opts.actor),
+				await performOperation(
+					opts.dataDir,
+					(await invoiceOperations()).issueInvoice,
+					{ accountId: opts.account, lines: opts.line, date: opts.date },
+					opts.actor,
+				),
 			);
 		});
 	invoices
@@ -120,7 +131,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { asOf?: string; actor: string; dataDir: string }) => {
-			printJson(await performOperation(opts.dataDir, reissue, { number, asOf: opts.asOf }, opts.actor));
+			printJson(await performOperation(opts.dataDir, (await invoiceOperations()).reissue, { number, asOf: opts.asOf }, opts.actor));
 		});
 	invoices
 		.command("hold")
@@ -130,7 +141,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
-			printJson(await performOperation(opts.dataDir, hold, { number, reason: opts.reason }, opts.actor));
+			printJson(await performOperation(opts.dataDir, (await invoiceOperations()).hold, { number, reason: opts.reason }, opts.actor));
 		});
 	invoices
 		.command("release")
@@ -140,7 +151,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { reason?: string; actor: string; dataDir: string }) => {
-			printJson(await performOperation(opts.dataDir, release, { number, reason: opts.reason }, opts.actor));
+			printJson(await performOperation(opts.dataDir, (await invoiceOperations()).release, { number, reason: opts.reason }, opts.actor));
 		});
 	invoices
 		.command("resend")
@@ -151,7 +162,12 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { channel: "email"; reason: string; actor: string; dataDir: string }) => {
-			const result = await performOperation(opts.dataDir, resend, { number, channel: opts.channel, reason: opts.reason }, opts.actor);
+			const result = await performOperation(
+				opts.dataDir,
+				(await invoiceOperations()).resend,
+				{ number, channel: opts.channel, reason: opts.reason },
+				opts.actor,
+			);
 			printJson(result);
 			if (result.outcome === "failed") process.exitCode = 1;
 		});
@@ -173,7 +189,7 @@ export function registerDeskCommands(program: Command): void {
 			) => {
 				const applied = await performOperation(
 					opts.dataDir,
-					applyPayment,
+					(await paymentOperations()).applyPayment,
 					{ ...payment, invoiceNumber: opts.invoice, amount: opts.amount },
 					opts.actor,
 				);
@@ -200,7 +216,7 @@ export function registerDeskCommands(program: Command): void {
 				printJson(
 					await performOperation(
 						opts.dataDir,
-						unapplyPayment,
+						(await paymentOperations()).unapplyPayment,
 						{ ...payment, invoiceNumber: opts.invoice, reason: opts.reason },
 						opts.actor,
 					),
@@ -219,7 +235,7 @@ export function registerDeskCommands(program: Command): void {
 			printJson(
 				await performOperation(
 					opts.dataDir,
-					refundCredit,
+					(await accountOperations()).refundCredit,
 					{ accountId: opts.account, amount: opts.amount, reason: opts.reason },
 					opts.actor,
 				),
