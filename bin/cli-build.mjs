@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `billing` CLI's build (docs/03-operating.md, "How the CLI starts"): local/cli/cli.ts and
+// The `billing` CLI's build (docs/operating-a-month.md, "How the CLI starts"): local/cli/cli.ts and
 // everything it imports, bundled by esbuild into ES modules under dist/cli/<build>/, one chunk
 // per group of modules a command loads when it runs, so `billing --help` reads a few hundred
 // KiB instead of compiling TypeScript. Plain JavaScript, because bin/billing.mjs imports it at
@@ -25,6 +25,7 @@ const ENTRY = "billing.mjs";
 const SETTINGS = ["bin/cli-build.mjs", "package.json", "package-lock.json", "node_modules/.package-lock.json", "tsconfig.json"];
 /** A build another process may still load chunks from is kept; one this old with no live user goes. */
 const KEEP_UNUSED_MS = 60_000;
+const UNWRITABLE = ["EACCES", "EPERM", "EROFS"];
 
 /** Lets the ES module output load CommonJS dependencies that call require() (as infra/bundling.ts does for the functions). */
 const REQUIRE_BANNER =
@@ -65,8 +66,9 @@ function readCurrent() {
 	}
 }
 
-/** Whether every file the build was made from is as it was then. */
+/** Whether the build is there and every file it was made from is as it was then. */
 function isFresh(current) {
+	if (!existsSync(join(DIST, current.build, ENTRY))) return false;
 	for (const [path, [mtimeMs, size]] of Object.entries(current.inputs)) {
 		const stat = statSync(join(ROOT, path), { throwIfNoEntry: false });
 		if (!stat || stat.mtimeMs !== mtimeMs || stat.size !== size) return false;
@@ -81,11 +83,44 @@ export function currentCliBuild() {
 	return { build: current.build, entryUrl: pathToFileURL(join(DIST, current.build, ENTRY)).href };
 }
 
-/** Records this process as a user of the build, so no other process's rebuild removes its chunks while it runs. */
-export function claimCliBuild(build) {
-	const users = join(DIST, build, "users");
-	mkdirSync(users, { recursive: true });
-	writeFileSync(join(users, String(process.pid)), "");
+/**
+ * Records this process as a user of the build, so no other process's rebuild removes the chunks
+ * it has yet to load while it runs (a `billing serve` loads a function's handler at its first
+ * call); the record goes when the process exits, and a rebuild clears those of processes that
+ * were killed. False when the build was removed meanwhile.
+ */
+function claimCliBuild(build) {
+	const user = join(DIST, build, "users", String(process.pid));
+	try {
+		writeFileSync(user, "");
+	} catch (err) {
+		if (err.code === "ENOENT") return false;
+		// A build this user may run but not write to (another user's checkout): run it unrecorded.
+		if (UNWRITABLE.includes(err.code)) return true;
+		throw err;
+	}
+	process.once("exit", () => rmSync(user, { force: true }));
+	return true;
+}
+
+/**
+ * The build `billing` runs, claimed for this process: the current one when it is fresh,
+ * otherwise a new one (`onBuild` is told first). Undefined when none can be written here.
+ */
+export async function cliBuildToRun(onBuild) {
+	for (;;) {
+		let cli = currentCliBuild();
+		if (!cli) {
+			onBuild();
+			try {
+				cli = await buildCli();
+			} catch (err) {
+				if (UNWRITABLE.includes(err.code)) return undefined;
+				throw err;
+			}
+		}
+		if (claimCliBuild(cli.build)) return cli;
+	}
 }
 
 function isAlive(pid) {
@@ -129,13 +164,19 @@ async function withBuildLock(work) {
 	}
 }
 
+/** Removes the builds no live process uses (but a new one, which another builder may be about to use), and records of ended users. */
 function removeUnusedBuilds(keep) {
 	for (const entry of readdirSync(DIST, { withFileTypes: true })) {
-		if (!entry.isDirectory() || entry.name === keep || entry.name === "build.lock") continue;
+		if (!entry.isDirectory() || entry.name === "build.lock") continue;
 		const dir = join(DIST, entry.name);
-		if (Date.now() - statSync(dir).mtimeMs < KEEP_UNUSED_MS) continue;
-		const users = existsSync(join(dir, "users")) ? readdirSync(join(dir, "users")).map(Number) : [];
-		if (!users.some(isAlive)) rmSync(dir, { recursive: true, force: true });
+		const users = join(dir, "users");
+		const live = (existsSync(users) ? readdirSync(users) : []).filter((pid) => {
+			if (isAlive(Number(pid))) return true;
+			rmSync(join(users, pid), { force: true });
+			return false;
+		});
+		if (entry.name !== keep && live.length === 0 && Date.now() - statSync(dir).mtimeMs >= KEEP_UNUSED_MS)
+			rmSync(dir, { recursive: true, force: true });
 	}
 }
 
