@@ -29,8 +29,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { table } from "../local/cli/commands/common.js";
 import { runBillingCycle } from "../local/cli/operations.js";
-import { progressLine } from "../local/cli/progress.js";
-import { progress } from "../local/cli/session.js";
+import { progress, progressLine } from "../local/cli/progress.js";
 import { buildSeedData, putShowcaseData, seedDemoData } from "../local/demo/seed.js";
 import { buildShowcaseData } from "../local/demo/showcase.js";
 import { dataDirHolder } from "../local/emulator/data-dir-lock.js";

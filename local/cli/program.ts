@@ -12,7 +12,7 @@ import { registerPaymentCommands } from "./commands/payments.js";
 import { registerReportCommands } from "./commands/reports.js";
 import { registerUserCommands } from "./commands/users.js";
 import { registerWorklistCommands } from "./commands/worklist.js";
-import { STACK_ENV } from "./session.js";
+import { STACK_ENV } from "./stack-env.js";
 
 /** The commands that only make sense on this machine: they start or fill the embedded stack. */
 const EMBEDDED_ONLY = new Set(["demo", "seed", "serve"]);

@@ -5,6 +5,11 @@
  * change of step, so a long run writes a few lines, not one per state.
  */
 
+/** Progress goes to stderr so stdout stays clean for --json. */
+export function progress(message: string): void {
+	process.stderr.write(`${message}\n`);
+}
+
 export interface ProgressStream {
 	write(text: string): unknown;
 	readonly isTTY?: boolean;

@@ -1,25 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BillingError } from "../../shared/core/errors.js";
-import { cognitoIssuer } from "../../shared/desk/identity.js";
 import type { Caller } from "../../shared/desk/roles.js";
 import { type AwsClients, createClients } from "../../shared/platform/clients.js";
 import { documentLinkEnvironment, localDocumentLinkKey } from "../emulator/document-links.js";
+import { DEFAULT_DOCUMENT_LINK_BASE_URL, embeddedEnvironment, userPoolEnvironment } from "../emulator/environment.js";
 import { LOCAL_REGION } from "../emulator/lambda-runtime.js";
-import {
-	DEFAULT_DOCUMENT_LINK_BASE_URL,
-	type EmbeddedStack,
-	embeddedEnvironment,
-	type StackEndpoints,
-	startEmbeddedStack,
-} from "../emulator/stack.js";
-import { type DeskUserPool, userPoolEnvironment } from "../emulator/user-pool.js";
-
-/** The deployed stack the CLI works on, when set (or `--stack`); otherwise the embedded one. */
-export const STACK_ENV = "BILLING_STACK";
+import type { EmbeddedStack, StackEndpoints } from "../emulator/stack.js";
+import type { DeskUserPool } from "../emulator/user-pool.js";
+import { progress } from "./progress.js";
+import { STACK_ENV } from "./stack-env.js";
 
 /** What a CLI command works with: the SDK clients, names, and the state machine to drive. */
 export interface Session {
@@ -119,6 +110,8 @@ export async function openSession(dataDirOption: string | undefined, options: { 
 		};
 	}
 	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions, user pool)...");
+	// Loaded only here: a command beside a running serve, or on a deployed stack, does without it.
+	const { startEmbeddedStack } = await import("../emulator/stack.js");
 	const stack = await startEmbeddedStack({ dataDir, httpPort: options.httpPort ?? false });
 	return {
 		dataDir,
@@ -153,6 +146,10 @@ const USER_POOL_VARIABLES = [
  * every client from the default credential chain, region and endpoint settings.
  */
 async function openDeployedSession(stackName: string, dataDir: string): Promise<Session> {
+	const [{ CloudFormationClient, DescribeStacksCommand }, { cognitoIssuer }] = await Promise.all([
+		import("@aws-sdk/client-cloudformation"),
+		import("../../shared/desk/identity.js"),
+	]);
 	const cloudFormation = new CloudFormationClient({});
 	let outputs: Record<string, string | undefined>;
 	let region: string;
@@ -211,6 +208,7 @@ async function openDeployedSession(stackName: string, dataDir: string): Promise<
  */
 export async function cliCaller(session: Session, actorOption: string): Promise<Caller> {
 	if (!session.deployed) return { role: "admin", actor: actorOption };
+	const { GetCallerIdentityCommand, STSClient } = await import("@aws-sdk/client-sts");
 	const sts = new STSClient({});
 	try {
 		const identity = await sts.send(new GetCallerIdentityCommand({}));
@@ -218,9 +216,4 @@ export async function cliCaller(session: Session, actorOption: string): Promise<
 	} finally {
 		sts.destroy();
 	}
-}
-
-/** Progress goes to stderr so stdout stays clean for --json. */
-export function progress(message: string): void {
-	process.stderr.write(`${message}\n`);
 }

@@ -14,7 +14,7 @@ import {
 	reconcilePayments,
 } from "../../shared/reporting/reconciliation.js";
 import { listInvoicesOfPeriod, listPayments } from "../../shared/store/records.js";
-import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../emulator/stack.js";
+import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../emulator/environment.js";
 import { deliverStripeEvent, type WebhookDelivery } from "./webhook-delivery.js";
 
 export interface PaymentsDemoDeps {

@@ -1,5 +1,5 @@
 import { postStripeEvent } from "../cli/operations.js";
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../emulator/stack.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../emulator/environment.js";
 
 /** One webhook the demo posted and what the webhook front answered. */
 export interface WebhookDelivery {

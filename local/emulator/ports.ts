@@ -1,5 +1,8 @@
 import { createServer } from "node:net";
 
+/** Where `billing serve` listens unless told otherwise: the webhook front, the console and the desk. */
+export const DEFAULT_HTTP_PORT = 4600;
+
 /** A free TCP port on 127.0.0.1, chosen by the OS. */
 export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {

@@ -265,16 +265,3 @@ export async function ensureDeskUserPool(endpoint: string, tableName: string): P
 		cognito.destroy();
 	}
 }
-
-/**
- * What the desk's code reads to reach the pool (shared/desk/identity.ts and services.ts), as the
- * deployed stack sets it; embedded, a new user's generated password is set permanent.
- */
-export function userPoolEnvironment(endpoint: string, pool: DeskUserPool): Record<string, string> {
-	return {
-		DESK_USER_POOL_ID: pool.userPoolId,
-		DESK_USER_POOL_CLIENT_ID: pool.clientId,
-		DESK_USER_POOL_ISSUER: `${endpoint}/${pool.userPoolId}`,
-		DESK_USER_POOL_PERMANENT_PASSWORDS: "true",
-	};
-}

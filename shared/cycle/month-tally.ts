@@ -8,15 +8,13 @@ import { publishBooks } from "../reporting/book-files.js";
 import { type BooksShare, booksTallySchema, combineBooks, tallyBooks } from "../reporting/books.js";
 import type { AccountRecords } from "../reporting/invariants.js";
 import { type ChartOfAccounts, chartOfAccounts } from "../reporting/journal.js";
+import { isQuarterEnd, parseReportPeriod, quarterOf } from "../reporting/report-period.js";
 import {
 	computeReport,
-	isQuarterEnd,
 	monthlySummary,
 	openReceivablesOf,
 	type PublishedReportFiles,
-	parseReportPeriod,
 	paymentsReceivedIn,
-	quarterOf,
 	type ReportDeps,
 	type ReportShare,
 	reportShareOf,

@@ -1,8 +1,9 @@
 import type { z } from "zod";
 import { BillingError, ValidationError } from "../core/errors.js";
 import { parsePeriod } from "../core/period.js";
-import { EXPORT_FORMATS, type ExportFormat, exportJournal } from "../reporting/book-files.js";
+import { exportJournal } from "../reporting/book-files.js";
 import { periodBooks } from "../reporting/books.js";
+import { EXPORT_FORMATS, type ExportFormat } from "../reporting/export-formats.js";
 import { chartOfAccounts } from "../reporting/journal.js";
 import { getImportRun } from "../store/imports.js";
 import { json, type RouteContext, route } from "./api.js";
@@ -27,11 +28,12 @@ import {
 import { applyPayment, recordPayment, unapplyPayment } from "./operations/payments.js";
 import { addUserOperation, disableUserOperation } from "./operations/users.js";
 import { assignItem } from "./operations/worklist.js";
+import { PAYMENT_REF_FORM, parsePaymentRef } from "./payment-ref.js";
 import { roleAllows } from "./roles.js";
 import { listUsers, requireUserPool } from "./users.js";
 import { accountDetail, accountsPage } from "./views/accounts.js";
 import { invoiceDetail, invoicePdfLink, invoicesPage } from "./views/invoices.js";
-import { PAYMENT_REF_FORM, parsePaymentRef, paymentDetail, unappliedPaymentsPage } from "./views/payments.js";
+import { paymentDetail, unappliedPaymentsPage } from "./views/payments.js";
 import { runDetail, runsPage } from "./views/runs.js";
 import { worklistView } from "./views/worklist.js";
 

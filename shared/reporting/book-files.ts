@@ -4,12 +4,10 @@ import { formatMajorUnits } from "../core/money.js";
 import type { TableDeps } from "../store/records.js";
 import { closedThrough } from "../store/transact.js";
 import type { PeriodBooks, TrialBalance } from "./books.js";
+import type { ExportFormat } from "./export-formats.js";
 import type { ChartOfAccounts } from "./journal.js";
 
 /** The books as files: the journal in the formats accounting systems import, and the trial balance, under books/<period>/. */
-
-export const EXPORT_FORMATS = ["csv", "quickbooks", "xero"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Journal numbers: the period and the entry's place in it, e.g. 2026-11-0042. */
 function journalNumber(period: string, index: number): string {

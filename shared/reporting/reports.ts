@@ -1,7 +1,6 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { AGING_BUCKETS, type Aging, agingBucket, emptyAging } from "../core/aging.js";
 import { toCsvText } from "../core/csv.js";
-import { ValidationError } from "../core/errors.js";
 import type { Invoice, LedgerEntry, Payment } from "../core/model.js";
 import { type BillingPeriod, daysBetween } from "../core/period.js";
 import type { AccountAging, BillingReport, Flows, MonthFlows } from "../core/report-model.js";
@@ -10,6 +9,7 @@ import { listPaymentsReceived, type TableDeps } from "../store/records.js";
 import { closedThrough } from "../store/transact.js";
 import { everyAccountRecords } from "./books.js";
 import type { AccountRecords } from "./invariants.js";
+import type { ReportPeriod } from "./report-period.js";
 
 export interface ReportDeps extends TableDeps {
 	readonly s3: S3Client;
@@ -244,36 +244,6 @@ export function reportCsv(r: BillingReport): string {
 	}
 	for (const a of r.topOverdueAccounts) rows.push(["top_overdue", "overdue_minor", r.asOf, a.currency, a.accountId, a.overdue]);
 	return toCsvText(rows);
-}
-
-export interface ReportPeriod {
-	readonly kind: BillingReport["kind"];
-	/** YYYY-MM or YYYY-Qn. */
-	readonly label: string;
-	readonly months: readonly { readonly period: string; readonly periodStart: string; readonly periodEnd: string }[];
-}
-
-function monthSpan(period: string) {
-	const [year, month] = period.split("-").map(Number) as [number, number];
-	return { period, periodStart: `${period}-01`, periodEnd: new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10) };
-}
-
-export function quarterOf(period: string): string {
-	return `${period.slice(0, 4)}-Q${Math.ceil(Number(period.slice(5, 7)) / 3)}`;
-}
-
-export function isQuarterEnd(period: string): boolean {
-	return Number(period.slice(5, 7)) % 3 === 0;
-}
-
-/** `YYYY-MM` (a month) or `YYYY-Qn` (its three months). */
-export function parseReportPeriod(value: string): ReportPeriod {
-	if (/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) return { kind: "monthly", label: value, months: [monthSpan(value)] };
-	const q = /^(\d{4})-Q([1-4])$/.exec(value);
-	if (!q) throw new ValidationError(`invalid report period ${JSON.stringify(value)}: expected YYYY-MM or YYYY-Qn, e.g. 2026-10 or 2026-Q4`);
-	const first = (Number(q[2]) - 1) * 3 + 1;
-	const months = [0, 1, 2].map((i) => monthSpan(`${q[1]}-${String(first + i).padStart(2, "0")}`));
-	return { kind: "quarterly", label: value, months };
 }
 
 /** Some accounts' share of a report's records (`ReportInputs` but the payments); the tax is the monthly summary's. */

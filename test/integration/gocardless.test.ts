@@ -1,6 +1,6 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
+import { LOCAL_GOCARDLESS_WEBHOOK_SECRET } from "../../local/emulator/environment.js";
 import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { signGoCardlessPayload } from "../../shared/payments/providers/gocardless.js";

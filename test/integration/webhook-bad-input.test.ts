@@ -3,7 +3,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postStripeEvent } from "../../local/cli/operations.js";
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/emulator/stack.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/emulator/environment.js";
 import { MINOR_UNIT_DIGITS } from "../../shared/core/money.js";
 import { signStripePayload } from "../../shared/payments/providers/stripe.js";
 import { MAX_WEBHOOK_BODY_BYTES } from "../../shared/payments/webhook.js";

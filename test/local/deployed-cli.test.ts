@@ -7,7 +7,7 @@ import { SESClient, SendRawEmailCommand, type SendRawEmailCommandInput } from "@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { STACK_ENV } from "../../local/cli/session.js";
+import { STACK_ENV } from "../../local/cli/stack-env.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";

@@ -1,11 +1,18 @@
 import { writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { formatMajorUnits } from "../../../shared/core/money.js";
-import { closeBooks } from "../../../shared/desk/operations/books.js";
-import { EXPORT_FORMATS, type ExportFormat, exportJournal, publishBooks } from "../../../shared/reporting/book-files.js";
-import { periodBooks } from "../../../shared/reporting/books.js";
-import { chartOfAccounts } from "../../../shared/reporting/journal.js";
+import { EXPORT_FORMATS, type ExportFormat } from "../../../shared/reporting/export-formats.js";
 import { actorOption, dataDirOption, jsonOption, performOperation, periodOption, printJson, table, withSession } from "./common.js";
+
+/** The books' own modules, with the chart of accounts they are kept in. */
+async function booksModules() {
+	const [{ periodBooks }, { exportJournal, publishBooks }, { chartOfAccounts }] = await Promise.all([
+		import("../../../shared/reporting/books.js"),
+		import("../../../shared/reporting/book-files.js"),
+		import("../../../shared/reporting/journal.js"),
+	]);
+	return { periodBooks, exportJournal, publishBooks, chart: chartOfAccounts() };
+}
 
 /** Month-end close (DESIGN.md section 10): the trial balance and the journal for the accounting software. */
 export function registerBooksCommands(program: Command): void {
@@ -17,7 +24,7 @@ export function registerBooksCommands(program: Command): void {
 		.addOption(jsonOption())
 		.addOption(dataDirOption())
 		.action(async (opts: { period: string; json?: boolean; dataDir: string }) => {
-			const chart = chartOfAccounts();
+			const { periodBooks, chart } = await booksModules();
 			const { trialBalance } = await withSession(opts.dataDir, (s) =>
 				periodBooks({ ddb: s.clients.ddb, tableName: s.tableName }, opts.period, chart),
 			);
@@ -58,7 +65,7 @@ export function registerBooksCommands(program: Command): void {
 			printJson(
 				await performOperation(
 					opts.dataDir,
-					closeBooks,
+					(await import("../../../shared/desk/operations/books.js")).closeBooks,
 					{ period: opts.period, force: opts.force ?? false, reason: opts.reason },
 					opts.actor,
 				),
@@ -74,7 +81,7 @@ export function registerBooksCommands(program: Command): void {
 		.option("--out <file>", "write it to this file instead of printing it")
 		.addOption(dataDirOption())
 		.action(async (opts: { period: string; format: ExportFormat; out?: string; dataDir: string }) => {
-			const chart = chartOfAccounts();
+			const { periodBooks, exportJournal, publishBooks, chart } = await booksModules();
 			const text = await withSession(opts.dataDir, async (s) => {
 				const deps = { ddb: s.clients.ddb, tableName: s.tableName, s3: s.clients.s3, bucketName: s.bucketName };
 				const periodOfBooks = await periodBooks(deps, opts.period, chart);

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { ValidationError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
-import { reverseWriteOffOperation, writeOff as writeOffOperation } from "../../../shared/desk/operations/invoices.js";
-import { listOpenCases } from "../../../shared/store/collections.js";
 import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson, table, withSession } from "./common.js";
+
+const invoiceOperations = () => import("../../../shared/desk/operations/invoices.js");
 
 /** Collections: the open cases the agency works on, and writing off what will not be paid. */
 export function registerCollectionsCommands(program: Command): void {
@@ -14,6 +14,7 @@ export function registerCollectionsCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { dataDir: string; json?: boolean }) => {
+			const { listOpenCases } = await import("../../../shared/store/collections.js");
 			const cases = await withSession(opts.dataDir, (s) => listOpenCases({ ddb: s.clients.ddb, tableName: s.tableName }));
 			if (opts.json) return printJson(cases);
 			process.stdout.write(
@@ -45,7 +46,12 @@ export function registerCollectionsCommands(program: Command): void {
 		.action(async (opts: { invoice?: string; reason?: string; asOf?: string; actor: string; dataDir: string }) => {
 			if (!opts.invoice || !opts.reason) throw new ValidationError("billing write-off needs --invoice and --reason");
 			printJson(
-				await performOperation(opts.dataDir, writeOffOperation, { number: opts.invoice, reason: opts.reason, asOf: opts.asOf }, opts.actor),
+				await performOperation(
+					opts.dataDir,
+					(await invoiceOperations()).writeOff,
+					{ number: opts.invoice, reason: opts.reason, asOf: opts.asOf },
+					opts.actor,
+				),
 			);
 		});
 	writeOff
@@ -56,6 +62,13 @@ export function registerCollectionsCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
-			printJson(await performOperation(opts.dataDir, reverseWriteOffOperation, { number, reason: opts.reason }, opts.actor));
+			printJson(
+				await performOperation(
+					opts.dataDir,
+					(await invoiceOperations()).reverseWriteOffOperation,
+					{ number, reason: opts.reason },
+					opts.actor,
+				),
+			);
 		});
 }

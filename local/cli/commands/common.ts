@@ -4,10 +4,8 @@ import type { z } from "zod";
 import type { Invoice } from "../../../shared/core/model.js";
 import { parseIsoDate, parsePeriod, type Rebooked, rebookedNote } from "../../../shared/core/period.js";
 import type { DeskOperation } from "../../../shared/desk/operation.js";
-import { perform } from "../../../shared/desk/operation.js";
-import { deskServices } from "../../../shared/desk/services.js";
-import { listAccounts, listInvoicesOfAccount } from "../../../shared/store/records.js";
-import { cliCaller, openSession, progress, type Session } from "../session.js";
+import { progress } from "../progress.js";
+import type { Session } from "../session.js";
 
 export function positiveInt(value: string): number {
 	const n = Number(value);
@@ -56,7 +54,15 @@ export function invoiceJson(invoice: Invoice, withLines: boolean) {
 	return withLines ? { ...rest, lines } : rest;
 }
 
+/*
+ * What a command runs is imported when it runs (`await import`), not with the command's
+ * definition: `billing --help` and every start then load commander and the definitions only,
+ * and a command loads the SDK clients, the embedded stack and the domain it uses (bin/cli-build.mjs
+ * bundles each such import as a chunk of its own).
+ */
+
 export async function withSession<T>(dataDir: string, work: (s: Session) => Promise<T>): Promise<T> {
+	const { openSession } = await import("../session.js");
 	const session = await openSession(dataDir);
 	try {
 		return await work(session);
@@ -76,6 +82,11 @@ export async function performOperation<Schema extends z.ZodType, Result>(
 	input: z.input<Schema>,
 	actor: string,
 ): Promise<Result> {
+	const [{ perform }, { deskServices }, { cliCaller }] = await Promise.all([
+		import("../../../shared/desk/operation.js"),
+		import("../../../shared/desk/services.js"),
+		import("../session.js"),
+	]);
 	return withSession(dataDir, async (s) => {
 		const { result, notes } = await perform(operation, deskServices(s.clients, s), await cliCaller(s, actor), input);
 		for (const note of notes) progress(note);
@@ -100,6 +111,7 @@ export async function sayingWhereBooked<T>(
 }
 
 export async function allInvoices(s: Session): Promise<Invoice[]> {
+	const { listAccounts, listInvoicesOfAccount } = await import("../../../shared/store/records.js");
 	const accounts = await listAccounts({ ddb: s.clients.ddb, tableName: s.tableName });
 	const invoices = (
 		await Promise.all(accounts.map((a) => listInvoicesOfAccount({ ddb: s.clients.ddb, tableName: s.tableName }, a.accountId)))

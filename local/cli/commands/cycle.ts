@@ -1,18 +1,9 @@
 import { join } from "node:path";
-import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Command } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { previousPeriod } from "../../../shared/core/period.js";
-import { refuseWhileImportWriting } from "../../../shared/imports/writing.js";
-import { executionHistory } from "../../../shared/runs/history.js";
-import { formatDemoSummary, runDemo } from "../../demo/demo.js";
-import { buildSeedData, putShowcaseData, seedDemoData } from "../../demo/seed.js";
-import { buildShowcaseData } from "../../demo/showcase.js";
-import { invokeLocalFunction, localFunctionArn } from "../../emulator/lambda-runtime.js";
-import { DEFAULT_HTTP_PORT, startEmbeddedStack } from "../../emulator/stack.js";
-import { executionArnFor, listExecutions, runBillingCycle, statesFromHistory } from "../operations.js";
-import { progressLine } from "../progress.js";
-import { progress, removeServeRecord, resolveDataDir, runningServe, writeServeRecord } from "../session.js";
+import { DEFAULT_HTTP_PORT } from "../../emulator/ports.js";
+import { progress, progressLine } from "../progress.js";
 import { dataDirOption, dateOption, jsonOption, periodOption, positiveInt, printJson, table, withSession } from "./common.js";
 
 /** The cycle itself: the demo, the embedded stack, runs and their executions. */
@@ -26,6 +17,10 @@ export function registerCycleCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { accounts: number; seed: number; period?: string; dataDir: string; json?: boolean }) => {
+			const [{ formatDemoSummary, runDemo }, { resolveDataDir }] = await Promise.all([
+				import("../../demo/demo.js"),
+				import("../session.js"),
+			]);
 			const summary = await runDemo({
 				dataDir: resolveDataDir(opts.dataDir),
 				accounts: opts.accounts,
@@ -42,6 +37,10 @@ export function registerCycleCommands(program: Command): void {
 		.option("--port <port>", "port of the webhook front and console", (v) => Number(v), DEFAULT_HTTP_PORT)
 		.addOption(dataDirOption())
 		.action(async (opts: { port: number; dataDir: string }) => {
+			const [{ startEmbeddedStack }, { removeServeRecord, resolveDataDir, runningServe, writeServeRecord }] = await Promise.all([
+				import("../../emulator/stack.js"),
+				import("../session.js"),
+			]);
 			const dataDir = resolveDataDir(opts.dataDir);
 			const other = runningServe(dataDir);
 			if (other)
@@ -72,6 +71,10 @@ export function registerCycleCommands(program: Command): void {
 		.option("--period <YYYY-MM>", "period of the usage charges (default: the previous month)", periodOption)
 		.addOption(dataDirOption())
 		.action(async (opts: { accounts: number; seed: number; period?: string; dataDir: string }) => {
+			const [{ buildSeedData, putShowcaseData, seedDemoData }, { buildShowcaseData }] = await Promise.all([
+				import("../../demo/seed.js"),
+				import("../../demo/showcase.js"),
+			]);
 			await withSession(opts.dataDir, async (s) => {
 				const period = opts.period ?? previousPeriod(new Date());
 				const data = buildSeedData(opts.accounts, opts.seed, period);
@@ -101,6 +104,10 @@ export function registerCycleCommands(program: Command): void {
 		.option("--rerun", "re-drive a period already run; nothing issued or delivered is repeated")
 		.addOption(dataDirOption())
 		.action(async (opts: { period: string; asOf?: string; rerun?: boolean; dataDir: string }) => {
+			const [{ refuseWhileImportWriting }, { runBillingCycle }] = await Promise.all([
+				import("../../../shared/imports/writing.js"),
+				import("../operations.js"),
+			]);
 			const result = await withSession(opts.dataDir, async (s) => {
 				await refuseWhileImportWriting({ ddb: s.clients.ddb, tableName: s.tableName });
 				return runBillingCycle(s.sfn, s.stateMachineArn, opts, progress);
@@ -115,6 +122,7 @@ export function registerCycleCommands(program: Command): void {
 		.requiredOption("--as-of <YYYY-MM-DD>", "the date the ladder treats as today", dateOption)
 		.addOption(dataDirOption())
 		.action(async (opts: { asOf: string; dataDir: string }) => {
+			const { invokeLocalFunction, localFunctionArn } = await import("../../emulator/lambda-runtime.js");
 			const result = await withSession(opts.dataDir, () =>
 				invokeLocalFunction(localFunctionArn("EscalateOverdueAccounts"), { asOf: opts.asOf }),
 			);
@@ -128,6 +136,7 @@ export function registerCycleCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { dataDir: string; json?: boolean }) => {
+			const { listExecutions } = await import("../operations.js");
 			const list = await withSession(opts.dataDir, (s) => listExecutions(s.sfn, s.stateMachineArn));
 			if (opts.json) return printJson(list);
 			const rows = list.map((e) => ({
@@ -145,6 +154,11 @@ export function registerCycleCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (name: string, opts: { dataDir: string; json?: boolean }) => {
+			const [{ DescribeExecutionCommand }, { executionHistory }, { executionArnFor, statesFromHistory }] = await Promise.all([
+				import("@aws-sdk/client-sfn"),
+				import("../../../shared/runs/history.js"),
+				import("../operations.js"),
+			]);
 			const detail = await withSession(opts.dataDir, async (s) => {
 				const executionArn = executionArnFor(s.stateMachineArn, name);
 				const described = await s.sfn.send(new DescribeExecutionCommand({ executionArn }));

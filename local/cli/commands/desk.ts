@@ -1,10 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { EINVOICE_KINDS, type EInvoiceKind } from "../../../shared/core/einvoice-account.js";
 import { formatMoney } from "../../../shared/core/money.js";
-import { closeAccountOperation, refundCredit, updateAccount } from "../../../shared/desk/operations/accounts.js";
-import { hold, issueInvoice, reissue, release, resend } from "../../../shared/desk/operations/invoices.js";
-import { applyPayment, unapplyPayment } from "../../../shared/desk/operations/payments.js";
-import { PAYMENT_REF_FORM, parsePaymentRef } from "../../../shared/desk/views/payments.js";
+import { PAYMENT_REF_FORM, parsePaymentRef } from "../../../shared/desk/payment-ref.js";
 import type { OneOffLine } from "../../../shared/invoicing/one-off.js";
 import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson } from "./common.js";
 
@@ -37,6 +34,10 @@ function oneOffLine(value: string, previous: OneOffLine[] = []): OneOffLine[] {
 /** An empty option value (`--vat-id ''`) clears the field: null to the operation. */
 const cleared = (value: string | undefined): string | null | undefined =>
 	value === undefined ? undefined : value.trim() === "" ? null : value;
+
+const accountOperations = () => import("../../../shared/desk/operations/accounts.js");
+const invoiceOperations = () => import("../../../shared/desk/operations/invoices.js");
+const paymentOperations = () => import("../../../shared/desk/operations/payments.js");
 
 const group = (program: Command, name: string) => program.commands.find((c) => c.name() === name) ?? program.command(name);
 
@@ -83,7 +84,7 @@ export function registerDeskCommands(program: Command): void {
 			) => {
 				const result = await performOperation(
 					opts.dataDir,
-					updateAccount,
+					(await accountOperations()).updateAccount,
 					{
 						accountId: id,
 						email: opts.email,
@@ -111,7 +112,12 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (id: string, opts: { on: string; reason?: string; actor: string; dataDir: string }) => {
 			printJson(
-				await performOperation(opts.dataDir, closeAccountOperation, { accountId: id, on: opts.on, reason: opts.reason }, opts.actor),
+				await performOperation(
+					opts.dataDir,
+					(await accountOperations()).closeAccountOperation,
+					{ accountId: id, on: opts.on, reason: opts.reason },
+					opts.actor,
+				),
 			);
 		});
 
@@ -130,7 +136,12 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (opts: { account: string; line: OneOffLine[]; date?: string; actor: string; dataDir: string }) => {
 			printJson(
-				await performOperation(opts.dataDir, issueInvoice, { accountId: opts.account, lines: opts.line, date: opts.date }, opts.actor),
+				await performOperation(
+					opts.dataDir,
+					(await invoiceOperations()).issueInvoice,
+					{ accountId: opts.account, lines: opts.line, date: opts.date },
+					opts.actor,
+				),
 			);
 		});
 	invoices
@@ -141,7 +152,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { asOf?: string; actor: string; dataDir: string }) => {
-			printJson(await performOperation(opts.dataDir, reissue, { number, asOf: opts.asOf }, opts.actor));
+			printJson(await performOperation(opts.dataDir, (await invoiceOperations()).reissue, { number, asOf: opts.asOf }, opts.actor));
 		});
 	invoices
 		.command("hold")
@@ -151,7 +162,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string }) => {
-			printJson(await performOperation(opts.dataDir, hold, { number, reason: opts.reason }, opts.actor));
+			printJson(await performOperation(opts.dataDir, (await invoiceOperations()).hold, { number, reason: opts.reason }, opts.actor));
 		});
 	invoices
 		.command("release")
@@ -161,7 +172,7 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { reason?: string; actor: string; dataDir: string }) => {
-			printJson(await performOperation(opts.dataDir, release, { number, reason: opts.reason }, opts.actor));
+			printJson(await performOperation(opts.dataDir, (await invoiceOperations()).release, { number, reason: opts.reason }, opts.actor));
 		});
 	invoices
 		.command("resend")
@@ -172,7 +183,12 @@ export function registerDeskCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (number: string, opts: { channel: "email"; reason: string; actor: string; dataDir: string }) => {
-			const result = await performOperation(opts.dataDir, resend, { number, channel: opts.channel, reason: opts.reason }, opts.actor);
+			const result = await performOperation(
+				opts.dataDir,
+				(await invoiceOperations()).resend,
+				{ number, channel: opts.channel, reason: opts.reason },
+				opts.actor,
+			);
 			printJson(result);
 			if (result.outcome === "failed") process.exitCode = 1;
 		});
@@ -194,7 +210,7 @@ export function registerDeskCommands(program: Command): void {
 			) => {
 				const applied = await performOperation(
 					opts.dataDir,
-					applyPayment,
+					(await paymentOperations()).applyPayment,
 					{ ...payment, invoiceNumber: opts.invoice, amount: opts.amount },
 					opts.actor,
 				);
@@ -221,7 +237,7 @@ export function registerDeskCommands(program: Command): void {
 				printJson(
 					await performOperation(
 						opts.dataDir,
-						unapplyPayment,
+						(await paymentOperations()).unapplyPayment,
 						{ ...payment, invoiceNumber: opts.invoice, reason: opts.reason },
 						opts.actor,
 					),
@@ -240,7 +256,7 @@ export function registerDeskCommands(program: Command): void {
 			printJson(
 				await performOperation(
 					opts.dataDir,
-					refundCredit,
+					(await accountOperations()).refundCredit,
 					{ accountId: opts.account, amount: opts.amount, reason: opts.reason },
 					opts.actor,
 				),

@@ -1,8 +1,7 @@
 import { type Command, Option } from "commander";
-import { type ImportProgress, type ImportResult, importFiles } from "../../../shared/imports/import.js";
+import type { ImportProgress, ImportResult } from "../../../shared/imports/import.js";
 import { IMPORT_KINDS } from "../../../shared/imports/rows.js";
-import { fileSource } from "../../../shared/imports/sources.js";
-import { progress } from "../session.js";
+import { progress } from "../progress.js";
 import { actorOption, dataDirOption, jsonOption, printJson, withSession } from "./common.js";
 
 /** `billing import FILE...`: the company's accounts, plans, subscriptions and charges (DESIGN.md section 8). */
@@ -42,6 +41,10 @@ export function registerImportCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (files: string[], opts: { kind?: string; dryRun?: boolean; json?: boolean; actor: string; dataDir: string }) => {
+			const [{ importFiles }, { fileSource }] = await Promise.all([
+				import("../../../shared/imports/import.js"),
+				import("../../../shared/imports/sources.js"),
+			]);
 			const sources = files.map((file) => fileSource(file, opts.kind));
 			const result = await withSession(opts.dataDir, (s) =>
 				importFiles({ ddb: s.clients.ddb, tableName: s.tableName, actor: opts.actor }, sources, {

@@ -1,11 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
-import { creditMemo, voidOperation } from "../../../shared/desk/operations/invoices.js";
-import { issueStatements } from "../../../shared/invoicing/statements.js";
-import { documentRetention, sellerConfig } from "../../../shared/platform/config.js";
-import { listAuditEntries } from "../../../shared/store/audit.js";
-import { listCreditMemos } from "../../../shared/store/credit-memos.js";
 import type { Session } from "../session.js";
 import {
 	actorOption,
@@ -22,7 +17,10 @@ import {
 
 /** The audit trail names the person at the keyboard unless told otherwise. */
 
-function invoicingDeps(s: Session, actor: string) {
+const invoiceOperations = () => import("../../../shared/desk/operations/invoices.js");
+
+async function invoicingDeps(s: Session, actor: string) {
+	const { documentRetention, sellerConfig } = await import("../../../shared/platform/config.js");
 	return {
 		ddb: s.clients.ddb,
 		s3: s.clients.s3,
@@ -55,7 +53,7 @@ export function registerInvoicingCommands(program: Command): void {
 		.action(async (opts: { invoice: string; amount: number; reason: string; actor: string; dataDir: string; json?: boolean }) => {
 			const memo = await performOperation(
 				opts.dataDir,
-				creditMemo,
+				(await invoiceOperations()).creditMemo,
 				{ number: opts.invoice, amount: opts.amount, reason: opts.reason },
 				opts.actor,
 			);
@@ -70,6 +68,7 @@ export function registerInvoicingCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { dataDir: string; json?: boolean }) => {
+			const { listCreditMemos } = await import("../../../shared/store/credit-memos.js");
 			const list = await withSession(opts.dataDir, (s) => listCreditMemos({ ddb: s.clients.ddb, tableName: s.tableName }));
 			if (opts.json) return printJson(list);
 			process.stdout.write(
@@ -95,8 +94,9 @@ export function registerInvoicingCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { period: string; date?: string; dataDir: string; json?: boolean }) => {
-			const statements = await withSession(opts.dataDir, (s) =>
-				issueStatements(invoicingDeps(s, "cli"), opts.period, opts.date ?? new Date().toISOString().slice(0, 10)),
+			const { issueStatements } = await import("../../../shared/invoicing/statements.js");
+			const statements = await withSession(opts.dataDir, async (s) =>
+				issueStatements(await invoicingDeps(s, "cli"), opts.period, opts.date ?? new Date().toISOString().slice(0, 10)),
 			);
 			if (opts.json) return printJson(statements);
 			process.stdout.write(
@@ -122,7 +122,12 @@ export function registerInvoicingCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (number: string, opts: { reason: string; actor: string; dataDir: string; json?: boolean }) => {
-			const result = await performOperation(opts.dataDir, voidOperation, { number, reason: opts.reason }, opts.actor);
+			const result = await performOperation(
+				opts.dataDir,
+				(await invoiceOperations()).voidOperation,
+				{ number, reason: opts.reason },
+				opts.actor,
+			);
 			if (opts.json) return printJson({ outcome: result.outcome, ...invoiceJson(result.invoice, false) });
 			process.stdout.write(
 				`${number}: ${result.outcome === "voided" ? "voided" : "was already void"} (${result.invoice.voidReason ?? ""})\n`,
@@ -135,6 +140,7 @@ export function registerInvoicingCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (number: string, opts: { dataDir: string; json?: boolean }) => {
+			const { listAuditEntries } = await import("../../../shared/store/audit.js");
 			const entries = await withSession(opts.dataDir, (s) =>
 				listAuditEntries({ ddb: s.clients.ddb, tableName: s.tableName }, "invoice", number),
 			);

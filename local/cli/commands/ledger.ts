@@ -1,17 +1,9 @@
 import type { Command } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
-import { withoutKeys } from "../../../shared/store/keys.js";
-import {
-	getAccount,
-	getInvoice,
-	listAccounts,
-	listInvoicesOfAccount,
-	listInvoicesOfPeriod,
-	listLedgerEntries,
-	listPayments,
-} from "../../../shared/store/records.js";
 import { allInvoices, dataDirOption, invoiceJson, jsonOption, periodOption, printJson, table, withSession } from "./common.js";
+
+const records = () => import("../../../shared/store/records.js");
 
 /** Reading the billing data: accounts, invoices, payments. */
 export function registerLedgerCommands(program: Command): void {
@@ -21,6 +13,7 @@ export function registerLedgerCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { dataDir: string; json?: boolean }) => {
+			const { listAccounts } = await records();
 			const list = await withSession(opts.dataDir, (s) => listAccounts({ ddb: s.clients.ddb, tableName: s.tableName }));
 			if (opts.json) return printJson(list);
 			process.stdout.write(
@@ -42,6 +35,10 @@ export function registerLedgerCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (id: string, opts: { dataDir: string; json?: boolean }) => {
+			const [{ getAccount, listInvoicesOfAccount, listLedgerEntries }, { withoutKeys }] = await Promise.all([
+				records(),
+				import("../../../shared/store/keys.js"),
+			]);
 			const detail = await withSession(opts.dataDir, async (s) => {
 				const deps = { ddb: s.clients.ddb, tableName: s.tableName };
 				const account = await getAccount(deps, id);
@@ -60,6 +57,7 @@ export function registerLedgerCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { dataDir: string; json?: boolean; period?: string }) => {
+			const { listInvoicesOfPeriod } = await records();
 			const list = await withSession(opts.dataDir, async (s) => {
 				if (!opts.period) return allInvoices(s);
 				const invoices = await listInvoicesOfPeriod({ ddb: s.clients.ddb, tableName: s.tableName }, opts.period);
@@ -86,6 +84,7 @@ export function registerLedgerCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (number: string, opts: { dataDir: string; json?: boolean }) => {
+			const { getInvoice } = await records();
 			const invoice = await withSession(opts.dataDir, (s) => getInvoice({ ddb: s.clients.ddb, tableName: s.tableName }, number));
 			if (!invoice) throw new BillingError(`no invoice ${number}`, 404);
 			printJson(invoiceJson(invoice, true));
@@ -97,6 +96,7 @@ export function registerLedgerCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { dataDir: string; json?: boolean }) => {
+			const { listPayments } = await records();
 			const list = await withSession(opts.dataDir, (s) => listPayments({ ddb: s.clients.ddb, tableName: s.tableName }));
 			if (opts.json) return printJson(list);
 			process.stdout.write(

@@ -1,9 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { formatMoney } from "../../../shared/core/money.js";
-import { recordPayment } from "../../../shared/desk/operations/payments.js";
-import { importBankStatement } from "../../../shared/payments/providers/bank.js";
-import { reconcilePayments } from "../../../shared/reporting/reconciliation.js";
 import {
 	actorOption,
 	dataDirOption,
@@ -28,6 +25,7 @@ export function registerPaymentCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(async (opts: { dataDir: string; json?: boolean; period: string }) => {
+			const { reconcilePayments } = await import("../../../shared/reporting/reconciliation.js");
 			const outcome = await withSession(opts.dataDir, (s) =>
 				reconcilePayments({ ddb: s.clients.ddb, s3: s.clients.s3, tableName: s.tableName, bucketName: s.bucketName }, opts.period),
 			);
@@ -67,6 +65,7 @@ export function registerPaymentCommands(program: Command): void {
 		.addOption(jsonOption())
 		.action(async (file: string, opts: { dataDir: string; json?: boolean }) => {
 			const content = readFileSync(file, "utf8");
+			const { importBankStatement } = await import("../../../shared/payments/providers/bank.js");
 			const rows = await withSession(opts.dataDir, (s) =>
 				sayingWhereBooked(
 					(onRebooked) => importBankStatement({ ddb: s.clients.ddb, tableName: s.tableName, onRebooked }, content),
@@ -120,7 +119,7 @@ export function registerPaymentCommands(program: Command): void {
 				printJson(
 					await performOperation(
 						opts.dataDir,
-						recordPayment,
+						(await import("../../../shared/desk/operations/payments.js")).recordPayment,
 						{
 							accountId: opts.account,
 							amount: opts.amount,

@@ -2,10 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { addDays } from "../../../shared/core/period.js";
-import { sellerName } from "../../../shared/platform/config.js";
-import { readObjectBytes } from "../../../shared/platform/s3-objects.js";
-import { parseReportPeriod, publishReportFiles, type ReportPeriod } from "../../../shared/reporting/reports.js";
-import { progress } from "../session.js";
+import { parseReportPeriod, type ReportPeriod } from "../../../shared/reporting/report-period.js";
+import { progress } from "../progress.js";
 import { dataDirOption, dateOption, printJson, withSession } from "./common.js";
 
 function reportPeriodOption(value: string): ReportPeriod {
@@ -27,6 +25,11 @@ export function registerReportCommands(program: Command): void {
 		.action(async (opts: { period: ReportPeriod; asOf?: string; dataDir: string }) => {
 			const lastDay = opts.period.months.at(-1)?.periodEnd as string;
 			const asOf = opts.asOf ?? addDays(lastDay, 1);
+			const [{ sellerName }, { readObjectBytes }, { publishReportFiles }] = await Promise.all([
+				import("../../../shared/platform/config.js"),
+				import("../../../shared/platform/s3-objects.js"),
+				import("../../../shared/reporting/reports.js"),
+			]);
 			const result = await withSession(opts.dataDir, async (s) => {
 				progress(`writing the ${opts.period.kind} report ${opts.period.label} as of ${asOf}...`);
 				const files = await publishReportFiles(

@@ -1,9 +1,10 @@
 import { type Command, Option } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
-import { addUserOperation, disableUserOperation } from "../../../shared/desk/operations/users.js";
 import { ROLES, type Role } from "../../../shared/desk/roles.js";
-import { listUsers, requireUserPool, userPoolServices, userToken } from "../../../shared/desk/users.js";
 import { actorOption, dataDirOption, jsonOption, performOperation, printJson, table, withSession } from "./common.js";
+
+const userOperations = () => import("../../../shared/desk/operations/users.js");
+const userPool = () => import("../../../shared/desk/users.js");
 
 /** The password as piped in (`--password-stdin`), without the newline that ends the line. */
 async function readPassword(): Promise<string> {
@@ -35,7 +36,7 @@ export function registerUserCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (email: string, opts: { role: Role; json?: boolean; actor: string; dataDir: string }) => {
-			const added = await performOperation(opts.dataDir, addUserOperation, { email, role: opts.role }, opts.actor);
+			const added = await performOperation(opts.dataDir, (await userOperations()).addUserOperation, { email, role: opts.role }, opts.actor);
 			if (opts.json) return printJson(added);
 			process.stdout.write(`added ${added.email} as ${added.role}\n`);
 			if (added.password) process.stdout.write(`password: ${added.password}\n(shown this once; it signs in as it is)\n`);
@@ -47,6 +48,7 @@ export function registerUserCommands(program: Command): void {
 		.addOption(jsonOption())
 		.addOption(dataDirOption())
 		.action(async (opts: { json?: boolean; dataDir: string }) => {
+			const { listUsers, requireUserPool, userPoolServices } = await userPool();
 			const listed = await withSession(opts.dataDir, async () => listUsers(requireUserPool({ userPool: userPoolServices() })));
 			if (opts.json) return printJson(listed);
 			if (listed.length === 0) return void process.stdout.write("no users; billing users add EMAIL --role admin adds one\n");
@@ -60,7 +62,7 @@ export function registerUserCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (email: string, opts: { actor: string; dataDir: string }) => {
-			const disabled = await performOperation(opts.dataDir, disableUserOperation, { email }, opts.actor);
+			const disabled = await performOperation(opts.dataDir, (await userOperations()).disableUserOperation, { email }, opts.actor);
 			process.stdout.write(`disabled ${disabled.email}: they can no longer sign in\n`);
 		});
 	users
@@ -71,6 +73,7 @@ export function registerUserCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (email: string, opts: { dataDir: string }) => {
 			const password = await readPassword();
+			const { requireUserPool, userPoolServices, userToken } = await userPool();
 			const token = await withSession(opts.dataDir, async () =>
 				userToken(requireUserPool({ userPool: userPoolServices() }), email, password),
 			);

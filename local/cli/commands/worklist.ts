@@ -1,7 +1,5 @@
 import type { Command } from "commander";
 import { formatMoney } from "../../../shared/core/money.js";
-import { assignItem } from "../../../shared/desk/operations/worklist.js";
-import { buildWorklist } from "../../../shared/reporting/worklist.js";
 import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson, table, withSession } from "./common.js";
 
 /** The worklist (DESIGN.md section 10): every open exception, oldest first, each with the command that resolves it. */
@@ -15,6 +13,7 @@ export function registerWorklistCommands(program: Command): void {
 		.addOption(dataDirOption())
 		.action(async (opts: { assignee?: string; asOf?: string; json?: boolean; dataDir: string }) => {
 			const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
+			const { buildWorklist } = await import("../../../shared/reporting/worklist.js");
 			const items = (await withSession(opts.dataDir, (s) => buildWorklist({ ddb: s.clients.ddb, tableName: s.tableName }, asOf))).filter(
 				(i) => opts.assignee === undefined || i.assignee === opts.assignee,
 			);
@@ -39,6 +38,13 @@ export function registerWorklistCommands(program: Command): void {
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.action(async (id: string, opts: { to: string; actor: string; dataDir: string }) => {
-			printJson(await performOperation(opts.dataDir, assignItem, { itemId: id, to: opts.to }, opts.actor));
+			printJson(
+				await performOperation(
+					opts.dataDir,
+					(await import("../../../shared/desk/operations/worklist.js")).assignItem,
+					{ itemId: id, to: opts.to },
+					opts.actor,
+				),
+			);
 		});
 }

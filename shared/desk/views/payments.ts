@@ -6,20 +6,8 @@ import { type Page, queryPage } from "../../store/pages.js";
 import { getPayment } from "../../store/payments.js";
 import { listInvoicesOfAccount, parseRecord, type TableDeps } from "../../store/records.js";
 import { paymentActions } from "../allowed.js";
+import { paymentRef } from "../payment-ref.js";
 import type { Role } from "../roles.js";
-
-/** A payment as the desk and the CLI name it: `stripe:pi_123`. */
-export function paymentRef(payment: Pick<Payment, "provider" | "paymentId">): string {
-	return `${payment.provider}:${payment.paymentId}`;
-}
-
-export const PAYMENT_REF_FORM = "PROVIDER:ID as billing payments list shows it, e.g. stripe:pi_123";
-
-/** `stripe:pi_123` read back; undefined when it is not of that form. */
-export function parsePaymentRef(text: string): { provider: string; paymentId: string } | undefined {
-	const found = /^([a-z]+):(.+)$/.exec(text.trim());
-	return found ? { provider: found[1] as string, paymentId: found[2] as string } : undefined;
-}
 
 /** The invoices unapplied cash could pay: the paying account's open ones in the payment's currency, oldest due first. */
 async function candidates(deps: TableDeps, payment: Payment) {

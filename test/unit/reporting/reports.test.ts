@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderReportHtml } from "../../../shared/documents/report-html.js";
-import { computeReport, isQuarterEnd, parseReportPeriod, quarterOf, reportCsv } from "../../../shared/reporting/reports.js";
+import { isQuarterEnd, parseReportPeriod, quarterOf } from "../../../shared/reporting/report-period.js";
+import { computeReport, reportCsv } from "../../../shared/reporting/reports.js";
 
 /**
  * A hand-computed fixture, as of 2026-12-31. Open invoices (USD unless said):
