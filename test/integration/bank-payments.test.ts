@@ -107,7 +107,7 @@ describe("bank statement import and manual payments", () => {
 		expect(rows.map((r) => [r.entry, r.outcome.result])).toEqual([
 			["Stmt 1 Ntry 1", "applied"],
 			["Stmt 1 Ntry 2", "unapplied"],
-			["Stmt 1 Ntry 3", "skipped_debit"],
+			["Stmt 1 Ntry 3", "skipped_charge"],
 			["Stmt 1 Ntry 4 TxDtls 1", "applied"],
 			["Stmt 1 Ntry 4 TxDtls 2", "applied"],
 			["Stmt 2 Ntry 1", "applied"],
@@ -138,7 +138,7 @@ describe("bank statement import and manual payments", () => {
 		expect(again.map((r) => r.outcome.result)).toEqual([
 			"duplicate_event",
 			"duplicate_event",
-			"skipped_debit",
+			"skipped_charge",
 			"duplicate_event",
 			"duplicate_event",
 			"duplicate_event",
@@ -150,7 +150,7 @@ describe("bank statement import and manual payments", () => {
 		expect(unreadable.map((r) => [r.entry, r.outcome.result])).toEqual([
 			["Stmt 1 Ntry 1", "duplicate_event"],
 			["Stmt 1 Ntry 2", "duplicate_event"],
-			["Stmt 1 Ntry 3", "skipped_debit"],
+			["Stmt 1 Ntry 3", "skipped_charge"],
 			["Stmt 1 Ntry 4 TxDtls 1", "duplicate_event"],
 			["Stmt 1 Ntry 4 TxDtls 2", "duplicate_event"],
 			["Stmt 2 Ntry 1", "rejected"],

@@ -77,13 +77,14 @@ function detailFields(segments: readonly string[]): { fields: string[]; text: st
 }
 
 /** BAI2 type codes by range: 100-399 and 920-959 credits, 400-699 and 960-999 debits; the rest are balances, status and loans. */
-function kindOf(type: number): Pick<StatementEntry, "kind" | "why" | "credit"> | string {
+function kindOf(code: string): Pick<StatementEntry, "kind" | "why" | "credit"> | string {
+	const type = Number(code);
 	const credit = (type >= 100 && type <= 399) || (type >= 920 && type <= 959);
 	const debit = (type >= 400 && type <= 699) || (type >= 960 && type <= 999);
 	if (!credit && !debit) {
 		return type >= 700 && type <= 799
-			? `type code ${type} is a loan detail, not money received`
-			: `type code ${type} is a balance or status code, not a transaction`;
+			? `type code ${code} is a loan detail, not money received`
+			: `type code ${code} is a balance or status code, not a transaction`;
 	}
 	// 661 account analysis fee, 698 miscellaneous fees: the bank's charges.
 	if (type === 661 || type === 698) return { kind: "charge", why: `a bank charge (type code ${type}), not a payment received`, credit };
@@ -114,7 +115,7 @@ function readDetail(
 	if (minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new ValidationError(`${where}: amount ${amountText} is too large`);
 	const amount = Number(minor);
 	if (amount <= 0) throw new ValidationError(`${where}: amount ${amountText} must be positive (the direction is the type code)`);
-	const kind = kindOf(Number(typeCode));
+	const kind = kindOf(typeCode);
 	if (typeof kind === "string") throw new ValidationError(`${where}: ${kind}`);
 	const fundsType = funds.toUpperCase();
 	const valueDate = fundsType === "V" && fields[3] ? shortDate(fields[3], where) : undefined;

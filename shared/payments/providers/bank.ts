@@ -162,7 +162,7 @@ const PARSERS: Record<Exclude<StatementFormat, "csv">, (content: string) => Stat
  * entry not booked yet or one that cannot be read is skipped with the reason. Only a file
  * that is not a statement at all is refused, and then nothing is recorded.
  */
-export function importBankStatement(deps: WriteDeps, content: string): Promise<ImportedRow[]> {
+export async function importBankStatement(deps: WriteDeps, content: string): Promise<ImportedRow[]> {
 	const body = content.replace(/^\uFEFF/, "");
 	const format = detectStatementFormat(body);
 	return format === "csv" ? importBankStatementCsv(deps, body) : importStatementLines(deps, PARSERS[format](body));
