@@ -194,10 +194,10 @@ const expected: Record<string, unknown[][]> = {
 		["Stmt 2 :61: 2 (line 38)", 1500, "EUR", "2011-05-24", "52.89.39.882                    MYCOM DEN HAAG", "skipped_debit"],
 	],
 	"mt940/jejik-rabobank-iban.sta": [
-		["Stmt 1 :61: 1 (line 6)", 2500, "EUR", "2013-01-01", "01-01-2013 12:00 0030000987654321 EREF", "skipped_debit"],
-		["Stmt 1 :61: 2 (line 10)", 1000, "EUR", "2013-01-02", "Reference 201301234", "skipped_debit"],
-		["Stmt 2 :61: 1 (line 18)", 2500, "EUR", "2013-01-08", "08-01-2013 12:00 0030000987654321 EREF", "skipped_debit"],
-		["Stmt 2 :61: 2 (line 22)", 1000, "EUR", "2013-01-09", "Reference 201301234", "skipped_debit"],
+		["Stmt 1 :61: 1 (line 6)", 2500, "EUR", "2013-01-01", "01-01-2013 12:00 0030000987654321 EREF NL70ABNA0987654321", "skipped_debit"],
+		["Stmt 1 :61: 2 (line 10)", 1000, "EUR", "2013-01-02", "Reference 201301234 P001234567", "skipped_debit"],
+		["Stmt 2 :61: 1 (line 18)", 2500, "EUR", "2013-01-08", "08-01-2013 12:00 0030000987654321 EREF NL70ABNA0987654321", "skipped_debit"],
+		["Stmt 2 :61: 2 (line 22)", 1000, "EUR", "2013-01-09", "Reference 201301234 P001234567", "skipped_debit"],
 	],
 	"mt940/zilverline-abn_structured_sepa_overboeking.txt": [["Stmt 1 :61: 1 (line 8)", 1050, "EUR", "2015-01-20", "897789005", "unapplied"]],
 	"bai2/moov-sample1.txt": [

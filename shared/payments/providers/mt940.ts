@@ -1,14 +1,6 @@
 import { ValidationError } from "../../core/errors.js";
 import { currencySchema } from "../../core/money.js";
-import {
-	occurrenceId,
-	parseDecimalAmount,
-	readEntry,
-	type StatementEntry,
-	type StatementEntryKind,
-	type StatementLine,
-	shortDate,
-} from "./statement.js";
+import { occurrenceId, parseDecimalAmount, readEntry, type StatementEntry, type StatementLine, shortDate } from "./statement.js";
 
 interface Field {
 	readonly tag: string;
@@ -114,12 +106,12 @@ function details(lines: readonly string[]): Details {
 }
 
 function kindOf(mark: string, type: string, info: Details): Pick<StatementEntry, "kind" | "why"> {
-	const kinds: Record<string, [StatementEntryKind, string]> = {
-		RC: ["reversal", "a reversal of an earlier credit (mark RC), not a payment received"],
-		RD: ["reversal", "a reversal of an earlier debit (mark RD), not a payment received"],
-	};
-	const reversal = kinds[mark];
-	if (reversal) return { kind: reversal[0], why: reversal[1] };
+	if (mark === "RC" || mark === "RD") {
+		return {
+			kind: "reversal",
+			why: `a reversal of an earlier ${mark === "RC" ? "credit" : "debit"} (mark ${mark}), not a payment received`,
+		};
+	}
 	const gvc = info.gvc ? `GVC ${info.gvc}${info.postingText ? ` ${info.postingText}` : ""}` : "";
 	if (info.gvc && GVC_REVERSALS.has(info.gvc))
 		return { kind: "reversal", why: `a returned transfer or direct debit (${gvc}), not a payment received` };
@@ -157,7 +149,7 @@ function readStatementLine(field: Field, info: readonly string[] | undefined, co
 	const supplementary = field.lines.slice(1).join(" ").trim();
 	const info86 = details(info ?? []);
 	const ownRef = customerRef && customerRef !== "NONREF" ? customerRef : "";
-	const reference = [info86.reference, ownRef].filter(Boolean).join(" ");
+	const reference = [info86.reference, ownRef, supplementary].filter(Boolean).join(" ");
 	const paymentId = occurrenceId(
 		["mt940", context.account, value, entry ?? "", mark, `${amount}`, context.currency, customerRef, bankRef, (info ?? []).join("\n")],
 		context.occurrences,
@@ -172,7 +164,7 @@ function readStatementLine(field: Field, info: readonly string[] | undefined, co
 		bookingDate,
 		valueDate,
 		reference,
-		...(bankRef ? { bankReference: bankRef } : supplementary ? { bankReference: supplementary } : {}),
+		...(bankRef ? { bankReference: bankRef } : {}),
 		...(info86.debtorName ? { debtorName: info86.debtorName } : {}),
 	};
 }

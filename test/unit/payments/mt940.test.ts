@@ -57,7 +57,8 @@ describe("MT940 statements (published samples)", () => {
 			["Stmt 2 :61: 1 (line 18)", "debit", 2500, "EUR", "2013-01-08", "2013-01-08"],
 			["Stmt 2 :61: 2 (line 22)", "debit", 1000, "EUR", "2013-01-09", "2013-01-09"],
 		]);
-		expect(rabobank[1]).toMatchObject({ reference: "Reference 201301234", bankReference: "P001234567", debtorName: "JOHN DOE" });
+		expect(rabobank[1]).toMatchObject({ reference: "Reference 201301234 P001234567", debtorName: "JOHN DOE" });
+		expect(rabobank[0]).toMatchObject({ reference: "01-01-2013 12:00 0030000987654321 EREF NL70ABNA0987654321" });
 	});
 
 	it("reads free-text :86:, :60M:/:62M: and the bank's header lines; entry dates take the value date's year", () => {
