@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Payment } from "../../shared/core/model.js";
@@ -46,5 +46,36 @@ describe("billing payments import (bank statement CSV)", () => {
 		]);
 		expect(new Set(payments.map((p) => p.paymentId)).size).toBe(2);
 		expect((await verifyLedgerInvariants({ ddb: createClients().ddb, tableName: stack.tableName })).violations).toEqual([]);
+	}, 60_000);
+
+	it("imports MT940 and BAI2 files, printing each entry with its outcome and, when skipped, why", async () => {
+		const mt940 = join(stack.dataDir, "statement.sta");
+		copyFileSync(new URL("../fixtures/bank/mt940/betterplace-sepa_snippet.sta", import.meta.url), mt940);
+		const table = await billing("payments", "import", mt940);
+		expect(table.code).toBe(0);
+		const line = (at: string) => table.stdout.split("\n").find((l) => l.startsWith(at)) ?? "";
+		expect(line("Stmt 1 :61: 1 (line 5)")).toMatch(/EUR 50,990\.05 .* unapplied .*neither an invoice/);
+		expect(line("Stmt 1 :61: 4 (line 19)")).toMatch(
+			/EUR 1,500\.00 .* skipped_debit .*a debit \(mark D\), money out, not a payment received/,
+		);
+		expect(line("Stmt 2 :61: 2 (line 32)")).toMatch(/EUR 335\.33 .* skipped_reversal .*GVC 159 RETOURE/);
+
+		const bai2 = join(stack.dataDir, "statement.bai");
+		copyFileSync(new URL("../fixtures/bank/bai2/moov-sample2.txt", import.meta.url), bai2);
+		const rows = json<{ entry: string; amount: number; currency: string; date: string; outcome: { result: string } }[]>(
+			await billing("payments", "import", bai2, "--json"),
+		);
+		expect(rows.map((r) => [r.entry, r.amount, r.currency, r.date, r.outcome.result])).toEqual([
+			["line 5 (16)", 450000, "USD", "2004-06-20", "unapplied"],
+			["line 10 (16)", 500000, "USD", "2004-06-20", "unapplied"],
+			["line 16 (16)", 20000000, "USD", "2004-06-20", "unapplied"],
+			["line 18 (16)", 10000000, "USD", "2004-06-20", "unapplied"],
+		]);
+
+		const notAStatement = join(stack.dataDir, "notes.xml");
+		writeFileSync(notAStatement, "<notes><note>hello</note></notes>");
+		const refused = await billing("payments", "import", notAStatement);
+		expect(refused.code).not.toBe(0);
+		expect(refused.stderr).toMatch(/not a camt.053 statement/);
 	}, 60_000);
 });

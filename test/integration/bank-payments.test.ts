@@ -101,16 +101,13 @@ describe("bank statement import and manual payments", () => {
 		const before = await listPayments(table);
 
 		await expect(importBankStatement(table, xml.replace("</Document>", ""))).rejects.toThrow(/not well-formed XML/);
-		await expect(importBankStatement(table, xml.replace('<Amt Ccy="JPY">12000</Amt>', '<Amt Ccy="JPY">12000.5</Amt>'))).rejects.toThrow(
-			/Stmt 2 Ntry 1: .*more than 0 decimals for JPY/,
-		);
 		expect(await listPayments(table)).toEqual(before);
 
 		const rows = await importBankStatement(table, xml);
 		expect(rows.map((r) => [r.entry, r.outcome.result])).toEqual([
 			["Stmt 1 Ntry 1", "applied"],
 			["Stmt 1 Ntry 2", "unapplied"],
-			["Stmt 1 Ntry 3", "skipped_debit"],
+			["Stmt 1 Ntry 3", "skipped_charge"],
 			["Stmt 1 Ntry 4 TxDtls 1", "applied"],
 			["Stmt 1 Ntry 4 TxDtls 2", "applied"],
 			["Stmt 2 Ntry 1", "applied"],
@@ -141,11 +138,27 @@ describe("bank statement import and manual payments", () => {
 		expect(again.map((r) => r.outcome.result)).toEqual([
 			"duplicate_event",
 			"duplicate_event",
-			"skipped_debit",
+			"skipped_charge",
 			"duplicate_event",
 			"duplicate_event",
 			"duplicate_event",
 		]);
+		expect(await listPayments(table)).toHaveLength(before.length + received.length);
+
+		// An entry that cannot be read is skipped with its reason; the rest of the file is still read.
+		const unreadable = await importBankStatement(table, xml.replace('<Amt Ccy="JPY">12000</Amt>', '<Amt Ccy="JPY">12000.5</Amt>'));
+		expect(unreadable.map((r) => [r.entry, r.outcome.result])).toEqual([
+			["Stmt 1 Ntry 1", "duplicate_event"],
+			["Stmt 1 Ntry 2", "duplicate_event"],
+			["Stmt 1 Ntry 3", "skipped_charge"],
+			["Stmt 1 Ntry 4 TxDtls 1", "duplicate_event"],
+			["Stmt 1 Ntry 4 TxDtls 2", "duplicate_event"],
+			["Stmt 2 Ntry 1", "rejected"],
+		]);
+		expect(unreadable.at(-1)?.outcome).toEqual({
+			result: "rejected",
+			reason: "Stmt 2 Ntry 1: amount 12000.5 has more than 0 decimals for JPY",
+		});
 		expect(await listPayments(table)).toHaveLength(before.length + received.length);
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
