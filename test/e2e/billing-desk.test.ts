@@ -89,7 +89,7 @@ describe("the billing desk through the CLI", () => {
 	it("applies unapplied cash to an invoice by hand, and refuses more than is unapplied", async () => {
 		const before = await snapshot("DESK-A");
 		await expectRefused(
-			await billing("payments", "apply", "stripe:pi_desk", "--invoice", invoiceNumber, "--amount", "7000", "--actor", ACTOR),
+			await billing("payments", "apply", "stripe:pi_desk", "--invoice", invoiceNumber, "--amount", "70.00", "--actor", ACTOR),
 			/only USD 60\.00 of it is unapplied/,
 			before,
 		);
@@ -280,7 +280,7 @@ describe("the billing desk through the CLI", () => {
 
 	it("pays account credit back with a refund entry on the credit, and refuses more than the credit", async () => {
 		await expectRefused(
-			await billing("payments", "refund-credit", "--account", "DESK-B", "--amount", "3000", "--reason", "customer left", "--actor", ACTOR),
+			await billing("payments", "refund-credit", "--account", "DESK-B", "--amount", "30.00", "--reason", "customer left", "--actor", ACTOR),
 			/has USD 25\.00 of credit, not USD 30\.00/,
 			await snapshot("DESK-B"),
 			"DESK-B",
@@ -291,7 +291,7 @@ describe("the billing desk through the CLI", () => {
 			"--account",
 			"DESK-B",
 			"--amount",
-			"1000",
+			"10.00",
 			"--reason",
 			"customer asked",
 			"--actor",
@@ -448,7 +448,7 @@ describe("the billing desk through the CLI", () => {
 		const before = await snapshot("DESK-A");
 		expect(before.invoice).toMatchObject({ amountDue: 4000 });
 		await expectRefused(
-			await billing("payments", "apply", "stripe:pi_big", "--invoice", invoiceNumber, "--amount", "5000"),
+			await billing("payments", "apply", "stripe:pi_big", "--invoice", invoiceNumber, "--amount", "50.00"),
 			/only USD 40\.00 is due on it, not USD 50\.00/,
 			before,
 		);

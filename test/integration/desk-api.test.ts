@@ -258,7 +258,7 @@ describe("the desk API", () => {
 		expect(JSON.parse(viaCli.stdout)).toEqual({ ...viaApi.body.result, invoiceNumber: invoices.B });
 
 		const memoCli = JSON.parse(
-			(await billing("credit-memo", "create", "--invoice", invoices.B as string, "--amount", "1250", "--reason", "goodwill", "--json"))
+			(await billing("credit-memo", "create", "--invoice", invoices.B as string, "--amount", "12.50", "--reason", "goodwill", "--json"))
 				.stdout,
 		);
 		const memoApi = (

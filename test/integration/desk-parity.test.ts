@@ -150,7 +150,7 @@ const KINDS: Record<string, Kind> = {
 		audit: ["credit_refunded"],
 		// Paid USD 120.00 on a USD 100.00 invoice: USD 20.00 of account credit.
 		prepare: async (t) => void (await unappliedCash(t, 12_000, t.invoice)),
-		cli: (t) => ["payments", "refund-credit", "--account", t.accountId, "--amount", "1500", "--reason", "asked for it back"],
+		cli: (t) => ["payments", "refund-credit", "--account", t.accountId, "--amount", "15.00", "--reason", "asked for it back"],
 		api: (t) => ["POST", `/accounts/${t.accountId}/refund-credit`, { amount: 1500, reason: "asked for it back" }],
 	},
 	"invoices.issue": {
@@ -191,7 +191,7 @@ const KINDS: Record<string, Kind> = {
 	},
 	"invoices.credit-memo": {
 		audit: ["credit_memo", "credited", "issued"],
-		cli: (t) => ["credit-memo", "create", "--invoice", t.invoice, "--amount", "1250", "--reason", "goodwill", "--json"],
+		cli: (t) => ["credit-memo", "create", "--invoice", t.invoice, "--amount", "12.50", "--reason", "goodwill", "--json"],
 		api: (t) => ["POST", `/invoices/${t.invoice}/credit-memo`, { amount: 1250, reason: "goodwill" }],
 	},
 	"invoices.write-off": {
@@ -208,7 +208,7 @@ const KINDS: Record<string, Kind> = {
 	"payments.apply": {
 		audit: ["payment_applied"],
 		prepare: async (t) => void (await unappliedCash(t, 4000)),
-		cli: (t) => ["payments", "apply", `stripe:pi_${t.accountId}`, "--invoice", t.invoice, "--amount", "2500", "--json"],
+		cli: (t) => ["payments", "apply", `stripe:pi_${t.accountId}`, "--invoice", t.invoice, "--amount", "25.00", "--json"],
 		api: (t) => ["POST", `/payments/${pay(t)}/apply`, { invoiceNumber: t.invoice, amount: 2500 }],
 	},
 	"payments.unapply": {

@@ -134,7 +134,7 @@ describe("billing --stack NAME", () => {
 				"--invoice",
 				String(invoice?.number),
 				"--amount",
-				"100",
+				"1.00",
 				"--reason",
 				"goodwill",
 				"--stack",

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { Invoice } from "../../../shared/core/model.js";
 import { parseIsoDate, parsePeriod, type Rebooked, rebookedNote } from "../../../shared/core/period.js";
 import type { DeskOperation } from "../../../shared/desk/operation.js";
+import type { TableDeps } from "../../../shared/store/records.js";
 import { progress } from "../progress.js";
 import type { Session } from "../session.js";
 
@@ -71,15 +72,31 @@ export async function withSession<T>(dataDir: string, work: (s: Session) => Prom
 	}
 }
 
+/** What `--amount` says, for its help: major units in the currency of what it is about. */
+export const AMOUNT_HELP = "in its currency's major units: 12.50 for USD 12.50, 3300 for JPY 3300, 9.125 for KWD 9.125";
+
+/**
+ * An amount a person typed, in major units of `currency` (what they read on every document),
+ * into the minor units the operations take; more decimals than the currency has is refused.
+ */
+export async function typedAmount(text: string, currency: string): Promise<number> {
+	const { parseMajorUnits } = await import("../../../shared/core/money.js");
+	return parseMajorUnits(text, currency);
+}
+
+type InputReadFrom<Schema extends z.ZodType> = (table: TableDeps) => Promise<z.input<Schema>>;
+
 /**
  * The CLI's adapter over the desk's operations (shared/desk/catalog.ts): performs one in a
  * session as the CLI's caller, says on stderr where a closed period moved a back-dated
- * change, and answers the operation's result for the command to print.
+ * change, and answers the operation's result for the command to print. An input that needs
+ * a record read first (an amount typed in the currency of the invoice it credits) is given
+ * as a function of the table.
  */
 export async function performOperation<Schema extends z.ZodType, Result>(
 	dataDir: string,
 	operation: DeskOperation<Schema, Result>,
-	input: z.input<Schema>,
+	input: z.input<Schema> | InputReadFrom<Schema>,
 	actor: string,
 ): Promise<Result> {
 	const [{ perform }, { deskServices }, { cliCaller }] = await Promise.all([
@@ -88,7 +105,9 @@ export async function performOperation<Schema extends z.ZodType, Result>(
 		import("../session.js"),
 	]);
 	return withSession(dataDir, async (s) => {
-		const { result, notes } = await perform(operation, deskServices(s.clients, s), await cliCaller(s, actor), input);
+		const table = { ddb: s.clients.ddb, tableName: s.tableName };
+		const resolved = typeof input === "function" ? await (input as InputReadFrom<Schema>)(table) : (input as z.input<Schema>);
+		const { result, notes } = await perform(operation, deskServices(s.clients, s), await cliCaller(s, actor), resolved);
 		for (const note of notes) progress(note);
 		return result;
 	});

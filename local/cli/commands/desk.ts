@@ -1,16 +1,13 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { EINVOICE_KINDS, type EInvoiceKind } from "../../../shared/core/einvoice-account.js";
+import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import { PAYMENT_REF_FORM, parsePaymentRef } from "../../../shared/desk/payment-ref.js";
 import type { OneOffLine } from "../../../shared/invoicing/one-off.js";
-import { actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson } from "./common.js";
+import type { TableDeps } from "../../../shared/store/records.js";
+import { AMOUNT_HELP, actorOption, dataDirOption, dateOption, jsonOption, performOperation, printJson, typedAmount } from "./common.js";
 
 /** The billing desk (DESIGN.md section 9): what a billing specialist changes by hand, each one transaction with its audit entry. */
-
-function minorUnits(value: string): number {
-	if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number of minor units, e.g. 1250 for USD 12.50");
-	return Number(value);
-}
 
 /** `stripe:pi_123`, `bank:…`: payments are identified by their provider and the provider's id. */
 function paymentRef(value: string): { provider: string; paymentId: string } {
@@ -199,19 +196,24 @@ export function registerDeskCommands(program: Command): void {
 		.description("Apply unapplied cash to an invoice by hand")
 		.argument("<payment>", "PROVIDER:ID, e.g. stripe:pi_123", paymentRef)
 		.requiredOption("--invoice <number>", "the invoice it pays")
-		.option("--amount <minor-units>", "how much of it (default: what is unapplied or due, whichever is less)", minorUnits)
+		.option("--amount <amount>", `how much of it, ${AMOUNT_HELP} (default: what is unapplied or due, whichever is less)`)
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
 		.action(
 			async (
 				payment: { provider: string; paymentId: string },
-				opts: { invoice: string; amount?: number; actor: string; dataDir: string; json?: boolean },
+				opts: { invoice: string; amount?: string; actor: string; dataDir: string; json?: boolean },
 			) => {
+				const { amount } = opts;
 				const applied = await performOperation(
 					opts.dataDir,
 					(await paymentOperations()).applyPayment,
-					{ ...payment, invoiceNumber: opts.invoice, amount: opts.amount },
+					async (table) => ({
+						...payment,
+						invoiceNumber: opts.invoice,
+						amount: amount === undefined ? undefined : await typedAmount(amount, await currencyOfPayment(table, payment)),
+					}),
 					opts.actor,
 				);
 				if (opts.json) return printJson(applied);
@@ -248,18 +250,36 @@ export function registerDeskCommands(program: Command): void {
 		.command("refund-credit")
 		.description("Pay account credit back to the customer (the money leaves outside the system)")
 		.requiredOption("--account <id>", "account id")
-		.requiredOption("--amount <minor-units>", "amount in minor units", minorUnits)
+		.requiredOption("--amount <amount>", `how much, ${AMOUNT_HELP}`)
 		.requiredOption("--reason <text>", "why, on the ledger entry and the audit trail")
 		.addOption(actorOption())
 		.addOption(dataDirOption())
-		.action(async (opts: { account: string; amount: number; reason: string; actor: string; dataDir: string }) => {
+		.action(async (opts: { account: string; amount: string; reason: string; actor: string; dataDir: string }) => {
 			printJson(
 				await performOperation(
 					opts.dataDir,
 					(await accountOperations()).refundCredit,
-					{ accountId: opts.account, amount: opts.amount, reason: opts.reason },
+					async (table) => ({
+						accountId: opts.account,
+						amount: await typedAmount(opts.amount, await currencyOfAccount(table, opts.account)),
+						reason: opts.reason,
+					}),
 					opts.actor,
 				),
 			);
 		});
+}
+
+async function currencyOfPayment(table: TableDeps, payment: { provider: string; paymentId: string }): Promise<string> {
+	const { getPayment } = await import("../../../shared/store/payments.js");
+	const found = await getPayment(table, payment.provider, payment.paymentId);
+	if (!found) throw new BillingError(`no payment ${payment.provider}:${payment.paymentId}`, 404);
+	return found.currency;
+}
+
+async function currencyOfAccount(table: TableDeps, accountId: string): Promise<string> {
+	const { getAccount } = await import("../../../shared/store/records.js");
+	const found = await getAccount(table, accountId);
+	if (!found) throw new BillingError(`no account ${accountId}`, 404);
+	return found.currency;
 }

@@ -1,8 +1,9 @@
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import type { Session } from "../session.js";
 import {
+	AMOUNT_HELP,
 	actorOption,
 	dataDirOption,
 	dateOption,
@@ -12,6 +13,7 @@ import {
 	periodOption,
 	printJson,
 	table,
+	typedAmount,
 	withSession,
 } from "./common.js";
 
@@ -33,10 +35,6 @@ async function invoicingDeps(s: Session, actor: string) {
 }
 
 /** Whole minor units only: "1250" is USD 12.50, "12.50" is refused; the domain refuses zero, negatives and too much. */
-function minorUnits(value: string): number {
-	if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number of minor units, e.g. 1250 for USD 12.50");
-	return Number(value);
-}
 
 /** Changing invoices after they are issued: credit memos and voids, each with an audit entry. */
 export function registerInvoicingCommands(program: Command): void {
@@ -45,16 +43,21 @@ export function registerInvoicingCommands(program: Command): void {
 		.command("create")
 		.description("Credit part or all of an invoice: reduces its amount due, or becomes account credit if it is paid")
 		.requiredOption("--invoice <number>", "the invoice to credit, e.g. INV-2026-000001")
-		.requiredOption("--amount <minor-units>", "amount in the invoice currency's minor units, e.g. 1250 for USD 12.50", minorUnits)
+		.requiredOption("--amount <amount>", `how much, ${AMOUNT_HELP}`)
 		.requiredOption("--reason <text>", "why, printed on the credit memo")
 		.addOption(actorOption())
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
-		.action(async (opts: { invoice: string; amount: number; reason: string; actor: string; dataDir: string; json?: boolean }) => {
+		.action(async (opts: { invoice: string; amount: string; reason: string; actor: string; dataDir: string; json?: boolean }) => {
 			const memo = await performOperation(
 				opts.dataDir,
 				(await invoiceOperations()).creditMemo,
-				{ number: opts.invoice, amount: opts.amount, reason: opts.reason },
+				async (table) => {
+					const { getInvoice } = await import("../../../shared/store/records.js");
+					const invoice = await getInvoice(table, opts.invoice);
+					if (!invoice) throw new BillingError(`no invoice ${opts.invoice}`, 404);
+					return { number: opts.invoice, amount: await typedAmount(opts.amount, invoice.currency), reason: opts.reason };
+				},
 				opts.actor,
 			);
 			if (opts.json) return printJson(memo);
