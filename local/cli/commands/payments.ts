@@ -58,7 +58,7 @@ export function registerPaymentCommands(program: Command): void {
 	payments
 		.command("import")
 		.description(
-			"Record each credit of a bank statement export (camt.053 XML, or CSV: date, amount, currency, reference[, id, account]) as a payment matched by its reference",
+			"Record each credit of a bank statement export (camt.053 versions 2 to 8, MT940, BAI2, or CSV: date, amount, currency, reference[, id, account]; the format is read from the content) as a payment matched by its reference",
 		)
 		.argument("<file>", "the statement export")
 		.addOption(dataDirOption())
