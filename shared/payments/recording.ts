@@ -1,3 +1,4 @@
+import { auditPut } from "../store/audit.js";
 import { type EventBody, newPayment, nothingParkedFor, type ProviderEvent, storedEvent, storeIgnoredEvent } from "../store/payments.js";
 import type { TableDeps } from "../store/records.js";
 import {
@@ -36,6 +37,8 @@ export async function recordPayment(
 	eventType: string,
 	/** The raw body (a bank row, the desk's input), or where the webhook's is kept and until when. */
 	body: string | EventBody,
+	/** A person recording it by hand (a cheque at the desk): named on the account's and the invoices' audit entries. */
+	options: { readonly actor?: string; readonly reference?: string } = {},
 ): Promise<WebhookOutcome> {
 	const event: ProviderEvent = {
 		provider: payment.provider,
@@ -83,7 +86,13 @@ export async function recordPayment(
 			storedEvent(deps.tableName, event, { handling: "payment", paymentId: payment.paymentId }),
 			newPayment(deps.tableName, record),
 			...(parkedEvents ? [] : [nothingParkedFor(deps.tableName, payment.provider, payment.paymentId)]),
-			...settlementItems(deps.tableName, decision, invoiceWrite, payment, { at, effectiveDate: payment.receivedAt.slice(0, 10) }),
+			...recordedBy(deps.tableName, payment, options, at),
+			// Its last item checks the account (see below): it stays last.
+			...settlementItems(deps.tableName, decision, invoiceWrite, payment, {
+				at,
+				effectiveDate: payment.receivedAt.slice(0, 10),
+				...(options.actor ? { actor: options.actor } : {}),
+			}),
 		];
 		try {
 			await transactWrite(deps, items);
@@ -124,4 +133,27 @@ export async function recordPayment(
 			...(decision.unappliedReason ? { unappliedReason: decision.unappliedReason } : {}),
 		};
 	});
+}
+
+/** The account's audit entry for a payment a person recorded by hand, naming them; none for a processor's or a bank file's. */
+function recordedBy(
+	tableName: string,
+	payment: PaymentReceived,
+	{ actor, reference }: { readonly actor?: string; readonly reference?: string },
+	at: string,
+): TransactItem[] {
+	if (!actor || !payment.accountId) return [];
+	const { provider, paymentId, amount, currency, receivedAt } = payment;
+	return [
+		auditPut(tableName, {
+			subject: "account",
+			subjectId: payment.accountId,
+			action: "payment_recorded",
+			actor,
+			at,
+			...(reference ? { reason: reference } : {}),
+			before: null,
+			after: { payment: `${provider}:${paymentId}`, amount, currency, receivedAt },
+		}),
+	];
 }

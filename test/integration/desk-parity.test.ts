@@ -221,8 +221,8 @@ const KINDS: Record<string, Kind> = {
 		api: (t) => ["POST", `/payments/${pay(t)}/unapply`, { invoiceNumber: t.invoice, reason: "another customer's" }],
 	},
 	"payments.record": {
-		// A payment has no audit trail of its own: who recorded a cheque is not kept.
-		audit: [],
+		// Who recorded the cheque is on the account's trail (the payment has none of its own).
+		audit: ["payment_recorded"],
 		cli: (t) => [
 			"payments",
 			"record",

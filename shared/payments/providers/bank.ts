@@ -177,7 +177,7 @@ export interface ManualPayment {
 }
 
 /** A cheque or other payment an operator enters; the same cheque entered twice is recorded once. */
-export async function recordManualPayment(deps: WriteDeps, input: ManualPayment): Promise<WebhookOutcome> {
+export async function recordManualPayment(deps: WriteDeps & { readonly actor?: string }, input: ManualPayment): Promise<WebhookOutcome> {
 	const currency = currencySchema.safeParse(input.currency);
 	if (!currency.success) throw new ValidationError(currency.error.issues[0]?.message ?? "unknown currency");
 	const amount = parseDecimalAmount(input.amount, currency.data);
@@ -186,5 +186,8 @@ export async function recordManualPayment(deps: WriteDeps, input: ManualPayment)
 	const paymentId = contentId("manual", [input.accountId, input.reference.trim(), currency.data]);
 	const receivedAt = input.receivedAt ?? new Date().toISOString();
 	const payment = bankPayment("manual", paymentId, amount, currency.data, input.reference.trim(), receivedAt, input.accountId);
-	return recordPayment(deps, payment, "manual.payment", JSON.stringify(input));
+	return recordPayment(deps, payment, "manual.payment", JSON.stringify(input), {
+		...(deps.actor ? { actor: deps.actor } : {}),
+		reference: input.reference.trim(),
+	});
 }
