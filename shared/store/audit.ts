@@ -10,8 +10,7 @@ const SUBJECT_PK: Record<AuditEntry["subject"], (id: string) => string> = {
 	credit_memo: (id) => keys.creditMemo(id).pk,
 	plan: (id) => keys.plan(id).pk,
 	subscription: (id) => keys.subscription(id).pk,
-	// A desk user lives in the user pool, not the table: their trail has a partition of its own, by email.
-	user: (email) => `USER#${email}`,
+	user: (email) => keys.deskUser(email).pk,
 };
 
 /**

@@ -30,6 +30,8 @@ export const tableKeySchema = {
 
 export const keys = {
 	account: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: "ACCOUNT" }),
+	/** A desk user lives in the user pool, not the table: only their audit trail is here, by email. */
+	deskUser: (email: string) => ({ pk: `USER#${email}`, sk: "USER" }),
 	accountListing: (accountId: string) => ({ gsi1pk: "ACCOUNTS", gsi1sk: accountId }),
 	/** On the account while its address is marked undeliverable (a bounce or complaint), oldest first: the worklist reads these. */
 	undeliverableAddress: (at: string, accountId: string) => ({ gsi2pk: "UNDELIVERABLE_ADDRESSES", gsi2sk: `${at}#${accountId}` }),
