@@ -26,6 +26,8 @@ export interface FunctionSpec {
 	readonly managesDeskUsers: boolean;
 	/** The billing cycle's runs: STATE_MACHINE_ARN, states:ListExecutions on it, DescribeExecution and GetExecutionHistory on its executions. */
 	readonly readsBillingRuns: boolean;
+	/** It renders PDFs (its code reaches shared/documents/pdf-layout.ts): its bundle carries the font files they embed. */
+	readonly rendersPdfs: boolean;
 	readonly timeoutSeconds: number;
 	readonly memoryMb: number;
 }
@@ -154,6 +156,7 @@ const defaults = {
 	startsImportJob: false,
 	managesDeskUsers: false,
 	readsBillingRuns: false,
+	rendersPdfs: false,
 	timeoutSeconds: 60,
 	memoryMb: 512,
 } as const;
@@ -193,6 +196,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		id: "GenerateInvoices",
 		dir: "generate-invoices",
 		description: "Prices, numbers and renders a batch of invoices, then issues their accounts' statements",
+		rendersPdfs: true,
 		// Reads accounts, charges and plans (gsi1), writes invoices, their ledger entries (the books' lock checked),
 		// the series and the statements in transactions; records a failed account.
 		table: {
@@ -431,6 +435,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		dir: "desk-api",
 		description:
 			"The web desk's API (/desk/api/...): the billing team's reads and the desk's operations, each checked against the caller's role",
+		rendersPdfs: true,
 		// The desk's operations: every change a person makes (transactions of puts, updates and condition checks),
 		// the imports' writing lease (put, then deleted: only there), the listings (gsi1) and work queues (gsi2).
 		table: {

@@ -9,7 +9,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { type BucketObjects, type FunctionSpec, holdsDocuments, type TableAccess } from "../../functions/catalog.js";
-import { lambdaBundling } from "../bundling.js";
+import { bundlingFor } from "../bundling.js";
 import { type BillingConfig, sellerEInvoiceEnvironment } from "../config.js";
 import { acknowledge, type NagAcknowledgement, wildcardResource } from "../nag.js";
 import { repoRoot } from "../paths.js";
@@ -123,7 +123,7 @@ export class BillingFunction extends Construct {
 			environment,
 			projectRoot: repoRoot,
 			depsLockFilePath: join(repoRoot, "package-lock.json"),
-			bundling: lambdaBundling,
+			bundling: bundlingFor(spec),
 		});
 
 		const acknowledgements: NagAcknowledgement[] = [

@@ -4,7 +4,7 @@ import { formatMoney } from "../core/money.js";
 import type { SellerConfig } from "../platform/config.js";
 import {
 	BLACK,
-	createHelveticaDocument,
+	createDocument,
 	drawText,
 	drawTextRight,
 	FOOTER_Y,
@@ -17,13 +17,13 @@ import {
 } from "./pdf-layout.js";
 
 /**
- * A credit memo as a one-page A4 PDF with pdf-lib's Helvetica, like the invoice: seller,
- * bill-to, memo number and date, the invoice it credits, the reason and where the
- * credit went. Deterministic: its dates come from the memo, never from the clock.
+ * A credit memo as a one-page A4 PDF in the invoice's fonts: seller, bill-to, memo number
+ * and date, the invoice it credits, the reason and where the credit went. Deterministic:
+ * its dates come from the memo, never from the clock.
  */
 
 export async function renderCreditMemoPdf(memo: CreditMemo, seller: SellerConfig): Promise<Uint8Array> {
-	const { doc, fonts } = await createHelveticaDocument();
+	const { doc, fonts } = await createDocument();
 	const { regular, bold } = fonts;
 	const clean = (text: string) => replaceUndrawable(text, fonts.charset);
 	const issued = new Date(`${memo.issueDate}T00:00:00Z`);

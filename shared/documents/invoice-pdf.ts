@@ -3,18 +3,7 @@ import type { Invoice } from "../core/model.js";
 import type { SellerConfig } from "../platform/config.js";
 import { formatBillingPeriod, formatTaxRate, invoiceMoney, quoteLine } from "./format.js";
 import { COLUMNS, drawRow, drawTableHeader, measureRow, TABLE_HEADER_HEIGHT, type TableRow } from "./invoice-pdf-table.js";
-import {
-	CONTENT_WIDTH,
-	createHelveticaDocument,
-	drawRule,
-	FOOTER_Y,
-	type Fonts,
-	GREY,
-	LEFT,
-	PageWriter,
-	RIGHT,
-	TOP,
-} from "./pdf-layout.js";
+import { CONTENT_WIDTH, createDocument, drawRule, FOOTER_Y, type Fonts, GREY, LEFT, PageWriter, RIGHT, TOP } from "./pdf-layout.js";
 
 /**
  * Renders an invoice as an A4 PDF. Pure: same invoice and seller in, same bytes out — the
@@ -31,9 +20,9 @@ const BODY_SIZE = 10;
 const BODY_LINE_HEIGHT = 13.5;
 
 export async function renderInvoicePdf(invoice: Invoice, seller: SellerConfig): Promise<Uint8Array> {
-	const { doc, fonts } = await createHelveticaDocument();
+	const { doc, fonts } = await createDocument();
 
-	// Metadata is stored as UTF-16 text, so it keeps characters Helvetica cannot draw.
+	// Metadata is stored as UTF-16 text, so it keeps characters the fonts cannot draw.
 	const issued = dateAtUtcMidnight(invoice.issueDate);
 	doc.setTitle(invoice.number, { showInWindowTitleBar: true });
 	doc.setAuthor(seller.name);

@@ -1,9 +1,12 @@
-import { degrees, drawLinesOfText, PDFDocument, type PDFFont, type PDFName, type PDFPage, type RGB, rgb, StandardFonts } from "pdf-lib";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { degrees, drawLinesOfText, PDFDocument, type PDFFont, type PDFName, type PDFPage, type RGB, rgb } from "pdf-lib";
+import { FONT_FILES } from "./font-files.js";
 
 /**
  * What the invoice, statement and credit memo PDFs have in common: the A4 page with its
- * margins and colours, pdf-lib's built-in Helvetica, and setting text in it — making a
- * string drawable, then fitting, truncating and wrapping lines of it.
+ * margins and colours, the Arimo font embedded, and setting text in it — making a string
+ * drawable, then fitting, truncating and wrapping lines of it.
  */
 
 const PAGE_WIDTH = 595.28;
@@ -26,20 +29,90 @@ const ELLIPSIS = "\u2026";
 export interface Fonts {
 	readonly regular: PDFFont;
 	readonly bold: PDFFont;
-	/** The code points Helvetica can draw (WinAnsi); the same for both weights. */
+	/** The code points drawn as they are: both weights have a glyph for them, see drawableCodePoints. */
 	readonly charset: ReadonlySet<number>;
 }
 
+type Fontkit = Parameters<PDFDocument["registerFontkit"]>[0];
+type Font = ReturnType<Fontkit["create"]>;
+
 /**
- * A new document with Helvetica and Helvetica Bold embedded: standard fonts need no font
- * files, so the renderers bundle into a Lambda. Its metadata is the caller's to set, dates
- * included, which come from the document itself so the same input renders the same bytes.
+ * The embedded fonts' names: a subset's name starts with a tag of six capital letters
+ * (ISO 32000-1, 9.6.4), one per subset in a file; fixed, so the same input gives the same bytes.
  */
-export async function createHelveticaDocument(): Promise<{ doc: PDFDocument; fonts: Fonts }> {
+const FONT_NAMES = { regular: "ARIREG+Arimo-Regular", bold: "ARIBLD+Arimo-Bold" } as const;
+
+/**
+ * Code points with a glyph that still are not drawn as they are: control characters, and
+ * Hebrew letters and the bidirectional controls, since lines are set left to right only.
+ */
+const NOT_DRAWN = /[\p{Cc}\u0590-\u05ff\ufb1d-\ufb4f\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+/** The code points both fonts have a glyph for, less those NOT_DRAWN. */
+function drawableCodePoints(regular: Font, bold: Font): Set<number> {
+	const inBold = new Set(bold.characterSet);
+	return new Set(regular.characterSet.filter((code) => inBold.has(code) && !NOT_DRAWN.test(String.fromCodePoint(code))));
+}
+
+interface FontData {
+	readonly regular: Uint8Array;
+	readonly bold: Uint8Array;
+	readonly charset: ReadonlySet<number>;
+	/** Hands pdf-lib the fonts parsed once per process: parsing both files anew took most of a render's time. */
+	readonly fontkit: Fontkit;
+}
+
+let fontData: Promise<FontData> | undefined;
+
+/**
+ * The font files (Arimo: Helvetica's metrics, so the layout is Helvetica's, in files a PDF
+ * can embed as PDF/A requires), found as package files from this module wherever it runs,
+ * read and parsed once per process; and the code points both weights can draw.
+ */
+function loadFonts(): Promise<FontData> {
+	fontData ??= readFonts();
+	return fontData;
+}
+
+async function readFonts(): Promise<FontData> {
+	// Imported on the first document, not with the module: fontkit takes a few hundred milliseconds to load, which a function that renders nothing need not wait for.
+	const { default: fontkit } = await import("@pdf-lib/fontkit");
+	const resolve = createRequire(import.meta.url).resolve;
+	const regular = readFileSync(resolve(FONT_FILES.regular));
+	const bold = readFileSync(resolve(FONT_FILES.bold));
+	const [regularFont, boldFont] = [unshaped(fontkit.create(regular)), unshaped(fontkit.create(bold))];
+	const parsed = new Map<Uint8Array, Font>([
+		[regular, regularFont],
+		[bold, boldFont],
+	]);
+	const charset = drawableCodePoints(regularFont, boldFont);
+	const cached: Fontkit = { create: (bytes) => parsed.get(bytes) ?? fontkit.create(bytes) };
+	return { regular, bold, charset, fontkit: cached };
+}
+
+/**
+ * The font with each code point drawn as its own glyph, as Helvetica drew them. pdf-lib lays
+ * out every string it measures or draws with fontkit's OpenType shaping, which cost most of
+ * a render once parsing was done; Arimo's shaping of Latin text (ccmp, locl, no ligatures)
+ * gives the same glyphs, and pdf-lib's widths ignore kerning either way.
+ */
+function unshaped(font: Font): Font {
+	font.layout = (text: string) => ({ glyphs: font.glyphsForString(text) }) as ReturnType<Font["layout"]>;
+	return font;
+}
+
+/**
+ * A new document with Arimo and Arimo Bold embedded, each as the subset of glyphs the
+ * document draws. Its metadata is the caller's to set, dates included, which come from the
+ * document itself so the same input renders the same bytes.
+ */
+export async function createDocument(): Promise<{ doc: PDFDocument; fonts: Fonts }> {
+	const data = await loadFonts();
 	const doc = await PDFDocument.create({ updateMetadata: false });
-	const regular = await doc.embedFont(StandardFonts.Helvetica);
-	const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-	return { doc, fonts: { regular, bold, charset: new Set(regular.getCharacterSet()) } };
+	doc.registerFontkit(data.fontkit);
+	const regular = await doc.embedFont(data.regular, { subset: true, customName: FONT_NAMES.regular });
+	const bold = await doc.embedFont(data.bold, { subset: true, customName: FONT_NAMES.bold });
+	return { doc, fonts: { regular, bold, charset: data.charset } };
 }
 
 /** How `PageWriter.text` draws a line: aligned right (x is where it ends), in a colour, on a page other than the current one. */
@@ -86,7 +159,7 @@ export class PageWriter {
 	}
 
 	clean(value: string): string {
-		return toWinAnsi(value, this.fonts.charset);
+		return drawable(value, this.fonts.charset);
 	}
 }
 
@@ -158,11 +231,12 @@ export function drawRule(page: PDFPage, from: number, to: number, y: number): vo
 }
 
 /**
- * Helvetica cannot draw every character a customer's name may hold; on the statement and
- * credit memo those become "?" (the invoice's toWinAnsi tries look-alikes first).
+ * Arimo cannot draw every character a customer's name may hold (Chinese, Arabic, emoji); on
+ * the statement and credit memo those become "?" (the invoice's `drawable` tries look-alikes
+ * first). Composed first (NFC), so a letter and its combining accent draw as one glyph.
  */
 export function replaceUndrawable(value: string, charset: ReadonlySet<number>): string {
-	return [...value].map((c) => (charset.has(c.codePointAt(0) ?? 0) ? c : "?")).join("");
+	return [...value.normalize("NFC")].map((c) => (charset.has(c.codePointAt(0) ?? 0) ? c : "?")).join("");
 }
 
 const REPLACEMENTS: Readonly<Record<string, string>> = {
@@ -179,13 +253,13 @@ const REPLACEMENTS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Helvetica as a standard font only encodes WinAnsi; anything else would make pdf-lib
- * throw. Control characters become spaces, accents are dropped where the base letter
- * exists, and what is left unencodable becomes "?".
+ * Text as the fonts can draw it: composed first (NFC); control characters become spaces;
+ * a character without a glyph becomes a look-alike, or its base letter without the accent,
+ * or else "?" (an embedded font would draw nothing visible for it).
  */
-function toWinAnsi(value: string, charset: ReadonlySet<number>): string {
+function drawable(value: string, charset: ReadonlySet<number>): string {
 	let out = "";
-	for (const char of value) {
+	for (const char of value.normalize("NFC")) {
 		const code = char.codePointAt(0) ?? 0;
 		if (code < 0x20 || code === 0x7f) {
 			if (!out.endsWith(" ")) out += " ";

@@ -7,7 +7,7 @@ import type { SellerConfig } from "../platform/config.js";
 import { formatBillingPeriod } from "./format.js";
 import {
 	CONTENT_WIDTH,
-	createHelveticaDocument,
+	createDocument,
 	drawRule,
 	drawText,
 	drawTextRight,
@@ -38,7 +38,7 @@ const ENTRY_LABELS: Record<LedgerEntry["type"], string> = {
 };
 
 export async function renderStatementPdf(statement: Statement, seller: SellerConfig): Promise<Uint8Array> {
-	const { doc, fonts } = await createHelveticaDocument();
+	const { doc, fonts } = await createDocument();
 	const { regular, bold } = fonts;
 	const clean = (text: string) => replaceUndrawable(text, fonts.charset);
 	const dated = new Date(`${statement.statementDate}T00:00:00Z`);

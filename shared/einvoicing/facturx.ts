@@ -6,8 +6,8 @@ import { SRGB_ICC_PROFILE_BASE64 } from "./srgb-profile.js";
  * Turns the invoice or credit memo PDF into a Factur-X 1.0 / ZUGFeRD 2.x PDF in the EN 16931
  * profile: PDF/A-3b with the CII attached as factur-x.xml. Pure: the same PDF, CII and facts
  * give the same bytes, every date being the document's issue date, never the clock. The
- * fonts stay as the renderer made them: standard Helvetica, not embedded, which PDF/A does
- * not allow (docs/einvoices.md, "Factur-X").
+ * fonts stay as the renderer embedded them (Arimo subsets), as PDF/A requires; what is not
+ * checked here without veraPDF: docs/einvoices.md, "Factur-X".
  */
 
 /** What Factur-X names the attachment; `billing einvoice validate` finds it by this name. */

@@ -23,7 +23,7 @@ import { readEinvoiceFile } from "../../../shared/einvoicing/read.js";
 import { SRGB_ICC_PROFILE_BASE64 } from "../../../shared/einvoicing/srgb-profile.js";
 import type { SellerConfig } from "../../../shared/platform/config.js";
 import { runCliCaptured } from "../../support/cli.js";
-import { pdfText } from "../../support/pdf.js";
+import { pdfFonts, pdfText } from "../../support/pdf.js";
 import { BELGIAN_BUYER, FRENCH_BUYER, parties, SELLER, storedCreditMemo, storedInvoice } from "./fixtures.js";
 
 /** The seller as the PDF renderers take it: the same company as the e-invoice's seller. */
@@ -180,6 +180,12 @@ describe("facturxPdf: the invoice PDF as Factur-X EN 16931, PDF/A-3b", () => {
 		expect(after).toContain("Amount due");
 	});
 
+	it("embeds every font it draws with, as PDF/A requires: each a TrueType font file, none a bare standard font", async () => {
+		const fonts = await pdfFonts(facturx);
+		expect(fonts.map((font) => font.baseFont)).toEqual(["ARIBLD+Arimo-Bold", "ARIREG+Arimo-Regular"]);
+		for (const font of fonts) expect(font.fontFile).toBe("FontFile2");
+	});
+
 	it("makes a credit memo's Factur-X PDF the same way, its CII the credit note", async () => {
 		const memo = storedCreditMemo(invoice, 5000);
 		const memoCii = writeCii(einvoiceFromCreditMemo(memo, invoice, parties(FRENCH_BUYER)));
@@ -192,6 +198,7 @@ describe("facturxPdf: the invoice PDF as Factur-X EN 16931, PDF/A-3b", () => {
 		expect(memoCii).toContain("<ram:TypeCode>381</ram:TypeCode>");
 		const reread = await PDFDocument.load(pdf, { updateMetadata: false });
 		expect(reread.getCreationDate()?.toISOString()).toBe("2026-12-05T00:00:00.000Z");
+		expect((await pdfFonts(pdf)).map((font) => font.fontFile)).toEqual(["FontFile2", "FontFile2"]);
 	});
 
 	describe("billing einvoice validate on the Factur-X PDF", () => {
