@@ -28,6 +28,8 @@ export interface InvoiceEmailInput {
 	readonly download?: DownloadLink;
 	/** The account's statement for the invoice's period, sent along as a second attachment. */
 	readonly statement?: StatementAttachment | undefined;
+	/** The invoice's e-invoice (UBL or CII XML, DESIGN.md section 13), attached beside the PDF. */
+	readonly einvoice?: Uint8Array | undefined;
 }
 
 /** A link to a document and the last day it works: it expires at the end of that day, UTC. */
@@ -60,7 +62,14 @@ export interface DunningEmailInput {
 	readonly pdf?: Uint8Array | undefined;
 }
 
-export async function composeInvoiceEmail({ invoice, seller, pdf, download, statement }: InvoiceEmailInput): Promise<ComposedEmail> {
+export async function composeInvoiceEmail({
+	invoice,
+	seller,
+	pdf,
+	download,
+	statement,
+	einvoice,
+}: InvoiceEmailInput): Promise<ComposedEmail> {
 	const to = recipientOf(invoice);
 	assertSender(seller);
 	const due = invoiceMoney(invoice, invoice.amountDue);
@@ -75,7 +84,10 @@ export async function composeInvoiceEmail({ invoice, seller, pdf, download, stat
 		: "There is nothing to pay on this invoice; it is sent for your records.";
 	const body: MessageBody = {
 		greeting: greeting(invoice),
-		paragraphs: [intro],
+		paragraphs: [
+			intro,
+			...(einvoice ? [`The structured e-invoice (${attachmentName(invoice.number)}.xml) is attached beside the PDF.`] : []),
+		],
 		facts: invoiceFacts(invoice),
 		afterFacts: [
 			closing,
@@ -93,6 +105,7 @@ export async function composeInvoiceEmail({ invoice, seller, pdf, download, stat
 		body,
 		attachments: [
 			{ filename: `${attachmentName(invoice.number)}.pdf`, pdf },
+			...(einvoice ? [{ filename: `${attachmentName(invoice.number)}.xml`, pdf: einvoice, contentType: "application/xml" }] : []),
 			...(statement ? [{ filename: statementFilename(statement.accountId, statement.period), pdf: statement.pdf }] : []),
 		],
 		headers: { "X-Invoice-Number": invoice.number },
@@ -238,7 +251,8 @@ async function compose(args: {
 	to: string;
 	subject: string;
 	body: MessageBody;
-	attachments: readonly { readonly filename: string; readonly pdf: Uint8Array }[];
+	/** `pdf` holds the bytes, of contentType when given (an e-invoice's XML), else a PDF. */
+	attachments: readonly { readonly filename: string; readonly pdf: Uint8Array; readonly contentType?: string }[];
 	headers: Record<string, string>;
 }): Promise<ComposedEmail> {
 	const { toName, seller, to, subject, body, attachments, headers } = args;
@@ -251,10 +265,10 @@ async function compose(args: {
 		headers,
 		disableFileAccess: true,
 		disableUrlAccess: true,
-		attachments: attachments.map(({ filename, pdf }) => ({
+		attachments: attachments.map(({ filename, pdf, contentType }) => ({
 			filename,
 			content: Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength),
-			contentType: "application/pdf",
+			contentType: contentType ?? "application/pdf",
 		})),
 	};
 	const raw = await new MailComposer(options).compile().build();
