@@ -58,6 +58,14 @@ export async function invoiceDownloadLink(deps: Pick<DeliveryDeps, "documentLink
 	return { url: await signedDocumentUrl(deps.documentLinks, key, expires), lastDay };
 }
 
+/** The PDF and e-invoice an invoice email carries: the plain PDF and the UBL beside it, or the Factur-X PDF alone. */
+export function einvoiceAttachments(pdf: Uint8Array, einvoice: IssuedEinvoice | undefined) {
+	if (einvoice?.status !== "stored") return { pdf };
+	return einvoice.facturx
+		? { pdf: einvoice.facturx.pdf, einvoice: { embedded: true as const } }
+		: { pdf, einvoice: { attached: einvoice.xml } };
+}
+
 /** Why the invoice's e-invoice was refused, as a failure and the worklist say it. */
 export function einvoiceRefusal(issued: Extract<IssuedEinvoice, { status: "refused" }>): string {
 	return `its ${issued.profile} e-invoice is refused by the rules: ${describeFindings(issued.findings)}`;
@@ -109,10 +117,9 @@ function invoiceJob(deps: DeliveryDeps, read: DeliveryContext, invoiceNumber: st
 					const email = await composeInvoiceEmail({
 						invoice,
 						seller: deps.seller,
-						pdf,
+						...einvoiceAttachments(pdf, einvoice),
 						download,
 						statement: attachment,
-						einvoice: einvoice?.status === "stored" ? einvoice.xml : undefined,
 					});
 					return { email, attached: attachment ? [statementKey] : [] };
 				},

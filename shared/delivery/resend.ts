@@ -9,7 +9,7 @@ import { keys } from "../store/keys.js";
 import { getAccount, getInvoice } from "../store/records.js";
 import { getStatement } from "../store/statements.js";
 import { isCancelled, transactWrite } from "../store/transact.js";
-import { type DeliveryDeps, einvoiceRefusal, invoiceDownloadLink } from "./email-delivery.js";
+import { type DeliveryDeps, einvoiceAttachments, einvoiceRefusal, invoiceDownloadLink } from "./email-delivery.js";
 
 export interface ResendResult {
 	readonly invoiceNumber: string;
@@ -59,9 +59,8 @@ export async function resendInvoice(
 	const email = await composeInvoiceEmail({
 		invoice: { ...invoice, billTo: { ...invoice.billTo, email: recipient } },
 		seller: deps.seller,
-		pdf,
+		...einvoiceAttachments(pdf, einvoice),
 		download: await invoiceDownloadLink(deps, invoice.pdfKey),
-		einvoice: einvoice?.xml,
 		statement: statement
 			? { accountId: invoice.accountId, period: invoice.period, pdf: await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey) }
 			: undefined,

@@ -28,8 +28,11 @@ export interface InvoiceEmailInput {
 	readonly download?: DownloadLink;
 	/** The account's statement for the invoice's period, sent along as a second attachment. */
 	readonly statement?: StatementAttachment | undefined;
-	/** The invoice's e-invoice (UBL or CII XML, DESIGN.md section 13), attached beside the PDF. */
-	readonly einvoice?: Uint8Array | undefined;
+	/**
+	 * The invoice's e-invoice (DESIGN.md section 13): UBL attached beside the PDF, or a
+	 * Factur-X PDF (the CII embedded) sent as `pdf`, which the email then says.
+	 */
+	readonly einvoice?: { readonly attached: Uint8Array } | { readonly embedded: true } | undefined;
 }
 
 /** A link to a document and the last day it works: it expires at the end of that day, UTC. */
@@ -84,10 +87,7 @@ export async function composeInvoiceEmail({
 		: "There is nothing to pay on this invoice; it is sent for your records.";
 	const body: MessageBody = {
 		greeting: greeting(invoice),
-		paragraphs: [
-			intro,
-			...(einvoice ? [`The structured e-invoice (${attachmentName(invoice.number)}.xml) is attached beside the PDF.`] : []),
-		],
+		paragraphs: [intro, ...einvoiceNote(invoice, einvoice)],
 		facts: invoiceFacts(invoice),
 		afterFacts: [
 			closing,
@@ -105,11 +105,20 @@ export async function composeInvoiceEmail({
 		body,
 		attachments: [
 			{ filename: `${attachmentName(invoice.number)}.pdf`, pdf },
-			...(einvoice ? [{ filename: `${attachmentName(invoice.number)}.xml`, pdf: einvoice, contentType: "application/xml" }] : []),
+			...(einvoice && "attached" in einvoice
+				? [{ filename: `${attachmentName(invoice.number)}.xml`, pdf: einvoice.attached, contentType: "application/xml" }]
+				: []),
 			...(statement ? [{ filename: statementFilename(statement.accountId, statement.period), pdf: statement.pdf }] : []),
 		],
 		headers: { "X-Invoice-Number": invoice.number },
 	});
+}
+
+function einvoiceNote(invoice: Invoice, einvoice: InvoiceEmailInput["einvoice"]): string[] {
+	if (!einvoice) return [];
+	return "attached" in einvoice
+		? [`The structured e-invoice (${attachmentName(invoice.number)}.xml) is attached beside the PDF.`]
+		: ["The PDF is a Factur-X invoice: its structured e-invoice (factur-x.xml) is embedded in it."];
 }
 
 /** The statement on its own, for an account with an open balance but no invoice this period. */

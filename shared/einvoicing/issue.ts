@@ -15,7 +15,9 @@ import { writeEinvoice } from "./write.js";
  * and the account as it is now, written in the account's profile and validated with the
  * official rules. Valid, it is stored beside the PDF (`<pdf key>.xml`, written once under the
  * PDF's protections) with its warnings on its record; refused, nothing is stored, the record
- * lists the fatal findings and the worklist shows it until a later attempt stores it.
+ * lists the fatal findings and the worklist shows it until a later attempt stores it. For
+ * Factur-X the CII is also embedded into the PDF (`<pdf key>.facturx.pdf`, stored the same
+ * way), which goes out instead of the plain PDF.
  */
 
 export interface EinvoiceDeps extends TableDeps {
@@ -35,6 +37,8 @@ export type IssuedEinvoice =
 			readonly key: string;
 			readonly xml: Uint8Array;
 			readonly warnings: readonly EinvoiceFinding[];
+			/** Factur-X: the PDF/A-3 with the CII embedded, sent instead of the plain PDF. */
+			readonly facturx?: { readonly key: string; readonly pdf: Uint8Array };
 	  }
 	| { readonly status: "refused"; readonly profile: EinvoiceProfile; readonly findings: readonly EinvoiceFinding[] };
 
@@ -45,7 +49,12 @@ export type EinvoiceSource =
 
 /** The XML's key: the PDF's, with .xml. */
 export function einvoiceKey(pdfKey: string): string {
-	return pdfKey.replace(/\.pdf$/, "") + ".xml";
+	return `${pdfKey.replace(/\.pdf$/, "")}.xml`;
+}
+
+/** The Factur-X PDF's key: the PDF's, with .facturx.pdf (the plain PDF, written once, stays as rendered). */
+export function facturxKey(pdfKey: string): string {
+	return `${pdfKey.replace(/\.pdf$/, "")}.facturx.pdf`;
 }
 
 const numberOf = (source: EinvoiceSource) => (source.document === "invoice" ? source.invoice.number : source.memo.number);
@@ -67,12 +76,22 @@ export async function ensureEinvoice(deps: EinvoiceDeps, source: EinvoiceSource,
 	const stored = await readObjectIfPresent(deps.s3, deps.bucketName, key);
 	if (stored) {
 		const record = await getEinvoiceRecord(deps, source.document, number);
-		if (record?.status === "stored") return { status: "stored", profile: record.profile, key, xml: stored, warnings: record.findings };
+		if (record?.status === "stored") {
+			return {
+				status: "stored",
+				profile: record.profile,
+				key,
+				xml: stored,
+				warnings: record.findings,
+				...(await facturxOf(deps, source, record.profile, stored)),
+			};
+		}
 		// Stored by an attempt that stopped before its record: the findings are read again from the XML.
 		const { validateEinvoice } = await validator();
 		const result = validateEinvoice(Buffer.from(stored).toString("utf8"), profile);
+		const facturx = await facturxOf(deps, source, profile, stored);
 		await recordOutcome(deps, source, account, profile, "stored", result.findings, key);
-		return { status: "stored", profile, key, xml: stored, warnings: result.findings };
+		return { status: "stored", profile, key, xml: stored, warnings: result.findings, ...facturx };
 	}
 	const issuedTo = source.document === "invoice" ? source.invoice.billTo : source.memo.billTo;
 	const parties = einvoicePartiesOf(account, deps.seller, issuedTo);
@@ -94,13 +113,54 @@ export async function ensureEinvoice(deps: EinvoiceDeps, source: EinvoiceSource,
 		return { status: "refused", profile, findings: fatalFirst };
 	}
 	const bytes = new Uint8Array(Buffer.from(xml, "utf8"));
-	await storeNewPdf(deps.s3, deps.bucketName, key, bytes, {
-		contentType: "application/xml",
-		metadata: { [`${source.document === "invoice" ? "invoice" : "credit-memo"}-number`]: number, "account-id": account.accountId, profile },
-		...(deps.documentRetention ? { retention: deps.documentRetention } : {}),
-	});
+	await storeNewPdf(deps.s3, deps.bucketName, key, bytes, { ...documentWrite(deps, source, account), contentType: "application/xml" });
+	const facturx = await facturxOf(deps, source, profile, bytes);
 	await recordOutcome(deps, source, account, profile, "stored", result.findings, key);
-	return { status: "stored", profile, key, xml: bytes, warnings: result.findings };
+	return { status: "stored", profile, key, xml: bytes, warnings: result.findings, ...facturx };
+}
+
+/** How the document's e-invoice files are stored: named by number and account, under the PDF's retention. */
+function documentWrite(deps: EinvoiceDeps, source: EinvoiceSource, account: Pick<Account, "accountId" | "einvoice">) {
+	return {
+		metadata: {
+			[`${source.document === "invoice" ? "invoice" : "credit-memo"}-number`]: numberOf(source),
+			"account-id": account.accountId,
+			profile: account.einvoice ?? "none",
+		},
+		...(deps.documentRetention ? { retention: deps.documentRetention } : {}),
+	};
+}
+
+/**
+ * For Factur-X, the PDF with the CII embedded: the one stored before, else made from the
+ * stored plain PDF (the same PDF and CII always give the same bytes) and stored beside it.
+ */
+async function facturxOf(
+	deps: EinvoiceDeps,
+	source: EinvoiceSource,
+	profile: EinvoiceProfile,
+	xml: Uint8Array,
+): Promise<{ facturx?: { key: string; pdf: Uint8Array } }> {
+	if (profile !== "facturx") return {};
+	const pdfKey = pdfKeyOf(source);
+	const key = facturxKey(pdfKey);
+	const stored = await readObjectIfPresent(deps.s3, deps.bucketName, key);
+	if (stored) return { facturx: { key, pdf: stored } };
+	const { facturxPdf } = await import("./facturx.js");
+	const issueDate = source.document === "invoice" ? source.invoice.issueDate : source.memo.issueDate;
+	const pdf = await facturxPdf(await readObjectBytes(deps.s3, deps.bucketName, pdfKey), Buffer.from(xml).toString("utf8"), {
+		number: numberOf(source),
+		issueDate,
+		sellerName: deps.seller.name,
+	});
+	await storeNewPdf(
+		deps.s3,
+		deps.bucketName,
+		key,
+		pdf,
+		documentWrite(deps, source, { accountId: source.invoice.accountId, einvoice: profile }),
+	);
+	return { facturx: { key, pdf } };
 }
 
 function recordOutcome(

@@ -10,6 +10,7 @@ import { handleDeskRequest } from "../../shared/desk/api.js";
 import { type Caller, userActor } from "../../shared/desk/roles.js";
 import { deskRoutes } from "../../shared/desk/routes.js";
 import { deskServices } from "../../shared/desk/services.js";
+import { readEinvoiceFile } from "../../shared/einvoicing/read.js";
 import { type EinvoiceProfile, validateEinvoice } from "../../shared/einvoicing/validate.js";
 import { createClients } from "../../shared/platform/clients.js";
 import type { WorklistItem } from "../../shared/reporting/worklist.js";
@@ -22,7 +23,8 @@ import { sentMail, startTestStack } from "../support/embedded.js";
 /**
  * E-invoices as they leave (DESIGN.md section 13): accounts imported with their e-invoice
  * columns, billed by `billing run`; each e-invoice validated with the official rules, stored
- * beside its PDF and attached to its email, its figures those of `billing invoices show`;
+ * beside its PDF and attached to its email (Factur-X: embedded in the PDF sent instead), its
+ * figures those of `billing invoices show`;
  * a refused one not delivered, on the worklist, and sent once the account is corrected.
  */
 
@@ -230,8 +232,8 @@ describe("e-invoices delivered by the billing run", () => {
 		expect(await stored(`invoices/${PERIOD}/${invoiceOf.PLAIN?.number}.xml`)).toBeUndefined();
 	});
 
-	it("attaches the e-invoice to the invoice email beside the PDF, byte for byte as stored; a plain account gets the PDF alone", async () => {
-		for (const accountId of Object.keys(PROFILE)) {
+	it("attaches the UBL to the invoice email beside the PDF; a Factur-X account gets the PDF with the CII embedded instead of the plain one", async () => {
+		for (const accountId of ["EI-BE", "EI-DE"]) {
 			const invoice = invoiceOf[accountId] as Invoice;
 			const mail = await mailTo(accountId);
 			expect(mail, accountId).toHaveLength(1);
@@ -244,7 +246,20 @@ describe("e-invoices delivered by the billing run", () => {
 			expect(attachments[1]?.contentType).toBe("application/xml");
 			const xml = await stored(`invoices/${PERIOD}/${invoice.number}.xml`);
 			expect(Buffer.from(attachments[1]?.content ?? "", "base64").equals(xml?.body ?? Buffer.alloc(0))).toBe(true);
+			expect(Buffer.from(attachments[0]?.content ?? "", "base64").equals((await stored(invoice.pdfKey))?.body ?? Buffer.alloc(0))).toBe(
+				true,
+			);
 		}
+		const fr = invoiceOf["EI-FR"] as Invoice;
+		const [frMail] = await mailTo("EI-FR");
+		expect(frMail?.attachments.map((a) => a.filename)).toEqual([`${fr.number}.pdf`, `statement-EI-FR-${PERIOD}.pdf`]);
+		const facturx = Buffer.from(frMail?.attachments[0]?.content ?? "", "base64");
+		expect(facturx.equals((await stored(`invoices/${PERIOD}/${fr.number}.facturx.pdf`))?.body ?? Buffer.alloc(0))).toBe(true);
+		const embedded = await readEinvoiceFile(facturx, `${fr.number}.pdf`);
+		expect(embedded).toMatchObject({ syntax: "cii", attachment: "factur-x.xml" });
+		expect(embedded.xml).toBe((await stored(`invoices/${PERIOD}/${fr.number}.xml`))?.body.toString("utf8"));
+		expect(frMail?.body.text).toMatch(/The PDF is a Factur-X invoice: its structured e-invoice \(factur-x.xml\) is embedded in it./);
+
 		const plain = await mailTo("PLAIN");
 		expect(plain.map((m) => m.attachments.map((a) => a.filename))).toEqual([
 			[`${invoiceOf.PLAIN?.number}.pdf`, `statement-PLAIN-${PERIOD}.pdf`],
