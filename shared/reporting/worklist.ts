@@ -156,7 +156,7 @@ async function refusedEinvoices(deps: TableDeps): Promise<Draft[]> {
 		const again =
 			r.document === "invoice"
 				? `billing invoices resend ${r.number} --reason "e-invoice corrected"`
-				: `billing einvoice issue ${r.number}`;
+				: `billing credit-memo einvoice ${r.number}`;
 		return {
 			id: `einvoice:${r.number}`,
 			kind: "einvoice_refused" as const,

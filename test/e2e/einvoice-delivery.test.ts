@@ -362,6 +362,45 @@ describe("e-invoices delivered by the billing run", () => {
 	});
 });
 
+describe("credit memos of e-invoice accounts", () => {
+	it("issues each with its e-invoice beside its PDF (a UBL CreditNote; Factur-X embedded), accepted by the rules, its total the memo's", async () => {
+		for (const [accountId, profile] of [
+			["EI-BE", "peppol"],
+			["EI-FR", "facturx"],
+		] as const) {
+			const invoice = invoiceOf[accountId] as Invoice;
+			const created = await billing(
+				"credit-memo",
+				"create",
+				"--invoice",
+				invoice.number,
+				"--amount",
+				"5000",
+				"--reason",
+				"Service outage",
+				"--json",
+			);
+			expect(created.code, created.stderr).toBe(0);
+			const memo = JSON.parse(created.stdout) as { number: string; pdfKey: string; einvoice: Record<string, unknown> };
+			const key = memo.pdfKey.replace(/\.pdf$/, ".xml");
+			expect(memo.einvoice).toMatchObject({ status: "stored", profile, key });
+			const xml = (await stored(key))?.body.toString("utf8") ?? "";
+			expect(xml).toContain(profile === "facturx" ? "<rsm:CrossIndustryInvoice" : "<CreditNote");
+			const result = validateEinvoice(xml, profile);
+			expect(
+				result.findings.filter((f) => f.severity === "fatal"),
+				accountId,
+			).toEqual([]);
+			// The memo's amount with VAT, as payable and as total.
+			expect(xml).toMatch(profile === "facturx" ? /<ram:GrandTotalAmount>50.00</ : /<cbc:PayableAmount currencyID="EUR">50.00</);
+			if (profile === "facturx") {
+				const pdf = (await stored(memo.pdfKey.replace(/\.pdf$/, ".facturx.pdf")))?.body ?? Buffer.alloc(0);
+				expect((await readEinvoiceFile(pdf, "memo.pdf")).xml).toBe(xml);
+			}
+		}
+	});
+});
+
 describe("the stored e-invoice, for a person", () => {
 	it("billing invoices show N --einvoice prints it, --out writes it; an invoice of an account without one is a clear refusal", async () => {
 		const invoice = invoiceOf["EI-DE"] as Invoice;

@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
 import { creditMemo, voidOperation } from "../../../shared/desk/operations/invoices.js";
+import { type CreditMemoEinvoice, issueCreditMemoEinvoice } from "../../../shared/invoicing/credit-memos.js";
 import { issueStatements } from "../../../shared/invoicing/statements.js";
 import { documentRetention, sellerConfig } from "../../../shared/platform/config.js";
 import { listAuditEntries } from "../../../shared/store/audit.js";
@@ -34,6 +35,17 @@ function invoicingDeps(s: Session, actor: string) {
 	};
 }
 
+/** What became of a credit memo's e-invoice, in a line; the exit code says a refusal (2, as for refused input). */
+function einvoiceLine(number: string, einvoice: CreditMemoEinvoice | undefined): string {
+	if (!einvoice) return "";
+	if (einvoice.status === "stored") {
+		return `E-invoice (${einvoice.profile}): ${einvoice.pdfKey ?? einvoice.key}${einvoice.warnings ? `, ${einvoice.warnings} warnings` : ""}\n`;
+	}
+	process.exitCode = 2;
+	const rules = einvoice.findings.filter((f) => f.severity === "fatal").map((f) => `  ${f.ruleId}: ${f.message}`);
+	return `E-invoice (${einvoice.profile}) of ${number} refused by the rules; correct the account, then billing credit-memo einvoice ${number}:\n${rules.join("\n")}\n`;
+}
+
 /** Whole minor units only: "1250" is USD 12.50, "12.50" is refused; the domain refuses zero, negatives and too much. */
 function minorUnits(value: string): number {
 	if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number of minor units, e.g. 1250 for USD 12.50");
@@ -62,8 +74,24 @@ export function registerInvoicingCommands(program: Command): void {
 			if (opts.json) return printJson(memo);
 			const money = (amount: number) => formatMoney({ amount, currency: memo.currency });
 			process.stdout.write(
-				`${memo.number} credits ${money(memo.amount)} on ${memo.invoiceNumber}: ${money(memo.appliedToInvoice)} off the amount due, ${money(memo.addedToAccountCredit)} to account credit. PDF: ${memo.pdfKey}\n`,
+				`${memo.number} credits ${money(memo.amount)} on ${memo.invoiceNumber}: ${money(memo.appliedToInvoice)} off the amount due, ${money(memo.addedToAccountCredit)} to account credit. PDF: ${memo.pdfKey}\n${einvoiceLine(memo.number, memo.einvoice)}`,
 			);
+		});
+	memos
+		.command("einvoice")
+		.description("Make, check and store a credit memo's e-invoice again, after its account was corrected (the worklist names refused ones)")
+		.argument("<number>", "credit memo number, e.g. CM-2026-000001")
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(async (number: string, opts: { dataDir: string; json?: boolean }) => {
+			const einvoice = await withSession(opts.dataDir, (s) => issueCreditMemoEinvoice(invoicingDeps(s, "cli"), number));
+			if (!einvoice) throw new BillingError(`credit memo ${number}'s account needs no e-invoice (einvoice none)`, 400);
+			if (opts.json) {
+				printJson(einvoice);
+				if (einvoice.status === "refused") process.exitCode = 2;
+				return;
+			}
+			process.stdout.write(einvoiceLine(number, einvoice));
 		});
 	memos
 		.command("list")
