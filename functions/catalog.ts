@@ -103,7 +103,7 @@ export const importObjects = {
 export const bucketObjects = {
 	manifests: { keys: "manifests/*", holds: "each run's manifest of accounts, manifests/<period>/" },
 	runs: { keys: "runs/*", holds: "each Distributed Map's results (ResultWriter), runs/<period>/<map>/<map run id>/" },
-	invoices: { keys: "invoices/*", holds: "invoice PDFs, invoices/<period>/<number>.pdf" },
+	invoices: { keys: "invoices/*", holds: "invoice PDFs, invoices/<period>/<number>.pdf, and their e-invoices beside them (.xml)" },
 	statements: { keys: "statements/*", holds: "statement PDFs, statements/<period>/<account>.pdf" },
 	print: { keys: "print/*", holds: "the period's print batch and its manifest, print/<period>/" },
 	reports: { keys: "reports/*", holds: "the monthly, quarterly and reconciliation reports, reports/<period>/" },
@@ -138,7 +138,7 @@ const importAccess: TableAccess = {
  */
 export const documentObjects = {
 	invoices: bucketObjects.invoices,
-	creditMemos: { keys: "credit-memos/*", holds: "credit memo PDFs, credit-memos/<month>/<number>.pdf" },
+	creditMemos: { keys: "credit-memos/*", holds: "credit memo PDFs, credit-memos/<month>/<number>.pdf, and their e-invoices (.xml)" },
 	statements: bucketObjects.statements,
 } as const satisfies Record<string, BucketObjects>;
 
@@ -216,12 +216,14 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		...defaults,
 		id: "DeliverInvoices",
 		dir: "deliver-invoices",
-		description: "Emails a batch of invoices with their PDFs and the accounts' statements",
+		description: "Emails a batch of invoices with their PDFs, e-invoices and the accounts' statements",
 		// Claims each delivery, records its outcome and releases a claim whose send failed (DeleteItem);
 		// writes no ledger entry, so never checks the books' lock.
 		table: { actions: ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"] },
 		// The PDFs it attaches. The invoice's download link is a CloudFront signed URL (the distribution reads the PDF).
-		bucket: { read: [bucketObjects.invoices, bucketObjects.statements] },
+		// An account's e-invoice is validated as it leaves and stored beside the PDF (invoices/<period>/<number>.xml),
+		// written once like the PDF; a retry reads it back (a GET of a missing key needs the listing to answer 404).
+		bucket: { read: [bucketObjects.invoices, bucketObjects.statements], write: [documentObjects.invoices], list: true },
 		sendsEmail: true,
 		signsDocumentLinks: true,
 		timeoutSeconds: 300,

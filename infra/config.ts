@@ -60,6 +60,10 @@ export interface BillingConfig {
 	readonly sellerCountryCode: string | undefined;
 	readonly sellerIban: string | undefined;
 	readonly sellerBic: string | undefined;
+	/** SELLER_PHONE, the seller's contact telephone: XRechnung refuses an e-invoice without one (BR-DE-6). */
+	readonly sellerPhone: string | undefined;
+	/** SELLER_PEPPOL_ID, the seller's Peppol participant id (scheme:identifier): Peppol refuses an e-invoice without one. */
+	readonly sellerPeppolId: string | undefined;
 }
 
 /** The seller's e-invoice context values and the function environment variables they become. */
@@ -72,6 +76,8 @@ export const SELLER_EINVOICE_CONTEXT = {
 	sellerCountryCode: "SELLER_COUNTRY_CODE",
 	sellerIban: "SELLER_IBAN",
 	sellerBic: "SELLER_BIC",
+	sellerPhone: "SELLER_PHONE",
+	sellerPeppolId: "SELLER_PEPPOL_ID",
 } as const satisfies Partial<Record<keyof BillingConfig, string>>;
 
 /** The SELLER_* variables of the e-invoice context values set. */
@@ -111,6 +117,8 @@ export const configDefaults = {
 	sellerCountryCode: undefined,
 	sellerIban: undefined,
 	sellerBic: undefined,
+	sellerPhone: undefined,
+	sellerPeppolId: undefined,
 } as const satisfies BillingConfig;
 
 export class BillingConfigError extends Error {

@@ -1,7 +1,7 @@
 import { deliveryBatchSchema } from "../../shared/cycle/payloads.js";
 import { DeliveryContext, deliverInvoicesForBatch, deliverStatementsForBatch } from "../../shared/delivery/email-delivery.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { documentLinkConfig, sellerConfig, storageConfig } from "../../shared/platform/config.js";
+import { documentLinkConfig, documentRetention, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { recordRunFailure } from "../../shared/store/run-failures.js";
 
@@ -10,11 +10,13 @@ const { tableName, bucketName } = storageConfig();
 const seller = sellerConfig();
 // The invoice email's download link: its address and signing key (the key itself from Secrets Manager, cached).
 const documentLinks = documentLinkConfig();
+// The Object Lock retention each e-invoice stored beside its PDF gets.
+const retention = documentRetention();
 
 export const handler = stepHandler("Deliver Invoices", deliveryBatchSchema, async ({ billing, invoiceNumbers, items }) => {
-	const deps = { ddb, s3, ses, tableName, bucketName, seller, documentLinks };
-	const recordFailure = (accountId: string, reason: string) =>
-		recordRunFailure({ ddb, tableName }, { period: billing.period, accountId, stage: "deliver", reason });
+	const deps = { ddb, s3, ses, tableName, bucketName, seller, documentLinks, documentRetention: retention };
+	const recordFailure = (accountId: string, reason: string, stage: "deliver" | "einvoice" = "deliver") =>
+		recordRunFailure({ ddb, tableName }, { period: billing.period, accountId, stage, reason });
 	const accountIds = items.map((i) => i.accountId);
 	// The batch's invoices, accounts, statements and delivery records, read together for both steps below.
 	const context = await DeliveryContext.read(deps, invoiceNumbers, accountIds, billing.period);

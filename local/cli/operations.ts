@@ -130,6 +130,7 @@ function outcomeLine(result: ExecutionResult, seconds: number): string {
 	const counts = [
 		count("invoicesIssued", "invoice", "invoices"),
 		count("emailsSent", "email sent", "emails sent"),
+		invoicing?.einvoicesRefused ? count("einvoicesRefused", "e-invoice refused", "e-invoices refused") : undefined,
 		count("failedAccountCount", "account failed", "accounts failed"),
 	]
 		.filter(Boolean)

@@ -77,6 +77,8 @@ function demoSeller(): Record<string, string> {
 		SELLER_COUNTRY_CODE: "BE",
 		SELLER_IBAN: "BE68539007547034",
 		SELLER_BIC: "GKCCBEBB",
+		SELLER_PHONE: "+32 2 555 01 00",
+		SELLER_PEPPOL_ID: "0208:0123456749",
 	};
 	return Object.fromEntries(Object.entries(seller).map(([name, value]) => [name, process.env[name] ?? value]));
 }

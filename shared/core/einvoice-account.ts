@@ -15,12 +15,20 @@ export type EInvoiceKind = (typeof EINVOICE_KINDS)[number];
 export const storedEInvoiceKindSchema = z.enum(["peppol", "xrechnung", "facturx"]);
 export type StoredEInvoiceKind = z.infer<typeof storedEInvoiceKindSchema>;
 
-/** The account's e-invoice fields; each is absent when not given. */
+/**
+ * The account's e-invoice fields; each is absent when not given. The buyer's city, post code
+ * and country (BT-52, BT-53, BT-55) besides its address lines: the e-invoice names them
+ * apart, and XRechnung requires city and post code (BR-DE-8, BR-DE-9).
+ */
 export interface EInvoiceDetails {
 	readonly einvoice?: StoredEInvoiceKind;
 	readonly vatId?: string;
 	readonly peppolId?: string;
 	readonly buyerReference?: string;
+	readonly city?: string;
+	readonly postalCode?: string;
+	/** ISO 3166-1 alpha-2, upper case: "DE". */
+	readonly country?: string;
 }
 
 /** The longest buyer reference taken: a Leitweg-ID has at most 46 characters, a purchase order number fewer. */
@@ -39,6 +47,32 @@ export function readBuyerReference(value: string): string {
 	if (reference === "") throw new Error("is empty");
 	if ([...reference].length > BUYER_REFERENCE_MAX_LENGTH) throw new Error(`is longer than ${BUYER_REFERENCE_MAX_LENGTH} characters`);
 	return reference;
+}
+
+/** The longest city or post code taken (UN/ECE recommends 35 characters for a city name). */
+export const ADDRESS_PART_MAX_LENGTH = 64;
+
+function readAddressPart(value: string): string {
+	const part = value.trim();
+	if (part === "") throw new Error("is empty");
+	if ([...part].length > ADDRESS_PART_MAX_LENGTH) throw new Error(`is longer than ${ADDRESS_PART_MAX_LENGTH} characters`);
+	return part;
+}
+
+export const readCity = readAddressPart;
+export const readPostalCode = readAddressPart;
+
+/** Two letters ICU names that are no ISO 3166-1 country: UK (the code is GB), groupings, pseudo-regions. */
+const NOT_COUNTRIES = new Set(["UK", "EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"]);
+const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "code" });
+
+/** An ISO 3166-1 alpha-2 country code, in either case; one no country has ("XX", "UK") is refused. */
+export function readCountryCode(value: string): string {
+	const code = value.trim().toUpperCase();
+	if (!/^[A-Z]{2}$/.test(code))
+		throw new Error(`must be a two-letter ISO 3166-1 country code such as DE or BE, not ${JSON.stringify(value.trim())}`);
+	if (NOT_COUNTRIES.has(code) || regionNames.of(code) === code) throw new Error(`${code} is not an ISO 3166-1 country code`);
+	return code;
 }
 
 /**
@@ -82,3 +116,6 @@ export const einvoiceKindInput = z.enum(EINVOICE_KINDS);
 export const vatIdInput = readWith(readVatId);
 export const peppolIdInput = readWith(readPeppolId);
 export const buyerReferenceInput = readWith(readBuyerReference);
+export const cityInput = readWith(readCity);
+export const postalCodeInput = readWith(readPostalCode);
+export const countryInput = readWith(readCountryCode);

@@ -126,6 +126,10 @@ export const accountSchema = z.object({
 	vatId: z.string().optional(),
 	peppolId: z.string().optional(),
 	buyerReference: z.string().optional(),
+	/** The buyer's city, post code and ISO 3166-1 country code (BT-52, BT-53, BT-55), for its e-invoices. */
+	city: z.string().optional(),
+	postalCode: z.string().optional(),
+	country: z.string().optional(),
 	createdAt: z.string(),
 });
 export type Account = z.infer<typeof accountSchema>;
@@ -317,7 +321,8 @@ export type Payment = z.infer<typeof paymentSchema>;
 export const runFailureSchema = z.object({
 	period: periodSchema,
 	accountId: z.string(),
-	stage: z.enum(["invoice", "statement", "deliver", "batch", "review", "run"]),
+	/** einvoice: the document's e-invoice was refused by the rules, so it was not delivered. */
+	stage: z.enum(["invoice", "statement", "deliver", "einvoice", "batch", "review", "run"]),
 	reason: z.string(),
 	at: z.string(),
 });

@@ -14,6 +14,11 @@ export interface InvoicingSummary {
 	readonly totalsByCurrency: Record<string, { readonly invoices: number; readonly total: number }>;
 	readonly emailsSent: number;
 	readonly postalInvoices: number;
+	/**
+	 * Invoices not delivered because the rules refused their e-invoice (DESIGN.md section 13):
+	 * each is also among the failed accounts (stage einvoice) and on the worklist.
+	 */
+	readonly einvoicesRefused: number;
 	readonly failedAccountCount: number;
 	/**
 	 * At most 50 failures, so the state's output stays small; the rest are in the table. Their
@@ -45,7 +50,12 @@ const invoicedBatchSchema = z.object({
 	generated: z.object({
 		totalsByCurrency: z.record(z.string(), z.object({ invoices: z.number().int(), total: z.number().int() })),
 	}),
-	delivered: z.object({ invoiceEmailsSent: z.number().int(), postalInvoices: z.number().int() }),
+	// Batches delivered before e-invoices existed say nothing of them.
+	delivered: z.object({
+		invoiceEmailsSent: z.number().int(),
+		postalInvoices: z.number().int(),
+		einvoicesRefused: z.number().int().default(0),
+	}),
 });
 
 /**
@@ -67,6 +77,7 @@ export async function summarizeInvoicing(
 	};
 	let emailsSent = 0;
 	let postalInvoices = 0;
+	let einvoicesRefused = 0;
 	const ofFailedBatches: string[] = [];
 	await foldMapResults(
 		deps.s3,
@@ -76,6 +87,7 @@ export async function summarizeInvoicing(
 			for (const [currency, batch] of Object.entries(generated.totalsByCurrency)) count(currency, batch.invoices, batch.total);
 			emailsSent += delivered.invoiceEmailsSent;
 			postalInvoices += delivered.postalInvoices;
+			einvoicesRefused += delivered.einvoicesRefused;
 		},
 		// Each account of a failed batch is also a run failure (Record Batch Failure), listed below.
 		(child) => ofFailedBatches.push(...accountsOfFailedChild(child)),
@@ -106,6 +118,7 @@ export async function summarizeInvoicing(
 		totalsByCurrency,
 		emailsSent,
 		postalInvoices,
+		einvoicesRefused,
 		failedAccountCount: failures.length,
 		failedAccounts: failures
 			.slice(0, MAX_LISTED_FAILURES)

@@ -19,7 +19,8 @@ import type { TableDeps } from "../store/records.js";
 import { isCancelled } from "../store/transact.js";
 import type { DeliveryContext } from "./delivery-context.js";
 
-export type DeliveryOutcome = "emailed" | "already_delivered" | "queued_for_print" | "failed";
+/** einvoice_refused: the document's e-invoice failed the official rules, so the document was not delivered at all. */
+export type DeliveryOutcome = "emailed" | "already_delivered" | "queued_for_print" | "failed" | "einvoice_refused";
 
 export interface RoundDeps extends TableDeps {
 	readonly ses: SESClient;
@@ -36,7 +37,8 @@ const PERMANENT_SES_ERRORS = new Set(["MessageRejected", "MailFromDomainNotVerif
  */
 const ROUND_SIZE = 5;
 
-export type RecordFailure = (accountId: string, reason: string) => Promise<void>;
+/** Records a document that was not delivered: `einvoice` when its e-invoice was refused, else a failed delivery. */
+export type RecordFailure = (accountId: string, reason: string, stage?: "deliver" | "einvoice") => Promise<void>;
 export type Outcome = DeliveryOutcome | "no_statement";
 
 /** What a document's delivery does before and after the send, and what its failure says. */
@@ -53,6 +55,11 @@ export interface Document {
 	readonly deliveryKey: DeliveryKey;
 	/** The email, and the delivery records of what it carries besides the document (claimed with it). */
 	readonly compose: () => Promise<{ readonly email: RawEmail; readonly attached: readonly DeliveryKey[] }>;
+	/**
+	 * The document's e-invoice, made ready before anything is delivered (an account that needs
+	 * none has no such step): why the rules refused it, or undefined when it may go.
+	 */
+	readonly einvoice?: () => Promise<string | undefined>;
 	/** What else an undeliverable address fails (the statement the invoice would have carried). */
 	readonly onBadAddress?: (reason: string) => Promise<void>;
 }
@@ -163,6 +170,12 @@ async function prepare(
 	const { deliveryKey } = document;
 	const existing = read.status(deliveryKey);
 	if (existing) return existing === "failed" ? "failed" : "already_delivered";
+	// Refused by the e-invoice rules: neither emailed nor printed, until the account is corrected and the document resent.
+	const refused = await document.einvoice?.();
+	if (refused) {
+		await recordFailure(document.accountId, `${document.label} not delivered: ${refused}`, "einvoice");
+		return "einvoice_refused";
+	}
 	if (document.channel === "postal") {
 		await queueForPrint(deps, deliveryKey, document.period);
 		read.wrote(deliveryKey, "queued_for_print");

@@ -2,7 +2,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { SESClient } from "@aws-sdk/client-ses";
 import { undeliverableMark } from "../documents/email-address.js";
 import { composeInvoiceEmail, composeStatementEmail, type DownloadLink } from "../documents/invoice-email.js";
-import type { DocumentLinkConfig, SellerConfig } from "../platform/config.js";
+import { describeFindings, ensureEinvoice, type IssuedEinvoice } from "../einvoicing/issue.js";
+import type { DocumentLinkConfig, DocumentRetention, SellerConfig } from "../platform/config.js";
 import { signedDocumentUrl } from "../platform/document-links.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { type DeliveryKey, markDeliveryFailed } from "../store/deliveries.js";
@@ -21,6 +22,8 @@ export interface DeliveryDeps extends TableDeps {
 	readonly seller: SellerConfig;
 	/** Where the invoice email's download link points and the key it is signed with. */
 	readonly documentLinks: DocumentLinkConfig;
+	/** The Object Lock retention an e-invoice stored beside its PDF gets, as the PDF got. */
+	readonly documentRetention?: DocumentRetention;
 }
 
 export type { DeliveryOutcome } from "./delivery-rounds.js";
@@ -30,6 +33,8 @@ export interface BatchDeliveryResult {
 	readonly alreadyDelivered: number;
 	readonly queuedForPrint: number;
 	readonly failed: number;
+	/** Not delivered because the rules refused the document's e-invoice (DESIGN.md section 13). */
+	readonly einvoicesRefused: number;
 }
 
 /** The invoice email promises its download link for this many days after the day it is sent. */
@@ -53,7 +58,23 @@ export async function invoiceDownloadLink(deps: Pick<DeliveryDeps, "documentLink
 	return { url: await signedDocumentUrl(deps.documentLinks, key, expires), lastDay };
 }
 
-/** The invoice's delivery on its account's channel, with the account's statement for the period when it is not delivered yet. */
+/** The PDF and e-invoice an invoice email carries: the plain PDF and the UBL beside it, or the Factur-X PDF alone. */
+export function einvoiceAttachments(pdf: Uint8Array, einvoice: IssuedEinvoice | undefined) {
+	if (einvoice?.status !== "stored") return { pdf };
+	return einvoice.facturx
+		? { pdf: einvoice.facturx.pdf, einvoice: { embedded: true as const } }
+		: { pdf, einvoice: { attached: einvoice.xml } };
+}
+
+/** Why the invoice's e-invoice was refused, as a failure and the worklist say it. */
+export function einvoiceRefusal(issued: Extract<IssuedEinvoice, { status: "refused" }>): string {
+	return `its ${issued.profile} e-invoice is refused by the rules: ${describeFindings(issued.findings)}`;
+}
+
+/**
+ * The invoice's delivery on its account's channel, with the account's statement for the
+ * period when it is not delivered yet, and its e-invoice when the account needs one.
+ */
 function invoiceJob(deps: DeliveryDeps, read: DeliveryContext, invoiceNumber: string): Job {
 	return {
 		accountId: accountOf(read, invoiceNumber),
@@ -64,7 +85,9 @@ function invoiceJob(deps: DeliveryDeps, read: DeliveryContext, invoiceNumber: st
 			const channel = read.account(invoice.accountId)?.delivery ?? "email";
 			const statementKey = keys.statementDelivery(invoice.accountId, invoice.period, channel);
 			const statement = read.statement(invoice.accountId, invoice.period);
-			const mark = undeliverableMark(read.account(invoice.accountId), invoice.billTo.email);
+			const account = read.account(invoice.accountId);
+			const mark = undeliverableMark(account, invoice.billTo.email);
+			let einvoice: IssuedEinvoice | undefined;
 			return {
 				kind: "invoice",
 				accountId: invoice.accountId,
@@ -74,6 +97,14 @@ function invoiceJob(deps: DeliveryDeps, read: DeliveryContext, invoiceNumber: st
 				recipient: invoice.billTo.email,
 				...(mark ? { undeliverable: mark } : {}),
 				deliveryKey: keys.delivery(invoiceNumber, channel),
+				...(account?.einvoice
+					? {
+							einvoice: async () => {
+								einvoice = await ensureEinvoice(deps, { document: "invoice", invoice }, account);
+								return einvoice?.status === "refused" ? einvoiceRefusal(einvoice) : undefined;
+							},
+						}
+					: {}),
 				compose: async () => {
 					// The statement goes along unless it was delivered on this channel already.
 					const attach = statement && !read.status(statementKey) ? statement : undefined;
@@ -83,7 +114,13 @@ function invoiceJob(deps: DeliveryDeps, read: DeliveryContext, invoiceNumber: st
 						invoiceDownloadLink(deps, invoice.pdfKey),
 					]);
 					const attachment = statementPdf ? { accountId: invoice.accountId, period: invoice.period, pdf: statementPdf } : undefined;
-					const email = await composeInvoiceEmail({ invoice, seller: deps.seller, pdf, download, statement: attachment });
+					const email = await composeInvoiceEmail({
+						invoice,
+						seller: deps.seller,
+						...einvoiceAttachments(pdf, einvoice),
+						download,
+						statement: attachment,
+					});
 					return { email, attached: attachment ? [statementKey] : [] };
 				},
 				// The statement would have gone with the invoice: its own email would fail the same way, so it is not tried.
@@ -161,6 +198,7 @@ function tally(outcomes: readonly Outcome[]): BatchDeliveryResult {
 		alreadyDelivered: count("already_delivered"),
 		queuedForPrint: count("queued_for_print"),
 		failed: count("failed"),
+		einvoicesRefused: count("einvoice_refused"),
 	};
 }
 

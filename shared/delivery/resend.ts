@@ -1,6 +1,7 @@
 import { BillingError, ValidationError } from "../core/errors.js";
 import { isDeliverableEmailAddress, undeliverableMark, undeliverableReason } from "../documents/email-address.js";
 import { composeInvoiceEmail } from "../documents/invoice-email.js";
+import { ensureEinvoice } from "../einvoicing/issue.js";
 import { sendRawEmail } from "../platform/mail.js";
 import { readObjectBytes } from "../platform/s3-objects.js";
 import { deliveryResent, getDelivery, markDeliveryFailed, markSent, resendAudit } from "../store/deliveries.js";
@@ -8,7 +9,7 @@ import { keys } from "../store/keys.js";
 import { getAccount, getInvoice } from "../store/records.js";
 import { getStatement } from "../store/statements.js";
 import { isCancelled, transactWrite } from "../store/transact.js";
-import { type DeliveryDeps, invoiceDownloadLink } from "./email-delivery.js";
+import { type DeliveryDeps, einvoiceAttachments, einvoiceRefusal, invoiceDownloadLink } from "./email-delivery.js";
 
 export interface ResendResult {
 	readonly invoiceNumber: string;
@@ -24,7 +25,9 @@ export interface ResendResult {
  * Sends an invoice again by email, with the account's statement for its period when there
  * is one, to the account's address as it is now (corrected since, perhaps): e.g. after a
  * delivery whose outcome was unknown was checked, or a customer who says it never came.
- * The delivery records keep every attempt; the audit entry says who asked and why.
+ * The delivery records keep every attempt; the audit entry says who asked and why. An
+ * account that needs an e-invoice gets the one stored before, else one made now from the
+ * account as it is (corrected since a refusal, perhaps); refused again, nothing is sent.
  */
 export async function resendInvoice(
 	deps: DeliveryDeps & { readonly actor: string },
@@ -46,11 +49,17 @@ export async function resendInvoice(
 	const invoiceKey = keys.delivery(invoiceNumber, "email");
 	const statementKey = keys.statementDelivery(invoice.accountId, invoice.period, "email");
 	const statement = await getStatement(deps, invoice.accountId, invoice.period);
+	const einvoice = account ? await ensureEinvoice(deps, { document: "invoice", invoice }, account) : undefined;
+	if (einvoice?.status === "refused") {
+		throw new ValidationError(
+			`invoice ${invoiceNumber} is not resent: ${einvoiceRefusal(einvoice)}; correct the account (billing accounts update ${invoice.accountId} ...) and resend`,
+		);
+	}
 	const pdf = await readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey);
 	const email = await composeInvoiceEmail({
 		invoice: { ...invoice, billTo: { ...invoice.billTo, email: recipient } },
 		seller: deps.seller,
-		pdf,
+		...einvoiceAttachments(pdf, einvoice),
 		download: await invoiceDownloadLink(deps, invoice.pdfKey),
 		statement: statement
 			? { accountId: invoice.accountId, period: invoice.period, pdf: await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey) }

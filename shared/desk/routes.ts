@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { BillingError, ValidationError } from "../core/errors.js";
 import { parsePeriod } from "../core/period.js";
+import { readStoredEinvoice } from "../einvoicing/issue.js";
 import { exportJournal } from "../reporting/book-files.js";
 import { periodBooks } from "../reporting/books.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../reporting/export-formats.js";
@@ -141,6 +142,17 @@ export const deskRoutes = [
 	route("GET", "/invoices/{number}/pdf", async ({ deps, params }) =>
 		json(200, await invoicePdfLink(deps.services, params.number as string, new Date())),
 	),
+	route("GET", "/invoices/{number}/einvoice", async ({ deps, params }) => {
+		const einvoice = await readStoredEinvoice(deps.services, "invoice", params.number as string);
+		return {
+			status: 200,
+			headers: {
+				"content-type": "application/xml; charset=utf-8",
+				"content-disposition": `attachment; filename="${einvoice.filename}"`,
+			},
+			body: Buffer.from(einvoice.xml).toString("utf8"),
+		};
+	}),
 	operationRoute("POST", "/invoices/{number}/void", voidOperation),
 	operationRoute("POST", "/invoices/{number}/reissue", reissue),
 	operationRoute("POST", "/invoices/{number}/hold", hold),

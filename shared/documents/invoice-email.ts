@@ -28,6 +28,11 @@ export interface InvoiceEmailInput {
 	readonly download?: DownloadLink;
 	/** The account's statement for the invoice's period, sent along as a second attachment. */
 	readonly statement?: StatementAttachment | undefined;
+	/**
+	 * The invoice's e-invoice (DESIGN.md section 13): UBL attached beside the PDF, or a
+	 * Factur-X PDF (the CII embedded) sent as `pdf`, which the email then says.
+	 */
+	readonly einvoice?: { readonly attached: Uint8Array } | { readonly embedded: true } | undefined;
 }
 
 /** A link to a document and the last day it works: it expires at the end of that day, UTC. */
@@ -60,7 +65,14 @@ export interface DunningEmailInput {
 	readonly pdf?: Uint8Array | undefined;
 }
 
-export async function composeInvoiceEmail({ invoice, seller, pdf, download, statement }: InvoiceEmailInput): Promise<ComposedEmail> {
+export async function composeInvoiceEmail({
+	invoice,
+	seller,
+	pdf,
+	download,
+	statement,
+	einvoice,
+}: InvoiceEmailInput): Promise<ComposedEmail> {
 	const to = recipientOf(invoice);
 	assertSender(seller);
 	const due = invoiceMoney(invoice, invoice.amountDue);
@@ -75,7 +87,7 @@ export async function composeInvoiceEmail({ invoice, seller, pdf, download, stat
 		: "There is nothing to pay on this invoice; it is sent for your records.";
 	const body: MessageBody = {
 		greeting: greeting(invoice),
-		paragraphs: [intro],
+		paragraphs: [intro, ...einvoiceNote(invoice, einvoice)],
 		facts: invoiceFacts(invoice),
 		afterFacts: [
 			closing,
@@ -93,10 +105,20 @@ export async function composeInvoiceEmail({ invoice, seller, pdf, download, stat
 		body,
 		attachments: [
 			{ filename: `${attachmentName(invoice.number)}.pdf`, pdf },
+			...(einvoice && "attached" in einvoice
+				? [{ filename: `${attachmentName(invoice.number)}.xml`, pdf: einvoice.attached, contentType: "application/xml" }]
+				: []),
 			...(statement ? [{ filename: statementFilename(statement.accountId, statement.period), pdf: statement.pdf }] : []),
 		],
 		headers: { "X-Invoice-Number": invoice.number },
 	});
+}
+
+function einvoiceNote(invoice: Invoice, einvoice: InvoiceEmailInput["einvoice"]): string[] {
+	if (!einvoice) return [];
+	return "attached" in einvoice
+		? [`The structured e-invoice (${attachmentName(invoice.number)}.xml) is attached beside the PDF.`]
+		: ["The PDF is a Factur-X invoice: its structured e-invoice (factur-x.xml) is embedded in it."];
 }
 
 /** The statement on its own, for an account with an open balance but no invoice this period. */
@@ -238,7 +260,8 @@ async function compose(args: {
 	to: string;
 	subject: string;
 	body: MessageBody;
-	attachments: readonly { readonly filename: string; readonly pdf: Uint8Array }[];
+	/** `pdf` holds the bytes, of contentType when given (an e-invoice's XML), else a PDF. */
+	attachments: readonly { readonly filename: string; readonly pdf: Uint8Array; readonly contentType?: string }[];
 	headers: Record<string, string>;
 }): Promise<ComposedEmail> {
 	const { toName, seller, to, subject, body, attachments, headers } = args;
@@ -251,10 +274,10 @@ async function compose(args: {
 		headers,
 		disableFileAccess: true,
 		disableUrlAccess: true,
-		attachments: attachments.map(({ filename, pdf }) => ({
+		attachments: attachments.map(({ filename, pdf, contentType }) => ({
 			filename,
 			content: Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength),
-			contentType: "application/pdf",
+			contentType: contentType ?? "application/pdf",
 		})),
 	};
 	const raw = await new MailComposer(options).compile().build();

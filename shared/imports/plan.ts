@@ -118,6 +118,9 @@ export function decideAccount(row: AccountRow, state: StoredState, createdAt: st
 		vatId: stored?.vatId,
 		peppolId: stored?.peppolId,
 		buyerReference: stored?.buyerReference,
+		city: stored?.city,
+		postalCode: stored?.postalCode,
+		country: stored?.country,
 		...row.einvoice,
 	});
 	if (einvoice) return refuse(EINVOICE_COLUMNS[einvoice.field], einvoice.reason);

@@ -1,4 +1,11 @@
-import { type EInvoiceDetails, readBuyerReference, readEInvoiceKind } from "../core/einvoice-account.js";
+import {
+	type EInvoiceDetails,
+	readBuyerReference,
+	readCity,
+	readCountryCode,
+	readEInvoiceKind,
+	readPostalCode,
+} from "../core/einvoice-account.js";
 import { accountIdSchema, type PaymentTerms, paymentTermsSchema } from "../core/model.js";
 import { MINOR_UNIT_DIGITS, parsePercentPpm, parseQuantity, type Quantity } from "../core/money.js";
 import { readPeppolId } from "../core/peppol-schemes.js";
@@ -33,6 +40,9 @@ export const COLUMNS: Readonly<Record<ImportKind, { readonly required: readonly 
 			"vat_id",
 			"peppol_id",
 			"buyer_reference",
+			"city",
+			"postal_code",
+			"country",
 		],
 	},
 	plans: { required: ["plan_code", "description", "currency", "unit_price"], optional: [] },
@@ -79,6 +89,9 @@ export const EINVOICE_COLUMNS: Readonly<Record<keyof EInvoiceDetails, string>> =
 	vatId: "vat_id",
 	peppolId: "peppol_id",
 	buyerReference: "buyer_reference",
+	city: "city",
+	postalCode: "postal_code",
+	country: "country",
 };
 
 export interface PlanRow {
@@ -270,8 +283,15 @@ function einvoiceColumns(r: FieldReader): EInvoiceDetails {
 		const read = r.check("einvoice", kind, readEInvoiceKind);
 		details.einvoice = read === "none" ? undefined : read;
 	}
-	const readers = { vatId: readVatId, peppolId: readPeppolId, buyerReference: readBuyerReference } as const;
-	for (const field of ["vatId", "peppolId", "buyerReference"] as const) {
+	const readers = {
+		vatId: readVatId,
+		peppolId: readPeppolId,
+		buyerReference: readBuyerReference,
+		city: readCity,
+		postalCode: readPostalCode,
+		country: readCountryCode,
+	} as const;
+	for (const field of ["vatId", "peppolId", "buyerReference", "city", "postalCode", "country"] as const) {
 		const column = EINVOICE_COLUMNS[field];
 		const value = r.given(column);
 		if (value !== undefined) details[field] = r.check(column, value, readers[field]);

@@ -40,7 +40,7 @@ export async function updateAccountDetails(
 	const confirmEmail = options.confirmEmail === true;
 	if (Object.values(requested).every((value) => value === undefined) && !confirmEmail) {
 		throw new ValidationError(
-			"nothing to change: give --email, --address, --delivery, --email-confirmed, --einvoice, --vat-id, --peppol-id or --buyer-reference",
+			"nothing to change: give --email, --address, --delivery, --email-confirmed, --einvoice, --vat-id, --peppol-id, --buyer-reference, --city, --postal-code or --country",
 		);
 	}
 	if (requested.email !== undefined && !isDeliverableEmailAddress(requested.email)) {

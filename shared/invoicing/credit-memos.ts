@@ -2,10 +2,11 @@ import { BillingError, ValidationError } from "../core/errors.js";
 import { type CreditMemo, creditMemoSchema, type Invoice } from "../core/model.js";
 import { formatMoney } from "../core/money.js";
 import { renderCreditMemoPdf } from "../documents/credit-memo-pdf.js";
+import { type EinvoiceFinding, ensureEinvoice } from "../einvoicing/issue.js";
 import { storePdfUnlessPresent } from "../platform/s3-objects.js";
 import { balanceChangeAsRead } from "../store/accounts.js";
 import { auditPut } from "../store/audit.js";
-import { creditMemoIssued } from "../store/credit-memos.js";
+import { creditMemoIssued, getCreditMemo } from "../store/credit-memos.js";
 import { creditMemoOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import { getAccount, getInvoice } from "../store/records.js";
@@ -38,7 +39,10 @@ export function creditableAmount(invoice: Invoice): number {
  * consumes. Number (own gapless series), memo, invoice, account, ledger entry (credit_memo,
  * −amount) and audit entries are written in one transaction.
  */
-export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoRequest): Promise<CreditMemo> {
+export async function createCreditMemo(
+	deps: InvoicingDeps,
+	request: CreditMemoRequest,
+): Promise<CreditMemo & { readonly einvoice?: CreditMemoEinvoice }> {
 	const reason = request.reason.trim();
 	if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
 		throw new ValidationError(`amount must be a positive whole number of minor units, got ${request.amount}`);
@@ -122,7 +126,38 @@ export async function createCreditMemo(deps: InvoicingDeps, request: CreditMemoR
 		MAX_NUMBERING_ATTEMPTS,
 	);
 	await ensureCreditMemoPdf(deps, memo);
-	return memo;
+	const einvoice = await issueCreditMemoEinvoice(deps, memo.number);
+	return { ...memo, ...(einvoice ? { einvoice } : {}) };
+}
+
+/** What became of a credit memo's e-invoice: stored beside its PDF (with how many warnings), or refused with the rules' findings. */
+export type CreditMemoEinvoice =
+	| { readonly status: "stored"; readonly profile: string; readonly key: string; readonly pdfKey?: string; readonly warnings: number }
+	| { readonly status: "refused"; readonly profile: string; readonly findings: readonly EinvoiceFinding[] };
+
+/**
+ * The memo's e-invoice when its account needs one (DESIGN.md section 13): a UBL CreditNote
+ * or a CII 381 referring to the credited invoice, made from the account as it is now and
+ * checked with the official rules as an invoice's is; stored beside the memo's PDF, or
+ * refused and on the worklist until the account is corrected and this runs again
+ * (`billing credit-memo einvoice NUMBER`). Undefined for an account that needs none.
+ */
+export async function issueCreditMemoEinvoice(deps: InvoicingDeps, number: string): Promise<CreditMemoEinvoice | undefined> {
+	const memo = await getCreditMemo(deps, number);
+	if (!memo) throw new BillingError(`no credit memo ${number}`, 404);
+	const [invoice, account] = await Promise.all([getInvoice(deps, memo.invoiceNumber), getAccount(deps, memo.accountId)]);
+	if (!invoice || !account)
+		throw new Error(`credit memo ${number}: its invoice ${memo.invoiceNumber} or account ${memo.accountId} does not exist`);
+	const issued = await ensureEinvoice(deps, { document: "credit_memo", memo, invoice }, account);
+	if (!issued) return undefined;
+	if (issued.status === "refused") return { status: "refused", profile: issued.profile, findings: issued.findings };
+	return {
+		status: "stored",
+		profile: issued.profile,
+		key: issued.key,
+		...(issued.facturx ? { pdfKey: issued.facturx.key } : {}),
+		warnings: issued.warnings.length,
+	};
 }
 
 /** Renders and stores the memo's PDF unless it is already in S3. */

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConfigError } from "../core/errors.js";
 import { readIban } from "../core/iban.js";
+import { readPeppolId } from "../core/peppol-schemes.js";
 import { readVatId } from "../core/vat-ids.js";
 
 type Env = Record<string, string | undefined>;
@@ -76,6 +77,10 @@ export interface SellerEInvoiceDetails {
 		readonly countryCode: string;
 	};
 	readonly paymentAccount: { readonly iban: string; readonly bic?: string };
+	/** The seller's contact telephone (BT-42), which XRechnung requires (BR-DE-6): "+32 2 555 01 00". */
+	readonly phone?: string;
+	/** The seller's Peppol participant id (BT-34, scheme:identifier), which Peppol requires (PEPPOL-EN16931-R020, CL008). */
+	readonly peppolId?: string;
 }
 
 /** The variables of SellerEInvoiceDetails: these are required once any of them is set. */
@@ -87,11 +92,11 @@ const SELLER_EINVOICE_REQUIRED = [
 	"SELLER_COUNTRY_CODE",
 	"SELLER_IBAN",
 ];
-const SELLER_EINVOICE_OPTIONAL = ["SELLER_REGISTRATION_ID", "SELLER_BIC"];
+const SELLER_EINVOICE_OPTIONAL = ["SELLER_REGISTRATION_ID", "SELLER_BIC", "SELLER_PHONE", "SELLER_PEPPOL_ID"];
 
 /**
  * SELLER_VAT_ID, SELLER_REGISTRATION_ID (optional), SELLER_STREET (lines joined by "|"),
- * SELLER_CITY, SELLER_POSTAL_CODE, SELLER_COUNTRY_CODE, SELLER_IBAN and SELLER_BIC (optional):
+ * SELLER_CITY, SELLER_POSTAL_CODE, SELLER_COUNTRY_CODE, SELLER_IBAN, SELLER_BIC, SELLER_PHONE and SELLER_PEPPOL_ID (optional):
  * configured together or not at all (undefined), each checked, the IBAN by its mod-97 check
  * digits, so a typo stops the function at load instead of reaching a customer's bank.
  */
@@ -129,6 +134,12 @@ export function sellerEInvoiceDetails(env: Env = process.env): SellerEInvoiceDet
 	if (bic !== undefined && !/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic)) {
 		throw new ConfigError(`environment variable SELLER_BIC must be a BIC of 8 or 11 letters and digits, e.g. GEBABEBB, got "${bic}"`);
 	}
+	const phone = value("SELLER_PHONE");
+	if (phone !== undefined && !/^\+?[0-9][0-9 ()./-]{4,30}$/.test(phone)) {
+		throw new ConfigError(
+			`environment variable SELLER_PHONE must be a telephone number of digits, spaces, ( ) . / -, e.g. +32 2 555 01 00, got "${phone}"`,
+		);
+	}
 	const registrationId = value("SELLER_REGISTRATION_ID");
 	return {
 		vatId: checked("SELLER_VAT_ID", readVatId),
@@ -140,6 +151,8 @@ export function sellerEInvoiceDetails(env: Env = process.env): SellerEInvoiceDet
 			countryCode,
 		},
 		paymentAccount: { iban: checked("SELLER_IBAN", readIban), ...(bic !== undefined ? { bic } : {}) },
+		...(phone !== undefined ? { phone } : {}),
+		...(value("SELLER_PEPPOL_ID") !== undefined ? { peppolId: checked("SELLER_PEPPOL_ID", readPeppolId) } : {}),
 	};
 }
 

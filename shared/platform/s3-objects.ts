@@ -8,6 +8,8 @@ export interface DocumentWrite {
 	readonly metadata?: Record<string, string>;
 	/** The S3 Object Lock retention put on the object as it is stored; none when absent. */
 	readonly retention?: DocumentRetention;
+	/** application/pdf unless given: an e-invoice beside its PDF is application/xml. */
+	readonly contentType?: string;
 }
 
 /**
@@ -40,14 +42,14 @@ export function documentRetainUntil(retention: DocumentRetention, storedAt: Date
  * one goes through `storePdfUnlessPresent`.
  */
 export async function storeNewPdf(s3: S3Client, bucket: string, key: string, body: Uint8Array, options: DocumentWrite = {}): Promise<void> {
-	const { metadata, retention } = options;
+	const { metadata, retention, contentType = "application/pdf" } = options;
 	try {
 		await s3.send(
 			new PutObjectCommand({
 				Bucket: bucket,
 				Key: key,
 				Body: body,
-				ContentType: "application/pdf",
+				ContentType: contentType,
 				IfNoneMatch: "*",
 				ChecksumAlgorithm: "CRC32",
 				...(metadata ? { Metadata: metadata } : {}),
@@ -95,6 +97,16 @@ export async function readObjectBytes(s3: S3Client, bucket: string, key: string)
 	const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
 	if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
 	return out.Body.transformToByteArray();
+}
+
+/** The object's bytes, or undefined when there is none (S3 answers 404 only to a reader who may list the bucket). */
+export async function readObjectIfPresent(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+	try {
+		return await readObjectBytes(s3, bucket, key);
+	} catch (err) {
+		if (failedWith(err, "NoSuchKey", 404)) return undefined;
+		throw err;
+	}
 }
 
 function failedWith(err: unknown, name: string, status: number): boolean {

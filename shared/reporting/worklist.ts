@@ -3,6 +3,7 @@ import { daysBetween } from "../core/period.js";
 import { isCurrentAddressUndeliverable, undeliverableWhat } from "../documents/email-address.js";
 import { listOpenCases } from "../store/collections.js";
 import { getDelivery, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
+import { type EinvoiceRecord, listRefusedEinvoices } from "../store/einvoices.js";
 import { listUndeliverableAccounts } from "../store/email-feedback.js";
 import { keys } from "../store/keys.js";
 import { getLedgerChecks } from "../store/ledger-checks.js";
@@ -28,6 +29,7 @@ export const WORKLIST_KINDS = [
 	"failed_delivery",
 	"delivery_outcome_unknown",
 	"undeliverable_address",
+	"einvoice_refused",
 	"failed_invoicing",
 	"open_dispute",
 	"invoice_on_hold",
@@ -140,6 +142,32 @@ async function undeliverableAddresses(deps: TableDeps): Promise<Draft[]> {
 	});
 }
 
+/** The fatal findings a refused e-invoice's record keeps, as the item lists them. */
+function refusedBecause(record: EinvoiceRecord): string {
+	const fatal = record.findings.filter((f) => f.severity === "fatal");
+	const more = record.findingCount - record.findings.length;
+	return `${fatal.map((f) => `${f.ruleId}: ${f.message}`).join("; ")}${more > 0 ? `; and ${more} more findings` : ""}`;
+}
+
+/** Documents not delivered because the rules refused their e-invoice: the account is corrected, then the document sent again. */
+async function refusedEinvoices(deps: TableDeps): Promise<Draft[]> {
+	return (await listRefusedEinvoices(deps)).map((r) => {
+		const what = r.document === "invoice" ? `invoice ${r.number}` : `credit memo ${r.number}`;
+		const again =
+			r.document === "invoice"
+				? `billing invoices resend ${r.number} --reason "e-invoice corrected"`
+				: `billing credit-memo einvoice ${r.number}`;
+		return {
+			id: `einvoice:${r.number}`,
+			kind: "einvoice_refused" as const,
+			accountId: r.accountId,
+			since: r.at.slice(0, 10),
+			detail: `${what} not delivered: its ${r.profile} e-invoice is refused by the rules: ${refusedBecause(r)}`,
+			resolve: `correct what the rules name (billing accounts update ${r.accountId} --city/--postal-code/--country/--vat-id/--peppol-id/--buyer-reference, or the seller's SELLER_* configuration), then: ${again}`,
+		};
+	});
+}
+
 /** Broken invariants as the last check of the ledger found them. */
 async function invariantViolations(deps: TableDeps): Promise<Draft[]> {
 	return (await getLedgerChecks(deps)).flatMap((check) => {
@@ -178,7 +206,7 @@ function violationItem(v: InvariantViolation, since: string, foundBy: string): D
  */
 export async function buildWorklist(deps: TableDeps, asOf: string): Promise<WorklistItem[]> {
 	await fillWorklistQueues(deps);
-	const [unapplied, parked, disputed, held, cases, failures, unknown, undeliverable, violations, assignments] = await Promise.all([
+	const [unapplied, parked, disputed, held, cases, failures, unknown, undeliverable, refused, violations, assignments] = await Promise.all([
 		listUnappliedPayments(deps),
 		listParkedEvents(deps),
 		listOpenDisputes(deps),
@@ -187,6 +215,7 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 		failuresStillOpen(deps, asOf),
 		outcomesUnknown(deps, asOf),
 		undeliverableAddresses(deps),
+		refusedEinvoices(deps),
 		invariantViolations(deps),
 		listAssignments(deps),
 	]);
@@ -243,6 +272,7 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 		...failures,
 		...unknown,
 		...undeliverable,
+		...refused,
 		...violations,
 	];
 	return drafts

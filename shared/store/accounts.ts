@@ -139,10 +139,13 @@ export function statementCutAsRead(tableName: string, accountId: string, cutoff:
 }
 
 /** What the billing desk may change on an account by hand: where and how its documents go, and its e-invoice fields. */
-export type AccountDetails = Pick<Account, "email" | "addressLines" | "delivery" | "einvoice" | "vatId" | "peppolId" | "buyerReference">;
+export type AccountDetails = Pick<
+	Account,
+	"email" | "addressLines" | "delivery" | "einvoice" | "vatId" | "peppolId" | "buyerReference" | "city" | "postalCode" | "country"
+>;
 
 /** The details an account may be without: the e-invoice fields. */
-type ClearableDetail = "einvoice" | "vatId" | "peppolId" | "buyerReference";
+type ClearableDetail = "einvoice" | "vatId" | "peppolId" | "buyerReference" | "city" | "postalCode" | "country";
 
 /** Changes of details: a value to set, or null to remove one the account may be without. */
 export type AccountDetailsChanges = {

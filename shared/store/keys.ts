@@ -125,6 +125,13 @@ export const keys = {
 	}),
 	runFailurePrefix: "FAILURE#",
 	creditMemo: (number: string) => ({ pk: `CREDIT_MEMO#${number}`, sk: "CREDIT_MEMO" }),
+	/** A document's e-invoice (DESIGN.md section 13): where it is stored and what the rules said, beside the invoice or credit memo. */
+	einvoice: (document: "invoice" | "credit_memo", number: string) => ({
+		pk: document === "invoice" ? `INVOICE#${number}` : `CREDIT_MEMO#${number}`,
+		sk: "EINVOICE",
+	}),
+	/** On the e-invoice record while the rules refuse it, oldest first: the worklist reads these. */
+	einvoiceRefused: (at: string, number: string) => ({ gsi2pk: "EINVOICES_REFUSED", gsi2sk: `${at}#${number}` }),
 	creditMemoListing: (number: string) => ({ gsi1pk: "CREDIT_MEMOS", gsi1sk: number }),
 	/** Audit entries live in their subject's partition: ACCOUNT#id, INVOICE#number or CREDIT_MEMO#number. */
 	auditEntry: (subjectPk: string, at: string, entryId: string) => ({ pk: subjectPk, sk: `AUDIT#${at}#${entryId}` }),

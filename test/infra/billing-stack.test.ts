@@ -34,6 +34,7 @@ const SELLER_EINVOICE = {
 	sellerCountryCode: "BE",
 	sellerIban: "BE68539007547034",
 	sellerBic: "GKCCBEBB",
+	sellerPhone: "+32 2 555 01 00",
 };
 const { app, stack, nag } = buildBillingApp({
 	deskAppDir: stubDeskAppDir(),
@@ -199,7 +200,7 @@ describe("issued documents (invoices, credit memos, statements)", () => {
 
 	it("hands the context's documentRetentionYears to every function that writes documents, and to the CLI as an output", () => {
 		const writers = functionCatalog.filter((f) => f.bucket !== "none" && (f.bucket.write ?? []).some(holdsDocuments)).map((f) => f.id);
-		expect(writers).toEqual(["GenerateInvoices", "DeskApi"]);
+		expect(writers).toEqual(["GenerateInvoices", "DeliverInvoices", "DeskApi"]);
 		for (const spec of functionCatalog) {
 			const variables = (functionPropertiesOf(spec.id).Environment as { Variables: Json }).Variables;
 			if (writers.includes(spec.id)) expect(variables.DOCUMENT_RETENTION_YEARS, spec.id).toBe(String(DOCUMENT_RETENTION_YEARS));
@@ -246,6 +247,7 @@ describe("BillingFunction", () => {
 						SELLER_COUNTRY_CODE: "BE",
 						SELLER_IBAN: "BE68539007547034",
 						SELLER_BIC: "GKCCBEBB",
+						SELLER_PHONE: "+32 2 555 01 00",
 						INVOICE_SERIES_PREFIX: "INV",
 						DUNNING_STAGES: expect.stringContaining("collections:"),
 						POWERTOOLS_SERVICE_NAME: "billing",
@@ -363,7 +365,8 @@ describe("grants", () => {
 		// Each Review Accounts batch's tally of the month, beside the map's results: runs/<period>/review-accounts/tallies/.
 		expect(keysOf("VerifyLedgers", "write")).toEqual(["runs/*"]);
 		expect(keysOf("ImportFile", "write")).toEqual(["imports/*.result.json"]);
-		expect(keysOf("DeliverInvoices", "write")).toEqual([]);
+		// The e-invoices it stores beside the invoice PDFs as they leave: invoices/<period>/<number>.xml.
+		expect(keysOf("DeliverInvoices", "write")).toEqual(["invoices/*"]);
 		// The report adds up those tallies; it reads nothing else in the bucket.
 		expect(keysOf("PublishReports", "read")).toEqual(["runs/*"]);
 		expect(keysOf("VerifyLedgers", "read")).toEqual([]);

@@ -50,6 +50,8 @@ describe("readBillingConfig (CDK context)", () => {
 			sellerStreet: "Friedrichstraße 100",
 			sellerIban: "DE89 3704 0044 0532 0130 00",
 			sellerBic: undefined,
+			sellerPhone: undefined,
+			sellerPeppolId: undefined,
 			sellerRegistrationId: undefined,
 		});
 		expect(sellerEInvoiceEnvironment(config)).toEqual({

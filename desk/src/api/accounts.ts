@@ -23,6 +23,10 @@ export interface Account extends Omit<AccountSummary, "balance"> {
 	readonly vatId?: string;
 	readonly peppolId?: string;
 	readonly buyerReference?: string;
+	/** The buyer's city, post code and ISO 3166-1 country code, as its e-invoices name them. */
+	readonly city?: string;
+	readonly postalCode?: string;
+	readonly country?: string;
 }
 
 export type TimelineKind = "invoice" | "payment" | "credit_memo" | "statement" | "dunning" | "audit" | "ledger";
@@ -68,6 +72,9 @@ export interface AccountChanges {
 	readonly vatId?: string | null;
 	readonly peppolId?: string | null;
 	readonly buyerReference?: string | null;
+	readonly city?: string | null;
+	readonly postalCode?: string | null;
+	readonly country?: string | null;
 	readonly reason?: string;
 }
 

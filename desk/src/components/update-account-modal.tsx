@@ -49,6 +49,9 @@ export function UpdateAccountModal(props: {
 	const [vatId, setVatId] = useState(current?.vatId ?? "");
 	const [peppolId, setPeppolId] = useState(current?.peppolId ?? "");
 	const [buyerReference, setBuyerReference] = useState(current?.buyerReference ?? "");
+	const [city, setCity] = useState(current?.city ?? "");
+	const [postalCode, setPostalCode] = useState(current?.postalCode ?? "");
+	const [country, setCountry] = useState(current?.country ?? "");
 	const [reason, setReason] = useState(preset?.reason ?? "");
 	const mutation = useDeskMutation({
 		run: (changes: AccountChanges) => updateAccount(accountId, changes),
@@ -70,6 +73,9 @@ export function UpdateAccountModal(props: {
 		...(textChange(buyerReference, current?.buyerReference) !== undefined
 			? { buyerReference: textChange(buyerReference, current?.buyerReference) }
 			: {}),
+		...(textChange(city, current?.city) !== undefined ? { city: textChange(city, current?.city) } : {}),
+		...(textChange(postalCode, current?.postalCode) !== undefined ? { postalCode: textChange(postalCode, current?.postalCode) } : {}),
+		...(textChange(country, current?.country) !== undefined ? { country: textChange(country, current?.country) } : {}),
 	};
 	const error = mutation.error;
 	return (
@@ -87,6 +93,9 @@ export function UpdateAccountModal(props: {
 				"vatId",
 				"peppolId",
 				"buyerReference",
+				"city",
+				"postalCode",
+				"country",
 				"reason",
 			])}
 			onSubmit={() =>
@@ -143,6 +152,19 @@ export function UpdateAccountModal(props: {
 				errorText={fieldError(error, "buyerReference")}
 			>
 				<Input value={buyerReference} onChange={({ detail }) => setBuyerReference(detail.value)} />
+			</FormField>
+			<FormField label="City" description="As e-invoices name it (BT-52). Empty clears it." errorText={fieldError(error, "city")}>
+				<Input value={city} onChange={({ detail }) => setCity(detail.value)} />
+			</FormField>
+			<FormField label="Post code" description="BT-53. Empty clears it." errorText={fieldError(error, "postalCode")}>
+				<Input value={postalCode} onChange={({ detail }) => setPostalCode(detail.value)} />
+			</FormField>
+			<FormField
+				label="Country"
+				description="ISO 3166-1 alpha-2, e.g. DE (BT-55). Empty clears it."
+				errorText={fieldError(error, "country")}
+			>
+				<Input value={country} onChange={({ detail }) => setCountry(detail.value)} />
 			</FormField>
 			<FormField
 				label="Reason (optional)"

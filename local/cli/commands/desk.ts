@@ -59,6 +59,9 @@ export function registerDeskCommands(program: Command): void {
 		.option("--vat-id <id>", "the customer's VAT id, e.g. BE0123456749; '' clears it")
 		.option("--peppol-id <scheme:identifier>", "the customer's Peppol participant id, e.g. 0208:0123456749; '' clears it")
 		.option("--buyer-reference <reference>", "the buyer reference (BT-10), e.g. a Leitweg-ID for XRechnung; '' clears it")
+		.option("--city <city>", "the customer's city, as its e-invoices name it; '' clears it")
+		.option("--postal-code <code>", "the customer's post code, as its e-invoices name it; '' clears it")
+		.option("--country <code>", "the customer's country, ISO 3166-1 alpha-2 (DE, BE, FR); '' clears it")
 		.option("--reason <text>", "why, for the audit trail")
 		.addOption(actorOption())
 		.addOption(dataDirOption())
@@ -74,6 +77,9 @@ export function registerDeskCommands(program: Command): void {
 					vatId?: string;
 					peppolId?: string;
 					buyerReference?: string;
+					city?: string;
+					postalCode?: string;
+					country?: string;
 					reason?: string;
 					actor: string;
 					dataDir: string;
@@ -92,6 +98,9 @@ export function registerDeskCommands(program: Command): void {
 						vatId: cleared(opts.vatId),
 						peppolId: cleared(opts.peppolId),
 						buyerReference: cleared(opts.buyerReference),
+						city: cleared(opts.city),
+						postalCode: cleared(opts.postalCode),
+						country: cleared(opts.country),
 						reason: opts.reason,
 					},
 					opts.actor,

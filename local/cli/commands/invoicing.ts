@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
+import type { CreditMemoEinvoice } from "../../../shared/invoicing/credit-memos.js";
 import type { Session } from "../session.js";
 import {
 	AMOUNT_HELP,
@@ -34,7 +35,16 @@ async function invoicingDeps(s: Session, actor: string) {
 	};
 }
 
-/** Whole minor units only: "1250" is USD 12.50, "12.50" is refused; the domain refuses zero, negatives and too much. */
+/** What became of a credit memo's e-invoice, in a line; the exit code says a refusal (2, as for refused input). */
+function einvoiceLine(number: string, einvoice: CreditMemoEinvoice | undefined): string {
+	if (!einvoice) return "";
+	if (einvoice.status === "stored") {
+		return `E-invoice (${einvoice.profile}): ${einvoice.pdfKey ?? einvoice.key}${einvoice.warnings ? `, ${einvoice.warnings} warnings` : ""}\n`;
+	}
+	process.exitCode = 2;
+	const rules = einvoice.findings.filter((f) => f.severity === "fatal").map((f) => `  ${f.ruleId}: ${f.message}`);
+	return `E-invoice (${einvoice.profile}) of ${number} refused by the rules; correct the account, then billing credit-memo einvoice ${number}:\n${rules.join("\n")}\n`;
+}
 
 /** Changing invoices after they are issued: credit memos and voids, each with an audit entry. */
 export function registerInvoicingCommands(program: Command): void {
@@ -63,8 +73,25 @@ export function registerInvoicingCommands(program: Command): void {
 			if (opts.json) return printJson(memo);
 			const money = (amount: number) => formatMoney({ amount, currency: memo.currency });
 			process.stdout.write(
-				`${memo.number} credits ${money(memo.amount)} on ${memo.invoiceNumber}: ${money(memo.appliedToInvoice)} off the amount due, ${money(memo.addedToAccountCredit)} to account credit. PDF: ${memo.pdfKey}\n`,
+				`${memo.number} credits ${money(memo.amount)} on ${memo.invoiceNumber}: ${money(memo.appliedToInvoice)} off the amount due, ${money(memo.addedToAccountCredit)} to account credit. PDF: ${memo.pdfKey}\n${einvoiceLine(memo.number, memo.einvoice)}`,
 			);
+		});
+	memos
+		.command("einvoice")
+		.description("Make, check and store a credit memo's e-invoice again, after its account was corrected (the worklist names refused ones)")
+		.argument("<number>", "credit memo number, e.g. CM-2026-000001")
+		.addOption(dataDirOption())
+		.addOption(jsonOption())
+		.action(async (number: string, opts: { dataDir: string; json?: boolean }) => {
+			const { issueCreditMemoEinvoice } = await import("../../../shared/invoicing/credit-memos.js");
+			const einvoice = await withSession(opts.dataDir, async (s) => issueCreditMemoEinvoice(await invoicingDeps(s, "cli"), number));
+			if (!einvoice) throw new BillingError(`credit memo ${number}'s account needs no e-invoice (einvoice none)`, 400);
+			if (opts.json) {
+				printJson(einvoice);
+				if (einvoice.status === "refused") process.exitCode = 2;
+				return;
+			}
+			process.stdout.write(einvoiceLine(number, einvoice));
 		});
 	memos
 		.command("list")

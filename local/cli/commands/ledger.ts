@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { BillingError } from "../../../shared/core/errors.js";
 import { formatMoney } from "../../../shared/core/money.js";
@@ -81,13 +82,27 @@ export function registerLedgerCommands(program: Command): void {
 	invoices
 		.command("show")
 		.argument("<number>", "invoice number, e.g. INV-2026-000001")
+		.option("--einvoice", "print the invoice's stored e-invoice (UBL or CII XML) instead")
+		.option("--out <file>", "with --einvoice: write it to this file")
 		.addOption(dataDirOption())
 		.addOption(jsonOption())
-		.action(async (number: string, opts: { dataDir: string; json?: boolean }) => {
+		.action(async (number: string, opts: { einvoice?: boolean; out?: string; dataDir: string; json?: boolean }) => {
+			if (opts.out && !opts.einvoice) throw new BillingError("--out writes the e-invoice: give --einvoice with it", 400);
 			const { getInvoice } = await records();
-			const invoice = await withSession(opts.dataDir, (s) => getInvoice({ ddb: s.clients.ddb, tableName: s.tableName }, number));
-			if (!invoice) throw new BillingError(`no invoice ${number}`, 404);
-			printJson(invoiceJson(invoice, true));
+			const { invoice, einvoice } = await withSession(opts.dataDir, async (s) => {
+				const deps = { ddb: s.clients.ddb, tableName: s.tableName, s3: s.clients.s3, bucketName: s.bucketName };
+				const found = await getInvoice(deps, number);
+				if (!found) throw new BillingError(`no invoice ${number}`, 404);
+				if (!opts.einvoice) return { invoice: found, einvoice: undefined };
+				const { readStoredEinvoice } = await import("../../../shared/einvoicing/issue.js");
+				return { invoice: found, einvoice: await readStoredEinvoice(deps, "invoice", number) };
+			});
+			if (!einvoice) return printJson(invoiceJson(invoice, true));
+			if (!opts.out) return void process.stdout.write(Buffer.from(einvoice.xml));
+			writeFileSync(opts.out, einvoice.xml);
+			process.stdout.write(
+				`${opts.out}: the ${einvoice.profile} e-invoice of ${number} (${einvoice.xml.byteLength} bytes, stored as ${einvoice.key})\n`,
+			);
 		});
 
 	const payments = program.command("payments").description("Payments received and how they were applied");

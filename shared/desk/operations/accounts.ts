@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { buyerReferenceInput, einvoiceKindInput, peppolIdInput, vatIdInput } from "../../core/einvoice-account.js";
+import {
+	buyerReferenceInput,
+	cityInput,
+	countryInput,
+	einvoiceKindInput,
+	peppolIdInput,
+	postalCodeInput,
+	vatIdInput,
+} from "../../core/einvoice-account.js";
 import { closeAccount, updateAccountDetails } from "../../invoicing/accounts.js";
 import { refundAccountCredit } from "../../payments/credit-refund.js";
 import { defineOperation } from "../operation.js";
@@ -22,6 +30,10 @@ export const updateAccount = defineOperation({
 		vatId: vatIdInput.nullable().optional(),
 		peppolId: peppolIdInput.nullable().optional(),
 		buyerReference: buyerReferenceInput.nullable().optional(),
+		/** The buyer's city, post code and country (ISO 3166-1 alpha-2) for its e-invoices; null clears one. */
+		city: cityInput.nullable().optional(),
+		postalCode: postalCodeInput.nullable().optional(),
+		country: countryInput.nullable().optional(),
 		reason: optionalReason,
 	}),
 	run: (deps, input) =>
@@ -36,6 +48,9 @@ export const updateAccount = defineOperation({
 				...(input.vatId !== undefined ? { vatId: input.vatId } : {}),
 				...(input.peppolId !== undefined ? { peppolId: input.peppolId } : {}),
 				...(input.buyerReference !== undefined ? { buyerReference: input.buyerReference } : {}),
+				...(input.city !== undefined ? { city: input.city } : {}),
+				...(input.postalCode !== undefined ? { postalCode: input.postalCode } : {}),
+				...(input.country !== undefined ? { country: input.country } : {}),
 			},
 			input.reason,
 			{ confirmEmail: input.emailConfirmed === true },

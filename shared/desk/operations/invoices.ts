@@ -14,8 +14,8 @@ import { accountId, invoiceNumber, isoDate, minorUnits, optionalReason, reason, 
 
 /** An invoice issued by hand goes out by its account's channel at once; a failure is recorded like the cycle's. */
 async function deliveredAtOnce(deps: OperationDeps, invoice: Invoice) {
-	const delivery = await deliverInvoice(deps, invoice.number, (failedAccountId, why) =>
-		recordRunFailure(deps, { period: invoice.period, accountId: failedAccountId, stage: "deliver", reason: why }),
+	const delivery = await deliverInvoice(deps, invoice.number, (failedAccountId, why, stage = "deliver") =>
+		recordRunFailure(deps, { period: invoice.period, accountId: failedAccountId, stage, reason: why }),
 	);
 	return { invoice, delivery };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { einvoiceDetailsProblem } from "../../../shared/core/einvoice-account.js";
+import { einvoiceDetailsProblem, readCity, readCountryCode } from "../../../shared/core/einvoice-account.js";
 import { ibanRemainder, readIban } from "../../../shared/core/iban.js";
 import { PEPPOL_EAS_CODES, readPeppolId } from "../../../shared/core/peppol-schemes.js";
 import { EU_VAT_ID_FORMATS, readVatId } from "../../../shared/core/vat-ids.js";
@@ -78,6 +78,34 @@ describe("an account's e-invoice fields together", () => {
 		expect(einvoiceDetailsProblem({ einvoice: "xrechnung", buyerReference: "04011000-1234512345-06" })).toBeUndefined();
 		expect(einvoiceDetailsProblem({ einvoice: "facturx" })).toBeUndefined();
 		expect(einvoiceDetailsProblem({})).toBeUndefined();
+	});
+});
+
+describe("the buyer's address parts", () => {
+	it.each([
+		["DE", "DE"],
+		["be", "BE"],
+		[" fr ", "FR"],
+		["GB", "GB"],
+		["JP", "JP"],
+	])("takes the country %j as %j", (given, stored) => {
+		expect(readCountryCode(given)).toBe(stored);
+	});
+
+	it.each([
+		["XX", /XX is not an ISO 3166-1 country code/],
+		["UK", /UK is not an ISO 3166-1 country code/],
+		["EU", /EU is not an ISO 3166-1 country code/],
+		["Germany", /must be a two-letter ISO 3166-1 country code such as DE or BE, not "Germany"/],
+		["D", /must be a two-letter ISO 3166-1 country code/],
+	])("refuses the country %j", (given, message) => {
+		expect(() => readCountryCode(given)).toThrow(message);
+	});
+
+	it("takes a city trimmed and refuses an empty or overlong one", () => {
+		expect(readCity(" Gent ")).toBe("Gent");
+		expect(() => readCity("  ")).toThrow("is empty");
+		expect(() => readCity("x".repeat(65))).toThrow("is longer than 64 characters");
 	});
 });
 

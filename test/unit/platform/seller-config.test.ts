@@ -12,6 +12,8 @@ const SELLER = {
 	SELLER_COUNTRY_CODE: "be",
 	SELLER_IBAN: "BE68 5390 0754 7034",
 	SELLER_BIC: "gkccbebb",
+	SELLER_PHONE: "+32 2 555 01 00",
+	SELLER_PEPPOL_ID: "0208:0403170701",
 };
 
 describe("the seller's e-invoice details (configuration)", () => {
@@ -21,11 +23,19 @@ describe("the seller's e-invoice details (configuration)", () => {
 			registrationId: "0403170701",
 			postalAddress: { lines: ["Avenue Louise 54", "Box 3"], city: "Brussels", postalCode: "1050", countryCode: "BE" },
 			paymentAccount: { iban: "BE68539007547034", bic: "GKCCBEBB" },
+			phone: "+32 2 555 01 00",
+			peppolId: "0208:0403170701",
 		});
 	});
 
-	it("takes the registration id and the BIC as optional", () => {
-		const { SELLER_REGISTRATION_ID: _registration, SELLER_BIC: _bic, ...required } = SELLER;
+	it("takes the registration id, the BIC and the phone as optional", () => {
+		const {
+			SELLER_REGISTRATION_ID: _registration,
+			SELLER_BIC: _bic,
+			SELLER_PHONE: _phone,
+			SELLER_PEPPOL_ID: _peppol,
+			...required
+		} = SELLER;
 		const details = sellerEInvoiceDetails(required);
 		expect(details).toEqual({
 			vatId: "BE0403170701",
@@ -45,6 +55,8 @@ describe("the seller's e-invoice details (configuration)", () => {
 		[{ SELLER_IBAN: "not an iban" }, /SELLER_IBAN: "not an iban" is not an IBAN/],
 		[{ SELLER_VAT_ID: "BE123" }, /SELLER_VAT_ID: "BE123" does not have the shape of BE's VAT ids/],
 		[{ SELLER_BIC: "GKCC" }, /SELLER_BIC must be a BIC of 8 or 11 letters and digits/],
+		[{ SELLER_PHONE: "call us" }, /SELLER_PHONE must be a telephone number/],
+		[{ SELLER_PEPPOL_ID: "0208" }, /SELLER_PEPPOL_ID: /],
 		[{ SELLER_COUNTRY_CODE: "Belgium" }, /SELLER_COUNTRY_CODE must be a two-letter ISO 3166-1 code/],
 		[{ SELLER_STREET: "a|b|c|d" }, /SELLER_STREET must be one to three street lines/],
 		[{ SELLER_CITY: " " }, /SELLER_CITY is required with the seller's other e-invoice details/],

@@ -25,6 +25,10 @@ export function AccountDetails({ detail }: { readonly detail: AccountDetail }) {
 					},
 					{ label: "Delivery", value: account.delivery ?? "—" },
 					{ label: "Postal address", value: account.addressLines?.length ? account.addressLines.join(", ") : "—" },
+					{
+						label: "City, post code, country",
+						value: [account.city, account.postalCode, account.country].filter(Boolean).join(", ") || "—",
+					},
 					...(account.closedOn ? [{ label: "Closed on", value: account.closedOn }] : []),
 					{ label: "E-invoice", value: EINVOICE_LABELS[account.einvoice ?? "none"] },
 					{ label: "VAT id", value: account.vatId ?? "—" },

@@ -7,6 +7,7 @@ export const KIND_LABELS: Readonly<Record<string, string>> = {
 	failed_delivery: "Failed delivery",
 	delivery_outcome_unknown: "Delivery outcome unknown",
 	undeliverable_address: "Undeliverable address",
+	einvoice_refused: "E-invoice refused",
 	failed_invoicing: "Failed invoicing",
 	open_dispute: "Open dispute",
 	invoice_on_hold: "Invoice on hold",
