@@ -204,8 +204,9 @@ export async function buildCli() {
 			chunkNames: "[name]-[hash]",
 			mainFields: ["module", "main"],
 			banner: { js: REQUIRE_BANNER },
-			// The desk's build (desk/build.ts) runs esbuild itself, a native binary.
-			external: ["esbuild"],
+			// The desk's build (desk/build.ts) runs esbuild itself, a native binary. SaxonJS assigns
+			// undeclared variables, which a strict-mode ES module bundle refuses: it loads from node_modules.
+			external: ["esbuild", "saxon-js"],
 			plugins: [sourceImportMetaUrl(outdir)],
 			metafile: true,
 			logLevel: "silent",
