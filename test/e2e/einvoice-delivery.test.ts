@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BillingError } from "../../shared/core/errors.js";
 import type { Invoice } from "../../shared/core/model.js";
@@ -18,6 +17,7 @@ import { getDelivery } from "../../shared/store/deliveries.js";
 import { getEinvoiceRecord } from "../../shared/store/einvoices.js";
 import { keys } from "../../shared/store/keys.js";
 import { type CliResult, cliInProcess } from "../support/cli.js";
+import { breakdownOf, figures } from "../support/einvoice-figures.js";
 import { sentMail, startTestStack } from "../support/embedded.js";
 
 /**
@@ -67,79 +67,6 @@ async function shown(number: string): Promise<Invoice> {
 	const result = await billing("invoices", "show", number, "--json");
 	expect(result.code, result.stderr).toBe(0);
 	return JSON.parse(result.stdout) as Invoice;
-}
-
-/** "139.78" in EUR as 13978: the decimal's digits, never through a float. */
-function minor(text: unknown): number {
-	const [whole = "0", fraction = ""] = String(text).split(".");
-	return Number(`${whole}${fraction.padEnd(2, "0")}`);
-}
-
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", removeNSPrefix: true, parseTagValue: false });
-const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-const text = (node: unknown) => String(typeof node === "object" && node !== null ? (node as { "#text": unknown })["#text"] : node);
-
-interface Figures {
-	readonly taxExclusive: number;
-	readonly tax: number;
-	readonly taxInclusive: number;
-	readonly payable: number;
-	readonly dueDate: string;
-	readonly breakdown: { category: string; percent: string; taxable: number; tax: number }[];
-}
-
-/** The totals, VAT breakdown and due date a receiver reads from the UBL or CII. */
-function figures(xml: string, profile: EinvoiceProfile): Figures {
-	const doc = parser.parse(xml) as Record<string, Record<string, unknown>>;
-	if (profile === "facturx") {
-		const transaction = doc.CrossIndustryInvoice?.SupplyChainTradeTransaction as Record<string, unknown>;
-		const settlement = transaction.ApplicableHeaderTradeSettlement as Record<string, unknown>;
-		const sums = settlement.SpecifiedTradeSettlementHeaderMonetarySummation as Record<string, unknown>;
-		const due = (settlement.SpecifiedTradePaymentTerms as Record<string, Record<string, unknown>>).DueDateDateTime?.DateTimeString;
-		const ymd = text(due);
-		return {
-			taxExclusive: minor(sums.TaxBasisTotalAmount),
-			tax: minor(text(sums.TaxTotalAmount)),
-			taxInclusive: minor(sums.GrandTotalAmount),
-			payable: minor(sums.DuePayableAmount),
-			dueDate: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`,
-			breakdown: list(settlement.ApplicableTradeTax as Record<string, unknown>[]).map((t) => ({
-				category: String(t.CategoryCode),
-				percent: String(t.RateApplicablePercent ?? ""),
-				taxable: minor(t.BasisAmount),
-				tax: minor(t.CalculatedAmount),
-			})),
-		};
-	}
-	const invoice = doc.Invoice as Record<string, unknown>;
-	const totals = invoice.LegalMonetaryTotal as Record<string, unknown>;
-	const taxTotal = list(invoice.TaxTotal as Record<string, unknown>[])[0] as Record<string, unknown>;
-	return {
-		taxExclusive: minor(text(totals.TaxExclusiveAmount)),
-		tax: minor(text(taxTotal.TaxAmount)),
-		taxInclusive: minor(text(totals.TaxInclusiveAmount)),
-		payable: minor(text(totals.PayableAmount)),
-		dueDate: String(invoice.DueDate),
-		breakdown: list(taxTotal.TaxSubtotal as Record<string, unknown>[]).map((s) => {
-			const category = s.TaxCategory as Record<string, unknown>;
-			return {
-				category: text(category.ID),
-				percent: String(category.Percent ?? ""),
-				taxable: minor(text(s.TaxableAmount)),
-				tax: minor(text(s.TaxAmount)),
-			};
-		}),
-	};
-}
-
-/** The VAT breakdown `billing invoices show` implies: its lines' amounts and taxes summed per rate. */
-function breakdownOf(invoice: Invoice): Map<number, { taxable: number; tax: number }> {
-	const groups = new Map<number, { taxable: number; tax: number }>();
-	for (const line of invoice.lines) {
-		const group = groups.get(line.taxRatePpm) ?? { taxable: 0, tax: 0 };
-		groups.set(line.taxRatePpm, { taxable: group.taxable + line.amount, tax: group.tax + line.tax });
-	}
-	return groups;
 }
 
 const VIEWER: Caller = { role: "viewer", email: "vic@example.com", subject: "sub-vic", actor: userActor("vic@example.com", "sub-vic") };
@@ -335,6 +262,23 @@ describe("e-invoices delivered by the billing run", () => {
 		const invoiceMail = async () => (await mailTo("EI-BROKEN")).filter((m) => m.subject.includes(broken.number));
 		expect(await invoiceMail()).toEqual([]);
 
+		// A credit memo on it is issued, but its e-invoice is refused for the same reason: exit 2, also with --json.
+		const memoCreated = await billing(
+			"credit-memo",
+			"create",
+			"--invoice",
+			broken.number,
+			"--amount",
+			"10.00",
+			"--reason",
+			"Goodwill",
+			"--json",
+		);
+		expect(memoCreated.code, memoCreated.stderr).toBe(2);
+		const memo = JSON.parse(memoCreated.stdout) as { number: string; einvoice: { status: string; findings: { ruleId: string }[] } };
+		expect(memo.einvoice).toMatchObject({ status: "refused", profile: "xrechnung" });
+		expect(memo.einvoice.findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(["BR-DE-8", "BR-DE-9"]));
+
 		const updated = await billing(
 			"accounts",
 			"update",
@@ -349,6 +293,9 @@ describe("e-invoices delivered by the billing run", () => {
 		expect(updated.code, updated.stderr).toBe(0);
 		const resent = await billing("invoices", "resend", broken.number, "--reason", "e-invoice corrected");
 		expect(resent.code, resent.stderr).toBe(0);
+		const memoEinvoice = await billing("credit-memo", "einvoice", memo.number, "--json");
+		expect(memoEinvoice.code, memoEinvoice.stderr).toBe(0);
+		expect(JSON.parse(memoEinvoice.stdout)).toMatchObject({ status: "stored", profile: "xrechnung" });
 		const xml = await stored(`invoices/${PERIOD}/${broken.number}.xml`);
 		expect(validateEinvoice(xml?.body.toString("utf8") ?? "", "xrechnung").valid).toBe(true);
 		const mail = await invoiceMail();

@@ -70,7 +70,11 @@ export function registerInvoicingCommands(program: Command): void {
 				},
 				opts.actor,
 			);
-			if (opts.json) return printJson(memo);
+			if (opts.json) {
+				printJson(memo);
+				if (memo.einvoice?.status === "refused") process.exitCode = 2;
+				return;
+			}
 			const money = (amount: number) => formatMoney({ amount, currency: memo.currency });
 			process.stdout.write(
 				`${memo.number} credits ${money(memo.amount)} on ${memo.invoiceNumber}: ${money(memo.appliedToInvoice)} off the amount due, ${money(memo.addedToAccountCredit)} to account credit. PDF: ${memo.pdfKey}\n${einvoiceLine(memo.number, memo.einvoice)}`,
