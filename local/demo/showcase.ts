@@ -6,17 +6,21 @@ import type { Account, Charge } from "../../shared/core/model.js";
 import { formatMoney } from "../../shared/core/money.js";
 import { addDays } from "../../shared/core/period.js";
 import { printBatchKeys } from "../../shared/delivery/print-batch.js";
+import { facturxKey } from "../../shared/einvoicing/issue.js";
+import type { EinvoiceProfile } from "../../shared/einvoicing/validate.js";
 import { createCreditMemo } from "../../shared/invoicing/credit-memos.js";
 import { issueStatements } from "../../shared/invoicing/statements.js";
 import { documentRetention, sellerConfig } from "../../shared/platform/config.js";
 import { readObjectBytes } from "../../shared/platform/s3-objects.js";
+import { getEinvoiceRecord } from "../../shared/store/einvoices.js";
 import { getInvoice, getInvoiceNumberForPeriod } from "../../shared/store/records.js";
 import type { SeedResult } from "./seed.js";
 
 /**
  * Accounts that show the pricing model on top of the random demo accounts: currencies with
  * 0 and 3 decimals, graduated usage, coupons, a tax-exempt customer, a mid-period upgrade
- * and a postal-only account; the demo then issues a credit memo against one of them.
+ * a postal-only account and one e-invoice customer per format (Peppol BIS 3, XRechnung,
+ * Factur-X); the demo then issues a credit memo against the discounted one and the Peppol one.
  */
 const SHOWCASE: readonly { readonly id: string; readonly shows: string }[] = [
 	{ id: "SHOW-JPY", shows: "JPY, no minor digits, Japanese consumption tax" },
@@ -26,7 +30,13 @@ const SHOWCASE: readonly { readonly id: string; readonly shows: string }[] = [
 	{ id: "SHOW-EXEMPT", shows: "tax-exempt customer" },
 	{ id: "SHOW-UPGRADE", shows: "mid-period upgrade prorated by day" },
 	{ id: "SHOW-POSTAL", shows: "postal only, due on receipt" },
+	{ id: "SHOW-PEPPOL", shows: "Belgian Peppol BIS 3 e-invoice, 21% VAT; credit memo" },
+	{ id: "SHOW-XRECHNUNG", shows: "German XRechnung with a Leitweg-ID, intra-EU reverse charge" },
+	{ id: "SHOW-FACTURX", shows: "French Factur-X PDF with the CII embedded" },
 ];
+
+/** The e-invoice customers of DESIGN.md section 13, one per format, billed by the Belgian seller. */
+const EINVOICE_ACCOUNTS = ["SHOW-PEPPOL", "SHOW-XRECHNUNG", "SHOW-FACTURX"];
 
 export function buildShowcaseData(period: string, options: { emailTag?: string; now?: Date } = {}): SeedResult {
 	const createdAt = (options.now ?? new Date()).toISOString();
@@ -97,6 +107,41 @@ export function buildShowcaseData(period: string, options: { emailTag?: string; 
 			paymentTerms: "due_on_receipt",
 			plan: seats("Team plan, per seat", 4900, 1),
 		},
+		{
+			...base("SHOW-PEPPOL", "Brasserie du Sablon SRL", "EUR", "1000 Bruxelles, Belgium"),
+			addressLines: ["Rue de la Régence 58", "1000 Bruxelles", "Belgium"],
+			taxRatePpm: 210_000,
+			plan: seats("Team plan, per seat", 4500, 6),
+			einvoice: "peppol",
+			vatId: "BE0403170701",
+			peppolId: "0208:0403170701",
+			city: "Bruxelles",
+			postalCode: "1000",
+			country: "BE",
+		},
+		{
+			...base("SHOW-XRECHNUNG", "Stadtwerke Musterstadt", "EUR", "12345 Musterstadt, Germany"),
+			addressLines: ["Am Markt 5", "12345 Musterstadt", "Germany"],
+			paymentTerms: "net_15",
+			plan: seats("Team plan, per seat", 4500, 12),
+			einvoice: "xrechnung",
+			vatId: "DE123456789",
+			buyerReference: "04011000-1234512345-06",
+			city: "Musterstadt",
+			postalCode: "12345",
+			country: "DE",
+		},
+		{
+			...base("SHOW-FACTURX", "Atelier Lumière SARL", "EUR", "75002 Paris, France"),
+			addressLines: ["12 rue de la Paix", "75002 Paris", "France"],
+			taxRatePpm: 200_000,
+			plan: seats("Team plan, per seat", 4500, 3),
+			einvoice: "facturx",
+			vatId: "FR40303265045",
+			city: "Paris",
+			postalCode: "75002",
+			country: "FR",
+		},
 	];
 	const charges: Charge[] = [
 		{
@@ -140,6 +185,22 @@ export interface ShowcaseSummary {
 		readonly toCredit: string;
 		readonly pdf: string;
 	};
+	/** Each e-invoice account's documents as they left: the stored e-invoice copied out beside the PDFs, or refused. */
+	readonly einvoices?: readonly DemoEinvoice[];
+}
+
+export interface DemoEinvoice {
+	readonly accountId: string;
+	readonly document: "invoice" | "credit_memo";
+	readonly number: string;
+	readonly profile: EinvoiceProfile;
+	readonly status: "stored" | "refused";
+	/** Its S3 key: the UBL, or the Factur-X PDF with the CII embedded. */
+	readonly key?: string;
+	/** The same, copied out for a person to open. */
+	readonly file?: string;
+	/** Stored: its warnings; refused: its fatal findings. */
+	readonly findings: number;
 }
 
 /** After the run and the payments: a credit memo of 10% on the discounted account's invoice, and what each showcase account was billed. */
@@ -171,6 +232,7 @@ export async function runShowcase(
 			};
 		}
 	}
+	const einvoices = await issuedEinvoices(deps, period, artifactsDir);
 	const invoices: ShowcaseSummary["invoices"] = [];
 	for (const { id, shows } of SHOWCASE) {
 		const number = await getInvoiceNumberForPeriod(deps, id, period);
@@ -207,8 +269,50 @@ export async function runShowcase(
 		invoices,
 		statements: { issued: statements.length, ...(examplePdf ? { example: examplePdf } : {}) },
 		...(creditMemo ? { creditMemo } : {}),
+		einvoices,
 		...(printBatch ? { printBatch } : {}),
 	};
+}
+
+/**
+ * The e-invoice accounts' invoices and a credit memo of 10% on the Peppol one (a UBL
+ * CreditNote), each e-invoice copied out beside the PDFs.
+ */
+async function issuedEinvoices(
+	deps: { ddb: DynamoDBDocumentClient; s3: S3Client; tableName: string; bucketName: string },
+	period: string,
+	artifactsDir: string,
+): Promise<DemoEinvoice[]> {
+	const documents: { accountId: string; document: "invoice" | "credit_memo"; number: string; pdfKey: string }[] = [];
+	for (const accountId of EINVOICE_ACCOUNTS) {
+		const number = await getInvoiceNumberForPeriod(deps, accountId, period);
+		const invoice = number ? await getInvoice(deps, number) : undefined;
+		if (!invoice?.pdfKey) continue;
+		documents.push({ accountId, document: "invoice", number: invoice.number, pdfKey: invoice.pdfKey });
+		const amount = Math.floor(invoice.total / 10);
+		if (accountId === "SHOW-PEPPOL" && amount > 0) {
+			const memo = await createCreditMemo(
+				{ ...deps, seller: sellerConfig(), documentRetention: documentRetention(), actor: "demo" },
+				{ invoiceNumber: invoice.number, amount, reason: "Two seats cancelled in the first week" },
+			);
+			documents.push({ accountId, document: "credit_memo", number: memo.number, pdfKey: memo.pdfKey });
+		}
+	}
+	const issued: DemoEinvoice[] = [];
+	for (const d of documents) {
+		const record = await getEinvoiceRecord(deps, d.document, d.number);
+		if (!record) continue;
+		const base = { accountId: d.accountId, document: d.document, number: d.number, profile: record.profile, status: record.status };
+		if (record.status === "refused" || !record.xmlKey) {
+			issued.push({ ...base, findings: record.findings.filter((f) => f.severity === "fatal").length });
+			continue;
+		}
+		const key = record.profile === "facturx" ? facturxKey(d.pdfKey) : record.xmlKey;
+		const file = join(artifactsDir, key.slice(key.lastIndexOf("/") + 1));
+		writeFileSync(file, await readObjectBytes(deps.s3, deps.bucketName, key));
+		issued.push({ ...base, key, file, findings: record.findingCount });
+	}
+	return issued;
 }
 
 export function formatShowcase(s: ShowcaseSummary): string[] {
@@ -220,6 +324,17 @@ export function formatShowcase(s: ShowcaseSummary): string[] {
 			`  credit memo:              ${m.number} on ${m.invoice}: ${m.amount} (${m.toInvoice} off the amount due, ${m.toCredit} to account credit)`,
 		);
 		lines.push(`    PDF:                    ${m.pdf}`);
+	}
+	if (s.einvoices?.length) {
+		lines.push("  e-invoices:");
+		for (const e of s.einvoices) {
+			const what = `${e.accountId.padEnd(14)} ${e.number}  ${e.profile.padEnd(9)}`;
+			lines.push(
+				e.status === "stored"
+					? `    ${what} s3://.../${e.key}, ${e.findings} warnings (${e.file})`
+					: `    ${what} REFUSED by the rules: ${e.findings} fatal findings (npx billing worklist)`,
+			);
+		}
 	}
 	if (s.statements) {
 		lines.push(`  statements issued:        ${s.statements.issued}${s.statements.example ? ` (e.g. ${s.statements.example})` : ""}`);
