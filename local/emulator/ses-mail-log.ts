@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
 import { keepConnections } from "./keep-alive.js";
@@ -66,6 +66,21 @@ function acceptedMessage(body: Buffer, status: number, answer: string): { messag
 	};
 }
 
+const PENDING = ".eml.pending";
+
+/**
+ * What a crash left between writing a message aside and putting it in place: a message whose
+ * line is in the log was accepted and goes in place; one without was never answered, so its
+ * sender sends it again, and it is dropped.
+ */
+function settlePending(mailDir: string, logged: ReadonlySet<string>): void {
+	for (const file of readdirSync(mailDir).filter((f) => f.endsWith(PENDING))) {
+		const messageId = file.slice(0, -PENDING.length);
+		if (logged.has(messageId)) renameSync(join(mailDir, file), join(mailDir, `${messageId}.eml`));
+		else rmSync(join(mailDir, file));
+	}
+}
+
 /** Listens on `port` in front of the SES server at `upstream`; with `mailDir`, the log is kept there, else in memory. */
 export async function startSesMailLog(options: {
 	readonly upstream: string;
@@ -94,6 +109,8 @@ export async function startSesMailLog(options: {
 		});
 	};
 
+	if (mailDir) settlePending(mailDir, new Set(accepted().map((m) => m.messageId)));
+
 	const server = keepConnections(
 		createServer((req, res) => {
 			void (async () => {
@@ -117,8 +134,13 @@ export async function startSesMailLog(options: {
 				const sent = req.method === "POST" ? acceptedMessage(body, answer.status, answerBody.toString("utf8")) : undefined;
 				if (sent) {
 					if (mailDir && log) {
-						writeDurably(join(mailDir, `${sent.message.messageId}.eml`), sent.raw, "w");
+						// The log's line is the commit: the message is written aside first and put in place after
+						// it, so a crash never leaves an email on disk that no send event reports (its sender,
+						// seeing no event, would send it again).
+						const pending = join(mailDir, `${sent.message.messageId}${PENDING}`);
+						writeDurably(pending, sent.raw, "w");
 						writeDurably(log, `${JSON.stringify(sent.message)}\n`, "a");
+						renameSync(pending, join(mailDir, `${sent.message.messageId}.eml`));
 					} else inMemory.push(sent.message);
 				}
 				res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/octet-stream" });
