@@ -8,6 +8,7 @@ import { sellerConfig } from "../../shared/platform/config.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { getInvoice, listPayments } from "../../shared/store/records.js";
+import { testAccount } from "../support/accounts.js";
 import { startTestStack } from "../support/embedded.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -27,21 +28,17 @@ beforeAll(async () => {
 		["F2", "EUR", 1050],
 		["F3", "USD", 500000],
 	] as const) {
-		await putAccount(table, {
-			accountId: `ACC-${id}`,
-			name: `Formats ${id} Ltd`,
-			email: `ap+${stack.tag}@example.com`,
-			currency,
-			status: "active",
-			taxRatePpm: 0,
-			paymentTermsDays: 30,
-			delivery: "email",
-			addressLines: [],
-			plan: { code: "p", description: "Plan", unitAmount, quantity: 1 },
-			balance: 0,
-			creditBalance: 0,
-			createdAt: new Date().toISOString(),
-		});
+		await putAccount(
+			table,
+			testAccount(`ACC-${id}`, {
+				name: `Formats ${id} Ltd`,
+				email: `ap+${stack.tag}@example.com`,
+				currency,
+				addressLines: [],
+				plan: { code: "p", description: "Plan", unitAmount, quantity: 1 },
+				createdAt: new Date().toISOString(),
+			}),
+		);
 		const issued = await issueInvoiceForAccount(deps, `ACC-${id}`, october);
 		if (issued.outcome === "nothing_to_bill") throw new Error("expected an invoice");
 		numbers[id] = issued.invoiceNumber;
