@@ -19,8 +19,9 @@ import type { SeedResult } from "./seed.js";
 /**
  * Accounts that show the pricing model on top of the random demo accounts: currencies with
  * 0 and 3 decimals, graduated usage, coupons, a tax-exempt customer, a mid-period upgrade
- * a postal-only account and one e-invoice customer per format (Peppol BIS 3, XRechnung,
- * Factur-X); the demo then issues a credit memo against the discounted one and the Peppol one.
+ * a postal-only account, one e-invoice customer per format (Peppol BIS 3, XRechnung,
+ * Factur-X) and a tax-exempt one on Peppol; the demo then issues a credit memo against the
+ * discounted one and the Peppol one.
  */
 const SHOWCASE: readonly { readonly id: string; readonly shows: string }[] = [
 	{ id: "SHOW-JPY", shows: "JPY, no minor digits, Japanese consumption tax" },
@@ -33,10 +34,14 @@ const SHOWCASE: readonly { readonly id: string; readonly shows: string }[] = [
 	{ id: "SHOW-PEPPOL", shows: "Belgian Peppol BIS 3 e-invoice, 21% VAT; credit memo" },
 	{ id: "SHOW-XRECHNUNG", shows: "German XRechnung with a Leitweg-ID, intra-EU reverse charge" },
 	{ id: "SHOW-FACTURX", shows: "French Factur-X PDF with the CII embedded" },
+	{ id: "SHOW-NONPROFIT", shows: "Belgian tax-exempt non-profit on Peppol, VAT exempt (E)" },
 ];
 
-/** The e-invoice customers of DESIGN.md section 13, one per format, billed by the Belgian seller. */
-const EINVOICE_ACCOUNTS = ["SHOW-PEPPOL", "SHOW-XRECHNUNG", "SHOW-FACTURX"];
+/**
+ * The e-invoice customers of DESIGN.md section 13, billed by the Belgian seller: one per
+ * format, and a tax-exempt one whose e-invoice is VAT category E.
+ */
+const EINVOICE_ACCOUNTS = ["SHOW-PEPPOL", "SHOW-XRECHNUNG", "SHOW-FACTURX", "SHOW-NONPROFIT"];
 
 export function buildShowcaseData(period: string, options: { emailTag?: string; now?: Date } = {}): SeedResult {
 	const createdAt = (options.now ?? new Date()).toISOString();
@@ -141,6 +146,18 @@ export function buildShowcaseData(period: string, options: { emailTag?: string; 
 			city: "Paris",
 			postalCode: "75002",
 			country: "FR",
+		},
+		{
+			// Tax exempt as SHOW-EXEMPT is: its invoice's tax note is the e-invoice's exemption reason (BT-120).
+			...base("SHOW-NONPROFIT", "Les Amis du Livre ASBL", "EUR", "4000 Liège, Belgium"),
+			addressLines: ["Rue Féronstrée 86", "4000 Liège", "Belgium"],
+			taxExempt: true,
+			plan: seats("Team plan, per seat", 4500, 2),
+			einvoice: "peppol",
+			peppolId: "0208:0410123423",
+			city: "Liège",
+			postalCode: "4000",
+			country: "BE",
 		},
 	];
 	const charges: Charge[] = [

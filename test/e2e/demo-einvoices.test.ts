@@ -14,9 +14,10 @@ import { hasExited, killAll, runBilling, startServe } from "../support/serve.js"
 
 /**
  * `billing demo` as a person runs it (issue 22, item 6): its Belgian Peppol, German
- * XRechnung and French Factur-X customers' e-invoices and the Peppol credit note, read from
- * the files the demo copies out, accepted by the vendored rules, their figures those of
- * `billing invoices show` on the demo's data dir afterwards.
+ * XRechnung and French Factur-X customers' e-invoices, the Belgian tax-exempt non-profit's
+ * (VAT exempt, E) and the Peppol credit note, read from the files the demo copies out,
+ * accepted by the vendored rules, their figures those of `billing invoices show` on the
+ * demo's data dir afterwards.
  */
 
 const PERIOD = "2026-11";
@@ -61,12 +62,13 @@ afterAll(async () => {
 }, 60_000);
 
 describe("the demo's e-invoices", () => {
-	it("lists one per format and the Peppol credit note in its summary, each stored and copied out", () => {
+	it("lists one per format, the exempt one and the Peppol credit note in its summary, each stored and copied out", () => {
 		expect(einvoices().map((e) => [e.accountId, e.document, e.profile, e.status])).toEqual([
 			["SHOW-PEPPOL", "invoice", "peppol", "stored"],
 			["SHOW-PEPPOL", "credit_memo", "peppol", "stored"],
 			["SHOW-XRECHNUNG", "invoice", "xrechnung", "stored"],
 			["SHOW-FACTURX", "invoice", "facturx", "stored"],
+			["SHOW-NONPROFIT", "invoice", "peppol", "stored"],
 		]);
 		const lines = formatShowcase(summary.pricing ?? { invoices: [] });
 		for (const e of einvoices()) {
@@ -94,6 +96,8 @@ describe("the demo's e-invoices", () => {
 
 	it("carry the totals, VAT breakdown and due date of billing invoices show, to the minor unit", async () => {
 		const categories: Record<string, string[]> = {};
+		const reasons: Record<string, (string | undefined)[]> = {};
+		const taxNotes: Record<string, string | undefined> = {};
 		for (const e of einvoices().filter((d) => d.document === "invoice")) {
 			const invoice = JSON.parse(await billing("invoices", "show", e.number, "--json")) as Invoice;
 			const read = figures(await xmlOf(e), e.profile);
@@ -111,9 +115,20 @@ describe("the demo's e-invoices", () => {
 				expect(expected.get(ratePpm), `${e.accountId} ${part.category}`).toEqual({ taxable: part.taxable, tax: part.tax });
 			}
 			categories[e.accountId] = read.breakdown.map((p) => p.category);
+			reasons[e.accountId] = read.breakdown.map((p) => p.reason);
+			taxNotes[e.accountId] = invoice.taxNote;
 		}
-		// Standard rated in Belgium and France; the German buyer's intra-EU reverse charge.
-		expect(categories).toEqual({ "SHOW-PEPPOL": ["S"], "SHOW-XRECHNUNG": ["AE"], "SHOW-FACTURX": ["S"] });
+		// Standard rated in Belgium and France; the German buyer's intra-EU reverse charge; the Belgian non-profit exempt.
+		expect(categories).toEqual({ "SHOW-PEPPOL": ["S"], "SHOW-XRECHNUNG": ["AE"], "SHOW-FACTURX": ["S"], "SHOW-NONPROFIT": ["E"] });
+		expect(new Set(Object.values(categories).flat())).toEqual(new Set(["S", "AE", "E"]));
+		// An exempt or reverse-charge category says why no VAT is charged (BT-120): the exempt one with the invoice's tax note.
+		expect(taxNotes["SHOW-NONPROFIT"]).toBe("Tax exempt customer: no tax charged.");
+		expect(reasons).toEqual({
+			"SHOW-PEPPOL": [undefined],
+			"SHOW-XRECHNUNG": ["Reverse charge"],
+			"SHOW-FACTURX": [undefined],
+			"SHOW-NONPROFIT": [taxNotes["SHOW-NONPROFIT"]],
+		});
 	});
 
 	it("credit the Peppol invoice with a UBL CreditNote whose totals are the memo's and which refers to it", async () => {

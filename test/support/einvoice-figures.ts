@@ -20,7 +20,8 @@ export interface Figures {
 	readonly taxInclusive: number;
 	readonly payable: number;
 	readonly dueDate: string;
-	readonly breakdown: { category: string; percent: string; taxable: number; tax: number }[];
+	/** BG-23; reason is BT-120, the exemption reason, where one is written. */
+	readonly breakdown: { category: string; percent: string; taxable: number; tax: number; reason?: string }[];
 }
 
 /** The totals, VAT breakdown and due date a receiver reads from the UBL or CII. */
@@ -43,6 +44,7 @@ export function figures(xml: string, profile: EinvoiceProfile): Figures {
 				percent: String(t.RateApplicablePercent ?? ""),
 				taxable: minor(t.BasisAmount),
 				tax: minor(t.CalculatedAmount),
+				...(t.ExemptionReason === undefined ? {} : { reason: text(t.ExemptionReason) }),
 			})),
 		};
 	}
@@ -63,6 +65,7 @@ export function figures(xml: string, profile: EinvoiceProfile): Figures {
 				percent: String(category.Percent ?? ""),
 				taxable: minor(text(s.TaxableAmount)),
 				tax: minor(text(s.TaxAmount)),
+				...(category.TaxExemptionReason === undefined ? {} : { reason: text(category.TaxExemptionReason) }),
 			};
 		}),
 	};
