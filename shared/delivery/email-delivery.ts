@@ -58,6 +58,14 @@ export async function invoiceDownloadLink(deps: Pick<DeliveryDeps, "documentLink
 	return { url: await signedDocumentUrl(deps.documentLinks, key, expires), lastDay };
 }
 
+/**
+ * The key of the PDF the invoice email's download link serves: the one it attaches, so for a
+ * Factur-X account the PDF with the CII embedded, which replaces the plain one.
+ */
+export function emailedPdfKey(pdfKey: string, einvoice: IssuedEinvoice | undefined): string {
+	return einvoice?.status === "stored" && einvoice.facturx ? einvoice.facturx.key : pdfKey;
+}
+
 /** The PDF and e-invoice an invoice email carries: the plain PDF and the UBL beside it, or the Factur-X PDF alone. */
 export function einvoiceAttachments(pdf: Uint8Array, einvoice: IssuedEinvoice | undefined) {
 	if (einvoice?.status !== "stored") return { pdf };
@@ -111,7 +119,7 @@ function invoiceJob(deps: DeliveryDeps, read: DeliveryContext, invoiceNumber: st
 					const [pdf, statementPdf, download] = await Promise.all([
 						readObjectBytes(deps.s3, deps.bucketName, invoice.pdfKey),
 						attach ? readObjectBytes(deps.s3, deps.bucketName, attach.pdfKey) : undefined,
-						invoiceDownloadLink(deps, invoice.pdfKey),
+						invoiceDownloadLink(deps, emailedPdfKey(invoice.pdfKey, einvoice)),
 					]);
 					const attachment = statementPdf ? { accountId: invoice.accountId, period: invoice.period, pdf: statementPdf } : undefined;
 					const email = await composeInvoiceEmail({

@@ -9,7 +9,7 @@ import { keys } from "../store/keys.js";
 import { getAccount, getInvoice } from "../store/records.js";
 import { getStatement } from "../store/statements.js";
 import { isCancelled, transactWrite } from "../store/transact.js";
-import { type DeliveryDeps, einvoiceAttachments, einvoiceRefusal, invoiceDownloadLink } from "./email-delivery.js";
+import { type DeliveryDeps, einvoiceAttachments, einvoiceRefusal, emailedPdfKey, invoiceDownloadLink } from "./email-delivery.js";
 
 export interface ResendResult {
 	readonly invoiceNumber: string;
@@ -60,7 +60,7 @@ export async function resendInvoice(
 		invoice: { ...invoice, billTo: { ...invoice.billTo, email: recipient } },
 		seller: deps.seller,
 		...einvoiceAttachments(pdf, einvoice),
-		download: await invoiceDownloadLink(deps, invoice.pdfKey),
+		download: await invoiceDownloadLink(deps, emailedPdfKey(invoice.pdfKey, einvoice)),
 		statement: statement
 			? { accountId: invoice.accountId, period: invoice.period, pdf: await readObjectBytes(deps.s3, deps.bucketName, statement.pdfKey) }
 			: undefined,

@@ -57,6 +57,14 @@ async function stored(key: string): Promise<{ body: Buffer; contentType: string 
 	}
 }
 
+/** The PDF the invoice email's download link serves, fetched as the customer clicks it. */
+async function downloaded(text: string | undefined): Promise<{ status: number; contentType: string | null; body: Buffer }> {
+	const link = /Download invoice \S+ \(PDF\): (\S+)/.exec(text ?? "")?.[1];
+	expect(link, text).toBeDefined();
+	const response = await fetch(link as string);
+	return { status: response.status, contentType: response.headers.get("content-type"), body: Buffer.from(await response.arrayBuffer()) };
+}
+
 async function worklist(): Promise<WorklistItem[]> {
 	const result = await billing("worklist", "--as-of", AS_OF, "--json");
 	expect(result.code, result.stderr).toBe(0);
@@ -91,7 +99,8 @@ async function desk(path: string) {
 }
 
 beforeAll(async () => {
-	stack = await startTestStack("einvoice-delivery");
+	// The HTTP front serves the emails' download links.
+	stack = await startTestStack("einvoice-delivery", { http: true });
 	billing = cliInProcess(stack);
 	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
@@ -186,6 +195,16 @@ describe("e-invoices delivered by the billing run", () => {
 		expect(embedded).toMatchObject({ syntax: "cii", attachment: "factur-x.xml" });
 		expect(embedded.xml).toBe((await stored(`invoices/${PERIOD}/${fr.number}.xml`))?.body.toString("utf8"));
 		expect(frMail?.body.text).toMatch(/The PDF is a Factur-X invoice: its structured e-invoice \(factur-x.xml\) is embedded in it./);
+		// The download link serves the same Factur-X PDF, not the plain one it replaced.
+		const frDownload = await downloaded(frMail?.body.text);
+		expect(frDownload).toMatchObject({ status: 200, contentType: "application/pdf" });
+		expect(frDownload.body.equals(facturx)).toBe(true);
+		expect(await readEinvoiceFile(frDownload.body, `${fr.number}.pdf`)).toMatchObject({ syntax: "cii", attachment: "factur-x.xml" });
+		// A UBL account's link serves the plain PDF, its XML being a file of its own.
+		const [beMail] = await mailTo("EI-BE");
+		const beDownload = await downloaded(beMail?.body.text);
+		expect(beDownload.status).toBe(200);
+		expect(beDownload.body.equals((await stored((invoiceOf["EI-BE"] as Invoice).pdfKey))?.body ?? Buffer.alloc(0))).toBe(true);
 
 		const plain = await mailTo("PLAIN");
 		expect(plain.map((m) => m.attachments.map((a) => a.filename))).toEqual([
