@@ -84,3 +84,15 @@ export function ruleSetKey(id: RuleSetId, rulesDir: string = RULES_DIR): string 
 export function compiledRulePath(id: RuleSetId, key: string, rulesDir: string = RULES_DIR): string {
 	return join(rulesDir, "compiled", `${id}.${key.slice(0, 16)}.sef.json`);
 }
+
+/**
+ * Where a deployed function's bundle carries the compiled sets, relative to its index.mjs:
+ * `einvoice-rules/<set>.sef.json`. The bundling (infra/bundling.ts) copies the current ones
+ * there and refuses stale ones, since a bundle has no vendored files to check them against.
+ */
+export const BUNDLED_RULES_DIR = "einvoice-rules";
+
+/** The compiled set as a bundle carries it beside the running module; in the repository nothing is there. */
+export function bundledRulePath(id: RuleSetId): string {
+	return fileURLToPath(new URL(`./${BUNDLED_RULES_DIR}/${id}.sef.json`, import.meta.url));
+}

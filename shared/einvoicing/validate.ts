@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { XMLParser } from "fast-xml-parser";
-import SaxonJS from "saxon-js";
+import type SaxonJSModule from "saxon-js";
 import { BillingError } from "../core/errors.js";
-import { COMPILE_COMMAND, compiledRulePath, RULE_SETS, RULES_DIR, type RuleSetId, ruleSetKey } from "./rule-sets.js";
+import { bundledRulePath, COMPILE_COMMAND, compiledRulePath, RULE_SETS, RULES_DIR, type RuleSetId, ruleSetKey } from "./rule-sets.js";
 
 /**
  * Runs the official rules on an e-invoice: per profile the CEN EN 16931 rules of its syntax
@@ -47,6 +48,11 @@ export class EinvoiceRulesMissingError extends BillingError {
 
 /** A compiled rule set, read from `rulesDir`; refused with the command to run when it is missing or stale. */
 export function readCompiledRuleSet(id: RuleSetId, rulesDir: string = RULES_DIR): unknown {
+	if (!existsSync(rulesDir)) {
+		throw new EinvoiceRulesMissingError(
+			`the compiled e-invoice rules ${id} (${RULE_SETS[id].title}) are neither beside the bundle (${bundledRulePath(id)}) nor in the repository (${rulesDir})`,
+		);
+	}
 	const path = compiledRulePath(id, ruleSetKey(id, rulesDir), rulesDir);
 	if (!existsSync(path)) {
 		throw new EinvoiceRulesMissingError(
@@ -56,12 +62,30 @@ export function readCompiledRuleSet(id: RuleSetId, rulesDir: string = RULES_DIR)
 	return JSON.parse(readFileSync(path, "utf8"));
 }
 
+/** The compiled set a deployed function's bundle carries (infra/bundling.ts); undefined outside one. */
+function readBundledRuleSet(id: RuleSetId): unknown {
+	const path = bundledRulePath(id);
+	return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
+}
+
 const loaded = new Map<RuleSetId, unknown>();
 
 function compiledRules(id: RuleSetId): unknown {
-	const cached = loaded.get(id) ?? readCompiledRuleSet(id);
+	const cached = loaded.get(id) ?? readBundledRuleSet(id) ?? readCompiledRuleSet(id);
 	loaded.set(id, cached);
 	return cached;
+}
+
+let saxon: typeof SaxonJSModule | undefined;
+
+/**
+ * SaxonJS, loaded by the first validation. Required rather than imported: a bundled function
+ * keeps it out of its bundle (it assigns undeclared variables, which an ES module's strict
+ * mode refuses) and so loads it from its node_modules only when it meets an e-invoice.
+ */
+function saxonJs(): typeof SaxonJSModule {
+	saxon ??= createRequire(import.meta.url)("saxon-js") as typeof SaxonJSModule;
+	return saxon;
 }
 
 /** Reads each of the profile's compiled rule sets now, so the first document does not pay for it. */
@@ -149,7 +173,7 @@ function withoutFalseIbanFindings(xml: string, findings: Finding[]): Finding[] {
 /** Runs every rule set of the profile on the document. */
 export function validateEinvoice(xml: string, profile: EinvoiceProfile): ValidationResult {
 	const reported = PROFILE_RULE_SETS[profile].flatMap((id) => {
-		const { principalResult } = SaxonJS.transform(
+		const { principalResult } = saxonJs().transform(
 			{ stylesheetInternal: compiledRules(id), sourceText: xml, destination: "serialized" },
 			"sync",
 		);
