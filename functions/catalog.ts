@@ -28,6 +28,11 @@ export interface FunctionSpec {
 	readonly readsBillingRuns: boolean;
 	/** It renders PDFs (its code reaches shared/documents/pdf-layout.ts): its bundle carries the font files they embed. */
 	readonly rendersPdfs: boolean;
+	/**
+	 * It validates e-invoices with the official rules (its code reaches shared/einvoicing/validate.ts):
+	 * its bundle carries the compiled rule sets and SaxonJS.
+	 */
+	readonly validatesEinvoices: boolean;
 	readonly timeoutSeconds: number;
 	readonly memoryMb: number;
 }
@@ -157,6 +162,7 @@ const defaults = {
 	managesDeskUsers: false,
 	readsBillingRuns: false,
 	rendersPdfs: false,
+	validatesEinvoices: false,
 	timeoutSeconds: 60,
 	memoryMb: 512,
 } as const;
@@ -226,6 +232,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		bucket: { read: [bucketObjects.invoices, bucketObjects.statements], write: [documentObjects.invoices], list: true },
 		sendsEmail: true,
 		signsDocumentLinks: true,
+		validatesEinvoices: true,
 		timeoutSeconds: 300,
 	},
 	{
@@ -438,6 +445,8 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		description:
 			"The web desk's API (/desk/api/...): the billing team's reads and the desk's operations, each checked against the caller's role",
 		rendersPdfs: true,
+		// Credit memos and resends issue e-invoices.
+		validatesEinvoices: true,
 		// The desk's operations: every change a person makes (transactions of puts, updates and condition checks),
 		// the imports' writing lease (put, then deleted: only there), the listings (gsi1) and work queues (gsi2).
 		table: {

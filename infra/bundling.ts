@@ -1,7 +1,17 @@
-import { posix } from "node:path";
+import { existsSync } from "node:fs";
+import { posix, relative } from "node:path";
 import { type BundlingOptions, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { FunctionSpec } from "../functions/catalog.js";
 import { FONT_FILES, FONT_LICENCE } from "../shared/documents/font-files.js";
+import {
+	BUNDLED_RULES_DIR,
+	COMPILE_COMMAND,
+	compiledRulePath,
+	RULE_SETS,
+	RULES_DIR,
+	type RuleSetId,
+	ruleSetKey,
+} from "../shared/einvoicing/rule-sets.js";
 
 /** Lets esbuild's ESM output load CommonJS dependencies that call require(). */
 const REQUIRE_BANNER =
@@ -31,15 +41,68 @@ export function fontFileCommands(inputDir: string, outputDir: string): string[] 
 	});
 }
 
-/** A function's bundling: the stack's, plus the font files when it renders PDFs. */
-export function bundlingFor(spec: Pick<FunctionSpec, "rendersPdfs">): BundlingOptions {
-	if (!spec.rendersPdfs) return lambdaBundling;
+/**
+ * SaxonJS stays out of the function's bundle: it assigns undeclared variables, which the
+ * bundle's strict mode (an ES module) refuses with "abstractNode is not defined". The
+ * validator requires it at run time (shared/einvoicing/validate.ts).
+ */
+export const SAXON_JS = "saxon-js";
+
+/**
+ * The shell commands that put SaxonJS into the bundle's node_modules: its CommonJS file, with
+ * the axios it requires bundled in by the project's esbuild as CommonJS (sloppy mode, as
+ * SaxonJS needs), and its package.json and licence. One file instead of a dependency tree,
+ * built offline.
+ */
+export function saxonJsCommands(inputDir: string, outputDir: string): string[] {
+	const from = posix.join(inputDir, "node_modules", SAXON_JS);
+	const to = posix.join(outputDir, "node_modules", SAXON_JS);
+	return [
+		`mkdir -p "${to}"`,
+		`"${posix.join(inputDir, "node_modules", ".bin", "esbuild")}" "${from}/SaxonJS2N.js" --bundle --platform=node --format=cjs --target=${lambdaBundling.target} --minify --log-level=warning --outfile="${to}/SaxonJS2N.js"`,
+		`cp "${from}/package.json" "${from}/LICENSE.txt" "${to}/"`,
+	];
+}
+
+/**
+ * The shell commands that copy every compiled rule set, as it is current for the vendored
+ * rules, to where the validator finds it in a bundle (`einvoice-rules/<set>.sef.json` beside
+ * index.mjs, shared/einvoicing/rule-sets.ts). A set missing or stale here stops the bundling
+ * with the command that compiles it: a function never ships rules older than the vendored ones.
+ */
+export function einvoiceRuleCommands(inputDir: string, outputDir: string): string[] {
+	const to = posix.join(outputDir, BUNDLED_RULES_DIR);
+	const copies = (Object.keys(RULE_SETS) as RuleSetId[]).map((id) => {
+		const compiled = compiledRulePath(id, ruleSetKey(id));
+		if (!existsSync(compiled)) {
+			throw new Error(
+				`the compiled e-invoice rules ${id} (${RULE_SETS[id].title}) are missing or older than the vendored ones; run \`${COMPILE_COMMAND}\` before bundling`,
+			);
+		}
+		const from = posix.join(inputDir, "einvoice-rules", ...relative(RULES_DIR, compiled).split(/[\\/]/));
+		return `cp "${from}" "${posix.join(to, `${id}.sef.json`)}"`;
+	});
+	return [`mkdir -p "${to}"`, ...copies];
+}
+
+/** What a function that validates e-invoices carries besides its bundle: SaxonJS and the compiled rules. */
+export function einvoiceValidatorCommands(inputDir: string, outputDir: string): string[] {
+	return [...saxonJsCommands(inputDir, outputDir), ...einvoiceRuleCommands(inputDir, outputDir)];
+}
+
+/** A function's bundling: the stack's, plus the font files when it renders PDFs and the validator's files when it validates e-invoices. */
+export function bundlingFor(spec: Pick<FunctionSpec, "rendersPdfs" | "validatesEinvoices">): BundlingOptions {
+	if (!spec.rendersPdfs && !spec.validatesEinvoices) return lambdaBundling;
 	return {
 		...lambdaBundling,
+		...(spec.validatesEinvoices ? { externalModules: [SAXON_JS] } : {}),
 		commandHooks: {
 			beforeBundling: () => [],
 			beforeInstall: () => [],
-			afterBundling: fontFileCommands,
+			afterBundling: (inputDir, outputDir) => [
+				...(spec.rendersPdfs ? fontFileCommands(inputDir, outputDir) : []),
+				...(spec.validatesEinvoices ? einvoiceValidatorCommands(inputDir, outputDir) : []),
+			],
 		},
 	};
 }

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { functionCatalog } from "../../functions/catalog.js";
-import { bundlingFor, fontFileCommands, lambdaBundling } from "../../infra/bundling.js";
+import { bundlingFor, einvoiceValidatorCommands, fontFileCommands, lambdaBundling } from "../../infra/bundling.js";
 import { repoRoot } from "../../infra/paths.js";
 import { pdfFonts } from "../support/pdf.js";
 
@@ -36,7 +36,12 @@ describe("the font files of the functions that render PDFs", () => {
 			const renders = reaches(join(repoRoot, "functions", spec.dir, "handler.ts"), RENDERER);
 			expect(spec.rendersPdfs).toBe(renders);
 			const hooks = bundlingFor(spec).commandHooks;
-			if (renders) expect(hooks?.afterBundling("/in", "/out")).toEqual(fontFileCommands("/in", "/out"));
+			// The font files first; a function that validates e-invoices carries its validator's files too (einvoice-bundle.test.ts).
+			const expected = [
+				...(renders ? fontFileCommands("/in", "/out") : []),
+				...(spec.validatesEinvoices ? einvoiceValidatorCommands("/in", "/out") : []),
+			];
+			if (expected.length > 0) expect(hooks?.afterBundling("/in", "/out")).toEqual(expected);
 			else expect(hooks).toBeUndefined();
 		},
 	);
