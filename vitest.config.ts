@@ -1,9 +1,30 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+
+const TESTS = readdirSync("test", { recursive: true, encoding: "utf8" })
+	.filter((file) => file.endsWith(".test.ts"))
+	.map((file) => `test/${file}`);
+
+/**
+ * What a file does that would leak into the next file of a worker that shares its modules:
+ * stubbing an SDK client or a module, or changing the environment a module reads at import.
+ */
+const PATCHES_GLOBALS =
+	/mockClient\(|vi\.mock\(|vi\.stub(Env|Global)\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|Object\.assign\(process\.env|delete process\.env/;
+
+/**
+ * Files that run the embedded stack as a child process, kill it or drive a browser (e2e,
+ * local, the model), and files that patch globals, keep a fresh module graph each. The rest
+ * share one per worker, which spares each the 1–2 s of loading the SDK, CDK and domain
+ * modules again: about a third of the suite's time when every file was isolated.
+ */
+const ISOLATED = TESTS.filter(
+	(file) => !/^test\/(unit|infra|integration)\//.test(file) || PATCHES_GLOBALS.test(readFileSync(file, "utf8")),
+);
 
 export default defineConfig({
 	test: {
-		include: ["test/**/*.test.ts"],
-		// DynamoDB Local, the S3 server and the SES server start once per test run.
+		// DynamoDB Local, the S3 server and the SES server start once per test run (both projects share them).
 		globalSetup: ["test/global-setup.ts"],
 		testTimeout: 60_000,
 		// Most of a test's time is waiting on the local servers, so two files at once pay off even
@@ -12,5 +33,9 @@ export default defineConfig({
 		hookTimeout: 120_000,
 		allowOnly: false,
 		env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+		projects: [
+			{ extends: true, test: { name: "isolated", include: ISOLATED } },
+			{ extends: true, test: { name: "shared", include: TESTS.filter((file) => !ISOLATED.includes(file)), isolate: false } },
+		],
 	},
 });

@@ -3,13 +3,14 @@ import { checkImportPartitions, importJobSchema, partitionItemSchema } from "../
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const { tableName } = storageConfig();
+const storage = perStack(storageConfig);
 
 /** Check Partitions (a batch): each partition's charges checked against the store; its problems counted, the first 100 listed. */
 export const handler = stepHandler(
 	"Check Partitions",
 	z.object({ job: importJobSchema, items: z.array(partitionItemSchema) }),
-	async ({ job, items }) => checkImportPartitions({ ddb, s3, tableName }, job, items),
+	async ({ job, items }) => checkImportPartitions({ ddb, s3, tableName: storage().tableName }, job, items),
 );

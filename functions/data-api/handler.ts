@@ -9,11 +9,11 @@ import { jsonBodySource } from "../../shared/imports/sources.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 import { requestIdempotency } from "../../shared/store/idempotency.js";
 import { isCancelled } from "../../shared/store/transact.js";
 
 const { ddb } = createClients();
-const tableName = getRequiredEnv("TABLE_NAME");
 
 /** Records a request may carry: one account (its id is the path's), up to 1,000 charges (DESIGN.md section 8). */
 const MAX_CHARGES = 1000;
@@ -50,7 +50,7 @@ async function answer(
 	try {
 		const source = sourceOf(event, body);
 		if (!source) return json(404, { message: "Not Found" });
-		const result = await importFiles({ ddb, tableName, actor: `iam:${caller}` }, [source]);
+		const result = await importFiles({ ddb, tableName: stack().tableName, actor: `iam:${caller}` }, [source]);
 		logger.info("records imported", { route: source.name, importId: result.importId, counts: result.counts });
 		return json(200, result);
 	} catch (err) {
@@ -67,13 +67,17 @@ async function answer(
 	}
 }
 
-const idempotency = requestIdempotency(tableName, "data-api");
-/** The answer kept under the caller's Idempotency-Key; what throws (409, 500) is not kept, so a retry runs again. */
-const answerOnce = makeIdempotent(
-	(request: { caller: string; key: string; request: { route: string; body: string } }, event: APIGatewayProxyEventV2WithIAMAuthorizer) =>
-		answer(event, request.caller, request.request.body),
-	{ ...idempotency, dataIndexArgument: 0 },
-);
+/** The table, and the answer kept under the caller's Idempotency-Key; what throws (409, 500) is not kept, so a retry runs again. */
+const stack = perStack(() => {
+	const tableName = getRequiredEnv("TABLE_NAME");
+	const idempotency = requestIdempotency(tableName, "data-api");
+	const answerOnce = makeIdempotent(
+		(request: { caller: string; key: string; request: { route: string; body: string } }, event: APIGatewayProxyEventV2WithIAMAuthorizer) =>
+			answer(event, request.caller, request.request.body),
+		{ ...idempotency, dataIndexArgument: 0 },
+	);
+	return { tableName, idempotency, answerOnce };
+});
 
 /** What an Idempotency-Key may be: printable ASCII, as Stripe and the IETF draft allow. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -97,6 +101,7 @@ export const handler = middy(
 		try {
 			if (key === undefined) return await answer(event, caller, body);
 			if (!IDEMPOTENCY_KEY.test(key)) return json(400, { errors: ["Idempotency-Key: 1-255 printable ASCII characters"], errorCount: 1 });
+			const { idempotency, answerOnce } = stack();
 			idempotency.config.registerLambdaContext(context);
 			return await answerOnce({ caller, key, request: { route: `${event.requestContext.http.method} ${event.rawPath}`, body } }, event);
 		} catch (err) {

@@ -3,18 +3,22 @@ import { DeliveryContext, deliverInvoicesForBatch, deliverStatementsForBatch } f
 import { createClients } from "../../shared/platform/clients.js";
 import { documentLinkConfig, documentRetention, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 import { recordRunFailure } from "../../shared/store/run-failures.js";
 
 const { ddb, s3, ses } = createClients();
-const { tableName, bucketName } = storageConfig();
-const seller = sellerConfig();
-// The invoice email's download link: its address and signing key (the key itself from Secrets Manager, cached).
-const documentLinks = documentLinkConfig();
-// The Object Lock retention each e-invoice stored beside its PDF gets.
-const retention = documentRetention();
+// The download link's address and signing key (the key itself from Secrets Manager, cached), and the Object Lock
+// retention each e-invoice stored beside its PDF gets.
+const config = perStack(() => ({
+	...storageConfig(),
+	seller: sellerConfig(),
+	documentLinks: documentLinkConfig(),
+	documentRetention: documentRetention(),
+}));
 
 export const handler = stepHandler("Deliver Invoices", deliveryBatchSchema, async ({ billing, invoiceNumbers, items }) => {
-	const deps = { ddb, s3, ses, tableName, bucketName, seller, documentLinks, documentRetention: retention };
+	const deps = { ddb, s3, ses, ...config() };
+	const { tableName } = deps;
 	const recordFailure = (accountId: string, reason: string, stage: "deliver" | "einvoice" = "deliver") =>
 		recordRunFailure({ ddb, tableName }, { period: billing.period, accountId, stage, reason });
 	const accountIds = items.map((i) => i.accountId);

@@ -7,18 +7,21 @@ import { bearerAuthenticator, userPoolConfig } from "../../shared/desk/identity.
 import { deskRoutes } from "../../shared/desk/routes.js";
 import { deskServices } from "../../shared/desk/services.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { getRequiredEnv } from "../../shared/platform/config.js";
+import { getRequiredEnv, storageConfig } from "../../shared/platform/config.js";
 import { logger } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 /** Where the desk's routes are mounted, on the HTTP API and on the embedded front alike. */
 export const DESK_API_BASE_PATH = "/desk/api";
 
-const deps = {
-	services: deskServices(createClients(), { tableName: getRequiredEnv("TABLE_NAME"), bucketName: getRequiredEnv("BUCKET_NAME") }),
+const clients = createClients();
+const sfn = new SFNClient({});
+const deps = perStack(() => ({
+	services: deskServices(clients, storageConfig()),
 	authenticate: bearerAuthenticator(userPoolConfig()),
-	runs: { sfn: new SFNClient({}), stateMachineArn: getRequiredEnv("STATE_MACHINE_ARN") },
+	runs: { sfn, stateMachineArn: getRequiredEnv("STATE_MACHINE_ARN") },
 	reportFailure: (err: unknown) => logger.error("desk request failed", { error: err as Error }),
-};
+}));
 
 /**
  * The desk API (HTTP API, payload 2.0, behind the pool's JWT authorizer deployed): the path
@@ -28,7 +31,7 @@ const deps = {
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
 	const path = event.rawPath.startsWith(DESK_API_BASE_PATH) ? event.rawPath.slice(DESK_API_BASE_PATH.length) || "/" : event.rawPath;
 	const body = event.body === undefined ? undefined : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8").toString("utf8");
-	const response = await handleDeskRequest(deps, deskRoutes, {
+	const response = await handleDeskRequest(deps(), deskRoutes, {
 		method: event.requestContext.http.method,
 		path,
 		query: new URLSearchParams(event.rawQueryString ?? ""),

@@ -2,9 +2,10 @@ import { handleEmailEvent, sesEmailEventSchema } from "../../shared/delivery/ema
 import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb } = createClients();
-const tableName = getRequiredEnv("TABLE_NAME");
+const tableName = perStack(() => getRequiredEnv("TABLE_NAME"));
 
 /**
  * An event SES published for an email sent through the configuration set, from EventBridge
@@ -12,4 +13,6 @@ const tableName = getRequiredEnv("TABLE_NAME");
  * its account, a transient bounce is recorded. A failure throws, so Lambda retries the event
  * (recording is idempotent) and then puts it in the dead-letter queue.
  */
-export const handler = stepHandler("Email Events", sesEmailEventSchema, (event) => handleEmailEvent({ ddb, tableName }, event));
+export const handler = stepHandler("Email Events", sesEmailEventSchema, (event) =>
+	handleEmailEvent({ ddb, tableName: tableName() }, event),
+);

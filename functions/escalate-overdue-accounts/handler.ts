@@ -8,12 +8,15 @@ import { escalationSchema } from "../../shared/cycle/payloads.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3, ses } = createClients();
-const { tableName, bucketName } = storageConfig();
-const seller = sellerConfig();
-const stages = dunningConfig();
-const collectionsTeam = collectionsEmail();
+const config = perStack(() => ({
+	...storageConfig(),
+	seller: sellerConfig(),
+	stages: dunningConfig(),
+	collectionsEmail: collectionsEmail(),
+}));
 
 /**
  * With `items`, one batch of the Review Accounts map (the month's case files and the
@@ -24,7 +27,7 @@ export const handler = stepHandler(
 	"Escalate Overdue Accounts",
 	escalationSchema,
 	({ asOf, items }): Promise<EscalationResult | BatchEscalation> => {
-		const deps = { ddb, s3, ses, tableName, bucketName, seller, stages, collectionsEmail: collectionsTeam };
+		const deps = { ddb, s3, ses, ...config() };
 		return items
 			? escalateAccounts(
 					deps,

@@ -4,17 +4,17 @@ import { issueStatementsForBatch } from "../../shared/invoicing/statements.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { documentRetention, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 import { cycleAccountKeys, RecordsRead } from "../../shared/store/batch-reads.js";
 import { recordRunFailure } from "../../shared/store/run-failures.js";
 
 const { ddb, s3 } = createClients();
-const { tableName, bucketName } = storageConfig();
-const seller = sellerConfig();
-// The Object Lock retention each invoice and statement PDF is stored with.
-const retention = documentRetention();
+// Documents are stored with the Object Lock retention configured.
+const config = perStack(() => ({ ...storageConfig(), seller: sellerConfig(), documentRetention: documentRetention() }));
 
 export const handler = stepHandler("Generate Invoices", invoiceBatchSchema, async ({ billing, items }) => {
-	const deps = { ddb, s3, tableName, bucketName, seller, documentRetention: retention };
+	const deps = { ddb, s3, ...config() };
+	const { tableName } = deps;
 	const accountIds = items.map((i) => i.accountId);
 	// The batch's accounts, period guards and statements in one read, for both steps below.
 	const read = await RecordsRead.of(deps, cycleAccountKeys(accountIds, billing.period));

@@ -3,10 +3,11 @@ import { identifyOutstandingAccounts } from "../../shared/invoicing/manifest.js"
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const { tableName, bucketName } = storageConfig();
+const storage = perStack(storageConfig);
 
 export const handler = stepHandler("Identify Outstanding Accounts", withBillingSchema, ({ billing }) =>
-	identifyOutstandingAccounts({ ddb, s3, tableName, bucketName }, billing),
+	identifyOutstandingAccounts({ ddb, s3, ...storage() }, billing),
 );

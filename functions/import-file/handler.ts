@@ -8,10 +8,11 @@ import { s3Source } from "../../shared/imports/sources.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv, importOneShotBytes, importOneShotRows, storageConfig } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 import { importObjects } from "../catalog.js";
 
 const { ddb, s3 } = createClients();
-const { tableName, bucketName } = storageConfig();
+const storage = perStack(storageConfig);
 const sfn = new SFNClient({});
 
 /** What S3 sends EventBridge for an object put in the bucket (the fields used here). */
@@ -59,6 +60,7 @@ function runsAsJob(key: string, size: number | undefined): boolean {
  * version, so a redelivered event finds it started; its result says running until it ends.
  */
 export const handler = stepHandler("Import File", objectCreatedSchema, async ({ detail }) => {
+	const { tableName, bucketName } = storage();
 	const key = objectKey(detail.object.key);
 	if (!isFileToImport(key)) return { key, status: "ignored" as const };
 	if (detail.bucket.name !== bucketName)

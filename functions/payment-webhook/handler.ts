@@ -6,10 +6,10 @@ import { receivePaymentWebhook } from "../../shared/payments/webhook.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv, gocardlessWebhookSecret, stripeWebhookSecret, webhookEventRetentionDays } from "../../shared/platform/config.js";
 import { logger } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb } = createClients();
-const tableName = getRequiredEnv("TABLE_NAME");
-const eventRetentionDays = webhookEventRetentionDays();
+const config = perStack(() => ({ tableName: getRequiredEnv("TABLE_NAME"), eventRetentionDays: webhookEventRetentionDays() }));
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
 	// API Gateway hands over a binary body base64-encoded; the signature covers the bytes as sent.
@@ -17,8 +17,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
 	const outcome = await receivePaymentWebhook(
 		{
 			ddb,
-			tableName,
-			eventRetentionDays,
+			...config(),
 			stripeSecret: (options) => stripeWebhookSecret(process.env, undefined, options),
 			gocardlessSecret: (options) => gocardlessWebhookSecret(process.env, undefined, options),
 		},

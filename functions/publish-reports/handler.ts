@@ -3,13 +3,13 @@ import { publishReportsSchema } from "../../shared/cycle/payloads.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerName as configuredSellerName, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const { tableName, bucketName } = storageConfig();
-const sellerName = configuredSellerName();
+const config = perStack(() => ({ ...storageConfig(), sellerName: configuredSellerName() }));
 
 /** One function, two states: the monthly report, and with `quarter` set, the quarterly one; both from the Review Accounts tallies. */
 export const handler = stepHandler("Publish Reports", publishReportsSchema, ({ billing, quarter, results }) => {
-	const deps = { ddb, s3, tableName, bucketName, sellerName };
+	const deps = { ddb, s3, ...config() };
 	return quarter ? publishQuarterlyReport(deps, billing, quarter, results) : publishMonthlyReport(deps, billing, results);
 });

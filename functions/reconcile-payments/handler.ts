@@ -3,13 +3,14 @@ import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
 import { publishRunMetrics } from "../../shared/platform/metrics.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 import { reconcileReceivedPayments } from "../../shared/reporting/reconciliation.js";
 
 const { ddb, s3 } = createClients();
-const { tableName, bucketName } = storageConfig();
+const storage = perStack(storageConfig);
 
 export const handler = stepHandler("Reconcile Payments", withBillingSchema, async ({ billing }) => {
-	const outcome = await reconcileReceivedPayments({ ddb, s3, tableName, bucketName }, billing.period);
+	const outcome = await reconcileReceivedPayments({ ddb, s3, ...storage() }, billing.period);
 	if (!outcome.invariants.invariantsHold) logger.error("payment invariants violated", { violations: outcome.invariants.violations });
 	// The run goes on with broken invariants (the report lists them): the metric makes them alarm. Each
 	// account's ledger is verified in Review Accounts, whose summary adds its count to the same metric.

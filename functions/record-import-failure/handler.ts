@@ -3,16 +3,17 @@ import { importJobSchema, recordImportJobFailure } from "../../shared/imports/jo
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const { tableName } = storageConfig();
+const storage = perStack(storageConfig);
 
 /** Record Import Failure: the file's result says failed and the lease ends; importing the same file again finishes it. */
 export const handler = stepHandler(
 	"Record Import Failure",
 	z.object({ job: importJobSchema, failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose() }),
 	async ({ job, failure }) => {
-		await recordImportJobFailure({ ddb, s3, tableName }, job, failure);
+		await recordImportJobFailure({ ddb, s3, tableName: storage().tableName }, job, failure);
 		return { status: "failed" as const };
 	},
 );

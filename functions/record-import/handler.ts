@@ -4,16 +4,17 @@ import { importJobSchema, recordImportJob } from "../../shared/imports/job.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const { tableName } = storageConfig();
+const storage = perStack(storageConfig);
 
 /** Record Import: the counts added up; the import's record and its result (imported) written; its lease ended. */
 export const handler = stepHandler(
 	"Record Import",
 	z.object({ job: importJobSchema, rows: z.number().int().nonnegative(), results: mapResultsSchema }),
 	async ({ job, rows, results }) => {
-		const result = await recordImportJob({ ddb, s3, tableName }, job, rows, results);
+		const result = await recordImportJob({ ddb, s3, tableName: storage().tableName }, job, rows, results);
 		return { importId: result.importId, counts: result.counts };
 	},
 );

@@ -2,10 +2,11 @@ import { runFailureInputSchema } from "../../shared/cycle/payloads.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 import { recordRunFailure } from "../../shared/store/run-failures.js";
 
 const { ddb } = createClients();
-const tableName = getRequiredEnv("TABLE_NAME");
+const tableName = perStack(() => getRequiredEnv("TABLE_NAME"));
 
 /** A Lambda error's Cause is the runtime's JSON ({errorType, errorMessage, trace}); people need the message. */
 function describe(failure: { Error?: string; Cause?: string } | undefined): string {
@@ -20,17 +21,18 @@ function describe(failure: { Error?: string; Cause?: string } | undefined): stri
 }
 
 export const handler = stepHandler("Record Run Failure", runFailureInputSchema, async (input) => {
+	const deps = { ddb, tableName: tableName() };
 	if (input.scope === "batch") {
 		const reason = `batch failed: ${describe(input.failure)}`;
 		for (const { accountId } of input.items) {
-			await recordRunFailure({ ddb, tableName }, { period: input.billing.period, accountId, stage: "batch", reason });
+			await recordRunFailure(deps, { period: input.billing.period, accountId, stage: "batch", reason });
 		}
 		return { recorded: input.items.length };
 	}
 	const reason = describe(input.state.failure);
 	logger.error("billing run failed", { execution: input.execution, reason });
 	if (input.state.billing) {
-		await recordRunFailure({ ddb, tableName }, { period: input.state.billing.period, accountId: "(run)", stage: "run", reason });
+		await recordRunFailure(deps, { period: input.state.billing.period, accountId: "(run)", stage: "run", reason });
 	}
 	return { recorded: 1, execution: input.execution, reason };
 });

@@ -3,9 +3,10 @@ import { z } from "zod";
 import { executionNameFor, resolveBillingPeriod } from "../../shared/core/period.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const sfn = new SFNClient({});
-const stateMachineArn = getRequiredEnv("STATE_MACHINE_ARN");
+const stateMachineArn = perStack(() => getRequiredEnv("STATE_MACHINE_ARN"));
 
 /**
  * The schedule sends its scheduled time (bill the month before it, also when Scheduler retries
@@ -21,7 +22,7 @@ export const handler = stepHandler("Start Billing Cycle", inputSchema, async (in
 	try {
 		const out = await sfn.send(
 			new StartExecutionCommand({
-				stateMachineArn,
+				stateMachineArn: stateMachineArn(),
 				name,
 				input: JSON.stringify({ period: billing.period, ...(input.asOf ? { asOf: billing.asOf } : {}) }),
 			}),

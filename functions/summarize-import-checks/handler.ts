@@ -4,13 +4,14 @@ import { importJobSchema, problemsSchema, summarizeImportChecks } from "../../sh
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const { tableName } = storageConfig();
+const storage = perStack(storageConfig);
 
 /** Summarize Checks: any problem and the file is refused, nothing written; otherwise the import's writing lease is taken. */
 export const handler = stepHandler(
 	"Summarize Checks",
 	z.object({ job: importJobSchema, checked: problemsSchema.loose(), results: mapResultsSchema }),
-	async ({ job, checked, results }) => summarizeImportChecks({ ddb, s3, tableName }, job, checked, results),
+	async ({ job, checked, results }) => summarizeImportChecks({ ddb, s3, tableName: storage().tableName }, job, checked, results),
 );

@@ -4,12 +4,13 @@ import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { publishRunMetrics } from "../../shared/platform/metrics.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const tableName = getRequiredEnv("TABLE_NAME");
+const tableName = perStack(() => getRequiredEnv("TABLE_NAME"));
 
 export const handler = stepHandler("Summarize Invoicing", mapResultsInputSchema, async ({ billing, results }) => {
-	const summary = await summarizeInvoicing({ ddb, s3, tableName }, billing.period, results);
+	const summary = await summarizeInvoicing({ ddb, s3, tableName: tableName() }, billing.period, results);
 	// The run succeeds with failed accounts or unconfirmed deliveries: the metrics make them alarm.
 	publishRunMetrics({ failedAccounts: summary.failedAccountCount, deliveriesOutcomeUnknown: summary.deliveriesOutcomeUnknownCount });
 	return summary;

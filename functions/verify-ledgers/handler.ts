@@ -3,13 +3,14 @@ import { accountBatchSchema } from "../../shared/cycle/payloads.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const { tableName, bucketName } = storageConfig();
+const storage = perStack(storageConfig);
 
 export const handler = stepHandler("Verify Ledgers", accountBatchSchema, ({ billing, items }) =>
 	verifyLedgersOf(
-		{ ddb, s3, tableName, bucketName },
+		{ ddb, s3, ...storage() },
 		billing,
 		items.map((i) => i.accountId),
 	),

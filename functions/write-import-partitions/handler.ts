@@ -3,13 +3,14 @@ import { importJobSchema, partitionItemSchema, writeImportPartitions } from "../
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
+import { perStack } from "../../shared/platform/per-stack.js";
 
 const { ddb, s3 } = createClients();
-const { tableName } = storageConfig();
+const storage = perStack(storageConfig);
 
 /** Write Partitions (a batch): the lease renewed, each partition's charges written on their accounts' charge books (converges when run again). */
 export const handler = stepHandler(
 	"Write Partitions",
 	z.object({ job: importJobSchema, items: z.array(partitionItemSchema) }),
-	async ({ job, items }) => writeImportPartitions({ ddb, s3, tableName }, job, items),
+	async ({ job, items }) => writeImportPartitions({ ddb, s3, tableName: storage().tableName }, job, items),
 );
