@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, type AuditEntry, accountSchema } from "../core/model.js";
+import { accountCreatedEvent } from "./accounts.js";
 import { auditPut } from "./audit.js";
 import { keys, withoutKeys } from "./keys.js";
 import { queryAll, type TableDeps } from "./records.js";
@@ -40,15 +41,18 @@ export function importedRecordCreated(
 	];
 }
 
-/** A new account: owes nothing, holds no credit. */
+/** A new account, with its event: owes nothing, holds no credit. */
 export function importedAccountCreated(tableName: string, account: Account, audit: ImportAudit): TransactItem[] {
 	const parsed = accountSchema.parse(account);
-	return importedRecordCreated(
-		tableName,
-		{ key: keys.account(parsed.accountId), listing: keys.accountListing(parsed.accountId), fields: parsed },
-		{ subject: "account", subjectId: parsed.accountId },
-		audit,
-	);
+	return [
+		...importedRecordCreated(
+			tableName,
+			{ key: keys.account(parsed.accountId), listing: keys.accountListing(parsed.accountId), fields: parsed },
+			{ subject: "account", subjectId: parsed.accountId },
+			audit,
+		),
+		accountCreatedEvent(tableName, parsed, audit.at),
+	];
 }
 
 /**
