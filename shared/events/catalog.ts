@@ -86,7 +86,11 @@ export const eventCatalog = {
 		"A dispute is won or lost (`dispute.status`); a lost one took `chargebackAmount` back.",
 	),
 	"account.created": type("account", accountSchema, "An account is created (an import of accounts)."),
-	"account.updated": type("account", accountSchema, "An account's details, status or closing day changed by hand or by an import."),
+	"account.updated": type(
+		"account",
+		accountSchema,
+		"An account's details, status or closing day changed at the billing desk or by the collections step.",
+	),
 	"account.sent_to_collections": type("account", accountSchema, "An account is handed to the collections agency."),
 	"billing_run.succeeded": type("billing_run", billingRunViewSchema, "A billing cycle's run finished."),
 	"billing_run.failed": type("billing_run", billingRunViewSchema, "A billing cycle's run failed."),
