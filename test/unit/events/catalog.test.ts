@@ -41,6 +41,8 @@ describe("the event catalog", () => {
 		const earlier = newEventId(new Date("2026-12-01T10:00:00.000Z"));
 		const later = newEventId(new Date("2026-12-01T10:00:00.001Z"));
 		expect(earlier < later).toBe(true);
+		const sameMillisecond = Array.from({ length: 100 }, () => newEventId(new Date("2026-12-01T10:00:00.002Z")));
+		expect([...sameMillisecond].sort()).toEqual(sameMillisecond);
 		const invoice = {
 			number: "INV-2026-000001",
 			accountId: "ACC-1",
