@@ -1,9 +1,11 @@
 import { type PeriodClose, periodCloseSchema } from "../core/model.js";
+import { billingEvent } from "../events/catalog.js";
+import { eventPut } from "./events.js";
 import { keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
 import type { TransactItem } from "./transact.js";
 
-/** The lock moved forward to `close.period` from what was read (none, or an earlier period), with its record. */
+/** The lock moved forward to `close.period` from what was read (none, or an earlier period), with its record and its books.closed event. */
 export function periodClosed(tableName: string, read: string | undefined, close: PeriodClose): TransactItem[] {
 	const parsed = periodCloseSchema.parse(close);
 	return [
@@ -24,6 +26,7 @@ export function periodClosed(tableName: string, read: string | undefined, close:
 				ConditionExpression: "attribute_not_exists(pk)",
 			},
 		},
+		eventPut(tableName, billingEvent("books.closed", parsed.period, parsed, parsed.closedAt)),
 	];
 }
 

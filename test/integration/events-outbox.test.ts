@@ -16,7 +16,10 @@ import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { sellerConfig } from "../../shared/platform/config.js";
+import { closePeriod } from "../../shared/reporting/close.js";
+import { DEFAULT_CHART } from "../../shared/reporting/journal.js";
 import { putAccount } from "../../shared/store/accounts.js";
+import { listPeriodCloses } from "../../shared/store/books.js";
 import { listEvents } from "../../shared/store/events.js";
 import { keys } from "../../shared/store/keys.js";
 import { testAccount } from "../support/accounts.js";
@@ -256,6 +259,21 @@ describe("the transactional outbox", () => {
 		expect(events.map((e) => e.type)).toEqual(["account.created", "account.updated"]);
 		expect(events[1]?.data).toEqual((await accountDetail(table, "ACC-ENEW", "billing")).account);
 		expect(events[1]?.data).toMatchObject({ email: "billing@new.example.com" });
+	});
+
+	it("writes books.closed with the period's close record when the books are closed", async () => {
+		const closed = await closePeriod({ ...deps }, "2026-09", {
+			actor: "controller@example.com",
+			today: "2026-12-07",
+			chart: DEFAULT_CHART,
+			force: true,
+			reason: "test month",
+		});
+		const [event, ...others] = ofType(await eventsIn("BOOKS"), "books.closed");
+		expect(others).toEqual([]);
+		expect(event).toMatchObject({ objectType: "books", objectId: "2026-09" });
+		expect(event?.data).toEqual((await listPeriodCloses(table)).find((c) => c.period === "2026-09"));
+		expect(event?.data).toMatchObject({ period: "2026-09", actor: "controller@example.com", files: closed.files });
 	});
 
 	it("lists every event by time, each with a unique id and valid against its published JSON Schema", async () => {
