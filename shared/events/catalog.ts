@@ -56,7 +56,11 @@ export const eventCatalog = {
 		"Money applied to an invoice (a payment, account credit, a credit memo, a bad-debt recovery) leaves nothing due.",
 	),
 	"invoice.partially_paid": type("invoice", invoiceViewSchema, "A payment applied to an invoice leaves part of it due."),
-	"invoice.overdue": type("invoice", invoiceViewSchema, "An invoice is past its due date with something due (the first dunning stage)."),
+	"invoice.overdue": type(
+		"invoice",
+		invoiceViewSchema,
+		"An invoice past its due date with something due gets its first dunning notice (once per invoice).",
+	),
 	"invoice.voided": type("invoice", invoiceViewSchema, "An invoice is voided: it owes nothing, its number stays used."),
 	"invoice.written_off": type(
 		"invoice",

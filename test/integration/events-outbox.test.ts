@@ -2,8 +2,9 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postStripeEvent } from "../../local/cli/operations.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../local/emulator/environment.js";
+import { escalateOverdueAccounts } from "../../shared/collections/dunning.js";
 import { writeOffInvoice } from "../../shared/collections/write-off.js";
-import { resolveBillingPeriod } from "../../shared/core/period.js";
+import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import { accountDetail } from "../../shared/desk/views/accounts.js";
 import { invoiceDetail } from "../../shared/desk/views/invoices.js";
 import { paymentDetail } from "../../shared/desk/views/payments.js";
@@ -15,7 +16,7 @@ import { createCreditMemo } from "../../shared/invoicing/credit-memos.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
 import { createClients } from "../../shared/platform/clients.js";
-import { sellerConfig } from "../../shared/platform/config.js";
+import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/platform/config.js";
 import { closePeriod } from "../../shared/reporting/close.js";
 import { DEFAULT_CHART } from "../../shared/reporting/journal.js";
 import { putAccount } from "../../shared/store/accounts.js";
@@ -39,6 +40,7 @@ type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
 let http: string;
 let table: { ddb: ReturnType<typeof createClients>["ddb"]; tableName: string };
+let clients: ReturnType<typeof createClients>;
 let deps: Parameters<typeof issueInvoiceForAccount>[0];
 const startedAt = new Date(Date.now() - 1000).toISOString();
 const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
@@ -109,7 +111,7 @@ async function deskPayment(paymentId: string) {
 beforeAll(async () => {
 	stack = await startTestStack("events", { http: true });
 	http = stack.endpoints.http as string;
-	const clients = createClients();
+	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };
 	deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
 	for (const id of IDS) {
@@ -259,6 +261,29 @@ describe("the transactional outbox", () => {
 		expect(events.map((e) => e.type)).toEqual(["account.created", "account.updated"]);
 		expect(events[1]?.data).toEqual((await accountDetail(table, "ACC-ENEW", "billing")).account);
 		expect(events[1]?.data).toMatchObject({ email: "billing@new.example.com" });
+	});
+
+	it("writes invoice.overdue once, with the first notice, and account.sent_to_collections when the account is handed over", async () => {
+		const dueDate = (await deskInvoice(inv("E3"))).dueDate;
+		const escalation = {
+			...clients,
+			tableName: stack.tableName,
+			bucketName: stack.bucketName,
+			seller: sellerConfig(),
+			stages: dunningConfig(),
+			collectionsEmail: collectionsEmail(),
+		};
+		const result = await escalateOverdueAccounts(escalation, addDays(dueDate, 35));
+		expect(result.accountsSentToCollections).toContain("ACC-E3");
+		await escalateOverdueAccounts(escalation, addDays(dueDate, 36));
+		const overdue = ofType(await eventsIn(keys.invoice(inv("E3")).pk), "invoice.overdue");
+		expect(overdue).toHaveLength(1);
+		expect(overdue[0]?.data).toMatchObject({ status: "open", amountDue: 10000, dueDate });
+		expect(overdue[0]?.data).toEqual(await deskInvoice(inv("E3")));
+		const handedOver = ofType(await eventsIn(keys.account("ACC-E3").pk), "account.sent_to_collections");
+		expect(handedOver).toHaveLength(1);
+		expect(handedOver[0]?.data).toMatchObject({ accountId: "ACC-E3", status: "in_collections", balance: 10000 });
+		expect(handedOver[0]?.data).toEqual((await accountDetail(table, "ACC-E3", "billing")).account);
 	});
 
 	it("writes books.closed with the period's close record when the books are closed", async () => {
