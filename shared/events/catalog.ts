@@ -93,7 +93,7 @@ export const eventCatalog = {
 	"account.updated": type(
 		"account",
 		accountSchema,
-		"An account's details, status or closing day changed at the billing desk or by the collections step.",
+		"An account's details, status or closing day changed: at the billing desk, by an import, or by the collections step.",
 	),
 	"account.sent_to_collections": type("account", accountSchema, "An account is handed to the collections agency."),
 	"billing_run.succeeded": type("billing_run", billingRunViewSchema, "A billing cycle's run finished."),

@@ -1,7 +1,9 @@
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, type AuditEntry, accountSchema } from "../core/model.js";
+import { billingEvent } from "../events/catalog.js";
 import { accountCreatedEvent } from "./accounts.js";
 import { auditPut } from "./audit.js";
+import { eventPut } from "./events.js";
 import { keys, withoutKeys } from "./keys.js";
 import { queryAll, type TableDeps } from "./records.js";
 import type { TransactItem } from "./transact.js";
@@ -102,6 +104,43 @@ export function importedRecordChanged(
 		},
 		auditPut(tableName, { ...subject, action: "updated", ...audit, before: change.before, after: change.after }),
 	];
+}
+
+/**
+ * An account's fields changed to what the import says, as `importedRecordChanged`, with its
+ * account.updated event carrying the account after the change: built on the account as read,
+ * so the update is also conditional on what the system changes on it meanwhile (balance,
+ * credit, status), and a payment landing first makes the import decide the row again.
+ */
+export function importedAccountChanged(
+	tableName: string,
+	stored: Account,
+	change: { readonly before: Record<string, unknown>; readonly after: Record<string, unknown> },
+	audit: ImportAudit,
+): TransactItem[] {
+	const [update, ...rest] = importedRecordChanged(
+		tableName,
+		keys.account(stored.accountId),
+		change,
+		{ subject: "account", subjectId: stored.accountId },
+		audit,
+	);
+	if (!update?.Update) throw new Error("an account's change is an update");
+	const guard = { ":readBalance": stored.balance, ":readCredit": stored.creditBalance, ":readStatus": stored.status };
+	const guarded: TransactItem = {
+		Update: {
+			...update.Update,
+			ConditionExpression: `${update.Update.ConditionExpression} AND balance = :readBalance AND (creditBalance = :readCredit OR attribute_not_exists(creditBalance)) AND #readStatus = :readStatus`,
+			ExpressionAttributeNames: { ...update.Update.ExpressionAttributeNames, "#readStatus": "status" },
+			ExpressionAttributeValues: { ...update.Update.ExpressionAttributeValues, ...guard },
+		},
+	};
+	const after: Record<string, unknown> = { ...stored };
+	for (const field of Object.keys({ ...change.before, ...change.after })) {
+		if (change.after[field] === undefined) delete after[field];
+		else after[field] = change.after[field];
+	}
+	return [guarded, ...rest, eventPut(tableName, billingEvent("account.updated", stored.accountId, after as Account, audit.at))];
 }
 
 /** The import's own record: which files, who, and what it created, changed and left as it was. */

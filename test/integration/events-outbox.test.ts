@@ -248,7 +248,7 @@ describe("the transactional outbox", () => {
 		expect(writtenOff[0]?.data).toEqual(await deskInvoice(inv("E8")));
 	});
 
-	it("writes account.created for an imported account and account.updated for a change at the desk", async () => {
+	it("writes account.created for an imported account, and account.updated for a change at the desk and by an import", async () => {
 		const csv = ["account_id,name,currency,email", "ACC-ENEW,New Customer Ltd,USD,ap@new.example.com"].join("\n");
 		await importFiles({ ...table, actor: "import-bot" }, [uploadedSource("accounts.csv", csv)]);
 		const created = await eventsIn(keys.account("ACC-ENEW").pk);
@@ -261,6 +261,17 @@ describe("the transactional outbox", () => {
 		expect(events.map((e) => e.type)).toEqual(["account.created", "account.updated"]);
 		expect(events[1]?.data).toEqual((await accountDetail(table, "ACC-ENEW", "billing")).account);
 		expect(events[1]?.data).toMatchObject({ email: "billing@new.example.com" });
+
+		// The CRM renames the customer: the import's change carries the whole account, the desk's email kept.
+		const renamed = ["account_id,name,currency,email", "ACC-ENEW,New Customer GmbH,USD,billing@new.example.com"].join("\n");
+		await importFiles({ ...table, actor: "import-bot" }, [uploadedSource("accounts.csv", renamed)]);
+		const afterImport = await eventsIn(keys.account("ACC-ENEW").pk);
+		expect(afterImport.map((e) => e.type)).toEqual(["account.created", "account.updated", "account.updated"]);
+		expect(afterImport[2]?.data).toEqual((await accountDetail(table, "ACC-ENEW", "billing")).account);
+		expect(afterImport[2]?.data).toMatchObject({ name: "New Customer GmbH", email: "billing@new.example.com", balance: 0 });
+		// The same file again changes nothing, and writes no event.
+		await importFiles({ ...table, actor: "import-bot" }, [uploadedSource("accounts.csv", renamed)]);
+		expect(await eventsIn(keys.account("ACC-ENEW").pk)).toHaveLength(3);
 	});
 
 	it("writes invoice.overdue once, with the first notice, and account.sent_to_collections when the account is handed over", async () => {
