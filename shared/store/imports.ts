@@ -67,13 +67,19 @@ export function importedRecordChanged(
 	change: { readonly before: Record<string, unknown>; readonly after: Record<string, unknown> },
 	subject: { readonly subject: AuditEntry["subject"]; readonly subjectId: string },
 	audit: ImportAudit,
+	/** Conditions besides the changed fields' (their names and values `#`/`:` prefixed, other than `#f`, `:a`, `:b`). */
+	asRead: { readonly conditions: readonly string[]; readonly names: Record<string, string>; readonly values: Record<string, unknown> } = {
+		conditions: [],
+		names: {},
+		values: {},
+	},
 ): TransactItem[] {
 	const fields = Object.keys({ ...change.before, ...change.after });
-	const names: Record<string, string> = {};
-	const values: Record<string, unknown> = {};
+	const names: Record<string, string> = { ...asRead.names };
+	const values: Record<string, unknown> = { ...asRead.values };
 	const sets: string[] = [];
 	const removes: string[] = [];
-	const conditions = ["attribute_exists(pk)"];
+	const conditions = ["attribute_exists(pk)", ...asRead.conditions];
 	for (const [i, field] of fields.entries()) {
 		names[`#f${i}`] = field;
 		const before = change.before[field];
@@ -118,29 +124,29 @@ export function importedAccountChanged(
 	change: { readonly before: Record<string, unknown>; readonly after: Record<string, unknown> },
 	audit: ImportAudit,
 ): TransactItem[] {
-	const [update, ...rest] = importedRecordChanged(
+	const changeItems = importedRecordChanged(
 		tableName,
 		keys.account(stored.accountId),
 		change,
 		{ subject: "account", subjectId: stored.accountId },
 		audit,
-	);
-	if (!update?.Update) throw new Error("an account's change is an update");
-	const guard = { ":readBalance": stored.balance, ":readCredit": stored.creditBalance, ":readStatus": stored.status };
-	const guarded: TransactItem = {
-		Update: {
-			...update.Update,
-			ConditionExpression: `${update.Update.ConditionExpression} AND balance = :readBalance AND (creditBalance = :readCredit OR attribute_not_exists(creditBalance)) AND #readStatus = :readStatus`,
-			ExpressionAttributeNames: { ...update.Update.ExpressionAttributeNames, "#readStatus": "status" },
-			ExpressionAttributeValues: { ...update.Update.ExpressionAttributeValues, ...guard },
+		{
+			// An account stored before credit existed has no creditBalance: read as 0.
+			conditions: [
+				"balance = :readBalance",
+				"(creditBalance = :readCredit OR attribute_not_exists(creditBalance))",
+				"#readStatus = :readStatus",
+			],
+			names: { "#readStatus": "status" },
+			values: { ":readBalance": stored.balance, ":readCredit": stored.creditBalance, ":readStatus": stored.status },
 		},
-	};
+	);
 	const after: Record<string, unknown> = { ...stored };
 	for (const field of Object.keys({ ...change.before, ...change.after })) {
 		if (change.after[field] === undefined) delete after[field];
 		else after[field] = change.after[field];
 	}
-	return [guarded, ...rest, eventPut(tableName, billingEvent("account.updated", stored.accountId, after as Account, audit.at))];
+	return [...changeItems, eventPut(tableName, billingEvent("account.updated", stored.accountId, after as Account, audit.at))];
 }
 
 /** The import's own record: which files, who, and what it created, changed and left as it was. */

@@ -90,6 +90,12 @@ export function unappliedPaymentSettled(tableName: string, unapplied: Payment, s
 	return [put, ...event];
 }
 
+/** The unapplied cash left after a reversal returned `fromUnapplied` of it, and whether all of the payment is then returned. */
+function unappliedAfterReversal(payment: Payment, fromUnapplied: number): { unapplied: number; allReturned: boolean } {
+	const unapplied = payment.unappliedAmount - fromUnapplied;
+	return { unapplied, allReturned: fromUnapplied > 0 && unapplied === 0 && payment.appliedAmount + payment.creditedAmount === 0 };
+}
+
 /**
  * What a reversal changes besides its own figure: the unapplied cash it returned leaves the
  * unapplied queue, and a payment that was all unapplied cash and is all returned says so.
@@ -99,8 +105,7 @@ function reversalOfUnapplied(
 	fromUnapplied: number,
 ): { sets: string[]; removes: string[]; names: Record<string, string>; values: Record<string, unknown> } {
 	if (fromUnapplied === 0) return { sets: [], removes: [], names: {}, values: {} };
-	const unapplied = payment.unappliedAmount - fromUnapplied;
-	const allReturned = unapplied === 0 && payment.appliedAmount + payment.creditedAmount === 0;
+	const { unapplied, allReturned } = unappliedAfterReversal(payment, fromUnapplied);
 	return {
 		sets: ["unappliedAmount = :unapplied", "returnedUnapplied = :returned", ...(allReturned ? ["#status = :returnedStatus"] : [])],
 		removes: unapplied === 0 ? ["gsi2pk", "gsi2sk"] : [],
@@ -151,12 +156,11 @@ function reversed(
 	fromUnapplied: number,
 	dispute?: NonNullable<Payment["dispute"]>,
 ): Payment {
-	const unappliedAmount = payment.unappliedAmount - fromUnapplied;
-	const allReturned = fromUnapplied > 0 && unappliedAmount === 0 && payment.appliedAmount + payment.creditedAmount === 0;
+	const { unapplied, allReturned } = unappliedAfterReversal(payment, fromUnapplied);
 	return {
 		...payment,
 		[field]: payment[field] + amount,
-		unappliedAmount,
+		unappliedAmount: unapplied,
 		returnedUnapplied: payment.returnedUnapplied + fromUnapplied,
 		...(allReturned ? { status: "returned" as const } : {}),
 		...(dispute ? { dispute } : {}),
