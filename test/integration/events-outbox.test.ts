@@ -208,6 +208,9 @@ describe("the transactional outbox", () => {
 		expect(refunded).toHaveLength(1);
 		expect(refunded[0]?.data).toMatchObject({ refundedAmount: 3000, amount: 10000, currency: "USD" });
 		expect(refunded[0]?.data).toEqual(await deskPayment("pi_O5"));
+		// The refund makes part of the invoice due again: that is the payment's event, not a payment on the invoice.
+		expect(await deskInvoice(inv("E5"))).toMatchObject({ status: "partially_paid", amountPaid: 7000, amountDue: 3000 });
+		expect((await eventsIn(keys.invoice(inv("E5")).pk)).map((e) => e.type)).toEqual(["invoice.issued", "invoice.paid"]);
 
 		await post(paymentIntent("pi_O6", 10000, { invoice_number: inv("E6") }));
 		await post(dispute("created", "pi_O6", 10000, "needs_response"));
