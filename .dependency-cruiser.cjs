@@ -1,7 +1,7 @@
 // The layout's import rules (DESIGN.md section 2), checked by test/architecture.test.ts and `npm run arch`.
 //
 // shared/ is in layers and imports only point down:
-//   core < platform < store < documents < contexts (invoicing, einvoicing, imports, delivery, payments, collections, reporting, cycle, runs) < desk
+//   core < platform < events < store < documents < contexts (invoicing, einvoicing, imports, delivery, payments, collections, reporting, cycle, runs) < desk
 // Contexts may import the layers below and each other (no cycles); desk/ (the operations people take, DESIGN.md
 // section 12) sits on top and no context imports it. functions/ may import shared/;
 // local/ and infra/ may import shared/ and functions/; nothing in shared/ imports the folders around it.
@@ -10,6 +10,7 @@
 const LAYERS = [
 	"core",
 	"platform",
+	"events",
 	"store",
 	"documents",
 	"invoicing",
@@ -52,11 +53,20 @@ module.exports = {
 			to: { path: "^shared/", pathNot: shared("core", "platform") },
 		},
 		{
-			name: "store-imports-only-core-platform",
+			name: "events-imports-only-core",
 			severity: "error",
-			comment: "shared/store/ (table keys, reads, the only writes) sits on core/ and platform/; contexts call it, never the reverse.",
+			comment:
+				"shared/events/ (the event catalog and the views of the objects events carry) is pure: the store writes events in the transactions of their changes, so it sits below the store, on core/ only.",
+			from: { path: shared("events") },
+			to: { path: "^shared/", pathNot: shared("core", "events") },
+		},
+		{
+			name: "store-imports-only-core-platform-events",
+			severity: "error",
+			comment:
+				"shared/store/ (table keys, reads, the only writes) sits on core/, platform/ and events/; contexts call it, never the reverse.",
 			from: { path: shared("store") },
-			to: { path: "^shared/", pathNot: shared("core", "platform", "store") },
+			to: { path: "^shared/", pathNot: shared("core", "platform", "events", "store") },
 		},
 		{
 			name: "documents-imports-only-core-platform",

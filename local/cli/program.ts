@@ -5,6 +5,7 @@ import { registerCollectionsCommands } from "./commands/collections.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerDeskCommands } from "./commands/desk.js";
 import { registerEinvoiceCommands } from "./commands/einvoice.js";
+import { registerEventCommands } from "./commands/events.js";
 import { registerImportCommands } from "./commands/imports.js";
 import { registerInvoicingCommands } from "./commands/invoicing.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
 	registerWorklistCommands(program);
 	registerUserCommands(program);
 	registerEinvoiceCommands(program);
+	registerEventCommands(program);
 	for (const command of allCommands(program)) {
 		if (EMBEDDED_ONLY.has(command.name()) || !command.options.some((o) => o.long === "--data-dir")) continue;
 		command.addOption(

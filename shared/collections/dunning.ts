@@ -120,7 +120,7 @@ async function climbLadder(deps: DunningDeps, listed: readonly Invoice[], asOf: 
 			deferredByCap += 1;
 			continue;
 		}
-		if (!(await claimDunningStage(deps, invoice, stage.stage, daysOverdue, asOf))) continue;
+		if (!(await claimDunningStage(deps, invoice, stage.stage, daysOverdue, asOf, history.length === 0))) continue;
 		for (const lower of pending.slice(0, -1)) await supersedeDunningStage(deps, invoice, lower.stage, daysOverdue, asOf);
 		if (await sendNotice(deps, invoice, stage.stage, daysOverdue)) noticesSent[stage.stage] = (noticesSent[stage.stage] ?? 0) + 1;
 		else failed += 1;

@@ -1,14 +1,7 @@
-import type { Payment } from "../core/model.js";
-
 /*
  * How a person names a payment, apart from the views that read payments: the CLI parses its
  * arguments with it at start, before it loads anything that reads the table.
  */
-
-/** A payment as the desk and the CLI name it: `stripe:pi_123`. */
-export function paymentRef(payment: Pick<Payment, "provider" | "paymentId">): string {
-	return `${payment.provider}:${payment.paymentId}`;
-}
 
 export const PAYMENT_REF_FORM = "PROVIDER:ID as billing payments list shows it, e.g. stripe:pi_123";
 

@@ -4,7 +4,7 @@ import pMap from "p-map";
 import { ValidationError } from "../core/errors.js";
 import type { Account } from "../core/model.js";
 import { getPlan, getPlans, getSubscription, getSubscriptions } from "../store/catalog.js";
-import { type ImportAudit, importedAccountCreated, importRunPut } from "../store/imports.js";
+import { type ImportAudit, importedAccountChanged, importedAccountCreated, importRunPut } from "../store/imports.js";
 import { keys } from "../store/keys.js";
 import { getAccount, getAccounts, listInvoicedPeriods, type TableDeps } from "../store/records.js";
 import { checkCharges, writeCharges } from "./charges.js";
@@ -229,12 +229,23 @@ async function importSpilling(
 		: await ImportWriting.start(deps, { importId, actor: deps.actor, files: files.map((f) => f.name) });
 	try {
 		const done = {
-			accounts: await write(accountDecisions, (row) => ({
-				key: keys.account(row.accountId),
-				subject: { subject: "account", subjectId: row.accountId },
-				created: (account: Account, audited) => importedAccountCreated(deps.tableName, account, audited),
-				decideAgain: async () => decideAccount(row, await again("accounts", row.accountId, getAccount(deps, row.accountId)), createdAt),
-			})),
+			accounts: await write(accountDecisions, (row) => {
+				// The account as last read: a change is written on it, and its event carries it changed.
+				let stored = state.accounts.get(row.accountId);
+				return {
+					key: keys.account(row.accountId),
+					subject: { subject: "account", subjectId: row.accountId },
+					created: (account: Account, audited) => importedAccountCreated(deps.tableName, account, audited),
+					changed: (change, audited) => {
+						if (!stored) throw new Error(`account ${row.accountId} changed without being read`);
+						return importedAccountChanged(deps.tableName, stored, change, audited);
+					},
+					decideAgain: async () => {
+						stored = await getAccount(deps, row.accountId);
+						return decideAccount(row, await again("accounts", row.accountId, Promise.resolve(stored)), createdAt);
+					},
+				};
+			}),
 			plans: await write(planDecisions, (row) => ({
 				key: keys.plan(row.planCode),
 				listing: keys.planListing(row.planCode),

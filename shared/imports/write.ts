@@ -32,6 +32,8 @@ export interface RecordTarget<T> {
 	readonly subject: { readonly subject: "account" | "plan" | "subscription"; readonly subjectId: string };
 	/** How a new one is stored, when not as its fields on the key (an account starts owing nothing). */
 	readonly created?: (record: T, audit: ImportAudit) => TransactItem[];
+	/** How a change is stored, when not as its fields changed on the key (an account's carries its event). */
+	readonly changed?: (change: Extract<Decision<T>, { action: "update" }>, audit: ImportAudit) => TransactItem[];
 	/** The row decided again on the record as stored now, when another writer changed it after it was read. */
 	readonly decideAgain: () => Promise<Decision<T> | FieldError>;
 }
@@ -63,7 +65,10 @@ export async function writeDecision<T extends Record<string, unknown>>(
 						),
 				);
 			} else if (decision.action === "update") {
-				await transactWrite(deps, importedRecordChanged(deps.tableName, target.key, decision, target.subject, audit));
+				await transactWrite(
+					deps,
+					target.changed?.(decision, audit) ?? importedRecordChanged(deps.tableName, target.key, decision, target.subject, audit),
+				);
 			}
 			return decision;
 		} catch (err) {

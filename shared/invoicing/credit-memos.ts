@@ -96,7 +96,7 @@ export async function createCreditMemo(
 			try {
 				await transactWrite(deps, [
 					advance,
-					creditMemoIssued(deps.tableName, memo),
+					...creditMemoIssued(deps.tableName, memo),
 					...creditMemoOnInvoice(deps.tableName, invoice, memo, { action: "credited", actor, at, reason: `${number}: ${reason}` }),
 					...balanceChangeAsRead(
 						deps.tableName,

@@ -158,11 +158,11 @@ export function invoiceRecord(
 
 /** Where in `finalizationItems` the period guard and the account's update are: a failed condition there means start over. */
 export const FINALIZATION_GUARD_OFFSET = 0;
-export const FINALIZATION_ACCOUNT_OFFSET = 3;
+export const FINALIZATION_ACCOUNT_OFFSET = 4;
 
 /**
  * One invoice's part of a finalization transaction, after its series advance: the period
- * guard, the invoice and its audit entry, the account's update on the balance as read and
+ * guard, the invoice, its audit entry and its event, the account's update on the balance as read and
  * its audit entry, the ledger entries, and for a re-issue the void invoice's mark.
  */
 export function finalizationItems(

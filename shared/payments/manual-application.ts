@@ -70,11 +70,12 @@ export async function applyPaymentByHand(
 			creditedAmount: 0,
 			unappliedAmount: unapplied,
 		};
+		const recordedAt = new Date().toISOString();
 		try {
 			await transactWrite(deps, [
-				unappliedPaymentSettled(deps.tableName, payment, applied),
+				...unappliedPaymentSettled(deps.tableName, payment, applied, recordedAt),
 				...settlementItems(deps.tableName, decision, loadedInvoiceWrite(deps.tableName, { invoice, openInvoices: [] }), payment, {
-					at: new Date().toISOString(),
+					at: recordedAt,
 					effectiveDate: at.slice(0, 10),
 					actor: deps.actor,
 				}),
@@ -127,7 +128,7 @@ export async function unapplyPaymentByHand(
 		const recordedAt = new Date().toISOString();
 		try {
 			await transactWrite(deps, [
-				unappliedPaymentSettled(deps.tableName, payment, unapplied),
+				...unappliedPaymentSettled(deps.tableName, payment, unapplied, recordedAt),
 				...paymentOnInvoice(
 					deps.tableName,
 					invoice,

@@ -12,10 +12,13 @@ export interface MatchContext {
 export type PaymentToMatch = Pick<PaymentReceived, "amount" | "currency" | "invoiceNumber" | "accountId">;
 
 /**
- * Each invoice a payment settles takes three items of its transaction (the invoice, its
- * audit entry, the ledger entry) and DynamoDB takes at most 100 per transaction.
+ * Each invoice a payment settles takes four items of its transaction (the invoice, its
+ * audit entry, the ledger entry, its invoice.paid event) and DynamoDB takes at most 100 per
+ * transaction, of which the payment's own take up to 9 (its provider event, the record, the
+ * parked check, who recorded it, its two events, an overpayment's ledger entry, the account,
+ * the books' lock check).
  */
-export const MAX_INVOICES_PER_PAYMENT = 30;
+export const MAX_INVOICES_PER_PAYMENT = 22;
 
 function byDueDate(a: Invoice, b: Invoice): number {
 	return a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number);
@@ -126,22 +129,4 @@ export async function loadMatchContext(
 	}
 	const [account, invoices] = await Promise.all([getAccount(deps, payment.accountId), listInvoicesOfAccount(deps, payment.accountId)]);
 	return { ...(account ? { account } : {}), openInvoices: invoices.filter((i) => i.amountDue > 0) };
-}
-
-/**
- * A payment that names its invoice and customer is presumed to pay off an invoice nothing
- * has been paid on yet: the invoice's update checks that presumption (its customer,
- * currency, status, nothing paid and exactly this amount due) instead of reading the
- * invoice first, so the usual payment costs one transaction and its audit entry still
- * knows the invoice as it was. A failed check means reading the invoice and deciding on
- * what is stored.
- */
-export function presumedFullPayment(payment: PaymentToMatch): (PaymentDecision & { readonly accountId: string }) | undefined {
-	if (!payment.invoiceNumber || !payment.accountId || payment.amount <= 0) return undefined;
-	return {
-		accountId: payment.accountId,
-		applications: [{ invoiceNumber: payment.invoiceNumber, amount: payment.amount }],
-		creditedAmount: 0,
-		unappliedAmount: 0,
-	};
 }

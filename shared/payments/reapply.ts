@@ -39,7 +39,7 @@ export async function reapplyUnappliedPayments(deps: TableDeps): Promise<Reapply
 		const at = new Date().toISOString();
 		try {
 			await transactWrite(deps, [
-				unappliedPaymentSettled(deps.tableName, payment, settledRecord(payment, decision)),
+				...unappliedPaymentSettled(deps.tableName, payment, settledRecord(payment, decision), at),
 				// Applied today: the invoice it pays may not have existed when the money arrived.
 				...settlementItems(deps.tableName, decision, loadedInvoiceWrite(deps.tableName, context), payment, {
 					at,

@@ -1,5 +1,13 @@
 import { auditPut } from "../store/audit.js";
-import { type EventBody, newPayment, nothingParkedFor, type ProviderEvent, storedEvent, storeIgnoredEvent } from "../store/payments.js";
+import {
+	type EventBody,
+	newPayment,
+	nothingParkedFor,
+	type ProviderEvent,
+	paymentReceivedEvents,
+	storedEvent,
+	storeIgnoredEvent,
+} from "../store/payments.js";
 import type { TableDeps } from "../store/records.js";
 import {
 	conditionFailedAt,
@@ -12,8 +20,8 @@ import {
 	withOptimisticRetry,
 } from "../store/transact.js";
 import { applyParkedAdjustments } from "./adjustments.js";
-import { decidePaymentApplication, loadMatchContext, type MatchContext, presumedFullPayment } from "./matching.js";
-import { type InvoiceWrite, loadedInvoiceWrite, presumedInvoiceWrite, settledRecord, settlementItems } from "./settlement.js";
+import { decidePaymentApplication, loadMatchContext } from "./matching.js";
+import { loadedInvoiceWrite, settledRecord, settlementItems } from "./settlement.js";
 import type { PaymentDecision, PaymentReceived, WebhookOutcome } from "./types.js";
 
 /** Stores an event that carries no payment (kept for audit) exactly once. */
@@ -48,24 +56,16 @@ export async function recordPayment(
 	};
 	let parkedEvents = false;
 	let assumeAccount = true;
-	let presumed = presumedFullPayment(payment);
 	return withOptimisticRetry(`payment ${payment.paymentId} could not be recorded`, async () => {
-		let context: MatchContext | undefined;
-		let decision: PaymentDecision;
-		let invoiceWrite: InvoiceWrite;
-		if (presumed) {
-			decision = presumed;
-			invoiceWrite = presumedInvoiceWrite(deps.tableName, presumed.accountId, payment.currency);
-		} else {
-			context = await loadMatchContext(deps, payment, { assumeAccount });
-			decision = decidePaymentApplication(payment, context);
-			if (assumeAccount && context.account && decision.applications.length === 0 && decision.creditedAmount === 0) {
-				// Nothing to write to the account would check the assumption: read it for the reason.
-				assumeAccount = false;
-				return RETRY_NOW;
-			}
-			invoiceWrite = loadedInvoiceWrite(deps.tableName, context);
+		// The invoice a payment names is read, not presumed: its events carry it as it is after the payment.
+		const context = await loadMatchContext(deps, payment, { assumeAccount });
+		const decision: PaymentDecision = decidePaymentApplication(payment, context);
+		if (assumeAccount && context.account && decision.applications.length === 0 && decision.creditedAmount === 0) {
+			// Nothing to write to the account would check the assumption: read it for the reason.
+			assumeAccount = false;
+			return RETRY_NOW;
 		}
+		const invoiceWrite = loadedInvoiceWrite(deps.tableName, context);
 		const at = new Date().toISOString();
 		const record = settledRecord(
 			{
@@ -87,6 +87,7 @@ export async function recordPayment(
 			newPayment(deps.tableName, record),
 			...(parkedEvents ? [] : [nothingParkedFor(deps.tableName, payment.provider, payment.paymentId)]),
 			...recordedBy(deps.tableName, payment, options, at),
+			...paymentReceivedEvents(deps.tableName, record, at),
 			// Its last item checks the account (see below): it stays last.
 			...settlementItems(deps.tableName, decision, invoiceWrite, payment, {
 				at,
@@ -109,12 +110,7 @@ export async function recordPayment(
 				return RETRY_NOW;
 			}
 			if (!isCancelled(err)) throw err;
-			if (presumed) {
-				// The invoice is not due exactly this amount from this customer, or the account differs: read and decide.
-				presumed = undefined;
-				return RETRY_NOW;
-			}
-			if (assumeAccount && context?.account && conditionFailedAt(err, items.length - 1)) {
+			if (assumeAccount && context.account && conditionFailedAt(err, items.length - 1)) {
 				// The account is missing or in another currency: decide again on what is stored.
 				assumeAccount = false;
 				return RETRY_NOW;

@@ -173,7 +173,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				outcome: "refunded",
 				amount,
 				invoiceNumbers: reversal.fromInvoices.map((p) => p.invoiceNumber),
-				items: [refundOnPayment(tableName, payment, amount, reversal.fromUnapplied), ...reversalItems(reversal, "refund")],
+				items: [...refundOnPayment(tableName, payment, amount, reversal.fromUnapplied, at), ...reversalItems(reversal, "refund")],
 			};
 		}
 		case "dispute_opened": {
@@ -191,7 +191,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				amount: adjustment.amount,
 				invoiceNumbers: [...loaded.keys()],
 				items: [
-					...disputeOpenedOnPayment(tableName, payment, dispute),
+					...disputeOpenedOnPayment(tableName, payment, dispute, at),
 					...[...loaded.values()].flatMap((invoice) => {
 						const hold = holdWithDispute(invoice.hold, adjustment.disputeId, reason, adjustment.occurredAt);
 						return hold ? holdOnInvoice(tableName, invoice, hold, audit("dispute_opened")) : [];
@@ -216,7 +216,7 @@ export async function planAdjustment(deps: TableDeps, payment: Payment, adjustme
 				amount,
 				invoiceNumbers: [...loaded.keys()],
 				items: [
-					...disputeClosedOnPayment(tableName, payment, dispute, amount, reversal.fromUnapplied),
+					...disputeClosedOnPayment(tableName, payment, dispute, amount, reversal.fromUnapplied, at),
 					...(lost ? reversalItems(reversal, "chargeback", adjustment.disputeId) : holdReleases(adjustment.disputeId)),
 				],
 			};

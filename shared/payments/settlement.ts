@@ -1,6 +1,6 @@
 import type { Invoice, Payment } from "../core/model.js";
 import { balanceChange } from "../store/accounts.js";
-import { type InvoiceAudit, paymentOnInvoice, presumedFullPaymentOnInvoice, writeOffReinstatedOnInvoice } from "../store/invoices.js";
+import { type InvoiceAudit, paymentOnInvoice, writeOffReinstatedOnInvoice } from "../store/invoices.js";
 import { ledgerEntryPut } from "../store/ledger.js";
 import type { TransactItem } from "../store/transact.js";
 import type { MatchContext } from "./matching.js";
@@ -32,11 +32,6 @@ export function loadedInvoiceWrite(tableName: string, context: MatchContext): In
 		if (application.recovery) return writeOffReinstatedOnInvoice(tableName, invoice, { amount: application.amount, paid: true }, audit);
 		return paymentOnInvoice(tableName, invoice, { paidDelta: application.amount }, audit);
 	};
-}
-
-/** Pays off invoices presumed open, unpaid and due exactly the amount, without having read them. */
-export function presumedInvoiceWrite(tableName: string, accountId: string, currency: string): InvoiceWrite {
-	return (application, audit) => presumedFullPaymentOnInvoice(tableName, { ...application, accountId, currency }, audit);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, accountSchema } from "../core/model.js";
+import { billingEvent } from "../events/catalog.js";
 import { auditPut } from "./audit.js";
+import { eventPut } from "./events.js";
 import { keys } from "./keys.js";
 import type { TableDeps } from "./records.js";
 import type { TransactItem } from "./transact.js";
@@ -160,7 +162,7 @@ export type AccountDetailsChanges = {
  */
 export function accountDetailsChange(
 	tableName: string,
-	account: Pick<Account, "accountId" | "undeliverable"> & AccountDetails,
+	account: Account,
 	changes: AccountDetailsChanges,
 	audit: { readonly actor: string; readonly at: string; readonly reason?: string },
 	options: { readonly clearUndeliverable?: boolean } = {},
@@ -212,13 +214,35 @@ export function accountDetailsChange(
 			before: { ...Object.fromEntries(fields.map((f) => [f, account[f] ?? null])), ...(mark ? { undeliverable: mark } : {}) },
 			after: { ...Object.fromEntries(fields.map((f) => [f, changes[f]])), ...(mark ? { undeliverable: null } : {}) },
 		}),
+		accountEvent(tableName, "account.updated", detailsChanged(account, changes, mark !== undefined), audit.at),
 	];
 }
 
-/** The account closed on a day, on the status as read, with its audit entry. */
+/** The account with its details changed (a null removes one), and without its undeliverable mark when cleared. */
+function detailsChanged(account: Account, changes: AccountDetailsChanges, clearUndeliverable: boolean): Account {
+	const result: Record<string, unknown> = { ...account };
+	for (const [field, value] of Object.entries(changes)) {
+		if (value === null) delete result[field];
+		else if (value !== undefined) result[field] = value;
+	}
+	if (clearUndeliverable) delete result.undeliverable;
+	return result as Account;
+}
+
+/** An account's event, carrying the account after the change. */
+function accountEvent(
+	tableName: string,
+	type: "account.created" | "account.updated" | "account.sent_to_collections",
+	account: Account,
+	at: string,
+): TransactItem {
+	return eventPut(tableName, billingEvent(type, account.accountId, account, at));
+}
+
+/** The account closed on a day, on the status as read, with its audit entry and event. */
 export function accountClosed(
 	tableName: string,
-	account: Pick<Account, "accountId" | "status">,
+	account: Account,
 	closedOn: string,
 	audit: { readonly actor: string; readonly at: string; readonly reason?: string },
 ): TransactItem[] {
@@ -241,13 +265,17 @@ export function accountClosed(
 			before: { status: account.status },
 			after: { status: "closed", closedOn },
 		}),
+		accountEvent(tableName, "account.updated", { ...account, status: "closed", closedOn }, audit.at),
 	];
 }
 
-/** A status change (active, past_due, in_collections) on the status as read, with its audit entry. */
+/**
+ * A status change (active, past_due, in_collections) on the status as read, with its audit
+ * entry and event: sent to collections, or updated.
+ */
 export function accountStatusChange(
 	tableName: string,
-	account: Pick<Account, "accountId" | "status">,
+	account: Account,
 	status: Account["status"],
 	audit: { readonly actor: string; readonly at: string; readonly reason: string },
 ): TransactItem[] {
@@ -270,7 +298,18 @@ export function accountStatusChange(
 			before: { status: account.status },
 			after: { status },
 		}),
+		accountEvent(
+			tableName,
+			status === "in_collections" ? "account.sent_to_collections" : "account.updated",
+			{ ...account, status },
+			audit.at,
+		),
 	];
+}
+
+/** A new account's event (the account's own Put is its creator's: an import's). */
+export function accountCreatedEvent(tableName: string, account: Account, at: string): TransactItem {
+	return accountEvent(tableName, "account.created", account, at);
 }
 
 /** Stores an account as given (demo seed and imports). */

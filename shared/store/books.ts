@@ -1,22 +1,11 @@
-import { z } from "zod";
+import { type PeriodClose, periodCloseSchema } from "../core/model.js";
+import { billingEvent } from "../events/catalog.js";
+import { eventPut } from "./events.js";
 import { keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
 import type { TransactItem } from "./transact.js";
 
-/** A period closed by a person (`billing books close`): the lock's history. */
-export const periodCloseSchema = z.object({
-	period: z.string(),
-	closedAt: z.string(),
-	actor: z.string(),
-	/** Closed with exceptions still open: why. */
-	reason: z.string().optional(),
-	openItems: z.number().int().nonnegative(),
-	/** The books' files as they were closed. */
-	files: z.record(z.string(), z.string()),
-});
-export type PeriodClose = z.infer<typeof periodCloseSchema>;
-
-/** The lock moved forward to `close.period` from what was read (none, or an earlier period), with its record. */
+/** The lock moved forward to `close.period` from what was read (none, or an earlier period), with its record and its books.closed event. */
 export function periodClosed(tableName: string, read: string | undefined, close: PeriodClose): TransactItem[] {
 	const parsed = periodCloseSchema.parse(close);
 	return [
@@ -37,6 +26,7 @@ export function periodClosed(tableName: string, read: string | undefined, close:
 				ConditionExpression: "attribute_not_exists(pk)",
 			},
 		},
+		eventPut(tableName, billingEvent("books.closed", parsed.period, parsed, parsed.closedAt)),
 	];
 }
 

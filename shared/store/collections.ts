@@ -1,5 +1,8 @@
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type CollectionsCase, collectionsCaseSchema, type DunningRecord, dunningRecordSchema, type Invoice } from "../core/model.js";
+import { billingEvent } from "../events/catalog.js";
+import { invoiceView } from "../events/views.js";
+import { eventPut } from "./events.js";
 import { GSI1, GSI2, keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
 import { isCancelled, isConditionFailure, transactWrite } from "./transact.js";
@@ -37,6 +40,8 @@ function stageItem(invoice: Invoice, stage: string, status: DunningRecord["statu
 /**
  * Claims the invoice's stage before its notice goes out, with the account's sent-log entry
  * in the same transaction so the cap sees every claim; false when the stage was claimed before.
+ * The invoice's first stage (`first`) makes it overdue: its invoice.overdue event goes with
+ * the claim, so a second run that finds the stage claimed writes none.
  */
 export async function claimDunningStage(
 	deps: TableDeps,
@@ -44,7 +49,11 @@ export async function claimDunningStage(
 	stage: string,
 	daysOverdue: number,
 	asOf: string,
+	first: boolean,
 ): Promise<boolean> {
+	const overdue = first
+		? [eventPut(deps.tableName, billingEvent("invoice.overdue", invoice.number, invoiceView(invoice), new Date().toISOString()))]
+		: [];
 	try {
 		await transactWrite(deps, [
 			{
@@ -60,6 +69,7 @@ export async function claimDunningStage(
 					Item: { ...keys.dunningSent(invoice.accountId, asOf, invoice.number, stage), invoiceNumber: invoice.number, stage, asOf },
 				},
 			},
+			...overdue,
 		]);
 		return true;
 	} catch (err) {

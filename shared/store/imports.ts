@@ -1,6 +1,9 @@
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, type AuditEntry, accountSchema } from "../core/model.js";
+import { billingEvent } from "../events/catalog.js";
+import { accountCreatedEvent } from "./accounts.js";
 import { auditPut } from "./audit.js";
+import { eventPut } from "./events.js";
 import { keys, withoutKeys } from "./keys.js";
 import { queryAll, type TableDeps } from "./records.js";
 import type { TransactItem } from "./transact.js";
@@ -40,15 +43,18 @@ export function importedRecordCreated(
 	];
 }
 
-/** A new account: owes nothing, holds no credit. */
+/** A new account, with its event: owes nothing, holds no credit. */
 export function importedAccountCreated(tableName: string, account: Account, audit: ImportAudit): TransactItem[] {
 	const parsed = accountSchema.parse(account);
-	return importedRecordCreated(
-		tableName,
-		{ key: keys.account(parsed.accountId), listing: keys.accountListing(parsed.accountId), fields: parsed },
-		{ subject: "account", subjectId: parsed.accountId },
-		audit,
-	);
+	return [
+		...importedRecordCreated(
+			tableName,
+			{ key: keys.account(parsed.accountId), listing: keys.accountListing(parsed.accountId), fields: parsed },
+			{ subject: "account", subjectId: parsed.accountId },
+			audit,
+		),
+		accountCreatedEvent(tableName, parsed, audit.at),
+	];
 }
 
 /**
@@ -61,13 +67,19 @@ export function importedRecordChanged(
 	change: { readonly before: Record<string, unknown>; readonly after: Record<string, unknown> },
 	subject: { readonly subject: AuditEntry["subject"]; readonly subjectId: string },
 	audit: ImportAudit,
+	/** Conditions besides the changed fields' (their names and values `#`/`:` prefixed, other than `#f`, `:a`, `:b`). */
+	asRead: { readonly conditions: readonly string[]; readonly names: Record<string, string>; readonly values: Record<string, unknown> } = {
+		conditions: [],
+		names: {},
+		values: {},
+	},
 ): TransactItem[] {
 	const fields = Object.keys({ ...change.before, ...change.after });
-	const names: Record<string, string> = {};
-	const values: Record<string, unknown> = {};
+	const names: Record<string, string> = { ...asRead.names };
+	const values: Record<string, unknown> = { ...asRead.values };
 	const sets: string[] = [];
 	const removes: string[] = [];
-	const conditions = ["attribute_exists(pk)"];
+	const conditions = ["attribute_exists(pk)", ...asRead.conditions];
 	for (const [i, field] of fields.entries()) {
 		names[`#f${i}`] = field;
 		const before = change.before[field];
@@ -98,6 +110,43 @@ export function importedRecordChanged(
 		},
 		auditPut(tableName, { ...subject, action: "updated", ...audit, before: change.before, after: change.after }),
 	];
+}
+
+/**
+ * An account's fields changed to what the import says, as `importedRecordChanged`, with its
+ * account.updated event carrying the account after the change: built on the account as read,
+ * so the update is also conditional on what the system changes on it meanwhile (balance,
+ * credit, status), and a payment landing first makes the import decide the row again.
+ */
+export function importedAccountChanged(
+	tableName: string,
+	stored: Account,
+	change: { readonly before: Record<string, unknown>; readonly after: Record<string, unknown> },
+	audit: ImportAudit,
+): TransactItem[] {
+	const changeItems = importedRecordChanged(
+		tableName,
+		keys.account(stored.accountId),
+		change,
+		{ subject: "account", subjectId: stored.accountId },
+		audit,
+		{
+			// An account stored before credit existed has no creditBalance: read as 0.
+			conditions: [
+				"balance = :readBalance",
+				"(creditBalance = :readCredit OR attribute_not_exists(creditBalance))",
+				"#readStatus = :readStatus",
+			],
+			names: { "#readStatus": "status" },
+			values: { ":readBalance": stored.balance, ":readCredit": stored.creditBalance, ":readStatus": stored.status },
+		},
+	);
+	const after: Record<string, unknown> = { ...stored };
+	for (const field of Object.keys({ ...change.before, ...change.after })) {
+		if (change.after[field] === undefined) delete after[field];
+		else after[field] = change.after[field];
+	}
+	return [...changeItems, eventPut(tableName, billingEvent("account.updated", stored.accountId, after as Account, audit.at))];
 }
 
 /** The import's own record: which files, who, and what it created, changed and left as it was. */

@@ -1,5 +1,8 @@
 import type { Invoice, InvoiceStatus } from "../core/model.js";
+import { billingEvent, type EventTypeName } from "../events/catalog.js";
+import { invoiceView } from "../events/views.js";
 import { auditPut } from "./audit.js";
+import { eventPut } from "./events.js";
 import { keys } from "./keys.js";
 import type { TransactItem } from "./transact.js";
 import { heldInvoiceMarkerPut } from "./worklist-queues.js";
@@ -137,7 +140,37 @@ function invoiceUpdate(
 		},
 		auditPut(tableName, { subject: "invoice", subjectId: invoice.number, ...audit, before, after }),
 		...heldQueueChange(tableName, invoice, next),
+		...invoiceEvent(tableName, invoice, changed(invoice, next), audit.at),
 	];
+}
+
+/** The invoice with the change made: the object its event carries. */
+function changed(invoice: Invoice, next: Partial<Changeable>): Invoice {
+	const result: Record<string, unknown> = { ...invoice };
+	for (const [field, value] of Object.entries(next)) {
+		if (value === null) delete result[field];
+		else if (value !== undefined) result[field] = value;
+	}
+	return result as Invoice;
+}
+
+/**
+ * The event of a change, by what it did to the status: paid or (further) partially paid by
+ * money applied, voided, written off. Holds, and reversals that make something due again,
+ * have none of their own in this catalog version.
+ */
+function invoiceEventType(before: Invoice, after: Invoice): EventTypeName | undefined {
+	if (after.status === before.status && after.status !== "partially_paid") return undefined;
+	if (after.status === "paid") return "invoice.paid";
+	if (after.status === "partially_paid" && after.amountPaid > before.amountPaid) return "invoice.partially_paid";
+	if (after.status === "void") return "invoice.voided";
+	if (after.status === "uncollectible" && (after.amountWrittenOff ?? 0) > (before.amountWrittenOff ?? 0)) return "invoice.written_off";
+	return undefined;
+}
+
+function invoiceEvent(tableName: string, before: Invoice, after: Invoice, at: string): TransactItem[] {
+	const type = invoiceEventType(before, after);
+	return type ? [eventPut(tableName, billingEvent(type, after.number, invoiceView(after), at))] : [];
 }
 
 /**
@@ -193,47 +226,6 @@ export function accountCreditOnInvoice(tableName: string, invoice: Invoice, amou
 /** Sets or releases (null) the invoice's hold: dunning passes an invoice on hold by. */
 export function holdOnInvoice(tableName: string, invoice: Invoice, hold: Hold | null, audit: InvoiceAudit): TransactItem[] {
 	return invoiceUpdate(tableName, invoice, { hold }, ["hold"], audit);
-}
-
-/**
- * Pays off an invoice presumed open, unpaid and due exactly `amount` without reading it
- * first: the conditions check the presumption (customer, currency, status, nothing paid,
- * exactly this due), so the usual payment costs one transaction.
- */
-export function presumedFullPaymentOnInvoice(
-	tableName: string,
-	application: { readonly invoiceNumber: string; readonly amount: number; readonly accountId: string; readonly currency: string },
-	audit: InvoiceAudit,
-): TransactItem[] {
-	const { amount } = application;
-	return [
-		{
-			Update: {
-				TableName: tableName,
-				Key: keys.invoice(application.invoiceNumber),
-				UpdateExpression: "SET amountPaid = :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
-				// A held invoice is paid on the path that reads it, which takes it off the held invoices' queue.
-				ConditionExpression:
-					"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency AND attribute_not_exists(#hold)",
-				ExpressionAttributeNames: { "#status": "status", "#hold": "hold" },
-				ExpressionAttributeValues: {
-					":amount": amount,
-					":zero": 0,
-					":open": "open",
-					":paid": "paid",
-					":account": application.accountId,
-					":currency": application.currency,
-				},
-			},
-		},
-		auditPut(tableName, {
-			subject: "invoice",
-			subjectId: application.invoiceNumber,
-			...audit,
-			before: { status: "open", amountPaid: 0, amountDue: amount },
-			after: { status: "paid", amountPaid: amount, amountDue: 0 },
-		}),
-	];
 }
 
 /** A credit memo of `amount`, of which `appliedToInvoice` reduces what is due (the rest became account credit). */
@@ -384,5 +376,6 @@ export function issuedInvoice(tableName: string, invoice: Invoice, audit: Invoic
 				dueDate: invoice.dueDate,
 			},
 		}),
+		eventPut(tableName, billingEvent("invoice.issued", invoice.number, invoiceView(invoice), audit.at)),
 	];
 }

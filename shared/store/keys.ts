@@ -172,6 +172,19 @@ export const keys = {
 	/** Who works an item of the worklist (`billing worklist assign`). */
 	worklistAssignment: (itemId: string) => ({ pk: `WORKLIST#${itemId}`, sk: "ASSIGNMENT" }),
 	worklistAssignmentListing: (itemId: string) => ({ gsi1pk: "WORKLIST_ASSIGNMENTS", gsi1sk: itemId }),
+	/**
+	 * A billing event (the outbox, DESIGN.md section 14) in the partition of the object it is
+	 * about, so a stream delivers one object's events in the order they were committed.
+	 */
+	event: (objectPk: string, occurredAt: string, eventId: string) => ({ pk: objectPk, sk: `EVENT#${occurredAt}#${eventId}` }),
+	eventPrefix: "EVENT#",
+	/** Events by the day they occurred, then by time: `billing events list --since`. */
+	eventListing: (occurredAt: string, eventId: string) => ({
+		gsi1pk: `EVENTS#${occurredAt.slice(0, 10)}`,
+		gsi1sk: `${occurredAt}#${eventId}`,
+	}),
+	/** A dispute's events' partition: a dispute is stored on its payment, but its events are about it. */
+	dispute: (disputeId: string) => ({ pk: `DISPUTE#${disputeId}` }),
 	/** One import of files (`billing import`, an object under imports/): what it read and wrote. */
 	/** Present while an import writes, with its lease: billing runs wait for it (shared/imports/writing.ts). */
 	importWriting: (importId: string) => ({ pk: IMPORTS_WRITING_PARTITION, sk: importId }),

@@ -1,6 +1,9 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { type Payment, paymentSchema } from "../core/model.js";
+import { billingEvent, type EventTypeName } from "../events/catalog.js";
+import { paymentRef, paymentView } from "../events/views.js";
+import { eventPut } from "./events.js";
 import { GSI2, keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
 import { isConditionFailure, type TransactItem } from "./transact.js";
@@ -33,14 +36,35 @@ export function newPayment(tableName: string, record: Payment): TransactItem {
 	return { Put: { TableName: tableName, Item: paymentItem(record), ConditionExpression: "attribute_not_exists(pk)" } };
 }
 
+/** The event of a change to a payment, carrying the payment after it. */
+function paymentEvent(tableName: string, type: EventTypeName, payment: Payment, at: string): TransactItem {
+	return eventPut(tableName, billingEvent(type, paymentRef(payment), paymentView(payment), at));
+}
+
+/** A dispute's event, carrying its payment after the change. */
+function disputeEvent(tableName: string, type: "dispute.opened" | "dispute.closed", payment: Payment, at: string): TransactItem {
+	const disputeId = payment.dispute?.disputeId ?? "";
+	return eventPut(tableName, billingEvent(type, disputeId, paymentView(payment), at));
+}
+
+/** The events of a payment recorded: received, and unapplied when some of it stays unapplied. */
+export function paymentReceivedEvents(tableName: string, record: Payment, at: string): TransactItem[] {
+	return [
+		paymentEvent(tableName, "payment.received", record, at),
+		...(record.unappliedAmount > 0 ? [paymentEvent(tableName, "payment.unapplied", record, at)] : []),
+	];
+}
+
 /**
- * Unapplied cash now applied (the reconcile step, or by hand at the billing desk). The whole
- * record is written, so it is conditional on every figure a webhook may change meanwhile
- * being as read: applied, credited, unapplied, refunded, charged back, and the dispute.
+ * Unapplied cash now applied (the reconcile step, or by hand at the billing desk), or an
+ * application taken back (then with its payment.unapplied event). The whole record is
+ * written, so it is conditional on every figure a webhook may change meanwhile being as
+ * read: applied, credited, unapplied, refunded, charged back, and the dispute.
  */
-export function unappliedPaymentSettled(tableName: string, unapplied: Payment, settled: Payment): TransactItem {
+export function unappliedPaymentSettled(tableName: string, unapplied: Payment, settled: Payment, at: string): TransactItem[] {
 	const dispute = unapplied.dispute;
-	return {
+	const event = settled.unappliedAmount > unapplied.unappliedAmount ? [paymentEvent(tableName, "payment.unapplied", settled, at)] : [];
+	const put: TransactItem = {
 		Put: {
 			TableName: tableName,
 			Item: paymentItem(settled),
@@ -63,6 +87,13 @@ export function unappliedPaymentSettled(tableName: string, unapplied: Payment, s
 			},
 		},
 	};
+	return [put, ...event];
+}
+
+/** The unapplied cash left after a reversal returned `fromUnapplied` of it, and whether all of the payment is then returned. */
+function unappliedAfterReversal(payment: Payment, fromUnapplied: number): { unapplied: number; allReturned: boolean } {
+	const unapplied = payment.unappliedAmount - fromUnapplied;
+	return { unapplied, allReturned: fromUnapplied > 0 && unapplied === 0 && payment.appliedAmount + payment.creditedAmount === 0 };
 }
 
 /**
@@ -74,8 +105,7 @@ function reversalOfUnapplied(
 	fromUnapplied: number,
 ): { sets: string[]; removes: string[]; names: Record<string, string>; values: Record<string, unknown> } {
 	if (fromUnapplied === 0) return { sets: [], removes: [], names: {}, values: {} };
-	const unapplied = payment.unappliedAmount - fromUnapplied;
-	const allReturned = unapplied === 0 && payment.appliedAmount + payment.creditedAmount === 0;
+	const { unapplied, allReturned } = unappliedAfterReversal(payment, fromUnapplied);
 	return {
 		sets: ["unappliedAmount = :unapplied", "returnedUnapplied = :returned", ...(allReturned ? ["#status = :returnedStatus"] : [])],
 		removes: unapplied === 0 ? ["gsi2pk", "gsi2sk"] : [],
@@ -118,13 +148,40 @@ function reversalOnPayment(
 	};
 }
 
+/** The payment after a reversal, as `reversalOnPayment` writes it: what its event carries. */
+function reversed(
+	payment: Payment,
+	field: "refundedAmount" | "chargebackAmount",
+	amount: number,
+	fromUnapplied: number,
+	dispute?: NonNullable<Payment["dispute"]>,
+): Payment {
+	const { unapplied, allReturned } = unappliedAfterReversal(payment, fromUnapplied);
+	return {
+		...payment,
+		[field]: payment[field] + amount,
+		unappliedAmount: unapplied,
+		returnedUnapplied: payment.returnedUnapplied + fromUnapplied,
+		...(allReturned ? { status: "returned" as const } : {}),
+		...(dispute ? { dispute } : {}),
+	};
+}
+
 /** Money returned to the customer, cumulative, on the reversals as read; `fromUnapplied` of it was unapplied cash. */
-export function refundOnPayment(tableName: string, payment: Payment, amount: number, fromUnapplied: number): TransactItem {
-	return reversalOnPayment(tableName, payment, "refundedAmount", amount, fromUnapplied);
+export function refundOnPayment(tableName: string, payment: Payment, amount: number, fromUnapplied: number, at: string): TransactItem[] {
+	return [
+		reversalOnPayment(tableName, payment, "refundedAmount", amount, fromUnapplied),
+		paymentEvent(tableName, "payment.refunded", reversed(payment, "refundedAmount", amount, fromUnapplied), at),
+	];
 }
 
 /** A dispute opened on the payment, which puts it on the open disputes' queue. */
-export function disputeOpenedOnPayment(tableName: string, payment: Payment, dispute: NonNullable<Payment["dispute"]>): TransactItem[] {
+export function disputeOpenedOnPayment(
+	tableName: string,
+	payment: Payment,
+	dispute: NonNullable<Payment["dispute"]>,
+	at: string,
+): TransactItem[] {
 	return [
 		{
 			Update: {
@@ -136,6 +193,7 @@ export function disputeOpenedOnPayment(tableName: string, payment: Payment, disp
 			},
 		},
 		openDisputeMarkerPut(tableName, payment, dispute.since),
+		disputeEvent(tableName, "dispute.opened", { ...payment, dispute }, at),
 	];
 }
 
@@ -149,10 +207,12 @@ export function disputeClosedOnPayment(
 	dispute: NonNullable<Payment["dispute"]>,
 	chargeback: number,
 	fromUnapplied: number,
+	at: string,
 ): TransactItem[] {
 	return [
 		reversalOnPayment(tableName, payment, "chargebackAmount", chargeback, fromUnapplied, dispute),
 		openDisputeMarkerPut(tableName, payment, undefined),
+		disputeEvent(tableName, "dispute.closed", reversed(payment, "chargebackAmount", chargeback, fromUnapplied, dispute), at),
 	];
 }
 

@@ -695,7 +695,7 @@ describe("The worklist's held invoices and open disputes", () => {
 			amount: 10000,
 			detail: `invoice ${inv("L20")} held: customer asks for a seat count`,
 		});
-		// A payment naming invoice and customer is presumed to pay it off unread; a held one is read, then paid.
+		// A payment naming invoice and customer pays off the invoice as read, held or not.
 		expect(await post(paymentIntent("pi_L20", 10000, { invoice_number: inv("L20"), account_id: "ACC-L20" }))).toMatchObject({
 			result: "applied",
 			invoiceNumber: inv("L20"),

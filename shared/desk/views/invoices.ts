@@ -1,6 +1,7 @@
 import { BillingError, ValidationError } from "../../core/errors.js";
 import { type Invoice, invoiceSchema } from "../../core/model.js";
 import { parsePeriod } from "../../core/period.js";
+import { invoiceView } from "../../events/views.js";
 import type { DocumentLinkConfig } from "../../platform/config.js";
 import { signedDocumentUrl } from "../../platform/document-links.js";
 import { listAuditEntries } from "../../store/audit.js";
@@ -14,8 +15,8 @@ import type { Role } from "../roles.js";
 
 /** An invoice as lists show it: its figures and what the caller may do with it, without its lines. */
 export function invoiceSummary(invoice: Invoice, role: Role) {
-	const { lines: _lines, billTo: _billTo, ...figures } = invoice;
-	return { ...figures, onHold: invoice.hold !== undefined, allowedActions: invoiceActions(invoice, role) };
+	const { lines: _lines, billTo: _billTo, ...figures } = invoiceView(invoice);
+	return { ...figures, allowedActions: invoiceActions(invoice, role) };
 }
 
 const STATUSES = ["open", "partially_paid", "paid", "void", "uncollectible"] as const;
@@ -81,7 +82,7 @@ export async function invoiceDetail(deps: TableDeps, number: string, role: Role)
 	]);
 	const entries = ledger.filter((e) => e.invoiceNumber === number);
 	return {
-		invoice,
+		invoice: invoiceView(invoice),
 		// Cash applied to it, each payment named as its ledger reference begins (`stripe:pi_1 -> INV-…`); an application taken back is negative.
 		payments: entries
 			.filter((e) => e.type === "payment_applied" || e.type === "payment_unapplied")

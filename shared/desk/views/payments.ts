@@ -1,12 +1,12 @@
 import pMap from "p-map";
 import { BillingError } from "../../core/errors.js";
 import { type Payment, paymentSchema } from "../../core/model.js";
+import { paymentView } from "../../events/views.js";
 import { GSI2 } from "../../store/keys.js";
 import { type Page, queryPage } from "../../store/pages.js";
 import { getPayment } from "../../store/payments.js";
 import { listInvoicesOfAccount, parseRecord, type TableDeps } from "../../store/records.js";
 import { paymentActions } from "../allowed.js";
-import { paymentRef } from "../payment-ref.js";
 import type { Role } from "../roles.js";
 
 /** The invoices unapplied cash could pay: the paying account's open ones in the payment's currency, oldest due first. */
@@ -24,8 +24,7 @@ export async function paymentDetail(deps: TableDeps, provider: string, paymentId
 	const payment = await getPayment(deps, provider, paymentId);
 	if (!payment) throw new BillingError(`no payment ${provider}:${paymentId}`, 404);
 	return {
-		...payment,
-		id: paymentRef(payment),
+		...paymentView(payment),
 		allowedActions: paymentActions(payment, role),
 		candidates: await candidates(deps, payment),
 	};
@@ -41,8 +40,7 @@ export async function unappliedPaymentsPage(deps: TableDeps, request: { readonly
 	const items = await pMap(
 		page.items.map((item) => parseRecord(paymentSchema, item)),
 		async (payment) => ({
-			...payment,
-			id: paymentRef(payment),
+			...paymentView(payment),
 			allowedActions: paymentActions(payment, role),
 			candidates: await candidates(deps, payment),
 		}),

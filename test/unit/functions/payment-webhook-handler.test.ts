@@ -77,16 +77,16 @@ const paymentEvent = JSON.stringify({
 });
 
 describe("payment-webhook handler", () => {
-	it("applies a full payment in one transaction: event, payment, invoice, ledger, balance", async () => {
+	it("applies a full payment in one transaction: event, payment, invoice, ledger, balance, and their billing events", async () => {
 		ddbMock.on(GetCommand).resolves({ Item: invoice });
 		ddbMock.on(TransactWriteCommand).resolves({});
 		const res = await handler(request(paymentEvent, { "stripe-signature": signStripePayload(paymentEvent, secret) }), context);
 		expect(res.statusCode).toBe(200);
 		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", paymentId: "pi_unit_1", invoiceNumber: "INV-2026-000001" });
 		const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-		// Seven items of the payment, and the books' lock checked in the same transaction: its month is not closed.
-		expect(items).toHaveLength(8);
-		expect(items[7]?.ConditionCheck).toMatchObject({
+		// Nine items of the payment (two of them its billing events), and the books' lock checked in the same transaction: its month is not closed.
+		expect(items).toHaveLength(10);
+		expect(items[9]?.ConditionCheck).toMatchObject({
 			Key: { pk: "BOOKS", sk: "LOCK" },
 			ConditionExpression: "attribute_not_exists(closedThrough) OR closedThrough < :period",
 		});
@@ -104,8 +104,16 @@ describe("payment-webhook handler", () => {
 			Key: { pk: "PARKED#stripe#pi_unit_1", sk: "MARKER" },
 			ConditionExpression: "attribute_not_exists(pk)",
 		});
-		expect(items[3]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":status": "paid" });
-		expect(items[4]?.Put?.Item).toMatchObject({
+		// The payment's event, in the payment's partition, carrying it as recorded.
+		expect(items[3]?.Put?.Item).toMatchObject({
+			pk: "PAYMENT#stripe#pi_unit_1",
+			type: "payment.received",
+			objectId: "stripe:pi_unit_1",
+			data: { id: "stripe:pi_unit_1", amount: 5000, currency: "USD", status: "applied" },
+		});
+		expect(items[3]?.Put?.ConditionExpression).toBe("attribute_not_exists(pk)");
+		expect(items[4]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":status": "paid" });
+		expect(items[5]?.Put?.Item).toMatchObject({
 			pk: "INVOICE#INV-2026-000001",
 			subject: "invoice",
 			action: "payment_applied",
@@ -114,59 +122,57 @@ describe("payment-webhook handler", () => {
 			before: { status: "open", amountPaid: 0, amountDue: 5000 },
 			after: { status: "paid", amountPaid: 5000, amountDue: 0 },
 		});
-		const entry = items[5]?.Put?.Item;
+		expect(items[6]?.Put?.Item).toMatchObject({
+			pk: "INVOICE#INV-2026-000001",
+			type: "invoice.paid",
+			data: { number: "INV-2026-000001", status: "paid", amountPaid: 5000, amountDue: 0 },
+		});
+		const entry = items[7]?.Put?.Item;
 		expect(entry).toMatchObject({ type: "payment_applied", amount: -5000, currency: "USD", invoiceNumber: "INV-2026-000001" });
 		// The account's change carries the entry's recordedAt for the statement guard.
-		expect(items[6]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000, ":currency": "USD", ":recordedAt": entry?.recordedAt });
+		expect(items[8]?.Update?.ExpressionAttributeValues).toEqual({ ":amount": 5000, ":currency": "USD", ":recordedAt": entry?.recordedAt });
 		expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
 	});
 
-	it("pays an invoice named with its customer in one call: the transaction checks what a read would have", async () => {
+	it("pays an invoice named with its customer after one read: the transaction is conditional on the invoice as read", async () => {
+		ddbMock.on(GetCommand).resolves({ Item: invoice });
 		ddbMock.on(TransactWriteCommand).resolves({});
 		const body = paymentEvent.replace('"invoice_number":"INV-2026-000001"', '"invoice_number":"INV-2026-000001","account_id":"ACC-1"');
 		const res = await handler(request(body, { "stripe-signature": signStripePayload(body, secret) }), context);
 		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", invoiceNumber: "INV-2026-000001", creditedAmount: 0 });
-		expect(ddbMock.calls()).toHaveLength(1);
+		// The invoice is read, not presumed: its invoice.paid event carries it as it is after the payment.
+		expect(ddbMock.commandCalls(GetCommand)).toHaveLength(1);
+		expect(ddbMock.calls()).toHaveLength(2);
 		const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-		expect(items[3]?.Update).toMatchObject({
+		expect(items[4]?.Update).toMatchObject({
 			Key: { pk: "INVOICE#INV-2026-000001", sk: "INVOICE" },
-			ConditionExpression:
-				"#status = :open AND amountPaid = :zero AND amountDue = :amount AND accountId = :account AND currency = :currency AND attribute_not_exists(#hold)",
-			ExpressionAttributeNames: { "#status": "status", "#hold": "hold" },
-			ExpressionAttributeValues: { ":amount": 5000, ":account": "ACC-1", ":currency": "USD", ":open": "open", ":paid": "paid", ":zero": 0 },
+			ExpressionAttributeValues: { ":paid": 5000, ":due": 0, ":status": "paid", ":expectedPaid": 0, ":expectedDue": 5000 },
 		});
-		expect(items[4]?.Put?.Item).toMatchObject({
+		expect(items[5]?.Put?.Item).toMatchObject({
 			pk: "INVOICE#INV-2026-000001",
 			action: "payment_applied",
 			before: { status: "open", amountPaid: 0, amountDue: 5000 },
 			after: { status: "paid", amountPaid: 5000, amountDue: 0 },
 		});
-		expect(items[5]?.Put?.Item).toMatchObject({ pk: "ACCOUNT#ACC-1", type: "payment_applied", amount: -5000 });
-		expect(items[6]?.Update).toMatchObject({ Key: { pk: "ACCOUNT#ACC-1", sk: "ACCOUNT" }, ExpressionAttributeValues: { ":amount": 5000 } });
+		expect(items[7]?.Put?.Item).toMatchObject({ pk: "ACCOUNT#ACC-1", type: "payment_applied", amount: -5000 });
+		expect(items[8]?.Update).toMatchObject({ Key: { pk: "ACCOUNT#ACC-1", sk: "ACCOUNT" }, ExpressionAttributeValues: { ":amount": 5000 } });
 	});
 
-	it("reads the invoice and decides again when the named invoice is not due exactly the amount paid", async () => {
+	it("pays what is due on the named invoice as read and keeps the rest as account credit", async () => {
 		ddbMock.on(GetCommand).resolves({ Item: { ...invoice, amountPaid: 2000, amountDue: 3000, status: "partially_paid" } });
-		ddbMock
-			.on(TransactWriteCommand)
-			.rejectsOnce(
-				new TransactionCanceledException({
-					message: "cancelled",
-					$metadata: {},
-					CancellationReasons: [{ Code: "None" }, { Code: "None" }, { Code: "None" }, { Code: "ConditionalCheckFailed" }],
-				}),
-			)
-			.resolves({});
+		ddbMock.on(TransactWriteCommand).resolves({});
 		const body = paymentEvent.replace('"invoice_number":"INV-2026-000001"', '"invoice_number":"INV-2026-000001","account_id":"ACC-1"');
 		const res = await handler(request(body, { "stripe-signature": signStripePayload(body, secret) }), context);
 		expect(JSON.parse(res.body ?? "{}")).toMatchObject({ result: "applied", creditedAmount: 2000 });
-		const retried = ddbMock.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
-		expect(retried[3]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":expectedDue": 3000 });
-		expect(retried[4]?.Put?.Item).toMatchObject({
+		expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+		const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+		expect(items[4]?.Update?.ExpressionAttributeValues).toMatchObject({ ":paid": 5000, ":due": 0, ":expectedDue": 3000 });
+		expect(items[5]?.Put?.Item).toMatchObject({
 			before: { status: "partially_paid", amountPaid: 2000, amountDue: 3000 },
 			after: { status: "paid", amountPaid: 5000, amountDue: 0 },
 		});
-		expect(retried.map((i) => i.Put?.Item?.type).filter(Boolean)).toEqual(["payment_applied", "account_credit"]);
+		const ledger = items.filter((i) => String(i.Put?.Item?.sk ?? "").startsWith("LEDGER#"));
+		expect(ledger.map((i) => i.Put?.Item?.type)).toEqual(["payment_applied", "account_credit"]);
 	});
 
 	it("answers a redelivered event 200 and changes nothing", async () => {

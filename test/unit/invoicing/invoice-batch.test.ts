@@ -94,10 +94,10 @@ describe("numbering a batch's invoices", () => {
 
 	it("takes an account whose period guard failed out of the block and numbers the rest again, without a gap", async () => {
 		ddbMock.on(GetCommand, { Key: { pk: "SERIES#INV-2026", sk: "SERIES" } }).resolves({ Item: { last: 41 } });
-		// ACC-2 was issued its invoice meanwhile: its guard (the second invoice's first item, after the advance and six items) fails.
+		// ACC-2 was issued its invoice meanwhile: its guard (the second invoice's first item, after the advance and seven items) fails.
 		ddbMock
 			.on(TransactWriteCommand)
-			.rejectsOnce(cancelled([7], 20))
+			.rejectsOnce(cancelled([8], 23))
 			.resolves({});
 		ddbMock
 			.on(GetCommand, { Key: { pk: "ACCOUNT#ACC-2", sk: "INVOICE_FOR#2026-10" } })
