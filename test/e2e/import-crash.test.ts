@@ -17,10 +17,14 @@ import { hasExited, killAll, killHard, spawnBilling } from "../support/serve.js"
  * charge once.
  */
 
-const ACCOUNTS = 300;
+/** 500 charges an account: the import still writes long enough to be killed part-way (about a sixth stored), and the run goes over fewer accounts. */
+const ACCOUNTS = 60;
 const CHARGES = 30_000;
-/** Long enough to outlast a busy machine's process starts between the kill and the refused run. */
-const LEASE_SECONDS = "12";
+/**
+ * Renewed every 2 s, so at least 6 s left at the kill: long enough to outlast the refused run's
+ * process start on a busy machine (about 0.5 s idle), short enough not to wait long for it to lapse.
+ */
+const LEASE_SECONDS = "8";
 const accountId = (i: number) => `CRASH-${String(i).padStart(3, "0")}`;
 /** October is billed: the first 20 accounts' charges fall in it, the others' in September (so the run issues 20 invoices). */
 const BILLED = 20;
@@ -92,9 +96,10 @@ describe("an import killed while it writes", () => {
 		const refused = await billing("run", "--period", "2026-10", "--as-of", "2026-11-01");
 		expect(refused.code).toBe(1);
 		expect(refused.stderr).toMatch(/an import is writing: charges\.csv \(import [0-9a-f-]+ by cli:/);
-		expect(JSON.parse((await billing("executions", "list", "--json")).stdout)).toEqual([]);
+		// Read while the lease surely holds, before another process start.
 		const [crashed] = await listImportsWriting(table(), new Date());
 		expect(crashed?.files).toEqual(["charges.csv"]);
+		expect(JSON.parse((await billing("executions", "list", "--json")).stdout)).toEqual([]);
 
 		const again = await billing("import", join(dir, "charges.csv"), "--json");
 		expect(again.code, again.stderr).toBe(0);
@@ -110,7 +115,7 @@ describe("an import killed while it writes", () => {
 		expect((await billing("run", "--period", "2026-10", "--as-of", "2026-11-01")).code).toBe(0);
 		const invoices = JSON.parse((await billing("invoices", "list", "--json")).stdout) as { accountId: string; total: number }[];
 		expect(invoices).toHaveLength(BILLED);
-		// Account i has charges i, i + 300, ...: quantities 1, 2, 3 in turn at 0.50.
+		// Account i has charges i, i + ACCOUNTS, ...: quantities 1, 2, 3 in turn at 0.50.
 		for (const invoice of invoices) {
 			const a = Number(invoice.accountId.slice(-3));
 			let expected = 0;
