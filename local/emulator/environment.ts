@@ -25,6 +25,13 @@ export function configurationSetOf(tableName: string): string {
 export const DEFAULT_DOCUMENT_LINK_BASE_URL = `http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
 
 /**
+ * How long a delivery claimed but never marked waits for its send event before it is sent
+ * again, embedded: the local SES log is written before a send is answered and fed within a
+ * second, so no need to wait long.
+ */
+export const EMBEDDED_SEND_EVENT_WAIT_SECONDS = 5;
+
+/**
  * The handlers reach the local servers only through standard SDK settings, exactly as they
  * reach AWS when deployed; this is the one place that knows the mode.
  */
@@ -46,8 +53,7 @@ export function embeddedEnvironment(endpoints: ServerEndpoints, names: { tableNa
 		...demoSeller(),
 		// Sent with each email as deployed; the stack feeds the sends through it to EmailEvents (send-events.ts).
 		SES_CONFIGURATION_SET: configurationSetOf(names.tableName),
-		// The local SES log is written before a send is answered, and fed within a second: no need to wait long.
-		EMAIL_SEND_EVENT_WAIT_SECONDS: process.env.EMAIL_SEND_EVENT_WAIT_SECONDS ?? "5",
+		EMAIL_SEND_EVENT_WAIT_SECONDS: process.env.EMAIL_SEND_EVENT_WAIT_SECONDS ?? String(EMBEDDED_SEND_EVENT_WAIT_SECONDS),
 		STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
 		GOCARDLESS_WEBHOOK_SECRET: process.env.GOCARDLESS_WEBHOOK_SECRET ?? LOCAL_GOCARDLESS_WEBHOOK_SECRET,
 		// Sent with each document as deployed, so the puts are the same; s3rver has no Object Lock and ignores it (docs/embedded-mode.md).
