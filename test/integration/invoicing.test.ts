@@ -29,23 +29,25 @@ beforeAll(async () => {
 		seller: sellerConfig(),
 		documentLinks: documentLinkConfig(),
 	};
-	for (const [i, accountId] of accountIds.entries()) {
-		await putAccount(deps, {
-			accountId,
-			name: `Concurrent ${i}`,
-			email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
-			currency: "KWD",
-			status: "active",
-			taxRatePpm: 50000,
-			paymentTermsDays: 15,
-			delivery: "email",
-			addressLines: ["Kuwait City"],
-			plan: { code: "p", description: "Plan", unitAmount: 12_345 + i, quantity: 1 },
-			balance: 0,
-			creditBalance: 0,
-			createdAt: new Date().toISOString(),
-		});
-	}
+	await Promise.all(
+		accountIds.map((accountId, i) =>
+			putAccount(deps, {
+				accountId,
+				name: `Concurrent ${i}`,
+				email: `ap+${stack.tag}-${accountId.toLowerCase()}@example.com`,
+				currency: "KWD",
+				status: "active",
+				taxRatePpm: 50000,
+				paymentTermsDays: 15,
+				delivery: "email",
+				addressLines: ["Kuwait City"],
+				plan: { code: "p", description: "Plan", unitAmount: 12_345 + i, quantity: 1 },
+				balance: 0,
+				creditBalance: 0,
+				createdAt: new Date().toISOString(),
+			}),
+		),
+	);
 });
 
 afterAll(async () => {
