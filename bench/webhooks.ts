@@ -2,9 +2,11 @@
  * `npm run bench:webhooks [-- --events N --duplicates 0.1 --concurrency 20 --match invoice|customer]`:
  * issues one open invoice per payment through the real invoicing code, then posts N signed
  * Stripe webhooks paying them (a share redelivered) to the embedded stack's HTTP front, and
- * compares the throughput with DynamoDB Local's raw rate for the TransactWriteItems each
- * webhook commits (same items, same conditions and index keys; no reads, no HTTP), on the
- * same table at the same concurrency. The two alternate in rounds so that both meet the
+ * compares the throughput with DynamoDB Local's raw rate for the DynamoDB calls each webhook
+ * makes: the read its match makes (the named invoice; the customer's invoice guards and their
+ * invoices) and the TransactWriteItems it commits (same items, same conditions and index
+ * keys, the billing events with payloads of the real size, the books' lock check; no HTTP,
+ * no parsing), on the same table at the same concurrency. The two alternate in rounds so that both meet the
  * same load on the machine. Exits 1 when a payment is missing, an invoice is left unpaid or
  * an invariant fails.
  */
@@ -13,11 +15,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { BatchWriteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../local/emulator/environment.js";
 import { freePort } from "../local/emulator/ports.js";
 import { startEmbeddedStack } from "../local/emulator/stack.js";
+import type { Invoice, Payment } from "../shared/core/model.js";
 import { resolveBillingPeriod } from "../shared/core/period.js";
+import { billingEvent } from "../shared/events/catalog.js";
+import { invoiceView, paymentView } from "../shared/events/views.js";
 import { issueInvoiceForAccount } from "../shared/invoicing/invoices.js";
 import { signStripePayload } from "../shared/payments/providers/stripe.js";
 import { createClients } from "../shared/platform/clients.js";
@@ -135,33 +140,73 @@ try {
 	// Redeliveries arrive mixed in with first deliveries, as they do from Stripe.
 	sequence.sort((a, b) => ((a * 2654435761) % 1000) - ((b * 2654435761) % 1000));
 
-	// The raw side's own items, shaped like an open invoice and its account, under keys the ledger never reads.
-	const raw = Array.from({ length: events }, (_, i) => ({ id: randomUUID(), amount: 1000 + (i % 97) }));
-	for (let start = 0; start < raw.length; start += 12) {
-		const slice = raw.slice(start, start + 12);
+	// The raw side's own items, shaped like an issued invoice, its period guard and its account, under keys the ledger never reads.
+	const issued = (await getInvoice(deps, payees[0]?.invoiceNumber ?? "")) as Invoice;
+	const raw = Array.from({ length: events }, (_, i) => {
+		const id = randomUUID();
+		const amount = 1000 + (i % 97);
+		const at = new Date().toISOString();
+		const invoice: Invoice = { ...issued, number: `BENCH-${id}`, total: amount, subtotal: amount, amountDue: amount };
+		const paidInvoice: Invoice = { ...invoice, status: "paid", amountPaid: amount, amountDue: 0 };
+		const payment: Payment = {
+			provider: "stripe",
+			paymentId: `pi_raw_${i}`,
+			eventId: `evt_raw_${i}`,
+			invoiceNumber: invoice.number,
+			accountId: `BENCH-${id}`,
+			amount,
+			currency: "USD",
+			receivedAt: at,
+			status: "applied",
+			appliedAmount: amount,
+			creditedAmount: 0,
+			unappliedAmount: 0,
+			applications: [{ invoiceNumber: invoice.number, amount }],
+			refundedAmount: 0,
+			chargebackAmount: 0,
+			returnedUnapplied: 0,
+		};
+		// The events' payloads as the store builds them: the payment and the invoice after the change.
+		const eventItem = (pk: string, event: ReturnType<typeof billingEvent>) => ({
+			pk,
+			sk: `EVENT#${event.occurredAt}#${event.id}`,
+			gsi1pk: `BENCH_EVENTS#${event.occurredAt.slice(0, 10)}`,
+			gsi1sk: `${event.occurredAt}#${event.id}`,
+			...event,
+		});
+		return {
+			id,
+			amount,
+			invoice,
+			paymentEvent: eventItem(
+				`BENCH#PAYMENT#${id}`,
+				billingEvent("payment.received", `stripe:${payment.paymentId}`, paymentView(payment), at),
+			),
+			invoiceEvent: eventItem(`BENCH#INVOICE#${id}`, billingEvent("invoice.paid", invoice.number, invoiceView(paidInvoice), at)),
+		};
+	});
+	for (let start = 0; start < raw.length; start += 8) {
+		const slice = raw.slice(start, start + 8);
 		await ddb.send(
 			new BatchWriteCommand({
 				RequestItems: {
-					[stack.tableName]: slice.flatMap(({ id, amount }) => [
+					[stack.tableName]: slice.flatMap(({ id, invoice }) => [
+						{
+							PutRequest: {
+								Item: { pk: `BENCH#INVOICE#${id}`, sk: "INVOICE", ...invoice, gsi2pk: "BENCH_OPEN_INVOICES", gsi2sk: `2026-12-01#${id}` },
+							},
+						},
+						{ PutRequest: { Item: { pk: `BENCH#ACCOUNT#${id}`, sk: "INVOICE_FOR#2026-10", invoiceNumber: `BENCH#INVOICE#${id}` } } },
 						{
 							PutRequest: {
 								Item: {
-									pk: `BENCH#INVOICE#${id}`,
-									sk: "INVOICE",
-									accountId: `BENCH-${id}`,
+									pk: `BENCH#ACCOUNT#${id}`,
+									sk: "ACCOUNT",
 									currency: "USD",
-									status: "open",
-									total: amount,
-									amountPaid: 0,
-									amountDue: amount,
-									gsi2pk: "BENCH_OPEN_INVOICES",
-									gsi2sk: `2026-12-01#${id}`,
+									balance: invoice.amountDue,
+									gsi1pk: "BENCH_ACCOUNTS",
+									gsi1sk: id,
 								},
-							},
-						},
-						{
-							PutRequest: {
-								Item: { pk: `BENCH#ACCOUNT#${id}`, sk: "ACCOUNT", currency: "USD", balance: amount, gsi1pk: "BENCH_ACCOUNTS", gsi1sk: id },
 							},
 						},
 					]),
@@ -169,9 +214,36 @@ try {
 			}),
 		);
 	}
+	/** The read the webhook's match makes before its transaction: the named invoice, or the customer's invoice guards and their invoices. */
+	const rawRead = async (id: string): Promise<void> => {
+		if (match === "invoice") {
+			await ddb.send(
+				new GetCommand({ TableName: stack.tableName, Key: { pk: `BENCH#INVOICE#${id}`, sk: "INVOICE" }, ConsistentRead: true }),
+			);
+			return;
+		}
+		const guards = await ddb.send(
+			new QueryCommand({
+				TableName: stack.tableName,
+				KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+				ExpressionAttributeValues: { ":pk": `BENCH#ACCOUNT#${id}`, ":prefix": "INVOICE_FOR#" },
+				ConsistentRead: true,
+			}),
+		);
+		const numbers = (guards.Items ?? []).map((g) => String(g.invoiceNumber));
+		await ddb.send(
+			new BatchGetCommand({
+				RequestItems: { [stack.tableName]: { Keys: numbers.map((pk) => ({ pk, sk: "INVOICE" })), ConsistentRead: true } },
+			}),
+		);
+	};
 	const rawTransaction = async (i: number): Promise<void> => {
-		const { id, amount } = raw[i] as (typeof raw)[number];
+		const { id, amount, paymentEvent, invoiceEvent } = raw[i] as (typeof raw)[number];
+		await rawRead(id);
 		const at = new Date().toISOString();
+		const eventPut = (Item: Record<string, unknown>) => ({
+			Put: { TableName: stack.tableName, Item, ConditionExpression: "attribute_not_exists(pk)" },
+		});
 		await ddb.send(
 			new TransactWriteCommand({
 				TransactItems: [
@@ -196,14 +268,15 @@ try {
 							ConditionExpression: "attribute_not_exists(pk)",
 						},
 					},
+					eventPut(paymentEvent),
 					{
 						Update: {
 							TableName: stack.tableName,
 							Key: { pk: `BENCH#INVOICE#${id}`, sk: "INVOICE" },
-							UpdateExpression: "SET amountPaid = amountPaid + :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
-							ConditionExpression: "amountDue = :amount AND currency = :currency",
+							UpdateExpression: "SET amountPaid = :amount, amountDue = :zero, #status = :paid REMOVE gsi2pk, gsi2sk",
+							ConditionExpression: "amountPaid = :unpaid AND amountDue = :amount",
 							ExpressionAttributeNames: { "#status": "status" },
-							ExpressionAttributeValues: { ":amount": amount, ":zero": 0, ":paid": "paid", ":currency": "USD" },
+							ExpressionAttributeValues: { ":amount": amount, ":zero": 0, ":unpaid": 0, ":paid": "paid" },
 						},
 					},
 					{
@@ -220,6 +293,7 @@ try {
 							},
 						},
 					},
+					eventPut(invoiceEvent),
 					{ Put: { TableName: stack.tableName, Item: { pk: `BENCH#ACCOUNT#${id}`, sk: `LEDGER#${at}`, amount: -amount, at } } },
 					{
 						Update: {
@@ -228,6 +302,14 @@ try {
 							UpdateExpression: "SET balance = balance - :amount",
 							ConditionExpression: "attribute_exists(pk) AND currency = :currency",
 							ExpressionAttributeValues: { ":amount": amount, ":currency": "USD" },
+						},
+					},
+					{
+						ConditionCheck: {
+							TableName: stack.tableName,
+							Key: { pk: "BENCH#BOOKS", sk: "LOCK" },
+							ConditionExpression: "attribute_not_exists(closedThrough) OR closedThrough < :period",
+							ExpressionAttributeValues: { ":period": at.slice(0, 7) },
 						},
 					},
 				],
@@ -249,7 +331,7 @@ try {
 	};
 	process.stderr.write(
 		`posting ${events} webhooks (${events - unique} duplicates, matched by ${match}) at concurrency ${concurrency}, ` +
-			`alternating with as many raw transactions in ${rounds} rounds...\n`,
+			`alternating with as many raw reads and transactions in ${rounds} rounds...\n`,
 	);
 	let webhookSeconds = 0;
 	let rawSeconds = 0;
@@ -279,7 +361,7 @@ try {
 		webhooksPerSecond: Math.round(throughput),
 		p50Ms: Number(percentile(sorted, 50).toFixed(1)),
 		p99Ms: Number(percentile(sorted, 99).toFixed(1)),
-		rawTransactWritesPerSecond: Math.round(rawRate),
+		rawCallsPerSecond: Math.round(rawRate),
 		ratio: Number((throughput / rawRate).toFixed(2)),
 		paymentsRecorded: payments.length,
 		lost,

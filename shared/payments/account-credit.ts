@@ -1,9 +1,17 @@
+import type { Invoice } from "../core/model.js";
 import { balanceChangeAsRead } from "../store/accounts.js";
 import { accountCreditOnInvoice } from "../store/invoices.js";
 import { creditAppliedEntries } from "../store/ledger.js";
 import { getAccount, listInvoicesOfAccount, type TableDeps } from "../store/records.js";
-import { isCancelled, RETRY, type TransactItem, transactWrite, withOptimisticRetry } from "../store/transact.js";
-import { MAX_INVOICES_PER_PAYMENT } from "./matching.js";
+import {
+	isCancelled,
+	MAX_TRANSACTION_ITEMS,
+	RETRY,
+	type TransactItem,
+	transactionSize,
+	transactWrite,
+	withOptimisticRetry,
+} from "../store/transact.js";
 
 export interface CreditApplied {
 	/** Invoice number → what is still due on it after the credit. */
@@ -26,39 +34,47 @@ export async function applyAccountCredit(deps: TableDeps & { readonly actor?: st
 		if (!account || account.creditBalance <= 0) return NOTHING;
 		const open = (await listInvoicesOfAccount(deps, accountId))
 			.filter((i) => i.amountDue > 0 && !i.hold && (i.status === "open" || i.status === "partially_paid"))
-			.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number))
-			.slice(0, MAX_INVOICES_PER_PAYMENT);
-		let left = account.creditBalance;
+			.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number));
 		const at = new Date().toISOString();
 		const actor = deps.actor ?? "billing-cycle";
-		const items: TransactItem[] = [];
-		const invoices = new Map<string, number>();
-		const applications: { invoiceNumber: string; amount: number }[] = [];
-		for (const invoice of open) {
-			if (left === 0) break;
-			const amount = Math.min(left, invoice.amountDue);
-			left -= amount;
-			invoices.set(invoice.number, invoice.amountDue - amount);
-			applications.push({ invoiceNumber: invoice.number, amount });
-			items.push(
-				...accountCreditOnInvoice(deps.tableName, invoice, amount, { action: "credit_applied", actor, at, reason: "account credit" }),
-			);
-		}
+		/** The credit set against `invoices`, oldest first, until it runs out: what is applied and the transaction that does it. */
+		const creditOn = (invoices: readonly Invoice[]) => {
+			let left = account.creditBalance;
+			const applications: { invoiceNumber: string; amount: number; dueAfter: number }[] = [];
+			const items: TransactItem[] = [];
+			for (const invoice of invoices) {
+				if (left === 0) break;
+				const amount = Math.min(left, invoice.amountDue);
+				left -= amount;
+				applications.push({ invoiceNumber: invoice.number, amount, dueAfter: invoice.amountDue - amount });
+				items.push(
+					...accountCreditOnInvoice(deps.tableName, invoice, amount, { action: "credit_applied", actor, at, reason: "account credit" }),
+				);
+			}
+			const amount = account.creditBalance - left;
+			if (items.length > 0) {
+				items.push(
+					...balanceChangeAsRead(
+						deps.tableName,
+						account,
+						{ balanceDelta: 0, creditDelta: -amount, recordedAt: at },
+						{ action: "credit_applied", actor, at, reason: applications.map((a) => a.invoiceNumber).join(" ") },
+					),
+					...creditAppliedEntries(
+						deps.tableName,
+						{ accountId, currency: account.currency, effectiveDate: at.slice(0, 10), recordedAt: at },
+						applications,
+					),
+				);
+			}
+			return { applications, amount, items };
+		};
+		// As many invoices as one transaction holds, counted on the items it would really write; the rest wait for the next run.
+		let taken = 0;
+		while (taken < open.length && transactionSize(creditOn(open.slice(0, taken + 1)).items) <= MAX_TRANSACTION_ITEMS) taken += 1;
+		const { applications, amount, items } = creditOn(open.slice(0, taken));
 		if (items.length === 0) return NOTHING;
-		const amount = account.creditBalance - left;
-		items.push(
-			...balanceChangeAsRead(
-				deps.tableName,
-				account,
-				{ balanceDelta: 0, creditDelta: -amount, recordedAt: at },
-				{ action: "credit_applied", actor, at, reason: [...invoices.keys()].join(" ") },
-			),
-			...creditAppliedEntries(
-				deps.tableName,
-				{ accountId, currency: account.currency, effectiveDate: at.slice(0, 10), recordedAt: at },
-				applications,
-			),
-		);
+		const invoices = new Map(applications.map((a) => [a.invoiceNumber, a.dueAfter]));
 		try {
 			await transactWrite(deps, items);
 			return { invoices, amount };

@@ -1,5 +1,6 @@
 import type { Account, Invoice } from "../core/model.js";
 import { getAccount, getInvoice, listInvoicesOfAccount, type TableDeps } from "../store/records.js";
+import { MAX_TRANSACTION_ITEMS } from "../store/transact.js";
 import type { PaymentDecision, PaymentReceived } from "./types.js";
 
 /** What the matcher may look at: the invoice the payment names, or its customer and their open invoices. */
@@ -11,15 +12,6 @@ export interface MatchContext {
 
 export type PaymentToMatch = Pick<PaymentReceived, "amount" | "currency" | "invoiceNumber" | "accountId">;
 
-/**
- * Each invoice a payment settles takes four items of its transaction (the invoice, its
- * audit entry, the ledger entry, its invoice.paid event) and DynamoDB takes at most 100 per
- * transaction, of which the payment's own take up to 9 (its provider event, the record, the
- * parked check, who recorded it, its two events, an overpayment's ledger entry, the account,
- * the books' lock check).
- */
-export const MAX_INVOICES_PER_PAYMENT = 22;
-
 function byDueDate(a: Invoice, b: Invoice): number {
 	return a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number);
 }
@@ -29,9 +21,16 @@ function byDueDate(a: Invoice, b: Invoice): number {
  * customer's open invoice with exactly the amount due, or all their open invoices (oldest
  * due first) when the payment covers them. Anything beyond what is due becomes account
  * credit. What cannot be tied to an account in the payment's currency stays unapplied
- * with its reason.
+ * with its reason, and so does a payment whose settlement would not fit one DynamoDB
+ * transaction: `transactionSize` counts the items the caller's transaction would really
+ * hold for a decision (each invoice's update, audit entry, ledger entry, event and held
+ * marker, and the payment's own), so the limit follows the invoices chosen.
  */
-export function decidePaymentApplication(payment: PaymentToMatch, context: MatchContext): PaymentDecision {
+export function decidePaymentApplication(
+	payment: PaymentToMatch,
+	context: MatchContext,
+	transactionSize: (decision: PaymentDecision) => number,
+): PaymentDecision {
 	const unapplied = (reason: string): PaymentDecision => ({
 		...(payment.accountId ? { accountId: payment.accountId } : {}),
 		applications: [],
@@ -87,22 +86,24 @@ export function decidePaymentApplication(payment: PaymentToMatch, context: Match
 		};
 	}
 	const totalDue = open.reduce((acc, i) => acc + i.amountDue, 0);
-	if (payment.amount >= totalDue && open.length > MAX_INVOICES_PER_PAYMENT) {
-		return unapplied(
-			`payment covers all ${open.length} open invoices of account ${account.accountId}; one payment settles at most ${MAX_INVOICES_PER_PAYMENT} automatically`,
-		);
-	}
 	if (payment.amount < totalDue) {
 		return unapplied(
 			`no open invoice of account ${account.accountId} is due exactly ${payment.amount} and it does not cover all ${open.length} open invoices (${totalDue} due)`,
 		);
 	}
-	return {
+	const settlesAll: PaymentDecision = {
 		accountId: account.accountId,
 		applications: open.map((i) => ({ invoiceNumber: i.number, amount: i.amountDue })),
 		creditedAmount: payment.amount - totalDue,
 		unappliedAmount: 0,
 	};
+	const size = transactionSize(settlesAll);
+	if (size > MAX_TRANSACTION_ITEMS) {
+		return unapplied(
+			`payment covers all ${open.length} open invoices of account ${account.accountId}; settling them takes ${size} items, more than the ${MAX_TRANSACTION_ITEMS} of one transaction`,
+		);
+	}
+	return settlesAll;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { unappliedPaymentSettled } from "../store/payments.js";
 import { listUnappliedPayments, type TableDeps } from "../store/records.js";
-import { isCancelled, transactWrite } from "../store/transact.js";
+import { isCancelled, transactionSize, transactWrite } from "../store/transact.js";
 import { decidePaymentApplication, loadMatchContext } from "./matching.js";
 import { loadedInvoiceWrite, settledRecord, settlementItems } from "./settlement.js";
+import type { PaymentDecision } from "./types.js";
 
 export interface ReapplyResult {
 	readonly examined: number;
@@ -33,19 +34,20 @@ export async function reapplyUnappliedPayments(deps: TableDeps): Promise<Reapply
 			!payment.matchByHand;
 		if (!untouched) continue;
 		const context = await loadMatchContext(deps, payment);
-		const decision = decidePaymentApplication(payment, context);
+		const at = new Date().toISOString();
+		const itemsFor = (decision: PaymentDecision) => [
+			...unappliedPaymentSettled(deps.tableName, payment, settledRecord(payment, decision), at),
+			// Applied today: the invoice it pays may not have existed when the money arrived.
+			...settlementItems(deps.tableName, decision, loadedInvoiceWrite(deps.tableName, context), payment, {
+				at,
+				effectiveDate: at.slice(0, 10),
+			}),
+		];
+		const decision = decidePaymentApplication(payment, context, (d) => transactionSize(itemsFor(d)));
 		const settled = decision.applications.reduce((acc, a) => acc + a.amount, 0);
 		if (settled + decision.creditedAmount === 0) continue;
-		const at = new Date().toISOString();
 		try {
-			await transactWrite(deps, [
-				...unappliedPaymentSettled(deps.tableName, payment, settledRecord(payment, decision), at),
-				// Applied today: the invoice it pays may not have existed when the money arrived.
-				...settlementItems(deps.tableName, decision, loadedInvoiceWrite(deps.tableName, context), payment, {
-					at,
-					effectiveDate: at.slice(0, 10),
-				}),
-			]);
+			await transactWrite(deps, itemsFor(decision));
 			applied += 1;
 			if (settled > 0) amountApplied[payment.currency] = (amountApplied[payment.currency] ?? 0) + settled;
 			if (decision.creditedAmount > 0) amountCredited[payment.currency] = (amountCredited[payment.currency] ?? 0) + decision.creditedAmount;

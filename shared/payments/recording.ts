@@ -1,3 +1,4 @@
+import type { Payment } from "../core/model.js";
 import { auditPut } from "../store/audit.js";
 import {
 	type EventBody,
@@ -15,6 +16,7 @@ import {
 	RETRY,
 	RETRY_NOW,
 	type TransactItem,
+	transactionSize,
 	transactWrite,
 	type WriteDeps,
 	withOptimisticRetry,
@@ -59,42 +61,46 @@ export async function recordPayment(
 	return withOptimisticRetry(`payment ${payment.paymentId} could not be recorded`, async () => {
 		// The invoice a payment names is read, not presumed: its events carry it as it is after the payment.
 		const context = await loadMatchContext(deps, payment, { assumeAccount });
-		const decision: PaymentDecision = decidePaymentApplication(payment, context);
+		const invoiceWrite = loadedInvoiceWrite(deps.tableName, context);
+		const at = new Date().toISOString();
+		const itemsFor = (decision: PaymentDecision): { record: Payment; items: TransactItem[] } => {
+			const record = settledRecord(
+				{
+					provider: payment.provider,
+					paymentId: payment.paymentId,
+					eventId: payment.eventId,
+					...(payment.invoiceNumber ? { invoiceNumber: payment.invoiceNumber } : {}),
+					amount: payment.amount,
+					currency: payment.currency,
+					receivedAt: payment.receivedAt,
+					refundedAmount: 0,
+					chargebackAmount: 0,
+					returnedUnapplied: 0,
+				},
+				decision,
+			);
+			const items: TransactItem[] = [
+				storedEvent(deps.tableName, event, { handling: "payment", paymentId: payment.paymentId }),
+				newPayment(deps.tableName, record),
+				...(parkedEvents ? [] : [nothingParkedFor(deps.tableName, payment.provider, payment.paymentId)]),
+				...recordedBy(deps.tableName, payment, options, at),
+				...paymentReceivedEvents(deps.tableName, record, at),
+				// Its last item checks the account (see below): it stays last.
+				...settlementItems(deps.tableName, decision, invoiceWrite, payment, {
+					at,
+					effectiveDate: payment.receivedAt.slice(0, 10),
+					...(options.actor ? { actor: options.actor } : {}),
+				}),
+			];
+			return { record, items };
+		};
+		const decision = decidePaymentApplication(payment, context, (d) => transactionSize(itemsFor(d).items));
 		if (assumeAccount && context.account && decision.applications.length === 0 && decision.creditedAmount === 0) {
 			// Nothing to write to the account would check the assumption: read it for the reason.
 			assumeAccount = false;
 			return RETRY_NOW;
 		}
-		const invoiceWrite = loadedInvoiceWrite(deps.tableName, context);
-		const at = new Date().toISOString();
-		const record = settledRecord(
-			{
-				provider: payment.provider,
-				paymentId: payment.paymentId,
-				eventId: payment.eventId,
-				...(payment.invoiceNumber ? { invoiceNumber: payment.invoiceNumber } : {}),
-				amount: payment.amount,
-				currency: payment.currency,
-				receivedAt: payment.receivedAt,
-				refundedAmount: 0,
-				chargebackAmount: 0,
-				returnedUnapplied: 0,
-			},
-			decision,
-		);
-		const items: TransactItem[] = [
-			storedEvent(deps.tableName, event, { handling: "payment", paymentId: payment.paymentId }),
-			newPayment(deps.tableName, record),
-			...(parkedEvents ? [] : [nothingParkedFor(deps.tableName, payment.provider, payment.paymentId)]),
-			...recordedBy(deps.tableName, payment, options, at),
-			...paymentReceivedEvents(deps.tableName, record, at),
-			// Its last item checks the account (see below): it stays last.
-			...settlementItems(deps.tableName, decision, invoiceWrite, payment, {
-				at,
-				effectiveDate: payment.receivedAt.slice(0, 10),
-				...(options.actor ? { actor: options.actor } : {}),
-			}),
-		];
+		const { record, items } = itemsFor(decision);
 		try {
 			await transactWrite(deps, items);
 		} catch (err) {

@@ -44,6 +44,14 @@ const effectiveDateOf = (item: TransactItem) => String((item.Put?.Item as { effe
 const withFields = (item: TransactItem, fields: Record<string, string>) =>
 	({ ...item, Put: { ...item.Put, Item: { ...item.Put?.Item, ...fields } } }) as TransactItem;
 
+/** DynamoDB's limit on the items of one TransactWriteItems call. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/** The items `transactWrite` sends for these: with the books' lock check when any of them is a ledger entry. */
+export function transactionSize(items: readonly TransactItem[]): number {
+	return items.length + (items.some(isLedgerEntry) ? 1 : 0);
+}
+
 /**
  * Writes the items all or nothing. Ledger entries never land in a closed period: the
  * transaction checks the books' lock (no read first, so a payment still commits in one

@@ -10,7 +10,6 @@ import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import { holdInvoice, releaseInvoice } from "../../shared/invoicing/holds.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
-import { MAX_INVOICES_PER_PAYMENT } from "../../shared/payments/matching.js";
 import { reapplyUnappliedPayments } from "../../shared/payments/reapply.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/platform/config.js";
@@ -448,20 +447,69 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 
-	it(`settles ${MAX_INVOICES_PER_PAYMENT} open invoices of a customer with one payment in one transaction`, async () => {
+	it(`settles ${22} open invoices of a customer with one payment in one transaction`, async () => {
 		await putLifecycleAccount("L13", 1000);
 		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
-		for (let i = 0; i < MAX_INVOICES_PER_PAYMENT; i++) {
+		for (let i = 0; i < 22; i++) {
 			const month = new Date(Date.UTC(2024, 4 + i, 1)).toISOString().slice(0, 7);
 			const next = new Date(Date.UTC(2024, 5 + i, 1)).toISOString().slice(0, 10);
 			await issueInvoiceForAccount(deps, "ACC-L13", resolveBillingPeriod({ period: month, asOf: next }, new Date(next)));
 		}
-		const out = await post(paymentIntent("pi_L13", 1000 * MAX_INVOICES_PER_PAYMENT + 1, { account_id: "ACC-L13" }));
+		const out = await post(paymentIntent("pi_L13", 1000 * 22 + 1, { account_id: "ACC-L13" }));
 		expect(out).toMatchObject({ result: "applied", creditedAmount: 1 });
-		expect(out.invoiceNumbers).toHaveLength(MAX_INVOICES_PER_PAYMENT);
+		expect(out.invoiceNumbers).toHaveLength(22);
 		expect(await getAccount(table, "ACC-L13")).toMatchObject({ balance: -1, creditBalance: 1 });
-		expect((await ledgerOf("ACC-L13")).filter((e) => e.type === "payment_applied")).toHaveLength(MAX_INVOICES_PER_PAYMENT);
+		expect((await ledgerOf("ACC-L13")).filter((e) => e.type === "payment_applied")).toHaveLength(22);
 	}, 60_000);
+
+	it("keeps a payment covering 22 invoices unapplied on the worklist when their held markers make the settlement more than one transaction", async () => {
+		await putLifecycleAccount("L14", 1000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const numbers: string[] = [];
+		for (let i = 0; i < 22; i++) {
+			const month = new Date(Date.UTC(2024, 4 + i, 1)).toISOString().slice(0, 7);
+			const next = new Date(Date.UTC(2024, 5 + i, 1)).toISOString().slice(0, 10);
+			const issued = await issueInvoiceForAccount(deps, "ACC-L14", resolveBillingPeriod({ period: month, asOf: next }, new Date(next)));
+			if (issued.outcome === "nothing_to_bill") throw new Error("expected an invoice");
+			numbers.push(issued.invoiceNumber);
+		}
+		// 18 held: each adds its held marker to the settlement (22 x 4 items + 18 markers + the payment's own > 100).
+		const held = numbers.slice(0, 18);
+		for (const number of held) await holdInvoice({ ...table, actor: "dana@example.com" }, number, "customer disputes the seat count");
+		const ledgerBefore = await ledgerOf("ACC-L14");
+		const payment = paymentIntent("pi_L14", 22000, { account_id: "ACC-L14" });
+		const res = await postStripeEvent(http, payment, LOCAL_STRIPE_WEBHOOK_SECRET);
+		expect(res.status).toBe(200);
+		const reason = expect.stringMatching(
+			/^payment covers all 22 open invoices of account ACC-L14; settling them takes \d+ items, more than the 100 of one transaction$/,
+		);
+		expect(JSON.parse(res.body)).toMatchObject({ result: "unapplied", invoiceNumbers: [], creditedAmount: 0, unappliedReason: reason });
+		expect(await getPayment(table, "stripe", "pi_L14")).toMatchObject({
+			status: "unapplied",
+			accountId: "ACC-L14",
+			amount: 22000,
+			appliedAmount: 0,
+			creditedAmount: 0,
+			unappliedAmount: 22000,
+			unappliedReason: reason,
+			applications: [],
+		});
+		// Nothing half-applied: every invoice still owes its 1000, the held ones stay held and queued, the account and ledger are as before.
+		for (const number of numbers) expect(await getInvoice(table, number)).toMatchObject({ status: "open", amountPaid: 0, amountDue: 1000 });
+		expect(await heldQueue()).toEqual(expect.arrayContaining(held));
+		expect(await getAccount(table, "ACC-L14")).toMatchObject({ balance: 22000, creditBalance: 0 });
+		expect(await ledgerOf("ACC-L14")).toEqual(ledgerBefore);
+		expect(await worklistItem("payment:stripe:pi_L14")).toMatchObject({
+			kind: "unapplied_payment",
+			accountId: "ACC-L14",
+			amount: 22000,
+			currency: "USD",
+		});
+		// Stripe's redelivery is stored once and changes nothing.
+		expect(await post(payment)).toMatchObject({ result: "duplicate_event" });
+		expect((await listUnappliedPayments(table)).filter((p) => p.paymentId === "pi_L14")).toHaveLength(1);
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	}, 90_000);
 
 	it("keeps a payment by customer unapplied when the account does not exist or has another currency", async () => {
 		expect(await post(paymentIntent("pi_ghost", 1200, { account_id: "ACC-GHOST" }))).toMatchObject({

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Account, Invoice, Payment } from "../../../shared/core/model.js";
-import { decidePaymentApplication, MAX_INVOICES_PER_PAYMENT } from "../../../shared/payments/matching.js";
+import { decidePaymentApplication, type MatchContext, type PaymentToMatch } from "../../../shared/payments/matching.js";
 import { allocateReversal, holdWithDispute, holdWithoutDispute } from "../../../shared/payments/reversals.js";
+import { loadedInvoiceWrite, settlementItems } from "../../../shared/payments/settlement.js";
+import type { PaymentDecision } from "../../../shared/payments/types.js";
+import { transactionSize } from "../../../shared/store/transact.js";
 
 function invoice(number: string, amountDue: number, dueDate = "2026-12-01", overrides: Partial<Invoice> = {}): Invoice {
 	return {
@@ -40,13 +43,27 @@ const account: Account = {
 	createdAt: "2026-01-01T00:00:00Z",
 };
 
+/** The items the settlement of a decision writes, as its transaction counts them (the payment's own few aside). */
+const settlementSize = (context: MatchContext) => (decision: PaymentDecision) =>
+	transactionSize(
+		settlementItems(
+			"billing",
+			decision,
+			loadedInvoiceWrite("billing", context),
+			{ provider: "stripe", paymentId: "pi_1", currency: "USD" },
+			{
+				at: "2026-12-01T00:00:00Z",
+				effectiveDate: "2026-12-01",
+			},
+		),
+	);
+const decide = (payment: PaymentToMatch, context: MatchContext) => decidePaymentApplication(payment, context, settlementSize(context));
+
 const named = invoice("INV-2026-000001", 10000);
 
 describe("payment matching by invoice number", () => {
 	it("applies a full payment to the named invoice", () => {
-		expect(
-			decidePaymentApplication({ amount: 10000, currency: "USD", invoiceNumber: named.number }, { invoice: named, openInvoices: [] }),
-		).toEqual({
+		expect(decide({ amount: 10000, currency: "USD", invoiceNumber: named.number }, { invoice: named, openInvoices: [] })).toEqual({
 			accountId: "ACC-1",
 			applications: [{ invoiceNumber: named.number, amount: 10000 }],
 			creditedAmount: 0,
@@ -55,20 +72,12 @@ describe("payment matching by invoice number", () => {
 	});
 
 	it("applies a partial payment and turns an overpayment's excess into account credit", () => {
-		const partial = decidePaymentApplication(
-			{ amount: 4000, currency: "USD", invoiceNumber: named.number },
-			{ invoice: named, openInvoices: [] },
-		);
+		const partial = decide({ amount: 4000, currency: "USD", invoiceNumber: named.number }, { invoice: named, openInvoices: [] });
 		expect(partial.applications).toEqual([{ invoiceNumber: named.number, amount: 4000 }]);
-		const over = decidePaymentApplication(
-			{ amount: 12500, currency: "USD", invoiceNumber: named.number },
-			{ invoice: named, openInvoices: [] },
-		);
+		const over = decide({ amount: 12500, currency: "USD", invoiceNumber: named.number }, { invoice: named, openInvoices: [] });
 		expect(over).toMatchObject({ applications: [{ amount: 10000 }], creditedAmount: 2500, unappliedAmount: 0 });
 		const paid = { ...named, amountPaid: 10000, amountDue: 0, status: "paid" as const };
-		expect(
-			decidePaymentApplication({ amount: 100, currency: "USD", invoiceNumber: named.number }, { invoice: paid, openInvoices: [] }),
-		).toMatchObject({
+		expect(decide({ amount: 100, currency: "USD", invoiceNumber: named.number }, { invoice: paid, openInvoices: [] })).toMatchObject({
 			applications: [],
 			creditedAmount: 100,
 		});
@@ -76,7 +85,7 @@ describe("payment matching by invoice number", () => {
 
 	it("keeps unmatched payments unapplied with the reason", () => {
 		const reason = (p: Parameters<typeof decidePaymentApplication>[0], c: Parameters<typeof decidePaymentApplication>[1]) => {
-			const d = decidePaymentApplication(p, c);
+			const d = decide(p, c);
 			expect(d.unappliedAmount).toBe(p.amount);
 			return d.unappliedReason;
 		};
@@ -100,13 +109,13 @@ describe("payment matching by customer and amount", () => {
 	const context = { account, openInvoices: [newer, older] };
 
 	it("applies to the open invoice due exactly the amount", () => {
-		expect(decidePaymentApplication({ amount: 5000, currency: "USD", accountId: "ACC-1" }, context).applications).toEqual([
+		expect(decide({ amount: 5000, currency: "USD", accountId: "ACC-1" }, context).applications).toEqual([
 			{ invoiceNumber: newer.number, amount: 5000 },
 		]);
 	});
 
 	it("settles several invoices oldest due first and credits the excess", () => {
-		expect(decidePaymentApplication({ amount: 8000, currency: "USD", accountId: "ACC-1" }, context)).toEqual({
+		expect(decide({ amount: 8000, currency: "USD", accountId: "ACC-1" }, context)).toEqual({
 			accountId: "ACC-1",
 			applications: [
 				{ invoiceNumber: older.number, amount: 3000 },
@@ -115,36 +124,36 @@ describe("payment matching by customer and amount", () => {
 			creditedAmount: 0,
 			unappliedAmount: 0,
 		});
-		expect(decidePaymentApplication({ amount: 8150, currency: "USD", accountId: "ACC-1" }, context).creditedAmount).toBe(150);
+		expect(decide({ amount: 8150, currency: "USD", accountId: "ACC-1" }, context).creditedAmount).toBe(150);
 	});
 
 	it("keeps an amount that matches nothing, a currency mismatch and an unknown customer unapplied", () => {
-		expect(decidePaymentApplication({ amount: 4000, currency: "USD", accountId: "ACC-1" }, context).unappliedReason).toMatch(
-			/due exactly 4000/,
-		);
-		expect(decidePaymentApplication({ amount: 5000, currency: "EUR", accountId: "ACC-1" }, context).unappliedReason).toMatch(
-			/currency EUR/,
-		);
-		expect(decidePaymentApplication({ amount: 5000, currency: "USD", accountId: "ACC-9" }, { openInvoices: [] }).unappliedReason).toMatch(
+		expect(decide({ amount: 4000, currency: "USD", accountId: "ACC-1" }, context).unappliedReason).toMatch(/due exactly 4000/);
+		expect(decide({ amount: 5000, currency: "EUR", accountId: "ACC-1" }, context).unappliedReason).toMatch(/currency EUR/);
+		expect(decide({ amount: 5000, currency: "USD", accountId: "ACC-9" }, { openInvoices: [] }).unappliedReason).toMatch(
 			/ACC-9 does not exist/,
 		);
 	});
 
-	it(`settles at most ${MAX_INVOICES_PER_PAYMENT} invoices with one payment, which fits one DynamoDB transaction`, () => {
-		const many = (n: number) => Array.from({ length: n }, (_, i) => invoice(`INV-2026-${String(100 + i).padStart(6, "0")}`, 1000));
-		const fits = decidePaymentApplication(
-			{ amount: 1000 * MAX_INVOICES_PER_PAYMENT + 1, currency: "USD", accountId: "ACC-1" },
-			{ account, openInvoices: many(MAX_INVOICES_PER_PAYMENT) },
-		);
-		expect(fits.applications).toHaveLength(MAX_INVOICES_PER_PAYMENT);
+	it("settles all open invoices with one payment only when their settlement fits one DynamoDB transaction, held markers counted", () => {
+		const many = (n: number, held = 0) =>
+			Array.from({ length: n }, (_, i) =>
+				invoice(`INV-2026-${String(100 + i).padStart(6, "0")}`, 1000, "2026-12-01", {
+					...(i < held ? { hold: { reason: "seat count disputed", since: "2026-11-15T00:00:00Z" } } : {}),
+				}),
+			);
+		const fits = decide({ amount: 1000 * 22 + 1, currency: "USD", accountId: "ACC-1" }, { account, openInvoices: many(22) });
+		expect(fits.applications).toHaveLength(22);
 		expect(fits.creditedAmount).toBe(1);
-		const tooMany = decidePaymentApplication(
-			{ amount: 1000 * (MAX_INVOICES_PER_PAYMENT + 1), currency: "USD", accountId: "ACC-1" },
-			{ account, openInvoices: many(MAX_INVOICES_PER_PAYMENT + 1) },
-		);
-		expect(tooMany).toMatchObject({ applications: [], creditedAmount: 0, unappliedAmount: 1000 * (MAX_INVOICES_PER_PAYMENT + 1) });
+		// Four items an invoice (update, audit entry, ledger entry, invoice.paid), then the account and the books' lock.
+		expect(
+			decide({ amount: 1000 * 23, currency: "USD", accountId: "ACC-1" }, { account, openInvoices: many(23) }).applications,
+		).toHaveLength(23);
+		// A held invoice paid off also leaves the held queue: one marker more each.
+		const tooMany = decide({ amount: 1000 * 22, currency: "USD", accountId: "ACC-1" }, { account, openInvoices: many(22, 18) });
+		expect(tooMany).toMatchObject({ applications: [], creditedAmount: 0, unappliedAmount: 1000 * 22 });
 		expect(tooMany.unappliedReason).toBe(
-			`payment covers all ${MAX_INVOICES_PER_PAYMENT + 1} open invoices of account ACC-1; one payment settles at most ${MAX_INVOICES_PER_PAYMENT} automatically`,
+			"payment covers all 22 open invoices of account ACC-1; settling them takes 108 items, more than the 100 of one transaction",
 		);
 	});
 });
