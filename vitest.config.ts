@@ -13,14 +13,12 @@ const PATCHES_GLOBALS =
 	/mockClient\(|vi\.mock\(|vi\.stub(Env|Global)\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|Object\.assign\(process\.env|delete process\.env/;
 
 /**
- * Files that run the embedded stack as a child process, kill it or drive a browser (e2e,
- * local, the model), and files that patch globals, keep a fresh module graph each. The rest
- * share one per worker, which spares each the 1–2 s of loading the SDK, CDK and domain
- * modules again: about a third of the suite's time when every file was isolated.
+ * Files that patch globals keep a fresh module graph each. The rest share one per worker,
+ * which spares each the 1–2 s of loading the SDK, CDK and domain modules again: about a third
+ * of the suite's time when every file was isolated. Stacks started one after another in a
+ * worker each get their own configuration (shared/platform/per-stack.ts).
  */
-const ISOLATED = TESTS.filter(
-	(file) => !/^test\/(unit|infra|integration)\//.test(file) || PATCHES_GLOBALS.test(readFileSync(file, "utf8")),
-);
+const ISOLATED = TESTS.filter((file) => PATCHES_GLOBALS.test(readFileSync(file, "utf8")));
 
 export default defineConfig({
 	test: {
