@@ -576,6 +576,41 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
 
+	it("takes back all of a payment that settled as many invoices as fit, by a full refund or a lost dispute, in one transaction", async () => {
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const settle = async (id: string): Promise<string[]> => {
+			await putLifecycleAccount(id, 1000);
+			for (let i = 0; i < 23; i++) {
+				const month = new Date(Date.UTC(2024, 4 + i, 1)).toISOString().slice(0, 7);
+				const next = new Date(Date.UTC(2024, 5 + i, 1)).toISOString().slice(0, 10);
+				await issueInvoiceForAccount(deps, `ACC-${id}`, resolveBillingPeriod({ period: month, asOf: next }, new Date(next)));
+			}
+			const out = await post(paymentIntent(`pi_${id}`, 1000 * 23 + 1, { account_id: `ACC-${id}` }));
+			expect(out).toMatchObject({ result: "applied", creditedAmount: 1 });
+			expect(out.invoiceNumbers).toHaveLength(23);
+			return out.invoiceNumbers as string[];
+		};
+		const refunded = await settle("RF");
+		expect(await post(refund("pi_RF", 23001))).toMatchObject({ result: "refunded", amount: 23001 });
+		for (const number of refunded)
+			expect(await getInvoice(table, number)).toMatchObject({ status: "open", amountPaid: 0, amountDue: 1000 });
+		expect(await getAccount(table, "ACC-RF")).toMatchObject({ balance: 23000, creditBalance: 0 });
+
+		// A lost dispute also releases the holds its opening put on all 23 invoices.
+		const charged = await settle("RD");
+		expect(await post(dispute("created", "pi_RD", 23001, "needs_response"))).toMatchObject({ result: "dispute_opened" });
+		expect(await post(dispute("closed", "pi_RD", 23001, "lost"))).toMatchObject({ result: "dispute_lost", amount: 23001 });
+		for (const number of charged) {
+			const invoice = await getInvoice(table, number);
+			expect(invoice).toMatchObject({ status: "open", amountPaid: 0, amountDue: 1000 });
+			expect(invoice?.hold).toBeUndefined();
+		}
+		expect(await heldQueue()).not.toEqual(expect.arrayContaining([charged[0]]));
+		expect(await getAccount(table, "ACC-RD")).toMatchObject({ balance: 23000, creditBalance: 0 });
+		expect(await getPayment(table, "stripe", "pi_RD")).toMatchObject({ chargebackAmount: 23001 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	}, 120_000);
+
 	it("checks the ledger invariants on a consistent account even when a payment lands while it reads that account", async () => {
 		await putLifecycleAccount("IV", 10000);
 		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
