@@ -11,6 +11,7 @@ import { holdInvoice, releaseInvoice } from "../../shared/invoicing/holds.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
 import { applyParkedAdjustments } from "../../shared/payments/adjustments.js";
+import { applyPaymentByHand } from "../../shared/payments/manual-application.js";
 import { reapplyUnappliedPayments } from "../../shared/payments/reapply.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/platform/config.js";
@@ -695,6 +696,51 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect(booked?.reason).toBeUndefined();
 		expect(await worklistItem(`parked:stripe:${refunded.id}`)).toBeUndefined();
 		expect(await applyParkedAdjustments(table, { provider: "stripe", paymentId: "pi_RL" })).toEqual({ applied: 0, stillParked: 0 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	}, 120_000);
+
+	it("keeps a lost dispute whose chargeback is more than one transaction parked with its reason, the dispute still open and nothing charged back", async () => {
+		await putLifecycleAccount("RX", 1000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const numbers: string[] = [];
+		for (let i = 0; i < 33; i++) {
+			const month = new Date(Date.UTC(2023, i, 1)).toISOString().slice(0, 7);
+			const next = new Date(Date.UTC(2023, i + 1, 1)).toISOString().slice(0, 10);
+			const issued = await issueInvoiceForAccount(deps, "ACC-RX", resolveBillingPeriod({ period: month, asOf: next }, new Date(next)));
+			if (issued.outcome === "nothing_to_bill") throw new Error("expected an invoice");
+			numbers.push(issued.invoiceNumber);
+		}
+		// Too many invoices to settle in one webhook: kept unapplied, then applied by hand to each of the 33.
+		expect(await post(paymentIntent("pi_RX", 33000, { account_id: "ACC-RX" }))).toMatchObject({ result: "unapplied" });
+		for (const invoiceNumber of numbers)
+			await applyPaymentByHand({ ...table, actor: "dana@example.com" }, { provider: "stripe", paymentId: "pi_RX", invoiceNumber });
+		expect(await post(dispute("created", "pi_RX", 33000, "needs_response"))).toMatchObject({ result: "dispute_opened" });
+		const ledgerBefore = await ledgerOf("ACC-RX");
+
+		const lost = dispute("closed", "pi_RX", 33000, "lost");
+		const res = await postStripeEvent(http, lost, LOCAL_STRIPE_WEBHOOK_SECRET);
+		expect(res.status).toBe(200);
+		const reason = expect.stringMatching(/^reversing it takes \d+ items, more than the 100 of one transaction$/);
+		expect(JSON.parse(res.body)).toMatchObject({ result: "parked", paymentId: "pi_RX", reason });
+		// Nothing charged back: the dispute stays open, every invoice paid and held by it, the account and ledger as before.
+		expect(await getPayment(table, "stripe", "pi_RX")).toMatchObject({
+			appliedAmount: 33000,
+			chargebackAmount: 0,
+			dispute: { disputeId: "dp_pi_RX", status: "open" },
+		});
+		for (const number of numbers) {
+			const invoice = await getInvoice(table, number);
+			expect(invoice).toMatchObject({ status: "paid", amountPaid: 1000, amountDue: 0 });
+			expect(invoice?.hold?.disputeIds).toEqual(["dp_pi_RX"]);
+		}
+		expect(await getAccount(table, "ACC-RX")).toMatchObject({ balance: 0, creditBalance: 0 });
+		expect(await ledgerOf("ACC-RX")).toEqual(ledgerBefore);
+		expect(await worklistItem(`parked:stripe:${lost.id}`)).toMatchObject({
+			kind: "parked_event",
+			detail: expect.stringMatching(/^charge\.dispute\.closed for stripe payment pi_RX: reversing it takes \d+ items/),
+		});
+		expect(await worklistItem("dispute:stripe:dp_pi_RX")).toMatchObject({ kind: "open_dispute", accountId: "ACC-RX" });
+		expect(await post(lost)).toMatchObject({ result: "duplicate_event" });
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	}, 120_000);
 
