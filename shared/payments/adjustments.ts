@@ -8,14 +8,26 @@ import {
 	storedEvent,
 } from "../store/payments.js";
 import type { TableDeps } from "../store/records.js";
-import { conditionFailedAt, isCancelled, RETRY, type TransactItem, transactWrite, withOptimisticRetry } from "../store/transact.js";
+import {
+	conditionFailedAt,
+	isCancelled,
+	MAX_TRANSACTION_ITEMS,
+	RETRY,
+	type TransactItem,
+	transactionSize,
+	transactWrite,
+	withOptimisticRetry,
+} from "../store/transact.js";
 import { planAdjustment } from "./reversals.js";
 import type { PaymentAdjustment, WebhookOutcome } from "./types.js";
 
 /**
  * A refund or dispute: stored with its effects in one transaction. One that refers to a
  * payment not yet recorded is parked and applied when the payment arrives (or by the
- * reconcile step), claimed from the parked queue so it takes effect once.
+ * reconcile step), claimed from the parked queue so it takes effect once. One whose effects
+ * do not fit one transaction is parked too, with that reason, rather than half applied: it
+ * stays on the worklist for a person, and the reconcile step tries it again on what is then
+ * stored.
  */
 export async function recordAdjustment(
 	deps: TableDeps,
@@ -48,8 +60,25 @@ export async function recordAdjustment(
 		const eventWrites: TransactItem[] = options.fromParked
 			? parkedAdjustmentApplied(deps.tableName, adjustment, plan.outcome)
 			: [storedEvent(deps.tableName, event, { handling: "adjustment", paymentId, outcome: plan.outcome })];
+		const items = [...eventWrites, ...plan.items];
+		const size = transactionSize(items);
+		if (size > MAX_TRANSACTION_ITEMS) {
+			const what = plan.outcome === "refunded" || plan.outcome === "dispute_lost" ? "reversing it" : "recording it";
+			const reason = `${what} takes ${size} items, more than the ${MAX_TRANSACTION_ITEMS} of one transaction`;
+			if (options.fromParked) return { result: "parked", eventId, paymentId, reason } as const;
+			try {
+				await transactWrite(deps, [
+					storedEvent(deps.tableName, event, { handling: "parked", paymentId, reason }),
+					...parkedAdjustment(deps.tableName, { adjustment, eventType, reason }),
+				]);
+			} catch (err) {
+				if (conditionFailedAt(err, 0)) return { result: "duplicate_event", eventId } as const;
+				throw err;
+			}
+			return { result: "parked", eventId, paymentId, reason } as const;
+		}
 		try {
-			await transactWrite(deps, [...eventWrites, ...plan.items]);
+			await transactWrite(deps, items);
 			return { result: plan.outcome, eventId, paymentId, amount: plan.amount, invoiceNumbers: plan.invoiceNumbers } as const;
 		} catch (err) {
 			if (conditionFailedAt(err, 0)) return { result: "duplicate_event", eventId } as const;

@@ -115,7 +115,10 @@ export async function buildReconciliationReport(
 			currency: adjustment.currency,
 			subject: adjustment.eventId,
 			amount: 0,
-			detail: `${adjustment.kind} waits for payment ${adjustment.paymentId}`,
+			detail:
+				typeof item.reason === "string"
+					? `${adjustment.kind} of payment ${adjustment.paymentId} not booked: ${item.reason}`
+					: `${adjustment.kind} waits for payment ${adjustment.paymentId}`,
 		});
 	}
 	for (const v of invariants.violations) {

@@ -234,8 +234,15 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 			id: `parked:${e.adjustment.provider}:${e.adjustment.eventId}`,
 			kind: "parked_event" as const,
 			since: e.adjustment.occurredAt.slice(0, 10),
-			detail: `${e.eventType} for ${e.adjustment.provider} payment ${e.adjustment.paymentId}, which has not arrived`,
-			resolve: `it is applied when payment ${e.adjustment.paymentId} arrives; if it never does, look the payment up in ${e.adjustment.provider}'s dashboard`,
+			...(e.reason
+				? {
+						detail: `${e.eventType} for ${e.adjustment.provider} payment ${e.adjustment.paymentId}: ${e.reason}`,
+						resolve: `not booked: the money moved at ${e.adjustment.provider}, but no invoice, ledger entry or balance shows it; no desk action books it in parts, so escalate it to engineering (billing reconcile tries it again every run)`,
+					}
+				: {
+						detail: `${e.eventType} for ${e.adjustment.provider} payment ${e.adjustment.paymentId}, which has not arrived`,
+						resolve: `it is applied when payment ${e.adjustment.paymentId} arrives; if it never does, look the payment up in ${e.adjustment.provider}'s dashboard`,
+					}),
 		})),
 		...disputed.map((p) => ({
 			id: `dispute:${p.provider}:${p.dispute?.disputeId}`,

@@ -258,7 +258,7 @@ export async function storeWebhookBody(
 
 export type EventHandling =
 	| { readonly handling: "payment"; readonly paymentId: string }
-	| { readonly handling: "parked"; readonly paymentId: string }
+	| { readonly handling: "parked"; readonly paymentId: string; readonly reason?: string }
 	| { readonly handling: "adjustment"; readonly paymentId: string; readonly outcome: string }
 	| { readonly handling: "ignored" };
 
@@ -294,14 +294,16 @@ export function nothingParkedFor(tableName: string, provider: string, paymentId:
 }
 
 /**
- * A refund or dispute whose payment has not arrived, as parked with its event's type; its raw
- * body is on the event's record (items parked before that carry a copy, no longer read).
+ * A refund or dispute not applied yet, as parked with its event's type: its payment has not
+ * arrived, or, as `reason` says, its effects do not fit one transaction. Its raw body is on
+ * the event's record (items parked before that carry a copy, no longer read).
  */
 export const parkedEventSchema = z.object({
 	adjustment: z.looseObject({ provider: z.string(), eventId: z.string(), paymentId: z.string(), occurredAt: z.string() }),
 	eventType: z.string(),
+	reason: z.string().optional(),
 });
-export type ParkedEvent<A> = { readonly adjustment: A; readonly eventType: string };
+export type ParkedEvent<A> = { readonly adjustment: A; readonly eventType: string; readonly reason?: string };
 
 /**
  * Parks an adjustment under its payment, with the marker the payment's own transaction
@@ -346,7 +348,8 @@ export function parkedAdjustmentApplied(
 			Update: {
 				TableName: tableName,
 				Key: keys.webhookEvent(provider, eventId),
-				UpdateExpression: "SET handling = :done, outcome = :outcome",
+				// A reason it was kept parked for no longer holds once it is applied.
+				UpdateExpression: "SET handling = :done, outcome = :outcome REMOVE reason",
 				ExpressionAttributeValues: { ":done": "adjustment", ":outcome": outcome },
 			},
 		},

@@ -10,10 +10,13 @@ import { addDays, resolveBillingPeriod } from "../../shared/core/period.js";
 import { holdInvoice, releaseInvoice } from "../../shared/invoicing/holds.js";
 import { issueInvoiceForAccount } from "../../shared/invoicing/invoices.js";
 import { voidInvoice } from "../../shared/invoicing/void.js";
+import { applyParkedAdjustments } from "../../shared/payments/adjustments.js";
+import { applyPaymentByHand } from "../../shared/payments/manual-application.js";
 import { reapplyUnappliedPayments } from "../../shared/payments/reapply.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig } from "../../shared/platform/config.js";
 import { verifyLedgerInvariants } from "../../shared/reporting/invariants.js";
+import { buildReconciliationReport } from "../../shared/reporting/reconciliation.js";
 import { buildWorklist, type WorklistItem } from "../../shared/reporting/worklist.js";
 import { putAccount } from "../../shared/store/accounts.js";
 import { listAuditEntries } from "../../shared/store/audit.js";
@@ -575,6 +578,171 @@ describe("Stripe payments matched, refunded and disputed", () => {
 		expect((await listOpenInvoicesDueBy(table, "2099-12-31")).map((i) => i.number)).toEqual(expect.arrayContaining([september_, october_]));
 		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
 	});
+
+	it("takes back all of a payment that settled as many invoices as fit, by a full refund or a lost dispute, in one transaction", async () => {
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const settle = async (id: string): Promise<string[]> => {
+			await putLifecycleAccount(id, 1000);
+			for (let i = 0; i < 23; i++) {
+				const month = new Date(Date.UTC(2024, 4 + i, 1)).toISOString().slice(0, 7);
+				const next = new Date(Date.UTC(2024, 5 + i, 1)).toISOString().slice(0, 10);
+				await issueInvoiceForAccount(deps, `ACC-${id}`, resolveBillingPeriod({ period: month, asOf: next }, new Date(next)));
+			}
+			const out = await post(paymentIntent(`pi_${id}`, 1000 * 23 + 1, { account_id: `ACC-${id}` }));
+			expect(out).toMatchObject({ result: "applied", creditedAmount: 1 });
+			expect(out.invoiceNumbers).toHaveLength(23);
+			return out.invoiceNumbers as string[];
+		};
+		const refunded = await settle("RF");
+		expect(await post(refund("pi_RF", 23001))).toMatchObject({ result: "refunded", amount: 23001 });
+		for (const number of refunded)
+			expect(await getInvoice(table, number)).toMatchObject({ status: "open", amountPaid: 0, amountDue: 1000 });
+		expect(await getAccount(table, "ACC-RF")).toMatchObject({ balance: 23000, creditBalance: 0 });
+
+		// A lost dispute also releases the holds its opening put on all 23 invoices.
+		const charged = await settle("RD");
+		expect(await post(dispute("created", "pi_RD", 23001, "needs_response"))).toMatchObject({ result: "dispute_opened" });
+		expect(await post(dispute("closed", "pi_RD", 23001, "lost"))).toMatchObject({ result: "dispute_lost", amount: 23001 });
+		for (const number of charged) {
+			const invoice = await getInvoice(table, number);
+			expect(invoice).toMatchObject({ status: "open", amountPaid: 0, amountDue: 1000 });
+			expect(invoice?.hold).toBeUndefined();
+		}
+		expect(await heldQueue()).not.toEqual(expect.arrayContaining([charged[0]]));
+		expect(await getAccount(table, "ACC-RD")).toMatchObject({ balance: 23000, creditBalance: 0 });
+		expect(await getPayment(table, "stripe", "pi_RD")).toMatchObject({ chargebackAmount: 23001 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	}, 120_000);
+
+	it("keeps a refund whose reversal is more than one transaction parked with its reason and on the worklist, changing nothing", async () => {
+		await putLifecycleAccount("RL", 1000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const issue = async (i: number): Promise<string> => {
+			const month = new Date(Date.UTC(2023, i, 1)).toISOString().slice(0, 7);
+			const next = new Date(Date.UTC(2023, i + 1, 1)).toISOString().slice(0, 10);
+			const issued = await issueInvoiceForAccount(deps, "ACC-RL", resolveBillingPeriod({ period: month, asOf: next }, new Date(next)));
+			if (issued.outcome === "nothing_to_bill") throw new Error("expected an invoice");
+			return issued.invoiceNumber;
+		};
+		const first = await issue(0);
+		// An overpayment of 34 months: the next 34 invoices each use 1000 of its credit.
+		expect(await post(paymentIntent("pi_RL", 35000, { invoice_number: first }))).toMatchObject({
+			result: "applied",
+			creditedAmount: 34000,
+		});
+		const consumers: string[] = [];
+		for (let i = 1; i <= 34; i++) consumers.push(await issue(i));
+		for (const number of consumers)
+			expect(await getInvoice(table, number)).toMatchObject({ status: "paid", creditApplied: 1000, amountDue: 0 });
+		expect(await getAccount(table, "ACC-RL")).toMatchObject({ balance: 0, creditBalance: 0 });
+		const ledgerBefore = await ledgerOf("ACC-RL");
+
+		// Refunding all of it reopens the paid invoice and makes the 34 credits due again: 35 invoices of 3 items each, more than 100.
+		const refunded = refund("pi_RL", 35000);
+		const res = await postStripeEvent(http, refunded, LOCAL_STRIPE_WEBHOOK_SECRET);
+		expect(res.status).toBe(200);
+		const reason = expect.stringMatching(/^reversing it takes \d+ items, more than the 100 of one transaction$/);
+		expect(JSON.parse(res.body)).toMatchObject({ result: "parked", paymentId: "pi_RL", reason });
+		// Nothing half-applied: the payment, every invoice, the account and the ledger are as before.
+		expect(await getPayment(table, "stripe", "pi_RL")).toMatchObject({ status: "applied", refundedAmount: 0, creditedAmount: 34000 });
+		expect(await getInvoice(table, first)).toMatchObject({ status: "paid", amountPaid: 1000, amountDue: 0 });
+		for (const number of consumers)
+			expect(await getInvoice(table, number)).toMatchObject({ status: "paid", creditApplied: 1000, amountDue: 0 });
+		expect(await getAccount(table, "ACC-RL")).toMatchObject({ balance: 0, creditBalance: 0 });
+		expect(await ledgerOf("ACC-RL")).toEqual(ledgerBefore);
+		// The refund is kept: its provider event is stored, and a person sees it on the worklist with the reason.
+		const [stored] = await queryAll(table, {
+			KeyConditionExpression: "pk = :pk",
+			ExpressionAttributeValues: { ":pk": keys.webhookEvent("stripe", refunded.id).pk },
+		});
+		expect(stored).toMatchObject({ eventType: "charge.refunded", handling: "parked", paymentId: "pi_RL", reason });
+		expect(await worklistItem(`parked:stripe:${refunded.id}`)).toMatchObject({
+			kind: "parked_event",
+			detail: expect.stringMatching(
+				/^charge\.refunded for stripe payment pi_RL: reversing it takes \d+ items, more than the 100 of one transaction$/,
+			),
+		});
+		// Stripe's redelivery is a duplicate, and the reconcile step's retry leaves it parked.
+		expect(await post(refunded)).toMatchObject({ result: "duplicate_event" });
+		expect(await applyParkedAdjustments(table, { provider: "stripe", paymentId: "pi_RL" })).toEqual({ applied: 0, stillParked: 1 });
+		const report = await buildReconciliationReport(table, "2026-12", await verifyLedgerInvariants(table), []);
+		expect(report.mismatches).toContainEqual(
+			expect.objectContaining({
+				kind: "parked_event",
+				subject: refunded.id,
+				detail: expect.stringMatching(
+					/^refund of payment pi_RL not booked: reversing it takes \d+ items, more than the 100 of one transaction$/,
+				),
+			}),
+		);
+		expect(await getPayment(table, "stripe", "pi_RL")).toMatchObject({ refundedAmount: 0 });
+		expect(await ledgerOf("ACC-RL")).toEqual(ledgerBefore);
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+
+		// Once fewer invoices hold its credit (ten voided: their 10000 of credit is the account's again), the retry books it, once.
+		const voided = consumers.slice(0, 10);
+		for (const number of voided) await voidInvoice(table, number, "issued in error");
+		expect(await getAccount(table, "ACC-RL")).toMatchObject({ creditBalance: 10000 });
+		expect(await applyParkedAdjustments(table, { provider: "stripe", paymentId: "pi_RL" })).toEqual({ applied: 1, stillParked: 0 });
+		expect(await getPayment(table, "stripe", "pi_RL")).toMatchObject({ refundedAmount: 35000 });
+		expect(await getInvoice(table, first)).toMatchObject({ status: "open", amountPaid: 0, amountDue: 1000 });
+		for (const number of consumers.slice(10)) expect(await getInvoice(table, number)).toMatchObject({ creditApplied: 0, amountDue: 1000 });
+		expect(await getAccount(table, "ACC-RL")).toMatchObject({ balance: 25000, creditBalance: 0 });
+		const [booked] = await queryAll(table, {
+			KeyConditionExpression: "pk = :pk",
+			ExpressionAttributeValues: { ":pk": keys.webhookEvent("stripe", refunded.id).pk },
+		});
+		expect(booked).toMatchObject({ handling: "adjustment", outcome: "refunded" });
+		expect(booked?.reason).toBeUndefined();
+		expect(await worklistItem(`parked:stripe:${refunded.id}`)).toBeUndefined();
+		expect(await applyParkedAdjustments(table, { provider: "stripe", paymentId: "pi_RL" })).toEqual({ applied: 0, stillParked: 0 });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	}, 120_000);
+
+	it("keeps a lost dispute whose chargeback is more than one transaction parked with its reason, the dispute still open and nothing charged back", async () => {
+		await putLifecycleAccount("RX", 1000);
+		const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
+		const numbers: string[] = [];
+		for (let i = 0; i < 33; i++) {
+			const month = new Date(Date.UTC(2023, i, 1)).toISOString().slice(0, 7);
+			const next = new Date(Date.UTC(2023, i + 1, 1)).toISOString().slice(0, 10);
+			const issued = await issueInvoiceForAccount(deps, "ACC-RX", resolveBillingPeriod({ period: month, asOf: next }, new Date(next)));
+			if (issued.outcome === "nothing_to_bill") throw new Error("expected an invoice");
+			numbers.push(issued.invoiceNumber);
+		}
+		// Too many invoices to settle in one webhook: kept unapplied, then applied by hand to each of the 33.
+		expect(await post(paymentIntent("pi_RX", 33000, { account_id: "ACC-RX" }))).toMatchObject({ result: "unapplied" });
+		for (const invoiceNumber of numbers)
+			await applyPaymentByHand({ ...table, actor: "dana@example.com" }, { provider: "stripe", paymentId: "pi_RX", invoiceNumber });
+		expect(await post(dispute("created", "pi_RX", 33000, "needs_response"))).toMatchObject({ result: "dispute_opened" });
+		const ledgerBefore = await ledgerOf("ACC-RX");
+
+		const lost = dispute("closed", "pi_RX", 33000, "lost");
+		const res = await postStripeEvent(http, lost, LOCAL_STRIPE_WEBHOOK_SECRET);
+		expect(res.status).toBe(200);
+		const reason = expect.stringMatching(/^reversing it takes \d+ items, more than the 100 of one transaction$/);
+		expect(JSON.parse(res.body)).toMatchObject({ result: "parked", paymentId: "pi_RX", reason });
+		// Nothing charged back: the dispute stays open, every invoice paid and held by it, the account and ledger as before.
+		expect(await getPayment(table, "stripe", "pi_RX")).toMatchObject({
+			appliedAmount: 33000,
+			chargebackAmount: 0,
+			dispute: { disputeId: "dp_pi_RX", status: "open" },
+		});
+		for (const number of numbers) {
+			const invoice = await getInvoice(table, number);
+			expect(invoice).toMatchObject({ status: "paid", amountPaid: 1000, amountDue: 0 });
+			expect(invoice?.hold?.disputeIds).toEqual(["dp_pi_RX"]);
+		}
+		expect(await getAccount(table, "ACC-RX")).toMatchObject({ balance: 0, creditBalance: 0 });
+		expect(await ledgerOf("ACC-RX")).toEqual(ledgerBefore);
+		expect(await worklistItem(`parked:stripe:${lost.id}`)).toMatchObject({
+			kind: "parked_event",
+			detail: expect.stringMatching(/^charge\.dispute\.closed for stripe payment pi_RX: reversing it takes \d+ items/),
+		});
+		expect(await worklistItem("dispute:stripe:dp_pi_RX")).toMatchObject({ kind: "open_dispute", accountId: "ACC-RX" });
+		expect(await post(lost)).toMatchObject({ result: "duplicate_event" });
+		expect((await verifyLedgerInvariants(table)).violations).toEqual([]);
+	}, 120_000);
 
 	it("checks the ledger invariants on a consistent account even when a payment lands while it reads that account", async () => {
 		await putLifecycleAccount("IV", 10000);
