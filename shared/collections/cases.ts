@@ -1,9 +1,10 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SESClient } from "@aws-sdk/client-ses";
 import MailComposer from "nodemailer/lib/mail-composer";
+import type { CaseInvoice, CollectionsCase } from "../core/collections-case.js";
 import { toCsvText } from "../core/csv.js";
 import { ValidationError } from "../core/errors.js";
-import type { Account, CaseInvoice, CollectionsCase, Invoice } from "../core/model.js";
+import type { Account, Invoice } from "../core/model.js";
 import { formatMoney } from "../core/money.js";
 import { daysBetween } from "../core/period.js";
 import type { DunningStageConfig, SellerConfig } from "../platform/config.js";

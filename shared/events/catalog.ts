@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { accountSchema, creditMemoSchema, periodCloseSchema, periodSchema } from "../core/model.js";
+import { accountSchema, creditMemoSchema, periodSchema } from "../core/model.js";
+import { periodCloseSchema } from "../core/period-close.js";
 import { newEventId } from "./ids.js";
 import { invoiceViewSchema, paymentViewSchema } from "./views.js";
 

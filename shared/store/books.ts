@@ -1,4 +1,4 @@
-import { type PeriodClose, periodCloseSchema } from "../core/model.js";
+import { type PeriodClose, periodCloseSchema } from "../core/period-close.js";
 import { billingEvent } from "../events/catalog.js";
 import { eventPut } from "./events.js";
 import { keys } from "./keys.js";

@@ -1,5 +1,6 @@
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type CollectionsCase, collectionsCaseSchema, type DunningRecord, dunningRecordSchema, type Invoice } from "../core/model.js";
+import { type CollectionsCase, collectionsCaseSchema } from "../core/collections-case.js";
+import { type DunningRecord, dunningRecordSchema, type Invoice } from "../core/model.js";
 import { billingEvent } from "../events/catalog.js";
 import { invoiceView } from "../events/views.js";
 import { eventPut } from "./events.js";
