@@ -69,9 +69,11 @@ export async function applyAccountCredit(deps: TableDeps & { readonly actor?: st
 			}
 			return { applications, amount, items };
 		};
-		// As many invoices as one transaction holds, counted on the items it would really write; the rest wait for the next run.
+		// The invoices the credit reaches, as many as one transaction holds, counted on the items it would really write; the rest wait for the next run.
+		let reached = 0;
+		for (let due = 0; reached < open.length && due < account.creditBalance; reached += 1) due += open[reached]?.amountDue ?? 0;
 		let taken = 0;
-		while (taken < open.length && transactionSize(creditOn(open.slice(0, taken + 1)).items) <= MAX_TRANSACTION_ITEMS) taken += 1;
+		while (taken < reached && transactionSize(creditOn(open.slice(0, taken + 1)).items) <= MAX_TRANSACTION_ITEMS) taken += 1;
 		const { applications, amount, items } = creditOn(open.slice(0, taken));
 		if (items.length === 0) return NOTHING;
 		const invoices = new Map(applications.map((a) => [a.invoiceNumber, a.dueAfter]));

@@ -2,6 +2,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, accountSchema } from "../core/model.js";
 import { billingEvent } from "../events/catalog.js";
 import { auditPut } from "./audit.js";
+import { withChanges } from "./changes.js";
 import { eventPut } from "./events.js";
 import { keys } from "./keys.js";
 import type { TableDeps } from "./records.js";
@@ -220,13 +221,7 @@ export function accountDetailsChange(
 
 /** The account with its details changed (a null removes one), and without its undeliverable mark when cleared. */
 function detailsChanged(account: Account, changes: AccountDetailsChanges, clearUndeliverable: boolean): Account {
-	const result: Record<string, unknown> = { ...account };
-	for (const [field, value] of Object.entries(changes)) {
-		if (value === null) delete result[field];
-		else if (value !== undefined) result[field] = value;
-	}
-	if (clearUndeliverable) delete result.undeliverable;
-	return result as Account;
+	return withChanges(account, { ...changes, ...(clearUndeliverable ? { undeliverable: null } : {}) });
 }
 
 /** An account's event, carrying the account after the change. */

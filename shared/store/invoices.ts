@@ -2,6 +2,7 @@ import type { Invoice, InvoiceStatus } from "../core/model.js";
 import { billingEvent, type EventTypeName } from "../events/catalog.js";
 import { invoiceView } from "../events/views.js";
 import { auditPut } from "./audit.js";
+import { withChanges } from "./changes.js";
 import { eventPut } from "./events.js";
 import { keys } from "./keys.js";
 import type { TransactItem } from "./transact.js";
@@ -140,18 +141,8 @@ function invoiceUpdate(
 		},
 		auditPut(tableName, { subject: "invoice", subjectId: invoice.number, ...audit, before, after }),
 		...heldQueueChange(tableName, invoice, next),
-		...invoiceEvent(tableName, invoice, changed(invoice, next), audit.at),
+		...invoiceEvent(tableName, invoice, withChanges(invoice, next), audit.at),
 	];
-}
-
-/** The invoice with the change made: the object its event carries. */
-function changed(invoice: Invoice, next: Partial<Changeable>): Invoice {
-	const result: Record<string, unknown> = { ...invoice };
-	for (const [field, value] of Object.entries(next)) {
-		if (value === null) delete result[field];
-		else if (value !== undefined) result[field] = value;
-	}
-	return result as Invoice;
 }
 
 /**

@@ -2,19 +2,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { functionCatalog } from "../../functions/catalog.js";
-import {
-	bundlingFor,
-	einvoiceRuleCommands,
-	einvoiceValidatorCommands,
-	lambdaBundling,
-	SAXON_JS,
-	saxonJsCommands,
-} from "../../infra/bundling.js";
+import { bundlingFor, einvoiceRuleCommands, einvoiceValidatorCommands, SAXON_JS, saxonJsCommands } from "../../infra/bundling.js";
 import { repoRoot } from "../../infra/paths.js";
 import { compiledRulePath, RULE_SETS, type RuleSetId, ruleSetKey } from "../../shared/einvoicing/rule-sets.js";
+import { bundleAsFunction } from "../support/lambda-bundle.js";
 
 /**
  * A deployed function that validates e-invoices runs the official rules as the embedded one
@@ -100,19 +93,7 @@ describe("the functions that validate e-invoices", () => {
 					"process.stdout.write(JSON.stringify(results.map((r) => ({ profile: r.profile, valid: r.valid, fatal: r.findings.filter((f) => f.severity === 'fatal') }))));",
 				].join("\n"),
 			);
-			await build({
-				entryPoints: [entry],
-				outfile: bundle,
-				bundle: true,
-				platform: "node",
-				format: "esm",
-				target: lambdaBundling.target,
-				mainFields: lambdaBundling.mainFields,
-				banner: { js: lambdaBundling.banner ?? "" },
-				minify: lambdaBundling.minify,
-				external: bundlingFor({ rendersPdfs: false, validatesEinvoices: true }).externalModules ?? [],
-				logLevel: "silent",
-			});
+			await bundleAsFunction(entry, bundle, { rendersPdfs: false, validatesEinvoices: true });
 			const out = dirname(bundle);
 
 			const withoutSaxon = run();

@@ -2,11 +2,11 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { functionCatalog } from "../../functions/catalog.js";
-import { bundlingFor, einvoiceValidatorCommands, fontFileCommands, lambdaBundling } from "../../infra/bundling.js";
+import { bundlingFor, einvoiceValidatorCommands, fontFileCommands } from "../../infra/bundling.js";
 import { repoRoot } from "../../infra/paths.js";
+import { bundleAsFunction } from "../support/lambda-bundle.js";
 import { pdfFonts } from "../support/pdf.js";
 
 /**
@@ -68,18 +68,7 @@ describe("the font files of the functions that render PDFs", () => {
 					"process.stdout.write(Buffer.from(pdf).toString('base64'));",
 				].join("\n"),
 			);
-			await build({
-				entryPoints: [entry],
-				outfile: bundle,
-				bundle: true,
-				platform: "node",
-				format: "esm",
-				target: lambdaBundling.target,
-				mainFields: lambdaBundling.mainFields,
-				banner: { js: lambdaBundling.banner ?? "" },
-				minify: lambdaBundling.minify,
-				logLevel: "silent",
-			});
+			await bundleAsFunction(entry, bundle, { rendersPdfs: true, validatesEinvoices: false });
 
 			const without = run();
 			expect(without.status).not.toBe(0);

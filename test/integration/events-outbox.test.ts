@@ -27,6 +27,7 @@ import { testAccount } from "../support/accounts.js";
 import { cliOn } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
 import { schemaErrors } from "../support/event-schemas.js";
+import { stripeEvents } from "../support/stripe-events.js";
 
 /*
  * The transactional outbox as a receiver would check it: real operations (a billing run's
@@ -47,32 +48,7 @@ const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, 
 const invoices: Record<string, string> = {};
 const IDS = ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"];
 
-let seq = 0;
-function stripeEvent(type: string, object: Record<string, unknown>) {
-	seq += 1;
-	return { id: `evt_o_${seq}`, object: "event", type, created: Math.floor(Date.now() / 1000), data: { object } };
-}
-const paymentIntent = (id: string, amount: number, metadata: Record<string, string>) =>
-	stripeEvent("payment_intent.succeeded", { id, object: "payment_intent", amount_received: amount, currency: "usd", metadata });
-const refund = (pi: string, amountRefunded: number) =>
-	stripeEvent("charge.refunded", {
-		id: `ch_${pi}`,
-		object: "charge",
-		amount_refunded: amountRefunded,
-		currency: "usd",
-		payment_intent: pi,
-	});
-const dispute = (type: "created" | "closed", pi: string, amount: number, status: string) =>
-	stripeEvent(`charge.dispute.${type}`, {
-		id: `dp_${pi}`,
-		object: "dispute",
-		amount,
-		currency: "usd",
-		charge: `ch_${pi}`,
-		payment_intent: pi,
-		reason: "fraudulent",
-		status,
-	});
+const { paymentIntent, refund, dispute } = stripeEvents("o");
 
 async function post(e: unknown): Promise<Record<string, unknown>> {
 	const res = await postStripeEvent(http, e, LOCAL_STRIPE_WEBHOOK_SECRET);

@@ -32,6 +32,7 @@ import {
 } from "../../shared/store/records.js";
 import { testAccount } from "../support/accounts.js";
 import { startTestStack } from "../support/embedded.js";
+import { stripeEvents } from "../support/stripe-events.js";
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
@@ -42,26 +43,7 @@ const september = resolveBillingPeriod({ period: "2026-09", asOf: "2026-10-01" }
 const october = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
 const invoices: Record<string, string[]> = {};
 
-let seq = 0;
-function event(type: string, object: Record<string, unknown>) {
-	seq += 1;
-	return { id: `evt_l_${seq}`, object: "event", type, created: Math.floor(Date.now() / 1000), data: { object } };
-}
-const paymentIntent = (id: string, amount: number, metadata: Record<string, string>, currency = "usd") =>
-	event("payment_intent.succeeded", { id, object: "payment_intent", amount_received: amount, currency, metadata });
-const refund = (pi: string, amountRefunded: number) =>
-	event("charge.refunded", { id: `ch_${pi}`, object: "charge", amount_refunded: amountRefunded, currency: "usd", payment_intent: pi });
-const dispute = (type: "created" | "closed", pi: string, amount: number, status: string) =>
-	event(`charge.dispute.${type}`, {
-		id: `dp_${pi}`,
-		object: "dispute",
-		amount,
-		currency: "usd",
-		charge: `ch_${pi}`,
-		payment_intent: pi,
-		reason: "fraudulent",
-		status,
-	});
+const { paymentIntent, refund, dispute } = stripeEvents("l");
 
 async function post(e: unknown): Promise<Record<string, unknown>> {
 	const res = await postStripeEvent(http, e, LOCAL_STRIPE_WEBHOOK_SECRET);
@@ -290,7 +272,8 @@ describe("Stripe payments matched, refunded and disputed", () => {
 
 	it("reconciles: writes the report per provider and currency with every mismatch, and re-running changes nothing", async () => {
 		await post(dispute("created", "pi_L1", 5000, "needs_response"));
-		await post(refund("pi_never", 500));
+		const neverPaid = refund("pi_never", 500);
+		await post(neverPaid);
 		const outcome = (await invokeLocalFunction(localFunctionArn("ReconcilePayments"), { billing: october })) as {
 			reportKey: string;
 			csvKey: string;
@@ -335,7 +318,7 @@ describe("Stripe payments matched, refunded and disputed", () => {
 			},
 		]);
 		expect(report.mismatches.map((m: { kind: string; subject: string }) => `${m.kind} ${m.subject}`).sort()).toEqual([
-			`parked_event evt_l_${seq}`,
+			`parked_event ${neverPaid.id}`,
 			"unapplied_payment pi_L2_eur",
 			"unapplied_payment pi_L2_odd",
 		]);

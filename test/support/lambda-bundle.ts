@@ -1,0 +1,24 @@
+import { build } from "esbuild";
+import type { FunctionSpec } from "../../functions/catalog.js";
+import { bundlingFor, lambdaBundling } from "../../infra/bundling.js";
+
+/** `entry` bundled into `outfile` with the esbuild options CDK gives a function of `spec`'s kind (format, target, banner, externals). */
+export async function bundleAsFunction(
+	entry: string,
+	outfile: string,
+	spec: Pick<FunctionSpec, "rendersPdfs" | "validatesEinvoices">,
+): Promise<void> {
+	await build({
+		entryPoints: [entry],
+		outfile,
+		bundle: true,
+		platform: "node",
+		format: "esm",
+		target: lambdaBundling.target,
+		mainFields: lambdaBundling.mainFields,
+		banner: { js: lambdaBundling.banner ?? "" },
+		minify: lambdaBundling.minify,
+		external: bundlingFor(spec).externalModules ?? [],
+		logLevel: "silent",
+	});
+}
