@@ -1,7 +1,7 @@
 // The layout's import rules (DESIGN.md section 2), checked by test/architecture.test.ts and `npm run arch`.
 //
 // shared/ is in layers and imports only point down:
-//   core < platform < events < store < documents < contexts (invoicing, einvoicing, imports, delivery, payments, collections, reporting, cycle, runs) < desk
+//   core < platform < events < store < documents < contexts (invoicing, einvoicing, imports, delivery, payments, collections, reporting, cycle, runs, publishing) < desk
 // Contexts may import the layers below and each other (no cycles); desk/ (the operations people take, DESIGN.md
 // section 12) sits on top and no context imports it. functions/ may import shared/;
 // local/ and infra/ may import shared/ and functions/; nothing in shared/ imports the folders around it.
@@ -22,6 +22,8 @@ const LAYERS = [
 	"reporting",
 	"cycle",
 	"runs",
+	// The events' way out (the publisher, webhook endpoints and their deliveries): over the store, unlike the catalog in events/.
+	"publishing",
 	"desk",
 ];
 

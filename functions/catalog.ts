@@ -467,6 +467,37 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		timeoutSeconds: 29,
 		memoryMb: 1024,
 	},
+	{
+		...defaults,
+		id: "PublishBillingEvents",
+		dir: "publish-billing-events",
+		description:
+			"The table stream's new billing events: numbered per object, put on the event bus and handed to the webhook endpoints that take them",
+		// Reads an event's sequence and the object's counter, writes both in one transaction (Update, Update), lists the
+		// endpoints (gsi1) and puts each new delivery (Put, conditional).
+		table: { actions: ["GetItem", "Query", "PutItem", "UpdateItem"], indexes: ["gsi1"] },
+		bucket: "none",
+		timeoutSeconds: 60,
+	},
+	{
+		...defaults,
+		id: "DeliverWebhooks",
+		dir: "deliver-webhooks",
+		description: "One attempt of each webhook delivery the queue gives it: a signed POST, its outcome recorded, a retry scheduled",
+		// Claims and records the attempt (Update), reads the endpoint and the event, changes the endpoint (Put, conditional).
+		table: { actions: ["GetItem", "PutItem", "UpdateItem"] },
+		bucket: "none",
+		timeoutSeconds: 60,
+	},
+	{
+		...defaults,
+		id: "QueueDueWebhooks",
+		dir: "queue-due-webhooks",
+		description: "Every minute: the webhook deliveries due (retries, replays, lapsed attempts) onto the delivery queue",
+		table: { actions: [], indexes: ["gsi2"] },
+		bucket: "none",
+		timeoutSeconds: 60,
+	},
 ];
 
 /** The functions the import job state machine invokes (statemachines/import-job.asl.json). */
@@ -487,6 +518,9 @@ const notInBillingCycle: readonly string[] = [
 	"ImportFile",
 	"DataApi",
 	"DeskApi",
+	"PublishBillingEvents",
+	"DeliverWebhooks",
+	"QueueDueWebhooks",
 	...importJobFunctionIds,
 ];
 

@@ -12,6 +12,7 @@ import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerPaymentCommands } from "./commands/payments.js";
 import { registerReportCommands } from "./commands/reports.js";
 import { registerUserCommands } from "./commands/users.js";
+import { registerWebhookCommands } from "./commands/webhooks.js";
 import { registerWorklistCommands } from "./commands/worklist.js";
 import { STACK_ENV } from "./stack-env.js";
 
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
 	registerUserCommands(program);
 	registerEinvoiceCommands(program);
 	registerEventCommands(program);
+	registerWebhookCommands(program);
 	for (const command of allCommands(program)) {
 		if (EMBEDDED_ONLY.has(command.name()) || !command.options.some((o) => o.long === "--data-dir")) continue;
 		command.addOption(

@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import {
+	CreateTableCommand,
+	DescribeTableCommand,
+	DynamoDBClient,
+	ResourceInUseException,
+	UpdateTableCommand,
+} from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -11,6 +17,7 @@ import { executionsConsole } from "./console.js";
 import { deskFront } from "./desk-front.js";
 import { documentFront, documentLinkEnvironment, localDocumentLinkKey } from "./document-links.js";
 import { configurationSetOf, DEFAULT_DOCUMENT_LINK_BASE_URL, embeddedEnvironment, userPoolEnvironment } from "./environment.js";
+import { type EventPublishing, startEventPublishing } from "./event-publishing.js";
 import { startHttpFront } from "./http-front.js";
 import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
 import { DEFAULT_HTTP_PORT } from "./ports.js";
@@ -38,6 +45,8 @@ export interface EmbeddedStack {
 	/** The desk's user pool of this stack (its table's name), on the local user pool server. */
 	readonly userPool: DeskUserPool;
 	readonly sfn: SFNClient;
+	/** The publisher of billing events and their webhook deliveries. */
+	readonly events: EventPublishing;
 	stop(): Promise<void>;
 }
 
@@ -49,9 +58,14 @@ export interface EmbeddedStackOptions {
 	readonly httpPort?: number | false;
 	readonly tableName?: string;
 	readonly bucketName?: string;
+	/** The clock of webhook deliveries' schedule (retries, the 3-day window); the real time by default. */
+	readonly eventClock?: () => Date;
 	/** The clock the front checks document links' expiry against (ms since the epoch); the real time by default. */
 	readonly documentLinkClock?: () => number;
 }
+
+/** The table's stream: each new item's image, which the publisher reads events from (as deployed, infra/). */
+const TABLE_STREAM = { StreamEnabled: true, StreamViewType: "NEW_IMAGE" } as const;
 
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
 	const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION });
@@ -78,12 +92,17 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
 					],
 					Projection: { ProjectionType: "ALL" },
 				})),
+				StreamSpecification: TABLE_STREAM,
 			}),
 		);
 	} catch (err) {
 		if (!(err instanceof ResourceInUseException)) throw err;
 	}
-	await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+	const described = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+	// A data dir from before events were published: its table gets the stream, and its events from then on are published.
+	if (!described.Table?.StreamSpecification?.StreamEnabled) {
+		await ddb.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
+	}
 	ddb.destroy();
 }
 
@@ -153,6 +172,13 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 					}),
 				});
 	Object.assign(process.env, documentLinkEnvironment(linkKey, http?.url ?? DEFAULT_DOCUMENT_LINK_BASE_URL));
+	const events = await startEventPublishing({
+		endpoint: servers.dynamodb,
+		tableName,
+		publish: (event) => invokeLocalFunction(localFunctionArn("PublishBillingEvents"), event),
+		...(options.eventClock ? { now: options.eventClock } : {}),
+		onError: (err) => process.stderr.write(`billing events: ${err.message}; reading again from the last checkpoint\n`),
+	});
 	const sendEvents = await feedSendEvents({
 		ses: servers.ses,
 		configurationSet: configurationSetOf(tableName),
@@ -165,7 +191,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 		bucketName,
 		userPool,
 		sfn,
+		events,
 		async stop() {
+			await events.stop();
 			await sendEvents.stop();
 			await http?.close();
 			await stepFunctions.close();

@@ -348,7 +348,7 @@ export type CreditMemo = z.infer<typeof creditMemoSchema>;
 
 /** Who or what changed an invoice or account, when, and the fields before and after. */
 export const auditEntrySchema = z.object({
-	subject: z.enum(["invoice", "account", "credit_memo", "plan", "subscription", "user"]),
+	subject: z.enum(["invoice", "account", "credit_memo", "plan", "subscription", "user", "webhook_endpoint"]),
 	subjectId: z.string(),
 	action: z.string(),
 	actor: z.string(),

@@ -14,6 +14,13 @@ import {
 } from "./operations/invoices.js";
 import { applyPayment, recordPayment, unapplyPayment } from "./operations/payments.js";
 import { addUserOperation, disableUserOperation } from "./operations/users.js";
+import {
+	addWebhookEndpoint,
+	disableWebhookEndpoint,
+	enableWebhookEndpoint,
+	replayWebhookEvents,
+	rotateWebhookSecret,
+} from "./operations/webhooks.js";
 import { assignItem } from "./operations/worklist.js";
 
 /**
@@ -41,6 +48,11 @@ export const deskOperations = [
 	closeBooks,
 	addUserOperation,
 	disableUserOperation,
+	addWebhookEndpoint,
+	disableWebhookEndpoint,
+	enableWebhookEndpoint,
+	rotateWebhookSecret,
+	replayWebhookEvents,
 ] as const satisfies readonly DeskOperation[];
 
 export function findOperation(name: string): DeskOperation | undefined {

@@ -6,7 +6,9 @@ import { exportJournal } from "../reporting/book-files.js";
 import { periodBooks } from "../reporting/books.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../reporting/export-formats.js";
 import { chartOfAccounts } from "../reporting/journal.js";
+import { endpointView } from "../publishing/endpoints.js";
 import { getImportRun } from "../store/imports.js";
+import { listDeliveries, listWebhookEndpoints, requireWebhookEndpoint } from "../store/webhooks.js";
 import { json, type RouteContext, route } from "./api.js";
 import { deskOperations } from "./catalog.js";
 import { RoleRequiredError } from "./errors.js";
@@ -28,6 +30,13 @@ import {
 } from "./operations/invoices.js";
 import { applyPayment, recordPayment, unapplyPayment } from "./operations/payments.js";
 import { addUserOperation, disableUserOperation } from "./operations/users.js";
+import {
+	addWebhookEndpoint,
+	disableWebhookEndpoint,
+	enableWebhookEndpoint,
+	replayWebhookEvents,
+	rotateWebhookSecret,
+} from "./operations/webhooks.js";
 import { assignItem } from "./operations/worklist.js";
 import { PAYMENT_REF_FORM, parsePaymentRef } from "./payment-ref.js";
 import { roleAllows } from "./roles.js";
@@ -219,6 +228,21 @@ export const deskRoutes = [
 	}),
 	operationRoute("POST", "/users", addUserOperation, (c) => c.body, 201),
 	operationRoute("POST", "/users/{email}/disable", disableUserOperation),
+
+	route("GET", "/webhooks", async ({ deps, caller }) => {
+		if (!roleAllows(caller.role, "admin")) throw new RoleRequiredError("webhooks.list", "admin", caller.role);
+		return json(200, { items: (await listWebhookEndpoints(deps.services)).map(endpointView) });
+	}),
+	operationRoute("POST", "/webhooks", addWebhookEndpoint, (c) => c.body, 201),
+	route("GET", "/webhooks/{endpointId}/deliveries", async ({ deps, caller, params, query }) => {
+		if (!roleAllows(caller.role, "admin")) throw new RoleRequiredError("webhooks.list", "admin", caller.role);
+		await requireWebhookEndpoint(deps.services, params.endpointId as string);
+		return json(200, { items: await listDeliveries(deps.services, params.endpointId as string, limitOf(query)) });
+	}),
+	operationRoute("POST", "/webhooks/{endpointId}/disable", disableWebhookEndpoint),
+	operationRoute("POST", "/webhooks/{endpointId}/enable", enableWebhookEndpoint),
+	operationRoute("POST", "/webhooks/{endpointId}/rotate-secret", rotateWebhookSecret),
+	operationRoute("POST", "/webhooks/{endpointId}/replay", replayWebhookEvents),
 
 	route("GET", "/executions", async ({ deps, query }) =>
 		json(

@@ -223,6 +223,13 @@ export function webhookEventRetentionDays(env: Env = process.env): number {
 	return days;
 }
 
+/** BILLING_WEBHOOK_TIMEOUT_MS: how long one attempt waits for a webhook endpoint's answer (10 s by default, 1 s to 30 s). */
+export function webhookTimeoutMs(env: Env = process.env): number {
+	const ms = getIntEnv("BILLING_WEBHOOK_TIMEOUT_MS", 10_000, env);
+	if (ms < 1_000 || ms > 30_000) throw new ConfigError(`environment variable BILLING_WEBHOOK_TIMEOUT_MS must be 1000 to 30000, got ${ms}`);
+	return ms;
+}
+
 /**
  * IMPORT_ONE_SHOT_ROWS: the rows a file put under imports/ may hold (1,000,000 by default):
  * one Lambda invocation (15 minutes) checks and writes them at the 3,000 rows a second

@@ -10,6 +10,7 @@ import { getLedgerChecks } from "../store/ledger-checks.js";
 import { listParkedEvents } from "../store/payments.js";
 import { getAccount, getInvoiceNumberForPeriod, listUnappliedPayments, type TableDeps } from "../store/records.js";
 import { listRunFailures } from "../store/run-failures.js";
+import { listDeadLetteringEndpoints } from "../store/webhooks.js";
 import { listAssignments } from "../store/worklist.js";
 import { fillWorklistQueues, listHeldInvoices, listOpenDisputes } from "../store/worklist-queues.js";
 import type { InvariantViolation } from "./invariants.js";
@@ -35,6 +36,7 @@ export const WORKLIST_KINDS = [
 	"invoice_on_hold",
 	"collections_case",
 	"invariant_violation",
+	"webhook_dead_letters",
 ] as const;
 export type WorklistKind = (typeof WORKLIST_KINDS)[number];
 
@@ -199,6 +201,17 @@ function violationItem(v: InvariantViolation, since: string, foundBy: string): D
 	};
 }
 
+/** Endpoints that missed events for good: the receiver is fixed, then the events sent again. */
+async function webhookDeadLetters(deps: TableDeps): Promise<Draft[]> {
+	return (await listDeadLetteringEndpoints(deps)).map((e) => ({
+		id: `webhook:${e.endpointId}`,
+		kind: "webhook_dead_letters" as const,
+		since: (e.deadLetteredSince ?? e.createdAt).slice(0, 10),
+		detail: `webhook endpoint ${e.endpointId} (${e.url}) missed ${e.deadLettered ?? 0} events after 3 days of retries${e.status === "disabled" ? `; ${e.disabledReason}` : ""}`,
+		resolve: `fix the receiver, then${e.status === "disabled" ? ` billing webhooks enable ${e.endpointId} --reason "<what was fixed>" and` : ""} billing events replay --endpoint ${e.endpointId} --since ${e.deadLetteredSince ?? e.createdAt}`,
+	}));
+}
+
 /**
  * The worklist as of `asOf`. Broken invariants come from the last check of the ledger (the
  * billing cycle and `billing reconcile` check every account and payment, and keep what they
@@ -206,19 +219,21 @@ function violationItem(v: InvariantViolation, since: string, foundBy: string): D
  */
 export async function buildWorklist(deps: TableDeps, asOf: string): Promise<WorklistItem[]> {
 	await fillWorklistQueues(deps);
-	const [unapplied, parked, disputed, held, cases, failures, unknown, undeliverable, refused, violations, assignments] = await Promise.all([
-		listUnappliedPayments(deps),
-		listParkedEvents(deps),
-		listOpenDisputes(deps),
-		listHeldInvoices(deps),
-		listOpenCases(deps),
-		failuresStillOpen(deps, asOf),
-		outcomesUnknown(deps, asOf),
-		undeliverableAddresses(deps),
-		refusedEinvoices(deps),
-		invariantViolations(deps),
-		listAssignments(deps),
-	]);
+	const [unapplied, parked, disputed, held, cases, failures, unknown, undeliverable, refused, violations, deadLetters, assignments] =
+		await Promise.all([
+			listUnappliedPayments(deps),
+			listParkedEvents(deps),
+			listOpenDisputes(deps),
+			listHeldInvoices(deps),
+			listOpenCases(deps),
+			failuresStillOpen(deps, asOf),
+			outcomesUnknown(deps, asOf),
+			undeliverableAddresses(deps),
+			refusedEinvoices(deps),
+			invariantViolations(deps),
+			webhookDeadLetters(deps),
+			listAssignments(deps),
+		]);
 	const drafts: Draft[] = [
 		...unapplied.map((p) => ({
 			id: `payment:${p.provider}:${p.paymentId}`,
@@ -281,6 +296,7 @@ export async function buildWorklist(deps: TableDeps, asOf: string): Promise<Work
 		...undeliverable,
 		...refused,
 		...violations,
+		...deadLetters,
 	];
 	return drafts
 		.map((d) => {

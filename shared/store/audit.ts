@@ -11,6 +11,7 @@ const SUBJECT_PK: Record<AuditEntry["subject"], (id: string) => string> = {
 	plan: (id) => keys.plan(id).pk,
 	subscription: (id) => keys.subscription(id).pk,
 	user: (email) => keys.deskUser(email).pk,
+	webhook_endpoint: (id) => keys.webhookEndpoint(id).pk,
 };
 
 /**

@@ -1,9 +1,10 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ValidationError } from "../core/errors.js";
 import type { BillingEvent, EventTypeName, ObjectType } from "../events/catalog.js";
+import { chunks } from "../platform/chunks.js";
 import { GSI1, keys, withoutKeys } from "./keys.js";
 import type { TableDeps } from "./records.js";
-import type { TransactItem } from "./transact.js";
+import { conditionFailedAt, MAX_TRANSACTION_ITEMS, RETRY, type TransactItem, withOptimisticRetry } from "./transact.js";
 
 /**
  * The transactional outbox (DESIGN.md section 14): every store function that changes a
@@ -26,13 +27,18 @@ const OBJECT_PK: Record<ObjectType, (objectId: string) => string> = {
 	books: () => keys.booksLock.pk,
 };
 
+/** Where an event is: in the partition of the object it is about. */
+export function eventKey(event: Pick<BillingEvent, "objectType" | "objectId" | "occurredAt" | "id">): { pk: string; sk: string } {
+	return keys.event(OBJECT_PK[event.objectType](event.objectId), event.occurredAt, event.id);
+}
+
 /** The event's item, new on its key. */
 export function eventPut(tableName: string, event: BillingEvent): TransactItem {
 	return {
 		Put: {
 			TableName: tableName,
 			Item: {
-				...keys.event(OBJECT_PK[event.objectType](event.objectId), event.occurredAt, event.id),
+				...eventKey(event),
 				...keys.eventListing(event.occurredAt, event.id),
 				...event,
 			},
@@ -110,4 +116,104 @@ export async function listEvents(
 	if (day > lastDay) return { items };
 	const next: EventsCursor = { day, ...(start ? { key: start } : {}) };
 	return { items, nextCursor: Buffer.from(JSON.stringify(next)).toString("base64url") };
+}
+
+/**
+ * Gives one object's events their `sequence`, in the order given (the order they were
+ * committed, as the stream delivers them): the object's last sequence plus one, two, ... The
+ * counter and the events are written in one transaction, each event only if it has none, so
+ * a batch read again after a crash gets the numbers it got before, and none is skipped or
+ * given twice. Returns each event's sequence by id.
+ */
+export async function assignSequences(
+	deps: TableDeps,
+	events: readonly Pick<BillingEvent, "objectType" | "objectId" | "occurredAt" | "id">[],
+): Promise<Map<string, number>> {
+	const assigned = new Map<string, number>();
+	for (const run of chunks(events, MAX_TRANSACTION_ITEMS - 1)) {
+		for (const [id, sequence] of await assignChunk(deps, run)) assigned.set(id, sequence);
+	}
+	return assigned;
+}
+
+async function storedSequence(deps: TableDeps, key: { pk: string; sk: string }): Promise<number | undefined> {
+	const out = await deps.ddb.send(
+		new GetCommand({
+			TableName: deps.tableName,
+			Key: key,
+			ConsistentRead: true,
+			ProjectionExpression: "#s",
+			ExpressionAttributeNames: { "#s": "sequence" },
+		}),
+	);
+	return out.Item?.sequence as number | undefined;
+}
+
+async function assignChunk(
+	deps: TableDeps,
+	events: readonly Pick<BillingEvent, "objectType" | "objectId" | "occurredAt" | "id">[],
+): Promise<Map<string, number>> {
+	const first = events[0];
+	if (!first) return new Map();
+	const counterKey = keys.eventSequence(eventKey(first).pk);
+	return withOptimisticRetry(`numbering the events of ${first.objectType} ${first.objectId}`, async () => {
+		const assigned = new Map<string, number>();
+		// An event numbered before (a batch read again) keeps its number; the rest follow the counter.
+		const fresh: (typeof events)[number][] = [];
+		for (const event of events) {
+			const stored = await storedSequence(deps, eventKey(event));
+			if (stored === undefined) fresh.push(event);
+			else assigned.set(event.id, stored);
+		}
+		if (fresh.length === 0) return assigned;
+		const counter = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: counterKey, ConsistentRead: true }));
+		const last = (counter.Item?.last as number | undefined) ?? 0;
+		const items: TransactItem[] = [
+			{
+				Update: {
+					TableName: deps.tableName,
+					Key: counterKey,
+					UpdateExpression: "SET #last = :last",
+					ConditionExpression: last === 0 ? "attribute_not_exists(#last)" : "#last = :was",
+					ExpressionAttributeNames: { "#last": "last" },
+					ExpressionAttributeValues: { ":last": last + fresh.length, ...(last === 0 ? {} : { ":was": last }) },
+				},
+			},
+			...fresh.map(
+				(event, i): TransactItem => ({
+					Update: {
+						TableName: deps.tableName,
+						Key: eventKey(event),
+						UpdateExpression: "SET #s = :s",
+						ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#s)",
+						ExpressionAttributeNames: { "#s": "sequence" },
+						ExpressionAttributeValues: { ":s": last + 1 + i },
+					},
+				}),
+			),
+		];
+		try {
+			await deps.ddb.send(new TransactWriteCommand({ TransactItems: items }));
+		} catch (err) {
+			if (items.some((_, i) => conditionFailedAt(err, i))) return RETRY;
+			throw err;
+		}
+		for (const [i, event] of fresh.entries()) assigned.set(event.id, last + 1 + i);
+		return assigned;
+	});
+}
+
+/** Where the embedded publisher has read a shard of the table's stream up to (the last record it published), if anywhere. */
+export async function getStreamCheckpoint(deps: TableDeps, streamArn: string, shardId: string): Promise<string | undefined> {
+	const out = await deps.ddb.send(
+		new GetCommand({ TableName: deps.tableName, Key: keys.streamCheckpoint(streamArn, shardId), ConsistentRead: true }),
+	);
+	return out.Item?.sequenceNumber as string | undefined;
+}
+
+/** Records that a shard's records up to `sequenceNumber` are published; written only after they are. */
+export async function putStreamCheckpoint(deps: TableDeps, streamArn: string, shardId: string, sequenceNumber: string): Promise<void> {
+	await deps.ddb.send(
+		new PutCommand({ TableName: deps.tableName, Item: { ...keys.streamCheckpoint(streamArn, shardId), sequenceNumber } }),
+	);
 }

@@ -183,6 +183,26 @@ export const keys = {
 		gsi1pk: `EVENTS#${occurredAt.slice(0, 10)}`,
 		gsi1sk: `${occurredAt}#${eventId}`,
 	}),
+	/** The last `sequence` the publisher gave an event of the object whose partition it is in. */
+	eventSequence: (objectPk: string) => ({ pk: objectPk, sk: "EVENT_SEQUENCE" }),
+	/** Where the embedded publisher has read a shard of the table's stream up to. */
+	streamCheckpoint: (streamArn: string, shardId: string) => ({ pk: `STREAM#${streamArn}`, sk: shardId }),
+	/** A webhook endpoint (DESIGN.md section 14): its URL, the events it takes, its signing secrets. */
+	webhookEndpoint: (endpointId: string) => ({ pk: `WEBHOOK_ENDPOINT#${endpointId}`, sk: "ENDPOINT" }),
+	webhookEndpointListing: (createdAt: string, endpointId: string) => ({
+		gsi1pk: "WEBHOOK_ENDPOINTS",
+		gsi1sk: `${createdAt}#${endpointId}`,
+	}),
+	/** On the endpoint while events to it are dead-lettered: the worklist reads these. */
+	webhookEndpointFailing: (since: string, endpointId: string) => ({ gsi2pk: "WEBHOOK_DEAD_LETTERS", gsi2sk: `${since}#${endpointId}` }),
+	/** One event's delivery to one endpoint, with every attempt; by event id, so in the order events were made. */
+	webhookDelivery: (endpointId: string, eventId: string) => ({ pk: `WEBHOOK_ENDPOINT#${endpointId}`, sk: `DELIVERY#${eventId}` }),
+	webhookDeliveryPrefix: "DELIVERY#",
+	/** On a delivery while it waits for its next attempt, by when that is due. */
+	webhookDeliveryDue: (dueAt: string, endpointId: string, eventId: string) => ({
+		gsi2pk: "WEBHOOK_DELIVERIES_DUE",
+		gsi2sk: `${dueAt}#${endpointId}#${eventId}`,
+	}),
 	/** A dispute's events' partition: a dispute is stored on its payment, but its events are about it. */
 	dispute: (disputeId: string) => ({ pk: `DISPUTE#${disputeId}` }),
 	/** One import of files (`billing import`, an object under imports/): what it read and wrote. */

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { dataDirOption, jsonOption, positiveInt, printJson, table, withSession } from "./common.js";
+import { actorOption, dataDirOption, jsonOption, performOperation, positiveInt, printJson, table, withSession } from "./common.js";
 
 /** An ISO date or time, as given to `--since`. */
 function instantOption(value: string): string {
@@ -43,5 +43,22 @@ export function registerEventCommands(program: Command): void {
 			}));
 			process.stdout.write(`${table(rows, ["occurredAt", "type", "objectId", "id", "sequence"])}\n`);
 			if (page.nextCursor) process.stderr.write(`more events follow: give a larger --limit or a later --since\n`);
+		});
+	events
+		.command("replay")
+		.description("Send an endpoint every event it takes from --since on again, under the same ids")
+		.requiredOption("--endpoint <id>", "the endpoint's id (billing webhooks list)")
+		.requiredOption("--since <ISO>", "from this date or time on", instantOption)
+		.addOption(actorOption())
+		.addOption(dataDirOption())
+		.action(async (opts: { endpoint: string; since: string; actor: string; dataDir: string }) => {
+			const { replayWebhookEvents } = await import("../../../shared/desk/operations/webhooks.js");
+			const { replayed } = await performOperation(
+				opts.dataDir,
+				replayWebhookEvents,
+				{ endpointId: opts.endpoint, since: opts.since },
+				opts.actor,
+			);
+			process.stdout.write(`${replayed} events queued again for ${opts.endpoint}\n`);
 		});
 }

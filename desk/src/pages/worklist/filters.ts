@@ -13,6 +13,7 @@ export const KIND_LABELS: Readonly<Record<string, string>> = {
 	invoice_on_hold: "Invoice on hold",
 	collections_case: "Collections case",
 	invariant_violation: "Ledger invariant broken",
+	webhook_dead_letters: "Webhook events dead-lettered",
 };
 
 export const kindLabel = (kind: string) => KIND_LABELS[kind] ?? kind.replaceAll("_", " ");

@@ -1,0 +1,147 @@
+import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+	type _Record,
+	DescribeStreamCommand,
+	DynamoDBStreamsClient,
+	GetRecordsCommand,
+	GetShardIteratorCommand,
+	type Shard,
+} from "@aws-sdk/client-dynamodb-streams";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { webhookTimeoutMs } from "../../shared/platform/config.js";
+import { isBillingEventRecord } from "../../shared/publishing/stream-records.js";
+import { deliverDueWebhooks } from "../../shared/publishing/webhook-delivery.js";
+import { getStreamCheckpoint, putStreamCheckpoint } from "../../shared/store/events.js";
+import { LOCAL_REGION } from "./lambda-runtime.js";
+
+/**
+ * Billing events out, embedded (DESIGN.md section 14): the table's stream in DynamoDB Local
+ * read as Lambda reads it deployed, each batch handed to the PublishBillingEvents handler,
+ * and the shard's checkpoint written only once the handler returned, so a crash between
+ * reading and acknowledging reads the batch again (the handler is safe to repeat). The
+ * webhook deliveries due are attempted from the due queue, where deployed a sweep puts them
+ * on the delivery queue.
+ */
+
+const BUSY_POLL_MS = 100;
+const IDLE_POLL_MS = 500;
+const RECORDS_PER_READ = 100;
+
+export interface EventPublishing {
+	/** Resolves when everything in the stream now has been published and the due deliveries attempted. */
+	settled(): Promise<void>;
+	stop(): Promise<void>;
+}
+
+export interface EventPublishingOptions {
+	readonly endpoint: string;
+	readonly tableName: string;
+	readonly publish: (event: { Records: _Record[] }) => Promise<unknown>;
+	/** The schedule's clock for webhook deliveries (tests move it on); the real time by default. */
+	readonly now?: () => Date;
+	readonly onError?: (err: Error) => void;
+}
+
+/** Shards oldest first: a child shard's records come after its parent's. */
+function inOrder(shards: readonly Shard[]): Shard[] {
+	const ids = new Set(shards.map((s) => s.ShardId));
+	const ordered: Shard[] = [];
+	const visit = (shard: Shard) => {
+		if (ordered.includes(shard)) return;
+		const parent = shards.find((s) => s.ShardId === shard.ParentShardId);
+		if (parent && ids.has(parent.ShardId)) visit(parent);
+		ordered.push(shard);
+	};
+	for (const shard of shards) visit(shard);
+	return ordered;
+}
+
+export async function startEventPublishing(options: EventPublishingOptions): Promise<EventPublishing> {
+	const client = { endpoint: options.endpoint, region: LOCAL_REGION };
+	const ddbClient = new DynamoDBClient(client);
+	const deps = { ddb: DynamoDBDocumentClient.from(ddbClient), tableName: options.tableName };
+	const streams = new DynamoDBStreamsClient(client);
+	const table = await ddbClient.send(new DescribeTableCommand({ TableName: options.tableName }));
+	const streamArn = table.Table?.LatestStreamArn;
+	if (!streamArn) throw new Error(`table ${options.tableName} has no stream: events cannot be published`);
+	const now = options.now ?? (() => new Date());
+	const timeoutMs = webhookTimeoutMs();
+	/** Per shard: the iterator to read next; absent until the shard is first read, null once a closed shard is read out. */
+	const iterators = new Map<string, string | null>();
+
+	async function iteratorOf(shardId: string): Promise<string | undefined> {
+		const known = iterators.get(shardId);
+		if (known !== undefined) return known ?? undefined;
+		const after = await getStreamCheckpoint(deps, streamArn as string, shardId);
+		const out = await streams.send(
+			new GetShardIteratorCommand({
+				StreamArn: streamArn,
+				ShardId: shardId,
+				...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }),
+			}),
+		);
+		return out.ShardIterator;
+	}
+
+	/** One read of every shard; true when any had records. */
+	async function publishOnce(): Promise<boolean> {
+		const description = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+		let busy = false;
+		for (const shard of inOrder(description.StreamDescription?.Shards ?? [])) {
+			const shardId = shard.ShardId as string;
+			const iterator = await iteratorOf(shardId);
+			if (!iterator) continue;
+			const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_READ }));
+			const records = out.Records ?? [];
+			// As the event source mapping's filter does: the publisher's own writes (numbers, deliveries, this checkpoint) are not events.
+			const events = records.filter(isBillingEventRecord);
+			if (events.length > 0) {
+				await options.publish({ Records: events });
+				await putStreamCheckpoint(deps, streamArn as string, shardId, events.at(-1)?.dynamodb?.SequenceNumber as string);
+			}
+			busy = busy || events.length > 0 || records.length === RECORDS_PER_READ;
+			iterators.set(shardId, out.NextShardIterator ?? null);
+		}
+		return busy;
+	}
+
+	async function deliverOnce(): Promise<boolean> {
+		return (await deliverDueWebhooks({ ...deps, now, timeoutMs }, 25)) > 0;
+	}
+
+	let stopped = false;
+	let round = 0;
+	/** Each waits for an idle round that began after it asked. */
+	let waiters: { after: number; resolve: () => void }[] = [];
+	const loop = async () => {
+		while (!stopped) {
+			round++;
+			const thisRound = round;
+			let busy = false;
+			try {
+				busy = (await publishOnce()) || busy;
+				busy = (await deliverOnce()) || busy;
+			} catch (err) {
+				// Read again from the checkpoint: what was not acknowledged is published again.
+				iterators.clear();
+				options.onError?.(err as Error);
+			}
+			if (!busy) {
+				for (const w of waiters.filter((w) => w.after < thisRound)) w.resolve();
+				waiters = waiters.filter((w) => w.after >= thisRound);
+			}
+			await new Promise((r) => setTimeout(r, busy ? BUSY_POLL_MS : IDLE_POLL_MS));
+		}
+	};
+	const running = loop();
+	return {
+		settled: () => new Promise((resolve) => waiters.push({ after: round, resolve })),
+		async stop() {
+			stopped = true;
+			await running;
+			for (const w of waiters) w.resolve();
+			streams.destroy();
+			ddbClient.destroy();
+		},
+	};
+}
