@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkImportFile, importJobSchema } from "../../shared/imports/job.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { stepHandler } from "../../shared/platform/lambda.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkImportPartitions, importJobSchema, partitionItemSchema } from "../../shared/imports/job.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";

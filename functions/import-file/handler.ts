@@ -1,5 +1,5 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../../shared/core/errors.js";
 import { ImportRefused, importFiles, importKindOf } from "../../shared/imports/import.js";
 import { type ImportJob, importJobId } from "../../shared/imports/job.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { mapResultsSchema } from "../../shared/cycle/map-results.js";
 import { importJobSchema, recordImportJob } from "../../shared/imports/job.js";
 import { createClients } from "../../shared/platform/clients.js";
