@@ -42,6 +42,32 @@ export function fontFileCommands(inputDir: string, outputDir: string): string[] 
 }
 
 /**
+ * fontkit stays out of the function's bundle and is carried beside it: its one file is most of
+ * a PDF renderer's bundle (about 0.9 MB minified), and the renderers import it on the first
+ * document only (shared/documents/pdf-layout.ts), so a function starts without parsing it.
+ */
+export const FONTKIT = "@pdf-lib/fontkit";
+
+/**
+ * The shell commands that put fontkit into the bundle's node_modules: the file its package.json
+ * names as `main` (one CommonJS file with its dependencies inside), minified, and the package.json.
+ */
+export function fontkitCommands(inputDir: string, outputDir: string): string[] {
+	const from = posix.join(inputDir, "node_modules", FONTKIT);
+	const to = posix.join(outputDir, "node_modules", FONTKIT);
+	return [
+		`mkdir -p "${to}/dist"`,
+		`"${posix.join(inputDir, "node_modules", ".bin", "esbuild")}" "${from}/dist/fontkit.umd.js" --bundle --platform=node --format=cjs --target=${lambdaBundling.target} --minify --log-level=warning --outfile="${to}/dist/fontkit.umd.js"`,
+		`cp "${from}/package.json" "${to}/"`,
+	];
+}
+
+/** What a function that renders PDFs carries besides its bundle: fontkit and the font files. */
+export function pdfRendererCommands(inputDir: string, outputDir: string): string[] {
+	return [...fontkitCommands(inputDir, outputDir), ...fontFileCommands(inputDir, outputDir)];
+}
+
+/**
  * SaxonJS stays out of the function's bundle: it assigns undeclared variables, which the
  * bundle's strict mode (an ES module) refuses with "abstractNode is not defined". The
  * validator requires it at run time (shared/einvoicing/validate.ts).
@@ -90,17 +116,18 @@ export function einvoiceValidatorCommands(inputDir: string, outputDir: string): 
 	return [...saxonJsCommands(inputDir, outputDir), ...einvoiceRuleCommands(inputDir, outputDir)];
 }
 
-/** A function's bundling: the stack's, plus the font files when it renders PDFs and the validator's files when it validates e-invoices. */
+/** A function's bundling: the stack's, plus fontkit and the font files when it renders PDFs and the validator's files when it validates e-invoices. */
 export function bundlingFor(spec: Pick<FunctionSpec, "rendersPdfs" | "validatesEinvoices">): BundlingOptions {
 	if (!spec.rendersPdfs && !spec.validatesEinvoices) return lambdaBundling;
+	const externalModules = [...(spec.rendersPdfs ? [FONTKIT] : []), ...(spec.validatesEinvoices ? [SAXON_JS] : [])];
 	return {
 		...lambdaBundling,
-		...(spec.validatesEinvoices ? { externalModules: [SAXON_JS] } : {}),
+		externalModules,
 		commandHooks: {
 			beforeBundling: () => [],
 			beforeInstall: () => [],
 			afterBundling: (inputDir, outputDir) => [
-				...(spec.rendersPdfs ? fontFileCommands(inputDir, outputDir) : []),
+				...(spec.rendersPdfs ? pdfRendererCommands(inputDir, outputDir) : []),
 				...(spec.validatesEinvoices ? einvoiceValidatorCommands(inputDir, outputDir) : []),
 			],
 		},
