@@ -17,6 +17,17 @@ import {
 const REQUIRE_BANNER =
 	'import { createRequire as __billingCreateRequire } from "node:module"; const require = __billingCreateRequire(import.meta.url);';
 
+/**
+ * Packages pdf-lib imports for what no function does, each replaced in the bundles by a module
+ * that fails loudly if it is ever reached (infra/lambda-stubs/): the 14 standard fonts' metrics
+ * (the documents embed Arimo) and the PNG decoder (no document embeds an image). Paths are
+ * relative to the project root, where esbuild runs.
+ */
+export const lambdaAliases: Readonly<Record<string, string>> = {
+	"@pdf-lib/standard-fonts": "./infra/lambda-stubs/standard-fonts.ts",
+	"@pdf-lib/upng": "./infra/lambda-stubs/upng.ts",
+};
+
 /** How every Lambda of the stack is bundled: ESM for Node.js 22, minified with source maps. */
 export const lambdaBundling: BundlingOptions = {
 	format: OutputFormat.ESM,
@@ -27,6 +38,7 @@ export const lambdaBundling: BundlingOptions = {
 	sourceMap: true,
 	// Ship the SDK versions the project pins and tests, not the runtime's.
 	bundleAwsSDK: true,
+	esbuildArgs: Object.fromEntries(Object.entries(lambdaAliases).map(([from, to]) => [`--alias:${from}`, to])),
 };
 
 /**

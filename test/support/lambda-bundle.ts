@@ -1,8 +1,9 @@
 import { build } from "esbuild";
 import type { FunctionSpec } from "../../functions/catalog.js";
-import { bundlingFor, lambdaBundling } from "../../infra/bundling.js";
+import { bundlingFor, lambdaAliases, lambdaBundling } from "../../infra/bundling.js";
+import { repoRoot } from "../../infra/paths.js";
 
-/** `entry` bundled into `outfile` with the esbuild options CDK gives a function of `spec`'s kind (format, target, banner, externals). */
+/** `entry` bundled into `outfile` with the esbuild options CDK gives a function of `spec`'s kind (format, target, banner, externals, aliases). */
 export async function bundleAsFunction(
 	entry: string,
 	outfile: string,
@@ -19,6 +20,8 @@ export async function bundleAsFunction(
 		banner: { js: lambdaBundling.banner ?? "" },
 		minify: lambdaBundling.minify,
 		external: bundlingFor(spec).externalModules ?? [],
+		alias: lambdaAliases,
+		absWorkingDir: repoRoot,
 		logLevel: "silent",
 	});
 }
