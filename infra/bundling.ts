@@ -80,6 +80,30 @@ export function pdfRendererCommands(inputDir: string, outputDir: string): string
 }
 
 /**
+ * pdf-lib stays out of the bundle of a function that validates e-invoices and is carried beside
+ * it: such a function makes a Factur-X PDF only for the accounts that take one, and imports
+ * pdf-lib then (shared/einvoicing/facturx.ts). The desk's API, which also renders PDFs, loads
+ * it at start through the renderers, as it did inside the bundle.
+ */
+export const PDF_LIB = "pdf-lib";
+
+/**
+ * The shell commands that put pdf-lib into the bundle's node_modules: the CommonJS file its
+ * package.json names as `main`, built from its ES modules with its dependencies and the
+ * bundles' aliases (lambdaAliases), minified, and its package.json and licence.
+ */
+export function pdfLibCommands(inputDir: string, outputDir: string): string[] {
+	const from = posix.join(inputDir, "node_modules", PDF_LIB);
+	const to = posix.join(outputDir, "node_modules", PDF_LIB);
+	const aliases = Object.entries(lambdaAliases).map(([name, path]) => `--alias:${name}="${posix.join(inputDir, path)}"`);
+	return [
+		`mkdir -p "${to}/cjs"`,
+		`"${posix.join(inputDir, "node_modules", ".bin", "esbuild")}" "${from}/es/index.js" --bundle --platform=node --format=cjs --target=${lambdaBundling.target} --minify --log-level=warning ${aliases.join(" ")} --outfile="${to}/cjs/index.js"`,
+		`cp "${from}/package.json" "${from}/LICENSE.md" "${to}/"`,
+	];
+}
+
+/**
  * SaxonJS stays out of the function's bundle: it assigns undeclared variables, which the
  * bundle's strict mode (an ES module) refuses with "abstractNode is not defined". The
  * validator requires it at run time (shared/einvoicing/validate.ts).
@@ -123,15 +147,15 @@ export function einvoiceRuleCommands(inputDir: string, outputDir: string): strin
 	return [`mkdir -p "${to}"`, ...copies];
 }
 
-/** What a function that validates e-invoices carries besides its bundle: SaxonJS and the compiled rules. */
+/** What a function that validates e-invoices carries besides its bundle: SaxonJS, the compiled rules, and pdf-lib for Factur-X. */
 export function einvoiceValidatorCommands(inputDir: string, outputDir: string): string[] {
-	return [...saxonJsCommands(inputDir, outputDir), ...einvoiceRuleCommands(inputDir, outputDir)];
+	return [...saxonJsCommands(inputDir, outputDir), ...einvoiceRuleCommands(inputDir, outputDir), ...pdfLibCommands(inputDir, outputDir)];
 }
 
 /** A function's bundling: the stack's, plus fontkit and the font files when it renders PDFs and the validator's files when it validates e-invoices. */
 export function bundlingFor(spec: Pick<FunctionSpec, "rendersPdfs" | "validatesEinvoices">): BundlingOptions {
 	if (!spec.rendersPdfs && !spec.validatesEinvoices) return lambdaBundling;
-	const externalModules = [...(spec.rendersPdfs ? [FONTKIT] : []), ...(spec.validatesEinvoices ? [SAXON_JS] : [])];
+	const externalModules = [...(spec.rendersPdfs ? [FONTKIT] : []), ...(spec.validatesEinvoices ? [SAXON_JS, PDF_LIB] : [])];
 	return {
 		...lambdaBundling,
 		externalModules,
