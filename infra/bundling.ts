@@ -17,6 +17,17 @@ import {
 const REQUIRE_BANNER =
 	'import { createRequire as __billingCreateRequire } from "node:module"; const require = __billingCreateRequire(import.meta.url);';
 
+/**
+ * Packages pdf-lib imports for what no function does, each replaced in the bundles by a module
+ * that fails loudly if it is ever reached (infra/lambda-stubs/): the 14 standard fonts' metrics
+ * (the documents embed Arimo) and the PNG decoder (no document embeds an image). Paths are
+ * relative to the project root, where esbuild runs.
+ */
+export const lambdaAliases: Readonly<Record<string, string>> = {
+	"@pdf-lib/standard-fonts": "./infra/lambda-stubs/standard-fonts.ts",
+	"@pdf-lib/upng": "./infra/lambda-stubs/upng.ts",
+};
+
 /** How every Lambda of the stack is bundled: ESM for Node.js 22, minified with source maps. */
 export const lambdaBundling: BundlingOptions = {
 	format: OutputFormat.ESM,
@@ -27,6 +38,7 @@ export const lambdaBundling: BundlingOptions = {
 	sourceMap: true,
 	// Ship the SDK versions the project pins and tests, not the runtime's.
 	bundleAwsSDK: true,
+	esbuildArgs: Object.fromEntries(Object.entries(lambdaAliases).map(([from, to]) => [`--alias:${from}`, to])),
 };
 
 /**
@@ -39,6 +51,56 @@ export function fontFileCommands(inputDir: string, outputDir: string): string[] 
 		const to = posix.join(outputDir, "node_modules", file);
 		return `mkdir -p "${posix.dirname(to)}" && cp "${posix.join(inputDir, "node_modules", file)}" "${to}"`;
 	});
+}
+
+/**
+ * fontkit stays out of the function's bundle and is carried beside it: its one file is most of
+ * a PDF renderer's bundle (about 0.9 MB minified), and the renderers import it on the first
+ * document only (shared/documents/pdf-layout.ts), so a function starts without parsing it.
+ */
+export const FONTKIT = "@pdf-lib/fontkit";
+
+/**
+ * The shell commands that put fontkit into the bundle's node_modules: the file its package.json
+ * names as `main` (one CommonJS file with its dependencies inside), minified, and the package.json.
+ */
+export function fontkitCommands(inputDir: string, outputDir: string): string[] {
+	const from = posix.join(inputDir, "node_modules", FONTKIT);
+	const to = posix.join(outputDir, "node_modules", FONTKIT);
+	return [
+		`mkdir -p "${to}/dist"`,
+		`"${posix.join(inputDir, "node_modules", ".bin", "esbuild")}" "${from}/dist/fontkit.umd.js" --bundle --platform=node --format=cjs --target=${lambdaBundling.target} --minify --log-level=warning --outfile="${to}/dist/fontkit.umd.js"`,
+		`cp "${from}/package.json" "${to}/"`,
+	];
+}
+
+/** What a function that renders PDFs carries besides its bundle: fontkit and the font files. */
+export function pdfRendererCommands(inputDir: string, outputDir: string): string[] {
+	return [...fontkitCommands(inputDir, outputDir), ...fontFileCommands(inputDir, outputDir)];
+}
+
+/**
+ * pdf-lib stays out of the bundle of a function that validates e-invoices and is carried beside
+ * it: such a function makes a Factur-X PDF only for the accounts that take one, and imports
+ * pdf-lib then (shared/einvoicing/facturx.ts). The desk's API, which also renders PDFs, loads
+ * it at start through the renderers, as it did inside the bundle.
+ */
+export const PDF_LIB = "pdf-lib";
+
+/**
+ * The shell commands that put pdf-lib into the bundle's node_modules: the CommonJS file its
+ * package.json names as `main`, built from its ES modules with its dependencies and the
+ * bundles' aliases (lambdaAliases), minified, and its package.json and licence.
+ */
+export function pdfLibCommands(inputDir: string, outputDir: string): string[] {
+	const from = posix.join(inputDir, "node_modules", PDF_LIB);
+	const to = posix.join(outputDir, "node_modules", PDF_LIB);
+	const aliases = Object.entries(lambdaAliases).map(([name, path]) => `--alias:${name}="${posix.join(inputDir, path)}"`);
+	return [
+		`mkdir -p "${to}/cjs"`,
+		`"${posix.join(inputDir, "node_modules", ".bin", "esbuild")}" "${from}/es/index.js" --bundle --platform=node --format=cjs --target=${lambdaBundling.target} --minify --log-level=warning ${aliases.join(" ")} --outfile="${to}/cjs/index.js"`,
+		`cp "${from}/package.json" "${from}/LICENSE.md" "${to}/"`,
+	];
 }
 
 /**
@@ -85,22 +147,23 @@ export function einvoiceRuleCommands(inputDir: string, outputDir: string): strin
 	return [`mkdir -p "${to}"`, ...copies];
 }
 
-/** What a function that validates e-invoices carries besides its bundle: SaxonJS and the compiled rules. */
+/** What a function that validates e-invoices carries besides its bundle: SaxonJS, the compiled rules, and pdf-lib for Factur-X. */
 export function einvoiceValidatorCommands(inputDir: string, outputDir: string): string[] {
-	return [...saxonJsCommands(inputDir, outputDir), ...einvoiceRuleCommands(inputDir, outputDir)];
+	return [...saxonJsCommands(inputDir, outputDir), ...einvoiceRuleCommands(inputDir, outputDir), ...pdfLibCommands(inputDir, outputDir)];
 }
 
-/** A function's bundling: the stack's, plus the font files when it renders PDFs and the validator's files when it validates e-invoices. */
+/** A function's bundling: the stack's, plus fontkit and the font files when it renders PDFs and the validator's files when it validates e-invoices. */
 export function bundlingFor(spec: Pick<FunctionSpec, "rendersPdfs" | "validatesEinvoices">): BundlingOptions {
 	if (!spec.rendersPdfs && !spec.validatesEinvoices) return lambdaBundling;
+	const externalModules = [...(spec.rendersPdfs ? [FONTKIT] : []), ...(spec.validatesEinvoices ? [SAXON_JS, PDF_LIB] : [])];
 	return {
 		...lambdaBundling,
-		...(spec.validatesEinvoices ? { externalModules: [SAXON_JS] } : {}),
+		externalModules,
 		commandHooks: {
 			beforeBundling: () => [],
 			beforeInstall: () => [],
 			afterBundling: (inputDir, outputDir) => [
-				...(spec.rendersPdfs ? fontFileCommands(inputDir, outputDir) : []),
+				...(spec.rendersPdfs ? pdfRendererCommands(inputDir, outputDir) : []),
 				...(spec.validatesEinvoices ? einvoiceValidatorCommands(inputDir, outputDir) : []),
 			],
 		},

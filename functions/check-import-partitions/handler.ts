@@ -1,11 +1,12 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkImportPartitions, importJobSchema, partitionItemSchema } from "../../shared/imports/job.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient, createS3Client } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 
-const { ddb, s3 } = createClients();
+const ddb = createDocumentClient();
+const s3 = createS3Client();
 const storage = perStack(storageConfig);
 
 /** Check Partitions (a batch): each partition's charges checked against the store; its problems counted, the first 100 listed. */

@@ -6,14 +6,14 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructured
 import { TransientError, ValidationError } from "../../shared/core/errors.js";
 import { ImportRefused, type ImportSource, importFiles } from "../../shared/imports/import.js";
 import { jsonBodySource } from "../../shared/imports/sources.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { requestIdempotency } from "../../shared/store/idempotency.js";
 import { isCancelled } from "../../shared/store/transact.js";
 
-const { ddb } = createClients();
+const ddb = createDocumentClient();
 
 /** Records a request may carry: one account (its id is the path's), up to 1,000 charges (DESIGN.md section 8). */
 const MAX_CHARGES = 1000;

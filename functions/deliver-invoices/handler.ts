@@ -1,12 +1,14 @@
 import { deliveryBatchSchema } from "../../shared/cycle/payloads.js";
 import { DeliveryContext, deliverInvoicesForBatch, deliverStatementsForBatch } from "../../shared/delivery/email-delivery.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient, createS3Client, createSesClient } from "../../shared/platform/clients.js";
 import { documentLinkConfig, documentRetention, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { recordRunFailure } from "../../shared/store/run-failures.js";
 
-const { ddb, s3, ses } = createClients();
+const ddb = createDocumentClient();
+const s3 = createS3Client();
+const ses = createSesClient();
 // The download link's address and signing key (the key itself from Secrets Manager, cached), and the Object Lock
 // retention each e-invoice stored beside its PDF gets.
 const config = perStack(() => ({

@@ -1,10 +1,10 @@
 import { handleEmailEvent, sesEmailEventSchema } from "../../shared/delivery/email-events.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 
-const { ddb } = createClients();
+const ddb = createDocumentClient();
 const tableName = perStack(() => getRequiredEnv("TABLE_NAME"));
 
 /**

@@ -5,12 +5,14 @@ import {
 	escalateOverdueAccounts,
 } from "../../shared/collections/dunning.js";
 import { escalationSchema } from "../../shared/cycle/payloads.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient, createS3Client, createSesClient } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 
-const { ddb, s3, ses } = createClients();
+const ddb = createDocumentClient();
+const s3 = createS3Client();
+const ses = createSesClient();
 const config = perStack(() => ({
 	...storageConfig(),
 	seller: sellerConfig(),

@@ -1,14 +1,15 @@
 import { invoiceBatchSchema } from "../../shared/cycle/payloads.js";
 import { issueInvoicesForBatch } from "../../shared/invoicing/invoice-batch.js";
 import { issueStatementsForBatch } from "../../shared/invoicing/statements.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient, createS3Client } from "../../shared/platform/clients.js";
 import { documentRetention, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { cycleAccountKeys, RecordsRead } from "../../shared/store/batch-reads.js";
 import { recordRunFailure } from "../../shared/store/run-failures.js";
 
-const { ddb, s3 } = createClients();
+const ddb = createDocumentClient();
+const s3 = createS3Client();
 // Documents are stored with the Object Lock retention configured.
 const config = perStack(() => ({ ...storageConfig(), seller: sellerConfig(), documentRetention: documentRetention() }));
 

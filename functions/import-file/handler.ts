@@ -1,17 +1,18 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../../shared/core/errors.js";
 import { ImportRefused, importFiles, importKindOf } from "../../shared/imports/import.js";
 import { type ImportJob, importJobId } from "../../shared/imports/job.js";
 import { type ImportFileResult, readImportResult, writeImportResult } from "../../shared/imports/results.js";
 import { s3Source } from "../../shared/imports/sources.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient, createS3Client } from "../../shared/platform/clients.js";
 import { getRequiredEnv, importOneShotBytes, importOneShotRows, storageConfig } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { importObjects } from "../catalog.js";
 
-const { ddb, s3 } = createClients();
+const ddb = createDocumentClient();
+const s3 = createS3Client();
 const storage = perStack(storageConfig);
 const sfn = new SFNClient({});
 

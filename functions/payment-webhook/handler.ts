@@ -3,12 +3,12 @@ import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { receivePaymentWebhook } from "../../shared/payments/webhook.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient } from "../../shared/platform/clients.js";
 import { getRequiredEnv, gocardlessWebhookSecret, stripeWebhookSecret, webhookEventRetentionDays } from "../../shared/platform/config.js";
 import { logger } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 
-const { ddb } = createClients();
+const ddb = createDocumentClient();
 const config = perStack(() => ({ tableName: getRequiredEnv("TABLE_NAME"), eventRetentionDays: webhookEventRetentionDays() }));
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -1,12 +1,13 @@
 import { withBillingSchema } from "../../shared/cycle/payloads.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient, createS3Client } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
 import { publishRunMetrics } from "../../shared/platform/metrics.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { reconcileReceivedPayments } from "../../shared/reporting/reconciliation.js";
 
-const { ddb, s3 } = createClients();
+const ddb = createDocumentClient();
+const s3 = createS3Client();
 const storage = perStack(storageConfig);
 
 export const handler = stepHandler("Reconcile Payments", withBillingSchema, async ({ billing }) => {

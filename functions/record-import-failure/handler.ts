@@ -1,11 +1,12 @@
-import { z } from "zod";
+import * as z from "zod";
 import { importJobSchema, recordImportJobFailure } from "../../shared/imports/job.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient, createS3Client } from "../../shared/platform/clients.js";
 import { storageConfig } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 
-const { ddb, s3 } = createClients();
+const ddb = createDocumentClient();
+const s3 = createS3Client();
 const storage = perStack(storageConfig);
 
 /** Record Import Failure: the file's result says failed and the lease ends; importing the same file again finishes it. */

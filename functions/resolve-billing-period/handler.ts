@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { resolveBillingPeriod } from "../../shared/core/period.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 

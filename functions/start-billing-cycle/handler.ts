@@ -1,5 +1,5 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { executionNameFor, resolveBillingPeriod } from "../../shared/core/period.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";

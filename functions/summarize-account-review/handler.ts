@@ -1,12 +1,14 @@
 import { summarizeAccountReview } from "../../shared/cycle/account-review.js";
 import { mapResultsInputSchema } from "../../shared/cycle/payloads.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient, createS3Client, createSesClient } from "../../shared/platform/clients.js";
 import { collectionsEmail, dunningConfig, sellerConfig, storageConfig } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
 import { publishRunMetrics } from "../../shared/platform/metrics.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 
-const { ddb, s3, ses } = createClients();
+const ddb = createDocumentClient();
+const s3 = createS3Client();
+const ses = createSesClient();
 const config = perStack(() => ({
 	...storageConfig(),
 	seller: sellerConfig(),

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { billToSchema, isoDateSchema } from "./model.js";
 import { currencySchema, minorUnitsSchema } from "./money.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { readPeppolId } from "./peppol-schemes.js";
 import { readVatId } from "./vat-ids.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { storedEInvoiceKindSchema } from "./einvoice-account.js";
 import { currencySchema, minorUnitsSchema, type Quantity } from "./money.js";
 

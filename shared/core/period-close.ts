@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A period closed by a person (`billing books close`): the lock's history. */
 export const periodCloseSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AGING_BUCKETS, type AgingBucket } from "./aging.js";
 import { billToSchema, isoDateSchema, ledgerEntryTypeSchema, periodSchema } from "./model.js";
 import { currencySchema, minorUnitsSchema } from "./money.js";

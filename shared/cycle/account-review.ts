@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import pMap from "p-map";
-import { z } from "zod";
+import * as z from "zod";
 import { type CollectionsDeps, publishCollections } from "../collections/cases.js";
 import { addAmounts } from "../core/money.js";
 import type { BillingPeriod } from "../core/period.js";

@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { z } from "zod";
+import * as z from "zod";
 import { isoDateSchema, ledgerEntryTypeSchema } from "../core/model.js";
 import { addAmounts } from "../core/money.js";
 import type { BillingPeriod } from "../core/period.js";

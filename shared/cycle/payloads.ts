@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isoDateSchema, periodSchema } from "../core/model.js";
 import { mapResultsSchema } from "./map-results.js";
 

@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import pMap from "p-map";
-import { z } from "zod";
+import * as z from "zod";
 import { maskEmailAddresses } from "../core/redact.js";
 import { type DeliveryOutcomeUnknown, getDelivery, listDeliveriesOutcomeUnknown } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type MailTags, readMailTags } from "../platform/mail.js";
 import { deliverySentPerSes } from "../store/deliveries.js";
 import { type EmailFeedback, type FeedbackOutcome, recordEmailFeedback } from "../store/email-feedback.js";

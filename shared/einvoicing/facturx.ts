@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { AFRelationship, PDFDocument, PDFHexString, PDFName, PDFString } from "pdf-lib";
 import { SRGB_ICC_PROFILE_BASE64 } from "./srgb-profile.js";
 
 /**
@@ -12,12 +11,6 @@ import { SRGB_ICC_PROFILE_BASE64 } from "./srgb-profile.js";
 
 /** What Factur-X names the attachment; `billing einvoice validate` finds it by this name. */
 const FACTURX_ATTACHMENT = "factur-x.xml";
-
-/**
- * Factur-X 1.07: the XML is the invoice's "Alternative" form in the BASIC,
- * EN 16931 and EXTENDED profiles; "Data" is for MINIMUM and BASIC WL, which are not invoices.
- */
-const FACTURX_RELATIONSHIP = AFRelationship.Alternative;
 
 /** The fx: properties of the XMP packet, from the Factur-X 1.0 extension schema. */
 const FACTURX_XMP = { documentType: "INVOICE", documentFileName: FACTURX_ATTACHMENT, version: "1.0", conformanceLevel: "EN 16931" };
@@ -36,6 +29,8 @@ export interface FacturxInfo {
 }
 
 export async function facturxPdf(pdf: Uint8Array, cii: string, info: FacturxInfo): Promise<Uint8Array> {
+	// Imported on the first Factur-X PDF, not with the module: a function delivering only other e-invoices never loads pdf-lib.
+	const { AFRelationship, PDFDocument, PDFHexString, PDFName, PDFString } = await import("pdf-lib");
 	const doc = await PDFDocument.load(pdf, { updateMetadata: false });
 	const issued = new Date(`${info.issueDate}T00:00:00Z`);
 	const xml = Buffer.from(cii, "utf8");
@@ -45,7 +40,8 @@ export async function facturxPdf(pdf: Uint8Array, cii: string, info: FacturxInfo
 		description: `Factur-X EN 16931 e-invoice ${info.number}`,
 		creationDate: issued,
 		modificationDate: issued,
-		afRelationship: FACTURX_RELATIONSHIP,
+		// Factur-X 1.07: the XML is the invoice's "Alternative" form in the BASIC, EN 16931 and EXTENDED profiles; "Data" is for MINIMUM and BASIC WL, which are not invoices.
+		afRelationship: AFRelationship.Alternative,
 	});
 
 	// PDF/A wants the Info dictionary and the XMP packet to say the same: both are written here.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { accountSchema, creditMemoSchema, periodSchema } from "../core/model.js";
 import { periodCloseSchema } from "../core/period-close.js";
 import { newEventId } from "./ids.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type Invoice, invoiceSchema, type Payment, paymentSchema } from "../core/model.js";
 
 /*

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../core/errors.js";
 import { foldMapResults, type MapResultsLocation } from "../cycle/map-results.js";
 import { readObjectBytes } from "../platform/s3-objects.js";

@@ -5,7 +5,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /**
  * SDK clients built from the standard SDK settings only (region, credentials,
- * AWS_ENDPOINT_URL_*), so the same code reaches AWS or the embedded servers.
+ * AWS_ENDPOINT_URL_*), so the same code reaches AWS or the embedded servers. A function
+ * builds only the clients it uses, so its bundle carries no other client (each is 25–100 kB).
  */
 export interface AwsClients {
 	readonly ddb: DynamoDBDocumentClient;
@@ -13,11 +14,21 @@ export interface AwsClients {
 	readonly ses: SESClient;
 }
 
-export function createClients(): AwsClients {
-	const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+export function createDocumentClient(): DynamoDBDocumentClient {
+	return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 		marshallOptions: { removeUndefinedValues: true },
 	});
+}
+
+export function createS3Client(): S3Client {
 	// Path-style keeps bucket names out of DNS, which local S3 servers need and AWS accepts.
-	const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
-	return { ddb, s3, ses: new SESClient({}) };
+	return new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+}
+
+export function createSesClient(): SESClient {
+	return new SESClient({});
+}
+
+export function createClients(): AwsClients {
+	return { ddb: createDocumentClient(), s3: createS3Client(), ses: createSesClient() };
 }

@@ -1,5 +1,5 @@
 import pMap from "p-map";
-import { z } from "zod";
+import * as z from "zod";
 import type { Invoice, LedgerEntry } from "../core/model.js";
 import { formatMajorUnits } from "../core/money.js";
 import { resolveBillingPeriod } from "../core/period.js";

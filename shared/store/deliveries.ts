@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { auditPut } from "./audit.js";
 import { GSI2, keys } from "./keys.js";
 import { queryAll, type TableDeps } from "./records.js";

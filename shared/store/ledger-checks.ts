@@ -1,5 +1,5 @@
 import { BatchGetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { keys, withoutKeys } from "./keys.js";
 import { parseRecord, type TableDeps } from "./records.js";
 

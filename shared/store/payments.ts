@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { type Payment, paymentSchema } from "../core/model.js";
 import { billingEvent, type EventTypeName } from "../events/catalog.js";
 import { paymentRef, paymentView } from "../events/views.js";

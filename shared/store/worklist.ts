@@ -1,5 +1,5 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { GSI1, keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
 

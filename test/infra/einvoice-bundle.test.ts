@@ -4,7 +4,16 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { functionCatalog } from "../../functions/catalog.js";
-import { bundlingFor, einvoiceRuleCommands, einvoiceValidatorCommands, SAXON_JS, saxonJsCommands } from "../../infra/bundling.js";
+import {
+	bundlingFor,
+	einvoiceRuleCommands,
+	einvoiceValidatorCommands,
+	FONTKIT,
+	PDF_LIB,
+	pdfLibCommands,
+	SAXON_JS,
+	saxonJsCommands,
+} from "../../infra/bundling.js";
 import { repoRoot } from "../../infra/paths.js";
 import { compiledRulePath, RULE_SETS, type RuleSetId, ruleSetKey } from "../../shared/einvoicing/rule-sets.js";
 import { bundleAsFunction } from "../support/lambda-bundle.js";
@@ -41,7 +50,8 @@ describe("the functions that validate e-invoices", () => {
 			const commands = bundling.commandHooks?.afterBundling("/in", "/out") ?? [];
 			const validator = einvoiceValidatorCommands("/in", "/out");
 			expect(commands.filter((command) => validator.includes(command))).toEqual(validates ? validator : []);
-			expect(bundling.externalModules).toEqual(validates ? [SAXON_JS] : undefined);
+			// A function that renders PDFs keeps fontkit out of its bundle too (pdf-fonts.test.ts).
+			expect(bundling.externalModules ?? []).toEqual([...(spec.rendersPdfs ? [FONTKIT] : []), ...(validates ? [SAXON_JS, PDF_LIB] : [])]);
 		},
 	);
 
@@ -114,6 +124,41 @@ describe("the functions that validate e-invoices", () => {
 				{ profile: "xrechnung", valid: true, fatal: [] },
 				{ profile: "facturx", valid: true, fatal: [] },
 			]);
+		}, 60_000);
+
+		it("makes a Factur-X PDF with the pdf-lib the hooks carry, and cannot without it", async () => {
+			const fixtures = join(repoRoot, "test/unit/einvoicing/fixtures.ts");
+			const facturxBundle = join(dir, "facturx", "index.mjs");
+			writeFileSync(
+				entry,
+				[
+					`import { facturxPdf } from ${JSON.stringify(join(repoRoot, "shared/einvoicing/facturx.ts"))};`,
+					`import { einvoiceFromInvoice } from ${JSON.stringify(join(repoRoot, "shared/einvoicing/model.ts"))};`,
+					`import { readEinvoiceFile } from ${JSON.stringify(join(repoRoot, "shared/einvoicing/read.ts"))};`,
+					`import { writeEinvoice } from ${JSON.stringify(join(repoRoot, "shared/einvoicing/write.ts"))};`,
+					`import { FRENCH_BUYER, parties, storedInvoice } from ${JSON.stringify(fixtures)};`,
+					"const cii = writeEinvoice(einvoiceFromInvoice(storedInvoice({ number: 'INV-2026-000001', currency: 'EUR', ratePpm: 200000 }), parties(FRENCH_BUYER)), 'facturx');",
+					"const { PDFDocument } = await import('pdf-lib');",
+					"const blank = await PDFDocument.create();",
+					"blank.addPage();",
+					"const pdf = await facturxPdf(await blank.save(), cii, { number: 'INV-2026-000001', issueDate: '2026-01-31', sellerName: 'Seller' });",
+					"const read = await readEinvoiceFile(pdf, 'INV-2026-000001.pdf');",
+					"process.stdout.write(JSON.stringify({ attachment: read.attachment, syntax: read.syntax, same: read.xml === cii }));",
+				].join("\n"),
+			);
+			await bundleAsFunction(entry, facturxBundle, { rendersPdfs: false, validatesEinvoices: true });
+			const runFacturx = () =>
+				spawnSync(process.execPath, [facturxBundle], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+
+			const withoutPdfLib = runFacturx();
+			expect(withoutPdfLib.status).not.toBe(0);
+			expect(withoutPdfLib.stderr).toContain("Cannot find package 'pdf-lib'");
+
+			sh(pdfLibCommands(repoRoot, dirname(facturxBundle)));
+			const made = runFacturx();
+			expect(made.stderr).toBe("");
+			expect(made.status).toBe(0);
+			expect(JSON.parse(made.stdout)).toEqual({ attachment: "factur-x.xml", syntax: "cii", same: true });
 		}, 60_000);
 	});
 });

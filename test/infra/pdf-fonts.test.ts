@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { functionCatalog } from "../../functions/catalog.js";
-import { bundlingFor, einvoiceValidatorCommands, fontFileCommands } from "../../infra/bundling.js";
+import {
+	bundlingFor,
+	einvoiceValidatorCommands,
+	FONTKIT,
+	fontFileCommands,
+	fontkitCommands,
+	pdfRendererCommands,
+} from "../../infra/bundling.js";
 import { repoRoot } from "../../infra/paths.js";
 import { bundleAsFunction } from "../support/lambda-bundle.js";
 import { pdfFonts } from "../support/pdf.js";
@@ -38,11 +45,12 @@ describe("the font files of the functions that render PDFs", () => {
 			const hooks = bundlingFor(spec).commandHooks;
 			// The font files first; a function that validates e-invoices carries its validator's files too (einvoice-bundle.test.ts).
 			const expected = [
-				...(renders ? fontFileCommands("/in", "/out") : []),
+				...(renders ? pdfRendererCommands("/in", "/out") : []),
 				...(spec.validatesEinvoices ? einvoiceValidatorCommands("/in", "/out") : []),
 			];
 			if (expected.length > 0) expect(hooks?.afterBundling("/in", "/out")).toEqual(expected);
 			else expect(hooks).toBeUndefined();
+			expect(bundlingFor(spec).externalModules?.includes(FONTKIT) ?? false).toBe(renders);
 		},
 	);
 
@@ -57,7 +65,7 @@ describe("the font files of the functions that render PDFs", () => {
 		const bundle = join(dir, "out", "index.mjs");
 		const run = () => spawnSync(process.execPath, [bundle], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
 
-		it("renders an invoice with its fonts embedded once the hook has copied the font files, and cannot without them", async () => {
+		it("renders an invoice with its fonts embedded once the hooks have copied fontkit and the font files, and cannot without them", async () => {
 			writeFileSync(
 				entry,
 				[
@@ -70,6 +78,11 @@ describe("the font files of the functions that render PDFs", () => {
 			);
 			await bundleAsFunction(entry, bundle, { rendersPdfs: true, validatesEinvoices: false });
 
+			const withoutFontkit = run();
+			expect(withoutFontkit.status).not.toBe(0);
+			expect(withoutFontkit.stderr).toContain("Cannot find package '@pdf-lib/fontkit'");
+
+			for (const command of fontkitCommands(repoRoot, dirname(bundle))) execFileSync("sh", ["-c", command]);
 			const without = run();
 			expect(without.status).not.toBe(0);
 			expect(without.stderr).toContain("Cannot find module '@expo-google-fonts/arimo/400Regular/Arimo_400Regular.ttf'");

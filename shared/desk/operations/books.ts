@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { closePeriod } from "../../reporting/close.js";
 import { chartOfAccounts } from "../../reporting/journal.js";
 import { defineOperation } from "../operation.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { accountIdSchema, isoDateSchema, periodSchema } from "../../core/model.js";
 
 /** The fields desk operations share, each with the message a person reads when it is wrong. */

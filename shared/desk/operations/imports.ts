@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { importFiles } from "../../imports/import.js";
 import { IMPORT_KINDS } from "../../imports/rows.js";
 import { uploadedSource } from "../../imports/sources.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { reverseWriteOff, writeOffInvoice } from "../../collections/write-off.js";
 import type { Invoice } from "../../core/model.js";
 import { deliverInvoice } from "../../delivery/email-delivery.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BillingError } from "../../core/errors.js";
 import { currencySchema } from "../../core/money.js";
 import { applyPaymentByHand, unapplyPaymentByHand } from "../../payments/manual-application.js";

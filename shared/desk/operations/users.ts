@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isDeliverableEmailAddress } from "../../documents/email-address.js";
 import { putAuditEntry } from "../../store/audit.js";
 import { defineOperation } from "../operation.js";

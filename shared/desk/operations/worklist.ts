@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BillingError } from "../../core/errors.js";
 import { buildWorklist } from "../../reporting/worklist.js";
 import { putAssignment } from "../../store/worklist.js";

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../../core/errors.js";
 import { currencySchema } from "../../core/money.js";
 import type { WriteDeps } from "../../store/transact.js";

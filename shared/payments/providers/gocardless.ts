@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { verifySignature } from "gocardless-nodejs/webhooks";
-import { z } from "zod";
+import * as z from "zod";
 import { SignatureError, ValidationError } from "../../core/errors.js";
 import { currencySchema, minorUnitsSchema } from "../../core/money.js";
 import type { ProviderEventResult } from "../types.js";

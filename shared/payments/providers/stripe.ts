@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { z } from "zod";
+import * as z from "zod";
 import { SignatureError, ValidationError } from "../../core/errors.js";
 import { currencySchema, minorUnitsSchema } from "../../core/money.js";
 import type { PaymentAdjustment, ProviderEventResult } from "../types.js";
