@@ -1,12 +1,12 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { z } from "zod";
-import { createClients } from "../../shared/platform/clients.js";
+import * as z from "zod";
+import { createDocumentClient } from "../../shared/platform/clients.js";
 import { getRequiredEnv, webhookTimeoutMs } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { deliverWebhook } from "../../shared/publishing/webhook-delivery.js";
 
-const { ddb } = createClients();
+const ddb = createDocumentClient();
 const config = perStack(() => ({
 	tableName: getRequiredEnv("TABLE_NAME"),
 	timeoutMs: webhookTimeoutMs(),

@@ -2,14 +2,14 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { TransientError } from "../../shared/core/errors.js";
 import { chunks } from "../../shared/platform/chunks.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { publishEvents } from "../../shared/publishing/publisher.js";
 import { billingEventsOf, streamEventSchema } from "../../shared/publishing/stream-records.js";
 
-const { ddb } = createClients();
+const ddb = createDocumentClient();
 const config = perStack(() => ({
 	tableName: getRequiredEnv("TABLE_NAME"),
 	eventBusName: process.env.EVENT_BUS_NAME,

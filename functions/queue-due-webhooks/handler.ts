@@ -1,13 +1,13 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { z } from "zod";
+import * as z from "zod";
 import { chunks } from "../../shared/platform/chunks.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { createDocumentClient } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { listDueDeliveries } from "../../shared/store/webhooks.js";
 
-const { ddb } = createClients();
+const ddb = createDocumentClient();
 const config = perStack(() => ({ tableName: getRequiredEnv("TABLE_NAME"), queueUrl: getRequiredEnv("WEBHOOK_DELIVERY_QUEUE_URL") }));
 const sqs = new SQSClient({});
 

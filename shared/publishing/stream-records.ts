@@ -1,6 +1,6 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { BillingEvent } from "../events/catalog.js";
 import { keys, withoutKeys } from "../store/keys.js";
 

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { BillingError } from "../core/errors.js";
 import { GSI1, GSI2, keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";

@@ -21,7 +21,7 @@ const MAX_BUNDLE_BYTES = 1_048_576;
  * The functions still over 1 MB, each with the size its index.mjs may not pass: issue 24,
  * item 5 is open for them (docs/scale.md, "Bundle sizes").
  */
-const STILL_OVER: Readonly<Record<string, number>> = { DeskApi: 1_310_720 };
+const STILL_OVER: Readonly<Record<string, number>> = { DeskApi: 1_331_200 };
 
 /** Every Lambda of the stack: the catalog's functions and the document links' key generator (deploy time). */
 const functions = [

@@ -139,6 +139,11 @@ const expectedTableAccess: Record<string, readonly string[]> = {
 		"DeleteItem IMPORTS_WRITING*",
 		"ConditionCheckItem",
 	],
+	// Billing events out: the publisher numbers events (read, then two updates in a transaction), lists the endpoints and
+	// puts their deliveries; an attempt claims and records its delivery and changes its endpoint; the sweep reads the due queue.
+	PublishBillingEvents: ["GetItem", "Query gsi1", "PutItem", "UpdateItem"],
+	DeliverWebhooks: ["GetItem", "PutItem", "UpdateItem"],
+	QueueDueWebhooks: ["Query gsi2"],
 };
 
 describe("DynamoDB access per function", () => {

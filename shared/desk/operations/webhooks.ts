@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { addEndpoint, replayEvents, rotateSecret, setEndpointEnabled } from "../../publishing/endpoints.js";
 import { putAuditEntry } from "../../store/audit.js";
 import { defineOperation, type OperationDeps } from "../operation.js";
