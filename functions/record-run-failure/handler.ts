@@ -1,4 +1,5 @@
 import { runFailureInputSchema } from "../../shared/cycle/payloads.js";
+import { recordRunFailed } from "../../shared/cycle/run-outcome.js";
 import { createClients } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
@@ -34,5 +35,6 @@ export const handler = stepHandler("Record Run Failure", runFailureInputSchema, 
 	if (input.state.billing) {
 		await recordRunFailure(deps, { period: input.state.billing.period, accountId: "(run)", stage: "run", reason });
 	}
-	return { recorded: 1, execution: input.execution, reason };
+	const outcome = await recordRunFailed(deps, input, reason);
+	return { recorded: 1, execution: input.execution, reason, outcome };
 });
