@@ -9,9 +9,10 @@ import type { TableDeps } from "../store/records.js";
  * section 15), as EventBridge delivers them (`source` aws.ses, `detail-type` "Email Bounced",
  * "Email Complaint Received", ...; `detail` is SES's event record). A permanent bounce or a
  * complaint marks the address undeliverable on the account the email's tags name, and a
- * permanent bounce fails the deliveries the email carried; a transient bounce is recorded; a send marks the deliveries the email carries sent (those a
- * crash left claimed and unmarked among them); the others (delivery, reject, rendering
- * failure, delivery delay) are read and answered.
+ * permanent bounce fails the deliveries the email carried; a transient bounce is recorded; a
+ * send marks the deliveries the email carries sent (those a crash left claimed and unmarked
+ * among them); the others (delivery, reject, rendering failure, delivery delay) are read and
+ * answered.
  */
 
 /** The `detail-type` SES gives each event type on EventBridge. */
