@@ -250,7 +250,17 @@ export const functionCatalog: readonly FunctionSpec[] = [
 		...defaults,
 		id: "RecordRunFailure",
 		dir: "record-run-failure",
-		description: "Records a failed batch or run for the run summary",
+		description: "Records a failed batch or run for the run summary, and the run's billing_run.failed event once",
+		table: { actions: ["PutItem"] },
+		bucket: "none",
+		timeoutSeconds: 30,
+	},
+	{
+		...defaults,
+		id: "RecordRunOutcome",
+		dir: "record-run-outcome",
+		description: "Records a run that got to its end, with its billing_run.succeeded event, once",
+		// The outcome and its event: two conditional puts in one transaction.
 		table: { actions: ["PutItem"] },
 		bucket: "none",
 		timeoutSeconds: 30,

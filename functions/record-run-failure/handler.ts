@@ -1,11 +1,12 @@
 import { runFailureInputSchema } from "../../shared/cycle/payloads.js";
-import { createClients } from "../../shared/platform/clients.js";
+import { recordRunFailed } from "../../shared/cycle/run-outcome.js";
+import { createDocumentClient } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { logger, stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
 import { recordRunFailure } from "../../shared/store/run-failures.js";
 
-const { ddb } = createClients();
+const ddb = createDocumentClient();
 const tableName = perStack(() => getRequiredEnv("TABLE_NAME"));
 
 /** A Lambda error's Cause is the runtime's JSON ({errorType, errorMessage, trace}); people need the message. */
@@ -34,5 +35,6 @@ export const handler = stepHandler("Record Run Failure", runFailureInputSchema, 
 	if (input.state.billing) {
 		await recordRunFailure(deps, { period: input.state.billing.period, accountId: "(run)", stage: "run", reason });
 	}
-	return { recorded: 1, execution: input.execution, reason };
+	const outcome = await recordRunFailed(deps, input, reason);
+	return { recorded: 1, execution: input.execution, reason, outcome };
 });

@@ -73,6 +73,8 @@ export const runFailureInputSchema = z.discriminatedUnion("scope", [
 	z.object({
 		scope: z.literal("run"),
 		execution: z.string(),
+		/** $$.Execution.StartTime: the run's start, for its billing_run.failed event. */
+		startedAt: z.string(),
 		state: z
 			.object({
 				billing: billingPeriodSchema.optional(),
@@ -81,3 +83,11 @@ export const runFailureInputSchema = z.discriminatedUnion("scope", [
 			.loose(),
 	}),
 ]);
+
+/** Record Run Outcome's input: the execution that got to the end, when it started, and the period it billed. */
+export const runOutcomeInputSchema = z.object({
+	execution: z.string(),
+	/** $$.Execution.StartTime. */
+	startedAt: z.string(),
+	billing: billingPeriodSchema,
+});

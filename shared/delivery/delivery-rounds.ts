@@ -177,14 +177,16 @@ async function prepare(
 		return "einvoice_refused";
 	}
 	if (document.channel === "postal") {
-		await queueForPrint(deps, deliveryKey, document.period);
+		// Queued meanwhile by a concurrent attempt: delivered, not twice.
+		if (!(await queueForPrint(deps, deliveryKey, document.period))) return "already_delivered";
 		read.wrote(deliveryKey, "queued_for_print");
 		return "queued_for_print";
 	}
 	const undeliverable = document.undeliverable ? undeliverableReason(document.accountId, document.undeliverable) : undefined;
 	if (undeliverable || !isDeliverableEmailAddress(document.recipient)) {
 		const reason = undeliverable ?? `invalid email address ${JSON.stringify(document.recipient)}`;
-		await markDeliveryFailed(deps, deliveryKey, reason, true);
+		// Recorded meanwhile by a concurrent attempt: its outcome stands, recorded once.
+		if (!(await markDeliveryFailed(deps, deliveryKey, reason, true))) return "already_delivered";
 		read.wrote(deliveryKey, "failed");
 		await document.onBadAddress?.(reason);
 		await recordFailure(document.accountId, `${document.label} not delivered: ${reason}`);

@@ -9,7 +9,6 @@ import { readObjectBytes } from "../platform/s3-objects.js";
 import { type DeliveryKey, markDeliveryFailed } from "../store/deliveries.js";
 import { keys } from "../store/keys.js";
 import type { TableDeps } from "../store/records.js";
-import { isConditionFailure } from "../store/transact.js";
 import { DeliveryContext, type DeliveryStatus } from "./delivery-context.js";
 import { type DeliveryOutcome, deliverDocuments, type Job, type Outcome, type RecordFailure } from "./delivery-rounds.js";
 
@@ -133,13 +132,7 @@ function invoiceJob(deps: DeliveryDeps, read: DeliveryContext, invoiceNumber: st
 				},
 				// The statement would have gone with the invoice: its own email would fail the same way, so it is not tried.
 				onBadAddress: async (reason) => {
-					if (!statement) return;
-					try {
-						await markDeliveryFailed(deps, statementKey, reason, true);
-						read.wrote(statementKey, "failed");
-					} catch (err) {
-						if (!isConditionFailure(err)) throw err;
-					}
+					if (statement && (await markDeliveryFailed(deps, statementKey, reason, true))) read.wrote(statementKey, "failed");
 				},
 			};
 		},

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { type MailTags, readMailTags } from "../platform/mail.js";
-import { deliverySentPerSes } from "../store/deliveries.js";
+import { type DeliveryKey, deliverySentPerSes } from "../store/deliveries.js";
 import { type EmailFeedback, type FeedbackOutcome, recordEmailFeedback } from "../store/email-feedback.js";
 import type { TableDeps } from "../store/records.js";
 
@@ -8,10 +8,11 @@ import type { TableDeps } from "../store/records.js";
  * The events SES publishes for each email sent through the configuration set (DESIGN.md
  * section 15), as EventBridge delivers them (`source` aws.ses, `detail-type` "Email Bounced",
  * "Email Complaint Received", ...; `detail` is SES's event record). A permanent bounce or a
- * complaint marks the address undeliverable on the account the email's tags name; a
- * transient bounce is recorded; a send marks the deliveries the email carries sent (those a
- * crash left claimed and unmarked among them); the others (delivery, reject, rendering
- * failure, delivery delay) are read and answered.
+ * complaint marks the address undeliverable on the account the email's tags name, and a
+ * permanent bounce fails the deliveries the email carried; a transient bounce is recorded; a
+ * send marks the deliveries the email carries sent (those a crash left claimed and unmarked
+ * among them); the others (delivery, reject, rendering failure, delivery delay) are read and
+ * answered.
  */
 
 /** The `detail-type` SES gives each event type on EventBridge. */
@@ -94,6 +95,11 @@ function documentOf(tags: MailTags): string | undefined {
 	return undefined;
 }
 
+/** The delivery records of the documents the email carried (a dunning notice has none of its own). */
+function deliveriesOf(tags: MailTags): DeliveryKey[] {
+	return [...(tags.delivery ? [tags.delivery] : []), ...(tags.attached ?? [])].filter((key) => key.sk.startsWith("DELIVERY#"));
+}
+
 /**
  * Records what a bounce or complaint says about each recipient, against the account the
  * email's tags name, idempotent on SES's feedback id (SES delivers an event at least once).
@@ -111,9 +117,9 @@ export async function handleEmailEvent(deps: TableDeps, event: SesEmailEvent, no
 	};
 	if (detail.eventType === "Send") {
 		// The message went out: the deliveries it carries are sent, also those whose sender crashed before marking them.
-		const settled = [...(tags?.delivery ? [tags.delivery] : []), ...(tags?.attached ?? [])].filter((key) => key.sk.startsWith("DELIVERY#"));
 		const recorded: EmailEventOutcome[] = [];
-		for (const key of settled) recorded.push(await deliverySentPerSes(deps, key, detail.mail.messageId, detail.mail.timestamp));
+		for (const key of tags ? deliveriesOf(tags) : [])
+			recorded.push(await deliverySentPerSes(deps, key, detail.mail.messageId, detail.mail.timestamp));
 		return { ...base, recorded };
 	}
 	const reports: Omit<EmailFeedback, "accountId">[] =
@@ -144,7 +150,7 @@ export async function handleEmailEvent(deps: TableDeps, event: SesEmailEvent, no
 	const document = documentOf(tags);
 	const recorded: EmailEventOutcome[] = [];
 	for (const report of reports) {
-		recorded.push(await recordEmailFeedback(deps, { ...report, accountId, ...(document ? { document } : {}) }, now));
+		recorded.push(await recordEmailFeedback(deps, { ...report, accountId, ...(document ? { document } : {}) }, now, deliveriesOf(tags)));
 	}
 	return { ...base, recorded };
 }

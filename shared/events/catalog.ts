@@ -45,11 +45,15 @@ export const eventCatalog = {
 		invoiceViewSchema,
 		"An invoice is finalized under its number: by a billing run, by hand (`billing invoices issue`) or as a re-issue.",
 	),
-	"invoice.delivered": type("invoice", invoiceViewSchema, "An invoice was sent on a channel (email or the print batch)."),
+	"invoice.delivered": type(
+		"invoice",
+		invoiceViewSchema,
+		"An invoice was sent on a channel: emailed (marked sent by its sender, or by SES's send event), or queued for the print batch. Once per delivery; a resend by hand is a delivery of its own.",
+	),
 	"invoice.delivery_failed": type(
 		"invoice",
 		invoiceViewSchema,
-		"Sending an invoice failed for good on a channel (a refused address, a bounce).",
+		"Sending an invoice failed for good on a channel: an invalid or undeliverable address, SES's rejection, a permanent bounce of its email, or its e-invoice refused by the rules (until the account is corrected and it is resent).",
 	),
 	"invoice.paid": type(
 		"invoice",
@@ -90,15 +94,27 @@ export const eventCatalog = {
 		paymentViewSchema,
 		"A dispute is won or lost (`dispute.status`); a lost one took `chargebackAmount` back.",
 	),
-	"account.created": type("account", accountSchema, "An account is created (an import of accounts)."),
+	"account.created": type(
+		"account",
+		accountSchema,
+		"An account is created: by an import of accounts, or by the demo's seed (`billing seed`).",
+	),
 	"account.updated": type(
 		"account",
 		accountSchema,
 		"An account's details, status or closing day changed: at the billing desk, by an import, or by the collections step.",
 	),
 	"account.sent_to_collections": type("account", accountSchema, "An account is handed to the collections agency."),
-	"billing_run.succeeded": type("billing_run", billingRunViewSchema, "A billing cycle's run finished."),
-	"billing_run.failed": type("billing_run", billingRunViewSchema, "A billing cycle's run failed."),
+	"billing_run.succeeded": type(
+		"billing_run",
+		billingRunViewSchema,
+		"A billing cycle's run got to its end (its last state, Record Run Outcome): once per execution.",
+	),
+	"billing_run.failed": type(
+		"billing_run",
+		billingRunViewSchema,
+		"A billing cycle's run failed (Record Run Failure), with its `error`: once per execution. A run refused before it had a valid period billed nothing and has none.",
+	),
 	"books.closed": type("books", periodCloseSchema, "A period's books are closed (`billing books close`)."),
 } as const;
 

@@ -1,11 +1,12 @@
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { isDeepStrictEqual } from "node:util";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, accountSchema } from "../core/model.js";
 import { billingEvent } from "../events/catalog.js";
 import { auditPut } from "./audit.js";
 import { withChanges } from "./changes.js";
 import { eventPut } from "./events.js";
 import { keys } from "./keys.js";
-import type { TableDeps } from "./records.js";
+import { getAccount, type TableDeps } from "./records.js";
 import type { TransactItem } from "./transact.js";
 
 /**
@@ -307,13 +308,27 @@ export function accountCreatedEvent(tableName: string, account: Account, at: str
 	return accountEvent(tableName, "account.created", account, at);
 }
 
-/** Stores an account as given (demo seed and imports). */
+/**
+ * Stores an account as given (the demo's seed and pricing showcase) with its event:
+ * account.created for a new one, account.updated for one it replaces (conditional on being
+ * new, or there, as read). The same account stored again writes nothing.
+ */
 export async function putAccount(deps: TableDeps, account: Account): Promise<void> {
 	const parsed = accountSchema.parse(account);
+	const stored = await getAccount(deps, parsed.accountId);
+	if (stored && isDeepStrictEqual(stored, parsed)) return;
 	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: { ...keys.account(parsed.accountId), ...keys.accountListing(parsed.accountId), ...parsed },
+		new TransactWriteCommand({
+			TransactItems: [
+				{
+					Put: {
+						TableName: deps.tableName,
+						Item: { ...keys.account(parsed.accountId), ...keys.accountListing(parsed.accountId), ...parsed },
+						ConditionExpression: stored ? "attribute_exists(pk)" : "attribute_not_exists(pk)",
+					},
+				},
+				accountEvent(deps.tableName, stored ? "account.updated" : "account.created", parsed, new Date().toISOString()),
+			],
 		}),
 	);
 }

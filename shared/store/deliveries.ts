@@ -1,9 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { auditPut } from "./audit.js";
+import { deliveryEvent, writeOutcome } from "./delivery-events.js";
 import { GSI2, keys } from "./keys.js";
 import { queryAll, type TableDeps } from "./records.js";
-import { conditionFailedAt, isConditionFailure, type TransactItem, transactWrite } from "./transact.js";
+import { conditionFailedAt, isCancelled, isConditionFailure, type TransactItem, transactionsOf, transactWrite } from "./transact.js";
 
 /**
  * Delivery records, one per document and channel (keys.delivery for an invoice,
@@ -36,21 +37,19 @@ export async function getDelivery(deps: TableDeps, key: DeliveryKey): Promise<De
 	return deliveryRecordSchema.parse(record);
 }
 
-/** A postal document goes into the period's print batch, once. */
-export async function queueForPrint(deps: TableDeps, key: DeliveryKey, period: string): Promise<void> {
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: {
-				...key,
-				...keys.queuedForPrint(period, key),
-				channel: "postal",
-				status: "queued_for_print",
-				period,
-				at: new Date().toISOString(),
+/** A postal document goes into the period's print batch, once: false when it was delivered or failed before. */
+export async function queueForPrint(deps: TableDeps, key: DeliveryKey, period: string): Promise<boolean> {
+	const at = new Date().toISOString();
+	return writeOutcome(
+		deps,
+		{
+			Put: {
+				TableName: deps.tableName,
+				Item: { ...key, ...keys.queuedForPrint(period, key), channel: "postal", status: "queued_for_print", period, at },
+				ConditionExpression: "attribute_not_exists(pk)",
 			},
-			ConditionExpression: "attribute_not_exists(pk)",
-		}),
+		},
+		await deliveryEvent(deps, key, "invoice.delivered", at),
 	);
 }
 
@@ -107,10 +106,12 @@ export interface SentDelivery {
 }
 
 /**
- * Several documents' claims in one transaction (at most 100 keys with `sent`), all or none,
- * with deliveries sent before marked sent (as `markSent` does) in the same write: a
- * transaction cancelled because one was claimed before throws, and the caller marks and
- * claims them one at a time (`markAllSent`, `claimDeliveries`) to learn which.
+ * Several documents' claims in one transaction, all or none, with deliveries sent before
+ * marked sent (as `markSent` does, each with its event) in the same write: a round of
+ * deliveries (delivery-rounds.ts, at most 5 documents of 2 claims each) takes at most 25 of
+ * a transaction's MAX_TRANSACTION_ITEMS (shared/store/transact.ts). A transaction
+ * cancelled because one was claimed or marked before throws, and the caller marks and claims
+ * them one at a time (`markAllSent`, `claimDeliveries`) to learn which.
  */
 export async function claimDeliveriesTogether(
 	deps: TableDeps,
@@ -118,53 +119,94 @@ export async function claimDeliveriesTogether(
 	sent: readonly SentDelivery[] = [],
 ): Promise<void> {
 	const at = new Date().toISOString();
-	await transactWrite(deps, [
-		...sent.map(({ key, messageId }) => ({ Update: sentUpdate(deps.tableName, key, messageId, at) })),
+	const items = [
+		...(await Promise.all(sent.map((s) => sentMark(deps, s, at)))).flat(),
 		...claims.flatMap((c) => c.keys.map((key) => deliveryClaim(deps.tableName, key, c.recipient, c.period, at))),
-	]);
+	];
+	await transactWrite(deps, items);
 }
 
-function sentUpdate(tableName: string, key: DeliveryKey, messageId: string | undefined, at: string) {
-	return {
-		TableName: tableName,
-		Key: key,
-		UpdateExpression: "SET #status = :sent, messageId = :id, sentAt = :at REMOVE gsi2pk, gsi2sk",
-		ExpressionAttributeNames: { "#status": "status" },
-		ExpressionAttributeValues: { ":sent": "sent", ":id": messageId ?? "", ":at": at },
-	};
+/** A claimed delivery marked sent with the message that carried it, and its event: only while it is claimed ("sending"). */
+async function sentMark(deps: TableDeps, { key, messageId }: SentDelivery, at: string): Promise<TransactItem[]> {
+	return [
+		{
+			Update: {
+				TableName: deps.tableName,
+				Key: key,
+				UpdateExpression: "SET #status = :sent, messageId = :id, sentAt = :at REMOVE gsi2pk, gsi2sk",
+				ConditionExpression: "#status = :sending",
+				ExpressionAttributeNames: { "#status": "status" },
+				ExpressionAttributeValues: { ":sent": "sent", ":id": messageId ?? "", ":at": at, ":sending": "sending" },
+			},
+		},
+		...(await deliveryEvent(deps, key, "invoice.delivered", at)),
+	];
 }
 
-export async function markSent(deps: TableDeps, key: DeliveryKey, messageId: string | undefined): Promise<void> {
-	await deps.ddb.send(new UpdateCommand(sentUpdate(deps.tableName, key, messageId, new Date().toISOString())));
-}
-
-/** Deliveries marked sent, each with the message that carried it, as `markSent` leaves them: one transaction per 100, one update for one. */
-export async function markAllSent(
+/** Marks a claimed delivery sent, with its event: false when it was settled before (SES's send event marked it first). */
+export async function markSent(
 	deps: TableDeps,
-	sent: readonly { readonly key: DeliveryKey; readonly messageId: string | undefined }[],
-): Promise<void> {
-	const [only] = sent;
-	if (sent.length === 1 && only) return markSent(deps, only.key, only.messageId);
+	key: DeliveryKey,
+	messageId: string | undefined,
+	at = new Date().toISOString(),
+): Promise<boolean> {
+	const [mark, ...events] = await sentMark(deps, { key, messageId }, at);
+	return writeOutcome(deps, mark as TransactItem, events);
+}
+
+/**
+ * Deliveries marked sent, each with the message that carried it and its event, as `markSent`
+ * leaves them: together in transactions of at most MAX_TRANSACTION_ITEMS items, a delivery's
+ * mark and event in the same one. When one was settled before (SES's send event came first),
+ * its transaction is cancelled and they are marked one at a time, the settled one left as it is.
+ */
+export async function markAllSent(deps: TableDeps, sent: readonly SentDelivery[]): Promise<void> {
 	const at = new Date().toISOString();
-	for (let start = 0; start < sent.length; start += 100) {
-		await transactWrite(
-			deps,
-			sent.slice(start, start + 100).map(({ key, messageId }) => ({ Update: sentUpdate(deps.tableName, key, messageId, at) })),
-		);
+	const [only] = sent;
+	if (sent.length === 1 && only) {
+		await markSent(deps, only.key, only.messageId, at);
+		return;
+	}
+	const marks = await Promise.all(sent.map(async (s) => ({ s, items: await sentMark(deps, s, at) })));
+	for (const transaction of transactionsOf(marks, (m) => m.items.length)) {
+		try {
+			await transactWrite(
+				deps,
+				transaction.flatMap((m) => m.items),
+			);
+		} catch (err) {
+			if (!isCancelled(err)) throw err;
+			for (const { s } of transaction) await markSent(deps, s.key, s.messageId, at);
+		}
 	}
 }
 
-/** Records a delivery that cannot succeed (bad address, SES rejected it); `isNew` when nothing was claimed first. Earlier attempts stay. */
-export async function markDeliveryFailed(deps: TableDeps, key: DeliveryKey, reason: string, isNew: boolean): Promise<void> {
-	await deps.ddb.send(
-		new UpdateCommand({
-			TableName: deps.tableName,
-			Key: key,
-			UpdateExpression: "SET channel = :email, #status = :failed, reason = :reason, #at = :at REMOVE gsi2pk, gsi2sk",
-			ExpressionAttributeNames: { "#status": "status", "#at": "at" },
-			ExpressionAttributeValues: { ":email": "email", ":failed": "failed", ":reason": reason, ":at": new Date().toISOString() },
-			...(isNew ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
-		}),
+/**
+ * Records a delivery that cannot succeed (bad address, SES rejected it), with its event:
+ * `isNew` when nothing was claimed first, else only while it is claimed. False when it was
+ * settled before, and nothing is written. Earlier attempts stay.
+ */
+export async function markDeliveryFailed(deps: TableDeps, key: DeliveryKey, reason: string, isNew: boolean): Promise<boolean> {
+	const at = new Date().toISOString();
+	return writeOutcome(
+		deps,
+		{
+			Update: {
+				TableName: deps.tableName,
+				Key: key,
+				UpdateExpression: "SET channel = :email, #status = :failed, reason = :reason, #at = :at REMOVE gsi2pk, gsi2sk",
+				ConditionExpression: isNew ? "attribute_not_exists(pk)" : "#status = :sending",
+				ExpressionAttributeNames: { "#status": "status", "#at": "at" },
+				ExpressionAttributeValues: {
+					":email": "email",
+					":failed": "failed",
+					":reason": reason,
+					":at": at,
+					...(isNew ? {} : { ":sending": "sending" }),
+				},
+			},
+		},
+		await deliveryEvent(deps, key, "invoice.delivery_failed", at),
 	);
 }
 
@@ -215,6 +257,43 @@ export function deliveryResent(
 				: { ConditionExpression: "attribute_not_exists(pk)" }),
 		},
 	};
+}
+
+/**
+ * A permanent bounce of the email that carried a delivery fails it, with its event: on the
+ * record as read, and only when the bounced message is its attempt (sent with that message,
+ * or still claimed: the send event may come after the bounce). A record settled otherwise, or
+ * resent since, is left as it is (no items).
+ */
+export async function deliveryBounced(
+	deps: TableDeps,
+	key: DeliveryKey,
+	read: DeliveryRecord | undefined,
+	messageId: string,
+	reason: string,
+	at: string,
+): Promise<TransactItem[]> {
+	if (!read || (read.status !== "sent" && read.status !== "sending")) return [];
+	if (read.messageId && read.messageId !== messageId) return [];
+	return [
+		{
+			Update: {
+				TableName: deps.tableName,
+				Key: key,
+				UpdateExpression: "SET #status = :failed, reason = :reason, #at = :at REMOVE gsi2pk, gsi2sk",
+				ConditionExpression: "#status = :readStatus AND #at = :readAt",
+				ExpressionAttributeNames: { "#status": "status", "#at": "at" },
+				ExpressionAttributeValues: {
+					":failed": "failed",
+					":reason": `the email bounced: ${reason}`,
+					":at": at,
+					":readStatus": read.status,
+					":readAt": read.at,
+				},
+			},
+		},
+		...(await deliveryEvent(deps, key, "invoice.delivery_failed", at)),
+	];
 }
 
 /** The resend's audit entry on the invoice: who, why, to whom, and the attempt it follows. */
@@ -278,20 +357,7 @@ export async function deliverySentPerSes(
 	messageId: string,
 	at: string,
 ): Promise<"marked_sent" | "settled_before"> {
-	const update = sentUpdate(deps.tableName, key, messageId, at);
-	try {
-		await deps.ddb.send(
-			new UpdateCommand({
-				...update,
-				ConditionExpression: "#status = :sending",
-				ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":sending": "sending" },
-			}),
-		);
-		return "marked_sent";
-	} catch (err) {
-		if (isConditionFailure(err)) return "settled_before";
-		throw err;
-	}
+	return (await markSent(deps, key, messageId, at)) ? "marked_sent" : "settled_before";
 }
 
 /**

@@ -1,7 +1,9 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { invoiceDeliveryEvent } from "./delivery-events.js";
 import { GSI2, keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
+import { conditionFailedAt } from "./transact.js";
 
 /**
  * A document's e-invoice (DESIGN.md section 13): stored beside its PDF with the rules'
@@ -35,18 +37,46 @@ export type EinvoiceRecord = z.infer<typeof einvoiceRecordSchema>;
 /** Findings kept on the record: enough to act on, well within an item's 400 KB. */
 export const MAX_FINDINGS = 50;
 
+/**
+ * Stores the record. An invoice's e-invoice refused where it was not before is its delivery
+ * failing for good (it is neither emailed nor printed until the account is corrected and it
+ * is sent again): that put carries invoice.delivery_failed, once; refused again, the record
+ * is replaced (the findings of now) without another event.
+ */
 export async function putEinvoiceRecord(deps: TableDeps, record: EinvoiceRecord): Promise<void> {
 	const parsed = einvoiceRecordSchema.parse({ ...record, findings: record.findings.slice(0, MAX_FINDINGS) });
-	await deps.ddb.send(
-		new PutCommand({
-			TableName: deps.tableName,
-			Item: {
-				...keys.einvoice(parsed.document, parsed.number),
-				...(parsed.status === "refused" ? keys.einvoiceRefused(parsed.at, parsed.number) : {}),
-				...parsed,
-			},
-		}),
-	);
+	const put = {
+		TableName: deps.tableName,
+		Item: {
+			...keys.einvoice(parsed.document, parsed.number),
+			...(parsed.status === "refused" ? keys.einvoiceRefused(parsed.at, parsed.number) : {}),
+			...parsed,
+		},
+	};
+	if (parsed.status === "refused" && parsed.document === "invoice") {
+		const event = await invoiceDeliveryEvent(deps, parsed.number, "invoice.delivery_failed", parsed.at);
+		try {
+			await deps.ddb.send(
+				new TransactWriteCommand({
+					TransactItems: [
+						{
+							Put: {
+								...put,
+								ConditionExpression: "attribute_not_exists(pk) OR #status <> :refused",
+								ExpressionAttributeNames: { "#status": "status" },
+								ExpressionAttributeValues: { ":refused": "refused" },
+							},
+						},
+						...event,
+					],
+				}),
+			);
+			return;
+		} catch (err) {
+			if (!conditionFailedAt(err, 0)) throw err;
+		}
+	}
+	await deps.ddb.send(new PutCommand(put));
 }
 
 export async function getEinvoiceRecord(

@@ -1,6 +1,7 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { type Account, accountSchema, type UndeliverableAddress } from "../core/model.js";
 import { auditPut } from "./audit.js";
+import { type DeliveryKey, deliveryBounced, getDelivery } from "./deliveries.js";
 import { GSI2, keys } from "./keys.js";
 import { getAccount, parseRecord, queryAll, type TableDeps } from "./records.js";
 import { conditionFailedAt, isCancelled, RETRY, type TransactItem, withOptimisticRetry } from "./transact.js";
@@ -104,12 +105,26 @@ function decide(account: Account, feedback: EmailFeedback): { outcome: FeedbackO
  * its audit entry (actor `ses:bounce` or `ses:complaint`), all in one transaction that also
  * writes the report's own record: a report delivered again writes nothing ("already_recorded").
  * A permanent bounce or a complaint for the account's address as it is now marks it
- * undeliverable (and lists the account for the worklist).
+ * undeliverable (and lists the account for the worklist). A permanent bounce also fails the
+ * deliveries its email carried (`deliveries`, their records' keys), in the same transaction.
  */
-export async function recordEmailFeedback(deps: TableDeps, feedback: EmailFeedback, now: Date = new Date()): Promise<FeedbackOutcome> {
+export async function recordEmailFeedback(
+	deps: TableDeps,
+	feedback: EmailFeedback,
+	now: Date = new Date(),
+	deliveries: readonly DeliveryKey[] = [],
+): Promise<FeedbackOutcome> {
 	return withOptimisticRetry(`the ${feedback.kind} report for account ${feedback.accountId} could not be recorded`, async () => {
 		const account = await getAccount(deps, feedback.accountId);
 		if (!account) return "no_account" as const;
+		const bounced =
+			feedback.kind === "bounce"
+				? await Promise.all(
+						deliveries.map(async (key) =>
+							deliveryBounced(deps, key, await getDelivery(deps, key), feedback.messageId, feedback.reason, now.toISOString()),
+						),
+					)
+				: [];
 		const { outcome, action, mark } = decide(account, feedback);
 		const audit = auditPut(deps.tableName, {
 			subject: "account",
@@ -130,13 +145,14 @@ export async function recordEmailFeedback(deps: TableDeps, feedback: EmailFeedba
 						feedbackRecord(deps.tableName, feedback, now),
 						...(mark ? [markUpdate(deps.tableName, account, mark)] : []),
 						audit,
+						...bounced.flat(),
 					],
 				}),
 			);
 			return outcome;
 		} catch (err) {
 			if (conditionFailedAt(err, 0)) return "already_recorded" as const;
-			// The account changed since it was read (its address, or another report marked it): read it again.
+			// The account or a delivery changed since it was read (its address, another report, a send marked): read them again.
 			if (isCancelled(err)) return RETRY;
 			throw err;
 		}

@@ -158,6 +158,8 @@ export const keys = {
 		gsi2sk: `${delivery.pk}#${delivery.sk}`,
 	}),
 	run: (period: string) => `RUN#${period}`,
+	/** How a billing cycle's execution ended (succeeded or failed), once per execution, in its period's run partition. */
+	runOutcome: (period: string, execution: string) => ({ pk: `RUN#${period}`, sk: `OUTCOME#${execution}` }),
 	plan: (planCode: string) => ({ pk: `PLAN#${planCode}`, sk: "PLAN" }),
 	planListing: (planCode: string) => ({ gsi1pk: "PLANS", gsi1sk: planCode }),
 	subscription: (subscriptionId: string) => ({ pk: `SUBSCRIPTION#${subscriptionId}`, sk: "SUBSCRIPTION" }),

@@ -47,6 +47,29 @@ const withFields = (item: TransactItem, fields: Record<string, string>) =>
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
+/**
+ * Groups of items that must commit together (a change and its event), packed in order into
+ * transactions of at most MAX_TRANSACTION_ITEMS items; a group never spans two.
+ */
+export function transactionsOf<G>(groups: readonly G[], sizeOf: (group: G) => number): G[][] {
+	const transactions: G[][] = [];
+	let current: G[] = [];
+	let size = 0;
+	for (const group of groups) {
+		const n = sizeOf(group);
+		if (n > MAX_TRANSACTION_ITEMS) throw new Error(`${n} items that must commit together are more than one transaction takes`);
+		if (size + n > MAX_TRANSACTION_ITEMS) {
+			transactions.push(current);
+			current = [];
+			size = 0;
+		}
+		current.push(group);
+		size += n;
+	}
+	if (current.length > 0) transactions.push(current);
+	return transactions;
+}
+
 /** The items `transactWrite` sends for these: with the books' lock check when any of them is a ledger entry. */
 export function transactionSize(items: readonly TransactItem[]): number {
 	return items.length + (items.some(isLedgerEntry) ? 1 : 0);

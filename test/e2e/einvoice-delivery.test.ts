@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BillingError } from "../../shared/core/errors.js";
 import type { Invoice } from "../../shared/core/model.js";
@@ -63,6 +64,19 @@ async function downloaded(text: string | undefined): Promise<{ status: number; c
 	expect(link, text).toBeDefined();
 	const response = await fetch(link as string);
 	return { status: response.status, contentType: response.headers.get("content-type"), body: Buffer.from(await response.arrayBuffer()) };
+}
+
+/** The invoice's delivery events (invoice.delivered, invoice.delivery_failed), oldest first, from its partition. */
+async function deliveryEvents(number: string): Promise<string[]> {
+	const out = await table.ddb.send(
+		new QueryCommand({
+			TableName: table.tableName,
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :events)",
+			ExpressionAttributeValues: { ":pk": keys.invoice(number).pk, ":events": keys.eventPrefix },
+			ConsistentRead: true,
+		}),
+	);
+	return (out.Items ?? []).map((e) => String(e.type)).filter((type) => type.startsWith("invoice.deliver"));
 }
 
 async function worklist(): Promise<WorklistItem[]> {
@@ -278,6 +292,8 @@ describe("e-invoices delivered by the billing run", () => {
 		const resentTooSoon = await billing("invoices", "resend", broken.number, "--reason", "customer asked");
 		expect(resentTooSoon.code).toBe(2);
 		expect(resentTooSoon.stderr).toMatch(/is not resent: its xrechnung e-invoice is refused by the rules: .*BR-DE-8/);
+		// Refused by the run's delivery and again by the resend: its delivery failed once, with one event.
+		expect(await deliveryEvents(broken.number)).toEqual(["invoice.delivery_failed"]);
 		const invoiceMail = async () => (await mailTo("EI-BROKEN")).filter((m) => m.subject.includes(broken.number));
 		expect(await invoiceMail()).toEqual([]);
 
@@ -325,6 +341,7 @@ describe("e-invoices delivered by the billing run", () => {
 			`statement-EI-BROKEN-${PERIOD}.pdf`,
 		]);
 		expect((await worklist()).filter((i) => i.kind === "einvoice_refused")).toEqual([]);
+		expect(await deliveryEvents(broken.number)).toEqual(["invoice.delivery_failed", "invoice.delivered"]);
 	});
 });
 

@@ -93,6 +93,7 @@ const expectedTableAccess: Record<string, readonly string[]> = {
 	DeliverInvoices: ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"],
 	AssemblePrintBatch: ["BatchGetItem", "Query gsi2"],
 	RecordRunFailure: ["PutItem"],
+	RecordRunOutcome: ["PutItem"],
 	SummarizeInvoicing: ["GetItem", "Query", "Query gsi2"],
 	// Applies parked refunds and disputes, taking each off its queue (DeleteItem on PARKED# items only).
 	ReconcilePayments: [

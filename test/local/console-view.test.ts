@@ -219,7 +219,7 @@ describe("the console's graph of the state machine", () => {
 		expect(svg).toContain('data-from="Verify Ledgers" data-to="Escalate Overdue Accounts"');
 		expect(svg).toContain('class="edge edge-choice" data-from="Is It A Quarter&#39;s Last Month?" data-to="Publish Quarterly Report"');
 		expect(svg).toContain('class="edge edge-default"');
-		expect(svg.match(/class="edge edge-catch" data-from="[^"]+" data-to="Record Run Failure"/g)).toHaveLength(10);
+		expect(svg.match(/class="edge edge-catch" data-from="[^"]+" data-to="Record Run Failure"/g)).toHaveLength(11);
 		expect(svg).toContain('class="edge edge-catch" data-from="Deliver Invoices" data-to="Record Batch Failure"');
 		expect(svg).toContain("Map (distributed)");
 	});

@@ -184,6 +184,7 @@ describe("billing executions show: each state's status and error", () => {
 			"Summarize Account Review": { SUCCEEDED: 1 },
 			"Publish Monthly Report": { SUCCEEDED: 1 },
 			"Is It A Quarter's Last Month?": { SUCCEEDED: 1 },
+			"Record Run Outcome": { SUCCEEDED: 1 },
 			"Billing Cycle Complete": { SUCCEEDED: 1 },
 		});
 	});

@@ -87,6 +87,8 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
 		case "RecordRunFailure":
 			// Like the real handler: a run-level record says why, and the Fail state's CausePath reads it.
 			return { recorded: true, reason: `${(p.state as { failure?: { Error?: string } } | undefined)?.failure?.Error ?? "batch"} recorded` };
+		case "RecordRunOutcome":
+			return { execution: p.execution, outcome: "recorded" };
 		case "SummarizeInvoicing":
 			// Like the real step: adds up the batches from the ResultWriter's files, not from its input.
 			return { invoices: succeededOutputs(p.results).reduce((n, o) => n + (o.generated?.invoiceNumbers?.length ?? 0), 0) };

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -84,9 +84,21 @@ beforeAll(async () => {
 	({ handler } = (await import("../../../functions/email-events/handler.js")) as unknown as { handler: typeof handler });
 });
 
+/** The invoice email's delivery record, as the sender marked it. */
+const SENT = {
+	pk: "INVOICE#INV-1",
+	sk: "DELIVERY#email",
+	channel: "email",
+	status: "sent",
+	messageId: "0102019a-msg",
+	at: "2026-11-02T09:14:59.000Z",
+};
+
 beforeEach(() => {
 	ddbMock.reset();
-	ddbMock.on(GetCommand).resolves({ Item: ACCOUNT });
+	// The account; no delivery record and no invoice unless a test says so.
+	ddbMock.on(GetCommand).resolves({});
+	ddbMock.on(GetCommand, { Key: { pk: "ACCOUNT#ACC-1", sk: "ACCOUNT" } }).resolves({ Item: ACCOUNT });
 	ddbMock.on(TransactWriteCommand).resolves({});
 });
 
@@ -124,6 +136,37 @@ describe("email-events handler", () => {
 			},
 		});
 		expect(audit?.Put?.Item).toMatchObject({ pk: "ACCOUNT#ACC-1", action: "email_undeliverable", actor: "ses:bounce" });
+	});
+
+	it("fails the delivery the bounced email carried, on its record as read, in the report's transaction", async () => {
+		ddbMock.on(GetCommand, { Key: { pk: "INVOICE#INV-1", sk: "DELIVERY#email" } }).resolves({ Item: SENT });
+		const result = await handler(event("Email Bounced", "Bounce", bounce("Permanent", "General")), context);
+		expect(result.recorded).toEqual(["marked_undeliverable"]);
+		const [record, , , failed, ...rest] = writes();
+		expect(record?.Put?.Item).toMatchObject({ pk: "EMAIL_FEEDBACK#0102019a-feedback" });
+		expect(failed?.Update).toMatchObject({
+			Key: { pk: "INVOICE#INV-1", sk: "DELIVERY#email" },
+			ConditionExpression: "#status = :readStatus AND #at = :readAt",
+			ExpressionAttributeValues: {
+				":failed": "failed",
+				":reason": "the email bounced: Permanent/General: smtp; 550 5.1.1 user unknown",
+				":readStatus": "sent",
+				":readAt": SENT.at,
+			},
+		});
+		// The statement it carried has no record here; the invoice (its event's data) is not found either: nothing more.
+		expect(rest).toEqual([]);
+
+		// A bounce of an earlier attempt (the invoice was resent since, with another message) leaves the delivery alone.
+		ddbMock.resetHistory();
+		ddbMock
+			.on(GetCommand, { Key: { pk: "INVOICE#INV-1", sk: "DELIVERY#email" } })
+			.resolves({ Item: { ...SENT, messageId: "0102019c-resent" } });
+		await handler(
+			event("Email Bounced", "Bounce", { bounce: { ...bounce("Permanent", "General").bounce, feedbackId: "0102019a-other" } }),
+			context,
+		);
+		expect(writes().some((w) => w.Update?.Key?.pk === "INVOICE#INV-1")).toBe(false);
 	});
 
 	it("writes nothing again for a report recorded before (SES delivers an event at least once)", async () => {
@@ -172,7 +215,9 @@ describe("email-events handler", () => {
 	});
 
 	it("does not mark the account's new address for a bounce of its former one", async () => {
-		ddbMock.on(GetCommand).resolves({ Item: { ...ACCOUNT, email: "billing@acme.example.com" } });
+		ddbMock
+			.on(GetCommand, { Key: { pk: "ACCOUNT#ACC-1", sk: "ACCOUNT" } })
+			.resolves({ Item: { ...ACCOUNT, email: "billing@acme.example.com" } });
 		const result = await handler(event("Email Bounced", "Bounce", bounce("Permanent", "General")), context);
 		expect(result.recorded).toEqual(["former_address"]);
 		expect(writes().some((w) => w.Update)).toBe(false);
@@ -194,14 +239,18 @@ describe("email-events handler", () => {
 	});
 
 	it("marks the deliveries a sent email carries sent, if a crash left them claimed, and leaves them once settled", async () => {
+		// Each mark is a transaction with its event (none here: no invoice is found); the second finds its delivery settled.
 		ddbMock
-			.on(UpdateCommand)
+			.on(TransactWriteCommand)
 			.resolvesOnce({})
-			.rejectsOnce(new ConditionalCheckFailedException({ message: "settled", $metadata: {} }));
+			.rejectsOnce(
+				new TransactionCanceledException({ message: "settled", $metadata: {}, CancellationReasons: [{ Code: "ConditionalCheckFailed" }] }),
+			);
 		const sent = await handler(event("Email Sent", "Send", { send: {} }), context);
 
 		expect(sent).toMatchObject({ eventType: "Send", accountId: "ACC-1", recorded: ["marked_sent", "settled_before"] });
-		const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+		expect(ddbMock.commandCalls(UpdateCommand)).toEqual([]);
+		const updates = writes().map((w) => w.Update as NonNullable<typeof w.Update>);
 		expect(updates.map((u) => u.Key)).toEqual([
 			{ pk: "INVOICE#INV-1", sk: "DELIVERY#email" },
 			{ pk: "STATEMENT#ACC-1#2026-10", sk: "DELIVERY#email" },
