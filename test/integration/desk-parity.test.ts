@@ -21,6 +21,7 @@ import { listCreditMemos } from "../../shared/store/credit-memos.js";
 import { getDelivery } from "../../shared/store/deliveries.js";
 import { keys } from "../../shared/store/keys.js";
 import { getAccount, listInvoicesOfAccount, listLedgerEntries, listPayments } from "../../shared/store/records.js";
+import { getWebhookEndpoint, listDeliveries } from "../../shared/store/webhooks.js";
 import { listAssignments } from "../../shared/store/worklist.js";
 import { testAccount } from "../support/accounts.js";
 import { type CliResult, cliInProcess } from "../support/cli.js";
@@ -253,7 +254,16 @@ const KINDS: Record<string, Kind> = {
 };
 
 /** Operations tested on their own below: they need a period to close or the user pool, not an account. */
-const ELSEWHERE = ["books.close", "users.add", "users.disable"];
+const ELSEWHERE = [
+	"books.close",
+	"users.add",
+	"users.disable",
+	"webhooks.add",
+	"webhooks.disable",
+	"webhooks.enable",
+	"webhooks.rotate_secret",
+	"events.replay",
+];
 
 const twins = new Map<string, { cli: Twin; api: Twin }>();
 
@@ -483,5 +493,111 @@ describe("the CLI and the desk API", () => {
 		const viaApi = await call("POST", "/users/nobody%40example.com/disable", {}, "token-ada");
 		expect(viaApi.status).toBe(404);
 		expect(await listAuditEntries(table, "user", "nobody@example.com")).toEqual([]);
+	});
+
+	it("webhooks.add, disable, enable, rotate_secret and events.replay change an endpoint the same way through both, each on its audit trail", async () => {
+		const viaCli = await billing(
+			"webhooks",
+			"add",
+			"https://crm.example.com/cli",
+			"--events",
+			"invoice.*",
+			"payment.received",
+			"--json",
+			"--actor",
+			CLI_ACTOR,
+		);
+		expect(viaCli.code, viaCli.stderr).toBe(0);
+		const viaApi = await call(
+			"POST",
+			"/webhooks",
+			{ url: "https://crm.example.com/api", events: ["invoice.*", "payment.received"] },
+			"token-ada",
+		);
+		expect(viaApi.status, JSON.stringify(viaApi.body)).toBe(201);
+		type Added = { endpoint: { endpointId: string; url: string; createdBy: string; createdAt: string }; secret: string };
+		const cliAdded = JSON.parse(viaCli.stdout) as Added;
+		const apiAdded = viaApi.body.result as Added;
+		const shape = ({ endpoint, secret }: Added) => ({
+			endpoint: {
+				...endpoint,
+				endpointId: "<id>",
+				url: endpoint.url.replace(/(cli|api)$/, "<who>"),
+				createdBy: "<actor>",
+				createdAt: "<time>",
+			},
+			secret: secret.replace(/^whsec_[A-Za-z0-9+/=]{44}$/, "whsec_<32 bytes>"),
+		});
+		expect(shape(apiAdded)).toEqual(shape(cliAdded));
+		expect(shape(cliAdded)).toEqual({
+			endpoint: {
+				endpointId: "<id>",
+				url: "https://crm.example.com/<who>",
+				events: ["invoice.*", "payment.received"],
+				status: "enabled",
+				createdAt: "<time>",
+				createdBy: "<actor>",
+				secretsSigning: 1,
+			},
+			secret: "whsec_<32 bytes>",
+		});
+		const cliId = cliAdded.endpoint.endpointId;
+		const apiId = apiAdded.endpoint.endpointId;
+		expect(cliAdded.endpoint.createdBy).toBe(CLI_ACTOR);
+		expect(apiAdded.endpoint.createdBy).toBe(ADA.actor);
+
+		expect((await billing("webhooks", "disable", cliId, "--reason", "receiver moves", "--actor", CLI_ACTOR)).code).toBe(0);
+		expect((await call("POST", `/webhooks/${apiId}/disable`, { reason: "receiver moves" }, "token-ada")).status).toBe(200);
+		expect((await billing("webhooks", "enable", cliId, "--reason", "receiver moved", "--actor", CLI_ACTOR)).code).toBe(0);
+		expect((await call("POST", `/webhooks/${apiId}/enable`, { reason: "receiver moved" }, "token-ada")).status).toBe(200);
+		const rotatedCli = await billing("webhooks", "rotate-secret", cliId, "--json", "--actor", CLI_ACTOR);
+		expect(rotatedCli.code, rotatedCli.stderr).toBe(0);
+		const rotatedApi = await call("POST", `/webhooks/${apiId}/rotate-secret`, {}, "token-ada");
+		expect(rotatedApi.status).toBe(200);
+		expect((rotatedApi.body.result as { secret: string }).secret).toMatch(/^whsec_/);
+		expect((JSON.parse(rotatedCli.stdout) as { secret: string }).secret).not.toBe(cliAdded.secret);
+		const replayedCli = await billing("events", "replay", "--endpoint", cliId, "--since", "2026-10-01", "--actor", CLI_ACTOR);
+		expect(replayedCli.code, replayedCli.stderr).toBe(0);
+		const replayedApi = await call("POST", `/webhooks/${apiId}/replay`, { since: "2026-10-01" }, "token-ada");
+		expect(replayedApi.status).toBe(200);
+		const { replayed } = replayedApi.body.result as { replayed: number };
+		expect(replayed).toBeGreaterThan(0);
+		expect(replayedCli.stdout).toBe(`${replayed} events queued again for ${cliId}\n`);
+
+		// What the operations set; the stack's publisher meanwhile tries the replayed events on these unreachable hosts.
+		const endpointOf = async (id: string) => {
+			const e = await getWebhookEndpoint(table, id);
+			return {
+				events: e?.events,
+				status: e?.status,
+				disabledReason: e?.disabledReason,
+				secretExpires: e?.secrets.map((x) => Boolean(x.expiresAt)),
+			};
+		};
+		expect(await endpointOf(apiId)).toEqual(await endpointOf(cliId));
+		expect(await endpointOf(cliId)).toEqual({ events: ["invoice.*", "payment.received"], status: "enabled", secretExpires: [false, true] });
+		const deliveries = async (id: string) =>
+			(await listDeliveries(table, id, 500)).map((d) => `${d.eventType} ${d.objectId} ${d.replays}`).sort();
+		expect(await deliveries(apiId)).toEqual(await deliveries(cliId));
+		expect(await deliveries(cliId)).toHaveLength(replayed);
+
+		const trail = async (id: string) =>
+			(await listAuditEntries(table, "webhook_endpoint", id)).map((e) => [e.action, e.actor, e.reason ?? ""]);
+		const expected = (actor: string) => [
+			["webhook_endpoint_added", actor, ""],
+			["webhook_endpoint_disabled", actor, "receiver moves"],
+			["webhook_endpoint_enabled", actor, "receiver moved"],
+			["webhook_secret_rotated", actor, ""],
+			["webhook_events_replayed", actor, ""],
+		];
+		expect(await trail(cliId)).toEqual(expected(CLI_ACTOR));
+		expect(await trail(apiId)).toEqual(expected(ADA.actor));
+		// No secret is ever written to the trail.
+		expect(JSON.stringify(await listAuditEntries(table, "webhook_endpoint", cliId))).not.toContain("whsec_");
+
+		// Admins only: the billing role is refused, and nothing is added.
+		const refused = await call("POST", "/webhooks", { url: "https://crm.example.com/bea", events: ["*"] }, "token-bea");
+		expect(refused.status).toBe(403);
+		expect((await call("GET", "/webhooks", undefined, "token-ada")).body).toMatchObject({ items: [{}, {}] });
 	});
 });
