@@ -42,6 +42,9 @@ export interface EventPublishingOptions {
 	readonly onError?: (err: Error) => void;
 }
 
+/** No publisher: for a stack whose caller runs its own. */
+export const noPublishing: EventPublishing = { settled: async () => {}, stop: async () => {} };
+
 /** Shards oldest first: a child shard's records come after its parent's. */
 function inOrder(shards: readonly Shard[]): Shard[] {
 	const ids = new Set(shards.map((s) => s.ShardId));

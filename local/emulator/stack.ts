@@ -17,7 +17,7 @@ import { executionsConsole } from "./console.js";
 import { deskFront } from "./desk-front.js";
 import { documentFront, documentLinkEnvironment, localDocumentLinkKey } from "./document-links.js";
 import { configurationSetOf, DEFAULT_DOCUMENT_LINK_BASE_URL, embeddedEnvironment, userPoolEnvironment } from "./environment.js";
-import { type EventPublishing, startEventPublishing } from "./event-publishing.js";
+import { type EventPublishing, noPublishing, startEventPublishing } from "./event-publishing.js";
 import { startHttpFront } from "./http-front.js";
 import { invokeLocalFunction, LOCAL_REGION, localFunctionArn } from "./lambda-runtime.js";
 import { DEFAULT_HTTP_PORT } from "./ports.js";
@@ -60,6 +60,8 @@ export interface EmbeddedStackOptions {
 	readonly bucketName?: string;
 	/** The clock of webhook deliveries' schedule (retries, the 3-day window); the real time by default. */
 	readonly eventClock?: () => Date;
+	/** False: the caller runs the events' publisher itself (a test that crashes and restarts it). */
+	readonly publishEvents?: boolean;
 	/** The clock the front checks document links' expiry against (ms since the epoch); the real time by default. */
 	readonly documentLinkClock?: () => number;
 }
@@ -172,13 +174,16 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 					}),
 				});
 	Object.assign(process.env, documentLinkEnvironment(linkKey, http?.url ?? DEFAULT_DOCUMENT_LINK_BASE_URL));
-	const events = await startEventPublishing({
-		endpoint: servers.dynamodb,
-		tableName,
-		publish: (event) => invokeLocalFunction(localFunctionArn("PublishBillingEvents"), event),
-		...(options.eventClock ? { now: options.eventClock } : {}),
-		onError: (err) => process.stderr.write(`billing events: ${err.message}; reading again from the last checkpoint\n`),
-	});
+	const events =
+		options.publishEvents === false
+			? noPublishing
+			: await startEventPublishing({
+					endpoint: servers.dynamodb,
+					tableName,
+					publish: (event) => invokeLocalFunction(localFunctionArn("PublishBillingEvents"), event),
+					...(options.eventClock ? { now: options.eventClock } : {}),
+					onError: (err) => process.stderr.write(`billing events: ${err.message}; reading again from the last checkpoint\n`),
+				});
 	const sendEvents = await feedSendEvents({
 		ses: servers.ses,
 		configurationSet: configurationSetOf(tableName),

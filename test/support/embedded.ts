@@ -10,7 +10,7 @@ import { type EmbeddedStack, startEmbeddedStack } from "../../local/emulator/sta
  */
 export async function startTestStack(
 	name: string,
-	options: { http?: boolean; now?: () => number; eventClock?: () => Date } = {},
+	options: { http?: boolean; now?: () => number; eventClock?: () => Date; publishEvents?: boolean } = {},
 ): Promise<EmbeddedStack & { dataDir: string; tag: string }> {
 	const tag = `${name}-${Math.random().toString(36).slice(2, 8)}`;
 	const dataDir = mkdtempSync(join(tmpdir(), `billing-${name}-`));
@@ -22,6 +22,7 @@ export async function startTestStack(
 		bucketName: `billing-${tag}`.toLowerCase(),
 		...(options.now ? { documentLinkClock: options.now } : {}),
 		...(options.eventClock ? { eventClock: options.eventClock } : {}),
+		...(options.publishEvents === false ? { publishEvents: false } : {}),
 	});
 	return {
 		...stack,
