@@ -23,9 +23,10 @@ import { LOCAL_REGION } from "./lambda-runtime.js";
  * on the delivery queue.
  */
 
-const BUSY_POLL_MS = 100;
-const IDLE_POLL_MS = 500;
-const RECORDS_PER_READ = 100;
+const IDLE_POLL_MS = 250;
+/** GetRecords' most: the publisher's own writes (numbers, deliveries) are in the stream too, and are passed over. */
+const RECORDS_PER_READ = 1000;
+const DUE_PER_ROUND = 100;
 
 export interface EventPublishing {
 	/** Resolves when everything in the stream now has been published and the due deliveries attempted. */
@@ -109,40 +110,47 @@ export async function startEventPublishing(options: EventPublishingOptions): Pro
 	}
 
 	async function deliverOnce(): Promise<boolean> {
-		return (await deliverDueWebhooks({ ...deps, now, timeoutMs }, 25)) > 0;
+		return (await deliverDueWebhooks({ ...deps, now, timeoutMs }, DUE_PER_ROUND)) > 0;
 	}
 
 	let stopped = false;
-	let round = 0;
-	/** Each waits for an idle round that began after it asked. */
-	let waiters: { after: number; resolve: () => void }[] = [];
-	const loop = async () => {
-		while (!stopped) {
-			round++;
-			const thisRound = round;
-			let busy = false;
-			try {
-				busy = (await publishOnce()) || busy;
-				busy = (await deliverOnce()) || busy;
-			} catch (err) {
-				// Read again from the checkpoint: what was not acknowledged is published again.
-				iterators.clear();
-				options.onError?.(err as Error);
+	/** Runs `once` until stopped, at once again while it finds work; a failure is said and the next round starts over. */
+	function repeat(once: () => Promise<boolean>, onFailure: () => void) {
+		let round = 0;
+		/** Each waits for an idle round that began after it asked. */
+		let waiters: { after: number; resolve: () => void }[] = [];
+		const running = (async () => {
+			while (!stopped) {
+				const thisRound = ++round;
+				let busy = false;
+				try {
+					busy = await once();
+				} catch (err) {
+					onFailure();
+					options.onError?.(err as Error);
+				}
+				if (!busy) {
+					for (const w of waiters.filter((w) => w.after < thisRound)) w.resolve();
+					waiters = waiters.filter((w) => w.after >= thisRound);
+					await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+				}
 			}
-			if (!busy) {
-				for (const w of waiters.filter((w) => w.after < thisRound)) w.resolve();
-				waiters = waiters.filter((w) => w.after >= thisRound);
-			}
-			await new Promise((r) => setTimeout(r, busy ? BUSY_POLL_MS : IDLE_POLL_MS));
-		}
-	};
-	const running = loop();
+			for (const w of waiters) w.resolve();
+		})();
+		return { running, idle: () => new Promise<void>((resolve) => waiters.push({ after: round, resolve })) };
+	}
+	// Read again from the checkpoint after a failure: what was not acknowledged is published again.
+	const publishing = repeat(publishOnce, () => iterators.clear());
+	const delivering = repeat(deliverOnce, () => undefined);
 	return {
-		settled: () => new Promise((resolve) => waiters.push({ after: round, resolve })),
+		async settled() {
+			// Every event handed on, then every delivery due by then attempted.
+			await publishing.idle();
+			await delivering.idle();
+		},
 		async stop() {
 			stopped = true;
-			await running;
-			for (const w of waiters) w.resolve();
+			await Promise.all([publishing.running, delivering.running]);
 			streams.destroy();
 			ddbClient.destroy();
 		},

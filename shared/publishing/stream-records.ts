@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod";
 import type { BillingEvent } from "../events/catalog.js";
+import { eventKey } from "../store/events.js";
 import { keys, withoutKeys } from "../store/keys.js";
 
 /**
@@ -37,9 +38,15 @@ export function isBillingEventRecord(record: { readonly eventName?: string; read
 	return record.eventName === "INSERT" && Boolean(image?.sk?.S?.startsWith(keys.eventPrefix)) && typeof image?.objectType?.S === "string";
 }
 
-/** The billing events of the records, in their order. */
+/**
+ * The billing events of the records, in their order: those the outbox wrote, each where its
+ * object's events go. An item elsewhere that only looks like one is not published.
+ */
 export function billingEventsOf(records: readonly StreamRecord[]): BillingEvent[] {
-	return records
-		.filter(isBillingEventRecord)
-		.map((record) => withoutKeys(unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>)) as unknown as BillingEvent);
+	return records.filter(isBillingEventRecord).flatMap((record) => {
+		const item = unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>);
+		const event = withoutKeys(item) as unknown as BillingEvent;
+		const key = eventKey(event);
+		return key.pk === item.pk && key.sk === item.sk ? [event] : [];
+	});
 }

@@ -4,7 +4,7 @@ import type { BillingEvent, EventTypeName, ObjectType } from "../events/catalog.
 import { chunks } from "../platform/chunks.js";
 import { GSI1, keys, withoutKeys } from "./keys.js";
 import type { TableDeps } from "./records.js";
-import { conditionFailedAt, MAX_TRANSACTION_ITEMS, RETRY, type TransactItem, withOptimisticRetry } from "./transact.js";
+import { conditionFailedAt, MAX_TRANSACTION_ITEMS, RETRY, RETRY_NOW, type TransactItem, withOptimisticRetry } from "./transact.js";
 
 /**
  * The transactional outbox (DESIGN.md section 14): every store function that changes a
@@ -138,13 +138,7 @@ export async function assignSequences(
 
 async function storedSequence(deps: TableDeps, key: { pk: string; sk: string }): Promise<number | undefined> {
 	const out = await deps.ddb.send(
-		new GetCommand({
-			TableName: deps.tableName,
-			Key: key,
-			ConsistentRead: true,
-			ProjectionExpression: "#s",
-			ExpressionAttributeNames: { "#s": "sequence" },
-		}),
+		new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true, ProjectionExpression: "#s", ExpressionAttributeNames: { "#s": "sequence" } }),
 	);
 	return out.Item?.sequence as number | undefined;
 }
@@ -156,12 +150,13 @@ async function assignChunk(
 	const first = events[0];
 	if (!first) return new Map();
 	const counterKey = keys.eventSequence(eventKey(first).pk);
+	// Events are numbered once; only a batch read again (after a crash) finds some numbered, and reads which.
+	let numberedBefore = false;
 	return withOptimisticRetry(`numbering the events of ${first.objectType} ${first.objectId}`, async () => {
 		const assigned = new Map<string, number>();
-		// An event numbered before (a batch read again) keeps its number; the rest follow the counter.
 		const fresh: (typeof events)[number][] = [];
 		for (const event of events) {
-			const stored = await storedSequence(deps, eventKey(event));
+			const stored = numberedBefore ? await storedSequence(deps, eventKey(event)) : undefined;
 			if (stored === undefined) fresh.push(event);
 			else assigned.set(event.id, stored);
 		}
@@ -195,7 +190,11 @@ async function assignChunk(
 		try {
 			await deps.ddb.send(new TransactWriteCommand({ TransactItems: items }));
 		} catch (err) {
-			if (items.some((_, i) => conditionFailedAt(err, i))) return RETRY;
+			if (items.slice(1).some((_, i) => conditionFailedAt(err, i + 1))) {
+				numberedBefore = true;
+				return RETRY_NOW;
+			}
+			if (conditionFailedAt(err, 0)) return RETRY;
 			throw err;
 		}
 		for (const [i, event] of fresh.entries()) assigned.set(event.id, last + 1 + i);
