@@ -485,7 +485,7 @@ export const functionCatalog: readonly FunctionSpec[] = [
 			"The table stream's new billing events: numbered per object, put on the event bus and handed to the webhook endpoints that take them",
 		// Reads an event's sequence and the object's counter, writes both in one transaction (Update, Update), lists the
 		// endpoints (gsi1) and puts each new delivery (Put, conditional).
-		table: { actions: ["GetItem", "Query", "PutItem", "UpdateItem"], indexes: ["gsi1"] },
+		table: { actions: ["GetItem", "PutItem", "UpdateItem"], indexes: ["gsi1"] },
 		bucket: "none",
 		timeoutSeconds: 60,
 	},

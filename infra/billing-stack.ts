@@ -4,6 +4,7 @@ import { billingCycleFunctionIds, documentObjects, functionCatalog, importJobFun
 import { type BillingConfig, readBillingConfig } from "./config.js";
 import { BillingCycleWorkflow } from "./constructs/billing-cycle-workflow.js";
 import { BillingData } from "./constructs/billing-data.js";
+import { BillingEvents } from "./constructs/billing-events.js";
 import { BillingFunction, type BillingFunctionEnvironment } from "./constructs/billing-function.js";
 import { DataApi } from "./constructs/data-api.js";
 import { DataImport } from "./constructs/data-import.js";
@@ -46,6 +47,8 @@ export class BillingStack extends Stack {
 	readonly dataImport: DataImport;
 	readonly dataApi: DataApi;
 	readonly emailEvents: EmailEvents;
+	/** Billing events out: the table stream's publisher, the event bus, the webhook delivery queue. */
+	readonly billingEvents: BillingEvents;
 	/** Who signs in to the web desk: the Cognito user pool, its role groups and the app's client. */
 	readonly deskUsers: DeskUsers;
 	readonly deskApi: DeskApi;
@@ -88,11 +91,12 @@ export class BillingStack extends Stack {
 			functions[spec.id] = new BillingFunction(this, spec.id, { spec, environment });
 		}
 		this.functions = functions;
-		const fn = (functionId: string) => {
+		const billingFunction = (functionId: string) => {
 			const found = functions[functionId];
 			if (!found) throw new Error(`functions/catalog.ts has no function "${functionId}"`);
-			return found.function;
+			return found;
 		};
+		const fn = (functionId: string) => billingFunction(functionId).function;
 
 		this.workflow = new BillingCycleWorkflow(this, "BillingCycle", {
 			functions: Object.fromEntries(billingCycleFunctionIds.map((functionId) => [functionId, fn(functionId)])),
@@ -126,6 +130,14 @@ export class BillingStack extends Stack {
 		this.emailEvents = new EmailEvents(this, "SesEvents", {
 			configurationSet: this.sender.configurationSet,
 			handler: fn("EmailEvents"),
+			alarmTopic: this.monitoring.topic,
+		});
+
+		this.billingEvents = new BillingEvents(this, "BillingEvents", {
+			table: this.data.table,
+			publisher: billingFunction("PublishBillingEvents"),
+			deliverer: billingFunction("DeliverWebhooks"),
+			dueSweep: billingFunction("QueueDueWebhooks"),
 			alarmTopic: this.monitoring.topic,
 		});
 
@@ -197,6 +209,18 @@ export class BillingStack extends Stack {
 		new CfnOutput(this, "DeskUserPoolClientId", {
 			description: "The web desk's app client (USER_PASSWORD_AUTH): `billing users token` signs in with it",
 			value: this.deskUsers.client.userPoolClientId,
+		});
+		new CfnOutput(this, "BillingEventBusName", {
+			description: "The bus every billing event is put on (source billing, detail-type the event's type): write your rules on it",
+			value: this.billingEvents.bus.eventBusName,
+		});
+		new CfnOutput(this, "BillingEventBusArn", {
+			description: "The billing event bus's ARN, for rules and cross-account targets",
+			value: this.billingEvents.bus.eventBusArn,
+		});
+		new CfnOutput(this, "WebhookDeliveryDeadLetterQueueUrl", {
+			description: "Webhook delivery messages DeliverWebhooks failed to handle (alarmed): read them, fix the cause, replay",
+			value: this.billingEvents.deliveryDeadLetterQueue.queueUrl,
 		});
 		new CfnOutput(this, "DocumentRetentionYears", {
 			description: "Years issued documents are kept under S3 Object Lock; the CLI stores credit memos with it",

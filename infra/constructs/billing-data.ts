@@ -13,8 +13,9 @@ export interface BillingDataProps {
 }
 
 /**
- * The product's state: one DynamoDB table (single-table design, shared/table.ts) and
- * one bucket for invoice PDFs, manifests and reports. Both outlive the stack.
+ * The product's state: one DynamoDB table (single-table design, shared/table.ts) with a
+ * stream of its new items, and one bucket for invoice PDFs, manifests and reports. Both
+ * outlive the stack.
  *
  * Issued documents are never rewritten (DESIGN.md section 15): the bucket has S3 Object
  * Lock, and each document is put with its own COMPLIANCE retention (the writers set it per
@@ -40,6 +41,8 @@ export class BillingData extends Construct {
 			removalPolicy: RemovalPolicy.RETAIN,
 			// Raw webhook events and bodies carry an expiry (WEBHOOK_EVENT_RETENTION_DAYS); nothing else has one.
 			timeToLiveAttribute: tableKeySchema.timeToLiveAttribute,
+			// The outbox's events reach the publisher through the stream (BillingEvents); it reads only the new item.
+			stream: dynamodb.StreamViewType.NEW_IMAGE,
 		});
 		for (const index of tableKeySchema.globalSecondaryIndexes) {
 			this.table.addGlobalSecondaryIndex({

@@ -377,6 +377,13 @@ describe("grants", () => {
 		expect(none.sort()).toEqual(["CheckImportFile", "ResolveBillingPeriod", "StartBillingCycle"]);
 		const tableArn = { "Fn::GetAtt": [tableId, "Arn"] };
 		const indexArn = (index: string) => ({ "Fn::Join": ["", [tableArn, `/index/${index}`]] });
+		// The table stream's event source mapping reads the stream with its function's role (ListStreams has no resource-level permission).
+		const streamArn = JSON.stringify({ "Fn::GetAtt": [tableId, "StreamArn"] });
+		const streamReads = [
+			...["DescribeStream", "GetRecords", "GetShardIterator"].map((action) => `dynamodb:${action} ${streamArn}`),
+			'dynamodb:ListStreams "*"',
+		];
+		const readsStream = (id: string) => id === "PublishBillingEvents";
 		for (const spec of functionCatalog) {
 			// Every DynamoDB action with its resource (test/infra/least-privilege.test.ts checks the declarations themselves).
 			const granted = roleStatementsOf(spec.id)
@@ -390,6 +397,7 @@ describe("grants", () => {
 					: [
 							...spec.table.actions.map((action) => `dynamodb:${action} ${JSON.stringify(tableArn)}`),
 							...(spec.table.indexes ?? []).map((index) => `dynamodb:Query ${JSON.stringify(indexArn(index))}`),
+							...(readsStream(spec.id) ? streamReads : []),
 						].sort();
 			expect(granted, spec.id).toEqual(expected);
 		}

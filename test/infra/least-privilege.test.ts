@@ -45,12 +45,15 @@ function roleOfFunction(catalogId: string): string {
 
 const tableId = logicalId(stack.data.table);
 const tableArn = JSON.stringify({ "Fn::GetAtt": [tableId, "Arn"] });
+const streamArn = JSON.stringify({ "Fn::GetAtt": [tableId, "StreamArn"] });
 const indexArn = (index: string) => JSON.stringify({ "Fn::Join": ["", [{ "Fn::GetAtt": [tableId, "Arn"] }, `/index/${index}`]] });
 
 /**
  * What a role may do in DynamoDB, one line per action and resource: `GetItem` on the table,
- * `Query gsi1` on that index, `DeleteItem PARKED#*` on the table's items whose partition key
- * is like that (dynamodb:LeadingKeys). Anything else is written out raw, so it fails below.
+ * `Query gsi1` on that index, `GetRecords stream` on the table's stream, `DeleteItem PARKED#*`
+ * on the table's items whose partition key is like that (dynamodb:LeadingKeys). Anything else
+ * is written out raw, so it fails below. Only the DynamoDB actions of a statement count: CDK
+ * merges statements on the same resource, so dynamodb:ListStreams on `*` shares one with X-Ray's.
  */
 function tableAccessOf(roleId: string): string[] {
 	return statementsOfRole(roleId)
@@ -65,13 +68,20 @@ function tableAccessOf(roleId: string): string[] {
 						? ` ${leading.join(",")}`
 						: ` if ${JSON.stringify(st.Condition)}`;
 			}
-			return actionsOf(st).flatMap((action) =>
-				resourcesOf(st).map((resource) => {
-					const text = JSON.stringify(resource);
-					const where = text === tableArn ? "" : text === indexArn("gsi1") ? " gsi1" : text === indexArn("gsi2") ? " gsi2" : ` on ${text}`;
-					return `${action.replace(/^dynamodb:/, action.startsWith("dynamodb:") ? "" : "(not DynamoDB) ")}${where}${only}`;
-				}),
-			);
+			const places: Record<string, string> = {
+				[tableArn]: "",
+				[indexArn("gsi1")]: " gsi1",
+				[indexArn("gsi2")]: " gsi2",
+				[streamArn]: " stream",
+			};
+			return actionsOf(st)
+				.filter((action) => action.startsWith("dynamodb:"))
+				.flatMap((action) =>
+					resourcesOf(st).map((resource) => {
+						const text = JSON.stringify(resource);
+						return `${action.replace(/^dynamodb:/, "")}${places[text] ?? ` on ${text}`}${only}`;
+					}),
+				);
 		})
 		.sort();
 }
@@ -142,7 +152,17 @@ const expectedTableAccess: Record<string, readonly string[]> = {
 	],
 	// Billing events out: the publisher numbers events (read, then two updates in a transaction), lists the endpoints and
 	// puts their deliveries; an attempt claims and records its delivery and changes its endpoint; the sweep reads the due queue.
-	PublishBillingEvents: ["GetItem", "Query gsi1", "PutItem", "UpdateItem"],
+	// The publisher also reads the table's stream, as its event source mapping needs (ListStreams has no resource-level permission).
+	PublishBillingEvents: [
+		"GetItem",
+		"Query gsi1",
+		"PutItem",
+		"UpdateItem",
+		"DescribeStream stream",
+		"GetRecords stream",
+		"GetShardIterator stream",
+		'ListStreams on "*"',
+	],
 	DeliverWebhooks: ["GetItem", "PutItem", "UpdateItem"],
 	QueueDueWebhooks: ["Query gsi2"],
 };
@@ -288,18 +308,51 @@ describe("dead letters of asynchronous invocations", () => {
 		expect(sqsStatements.flatMap(resourcesOf)).toEqual([{ "Fn::GetAtt": [queueId, "Arn"] }]);
 	});
 
-	it("every function invoked asynchronously has an on-failure destination; none invoked synchronously needs one", () => {
-		const configured = Object.values(resources)
-			.filter((r) => r.Type === "AWS::Lambda::EventInvokeConfig")
-			.map(
-				(r) => functionCatalog.find((f) => JSON.stringify({ Ref: functionIdOf(f.id) }) === JSON.stringify(r.Properties.FunctionName))?.id,
-			)
-			.sort();
-		// Asynchronous: EventBridge (files put under imports/, SES's email events) and EventBridge Scheduler. The state
-		// machine, the webhook API and the data API invoke synchronously, and the table has no stream.
-		expect(configured).toEqual(["EmailEvents", "ImportFile", "StartBillingCycle"]);
-		expect(Object.values(resources).filter((r) => r.Type === "AWS::Lambda::EventSourceMapping")).toEqual([]);
-		expect(resources[tableId]?.Properties).not.toHaveProperty("StreamSpecification");
+	it("every function invoked asynchronously has an on-failure destination, but the every-minute sweep; none invoked synchronously needs one", () => {
+		const configs = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::EventInvokeConfig");
+		const catalogIdOf = (r: { Properties: Json }) =>
+			functionCatalog.find((f) => JSON.stringify({ Ref: functionIdOf(f.id) }) === JSON.stringify(r.Properties.FunctionName))?.id;
+		// Asynchronous: EventBridge (files put under imports/, SES's email events) and EventBridge Scheduler (the monthly
+		// start, the sweep of due webhook deliveries). The state machine, the webhook API, the data API and the desk API
+		// invoke synchronously.
+		expect(configs.map(catalogIdOf).sort()).toEqual(["EmailEvents", "ImportFile", "QueueDueWebhooks", "StartBillingCycle"]);
+		for (const config of configs.filter((r) => catalogIdOf(r) !== "QueueDueWebhooks")) {
+			expect(config.Properties, catalogIdOf(config)).toHaveProperty("DestinationConfig.OnFailure.Destination");
+		}
+		// The sweep holds nothing to replay: the next minute's sweep queues what this one did not, so it is neither
+		// retried nor dead-lettered, and its alarms say when sweeps fail or stop (test/infra/billing-events.test.ts).
+		const sweep = configs.find((r) => catalogIdOf(r) === "QueueDueWebhooks");
+		expect(sweep?.Properties).toEqual({
+			FunctionName: { Ref: functionIdOf("QueueDueWebhooks") },
+			Qualifier: "$LATEST",
+			MaximumRetryAttempts: 0,
+			MaximumEventAgeInSeconds: 60,
+		});
+	});
+
+	it("the stream and queue the functions poll: a batch the publisher cannot publish lands in an encrypted queue, alarmed; delivery messages are redriven to one", () => {
+		const mappings = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::EventSourceMapping");
+		const byFunction = Object.fromEntries(
+			mappings.map((r) => [
+				functionCatalog.find((f) => JSON.stringify({ Ref: functionIdOf(f.id) }) === JSON.stringify(r.Properties.FunctionName))?.id,
+				r.Properties,
+			]),
+		);
+		expect(Object.keys(byFunction).sort()).toEqual(["DeliverWebhooks", "PublishBillingEvents"]);
+		expect(mappings).toHaveLength(2);
+		const streamFailuresId = logicalId(stack.billingEvents.streamFailures);
+		expect(byFunction.PublishBillingEvents).toMatchObject({
+			EventSourceArn: JSON.parse(streamArn),
+			DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [streamFailuresId, "Arn"] } } },
+		});
+		expectEncryptedQueueRefusingPlainHttp(streamFailuresId);
+		expectAlarmOnMessages(streamFailuresId);
+		const deliveryDeadLettersId = logicalId(stack.billingEvents.deliveryDeadLetterQueue);
+		expect(queueProperties(logicalId(stack.billingEvents.deliveryQueue)).RedrivePolicy).toMatchObject({
+			deadLetterTargetArn: { "Fn::GetAtt": [deliveryDeadLettersId, "Arn"] },
+		});
+		expectEncryptedQueueRefusingPlainHttp(deliveryDeadLettersId);
+		expectAlarmOnMessages(deliveryDeadLettersId);
 	});
 });
 
