@@ -42,7 +42,8 @@ if (!Number.isInteger(accounts) || accounts < 1 || !Number.isInteger(concurrency
 	throw new Error("--events and --concurrency are positive whole numbers");
 }
 
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: readonly number[], p: number) =>
+	sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** When each change committed (its operation returned), by the event it leaves: `<type> <object id>`. */
@@ -84,9 +85,17 @@ try {
 	const deps = { ...clients, tableName: stack.tableName, bucketName: stack.bucketName, seller: sellerConfig() };
 	const period = resolveBillingPeriod({ period: "2026-10", asOf: "2026-11-01" }, new Date("2026-11-01"));
 	const since = new Date(Date.now() - 1000).toISOString();
-	secret = (await addEndpoint(table, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`, events: ["*"] }, "bench", new Date()))
-		.secret;
-	say(`writing ${accounts * EVENTS_PER_ACCOUNT} events: ${accounts} accounts stored, invoiced and paid by signed Stripe webhooks, ${concurrency} at a time`);
+	secret = (
+		await addEndpoint(
+			table,
+			{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`, events: ["*"] },
+			"bench",
+			new Date(),
+		)
+	).secret;
+	say(
+		`writing ${accounts * EVENTS_PER_ACCOUNT} events: ${accounts} accounts stored, invoiced and paid by signed Stripe webhooks, ${concurrency} at a time`,
+	);
 
 	const started = performance.now();
 	await pMap(
@@ -136,7 +145,9 @@ try {
 	);
 	const writeSeconds = (performance.now() - started) / 1000;
 	const written = (await listEvents(table, { since, limit: 1_000_000 })).items;
-	say(`wrote ${written.length} events in ${writeSeconds.toFixed(1)} s (${(written.length / writeSeconds).toFixed(0)}/s); waiting for the receiver`);
+	say(
+		`wrote ${written.length} events in ${writeSeconds.toFixed(1)} s (${(written.length / writeSeconds).toFixed(0)}/s); waiting for the receiver`,
+	);
 
 	const deadline = Date.now() + 120_000;
 	while (received.size < written.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -161,7 +172,9 @@ try {
 		unsigned,
 		receivedTwice: twice,
 	};
-	say(`received ${received.size} of ${written.length}: lag p50 ${result.lagP50Ms} ms, p99 ${result.lagP99Ms} ms, max ${result.lagMaxMs} ms`);
+	say(
+		`received ${received.size} of ${written.length}: lag p50 ${result.lagP50Ms} ms, p99 ${result.lagP99Ms} ms, max ${result.lagMaxMs} ms`,
+	);
 	say(`${lost} lost, ${unsigned} unsigned, ${twice} received twice`);
 	say(JSON.stringify(result));
 	if (lost > 0 || unsigned > 0 || written.length < accounts * EVENTS_PER_ACCOUNT) exitCode = 1;

@@ -141,7 +141,7 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, ref: DeliveryRef
 	const event = await readEvent(deps, claimed.eventKey);
 	let attempt: DeliveryAttempt;
 	let outcome: AttemptOutcome;
-	if (!endpoint || endpoint.status !== "enabled") {
+	if (endpoint?.status !== "enabled") {
 		const reason = endpoint ? `not sent: the endpoint is disabled (${endpoint.disabledReason})` : "not sent: the endpoint is gone";
 		attempt = { at: now.toISOString(), durationMs: 0, error: reason };
 		outcome = { outcome: "cancelled", reason };

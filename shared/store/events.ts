@@ -138,7 +138,13 @@ export async function assignSequences(
 
 async function storedSequence(deps: TableDeps, key: { pk: string; sk: string }): Promise<number | undefined> {
 	const out = await deps.ddb.send(
-		new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true, ProjectionExpression: "#s", ExpressionAttributeNames: { "#s": "sequence" } }),
+		new GetCommand({
+			TableName: deps.tableName,
+			Key: key,
+			ConsistentRead: true,
+			ProjectionExpression: "#s",
+			ExpressionAttributeNames: { "#s": "sequence" },
+		}),
 	);
 	return out.Item?.sequence as number | undefined;
 }
