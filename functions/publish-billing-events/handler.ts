@@ -6,7 +6,7 @@ import { createDocumentClient } from "../../shared/platform/clients.js";
 import { getRequiredEnv } from "../../shared/platform/config.js";
 import { stepHandler } from "../../shared/platform/lambda.js";
 import { perStack } from "../../shared/platform/per-stack.js";
-import { publishEvents } from "../../shared/publishing/publisher.js";
+import { EVENT_SOURCE, publishEvents } from "../../shared/publishing/publisher.js";
 import { billingEventsOf, streamEventSchema } from "../../shared/publishing/stream-records.js";
 
 const ddb = createDocumentClient();
@@ -17,9 +17,6 @@ const config = perStack(() => ({
 }));
 const eventBridge = new EventBridgeClient({});
 const sqs = new SQSClient({});
-
-/** The source every billing event carries on the bus, for consumers' rules. */
-const EVENT_SOURCE = "billing";
 
 /**
  * The table stream's new billing events (DESIGN.md section 14): numbered per object, put on

@@ -12,6 +12,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { webhookTimeoutMs } from "../../shared/platform/config.js";
+import { EVENT_SOURCE } from "../../shared/publishing/publisher.js";
 import { EVENT_RECORD_FILTER } from "../../shared/publishing/stream-records.js";
 import { acknowledge, wildcardResource } from "../nag.js";
 import type { BillingFunction } from "./billing-function.js";
@@ -43,7 +44,7 @@ export interface BillingEventsProps {
  */
 export class BillingEvents extends Construct {
 	/** The source the publisher puts every event on the bus with (functions/publish-billing-events/handler.ts). */
-	static readonly EVENT_SOURCE = "billing";
+	static readonly EVENT_SOURCE = EVENT_SOURCE;
 	/** A batch the publisher cannot publish is retried, in order, this long; then it is skipped and named in the stream's failure queue. */
 	static readonly STREAM_RETRY_WINDOW = Duration.hours(12);
 	/** The stream's lag that alarms: events reach receivers this late or later. */

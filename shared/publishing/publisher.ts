@@ -13,6 +13,9 @@ import { takesEvent } from "./endpoints.js";
  * stay, a delivery is made once, and the bus's consumers dedupe on the event's id.
  */
 
+/** The source every billing event carries on the event bus, for consumers' rules and the bus's archive. */
+export const EVENT_SOURCE = "billing";
+
 /** One event to one endpoint, as the delivery queue carries it. */
 export interface DeliveryRef {
 	readonly endpointId: string;
