@@ -48,7 +48,7 @@ export const EVENT_PATTERN_OPTIONS = [
 	{ value: "*", label: "Every event", description: "*" },
 	...["invoice", "credit_memo", "payment", "dispute", "account", "billing_run", "books"].map((object) => ({
 		value: `${object}.*`,
-		label: `${object.replaceAll("_", " ")} events`,
+		label: `${object[0]?.toUpperCase()}${object.slice(1).replaceAll("_", " ")} events`,
 		description: `${object}.*`,
 	})),
 ] as const;

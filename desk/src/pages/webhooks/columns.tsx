@@ -30,5 +30,5 @@ export const ENDPOINT_COLUMNS: TableProps.ColumnDefinition<WebhookEndpoint>[] = 
 	{ id: "status", header: "Status", cell: (e) => <EndpointStatus endpoint={e} />, sortingField: "status" },
 	{ id: "failingSince", header: "Failing since", cell: (e) => formatInstant(e.failingSince) || "—", sortingField: "failingSince" },
 	{ id: "deadLettered", header: "Dead-lettered", cell: deadLetteredText, sortingField: "deadLettered" },
-	{ id: "createdAt", header: "Added", cell: (e) => `${formatInstant(e.createdAt)} by ${e.createdBy}`, sortingField: "createdAt" },
+	{ id: "createdAt", header: "Added", cell: (e) => formatInstant(e.createdAt), sortingField: "createdAt" },
 ];

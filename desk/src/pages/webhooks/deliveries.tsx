@@ -12,15 +12,14 @@ import { formatInstant } from "../../components/time.js";
 function lastAttempt(d: WebhookDelivery): string {
 	const last = d.attempts.at(-1);
 	if (!last) return "—";
-	const answer = last.error ?? `HTTP ${last.status}`;
-	return `${answer} (${formatInstant(last.at)}, ${last.durationMs} ms)`;
+	return `${last.error ?? `HTTP ${last.status}`} · ${formatInstant(last.at)}`;
 }
 
 const COLUMNS: TableProps.ColumnDefinition<WebhookDelivery>[] = [
 	{ id: "event", header: "Event", cell: (d) => d.eventId },
 	{ id: "type", header: "Type", cell: (d) => d.eventType },
 	{ id: "object", header: "Object", cell: (d) => d.objectId },
-	{ id: "status", header: "Status", cell: (d) => <StatusBadge status={d.status} /> },
+	{ id: "status", header: "Status", cell: (d) => <StatusBadge status={d.status} />, minWidth: 140 },
 	{ id: "attempts", header: "Attempts", cell: (d) => d.attemptCount },
 	{ id: "last", header: "Last attempt", cell: lastAttempt },
 	{
@@ -50,6 +49,7 @@ export function Deliveries({ endpointId }: { readonly endpointId: string }) {
 			}
 			items={[...items]}
 			trackBy="eventId"
+			wrapLines
 			columnDefinitions={COLUMNS}
 			loading={query.isPending}
 			loadingText="Loading deliveries"

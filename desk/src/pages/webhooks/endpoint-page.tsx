@@ -44,7 +44,11 @@ export function EndpointPage() {
 						items={[
 							{ label: "Status", value: <EndpointStatus endpoint={endpoint} /> },
 							{ label: "Events", value: endpoint.events.join(", ") },
-							{ label: "Signing secrets", value: String(endpoint.secretsSigning), info: "Two while a rotated-out secret still signs" },
+							{
+								label: "Signing secrets",
+								value:
+									endpoint.secretsSigning > 1 ? `${endpoint.secretsSigning}: the new one, and a rotated-out one until it expires` : "1",
+							},
 							{ label: "Failing since", value: formatInstant(endpoint.failingSince) || "—" },
 							{ label: "Dead-lettered", value: deadLetteredText(endpoint) },
 							{ label: "Added", value: `${formatInstant(endpoint.createdAt)} by ${endpoint.createdBy}` },
