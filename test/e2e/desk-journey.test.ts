@@ -21,16 +21,18 @@ import { listAuditEntries } from "../../shared/store/audit.js";
 import { listPeriodCloses } from "../../shared/store/books.js";
 import { getPayment } from "../../shared/store/payments.js";
 import { getInvoice, listInvoicesOfAccount, listLedgerEntries } from "../../shared/store/records.js";
+import { getWebhookEndpoint } from "../../shared/store/webhooks.js";
 import { testAccount } from "../support/accounts.js";
 import { findChromium } from "../support/chromium.js";
 import { type CliResult, cliInProcess } from "../support/cli.js";
 import { startTestStack } from "../support/embedded.js";
 
 /**
- * The web desk end to end (issue 21's journeys), in a real headless Chromium against the
- * embedded stack: the app served by `billing serve`'s front, sign-in against the local user
- * pool, the desk API's real handler, DynamoDB Local. Each role signs in once. Every page is
- * scanned by axe (no serious or critical violation); screenshots go to test-output/desk/.
+ * The web desk end to end (issue 21's journeys, and issue 23's webhook endpoints), in a real
+ * headless Chromium against the embedded stack: the app served by `billing serve`'s front,
+ * sign-in against the local user pool, the desk API's real handler, DynamoDB Local. Each
+ * journey signs in once. Every page is scanned by axe (no serious or critical violation);
+ * screenshots go to test-output/desk/.
  */
 
 const OUTPUT_DIR = join(fileURLToPath(new URL("../../", import.meta.url)), "test-output", "desk");
@@ -179,6 +181,7 @@ describe.skipIf(skip)("the web desk, signed in, each with a role", () => {
 		await shell.heading("Worklist");
 		expect(shell.path()).toBe("/worklist");
 		expect(await shell.navigationLinks()).not.toContain("Users");
+		expect(await shell.navigationLinks()).not.toContain("Webhooks");
 		await scan(page, "worklist");
 		const bea = await me(page);
 		expect(bea).toMatchObject({ email: NEWCOMER.email, role: "billing" });
@@ -220,6 +223,14 @@ describe.skipIf(skip)("the web desk, signed in, each with a role", () => {
 		const timeline = await new TableObject(page, "Timeline").rowTexts();
 		expect(timeline.some((row) => row.join(" ").includes(memoEntry?.reference as string))).toBe(true);
 		await scan(page, "account");
+
+		// Webhook endpoints are an admin's: a link leads to a refusal, and so does the API.
+		await shell.open("/webhooks");
+		await shell.heading("Not available to your role");
+		expect(await callApi(page, "GET", "/webhooks")).toMatchObject({
+			status: 403,
+			body: { details: { roleNeeded: "admin", role: "billing" } },
+		});
 		await page.context().close();
 	}, 120_000);
 
@@ -270,6 +281,73 @@ describe.skipIf(skip)("the web desk, signed in, each with a role", () => {
 		await signIn.signIn("vic@example.com", passwords["vic@example.com"] as string);
 		await shell.heading("billing-2026-10");
 		expect(shell.path()).toBe("/runs/billing-2026-10");
+		await page.context().close();
+	}, 120_000);
+
+	it("an admin adds a webhook endpoint, sees its signing secret once, and disables it with a reason", async () => {
+		const { page, shell } = await signedIn("ada@example.com", "/worklist");
+		await shell.heading("Worklist");
+		await shell.follow("Webhooks");
+		await shell.heading("Webhooks");
+		// Nothing listens here: the journey is about the endpoint, not its deliveries.
+		const url = `${base}/no-receiver-here`;
+		await page.getByRole("button", { name: "Add endpoint" }).click();
+		const modal = new ModalObject(page);
+		await modal.fill("URL", url);
+		const events = modal.root.getByRole("button", { name: /^Events/ });
+		await events.click();
+		await page.getByRole("option", { name: /^Invoice events/ }).click();
+		await scan(page, "webhooks-add");
+		// The list stays open for more choices, over the dialog's buttons; its trigger closes it.
+		await events.click();
+		await modal.submit("Add endpoint");
+		await modal.root.getByText("This signing secret is shown once").waitFor();
+		expect(await modal.root.getByText(/It will not be shown again/).count()).toBe(1);
+		const secret = (await modal.root.getByText(/^whsec_/).textContent()) ?? "";
+		expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+		await scan(page, "webhooks-secret");
+		await modal.root.getByRole("button", { name: "Done" }).click();
+		await modal.closed();
+		const endpoints = new TableObject(page, "Webhooks");
+		await endpoints.row(url).waitFor();
+		expect((await endpoints.row(url).locator("td").allInnerTexts()).slice(1, 4)).toEqual([url, "invoice.*", "enabled"]);
+		expect(await page.getByText(secret).count()).toBe(0);
+
+		await page.getByRole("link", { name: url }).click();
+		await shell.heading(url);
+		const endpointId = shell.path().split("/")[2] as string;
+		expect(endpointId).toMatch(/^we_/);
+		await shell.takeAction("webhooks.disable");
+		expect(await modal.title()).toBe(`Disable endpoint ${endpointId}`);
+		await modal.fill("Reason", "The CRM moves to a new host");
+		await modal.submit("Disable endpoint");
+		await modal.closed();
+		expect(await shell.notices("success")).toContain(`${endpointId} disabled`);
+		await page.getByText("The CRM moves to a new host").waitFor();
+		await scan(page, "webhook-endpoint");
+		// The secret shown is the one that signs its events.
+		expect(await getWebhookEndpoint(table, endpointId)).toMatchObject({
+			status: "disabled",
+			disabledReason: "The CRM moves to a new host",
+			secrets: [{ secret }],
+		});
+		const ada = await me(page);
+		expect(await listAuditEntries(table, "webhook_endpoint", endpointId)).toEqual([
+			expect.objectContaining({ action: "webhook_endpoint_added", actor: `ada@example.com (sub ${ada.subject})` }),
+			expect.objectContaining({
+				action: "webhook_endpoint_disabled",
+				actor: `ada@example.com (sub ${ada.subject})`,
+				reason: "The CRM moves to a new host",
+			}),
+		]);
+
+		await shell.follow("Webhooks");
+		await shell.heading("Webhooks");
+		expect((await endpoints.row(url).locator("td").allInnerTexts()).slice(1, 4)).toEqual([
+			url,
+			"invoice.*",
+			"disabled\nThe CRM moves to a new host",
+		]);
 		await page.context().close();
 	}, 120_000);
 

@@ -49,6 +49,15 @@ function invoiceOperation(
 	};
 }
 
+function webhookOperation(verb: string, form: Pick<OperationForm, "title" | "done" | "warning">): OperationForm {
+	return {
+		...form,
+		reason: "required",
+		subject: (input) => text(input.endpointId),
+		send: (input, values) => apiSend("POST", `${apiPath`webhooks/${text(input.endpointId)}`}/${verb}`, reasonOnly(values)),
+	};
+}
+
 export const OPERATION_FORMS: Readonly<Record<string, OperationForm>> = {
 	"invoices.void": invoiceOperation(
 		"void",
@@ -104,6 +113,12 @@ export const OPERATION_FORMS: Readonly<Record<string, OperationForm>> = {
 				reason: values.reason,
 			}),
 	},
+	"webhooks.disable": webhookOperation("disable", {
+		title: "Disable endpoint",
+		done: "disabled",
+		warning: "Deliveries due while it is disabled are cancelled; once it is enabled again, Replay sends them.",
+	}),
+	"webhooks.enable": webhookOperation("enable", { title: "Enable endpoint", done: "enabled" }),
 };
 
 /** `stripe:pi_1` → the provider and its payment id, as the payment operations take them. */

@@ -10,6 +10,8 @@ import { PaymentsPage } from "../pages/payments/payments-page.js";
 import { RunPage } from "../pages/runs/run-page.js";
 import { RunsPage } from "../pages/runs/runs-page.js";
 import { UsersPage } from "../pages/users/users-page.js";
+import { EndpointPage } from "../pages/webhooks/endpoint-page.js";
+import { WebhooksPage } from "../pages/webhooks/webhooks-page.js";
 import { WorklistPage } from "../pages/worklist/worklist-page.js";
 
 /**
@@ -37,6 +39,8 @@ export const DESK_ROUTES: readonly DeskRoute[] = [
 	{ path: "imports/:importId", title: "Import", list: "imports", element: <ImportPage /> },
 	{ path: "books", title: "Books", element: <BooksPage /> },
 	{ path: "users", title: "Users", needs: "users.add", element: <UsersPage /> },
+	{ path: "webhooks", title: "Webhooks", needs: "webhooks.add", element: <WebhooksPage /> },
+	{ path: "webhooks/:endpointId", title: "Webhook endpoint", list: "webhooks", needs: "webhooks.add", element: <EndpointPage /> },
 	{ path: "runs", title: "Runs", element: <RunsPage /> },
 	{ path: "runs/:name", title: "Run", list: "runs", element: <RunPage /> },
 ];

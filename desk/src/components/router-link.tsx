@@ -13,4 +13,5 @@ export function RouterLink({ to, children }: { readonly to: string; readonly chi
 }
 
 /** The path of a record's page, its id percent-encoded. */
-export const recordPath = (list: "accounts" | "invoices" | "imports" | "runs", id: string) => `/${list}/${encodeURIComponent(id)}`;
+export const recordPath = (list: "accounts" | "invoices" | "imports" | "runs" | "webhooks", id: string) =>
+	`/${list}/${encodeURIComponent(id)}`;

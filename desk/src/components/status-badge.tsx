@@ -1,6 +1,6 @@
 import StatusIndicator, { type StatusIndicatorProps } from "@cloudscape-design/components/status-indicator";
 
-/** How a record's status word looks: one table for invoices, payments, deliveries, users and runs. */
+/** How a record's status word looks: one table for invoices, payments, deliveries, users, runs and webhook endpoints. */
 const TYPES: Readonly<Record<string, StatusIndicatorProps.Type>> = {
 	paid: "success",
 	succeeded: "success",
@@ -17,6 +17,7 @@ const TYPES: Readonly<Record<string, StatusIndicatorProps.Type>> = {
 	timed_out: "error",
 	returned: "error",
 	lost: "error",
+	dead_lettered: "error",
 	in_collections: "error",
 	open: "pending",
 	issued: "pending",
@@ -38,6 +39,7 @@ const TYPES: Readonly<Record<string, StatusIndicatorProps.Type>> = {
 	disabled: "stopped",
 	aborted: "stopped",
 	superseded: "stopped",
+	cancelled: "stopped",
 };
 
 export function StatusBadge({ status }: { readonly status: string }) {
