@@ -140,7 +140,7 @@ export function eventSchema<T extends EventTypeName>(name: T) {
 	});
 }
 
-export interface BillingEvent {
+export type BillingEvent = {
 	readonly id: string;
 	readonly type: EventTypeName;
 	readonly version: number;
@@ -149,7 +149,7 @@ export interface BillingEvent {
 	readonly objectId: string;
 	readonly sequence?: number;
 	readonly data: Record<string, unknown>;
-}
+};
 
 /**
  * A new event about an object, its data checked against the catalog (a writer that built

@@ -134,7 +134,7 @@ export async function replayEvents(deps: TableDeps, id: string, since: string, n
 		for (const event of page.items.filter((e) => takesEvent(endpoint.events, e.type))) {
 			await redeliver(
 				deps,
-				{ endpointId: id, eventId: event.id, eventType: event.type, objectId: event.objectId, eventKey: eventKey(event) },
+				{ endpointId: id, eventId: event.id, eventType: event.type, objectId: event.objectId, eventKey: eventKey(event), event },
 				now,
 			);
 			replayed++;

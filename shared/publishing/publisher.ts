@@ -1,8 +1,9 @@
 import pMap from "p-map";
 import type { BillingEvent } from "../events/catalog.js";
-import { assignSequences, eventKey } from "../store/events.js";
+import { eventKey, type NumberedEvent, numberEvents } from "../store/events.js";
 import type { TableDeps } from "../store/records.js";
-import { createDelivery, listWebhookEndpoints } from "../store/webhooks.js";
+import type { TransactItem } from "../store/transact.js";
+import { deliveryPut, listWebhookEndpoints } from "../store/webhooks.js";
 import { takesEvent } from "./endpoints.js";
 
 /**
@@ -38,42 +39,52 @@ export interface Published {
 /** Objects numbered at once: each object's events are numbered in order, objects side by side. */
 const OBJECTS_AT_ONCE = 8;
 
+/** Each object's last number, per process: the common case (a new object, or one this publisher numbered) reads nothing. */
+const counters = new Map<string, number>();
+
 export async function publishEvents(deps: PublishDeps, events: readonly BillingEvent[]): Promise<Published> {
+	const endpoints = (await listWebhookEndpoints(deps)).filter((e) => e.status === "enabled");
+	const now = deps.now();
+	const deliveriesOf = (event: BillingEvent & { readonly sequence: number }): TransactItem[] =>
+		endpoints
+			.filter((endpoint) => takesEvent(endpoint.events, event.type))
+			.map((endpoint) =>
+				deliveryPut(
+					deps.tableName,
+					{
+						endpointId: endpoint.endpointId,
+						eventId: event.id,
+						eventType: event.type,
+						objectId: event.objectId,
+						eventKey: eventKey(event),
+						event,
+					},
+					now,
+				),
+			);
 	const byObject = new Map<string, BillingEvent[]>();
 	for (const event of events) {
 		const pk = eventKey(event).pk;
 		byObject.set(pk, [...(byObject.get(pk) ?? []), event]);
 	}
-	const sequences = new Map<string, number>();
+	const numbered = new Map<string, NumberedEvent>();
 	await pMap(
 		byObject.values(),
 		async (ofObject) => {
-			for (const [id, sequence] of await assignSequences(deps, ofObject)) sequences.set(id, sequence);
+			for (const [id, n] of await numberEvents(deps, ofObject, deliveriesOf, counters)) numbered.set(id, n);
 		},
 		{ concurrency: OBJECTS_AT_ONCE },
 	);
-	const numbered = events.map((e) => ({ ...e, sequence: sequences.get(e.id) }));
-	await deps.putOnBus?.(numbered);
-
-	const endpoints = (await listWebhookEndpoints(deps)).filter((e) => e.status === "enabled");
-	const wanted = numbered.flatMap((event) =>
-		endpoints.filter((endpoint) => takesEvent(endpoint.events, event.type)).map((endpoint) => ({ endpoint, event })),
-	);
-	const created = await pMap(
-		wanted,
-		async ({ endpoint, event }) => {
-			const delivery = {
-				endpointId: endpoint.endpointId,
-				eventId: event.id,
-				eventType: event.type,
-				objectId: event.objectId,
-				eventKey: eventKey(event),
-			};
-			return (await createDelivery(deps, delivery, deps.now())) ? [{ endpointId: endpoint.endpointId, eventId: event.id }] : [];
-		},
-		{ concurrency: OBJECTS_AT_ONCE },
-	);
-	const fresh = created.flat();
+	const published = events.map((e) => ({ ...e, sequence: numbered.get(e.id)?.sequence }));
+	await deps.putOnBus?.(published);
+	// Deliveries of events numbered before (a batch read again) were made with them; the sweep queues them when due.
+	const fresh = published
+		.filter((e) => numbered.get(e.id)?.numberedNow)
+		.flatMap((event) =>
+			endpoints
+				.filter((endpoint) => takesEvent(endpoint.events, event.type))
+				.map((endpoint) => ({ endpointId: endpoint.endpointId, eventId: event.id })),
+		);
 	if (fresh.length > 0) await deps.enqueue?.(fresh);
 	return { events: events.length, deliveries: fresh.length };
 }

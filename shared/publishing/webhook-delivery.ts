@@ -11,6 +11,7 @@ import {
 	type DeliveryAttempt,
 	getWebhookEndpoint,
 	listDueDeliveries,
+	listWebhookEndpoints,
 	recordAttempt,
 	type WebhookDelivery,
 	type WebhookEndpoint,
@@ -131,14 +132,21 @@ const changesEndpoint = (endpoint: WebhookEndpoint, outcome: AttemptOutcome["out
 	(outcome === "delivered" && (endpoint.failingSince !== undefined || endpoint.deadLetteredSince !== undefined)) ||
 	(outcome === "retry" && endpoint.failingSince === undefined);
 
-/** Makes the next attempt of one delivery, if it is due; says what became of it. */
-export async function deliverWebhook(deps: WebhookDeliveryDeps, ref: DeliveryRef): Promise<DeliveryResult> {
+/**
+ * Makes the next attempt of one delivery, if it is due; says what became of it. `endpoints`,
+ * when given, are the endpoints as read for a round of attempts.
+ */
+export async function deliverWebhook(
+	deps: WebhookDeliveryDeps,
+	ref: DeliveryRef,
+	endpoints?: ReadonlyMap<string, WebhookEndpoint>,
+): Promise<DeliveryResult> {
 	const now = deps.now();
 	// The claim lapses after the attempt's timeout and a margin: a crash mid-attempt is retried then.
 	const claimed = await claimAttempt(deps, ref.endpointId, ref.eventId, now, new Date(now.getTime() + deps.timeoutMs + 30_000));
 	if (!claimed) return "not_due";
-	const endpoint = await getWebhookEndpoint(deps, ref.endpointId);
-	const event = await readEvent(deps, claimed.eventKey);
+	const endpoint = endpoints ? endpoints.get(ref.endpointId) : await getWebhookEndpoint(deps, ref.endpointId);
+	const event = (claimed.event as BillingEvent | undefined) ?? (await readEvent(deps, claimed.eventKey));
 	let attempt: DeliveryAttempt;
 	let outcome: AttemptOutcome;
 	if (endpoint?.status !== "enabled") {
@@ -171,6 +179,8 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, ref: DeliveryRef
 /** Attempts the deliveries due by `deps.now()`, a few at once; returns how many were attempted. */
 export async function deliverDueWebhooks(deps: WebhookDeliveryDeps, limit: number): Promise<number> {
 	const due = await listDueDeliveries(deps, deps.now(), limit);
-	await pMap(due, (ref) => deliverWebhook(deps, ref), { concurrency: 8 });
+	if (due.length === 0) return 0;
+	const endpoints = new Map((await listWebhookEndpoints(deps)).map((e) => [e.endpointId, e]));
+	await pMap(due, (ref) => deliverWebhook(deps, ref, endpoints), { concurrency: 16 });
 	return due.length;
 }

@@ -1,10 +1,17 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ValidationError } from "../core/errors.js";
 import type { BillingEvent, EventTypeName, ObjectType } from "../events/catalog.js";
-import { chunks } from "../platform/chunks.js";
 import { GSI1, keys, withoutKeys } from "./keys.js";
 import type { TableDeps } from "./records.js";
-import { conditionFailedAt, MAX_TRANSACTION_ITEMS, RETRY, RETRY_NOW, type TransactItem, withOptimisticRetry } from "./transact.js";
+import {
+	conditionFailedAt,
+	isCancelled,
+	MAX_TRANSACTION_ITEMS,
+	RETRY,
+	RETRY_NOW,
+	type TransactItem,
+	withOptimisticRetry,
+} from "./transact.js";
 
 /**
  * The transactional outbox (DESIGN.md section 14): every store function that changes a
@@ -118,22 +125,48 @@ export async function listEvents(
 	return { items, nextCursor: Buffer.from(JSON.stringify(next)).toString("base64url") };
 }
 
+/** An event with its number, and whether this call gave it (and wrote what goes with it). */
+export interface NumberedEvent {
+	readonly sequence: number;
+	readonly numberedNow: boolean;
+}
+
 /**
  * Gives one object's events their `sequence`, in the order given (the order they were
  * committed, as the stream delivers them): the object's last sequence plus one, two, ... The
- * counter and the events are written in one transaction, each event only if it has none, so
- * a batch read again after a crash gets the numbers it got before, and none is skipped or
- * given twice. Returns each event's sequence by id.
+ * object's counter, each event's number and what goes with it (`withNumber`: its webhook
+ * deliveries) are written in one transaction, each event only if it has no number yet. So a
+ * batch read again after a crash keeps the numbers it got, none is skipped or given twice,
+ * and an event has its deliveries exactly when it has its number.
+ *
+ * `counters` remembers each object's last number between calls: the first try goes without a
+ * read, and a counter moved elsewhere fails its condition and is read.
  */
-export async function assignSequences(
+export async function numberEvents(
 	deps: TableDeps,
-	events: readonly Pick<BillingEvent, "objectType" | "objectId" | "occurredAt" | "id">[],
-): Promise<Map<string, number>> {
-	const assigned = new Map<string, number>();
-	for (const run of chunks(events, MAX_TRANSACTION_ITEMS - 1)) {
-		for (const [id, sequence] of await assignChunk(deps, run)) assigned.set(id, sequence);
+	events: readonly BillingEvent[],
+	withNumber: (event: BillingEvent & { readonly sequence: number }) => TransactItem[],
+	counters: Map<string, number>,
+): Promise<Map<string, NumberedEvent>> {
+	const numbered = new Map<string, NumberedEvent>();
+	let run: BillingEvent[] = [];
+	let size = 1;
+	const flush = async () => {
+		for (const [id, n] of await numberRun(deps, run, withNumber, counters)) numbered.set(id, n);
+		run = [];
+		size = 1;
+	};
+	for (const event of events) {
+		// Each event's items, with a number that is only a placeholder here: the count is what matters.
+		const items = 1 + withNumber({ ...event, sequence: 0 }).length;
+		if (items + 1 > MAX_TRANSACTION_ITEMS)
+			throw new ValidationError(`event ${event.id} would go to more endpoints than one transaction holds`);
+		if (size + items > MAX_TRANSACTION_ITEMS) await flush();
+		run.push(event);
+		size += items;
 	}
-	return assigned;
+	if (run.length > 0) await flush();
+	return numbered;
 }
 
 async function storedSequence(deps: TableDeps, key: { pk: string; sk: string }): Promise<number | undefined> {
@@ -149,64 +182,85 @@ async function storedSequence(deps: TableDeps, key: { pk: string; sk: string }):
 	return out.Item?.sequence as number | undefined;
 }
 
-async function assignChunk(
+async function numberRun(
 	deps: TableDeps,
-	events: readonly Pick<BillingEvent, "objectType" | "objectId" | "occurredAt" | "id">[],
-): Promise<Map<string, number>> {
+	events: readonly BillingEvent[],
+	withNumber: (event: BillingEvent & { readonly sequence: number }) => TransactItem[],
+	counters: Map<string, number>,
+): Promise<Map<string, NumberedEvent>> {
 	const first = events[0];
 	if (!first) return new Map();
 	const counterKey = keys.eventSequence(eventKey(first).pk);
+	const cacheKey = `${deps.tableName}|${counterKey.pk}`;
 	// Events are numbered once; only a batch read again (after a crash) finds some numbered, and reads which.
 	let numberedBefore = false;
+	let readCounter = false;
 	return withOptimisticRetry(`numbering the events of ${first.objectType} ${first.objectId}`, async () => {
-		const assigned = new Map<string, number>();
-		const fresh: (typeof events)[number][] = [];
+		const numbered = new Map<string, NumberedEvent>();
+		const fresh: BillingEvent[] = [];
 		for (const event of events) {
 			const stored = numberedBefore ? await storedSequence(deps, eventKey(event)) : undefined;
 			if (stored === undefined) fresh.push(event);
-			else assigned.set(event.id, stored);
+			else numbered.set(event.id, { sequence: stored, numberedNow: false });
 		}
-		if (fresh.length === 0) return assigned;
-		const counter = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: counterKey, ConsistentRead: true }));
-		const last = (counter.Item?.last as number | undefined) ?? 0;
+		if (fresh.length === 0) return numbered;
+		let last = readCounter ? undefined : counters.get(cacheKey);
+		if (last === undefined && readCounter) {
+			const counter = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: counterKey, ConsistentRead: true }));
+			last = (counter.Item?.last as number | undefined) ?? 0;
+		}
+		// An object never seen is most often new: its first event needs no read.
+		const was = last ?? 0;
 		const items: TransactItem[] = [
 			{
 				Update: {
 					TableName: deps.tableName,
 					Key: counterKey,
 					UpdateExpression: "SET #last = :last",
-					ConditionExpression: last === 0 ? "attribute_not_exists(#last)" : "#last = :was",
+					ConditionExpression: was === 0 ? "attribute_not_exists(#last)" : "#last = :was",
 					ExpressionAttributeNames: { "#last": "last" },
-					ExpressionAttributeValues: { ":last": last + fresh.length, ...(last === 0 ? {} : { ":was": last }) },
+					ExpressionAttributeValues: { ":last": was + fresh.length, ...(was === 0 ? {} : { ":was": was }) },
 				},
 			},
-			...fresh.map(
-				(event, i): TransactItem => ({
-					Update: {
-						TableName: deps.tableName,
-						Key: eventKey(event),
-						UpdateExpression: "SET #s = :s",
-						ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#s)",
-						ExpressionAttributeNames: { "#s": "sequence" },
-						ExpressionAttributeValues: { ":s": last + 1 + i },
-					},
-				}),
-			),
 		];
+		const eventIndexes: number[] = [];
+		for (const [i, event] of fresh.entries()) {
+			eventIndexes.push(items.length);
+			items.push({
+				Update: {
+					TableName: deps.tableName,
+					Key: eventKey(event),
+					UpdateExpression: "SET #s = :s",
+					ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#s)",
+					ExpressionAttributeNames: { "#s": "sequence" },
+					ExpressionAttributeValues: { ":s": was + 1 + i },
+				},
+			});
+			items.push(...withNumber({ ...event, sequence: was + 1 + i }));
+		}
 		try {
 			await deps.ddb.send(new TransactWriteCommand({ TransactItems: items }));
 		} catch (err) {
-			if (items.slice(1).some((_, i) => conditionFailedAt(err, i + 1))) {
+			if (conditionFailedAt(err, 0)) {
+				readCounter = true;
+				return RETRY_NOW;
+			}
+			if (items.some((_, i) => i > 0 && conditionFailedAt(err, i))) {
 				numberedBefore = true;
 				return RETRY_NOW;
 			}
-			if (conditionFailedAt(err, 0)) return RETRY;
+			if (isCancelled(err)) return RETRY;
 			throw err;
 		}
-		for (const [i, event] of fresh.entries()) assigned.set(event.id, last + 1 + i);
-		return assigned;
+		if (counters.size > MAX_COUNTERS_REMEMBERED) counters.clear();
+		counters.set(cacheKey, was + fresh.length);
+		for (const [i, event] of fresh.entries()) numbered.set(event.id, { sequence: was + 1 + i, numberedNow: true });
+		return numbered;
 	});
 }
+
+/** Objects whose last number is remembered; past it the memory starts over (a read per object). */
+const MAX_COUNTERS_REMEMBERED = 100_000;
 
 /** Where the embedded publisher has read a shard of the table's stream up to (the last record it published), if anywhere. */
 export async function getStreamCheckpoint(deps: TableDeps, streamArn: string, shardId: string): Promise<string | undefined> {

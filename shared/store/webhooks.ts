@@ -1,9 +1,10 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { BillingError } from "../core/errors.js";
+import type { BillingEvent } from "../events/catalog.js";
 import { GSI1, GSI2, keys } from "./keys.js";
 import { parseRecord, queryAll, type TableDeps } from "./records.js";
-import { isConditionFailure } from "./transact.js";
+import { isConditionFailure, type TransactItem } from "./transact.js";
 
 /**
  * Webhook endpoints and their deliveries (DESIGN.md section 14). A delivery is one event to
@@ -58,6 +59,8 @@ export const webhookDeliverySchema = z.object({
 	objectId: z.string(),
 	/** Where the event is, in its object's partition. */
 	eventKey: z.object({ pk: z.string(), sk: z.string() }),
+	/** The event as it is sent, numbered; a replay made before the publisher numbered it has none and reads it then. */
+	event: z.record(z.string(), z.unknown()).optional(),
 	status: z.enum(["pending", "delivered", "dead_lettered", "cancelled"]),
 	createdAt: z.string(),
 	/** When the retry window started: the first attempt, or the last replay. */
@@ -161,14 +164,15 @@ export async function changeWebhookEndpoint(
 }
 
 /**
- * The delivery of an event to an endpoint, due now, unless there is one: a publisher that
- * reads an event again (a retried batch) makes no second delivery. Returns whether it made it.
+ * The delivery of a numbered event to an endpoint, due now, as an item of the transaction
+ * that numbers the event (shared/store/events.ts): it carries the event as sent, so an
+ * attempt reads nothing else.
  */
-export async function createDelivery(
-	deps: TableDeps,
-	delivery: Pick<WebhookDelivery, "endpointId" | "eventId" | "eventType" | "objectId" | "eventKey">,
+export function deliveryPut(
+	tableName: string,
+	delivery: Pick<WebhookDelivery, "endpointId" | "eventId" | "eventType" | "objectId" | "eventKey"> & { readonly event: BillingEvent },
 	now: Date,
-): Promise<boolean> {
+): TransactItem {
 	const at = now.toISOString();
 	const record: WebhookDelivery = {
 		...delivery,
@@ -179,23 +183,17 @@ export async function createDelivery(
 		attemptCount: 0,
 		attempts: [],
 	};
-	try {
-		await deps.ddb.send(
-			new PutCommand({
-				TableName: deps.tableName,
-				Item: {
-					...keys.webhookDelivery(delivery.endpointId, delivery.eventId),
-					...keys.webhookDeliveryDue(at, delivery.endpointId, delivery.eventId),
-					...webhookDeliverySchema.parse(record),
-				},
-				ConditionExpression: "attribute_not_exists(pk)",
-			}),
-		);
-		return true;
-	} catch (err) {
-		if (isConditionFailure(err)) return false;
-		throw err;
-	}
+	return {
+		Put: {
+			TableName: tableName,
+			Item: {
+				...keys.webhookDelivery(delivery.endpointId, delivery.eventId),
+				...keys.webhookDeliveryDue(at, delivery.endpointId, delivery.eventId),
+				...webhookDeliverySchema.parse(record),
+			},
+			ConditionExpression: "attribute_not_exists(pk)",
+		},
+	};
 }
 
 /**
@@ -204,21 +202,23 @@ export async function createDelivery(
  */
 export async function redeliver(
 	deps: TableDeps,
-	delivery: Pick<WebhookDelivery, "endpointId" | "eventId" | "eventType" | "objectId" | "eventKey">,
+	delivery: Pick<WebhookDelivery, "endpointId" | "eventId" | "eventType" | "objectId" | "eventKey"> & { readonly event: BillingEvent },
 	now: Date,
 ): Promise<void> {
+	// An event the publisher has not numbered yet is read at the attempt, once it has its number.
+	const numbered = delivery.event.sequence !== undefined;
 	const at = now.toISOString();
 	const due = keys.webhookDeliveryDue(at, delivery.endpointId, delivery.eventId);
 	await deps.ddb.send(
 		new UpdateCommand({
 			TableName: deps.tableName,
 			Key: keys.webhookDelivery(delivery.endpointId, delivery.eventId),
-			UpdateExpression:
-				"SET endpointId = :endpoint, eventId = :event, eventType = :type, objectId = :object, eventKey = :eventKey, #status = :pending, createdAt = if_not_exists(createdAt, :at), windowStart = :at, nextAttemptAt = :at, attemptCount = if_not_exists(attemptCount, :zero), attempts = if_not_exists(attempts, :none), replays = if_not_exists(replays, :zero) + :one, gsi2pk = :duePk, gsi2sk = :dueSk REMOVE deliveredAt, deadLetteredAt",
-			ExpressionAttributeNames: { "#status": "status" },
+			UpdateExpression: `SET endpointId = :endpoint, eventId = :eventId, eventType = :type, objectId = :object, eventKey = :eventKey, #status = :pending, createdAt = if_not_exists(createdAt, :at), windowStart = :at, nextAttemptAt = :at, attemptCount = if_not_exists(attemptCount, :zero), attempts = if_not_exists(attempts, :none), replays = if_not_exists(replays, :zero) + :one, gsi2pk = :duePk, gsi2sk = :dueSk${numbered ? ", #event = :event" : ""} REMOVE deliveredAt, deadLetteredAt${numbered ? "" : ", #event"}`,
+			ExpressionAttributeNames: { "#status": "status", "#event": "event" },
 			ExpressionAttributeValues: {
 				":endpoint": delivery.endpointId,
-				":event": delivery.eventId,
+				":eventId": delivery.eventId,
+				...(numbered ? { ":event": delivery.event } : {}),
 				":type": delivery.eventType,
 				":object": delivery.objectId,
 				":eventKey": delivery.eventKey,

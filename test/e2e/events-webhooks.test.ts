@@ -160,7 +160,10 @@ describe("billing events out through webhooks", () => {
 		const events = await allEvents();
 		expect(events.map((e) => e.type).sort()).toEqual(
 			[
+				...Array(5).fill("account.created"),
 				...Array(5).fill("invoice.issued"),
+				...Array(5).fill("invoice.delivered"),
+				"billing_run.succeeded",
 				...Array(3).fill("payment.received"),
 				"payment.refunded",
 				"invoice.paid",
