@@ -72,11 +72,13 @@ export async function startEventPublishing(options: EventPublishingOptions): Pro
 	const timeoutMs = webhookTimeoutMs();
 	/** Per shard: the iterator to read next; absent until the shard is first read, null once a closed shard is read out. */
 	const iterators = new Map<string, string | null>();
+	/** Shards whose checkpoint the stream no longer holds (older than its retention): read from their oldest record. */
+	const trimmed = new Set<string>();
 
 	async function iteratorOf(shardId: string): Promise<string | undefined> {
 		const known = iterators.get(shardId);
 		if (known !== undefined) return known ?? undefined;
-		const after = await getStreamCheckpoint(deps, streamArn as string, shardId);
+		const after = trimmed.has(shardId) ? undefined : await getStreamCheckpoint(deps, streamArn as string, shardId);
 		const out = await streams.send(
 			new GetShardIteratorCommand({
 				StreamArn: streamArn,
@@ -87,15 +89,29 @@ export async function startEventPublishing(options: EventPublishingOptions): Pro
 		return out.ShardIterator;
 	}
 
+	const readRecords = (iterator: string) => streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_READ }));
+
 	/** One read of every shard; true when any had records. */
 	async function publishOnce(): Promise<boolean> {
 		const description = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
 		let busy = false;
 		for (const shard of inOrder(description.StreamDescription?.Shards ?? [])) {
 			const shardId = shard.ShardId as string;
-			const iterator = await iteratorOf(shardId);
-			if (!iterator) continue;
-			const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_READ }));
+			let out: Awaited<ReturnType<typeof readRecords>>;
+			try {
+				const iterator = await iteratorOf(shardId);
+				if (!iterator) continue;
+				out = await readRecords(iterator);
+			} catch (err) {
+				if ((err as Error).name !== "TrimmedDataAccessException") throw err;
+				// The checkpoint is past the stream's retention: the shard is read from its oldest record, and the
+				// events in between, still in the table, are for `billing events replay`.
+				trimmed.add(shardId);
+				iterators.delete(shardId);
+				options.onError?.(new Error(`shard ${shardId}: the stream no longer holds its checkpoint; reading from its oldest record`));
+				busy = true;
+				continue;
+			}
 			const records = out.Records ?? [];
 			// As the event source mapping's filter does: the publisher's own writes (numbers, deliveries, this checkpoint) are not events.
 			const events = records.filter(isBillingEventRecord);

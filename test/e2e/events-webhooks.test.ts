@@ -108,7 +108,7 @@ const allEvents = async () =>
 	(await listEvents({ ddb: createClients().ddb, tableName: stack.tableName }, { since: startedAt, limit: 10_000 })).items;
 
 beforeAll(async () => {
-	stack = await startTestStack("webhooks", { http: true, eventClock: () => new Date(Date.now() + ahead) });
+	stack = await startTestStack("webhooks", { http: true, publishEvents: true, eventClock: () => new Date(Date.now() + ahead) });
 	cli = cliInProcess(stack);
 	healthy = await startReceiver();
 	flaky = await startReceiver(3);

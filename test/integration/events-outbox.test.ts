@@ -85,7 +85,7 @@ async function deskPayment(paymentId: string) {
 }
 
 beforeAll(async () => {
-	stack = await startTestStack("events", { http: true });
+	stack = await startTestStack("events", { http: true, publishEvents: true });
 	http = stack.endpoints.http as string;
 	clients = createClients();
 	table = { ddb: clients.ddb, tableName: stack.tableName };

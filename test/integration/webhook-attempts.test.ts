@@ -41,7 +41,7 @@ async function eventTo(path: string, accountId: string): Promise<{ endpointId: s
 }
 
 beforeAll(async () => {
-	stack = await startTestStack("webhook-attempts", { publishEvents: false });
+	stack = await startTestStack("webhook-attempts");
 	receiver = createServer((req, res) => {
 		posts.push(String(req.url));
 		req.resume();

@@ -6,7 +6,8 @@ import { type EmbeddedStack, startEmbeddedStack } from "../../local/emulator/sta
 
 /**
  * An embedded stack on the servers the test run started once (test/global-setup.ts), with
- * its own table, bucket and data dir so test files never see each other's data.
+ * its own table, bucket and data dir so test files never see each other's data. Its events
+ * are written (the outbox) but published only with `publishEvents: true`.
  */
 export async function startTestStack(
 	name: string,
@@ -22,7 +23,8 @@ export async function startTestStack(
 		bucketName: `billing-${tag}`.toLowerCase(),
 		...(options.now ? { documentLinkClock: options.now } : {}),
 		...(options.eventClock ? { eventClock: options.eventClock } : {}),
-		...(options.publishEvents === false ? { publishEvents: false } : {}),
+		// The events' publisher reads the stack's stream all the time: only the files that test events run it.
+		publishEvents: options.publishEvents === true,
 	});
 	return {
 		...stack,

@@ -6,6 +6,7 @@ import {
 	BatchGetCommand,
 	DeleteCommand,
 	DynamoDBDocumentClient,
+	GetCommand,
 	PutCommand,
 	TransactWriteCommand,
 	UpdateCommand,
@@ -52,13 +53,36 @@ function invoice(number: string, accountId: string) {
 	};
 }
 
-/** The table as the handler's batch reads (BatchGetItem) see it: these items, nothing else. */
+/** The table as the handler's reads (BatchGetItem, and GetItem for a delivery's event) see it: these items, nothing else. */
 function storedItems(...items: Record<string, unknown>[]) {
+	ddbMock.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({
+		Item: items.find((i) => i.pk === input.Key.pk && i.sk === input.Key.sk),
+	}));
 	ddbMock.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> }) => {
 		const [table, request] = Object.entries(input.RequestItems)[0] ?? [];
 		const found = (request?.Keys ?? []).flatMap((k) => items.filter((i) => i.pk === k.pk && i.sk === k.sk));
 		return { Responses: { [table ?? ""]: found } };
 	});
+}
+
+/** The writes of delivery records, alone or in a transaction (where a settled delivery's event rides with them). */
+function deliveryWrites<K extends "Put" | "Update">(kind: K) {
+	const single = kind === "Put" ? ddbMock.commandCalls(PutCommand) : ddbMock.commandCalls(UpdateCommand);
+	const alone = single.map((c) => c.args[0].input as Record<string, unknown>);
+	const inTransactions = ddbMock
+		.commandCalls(TransactWriteCommand)
+		.flatMap((c) => (c.args[0].input.TransactItems ?? []).map((t) => t[kind] as Record<string, unknown> | undefined));
+	return [...alone, ...inTransactions].filter((w): w is Record<string, unknown> => w !== undefined);
+}
+
+/** The event items written in transactions, as `<type> <invoice>`. */
+function eventsWritten(): string[] {
+	return ddbMock
+		.commandCalls(TransactWriteCommand)
+		.flatMap((c) => c.args[0].input.TransactItems ?? [])
+		.map((t) => t.Put?.Item)
+		.filter((i) => String(i?.sk ?? "").startsWith("EVENT#"))
+		.map((i) => `${i?.type} ${i?.objectId}`);
 }
 
 function account(accountId: string, delivery: "email" | "postal") {
@@ -149,13 +173,12 @@ describe("deliver-invoices handler", () => {
 
 		expect(result).toMatchObject({ emailed: 1, failed: 1 });
 		const puts = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
-		// The failure is an update of the claimed record, so earlier attempts on it stay.
-		const delivery = ddbMock
-			.commandCalls(UpdateCommand)
-			.map((c) => c.args[0].input)
-			.filter((u) => u.Key?.pk === "INVOICE#INV-4" && u.Key?.sk === "DELIVERY#email")
-			.at(-1)?.ExpressionAttributeValues;
+		// The failure is an update of the claimed record, so earlier attempts on it stay; its event rides with it.
+		const delivery = deliveryWrites("Update")
+			.filter((u) => (u.Key as { pk?: string; sk?: string })?.pk === "INVOICE#INV-4" && (u.Key as { sk?: string })?.sk === "DELIVERY#email")
+			.at(-1)?.ExpressionAttributeValues as Record<string, unknown> | undefined;
 		expect(delivery).toMatchObject({ ":failed": "failed" });
+		expect(eventsWritten()).toContain("invoice.delivery_failed INV-4");
 		expect(String(delivery?.[":reason"])).toMatch(/SES rejected ap@acc-4.example.com: Email address is not verified/);
 		const failure = puts.find((i) => i?.pk === "RUN#2026-10");
 		expect(failure).toMatchObject({ accountId: "ACC-4", stage: "deliver" });
@@ -196,8 +219,9 @@ describe("deliver-invoices handler", () => {
 		const result = await handler({ billing, invoiceNumbers: ["INV-6", "INV-7", "INV-8"] }, context);
 
 		expect(result).toMatchObject({ emailed: 1, alreadyDelivered: 1, queuedForPrint: 1, invoiceEmailsSent: 2, postalInvoices: 1 });
-		const queued = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+		const queued = deliveryWrites("Put").map((p) => p.Item as Record<string, unknown> | undefined);
 		expect(queued.find((i) => i?.sk === "DELIVERY#postal")).toMatchObject({ pk: "INVOICE#INV-7", status: "queued_for_print" });
+		expect(eventsWritten()).toContain("invoice.delivered INV-7");
 		expect(sesMock.commandCalls(SendRawEmailCommand).map((c) => c.args[0].input.Destinations)).toEqual([["ap@acc-8.example.com"]]);
 	});
 
@@ -217,8 +241,12 @@ describe("deliver-invoices handler", () => {
 		expect(claims?.map((i) => [i.Put?.Item?.pk, i.Put?.Item?.status, i.Put?.ConditionExpression])).toEqual(
 			["INV-11", "INV-12", "INV-13"].map((n) => [`INVOICE#${n}`, "sending", "attribute_not_exists(pk)"]),
 		);
-		expect(sent?.map((i) => [i.Update?.Key?.pk, i.Update?.ExpressionAttributeValues?.[":sent"]])).toEqual(
+		expect(sent?.filter((i) => i.Update).map((i) => [i.Update?.Key?.pk, i.Update?.ExpressionAttributeValues?.[":sent"]])).toEqual(
 			["INV-11", "INV-12", "INV-13"].map((n) => [`INVOICE#${n}`, "sent"]),
+		);
+		// Each mark carries its invoice.delivered event in the same transaction.
+		expect(sent?.filter((i) => i.Put).map((i) => `${i.Put?.Item?.type} ${i.Put?.Item?.objectId}`)).toEqual(
+			["INV-11", "INV-12", "INV-13"].map((n) => `invoice.delivered ${n}`),
 		);
 		// Every claim was written before the first email went out.
 		const [claimCall] = ddbMock.commandCalls(TransactWriteCommand);
@@ -238,9 +266,12 @@ describe("deliver-invoices handler", () => {
 		const result = await handler({ billing, invoiceNumbers: numbers }, context);
 
 		expect(result).toMatchObject({ emailed: 7, invoiceEmailsSent: 7 });
-		const writes = ddbMock
-			.commandCalls(TransactWriteCommand)
-			.map((c) => (c.args[0].input.TransactItems ?? []).map((i) => (i.Put ? `claim ${i.Put.Item?.pk}` : `sent ${i.Update?.Key?.pk}`)));
+		const writes = ddbMock.commandCalls(TransactWriteCommand).map((c) =>
+			(c.args[0].input.TransactItems ?? [])
+				// A sent mark's event rides with it (checked in the test above).
+				.filter((i) => !String(i.Put?.Item?.sk ?? "").startsWith("EVENT#"))
+				.map((i) => (i.Put ? `claim ${i.Put.Item?.pk}` : `sent ${i.Update?.Key?.pk}`)),
+		);
 		const first = numbers.slice(0, 5);
 		const second = numbers.slice(5);
 		expect(writes).toEqual([
@@ -265,10 +296,14 @@ describe("deliver-invoices handler", () => {
 
 		await expect(handler({ billing, invoiceNumbers: ["INV-41", "INV-42"] }, context)).rejects.toThrow(/sending invoice INV-42 failed/);
 
-		const marked = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-		expect(marked.map((u) => [u.Key?.pk, u.ExpressionAttributeValues?.[":sent"], u.ExpressionAttributeValues?.[":id"]])).toEqual([
-			["INVOICE#INV-41", "sent", "msg-41"],
-		]);
+		const marked = deliveryWrites("Update").filter((u) => (u.ExpressionAttributeValues as Record<string, unknown>)?.[":sent"]);
+		expect(
+			marked.map((u) => [
+				(u.Key as { pk: string }).pk,
+				(u.ExpressionAttributeValues as Record<string, unknown>)[":sent"],
+				(u.ExpressionAttributeValues as Record<string, unknown>)[":id"],
+			]),
+		).toEqual([["INVOICE#INV-41", "sent", "msg-41"]]);
 		expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([{ pk: "INVOICE#INV-42", sk: "DELIVERY#email" }]);
 	});
 
@@ -312,18 +347,20 @@ describe("deliver-invoices handler", () => {
 		storedItems(invoice("INV-61", "ACC-61"), { pk: "ACCOUNT#ACC-61", sk: "ACCOUNT", ...bounced });
 		ddbMock.on(PutCommand).resolves({});
 		ddbMock.on(UpdateCommand).resolves({});
+		ddbMock.on(TransactWriteCommand).resolves({});
 
 		const result = await handler({ billing, invoiceNumbers: ["INV-61"] }, context);
 
 		expect(result).toMatchObject({ emailed: 0, failed: 1 });
 		expect(sesMock.calls()).toHaveLength(0);
-		expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
-		const failed = ddbMock
-			.commandCalls(UpdateCommand)
-			.map((c) => c.args[0].input)
-			.find((u) => u.Key?.pk === "INVOICE#INV-61" && u.Key?.sk === "DELIVERY#email");
+		// Nothing claimed: the one write is the failure, with its event.
+		expect(deliveryWrites("Put").filter((p) => (p.Item as { status?: string })?.status === "sending")).toEqual([]);
+		expect(eventsWritten()).toEqual(["invoice.delivery_failed INV-61"]);
+		const failed = deliveryWrites("Update").find(
+			(u) => (u.Key as { pk?: string })?.pk === "INVOICE#INV-61" && (u.Key as { sk?: string })?.sk === "DELIVERY#email",
+		);
 		expect(failed?.ConditionExpression).toBe("attribute_not_exists(pk)");
-		expect(failed?.ExpressionAttributeValues?.[":reason"]).toBe(
+		expect((failed?.ExpressionAttributeValues as Record<string, unknown>)?.[":reason"]).toBe(
 			"address ap@acc-61.example.com bounced on 2026-10-20: Permanent/General: smtp; 550 5.1.1 user unknown; correct it with billing accounts update ACC-61 --email <new address>",
 		);
 		const failure = ddbMock.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.pk === "RUN#2026-10")?.args[0].input.Item;
