@@ -20,6 +20,7 @@ import { parseReportPeriod, quarterOf } from "../../shared/reporting/report-peri
 import { publishReportFiles } from "../../shared/reporting/reports.js";
 import { buildWorklist } from "../../shared/reporting/worklist.js";
 import { listOpenCases } from "../../shared/store/collections.js";
+import { listEvents } from "../../shared/store/events.js";
 import { listInvoicesOfPeriod, listPayments, type TableDeps } from "../../shared/store/records.js";
 import { type ExecutionResult, runBillingCycle } from "../cli/operations.js";
 import { progress } from "../cli/progress.js";
@@ -29,7 +30,7 @@ import { lockDataDir } from "../emulator/data-dir-lock.js";
 import { invokeLocalFunction, localFunctionArn } from "../emulator/lambda-runtime.js";
 import { freePort } from "../emulator/ports.js";
 import { listSentMail } from "../emulator/servers.js";
-import { startEmbeddedStack } from "../emulator/stack.js";
+import { type EmbeddedStack, startEmbeddedStack } from "../emulator/stack.js";
 import { formatPaymentsDemo, type PaymentsDemoResult, runPaymentsDemo } from "./demo-payments.js";
 import { buildSeedData, putShowcaseData, randomGenerator, seedDemoData } from "./seed.js";
 import { buildShowcaseData, formatShowcase, runShowcase, type ShowcaseSummary } from "./showcase.js";
@@ -70,6 +71,8 @@ export interface DemoSummary {
 	readonly books: { readonly period: string; readonly ties: boolean; readonly currencies: readonly string[]; readonly dir: string };
 	/** The open exceptions at the end of the demo, by kind. */
 	readonly worklist: Readonly<Record<string, number>>;
+	/** The billing events the month wrote, and how many the publisher has numbered for receivers. */
+	readonly events: { readonly written: number; readonly numbered: number };
 	/** One desk user per role, with the password each signs in with. */
 	readonly deskUsers: readonly { readonly email: string; readonly role: Role; readonly password: string }[];
 }
@@ -137,6 +140,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 	writeFileSync(join(options.dataDir, DEMO_MARKER), `${JSON.stringify({ createdAt: new Date().toISOString(), ...options }, null, 2)}\n`);
 	progress("starting the embedded stack (DynamoDB Local, S3, SES, Step Functions, webhook front)...");
 	const stack = await startEmbeddedStack({ dataDir: options.dataDir, httpPort: await freePort() });
+	const startedAt = new Date().toISOString();
 	try {
 		const { ddb, s3 } = createClients();
 		const deps = { ddb, tableName: stack.tableName };
@@ -222,11 +226,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 			artifacts: { ...artifacts, mailDir: join(options.dataDir, "mail"), executions: join(options.dataDir, "stepfunctions") },
 			books: await closeTheBooks({ ...deps, s3, bucketName: stack.bucketName }, issueDate.slice(0, 7), options.dataDir),
 			worklist: countBy(await buildWorklist(deps, ladder.runs.at(-1)?.asOf ?? issueDate), (i) => i.kind),
+			events: await eventsOfTheMonth(deps, stack, startedAt),
 			deskUsers: await addDeskUsers(),
 		};
 	} finally {
 		await stack.stop();
 	}
+}
+
+/** What the month wrote to the outbox, once the publisher has caught up with it. */
+async function eventsOfTheMonth(deps: TableDeps, stack: EmbeddedStack, since: string) {
+	await stack.events.settled();
+	const { items } = await listEvents(deps, { since, limit: 100_000 });
+	return { written: items.length, numbered: items.filter((e) => e.sequence !== undefined).length };
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
@@ -402,6 +414,9 @@ export function formatDemoSummary(s: DemoSummary): string {
 	lines.push(`  executions:               ${s.artifacts.executions} (npx billing executions list)`);
 	const open = Object.entries(s.worklist).map(([kind, n]) => `${n} ${kind.replaceAll("_", " ")}`);
 	lines.push(`  worklist:                 ${open.join(", ") || "nothing open"} (npx billing worklist)`);
+	lines.push(
+		`  billing events:           ${s.events.written} written, ${s.events.numbered} numbered for receivers (npx billing events list; npx billing webhooks add URL --events '*')`,
+	);
 	lines.push(
 		`  books ${s.books.period}:            trial balance ${s.books.ties ? "ties out" : "does NOT tie out"} (${s.books.currencies.join(", ")}); QuickBooks, Xero and CSV journals in ${s.books.dir} (npx billing books trial-balance --period ${s.books.period})`,
 	);

@@ -61,6 +61,20 @@ afterAll(async () => {
 	rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
+describe("the demo's billing events", () => {
+	it("are all numbered for receivers by the time the demo says so, and listed by billing events list", async () => {
+		expect(summary.events.written).toBeGreaterThan(50);
+		expect(summary.events.numbered).toBe(summary.events.written);
+		const listed = JSON.parse(await billing("events", "list", "--since", "2026-01-01", "--json", "--limit", "100000")) as {
+			type: string;
+			sequence?: number;
+		}[];
+		expect(listed.length).toBeGreaterThanOrEqual(summary.events.written);
+		expect(listed.filter((e) => e.type === "invoice.issued").length).toBeGreaterThan(0);
+		expect(listed.every((e) => Number.isInteger(e.sequence) && (e.sequence ?? 0) >= 1)).toBe(true);
+	});
+});
+
 describe("the demo's e-invoices", () => {
 	it("lists one per format, the exempt one and the Peppol credit note in its summary, each stored and copied out", () => {
 		expect(einvoices().map((e) => [e.accountId, e.document, e.profile, e.status])).toEqual([
