@@ -11,6 +11,12 @@
  * and the goals with whether each was met. A measurement: it exits 0 when a goal is missed
  * and 1 only when a run fails.
  *
+ * It also meters what the run at N would bill on AWS (bench/aws-meter.ts, bench/cycle-usage.ts),
+ * prices it per 1,000 invoices with bench/aws-prices.ts (`costPer1000Invoices` with its parts)
+ * and projects a month of 10k, 100k and 1M accounts on AWS under the configuration and quotas
+ * of bench/aws-limits.ts (`projectedHoursAt1M`, `bindingLimit`, `bindingLimitHours`), printed
+ * as the Markdown tables docs/scale.md quotes.
+ *
  * Each run is a child process of this script (`--run M`), so that the handlers' SDK clients,
  * built once per process, reach that run's servers, and each run's peak memory is its own.
  */
