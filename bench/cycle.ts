@@ -11,6 +11,12 @@
  * and the goals with whether each was met. A measurement: it exits 0 when a goal is missed
  * and 1 only when a run fails.
  *
+ * It also meters what the run at N would bill on AWS (bench/aws-meter.ts, bench/cycle-usage.ts),
+ * prices it per 1,000 invoices with bench/aws-prices.ts (`costPer1000Invoices` with its parts)
+ * and projects a month of 10k, 100k and 1M accounts on AWS under the configuration and quotas
+ * of bench/aws-limits.ts (`projectedHoursAt1M`, `bindingLimit`, `bindingLimitHours`), printed
+ * as the Markdown tables docs/scale.md quotes.
+ *
  * Each run is a child process of this script (`--run M`), so that the handlers' SDK clients,
  * built once per process, reach that run's servers, and each run's peak memory is its own.
  */
@@ -27,6 +33,7 @@ import {
 	ListMapRunsCommand,
 	type SFNClient,
 } from "@aws-sdk/client-sfn";
+import { functionCatalog } from "../functions/catalog.js";
 import { table } from "../local/cli/commands/common.js";
 import { runBillingCycle } from "../local/cli/operations.js";
 import { progress, progressLine } from "../local/cli/progress.js";
@@ -37,7 +44,21 @@ import { startEmbeddedStack } from "../local/emulator/stack.js";
 import { previousPeriod } from "../shared/core/period.js";
 import { createClients } from "../shared/platform/clients.js";
 import { executionHistory } from "../shared/runs/history.js";
+import { awsLimits, cdkContext, DYNAMODB_TABLE_UNITS_PER_SECOND, LAMBDA_CONCURRENCY } from "./aws-limits.js";
+import { installAwsMeter } from "./aws-meter.js";
+import { AWS_PRICES, PRICES_READ_ON } from "./aws-prices.js";
+import {
+	type Cost,
+	costPer1000Invoices,
+	type MeasuredMap,
+	type MeasuredStep,
+	type Projection,
+	projectMonth,
+	type Usage,
+	usdForInvoices,
+} from "./cycle-cost.js";
 import { historyStats, type StepStats } from "./cycle-history.js";
+import { executionUsage } from "./cycle-usage.js";
 
 /** What one run (one child process) reports, as the last line of its stdout. */
 interface RunReport {
@@ -60,11 +81,20 @@ interface RunReport {
 	readonly mapRuns: readonly { readonly mapRunArn: string; readonly status: string; readonly items: number; readonly failed: number }[];
 	readonly peakRssMb: number;
 	readonly dynamodbLocalPeakRssMb?: number;
+	/** What the run would bill on AWS (the seeding excluded). */
+	readonly usage: Usage;
+	/** Per Distributed Map: its children and the requests made while it ran. */
+	readonly maps: readonly (MeasuredMap & { readonly wallSeconds: number })[];
+	/** The top-level steps outside the maps. */
+	readonly serialSteps: readonly { readonly step: string; readonly seconds: number }[];
 }
 
 const GOALS = { wallSecondsUnder: 180, forAccounts: 10_000, longestTaskGrowthAtMost: 1.5, transitionsPerInvoiceAtMost: 0.01 };
 
 const { values } = parseArgs({ options: { accounts: { type: "string", default: "10000" }, run: { type: "string" } } });
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const PROJECTED_ACCOUNTS = [10_000, 100_000, 1_000_000] as const;
 
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 const kbToMb = (kb: number) => Math.round(kb / 1024);
@@ -102,8 +132,12 @@ async function mapRunsOf(sfn: SFNClient, executionArn: string): Promise<RunRepor
 	return out;
 }
 
+/** The Map state a map run belongs to (`arn:aws:states:…:mapRun:<machine>/<map>:<id>`). */
+const mapOfRun = (mapRunArn: string) => mapRunArn.split(":mapRun:")[1]?.split("/")[1]?.split(":")[0];
+
 /** One run: a fresh stack, `billing seed --accounts M`, `billing run` for the seed's period, then its history. */
 async function runOnce(accounts: number): Promise<RunReport> {
+	const meter = installAwsMeter();
 	const dataDir = mkdtempSync(join(tmpdir(), "billing-bench-cycle-"));
 	progress(`bench:cycle: ${accounts} accounts on a fresh embedded stack (${dataDir})`);
 	const stack = await startEmbeddedStack({ dataDir, httpPort: false });
@@ -126,7 +160,9 @@ async function runOnce(accounts: number): Promise<RunReport> {
 		const seedSeconds = (performance.now() - seedStarted) / 1000;
 
 		// As `billing run --period P` (local/cli/commands/cycle.ts).
+		meter.reset();
 		const result = await runBillingCycle(sfn, stateMachineArn, { period }, progress);
+		const metered = meter.read();
 		const described = await sfn.send(new DescribeExecutionCommand({ executionArn: result.executionArn }));
 		const definition = JSON.parse((await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }))).definition ?? "{}") as unknown;
 		const events = await executionHistory(sfn, result.executionArn);
@@ -136,6 +172,13 @@ async function runOnce(accounts: number): Promise<RunReport> {
 		const manifestAccounts =
 			typeof output.outstanding?.accountCount === "number" ? output.outstanding.accountCount : Math.max(0, ...mapRuns.map((r) => r.items));
 		const dynamodbKb = dynamodbLocalPeakKb(dataDir);
+		const memoryMb = new Map(functionCatalog.map((f) => [f.id, f.memoryMb]));
+		const billed = executionUsage(events, definition, (fn) => {
+			const mb = memoryMb.get(fn);
+			if (mb === undefined) throw new Error(`no function ${fn} in functions/catalog.ts`);
+			return mb;
+		});
+		const mapNames = new Set(billed.maps.map((m) => m.map));
 		return {
 			bench: "cycle-run",
 			accounts,
@@ -154,6 +197,34 @@ async function runOnce(accounts: number): Promise<RunReport> {
 			mapRuns,
 			peakRssMb: kbToMb(process.resourceUsage().maxRSS),
 			...(dynamodbKb !== undefined ? { dynamodbLocalPeakRssMb: kbToMb(dynamodbKb) } : {}),
+			usage: {
+				dynamodbWriteRequestUnit: metered.dynamodbWriteUnits,
+				dynamodbReadRequestUnit: metered.dynamodbReadUnits,
+				s3PutRequest: metered.s3PutRequests,
+				s3GetRequest: metered.s3GetRequests,
+				sesEmail: metered.sesEmails,
+				lambdaRequest: billed.lambdaRequests,
+				lambdaGbSecond: billed.lambdaGbSeconds,
+				standardTransition: stats.standardTransitions,
+				expressRequest: billed.expressRequests,
+				expressGbSecond: billed.expressGbSeconds,
+			},
+			maps: billed.maps.map((m) => {
+				const during = meter.between(m.from, m.to);
+				return {
+					map: m.map,
+					items: mapRuns.find((r) => mapOfRun(r.mapRunArn) === m.map)?.items ?? manifestAccounts,
+					children: m.children,
+					childSeconds: round(m.childSeconds, 3),
+					wallSeconds: round(m.wallSeconds, 2),
+					sesEmails: during.sesEmails,
+					dynamodbReadUnits: during.dynamodbReadUnits,
+					dynamodbWriteUnits: during.dynamodbWriteUnits,
+				};
+			}),
+			serialSteps: stats.steps
+				.filter((s) => s.step === undefined && !mapNames.has(s.name))
+				.map((s) => ({ step: s.name, seconds: round(s.seconds, 3) })),
 		};
 	} finally {
 		await stack.stop();
@@ -198,6 +269,46 @@ function runTable(report: RunReport): string {
 		`${report.accounts} accounts: ${report.status} in ${seconds(report.wallSeconds)} s (${Math.round(report.manifestAccounts / report.wallSeconds)} accounts/s), ${report.invoicesIssued} invoices, ${report.manifestAccounts} accounts in the manifest; seeded in ${seconds(report.seedSeconds)} s`,
 		table(rows, ["step", "seconds", "accounts/s", "invocations", "longest ms"]),
 		`state transitions: ${report.standardTransitions} Standard (${transitions} per invoice), ${report.expressTransitions} Express; ${report.historyEvents} history events; peak RSS ${report.peakRssMb} MB (node)${report.dynamodbLocalPeakRssMb !== undefined ? `, ${report.dynamodbLocalPeakRssMb} MB (DynamoDB Local)` : ""}`,
+	].join("\n");
+}
+
+/**
+ * The run's AWS figures: the cost per 1,000 invoices by part, and the month projected at 10k,
+ * 100k and 1M accounts, as the Markdown docs/scale.md quotes.
+ */
+function awsTables(cost: Cost, projections: readonly Projection[], limits: ReturnType<typeof awsLimits>): string {
+	const parts = (Object.keys(cost.parts) as (keyof Cost["parts"])[]).map((k) => ({
+		usage: AWS_PRICES[k].unit,
+		"per 1,000 invoices": cost.parts[k].units,
+		price: AWS_PRICES[k].listed,
+		"USD per 1,000 invoices": cost.parts[k].usd,
+	}));
+	const hoursText = (h: number) => (h < 1 ? `${Math.round(h * 60)} min` : `${h.toFixed(2)} h`);
+	const months = projections.map((p) => ({
+		accounts: p.accounts.toLocaleString("en-US"),
+		"cost (USD)": usdForInvoices(cost, p.accounts),
+		"wall time on AWS": hoursText(p.hours),
+		"binding limit": p.bindingLimit,
+		"its own minimum": hoursText(p.bindingLimitHours),
+	}));
+	const mapConfig = Object.entries(limits.maps)
+		.map(([map, c]) => `${map}: MaxConcurrency ${c.maxConcurrency}, batches of ${c.batchSize}`)
+		.join("; ");
+	return [
+		`AWS cost per 1,000 invoices: USD ${cost.usd} (us-east-1 list prices read ${PRICES_READ_ON})`,
+		markdownTable(parts),
+		"",
+		`a month on AWS (${mapConfig}; SES ${limits.sesSendingRate} emails/s; Lambda concurrency ${LAMBDA_CONCURRENCY}; DynamoDB ${DYNAMODB_TABLE_UNITS_PER_SECOND} request units/s per table)`,
+		markdownTable(months),
+	].join("\n");
+}
+
+function markdownTable(rows: readonly Record<string, string | number>[]): string {
+	const columns = Object.keys(rows[0] ?? {});
+	return [
+		`| ${columns.join(" | ")} |`,
+		`| ${columns.map(() => "---").join(" | ")} |`,
+		...rows.map((r) => `| ${columns.map((c) => r[c]).join(" | ")} |`),
 	].join("\n");
 }
 
@@ -257,6 +368,15 @@ async function main(): Promise<void> {
 	const longestTaskGrowth = growth(full.longestInvocationMs, tenth.longestInvocationMs);
 	const perInvoice = (n: number) => (full.invoicesIssued > 0 ? round(n / full.invoicesIssued, 4) : null);
 	const transitionsPerInvoice = perInvoice(full.standardTransitions);
+	const cost = costPer1000Invoices(full.usage, full.invoicesIssued);
+	const definition = JSON.parse(readFileSync(join(REPO, "statemachines/billing-cycle.asl.json"), "utf8")) as unknown;
+	const limits = awsLimits(cdkContext(join(REPO, "cdk.json")), definition);
+	const tenthSerial = new Map(tenth.serialSteps.map((s) => [s.step, s.seconds]));
+	const serialSteps: MeasuredStep[] = full.serialSteps.map((s) => ({ ...s, secondsAtTenth: tenthSerial.get(s.step) ?? s.seconds }));
+	const runs = { accounts: full.manifestAccounts, tenthAccounts: tenth.manifestAccounts };
+	const projections = PROJECTED_ACCOUNTS.map((n) => projectMonth(runs, full.maps, serialSteps, limits, n));
+	const atMillion = projections.at(-1) as Projection;
+	process.stdout.write(`\n${awsTables(cost, projections, limits)}\n`);
 	const result = {
 		accounts,
 		wallSeconds: full.wallSeconds,
@@ -281,6 +401,20 @@ async function main(): Promise<void> {
 		},
 		steps,
 		mapRuns: full.mapRuns,
+		costPer1000Invoices: { usd: cost.usd, parts: cost.parts, pricesReadOn: PRICES_READ_ON },
+		projectedHoursAt1M: round(atMillion.hours, 2),
+		bindingLimit: atMillion.bindingLimit,
+		bindingLimitHours: round(atMillion.bindingLimitHours, 2),
+		limitHoursAt1M: Object.fromEntries(Object.entries(atMillion.limitHours).map(([k, v]) => [k, round(v, 2)])),
+		projections: projections.map((p) => ({
+			accounts: p.accounts,
+			hours: round(p.hours, 2),
+			bindingLimit: p.bindingLimit,
+			bindingLimitHours: round(p.bindingLimitHours, 2),
+			usd: usdForInvoices(cost, p.accounts),
+		})),
+		awsLimits: limits,
+		measuredMaps: full.maps,
 		goals: { ...GOALS, wallSecondsUnderAtThisSize: round(wallSecondsGoal) },
 		met: {
 			wallSeconds: full.wallSeconds < wallSecondsGoal,
