@@ -182,6 +182,26 @@ function mapSetting(scope: Construct, key: keyof BillingConfig, fallback: number
 	return value;
 }
 
+/**
+ * A child execution of Invoice Accounts is EXPRESS: it has 5 minutes for generating and
+ * delivering its batch. Its emails (one per account) at its share of the SES rate must
+ * leave at least the rest of that time for the rest.
+ */
+const MAX_BATCH_SENDING_SECONDS = 180;
+
+function invoiceSending(scope: Construct): Pick<BillingConfig, "invoiceBatchSize" | "invoiceMaxConcurrency" | "sesMaxSendRate"> {
+	const invoiceBatchSize = mapSetting(scope, "invoiceBatchSize", configDefaults.invoiceBatchSize, MAX_ITEMS_PER_BATCH);
+	const invoiceMaxConcurrency = mapSetting(scope, "invoiceMaxConcurrency", configDefaults.invoiceMaxConcurrency, MAX_CONCURRENCY);
+	const sesMaxSendRate = positiveNumber(scope, "sesMaxSendRate", configDefaults.sesMaxSendRate);
+	const seconds = (invoiceBatchSize * invoiceMaxConcurrency) / sesMaxSendRate;
+	if (seconds > MAX_BATCH_SENDING_SECONDS) {
+		throw new BillingConfigError(
+			`a batch of ${invoiceBatchSize} emails at its share of ${sesMaxSendRate} a second (${invoiceMaxConcurrency} batches at once) takes ${Math.round(seconds)} s, over the ${MAX_BATCH_SENDING_SECONDS} s a batch may spend sending: lower "invoiceMaxConcurrency" or "invoiceBatchSize"`,
+		);
+	}
+	return { invoiceBatchSize, invoiceMaxConcurrency, sesMaxSendRate };
+}
+
 function positiveNumber(scope: Construct, key: keyof BillingConfig, fallback: number): number {
 	const raw: unknown = scope.node.tryGetContext(key);
 	if (raw === undefined || raw === null) return fallback;
@@ -249,10 +269,8 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		chartOfAccounts: chartOfAccountsJson,
 		documentRetentionYears,
 		...seller,
-		invoiceBatchSize: mapSetting(scope, "invoiceBatchSize", configDefaults.invoiceBatchSize, MAX_ITEMS_PER_BATCH),
-		invoiceMaxConcurrency: mapSetting(scope, "invoiceMaxConcurrency", configDefaults.invoiceMaxConcurrency, MAX_CONCURRENCY),
+		...invoiceSending(scope),
 		reviewBatchSize: mapSetting(scope, "reviewBatchSize", configDefaults.reviewBatchSize, MAX_ITEMS_PER_BATCH),
 		reviewMaxConcurrency: mapSetting(scope, "reviewMaxConcurrency", configDefaults.reviewMaxConcurrency, MAX_CONCURRENCY),
-		sesMaxSendRate: positiveNumber(scope, "sesMaxSendRate", configDefaults.sesMaxSendRate),
 	};
 }

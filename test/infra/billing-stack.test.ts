@@ -37,7 +37,7 @@ const SELLER_EINVOICE = {
 	sellerPhone: "+32 2 555 01 00",
 };
 // Not the defaults either (infra/config.ts), so the test sees them come from context.
-const SCALE = { invoiceBatchSize: 40, invoiceMaxConcurrency: 300, reviewBatchSize: 80, reviewMaxConcurrency: 120, sesMaxSendRate: 30 };
+const SCALE = { invoiceBatchSize: 40, invoiceMaxConcurrency: 300, reviewBatchSize: 80, reviewMaxConcurrency: 120, sesMaxSendRate: 100 };
 const { app, stack, nag } = buildBillingApp({
 	deskAppDir: stubDeskAppDir(),
 	context: {
@@ -493,7 +493,7 @@ describe("BillingCycleWorkflow", () => {
 	it("gives Deliver Invoices the context's SES sending rate and the invoice map's concurrency it shares the rate with", () => {
 		for (const spec of functionCatalog) {
 			const variables = (functionPropertiesOf(spec.id).Environment as { Variables: Json }).Variables;
-			if (spec.id === "DeliverInvoices") expect(variables).toMatchObject({ SES_MAX_SEND_RATE: "30", SES_CONCURRENT_SENDERS: "300" });
+			if (spec.id === "DeliverInvoices") expect(variables).toMatchObject({ SES_MAX_SEND_RATE: "100", SES_CONCURRENT_SENDERS: "300" });
 			else expect(variables, spec.id).not.toHaveProperty("SES_MAX_SEND_RATE");
 		}
 	});

@@ -24,12 +24,12 @@ describe("readBillingConfig (CDK context)", () => {
 			webhookEventRetentionDays: "90",
 			chartOfAccounts: { receivable: { code: "610", name: "Debtors" } },
 			documentRetentionYears: "8",
-			invoiceMaxConcurrency: "400",
+			invoiceMaxConcurrency: "100",
 			sesMaxSendRate: "14.5",
 		});
 		expect(config).toMatchObject({
 			documentRetentionYears: 8,
-			invoiceMaxConcurrency: 400,
+			invoiceMaxConcurrency: 100,
 			sesMaxSendRate: 14.5,
 			chartOfAccounts: '{"receivable":{"code":"610","name":"Debtors"}}',
 			webhookEventRetentionDays: 90,
@@ -97,6 +97,8 @@ describe("readBillingConfig (CDK context)", () => {
 		[{ invoiceMaxConcurrency: 10_001 }, /invoiceMaxConcurrency" must be at most 10000/],
 		[{ reviewBatchSize: "0" }, /reviewBatchSize/],
 		[{ sesMaxSendRate: "fast" }, /sesMaxSendRate/],
+		// SES's sandbox rate with the default 1,000 batches at once: each batch's 25 emails would take 30 minutes.
+		[{ sesMaxSendRate: 14 }, /takes 1786 s, over the 180 s a batch may spend sending: lower "invoiceMaxConcurrency"/],
 		[{ webhookEventRetentionDays: 0 }, /webhookEventRetentionDays/],
 		[{ dunningStages: "reminder:1,final_notice:14" }, /dunningStages.*collections/],
 		[{ sellerName: "  " }, /sellerName/],
