@@ -101,6 +101,7 @@ export class BillingStack extends Stack {
 		this.workflow = new BillingCycleWorkflow(this, "BillingCycle", {
 			functions: Object.fromEntries(billingCycleFunctionIds.map((functionId) => [functionId, fn(functionId)])),
 			bucket: this.data.bucket,
+			batching: this.config,
 		});
 		this.schedule = new MonthlySchedule(this, "MonthlySchedule", { target: fn("StartBillingCycle") });
 		this.webhookApi = new PaymentWebhookApi(this, "PaymentWebhookApi", {

@@ -64,6 +64,16 @@ export interface BillingConfig {
 	readonly sellerPhone: string | undefined;
 	/** SELLER_PEPPOL_ID, the seller's Peppol participant id (scheme:identifier): Peppol refuses an e-invoice without one. */
 	readonly sellerPeppolId: string | undefined;
+	/** Accounts per batch (child execution) of the Invoice Accounts map (ItemBatcher's MaxItemsPerBatch). */
+	readonly invoiceBatchSize: number;
+	/** Batches of the Invoice Accounts map run at once (its MaxConcurrency): the deliveries that share the SES rate. */
+	readonly invoiceMaxConcurrency: number;
+	/** Accounts per batch of the Review Accounts map. */
+	readonly reviewBatchSize: number;
+	/** Batches of the Review Accounts map run at once. */
+	readonly reviewMaxConcurrency: number;
+	/** The account's SES sending rate, emails a second (SES_MAX_SEND_RATE): the invoice deliveries together stay under it. */
+	readonly sesMaxSendRate: number;
 }
 
 /** The seller's e-invoice context values and the function environment variables they become. */
@@ -119,6 +129,13 @@ export const configDefaults = {
 	sellerBic: undefined,
 	sellerPhone: undefined,
 	sellerPeppolId: undefined,
+	// SES's rate binds, not our concurrency (docs/scale.md): 1,000 concurrent batches (Lambda's default
+	// account concurrency) could send far faster than 200 emails a second, and each paces to rate / 1,000.
+	invoiceBatchSize: 25,
+	invoiceMaxConcurrency: 1000,
+	reviewBatchSize: 50,
+	reviewMaxConcurrency: 1000,
+	sesMaxSendRate: 200,
 } as const satisfies BillingConfig;
 
 export class BillingConfigError extends Error {
@@ -151,6 +168,46 @@ function positiveInt(scope: Construct, key: keyof BillingConfig, fallback: numbe
 	const value = typeof raw === "string" ? Number(raw) : raw;
 	if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
 		throw new BillingConfigError(`context value "${key}" must be a positive integer, got ${JSON.stringify(raw)}`);
+	}
+	return value;
+}
+
+/** A Distributed Map runs at most 10,000 child executions at once; a batch is kept well under the 256 KB input a child may get. */
+const MAX_CONCURRENCY = 10_000;
+const MAX_ITEMS_PER_BATCH = 1_000;
+
+function mapSetting(scope: Construct, key: keyof BillingConfig, fallback: number, max: number): number {
+	const value = positiveInt(scope, key, fallback);
+	if (value > max) throw new BillingConfigError(`context value "${key}" must be at most ${max}, got ${value}`);
+	return value;
+}
+
+/**
+ * A child execution of Invoice Accounts is EXPRESS: it has 5 minutes for generating and
+ * delivering its batch. Its emails (one per account) at its share of the SES rate must
+ * leave at least the rest of that time for the rest.
+ */
+const MAX_BATCH_SENDING_SECONDS = 180;
+
+function invoiceSending(scope: Construct): Pick<BillingConfig, "invoiceBatchSize" | "invoiceMaxConcurrency" | "sesMaxSendRate"> {
+	const invoiceBatchSize = mapSetting(scope, "invoiceBatchSize", configDefaults.invoiceBatchSize, MAX_ITEMS_PER_BATCH);
+	const invoiceMaxConcurrency = mapSetting(scope, "invoiceMaxConcurrency", configDefaults.invoiceMaxConcurrency, MAX_CONCURRENCY);
+	const sesMaxSendRate = positiveNumber(scope, "sesMaxSendRate", configDefaults.sesMaxSendRate);
+	const seconds = (invoiceBatchSize * invoiceMaxConcurrency) / sesMaxSendRate;
+	if (seconds > MAX_BATCH_SENDING_SECONDS) {
+		throw new BillingConfigError(
+			`a batch of ${invoiceBatchSize} emails at its share of ${sesMaxSendRate} a second (${invoiceMaxConcurrency} batches at once) takes ${Math.round(seconds)} s, over the ${MAX_BATCH_SENDING_SECONDS} s a batch may spend sending: lower "invoiceMaxConcurrency" or "invoiceBatchSize"`,
+		);
+	}
+	return { invoiceBatchSize, invoiceMaxConcurrency, sesMaxSendRate };
+}
+
+function positiveNumber(scope: Construct, key: keyof BillingConfig, fallback: number): number {
+	const raw: unknown = scope.node.tryGetContext(key);
+	if (raw === undefined || raw === null) return fallback;
+	const value = typeof raw === "string" ? Number(raw) : raw;
+	if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+		throw new BillingConfigError(`context value "${key}" must be a positive number, got ${JSON.stringify(raw)}`);
 	}
 	return value;
 }
@@ -212,5 +269,8 @@ export function readBillingConfig(scope: Construct): BillingConfig {
 		chartOfAccounts: chartOfAccountsJson,
 		documentRetentionYears,
 		...seller,
+		...invoiceSending(scope),
+		reviewBatchSize: mapSetting(scope, "reviewBatchSize", configDefaults.reviewBatchSize, MAX_ITEMS_PER_BATCH),
+		reviewMaxConcurrency: mapSetting(scope, "reviewMaxConcurrency", configDefaults.reviewMaxConcurrency, MAX_CONCURRENCY),
 	};
 }

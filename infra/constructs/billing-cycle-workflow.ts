@@ -6,6 +6,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { bucketObjects } from "../../functions/catalog.js";
+import type { BillingConfig } from "../config.js";
 import { acknowledge, wildcardResource } from "../nag.js";
 import { billingCycleDefinitionFile } from "../paths.js";
 import { functionStateMachine, grantDistributedMapChildren, stateMachineArnFor } from "./function-state-machine.js";
@@ -15,10 +16,26 @@ export interface BillingCycleWorkflowProps {
 	readonly functions: Readonly<Record<string, lambda.IFunction>>;
 	/** The billing bucket: the Distributed Map reads its manifest from it (`${BillingBucketName}`). */
 	readonly bucket: s3.IBucket;
+	/** The Distributed Maps' batch sizes and concurrency (the definition's `${...BatchSize}` and `${...MaxConcurrency}`). */
+	readonly batching: Pick<BillingConfig, "invoiceBatchSize" | "invoiceMaxConcurrency" | "reviewBatchSize" | "reviewMaxConcurrency">;
 	/** @default statemachines/billing-cycle.asl.json */
 	readonly definitionFile?: string;
 	/** @default BillingCycleWorkflow.DEFAULT_NAME ("billing-cycle") */
 	readonly stateMachineName?: string;
+}
+
+/**
+ * The maps' settings as the definition's substitutions: strings, as DefinitionSubstitutions are;
+ * the definition's Plan Batches state turns them into the numbers MaxConcurrencyPath and
+ * MaxItemsPerBatchPath read (States.StringToJson).
+ */
+export function batchingSubstitutions(batching: BillingCycleWorkflowProps["batching"]): Record<string, string> {
+	return {
+		InvoiceAccountsBatchSize: String(batching.invoiceBatchSize),
+		InvoiceAccountsMaxConcurrency: String(batching.invoiceMaxConcurrency),
+		ReviewAccountsBatchSize: String(batching.reviewBatchSize),
+		ReviewAccountsMaxConcurrency: String(batching.reviewMaxConcurrency),
+	};
 }
 
 /**
@@ -55,7 +72,7 @@ export class BillingCycleWorkflow extends Construct {
 			name,
 			definitionFile: props.definitionFile ?? billingCycleDefinitionFile,
 			functions: props.functions,
-			preset: { BillingBucketName: props.bucket.bucketName },
+			preset: { BillingBucketName: props.bucket.bucketName, ...batchingSubstitutions(props.batching) },
 		});
 		this.stateMachine = workflow.stateMachine;
 		this.logGroup = workflow.logGroup;

@@ -17,6 +17,14 @@ import type { DeskUsers } from "./desk-users.js";
 import type { DocumentLinks } from "./document-links.js";
 import type { SenderIdentity } from "./sender-identity.js";
 
+/**
+ * The functions that email from inside a Distributed Map, paced to their share of the SES
+ * sending rate, and the map setting that says how many of them run at once.
+ */
+const PACED_SENDERS: Readonly<Record<string, "invoiceMaxConcurrency" | "reviewMaxConcurrency">> = {
+	DeliverInvoices: "invoiceMaxConcurrency",
+};
+
 /** What every billing function may be bound to; the spec decides what each one gets. */
 export interface BillingFunctionEnvironment {
 	readonly config: BillingConfig;
@@ -99,6 +107,12 @@ export class BillingFunction extends Construct {
 		if (spec.startsImportJob) environment.IMPORT_JOB_STATE_MACHINE_ARN = env.importJobStateMachineArn;
 		// Named on each send, so SES publishes the email's events (bounces, complaints) to EmailEvents.
 		if (spec.sendsEmail) environment.SES_CONFIGURATION_SET = env.sender.configurationSet.configurationSetName;
+		const sharesRateWith = PACED_SENDERS[spec.id];
+		if (sharesRateWith) {
+			// Each of the map's concurrent batches sends at most SES_MAX_SEND_RATE / SES_CONCURRENT_SENDERS a second.
+			environment.SES_MAX_SEND_RATE = String(config.sesMaxSendRate);
+			environment.SES_CONCURRENT_SENDERS = String(config[sharesRateWith]);
+		}
 		if (spec.signsDocumentLinks) {
 			// The key by its ARN only: the function reads it from Secrets Manager (shared/platform/config.ts, documentLinkConfig).
 			environment.DOCUMENT_LINK_BASE_URL = env.documentLinks.baseUrl;

@@ -12,6 +12,11 @@ import { keepConnections } from "./keep-alive.js";
  * before the sender hears "accepted". `GET /sent?since=N` answers the lines from N on: what
  * SES's send events say deployed (the message went out, with its tags). Every other request
  * passes through unchanged (`/store` and the rest of the server's own API).
+ *
+ * With `maxSendRate`, it keeps a sending rate as SES keeps an account's: a send that would
+ * make more than that many in the last second is answered with SES's throttling error
+ * (HTTP 400, `Throttling`, "Maximum sending rate exceeded.") and not passed on; `GET
+ * /sending-rate` answers when each send came and whether it was throttled.
  */
 
 export interface AcceptedMessage {
@@ -66,6 +71,23 @@ function acceptedMessage(body: Buffer, status: number, answer: string): { messag
 	};
 }
 
+/** SES's answer to a send over the account's sending rate (its query protocol's error document). */
+const THROTTLED = `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>throttled</RequestId></ErrorResponse>`;
+
+const SEND_ACTIONS = new Set(["SendRawEmail", "SendEmail"]);
+
+/** The sends of the last second: whether one more keeps within `perSecond`, and if so it counts. */
+function sendingWindow(perSecond: number, now: () => number = Date.now): () => boolean {
+	const recent: number[] = [];
+	return () => {
+		const at = now();
+		while (recent.length > 0 && (recent[0] as number) <= at - 1000) recent.shift();
+		if (recent.length >= perSecond) return false;
+		recent.push(at);
+		return true;
+	};
+}
+
 const PENDING = ".eml.pending";
 
 /**
@@ -86,8 +108,12 @@ export async function startSesMailLog(options: {
 	readonly upstream: string;
 	readonly port: number;
 	readonly mailDir?: string;
+	/** Sends a second the front accepts before it answers SES's throttling error; unset: no limit. */
+	readonly maxSendRate?: number;
 }): Promise<Server> {
 	const { upstream, mailDir } = options;
+	const withinRate = options.maxSendRate === undefined ? undefined : sendingWindow(options.maxSendRate);
+	const sends: { at: string; throttled: boolean }[] = [];
 	const log = mailDir ? join(mailDir, "sent.jsonl") : undefined;
 	if (mailDir) mkdirSync(mailDir, { recursive: true });
 	const inMemory: AcceptedMessage[] = [];
@@ -121,7 +147,21 @@ export async function startSesMailLog(options: {
 					res.end(JSON.stringify({ sent: accepted().slice(since) }));
 					return;
 				}
+				if (req.method === "GET" && url.pathname === "/sending-rate") {
+					res.writeHead(200, { "content-type": "application/json" });
+					res.end(JSON.stringify({ sends }));
+					return;
+				}
 				const body = await readBody(req);
+				if (withinRate && req.method === "POST" && SEND_ACTIONS.has(new URLSearchParams(body.toString("utf8")).get("Action") ?? "")) {
+					const within = withinRate();
+					sends.push({ at: new Date().toISOString(), throttled: !within });
+					if (!within) {
+						res.writeHead(400, { "content-type": "text/xml" });
+						res.end(THROTTLED);
+						return;
+					}
+				}
 				const headers = Object.fromEntries(
 					Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)),
 				) as Record<string, string>;

@@ -66,6 +66,18 @@ export interface EmbeddedStackOptions {
 	readonly documentLinkClock?: () => number;
 }
 
+/**
+ * The Distributed Maps' batch sizes and concurrency embedded (the definition's
+ * `${...BatchSize}` and `${...MaxConcurrency}`): what runs fastest on a 2-core machine,
+ * not the deployed defaults (infra/config.ts), which are sized for AWS's quotas.
+ */
+export const EMBEDDED_BATCHING: Readonly<Record<string, string>> = {
+	InvoiceAccountsBatchSize: "25",
+	InvoiceAccountsMaxConcurrency: "8",
+	ReviewAccountsBatchSize: "50",
+	ReviewAccountsMaxConcurrency: "8",
+};
+
 /** The table's stream: each new item's image, which the publisher reads events from (as deployed, infra/). */
 const TABLE_STREAM = { StreamEnabled: true, StreamViewType: "NEW_IMAGE" } as const;
 
@@ -132,7 +144,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 	]);
 	Object.assign(process.env, userPoolEnvironment(servers.userPool, userPool));
 
-	const substitutions: Record<string, string> = { BillingBucketName: bucketName };
+	const substitutions: Record<string, string> = { BillingBucketName: bucketName, ...EMBEDDED_BATCHING };
 	for (const id of billingCycleFunctionIds) substitutions[`${id}FunctionArn`] = localFunctionArn(id);
 	const importJobSubstitutions = Object.fromEntries(importJobFunctionIds.map((id) => [`${id}FunctionArn`, localFunctionArn(id)]));
 	const stepFunctions = await startLocalStepFunctions({

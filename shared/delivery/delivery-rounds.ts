@@ -18,6 +18,7 @@ import {
 import type { TableDeps } from "../store/records.js";
 import { isCancelled } from "../store/transact.js";
 import type { DeliveryContext } from "./delivery-context.js";
+import { type SendingPace, sendPaced } from "./sending-pace.js";
 
 /** einvoice_refused: the document's e-invoice failed the official rules, so the document was not delivered at all. */
 export type DeliveryOutcome = "emailed" | "already_delivered" | "queued_for_print" | "failed" | "einvoice_refused";
@@ -25,6 +26,8 @@ export type DeliveryOutcome = "emailed" | "already_delivered" | "queued_for_prin
 export interface RoundDeps extends TableDeps {
 	readonly ses: SESClient;
 	readonly seller: SellerConfig;
+	/** This delivery's share of the SES sending rate; without one, sends go at once. */
+	readonly pace?: SendingPace;
 }
 
 /** SES answers these for a bad recipient or sender: the address is at fault, retrying will not help. */
@@ -251,12 +254,14 @@ async function sendRound(
 
 	const results = await Promise.all(
 		claimed.map((s) =>
-			sendRawEmail(deps.ses, deps.seller, s.email, {
-				kind: s.document.kind,
-				accountId: s.document.accountId,
-				delivery: s.document.deliveryKey,
-				attached: s.claims.slice(1),
-			}).then(
+			sendPaced(deps.pace, () =>
+				sendRawEmail(deps.ses, deps.seller, s.email, {
+					kind: s.document.kind,
+					accountId: s.document.accountId,
+					delivery: s.document.deliveryKey,
+					attached: s.claims.slice(1),
+				}),
+			).then(
 				(messageId) => ({ s, messageId, error: undefined }),
 				(error: unknown) => ({ s, messageId: undefined, error: error as Error }),
 			),

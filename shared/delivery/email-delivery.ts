@@ -11,6 +11,7 @@ import { keys } from "../store/keys.js";
 import type { TableDeps } from "../store/records.js";
 import { DeliveryContext, type DeliveryStatus } from "./delivery-context.js";
 import { type DeliveryOutcome, deliverDocuments, type Job, type Outcome, type RecordFailure } from "./delivery-rounds.js";
+import type { SendingPace } from "./sending-pace.js";
 
 export { DeliveryContext } from "./delivery-context.js";
 
@@ -23,6 +24,8 @@ export interface DeliveryDeps extends TableDeps {
 	readonly documentLinks: DocumentLinkConfig;
 	/** The Object Lock retention an e-invoice stored beside its PDF gets, as the PDF got. */
 	readonly documentRetention?: DocumentRetention;
+	/** This delivery's share of the SES sending rate (sending-pace.ts); without one, sends go at once. */
+	readonly pace?: SendingPace;
 }
 
 export type { DeliveryOutcome } from "./delivery-rounds.js";

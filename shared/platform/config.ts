@@ -186,6 +186,28 @@ export function sesConfigurationSet(env: Env = process.env): string | undefined 
 	return raw === undefined || raw.trim() === "" ? undefined : raw.trim();
 }
 
+/** The account's SES sending rate and how many deliveries may send at once, each taking its share. */
+export interface SendingRate {
+	readonly perSecond: number;
+	readonly senders: number;
+}
+
+/**
+ * SES_MAX_SEND_RATE (emails a second, SES's MaxSendRate) and SES_CONCURRENT_SENDERS (the
+ * Invoice Accounts map's MaxConcurrency), or undefined when the rate is unset: not paced
+ * (embedded, where the local SES has no rate).
+ */
+export function sendingRate(env: Env = process.env): SendingRate | undefined {
+	if (getOptionalEnv("SES_MAX_SEND_RATE", "", env) === "") return undefined;
+	const perSecond = Number(env.SES_MAX_SEND_RATE);
+	if (!Number.isFinite(perSecond) || perSecond <= 0) {
+		throw new ConfigError(`environment variable SES_MAX_SEND_RATE must be a positive number, got "${env.SES_MAX_SEND_RATE}"`);
+	}
+	const senders = getIntEnv("SES_CONCURRENT_SENDERS", 1, env);
+	if (senders === 0) throw new ConfigError('environment variable SES_CONCURRENT_SENDERS must be a positive integer, got "0"');
+	return { perSecond, senders };
+}
+
 export interface DunningStageConfig {
 	readonly stage: string;
 	readonly daysOverdue: number;

@@ -36,9 +36,17 @@ const SELLER_EINVOICE = {
 	sellerBic: "GKCCBEBB",
 	sellerPhone: "+32 2 555 01 00",
 };
+// Not the defaults either (infra/config.ts), so the test sees them come from context.
+const SCALE = { invoiceBatchSize: 40, invoiceMaxConcurrency: 300, reviewBatchSize: 80, reviewMaxConcurrency: 120, sesMaxSendRate: 100 };
 const { app, stack, nag } = buildBillingApp({
 	deskAppDir: stubDeskAppDir(),
-	context: { ...cdkJson.context, documentRetentionYears: DOCUMENT_RETENTION_YEARS, ...SELLER_EINVOICE, "aws:cdk:bundling-stacks": [] },
+	context: {
+		...cdkJson.context,
+		documentRetentionYears: DOCUMENT_RETENTION_YEARS,
+		...SELLER_EINVOICE,
+		...SCALE,
+		"aws:cdk:bundling-stacks": [],
+	},
 });
 // Synthesizes the app, which runs the cdk-nag validation plugin: unacknowledged findings throw here.
 const template = Template.fromStack(stack);
@@ -441,6 +449,53 @@ describe("BillingCycleWorkflow", () => {
 			key in props.DefinitionSubstitutions ? `resolved:${key}` : whole,
 		);
 		expect(substituted).not.toContain("${");
+	});
+
+	it("takes each Distributed Map's batch size and concurrency from context: numbers where the maps read them", () => {
+		expect(props.DefinitionSubstitutions).toMatchObject({
+			InvoiceAccountsBatchSize: "40",
+			InvoiceAccountsMaxConcurrency: "300",
+			ReviewAccountsBatchSize: "80",
+			ReviewAccountsMaxConcurrency: "120",
+		});
+		// As CloudFormation substitutes them, then as Plan Batches' States.StringToJson reads them.
+		const substituted = JSON.parse(
+			props.DefinitionString.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, key: string) => {
+				const value = props.DefinitionSubstitutions[key];
+				return typeof value === "string" ? value : whole;
+			}),
+		) as { States: Record<string, Json> };
+		const plan = substituted.States["Plan Batches"]?.Parameters as Record<string, Record<string, string>>;
+		const number = (intrinsic: string | undefined) => JSON.parse(/^States\.StringToJson\('(.*)'\)$/.exec(intrinsic ?? "")?.[1] ?? "null");
+		const settings = Object.fromEntries(
+			Object.entries(plan).map(([map, fields]) => [
+				map,
+				{ maxItemsPerBatch: number(fields["maxItemsPerBatch.$"]), maxConcurrency: number(fields["maxConcurrency.$"]) },
+			]),
+		);
+		expect(settings).toEqual({
+			invoiceAccounts: { maxItemsPerBatch: 40, maxConcurrency: 300 },
+			reviewAccounts: { maxItemsPerBatch: 80, maxConcurrency: 120 },
+		});
+		// Each map reads its own settings from Plan Batches' result.
+		for (const [state, map] of [
+			["Invoice Accounts", "invoiceAccounts"],
+			["Review Accounts", "reviewAccounts"],
+		] as const) {
+			expect(substituted.States[state], state).toMatchObject({
+				MaxConcurrencyPath: `$.batching.${map}.maxConcurrency`,
+				ItemBatcher: { MaxItemsPerBatchPath: `$.batching.${map}.maxItemsPerBatch` },
+			});
+			expect(substituted.States[state], state).not.toHaveProperty("MaxConcurrency");
+		}
+	});
+
+	it("gives Deliver Invoices the context's SES sending rate and the invoice map's concurrency it shares the rate with", () => {
+		for (const spec of functionCatalog) {
+			const variables = (functionPropertiesOf(spec.id).Environment as { Variables: Json }).Variables;
+			if (spec.id === "DeliverInvoices") expect(variables).toMatchObject({ SES_MAX_SEND_RATE: "100", SES_CONCURRENT_SENDERS: "300" });
+			else expect(variables, spec.id).not.toHaveProperty("SES_MAX_SEND_RATE");
+		}
 	});
 
 	it("is a Standard workflow with tracing and ALL-level logging without execution data (no customer data in its log group)", () => {

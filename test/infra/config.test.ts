@@ -9,6 +9,8 @@ describe("readBillingConfig (CDK context)", () => {
 		expect(configFrom({})).toEqual(configDefaults);
 		// Issued documents are kept under Object Lock for 10 years unless configured (GoBD and most VAT laws ask 8 to 10).
 		expect(configDefaults.documentRetentionYears).toBe(10);
+		// SES's rate binds, not our own concurrency: each of 1,000 batches sends at most 0.2 emails a second.
+		expect(configDefaults).toMatchObject({ invoiceMaxConcurrency: 1000, sesMaxSendRate: 200, invoiceBatchSize: 25, reviewBatchSize: 50 });
 	});
 
 	it("takes values from context, including the strings `cdk -c key=value` passes", () => {
@@ -22,9 +24,13 @@ describe("readBillingConfig (CDK context)", () => {
 			webhookEventRetentionDays: "90",
 			chartOfAccounts: { receivable: { code: "610", name: "Debtors" } },
 			documentRetentionYears: "8",
+			invoiceMaxConcurrency: "100",
+			sesMaxSendRate: "14.5",
 		});
 		expect(config).toMatchObject({
 			documentRetentionYears: 8,
+			invoiceMaxConcurrency: 100,
+			sesMaxSendRate: 14.5,
 			chartOfAccounts: '{"receivable":{"code":"610","name":"Debtors"}}',
 			webhookEventRetentionDays: 90,
 			senderEmail: "invoices@acme.test",
@@ -88,6 +94,11 @@ describe("readBillingConfig (CDK context)", () => {
 		[{ alarmEmail: "ops" }, /alarmEmail/],
 		[{ paymentTermsDays: "thirty" }, /paymentTermsDays/],
 		[{ webhookBurstLimit: 0 }, /webhookBurstLimit/],
+		[{ invoiceMaxConcurrency: 10_001 }, /invoiceMaxConcurrency" must be at most 10000/],
+		[{ reviewBatchSize: "0" }, /reviewBatchSize/],
+		[{ sesMaxSendRate: "fast" }, /sesMaxSendRate/],
+		// SES's sandbox rate with the default 1,000 batches at once: each batch's 25 emails would take 30 minutes.
+		[{ sesMaxSendRate: 14 }, /takes 1786 s, over the 180 s a batch may spend sending: lower "invoiceMaxConcurrency"/],
 		[{ webhookEventRetentionDays: 0 }, /webhookEventRetentionDays/],
 		[{ dunningStages: "reminder:1,final_notice:14" }, /dunningStages.*collections/],
 		[{ sellerName: "  " }, /sellerName/],

@@ -5,6 +5,7 @@ import { DescribeExecutionCommand, type HistoryEvent, SFNClient, StartExecutionC
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statesFromHistory } from "../../local/cli/operations.js";
 import { CONSOLE_SCRIPT } from "../../local/emulator/console-page.js";
+import { EMBEDDED_BATCHING } from "../../local/emulator/stack.js";
 import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
 import { allStates, describeRule, parseAsl } from "../../shared/runs/flow.js";
 import { renderFlowSvg } from "../../shared/runs/graph.js";
@@ -24,7 +25,9 @@ const fnArn = (id: string) => `arn:aws:lambda:us-east-1:000000000000:function:bi
 const substitutions: Record<string, string> = {};
 for (const match of JSON.stringify(ASL).matchAll(/\$\{([A-Za-z0-9]+)\}/g)) {
 	const name = match[1] as string;
-	substitutions[name] = name.endsWith("FunctionArn") ? fnArn(name.slice(0, -"FunctionArn".length)) : `local-${name}`;
+	substitutions[name] = name.endsWith("FunctionArn")
+		? fnArn(name.slice(0, -"FunctionArn".length))
+		: (EMBEDDED_BATCHING[name] ?? `local-${name}`);
 }
 
 /** Accounts per period; a batch whose first account is listed fails; the first call of a period listed in `transient` throws a TransientError. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DescribeExecutionCommand, type HistoryEvent, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StateRecord, statesFromHistory } from "../../local/cli/operations.js";
+import { EMBEDDED_BATCHING } from "../../local/emulator/stack.js";
 import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
 import { executionHistory } from "../../shared/runs/history.js";
 
@@ -20,7 +21,9 @@ const fnArn = (id: string) => `arn:aws:lambda:us-east-1:000000000000:function:bi
 const substitutions: Record<string, string> = {};
 for (const match of JSON.stringify(ASL).matchAll(/\$\{([A-Za-z0-9]+)\}/g)) {
 	const name = match[1] as string;
-	substitutions[name] = name.endsWith("FunctionArn") ? fnArn(name.slice(0, -"FunctionArn".length)) : `local-${name}`;
+	substitutions[name] = name.endsWith("FunctionArn")
+		? fnArn(name.slice(0, -"FunctionArn".length))
+		: (EMBEDDED_BATCHING[name] ?? `local-${name}`);
 }
 
 /**
@@ -168,6 +171,7 @@ describe("billing executions show: each state's status and error", () => {
 		expect(countsByState(rows)).toEqual({
 			"Resolve Billing Period": { SUCCEEDED: 1 },
 			"Identify Outstanding Accounts": { SUCCEEDED: 1 },
+			"Plan Batches": { SUCCEEDED: 1 },
 			"Invoice Accounts": { SUCCEEDED: 1 },
 			"Generate Invoices": { SUCCEEDED: 11, CAUGHT: 1 },
 			"Deliver Invoices": { SUCCEEDED: 11 },
@@ -221,6 +225,7 @@ describe("billing executions show: each state's status and error", () => {
 		expect(countsByState(rows)).toEqual({
 			"Resolve Billing Period": { SUCCEEDED: 1 },
 			"Identify Outstanding Accounts": { SUCCEEDED: 1 },
+			"Plan Batches": { SUCCEEDED: 1 },
 			"Invoice Accounts": { CAUGHT: 1 },
 			"Generate Invoices": { SUCCEEDED: 2, CAUGHT: 1 },
 			"Deliver Invoices": { SUCCEEDED: 2 },

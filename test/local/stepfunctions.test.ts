@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
 	DescribeExecutionCommand,
 	type DescribeExecutionCommandOutput,
+	DescribeMapRunCommand,
 	DescribeStateMachineCommand,
 	ExecutionAlreadyExists,
 	ExecutionDoesNotExist,
@@ -12,6 +13,7 @@ import {
 	InvalidExecutionInput,
 	InvalidName,
 	ListExecutionsCommand,
+	ListMapRunsCommand,
 	ListStateMachinesCommand,
 	SFNClient,
 	StartExecutionCommand,
@@ -19,6 +21,7 @@ import {
 	StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EMBEDDED_BATCHING } from "../../local/emulator/stack.js";
 import { type LocalStepFunctions, startLocalStepFunctions } from "../../local/emulator/stepfunctions/server.js";
 
 /**
@@ -34,6 +37,7 @@ const substitutions: Record<string, string> = {};
 for (const match of JSON.stringify(ASL).matchAll(/\$\{([A-Za-z0-9]+)FunctionArn\}/g)) {
 	substitutions[`${match[1]}FunctionArn`] = fnArn(match[1] as string);
 }
+Object.assign(substitutions, EMBEDDED_BATCHING);
 for (const match of JSON.stringify(ASL).matchAll(/\$\{([A-Za-z0-9]+)\}/g)) substitutions[match[1] as string] ??= `local-${match[1]}`;
 
 /** Manifest size per period; the GenerateInvoices fake fails every batch whose first account is listed per period. */
@@ -228,6 +232,7 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 		});
 		// Each Map yields where its results are, as on AWS; nothing of the local adapter reaches the output.
 		expect(Object.keys(output).sort()).toEqual([
+			"batching",
 			"billing",
 			"invoiceRun",
 			"invoicing",
@@ -239,6 +244,16 @@ describe("embedded Step Functions: the billing cycle through @aws-sdk/client-sfn
 			"review",
 			"reviewRun",
 		]);
+		// Plan Batches turns the substitutions into the numbers the maps read (MaxItemsPerBatchPath, MaxConcurrencyPath).
+		expect(output.batching).toEqual({
+			invoiceAccounts: { maxItemsPerBatch: 25, maxConcurrency: 8 },
+			reviewAccounts: { maxItemsPerBatch: 50, maxConcurrency: 8 },
+		});
+		const mapRuns = (await sfn.send(new ListMapRunsCommand({ executionArn: billingArn }))).mapRuns ?? [];
+		const concurrency = await Promise.all(
+			mapRuns.map(async (run) => (await sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }))).maxConcurrency),
+		);
+		expect(concurrency).toEqual([8, 8]);
 		const invoiceRun = output.invoiceRun as { results: { Bucket: string; Key: string } };
 		expect(invoiceRun.results.Bucket).toBe("billing-documents");
 		expect(invoiceRun.results.Key).toMatch(/^runs\/2026-10\/invoice-accounts\/[0-9a-f-]{36}\/manifest\.json$/);

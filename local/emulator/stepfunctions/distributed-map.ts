@@ -155,6 +155,8 @@ export function rewriteDistributedMap(adapter: AdapterContext, name: string, sta
 	if (count !== undefined && (typeof count !== "number" || !Number.isInteger(count) || count < 0)) {
 		throw invalid(name, "ToleratedFailureCount must be a non-negative integer");
 	}
+	// Read here too (the inline Map below applies it), so the map run reports the concurrency it ran with.
+	if (typeof state.MaxConcurrencyPath === "string") params["maxConcurrency.$"] = state.MaxConcurrencyPath;
 	if (typeof state.ToleratedFailurePercentagePath === "string")
 		params["toleratedFailurePercentage.$"] = state.ToleratedFailurePercentagePath;
 	if (typeof state.ToleratedFailureCountPath === "string") params["toleratedFailureCount.$"] = state.ToleratedFailureCountPath;

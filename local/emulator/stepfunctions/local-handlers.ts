@@ -113,8 +113,10 @@ export function createScope(
 				}
 				writer = { bucket, prefix };
 			}
+			const maxConcurrency = optionalNumber(params.maxConcurrency, "MaxConcurrencyPath", (n) => Number.isInteger(n) && n >= 0);
 			const mapRunArn =
-				mapRuns?.started(plan.mapName, items.map(countItems)) ?? `arn:aws:states:::mapRun:local/${plan.mapName}:${randomUUID()}`;
+				mapRuns?.started(plan.mapName, items.map(countItems), maxConcurrency) ??
+				`arn:aws:states:::mapRun:local/${plan.mapName}:${randomUUID()}`;
 			exposed[plan.key] = { items };
 			runs.set(plan.key, {
 				outcomes: new Array<IterationOutcome | undefined>(items.length).fill(undefined),

@@ -15,8 +15,11 @@ import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
 
 /** What the local handlers of one execution's Distributed Maps report. */
 export interface MapRunObserver {
-	/** The items were read and batched: per child execution, how many items it carries. Returns the map run's ARN. */
-	started(mapName: string, itemsPerChild: readonly number[]): string;
+	/**
+	 * The items were read and batched: per child execution, how many items it carries, and the
+	 * MaxConcurrencyPath's value when the map names one. Returns the map run's ARN.
+	 */
+	started(mapName: string, itemsPerChild: readonly number[], maxConcurrency?: number): string;
 	/** Child execution `index` finished. */
 	childFinished(mapName: string, index: number, ok: boolean): void;
 	/** The tolerated failure threshold was applied: the map run succeeded or failed. */
@@ -130,7 +133,7 @@ export class MapRunRegistry {
 			run.stopDate = this.now();
 		};
 		return {
-			started: (mapName, itemsPerChild) => {
+			started: (mapName, itemsPerChild, maxConcurrency) => {
 				const state = findState(execution.definition, mapName) ?? {};
 				const label = typeof state.Label === "string" ? state.Label : mapName;
 				const previous = latest.get(mapName);
@@ -142,7 +145,7 @@ export class MapRunRegistry {
 					stateName: mapName,
 					startDate: this.now(),
 					status: "RUNNING",
-					maxConcurrency: numberOr(state.MaxConcurrency, 0),
+					maxConcurrency: maxConcurrency ?? numberOr(state.MaxConcurrency, 0),
 					toleratedFailurePercentage: numberOr(state.ToleratedFailurePercentage, 0),
 					toleratedFailureCount: numberOr(state.ToleratedFailureCount, 0),
 					children: itemsPerChild.map((items) => ({ items, status: "PENDING" })),
