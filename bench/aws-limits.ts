@@ -2,23 +2,19 @@
  * The deployed configuration and account quotas `npm run bench:cycle` projects a month on
  * AWS under, read in this one place: each Distributed Map's MaxConcurrency and batch size and
  * the SES sending rate from cdk.json's context when it names them (the keys below), else the
- * values the state machine's definition holds and the defaults here.
+ * stack's defaults (infra/config.ts).
  */
 import { readFileSync } from "node:fs";
+import { configDefaults } from "../infra/config.js";
 import type { AwsLimits } from "./cycle-cost.js";
-import { findState } from "./cycle-usage.js";
 
-/** cdk.json context keys, per Distributed Map state. */
-export const MAP_CONTEXT_KEYS: Readonly<Record<string, { readonly maxConcurrency: string; readonly batchSize: string }>> = {
-	"Invoice Accounts": { maxConcurrency: "invoicingMaxConcurrency", batchSize: "invoicingBatchSize" },
-	"Review Accounts": { maxConcurrency: "accountReviewMaxConcurrency", batchSize: "accountReviewBatchSize" },
-};
-export const SES_SENDING_RATE_CONTEXT_KEY = "sesSendingRate";
+/** cdk.json context keys, per Distributed Map state (infra/config.ts reads the same keys). */
+export const MAP_CONTEXT_KEYS = {
+	"Invoice Accounts": { maxConcurrency: "invoiceMaxConcurrency", batchSize: "invoiceBatchSize" },
+	"Review Accounts": { maxConcurrency: "reviewMaxConcurrency", batchSize: "reviewBatchSize" },
+} as const;
+export const SES_SENDING_RATE_CONTEXT_KEY = "sesMaxSendRate";
 
-/** The maps' MaxConcurrency when neither the context nor the definition holds a number: the ASL's value before it was configurable. */
-export const DEFAULT_MAX_CONCURRENCY = 8;
-/** SES's maximum send rate when an account leaves the sandbox, before it asks for more. */
-export const DEFAULT_SES_SENDING_RATE = 14;
 /** Lambda's default concurrent executions per account and region. */
 export const LAMBDA_CONCURRENCY = 1000;
 /** DynamoDB on-demand's default maximum throughput per table, request units per second. */
@@ -31,22 +27,18 @@ const positive = (value: unknown, key: string): number | undefined => {
 	return n;
 };
 
-/** A number the definition holds, else (a path or a substitution there) the fallback. */
-const numberOr = (value: unknown, fallback: number) => (typeof value === "number" && value > 0 ? value : fallback);
-
-/** The limits from cdk.json's `context` and the state machine's definition (for what the context leaves out). */
-export function awsLimits(context: Readonly<Record<string, unknown>>, definition: unknown): AwsLimits {
+/** The limits a deploy with this cdk.json `context` runs under: its settings, else the stack's defaults (infra/config.ts). */
+export function awsLimits(context: Readonly<Record<string, unknown>>): AwsLimits {
 	const maps: Record<string, { maxConcurrency: number; batchSize: number }> = {};
 	for (const [map, keys] of Object.entries(MAP_CONTEXT_KEYS)) {
-		const state = findState(definition, map) as { MaxConcurrency?: unknown; ItemBatcher?: { MaxItemsPerBatch?: unknown } } | undefined;
-		const maxConcurrency =
-			positive(context[keys.maxConcurrency], keys.maxConcurrency) ?? numberOr(state?.MaxConcurrency, DEFAULT_MAX_CONCURRENCY);
-		const batchSize = positive(context[keys.batchSize], keys.batchSize) ?? numberOr(state?.ItemBatcher?.MaxItemsPerBatch, 1);
-		maps[map] = { maxConcurrency, batchSize };
+		maps[map] = {
+			maxConcurrency: positive(context[keys.maxConcurrency], keys.maxConcurrency) ?? configDefaults[keys.maxConcurrency],
+			batchSize: positive(context[keys.batchSize], keys.batchSize) ?? configDefaults[keys.batchSize],
+		};
 	}
 	return {
 		maps,
-		sesSendingRate: positive(context[SES_SENDING_RATE_CONTEXT_KEY], SES_SENDING_RATE_CONTEXT_KEY) ?? DEFAULT_SES_SENDING_RATE,
+		sesSendingRate: positive(context[SES_SENDING_RATE_CONTEXT_KEY], SES_SENDING_RATE_CONTEXT_KEY) ?? configDefaults.sesMaxSendRate,
 		lambdaConcurrency: LAMBDA_CONCURRENCY,
 		dynamodbTableWriteUnitsPerSecond: DYNAMODB_TABLE_UNITS_PER_SECOND,
 		dynamodbTableReadUnitsPerSecond: DYNAMODB_TABLE_UNITS_PER_SECOND,

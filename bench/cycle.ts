@@ -369,8 +369,7 @@ async function main(): Promise<void> {
 	const perInvoice = (n: number) => (full.invoicesIssued > 0 ? round(n / full.invoicesIssued, 4) : null);
 	const transitionsPerInvoice = perInvoice(full.standardTransitions);
 	const cost = costPer1000Invoices(full.usage, full.invoicesIssued);
-	const definition = JSON.parse(readFileSync(join(REPO, "statemachines/billing-cycle.asl.json"), "utf8")) as unknown;
-	const limits = awsLimits(cdkContext(join(REPO, "cdk.json")), definition);
+	const limits = awsLimits(cdkContext(join(REPO, "cdk.json")));
 	const tenthSerial = new Map(tenth.serialSteps.map((s) => [s.step, s.seconds]));
 	const serialSteps: MeasuredStep[] = full.serialSteps.map((s) => ({ ...s, secondsAtTenth: tenthSerial.get(s.step) ?? s.seconds }));
 	const runs = { accounts: full.manifestAccounts, tenthAccounts: tenth.manifestAccounts };

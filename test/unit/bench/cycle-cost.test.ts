@@ -90,22 +90,16 @@ describe("a month projected on AWS", () => {
 		expect(p.maps[0]?.hours ?? 0).toBeCloseTo(5000 / 3600, 9);
 	});
 
-	it("takes MaxConcurrency, batch size and the SES rate from the context before the definition", () => {
-		const definition = {
-			States: {
-				"Invoice Accounts": { Type: "Map", MaxConcurrency: 8, ItemBatcher: { MaxItemsPerBatch: 25 } },
-				"Review Accounts": { Type: "Map", MaxConcurrency: 8, ItemBatcher: { MaxItemsPerBatch: 50 } },
-			},
-		};
-		expect(awsLimits({}, definition)).toMatchObject({
-			maps: { "Invoice Accounts": { maxConcurrency: 8, batchSize: 25 }, "Review Accounts": { maxConcurrency: 8, batchSize: 50 } },
-			sesSendingRate: 14,
-		});
-		expect(awsLimits({ invoicingMaxConcurrency: 400, invoicingBatchSize: 20, sesSendingRate: 200 }, definition)).toMatchObject({
-			maps: { "Invoice Accounts": { maxConcurrency: 400, batchSize: 20 }, "Review Accounts": { maxConcurrency: 8, batchSize: 50 } },
+	it("takes MaxConcurrency, batch size and the SES rate from the context, else the stack's defaults", () => {
+		expect(awsLimits({})).toMatchObject({
+			maps: { "Invoice Accounts": { maxConcurrency: 1000, batchSize: 25 }, "Review Accounts": { maxConcurrency: 1000, batchSize: 50 } },
 			sesSendingRate: 200,
 		});
-		expect(() => awsLimits({ sesSendingRate: "fast" }, definition)).toThrow("sesSendingRate");
+		expect(awsLimits({ invoiceMaxConcurrency: 400, invoiceBatchSize: 20, sesMaxSendRate: 14 })).toMatchObject({
+			maps: { "Invoice Accounts": { maxConcurrency: 400, batchSize: 20 }, "Review Accounts": { maxConcurrency: 1000, batchSize: 50 } },
+			sesSendingRate: 14,
+		});
+		expect(() => awsLimits({ sesMaxSendRate: "fast" })).toThrow("sesMaxSendRate");
 	});
 });
 
