@@ -60,8 +60,10 @@ export interface EmbeddedStackOptions {
 	readonly bucketName?: string;
 	/** The clock of webhook deliveries' schedule (retries, the 3-day window); the real time by default. */
 	readonly eventClock?: () => Date;
-	/** False: the caller runs the events' publisher itself (a test that crashes and restarts it). */
+	/** False: no publisher of events (a test that does not test them, or one that runs its own). */
 	readonly publishEvents?: boolean;
+	/** Whether the table has its stream; by default, when events are published. */
+	readonly tableStream?: boolean;
 	/** The clock the front checks document links' expiry against (ms since the epoch); the real time by default. */
 	readonly documentLinkClock?: () => number;
 }
@@ -81,7 +83,12 @@ export const EMBEDDED_BATCHING: Readonly<Record<string, string>> = {
 /** The table's stream: each new item's image, which the publisher reads events from (as deployed, infra/). */
 const TABLE_STREAM = { StreamEnabled: true, StreamViewType: "NEW_IMAGE" } as const;
 
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+/**
+ * Creates the table unless it exists. `stream`: with the stream the events' publisher reads
+ * (every stack that publishes); a stack that leaves publishing out (most tests) goes without
+ * it, since DynamoDB Local keeps a stream record of every write.
+ */
+export async function ensureTable(endpoint: string, tableName: string, options: { readonly stream: boolean }): Promise<void> {
 	const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION });
 	const attributes = [
 		tableKeySchema.partitionKey,
@@ -106,7 +113,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
 					],
 					Projection: { ProjectionType: "ALL" },
 				})),
-				StreamSpecification: TABLE_STREAM,
+				...(options.stream ? { StreamSpecification: TABLE_STREAM } : {}),
 			}),
 		);
 	} catch (err) {
@@ -114,7 +121,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
 	}
 	const described = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
 	// A data dir from before events were published: its table gets the stream, and its events from then on are published.
-	if (!described.Table?.StreamSpecification?.StreamEnabled) {
+	if (options.stream && !described.Table?.StreamSpecification?.StreamEnabled) {
 		await ddb.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
 	}
 	ddb.destroy();
@@ -138,7 +145,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 
 	const s3 = new S3Client({ forcePathStyle: true });
 	const [, , userPool] = await Promise.all([
-		ensureTable(servers.dynamodb, tableName),
+		ensureTable(servers.dynamodb, tableName, { stream: options.tableStream ?? options.publishEvents !== false }),
 		ensureBucket(s3, bucketName),
 		ensureDeskUserPool(servers.userPool, tableName),
 	]);

@@ -39,7 +39,7 @@ function publisher(publish: (event: { Records: unknown[] }) => Promise<unknown>)
 }
 
 beforeAll(async () => {
-	stack = await startTestStack("publisher-crash");
+	stack = await startTestStack("publisher-crash", { tableStream: true });
 	receiver = createServer((req, res) => {
 		received.push(String(req.headers["webhook-id"]));
 		req.resume();

@@ -35,7 +35,7 @@ export async function startSequence(
 	tableName: string,
 	accounts: readonly { id: string; planAmount: number }[],
 ): Promise<MoneySystem> {
-	await ensureTable(endpoint, tableName);
+	await ensureTable(endpoint, tableName, { stream: false });
 	const { ddb, s3 } = createClients();
 	// A bucket of its own, as the table: every sequence issues INV-2026-000001, and an issued document is never rewritten.
 	await s3.send(new CreateBucketCommand({ Bucket: bucketName }));

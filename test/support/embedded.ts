@@ -11,7 +11,7 @@ import { type EmbeddedStack, startEmbeddedStack } from "../../local/emulator/sta
  */
 export async function startTestStack(
 	name: string,
-	options: { http?: boolean; now?: () => number; eventClock?: () => Date; publishEvents?: boolean } = {},
+	options: { http?: boolean; now?: () => number; eventClock?: () => Date; publishEvents?: boolean; tableStream?: boolean } = {},
 ): Promise<EmbeddedStack & { dataDir: string; tag: string }> {
 	const tag = `${name}-${Math.random().toString(36).slice(2, 8)}`;
 	const dataDir = mkdtempSync(join(tmpdir(), `billing-${name}-`));
@@ -25,6 +25,8 @@ export async function startTestStack(
 		...(options.eventClock ? { eventClock: options.eventClock } : {}),
 		// The events' publisher reads the stack's stream all the time: only the files that test events run it.
 		publishEvents: options.publishEvents === true,
+		// DynamoDB Local keeps a stream record of every write: a table has its stream only where a test reads it.
+		tableStream: options.publishEvents === true || options.tableStream === true,
 	});
 	return {
 		...stack,
