@@ -156,7 +156,11 @@ export async function deliverWebhook(
 	} else if (event?.sequence === undefined) {
 		// The publisher numbers an event before it makes its deliveries; a replay can come first.
 		attempt = { at: now.toISOString(), durationMs: 0, error: "not sent: the event is not yet numbered by the publisher" };
-		outcome = { outcome: "retry", nextAttemptAt: new Date(now.getTime() + FIRST_RETRY_MS) };
+		// Within the same window as any failure: an event that never gets its number is dead-lettered, not retried for ever.
+		outcome =
+			now.getTime() - Date.parse(claimed.windowStart) >= RETRY_WINDOW_MS
+				? { outcome: "dead_lettered" }
+				: { outcome: "retry", nextAttemptAt: new Date(now.getTime() + FIRST_RETRY_MS) };
 	} else {
 		const answer = await post(
 			deps,
